@@ -1,0 +1,47 @@
+// ESLint: Next's rules, TypeScript's, and the dependency direction of DESIGN.md:
+// app → lib, workers → lib, components → lib/validation (+ types); lib never imports app, workers or components.
+import nextVitals from "eslint-config-next/core-web-vitals";
+import nextTs from "eslint-config-next/typescript";
+
+const dbModules = ["@/lib/db", "@/lib/db/*", "@/lib/generated/*", "@/lib/services/*", "@/lib/queries/*"];
+
+const config = [
+  ...nextVitals,
+  ...nextTs,
+  {
+    ignores: [".next/**", "node_modules/**", "lib/generated/**", ".slipway/**", "test-results/**", "playwright-report/**", "next-env.d.ts"],
+  },
+  {
+    rules: {
+      "@typescript-eslint/no-explicit-any": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      "no-console": "off",
+      "@next/next/no-html-link-for-pages": "off",
+      "import/no-restricted-paths": [
+        "error",
+        {
+          zones: [
+            { target: "./lib", from: ["./app", "./workers", "./components", "./scripts", "./test", "./e2e"], message: "lib/ must not depend on app/, workers/, components/ or scripts/ (DESIGN.md: dependency direction)" },
+            { target: "./components", from: ["./app", "./workers", "./lib/db.ts", "./lib/db", "./lib/services", "./lib/queries", "./lib/generated"], message: "components/ import types and lib/validation only; data comes from pages as props" },
+            { target: "./workers", from: ["./app", "./components"], message: "workers/ use lib/, never the web app" },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // app/ reaches the database only through lib/services and lib/queries
+    files: ["app/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["@/lib/db", "@/lib/db/*", "@/lib/generated/*"], message: "app/ calls lib/services (commands) and lib/queries (reads), never the database directly" }] }],
+    },
+  },
+  {
+    files: ["components/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: dbModules, message: "components/ get data as props; they never import the database layer" }] }],
+    },
+  },
+];
+
+export default config;

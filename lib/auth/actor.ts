@@ -1,0 +1,37 @@
+// Who is doing something. Every command receives an Actor; the audit log records it.
+import type { Role } from "@/lib/auth/roles";
+
+export interface RequestMeta {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export type Actor =
+  | ({ type: "user"; userId: string; login: string; role: Role } & RequestMeta)
+  | ({ type: "api_token"; tokenId: string; userId: string; login: string; role: Role } & RequestMeta)
+  | { type: "system"; label: string }
+  | { type: "worker"; workerId: string };
+
+export type UserActor = Extract<Actor, { type: "user" | "api_token" }>;
+
+export function systemActor(label = "system"): Actor {
+  return { type: "system", label };
+}
+
+export function actorRole(actor: Actor): Role {
+  // The system and workers act with full rights; they only run code Slipway itself ships.
+  return actor.type === "user" || actor.type === "api_token" ? actor.role : "admin";
+}
+
+export function actorLabel(actor: Actor): string {
+  switch (actor.type) {
+    case "user":
+      return actor.login;
+    case "api_token":
+      return `${actor.login} (API token)`;
+    case "system":
+      return actor.label;
+    case "worker":
+      return `worker ${actor.workerId}`;
+  }
+}

@@ -1,0 +1,116 @@
+// Sign-in, sign-out and the development login: each recorded in the audit log.
+import { getDb } from "@/lib/db";
+import type { RequestMeta } from "@/lib/auth/actor";
+import { recordAudit } from "@/lib/audit/record";
+import { hashToken, newSessionToken } from "@/lib/auth/tokens";
+import { createUserOnFirstLogin } from "@/lib/services/users";
+import { parseInput } from "@/lib/validation/parse";
+import { devLoginInput } from "@/lib/validation/users";
+import { ForbiddenError } from "@/lib/errors";
+import type { Role } from "@/lib/auth/roles";
+
+export interface LoginProfile {
+  login?: string | null;
+  name?: string | null;
+  image?: string | null;
+}
+
+/** After a successful sign-in: refresh what GitHub says about the user, and audit it. */
+export async function recordLogin(userId: string, profile: LoginProfile, method: string, meta: RequestMeta): Promise<void> {
+  await getDb().$transaction(async (tx) => {
+    const user = await tx.user.findUniqueOrThrow({ where: { id: userId } });
+    const data: { lastLoginAt: Date; login?: string; name?: string | null; image?: string | null } = { lastLoginAt: new Date() };
+    if (profile.login && profile.login !== user.login) {
+      const taken = await tx.user.findUnique({ where: { login: profile.login } });
+      if (!taken) data.login = profile.login;
+    }
+    if (profile.name !== undefined) data.name = profile.name;
+    if (profile.image !== undefined) data.image = profile.image;
+    const updated = await tx.user.update({ where: { id: userId }, data });
+    await recordAudit(tx, {
+      actor: { type: "user", userId, login: updated.login, role: updated.role, ...meta },
+      action: "auth.login",
+      subjectType: "user",
+      subjectId: userId,
+      summary: `${updated.login} signed in with ${method}` + (data.login ? ` (GitHub login was ${user.login})` : ""),
+      after: { method, role: updated.role },
+    });
+  });
+}
+
+export async function recordLogout(userId: string, meta: RequestMeta): Promise<void> {
+  await getDb().$transaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { id: userId } });
+    if (!user) return;
+    await recordAudit(tx, {
+      actor: { type: "user", userId, login: user.login, role: user.role, ...meta },
+      action: "auth.logout",
+      subjectType: "user",
+      subjectId: userId,
+      summary: `${user.login} signed out`,
+    });
+  });
+}
+
+export async function recordLoginRefused(login: string, reason: string, meta: RequestMeta): Promise<void> {
+  await getDb().$transaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { login } });
+    await recordAudit(tx, {
+      actor: user
+        ? { type: "user", userId: user.id, login: user.login, role: user.role, ...meta }
+        : { type: "system", label: `sign-in attempt by ${login}` },
+      action: "auth.login_refused",
+      subjectType: "user",
+      subjectId: user?.id ?? null,
+      summary: `${login} was refused sign-in: ${reason}`,
+    });
+  });
+}
+
+/**
+ * The development login (SLIPWAY_DEV_LOGIN=1, never in production): signs in as any login with the chosen
+ * role, creating the user if needed. Returns the session cookie value.
+ */
+export async function devLogin(
+  raw: unknown,
+  opts: { enabled: boolean; sessionDays: number; meta: RequestMeta },
+): Promise<{ sessionToken: string; expires: Date; userId: string; role: Role }> {
+  if (!opts.enabled) throw new ForbiddenError("The development login is off. Set SLIPWAY_DEV_LOGIN=1 outside production, or sign in with GitHub.");
+  const input = parseInput(devLoginInput, raw ?? {});
+  const sessionToken = newSessionToken();
+  const expires = new Date(Date.now() + opts.sessionDays * 86_400_000);
+  const user = await getDb().$transaction(async (tx) => {
+    let u = await tx.user.findUnique({ where: { login: input.login } });
+    if (!u) {
+      u = await createUserOnFirstLogin(tx, { login: input.login, name: input.login }, { admins: [input.login.toLowerCase()], defaultRole: input.role, method: "development" });
+      if (u.role !== input.role) u = await tx.user.update({ where: { id: u.id }, data: { role: input.role } });
+    } else if (u.role !== input.role) {
+      const before = u.role;
+      u = await tx.user.update({ where: { id: u.id }, data: { role: input.role } });
+      await recordAudit(tx, {
+        actor: { type: "user", userId: u.id, login: u.login, role: input.role, ...opts.meta },
+        action: "user.role_changed",
+        subjectType: "user",
+        subjectId: u.id,
+        summary: `${u.login}: ${before} → ${input.role} (development login)`,
+        before: { login: u.login, role: before },
+        after: { login: u.login, role: input.role },
+      });
+    }
+    if (u.disabled) throw new ForbiddenError(`${u.login} is disabled.`);
+    await tx.session.create({
+      data: { tokenHash: hashToken(sessionToken), userId: u.id, expires, ip: opts.meta.ip, userAgent: opts.meta.userAgent?.slice(0, 512) ?? null },
+    });
+    await tx.user.update({ where: { id: u.id }, data: { lastLoginAt: new Date() } });
+    await recordAudit(tx, {
+      actor: { type: "user", userId: u.id, login: u.login, role: u.role, ...opts.meta },
+      action: "auth.login",
+      subjectType: "user",
+      subjectId: u.id,
+      summary: `${u.login} signed in with the development login`,
+      after: { method: "development", role: u.role },
+    });
+    return u;
+  });
+  return { sessionToken, expires, userId: user.id, role: user.role };
+}

@@ -1,0 +1,43 @@
+// Each worker process records that it is alive every few seconds, so the console lists connected workers.
+import os from "node:os";
+import { getDb } from "@/lib/db";
+import type { Logger } from "@/lib/log";
+
+export const HEARTBEAT_INTERVAL_MS = 10_000;
+/** a worker not heard from for this long is shown as gone */
+export const HEARTBEAT_STALE_MS = 45_000;
+
+export interface Heartbeat {
+  stop(): Promise<void>;
+}
+
+export async function startHeartbeat(opts: { id: string; version: string; concurrency: number; tasks: string[]; log: Logger }): Promise<Heartbeat> {
+  const db = getDb();
+  const beat = async () => {
+    await db.workerHeartbeat.upsert({
+      where: { id: opts.id },
+      create: {
+        id: opts.id,
+        hostname: os.hostname(),
+        pid: process.pid,
+        version: opts.version,
+        concurrency: opts.concurrency,
+        tasks: opts.tasks,
+      },
+      update: { lastSeenAt: new Date(), stoppedAt: null },
+    });
+  };
+  await beat();
+  const timer = setInterval(() => {
+    beat().catch((err: unknown) => opts.log.warn({ err }, "heartbeat failed; will retry"));
+  }, HEARTBEAT_INTERVAL_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await db.workerHeartbeat
+        .update({ where: { id: opts.id }, data: { stoppedAt: new Date(), lastSeenAt: new Date() } })
+        .catch((err: unknown) => opts.log.warn({ err }, "could not record the worker's stop"));
+    },
+  };
+}

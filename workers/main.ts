@@ -1,0 +1,42 @@
+// npm run worker — a worker process. Run as many as you like against one database.
+// SIGTERM/SIGINT: stop taking jobs, let running ones finish, record the stop, exit.
+import { parseEnv, databaseUrl, EnvError } from "@/lib/env";
+import { prepareDatabase } from "@/lib/db/prepare";
+import { MigrationError } from "@/lib/db/migrate";
+import { startWorker } from "@/workers/runtime";
+import { closeDb } from "@/lib/db";
+import { log } from "@/lib/log";
+import { checkDatabase } from "@/lib/db/check";
+
+async function main() {
+  const e = parseEnv(process.env);
+  const url = databaseUrl(e);
+  await checkDatabase(url);
+  await prepareDatabase(url, (m) => log.info(m));
+  const worker = await startWorker({ connectionString: url, concurrency: e.SLIPWAY_WORKER_CONCURRENCY });
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals++;
+    if (signals > 1) {
+      log.warn(`${signal} again: exiting now`);
+      process.exit(130);
+    }
+    log.info(`${signal}: stopping (send again to exit at once)`);
+    worker
+      .stop()
+      .then(() => closeDb())
+      .then(() => process.exit(0), (err: unknown) => {
+        log.error({ err }, "error while stopping");
+        process.exit(1);
+      });
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  await worker.done;
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof EnvError || err instanceof MigrationError) console.error(`worker: ${err.message}`);
+  else log.fatal({ err }, "worker failed");
+  process.exit(1);
+});

@@ -1,0 +1,67 @@
+// Starts a graphile-worker runner on the database with Slipway's tasks, plus the heartbeat.
+// Used by `npm run worker` (workers/main.ts) and by `npm start` (scripts/start.ts), which runs it in-process.
+import os from "node:os";
+import { randomBytes } from "node:crypto";
+import { run, type Runner, type Logger as GwLogger, Logger as GraphileLogger } from "graphile-worker";
+import { crontab } from "@/lib/jobs/definitions";
+import { log as rootLog, type Logger } from "@/lib/log";
+import { buildTaskList, handlers } from "@/workers/tasks";
+import { startHeartbeat, type Heartbeat } from "@/workers/heartbeat";
+import { slipwayVersion } from "@/lib/version";
+
+export interface WorkerHandle {
+  id: string;
+  stop(): Promise<void>;
+  /** resolves when the runner stops (on its own, or after stop()) */
+  done: Promise<void>;
+}
+
+function graphileLogger(log: Logger): GwLogger {
+  return new GraphileLogger((scope) => (level, message, meta) => {
+    const fields = { ...scope, ...(meta ?? {}) };
+    if (level === "error") log.error(fields, message);
+    else if (level === "warning") log.warn(fields, message);
+    else if (level === "info") log.info(fields, message);
+    else log.debug(fields, message);
+  });
+}
+
+export function newWorkerId(): string {
+  return process.env.SLIPWAY_WORKER_ID ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+}
+
+export async function startWorker(opts: { connectionString: string; concurrency: number; id?: string; log?: Logger }): Promise<WorkerHandle> {
+  const id = opts.id ?? newWorkerId();
+  const log = (opts.log ?? rootLog).child({ worker: id });
+  const runner: Runner = await run({
+    connectionString: opts.connectionString,
+    concurrency: opts.concurrency,
+    noHandleSignals: true,
+    pollInterval: 2_000,
+    taskList: buildTaskList(id, log),
+    crontab,
+    logger: graphileLogger(log),
+  });
+  let heartbeat: Heartbeat | undefined;
+  try {
+    heartbeat = await startHeartbeat({ id, version: slipwayVersion, concurrency: opts.concurrency, tasks: Object.keys(handlers), log });
+  } catch (err) {
+    await runner.stop();
+    throw err;
+  }
+  log.info({ concurrency: opts.concurrency, tasks: Object.keys(handlers) }, "worker started");
+  let stopping: Promise<void> | undefined;
+  return {
+    id,
+    done: runner.promise.then(() => undefined),
+    stop() {
+      stopping ??= (async () => {
+        log.info("worker stopping: finishing running jobs");
+        await runner.stop();
+        await heartbeat?.stop();
+        log.info("worker stopped");
+      })();
+      return stopping;
+    },
+  };
+}

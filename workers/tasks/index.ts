@@ -1,0 +1,31 @@
+// The task list: one handler per job name, each fed a payload validated against lib/jobs/definitions.
+import type { Task, TaskList } from "graphile-worker";
+import { jobPayloads, type JobName, type JobPayload } from "@/lib/jobs/definitions";
+import type { Logger } from "@/lib/log";
+import type { TaskContext } from "@/workers/tasks/types";
+import { maintenance } from "@/workers/tasks/maintenance";
+
+type Handlers = { [N in JobName]: (payload: JobPayload<N>, ctx: TaskContext) => Promise<void> };
+
+export const handlers: Handlers = {
+  maintenance,
+};
+
+export function buildTaskList(workerId: string, log: Logger): TaskList {
+  const list: TaskList = {};
+  for (const name of Object.keys(handlers) as JobName[]) {
+    const task: Task = async (payload, helpers) => {
+      const jobLog = log.child({ job: name, jobId: helpers.job.id, attempt: helpers.job.attempts });
+      const parsed = jobPayloads[name].safeParse(payload ?? {});
+      if (!parsed.success) {
+        // A malformed payload never becomes valid by retrying: record it loudly and drop the job.
+        jobLog.error({ issues: parsed.error.issues }, "job payload is invalid; the job is dropped");
+        return;
+      }
+      const handler = handlers[name] as (p: unknown, ctx: TaskContext) => Promise<void>;
+      await handler(parsed.data, { workerId, log: jobLog, helpers });
+    };
+    list[name] = task;
+  }
+  return list;
+}

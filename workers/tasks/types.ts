@@ -1,0 +1,8 @@
+import type { JobHelpers } from "graphile-worker";
+import type { Logger } from "@/lib/log";
+
+export interface TaskContext {
+  workerId: string;
+  log: Logger;
+  helpers: JobHelpers;
+}
