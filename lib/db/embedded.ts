@@ -264,6 +264,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
 
   const user = runAsUser(log);
   const bins = binariesFor(user, findBinaries());
+  if (user && !reachable(user, dataDir) && statSync(dataDir).uid === process.getuid?.()) {
+    // our own directory (e.g. made by mkdtemp, mode 0700): let the server's user pass through it, no more
+    chmodSync(dataDir, statSync(dataDir).mode | 0o011);
+  }
   if (user && !reachable(user, dataDir)) {
     throw new EmbeddedPostgresError(
       `the embedded PostgreSQL runs as the user ${user.name} (PostgreSQL refuses root) and cannot reach ${dataDir}; ` +

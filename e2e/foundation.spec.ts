@@ -1,0 +1,93 @@
+// The foundation, as a person uses it: GitHub sign-in, roles enforced on the server, the audit log.
+import { mkdirSync } from "node:fs";
+import { test, expect } from "@playwright/test";
+import { signInWithGitHub } from "./support/login";
+import { query } from "./support/db";
+
+test.describe.configure({ mode: "serial" });
+
+test("an admin signs in with GitHub and sees the dashboard", async ({ page }, testInfo) => {
+  await signInWithGitHub(page, "alice");
+  await expect(page.getByText("alice").first()).toBeVisible();
+  await expect(page.getByTestId("role-badge")).toHaveText(/admin/i);
+  mkdirSync("test-results/artifacts", { recursive: true });
+  const shot = await page.screenshot({ path: "test-results/artifacts/dashboard.png", fullPage: true });
+  await testInfo.attach("dashboard", { body: shot, contentType: "image/png" });
+  const [alice] = await query<{ role: string }>("SELECT role::text FROM users WHERE login = 'alice'");
+  expect(alice?.role).toBe("admin");
+});
+
+test("a viewer cannot reach admin actions, and a forged request is refused with nothing written", async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signInWithGitHub(page, "bob");
+  await expect(page.getByTestId("role-badge")).toHaveText(/viewer/i);
+
+  // the page is refused on the server (403), not merely hidden
+  const res = await page.goto("/settings/users");
+  expect(res?.status()).toBe(403);
+  await expect(page.getByText(/don.t have access/i)).toBeVisible();
+
+  const [bob] = await query<{ id: string }>("SELECT id FROM users WHERE login = 'bob'");
+  const [alice] = await query<{ id: string }>("SELECT id FROM users WHERE login = 'alice'");
+  const [{ count: before }] = (await query<{ count: string }>("SELECT count(*) FROM audit_events")) as [{ count: string }];
+
+  // forge the admin command from bob's session, from the console's own origin
+  for (const target of [bob!.id, alice!.id]) {
+    const forged = await page.request.put(`/api/users/${target}/role`, {
+      data: { role: target === bob!.id ? "admin" : "viewer" },
+      headers: { Origin: new URL(page.url()).origin },
+    });
+    expect(forged.status()).toBe(403);
+    expect((await forged.json()).error).toMatch(/admin/i);
+  }
+  const roles = await query<{ login: string; role: string }>("SELECT login, role::text FROM users ORDER BY login");
+  expect(roles).toEqual([
+    { login: "alice", role: "admin" },
+    { login: "bob", role: "viewer" },
+  ]);
+  const [{ count: after }] = (await query<{ count: string }>("SELECT count(*) FROM audit_events")) as [{ count: string }];
+  expect(after).toBe(before);
+  await context.close();
+});
+
+test("an admin changes a role in Settings → Users and the Audit page shows the sign-ins and the change", async ({ page }) => {
+  await signInWithGitHub(page, "alice");
+  await page.getByRole("link", { name: "Settings" }).click();
+  await page.getByRole("link", { name: "Users" }).first().click();
+  await expect(page).toHaveURL(/\/settings\/users/);
+  const row = page.getByRole("row", { name: /bob/ });
+  await row.getByRole("combobox").selectOption("operator");
+  await row.getByRole("button", { name: /save/i }).click();
+  await expect(page.getByRole("status").filter({ hasText: /operator/i })).toBeVisible();
+  const [bob] = await query<{ role: string }>("SELECT role::text FROM users WHERE login = 'bob'");
+  expect(bob?.role).toBe("operator");
+
+  await page.getByRole("link", { name: "Audit" }).click();
+  await expect(page).toHaveURL(/\/audit/);
+  const table = page.getByRole("table");
+  await expect(table.getByText(/bob: Viewer → Operator/)).toBeVisible();
+  await expect(table.getByText(/alice signed in with GitHub/).first()).toBeVisible();
+  await expect(table.getByText(/bob signed in with GitHub/).first()).toBeVisible();
+
+  // filter to role changes only
+  await page.goto("/audit?action=user.role_changed");
+  await expect(page.getByRole("table").getByText(/bob: Viewer → Operator/)).toBeVisible();
+  await expect(page.getByRole("table").getByText(/signed in with GitHub/)).toHaveCount(0);
+
+  // export
+  const csv = await page.request.get("/api/audit/export?format=csv&action=user.role_changed");
+  expect(csv.status()).toBe(200);
+  expect(await csv.text()).toContain("bob: Viewer → Operator");
+});
+
+test("signing out ends the session and is audited", async ({ page }) => {
+  await signInWithGitHub(page, "alice");
+  await page.getByRole("button", { name: /sign out/i }).click();
+  await page.waitForURL(/\/login/);
+  const res = await page.goto("/");
+  expect(new URL(page.url()).pathname).toBe("/login");
+  expect(res?.status()).toBeLessThan(400);
+  const events = await query<{ summary: string }>("SELECT summary FROM audit_events WHERE action = 'auth.logout'");
+  expect(events.map((e) => e.summary)).toContain("alice signed out");
+});

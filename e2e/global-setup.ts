@@ -1,0 +1,40 @@
+// Starts e2e/support/serve.ts (Slipway + embedded PostgreSQL + GitHub stand-in) and stops it afterwards.
+// The specs find the server and its database in process.env (E2E_BASE_URL, E2E_DATABASE_URL).
+import { spawn } from "node:child_process";
+import path from "node:path";
+import type { FullConfig } from "@playwright/test";
+
+export default async function globalSetup(_config: FullConfig): Promise<() => Promise<void>> {
+  const port = Number(process.env.E2E_PORT ?? 3900);
+  const child = spawn(process.execPath, [path.join("node_modules", "tsx", "dist", "cli.mjs"), "e2e/support/serve.ts"], {
+    env: { ...process.env, E2E_PORT: String(port) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const ready = await new Promise<{ baseURL: string; databaseUrl: string; github: string }>((resolve, reject) => {
+    let buf = "";
+    const timer = setTimeout(() => reject(new Error("the e2e server did not become ready in 120 s")), 120_000);
+    child.stdout!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      const m = buf.match(/^READY (.+)$/m);
+      if (m) {
+        clearTimeout(timer);
+        resolve(JSON.parse(m[1]!) as { baseURL: string; databaseUrl: string; github: string });
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the e2e server exited with code ${code} before it was ready:\n${buf}`));
+    });
+  });
+  child.stdout!.on("data", (d: Buffer) => process.stdout.write(d));
+  process.env.E2E_BASE_URL = ready.baseURL;
+  process.env.E2E_DATABASE_URL = ready.databaseUrl;
+  process.env.E2E_GITHUB_URL = ready.github;
+  return async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+    child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+    if (child.exitCode === null) child.kill("SIGKILL");
+  };
+}

@@ -1,0 +1,67 @@
+// Runs Slipway for the Playwright specs exactly as production does (the production build behind the
+// custom server, a worker, migrations), on a fresh embedded PostgreSQL, with GitHub's OAuth endpoints
+// pointed at the loopback stand-in. Prints one line `READY <json>` when it can be used; stops on SIGTERM.
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { startEmbeddedPostgres } from "@/lib/db/embedded";
+import { startGitHubStandIn } from "@/e2e/support/github-stand-in";
+
+async function main() {
+  const port = Number(process.env.E2E_PORT ?? 3900);
+  const ghPort = port + 1;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "slipway-e2e-"));
+  const pg = await startEmbeddedPostgres({ dataDir, database: "slipway_e2e" });
+  const clientId = "Iv1.standin";
+  const clientSecret = randomBytes(12).toString("hex");
+  const gh = await startGitHubStandIn({ port: ghPort, clientId, clientSecret });
+  const env = process.env as Record<string, string | undefined>;
+  Object.assign(env, {
+    NODE_ENV: "production",
+    DATABASE_URL: pg.url,
+    SLIPWAY_URL: `http://127.0.0.1:${port}`,
+    NEXTAUTH_URL: `http://127.0.0.1:${port}`,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    SLIPWAY_SECRET_KEY: randomBytes(32).toString("hex"),
+    GITHUB_CLIENT_ID: clientId,
+    GITHUB_CLIENT_SECRET: clientSecret,
+    GITHUB_AUTHORIZATION_URL: `${gh.url}/login/oauth/authorize`,
+    GITHUB_TOKEN_URL: `${gh.url}/login/oauth/access_token`,
+    GITHUB_USERINFO_URL: `${gh.url}/user`,
+    SLIPWAY_ADMINS: "alice",
+    SLIPWAY_DEFAULT_ROLE: "viewer",
+    LOG_LEVEL: "warn",
+  });
+  delete env.SLIPWAY_DEV_LOGIN;
+  // imported only now: they read the environment set above
+  const { prepareDatabase } = await import("@/lib/db/prepare");
+  const { startWorker } = await import("@/workers/runtime");
+  const { startWebServer } = await import("@/scripts/lib/web-server");
+  const { closeDb } = await import("@/lib/db");
+  await prepareDatabase(pg.url);
+  const worker = await startWorker({ connectionString: pg.url, concurrency: 2 });
+  const web = await startWebServer({ dev: false, port, host: "127.0.0.1", trustProxy: false });
+  console.log(`READY ${JSON.stringify({ baseURL: `http://127.0.0.1:${port}`, databaseUrl: pg.url, github: gh.url })}`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await web.close().catch(() => undefined);
+    await worker.stop().catch(() => undefined);
+    await closeDb().catch(() => undefined);
+    await gh.close().catch(() => undefined);
+    await pg.stop().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop());
+  process.on("SIGINT", () => void stop());
+}
+
+main().catch((err: unknown) => {
+  console.error("e2e server failed:", err);
+  process.exit(1);
+});
