@@ -65,7 +65,9 @@ export const envSchema = z
     SLIPWAY_SESSION_DAYS: z.coerce.number().int().min(1).max(90).default(7),
     SLIPWAY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     SLIPWAY_WORKER_ID: z.string().trim().min(1).optional(),
+    SLIPWAY_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
     SLIPWAY_PG_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    SLIPWAY_LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {

@@ -42,6 +42,7 @@ function ensureProductionBuild(): void {
 }
 
 async function main() {
+  process.env.NEXT_TELEMETRY_DISABLED ??= "1";
   const procEnv = process.env as Record<string, string | undefined>;
   procEnv.NODE_ENV ??= "development";
   const production = process.env.NODE_ENV === "production";
@@ -75,14 +76,16 @@ async function main() {
     })();
     return stopping;
   };
-  let signals = 0;
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
+    // a second signal a moment later means "now" (one Ctrl-C can arrive twice through wrappers: ignore those)
+    if (firstSignalAt && Date.now() - firstSignalAt > 1000) {
       say(`${signal} again: stopping the database now and exiting`);
       void pg?.stop().finally(() => process.exit(130));
       return;
     }
+    if (firstSignalAt) return;
+    firstSignalAt = Date.now();
     void stopAll(signal).then(() => process.exit(0), () => process.exit(1));
   };
   process.on("SIGINT", onSignal);

@@ -8,6 +8,7 @@ import { explainStartupError } from "@/scripts/lib/startup-error";
 import { log } from "@/lib/log";
 
 async function main() {
+  process.env.NEXT_TELEMETRY_DISABLED ??= "1";
   (process.env as Record<string, string | undefined>).NODE_ENV = "production";
   const e = parseEnv(process.env);
   const url = databaseUrl(e);

@@ -18,7 +18,12 @@ export interface WorkerHandle {
 
 function graphileLogger(log: Logger): GwLogger {
   return new GraphileLogger((scope) => (level, message, meta) => {
-    const fields = { ...scope, ...(meta ?? {}) };
+    const fields: Record<string, unknown> = { ...scope, ...(meta ?? {}) };
+    // graphile-worker attaches whole pg errors (with their client and its config): keep the words only
+    for (const key of ["error", "err"]) {
+      const e = fields[key] as { message?: string; code?: string } | undefined;
+      if (e && typeof e === "object") fields[key] = { message: e.message, code: e.code };
+    }
     if (level === "error") log.error(fields, message);
     else if (level === "warning") log.warn(fields, message);
     else if (level === "info") log.info(fields, message);
