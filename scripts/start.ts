@@ -18,7 +18,7 @@ import { claimDataDir, startEmbeddedPostgres, type EmbeddedPostgres } from "@/li
 import { closeDb } from "@/lib/db";
 import { startWorker, type WorkerHandle } from "@/workers/runtime";
 import { startWebServer, type WebServer } from "@/scripts/lib/web-server";
-import { explainStartupError } from "@/scripts/lib/startup-error";
+import { explainStartupError } from "@/lib/startup-error";
 
 const say = (msg: string) => console.log(`slipway: ${msg}`);
 

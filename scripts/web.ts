@@ -4,7 +4,7 @@ import { parseEnv, databaseUrl } from "@/lib/env";
 import { checkDatabase } from "@/lib/db/check";
 import { prepareDatabase } from "@/lib/db/prepare";
 import { startWebServer } from "@/scripts/lib/web-server";
-import { explainStartupError } from "@/scripts/lib/startup-error";
+import { explainStartupError } from "@/lib/startup-error";
 import { log } from "@/lib/log";
 
 async function main() {

@@ -1,12 +1,12 @@
 // npm run worker — a worker process. Run as many as you like against one database.
 // SIGTERM/SIGINT: stop taking jobs, let running ones finish, record the stop, exit.
-import { parseEnv, databaseUrl, EnvError } from "@/lib/env";
+import { parseEnv, databaseUrl } from "@/lib/env";
 import { prepareDatabase } from "@/lib/db/prepare";
-import { MigrationError } from "@/lib/db/migrate";
 import { startWorker } from "@/workers/runtime";
 import { closeDb } from "@/lib/db";
 import { log } from "@/lib/log";
 import { checkDatabase } from "@/lib/db/check";
+import { explainStartupError } from "@/lib/startup-error";
 
 async function main() {
   const e = parseEnv(process.env);
@@ -36,7 +36,6 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof EnvError || err instanceof MigrationError) console.error(`worker: ${err.message}`);
-  else log.fatal({ err }, "worker failed");
+  explainStartupError("worker", err);
   process.exit(1);
 });
