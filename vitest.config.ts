@@ -1,0 +1,29 @@
+// Unit and integration tests (test/**/*.test.ts) against a real PostgreSQL: test/global-setup.ts starts a
+// private embedded server (or uses TEST_DATABASE_URL) and migrates a template database; test/setup-db.ts
+// gives every test file its own clone of it.
+import path from "node:path";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  resolve: {
+    alias: { "@": path.resolve(import.meta.dirname) },
+  },
+  test: {
+    environment: "node",
+    include: ["test/**/*.test.ts"],
+    globalSetup: ["test/global-setup.ts"],
+    setupFiles: ["test/setup-db.ts"],
+    pool: "forks",
+    maxWorkers: 2,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 60_000,
+    env: {
+      NODE_ENV: "test",
+      // the application logger stays quiet; test/security.secret-redaction.test.ts runs it in a child process
+      LOG_LEVEL: "silent",
+      NEXT_TELEMETRY_DISABLED: "1",
+      CHECKPOINT_DISABLE: "1",
+    },
+  },
+});
