@@ -22,9 +22,16 @@ export interface AuditInput {
   after?: unknown;
 }
 
+/**
+ * Text exactly as PostgreSQL will store it, so the hash covers what is stored: never cut between the two
+ * halves of a character (an emoji at the limit), and a lone UTF-16 surrogate becomes U+FFFD, as it does on
+ * its way to the database. Otherwise the stored event would not match its hash and look tampered with.
+ */
 function clip(s: string | null | undefined, max: number): string | null {
   if (s === null || s === undefined || s === "") return null;
-  return s.length > max ? s.slice(0, max) : s;
+  let out = s.length > max ? s.slice(0, max) : s;
+  if (out.length < s.length && /[\ud800-\udbff]$/.test(out)) out = out.slice(0, -1);
+  return out.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
 }
 
 /** Appends one event. Call it with the transaction that makes the change it records. */
