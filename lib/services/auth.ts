@@ -82,7 +82,7 @@ export async function devLogin(
   const user = await getDb().$transaction(async (tx) => {
     let u = await tx.user.findUnique({ where: { login: input.login } });
     if (!u) {
-      u = await createUserOnFirstLogin(tx, { login: input.login, name: input.login }, { admins: [input.login.toLowerCase()], defaultRole: input.role, method: "development" });
+      u = await createUserOnFirstLogin(tx, { login: input.login, name: input.login }, { admins: [], defaultRole: input.role, method: "development" });
       if (u.role !== input.role) u = await tx.user.update({ where: { id: u.id }, data: { role: input.role } });
     } else if (u.role !== input.role) {
       const before = u.role;
