@@ -37,3 +37,13 @@ export async function auditCount(): Promise<number> {
 export async function lastAuditEvent() {
   return getDb().auditEvent.findFirstOrThrow({ orderBy: { id: "desc" } });
 }
+
+/** Everything a user command could write: compare before and after a refused command. */
+export async function writableState() {
+  const db = getDb();
+  return {
+    users: await db.user.findMany({ orderBy: { id: "asc" } }),
+    sessions: await db.session.findMany({ orderBy: { id: "asc" } }),
+    auditEvents: await db.auditEvent.count(),
+  };
+}
