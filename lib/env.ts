@@ -92,7 +92,8 @@ export const envSchema = z
         message: "the development login cannot be enabled with NODE_ENV=production; unset it and use GitHub login",
       });
     }
-  });
+    // run these checks even when a variable above is malformed, so every problem is named at once
+  }, { when: () => true });
 
 export type Env = z.infer<typeof envSchema>;
 
