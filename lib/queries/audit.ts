@@ -137,3 +137,18 @@ export async function* iterateAuditEvents(filter: Omit<AuditFilter, "limit" | "b
 export async function auditActors(): Promise<{ id: string; login: string }[]> {
   return getDb().user.findMany({ select: { id: true, login: true }, orderBy: { login: "asc" } });
 }
+
+/** The latest events, unfiltered (the dashboard's activity list). */
+export async function recentAuditEvents(limit = 10): Promise<AuditEventView[]> {
+  const filter: AuditFilter = {
+    actor: undefined,
+    action: undefined,
+    subjectType: undefined,
+    subjectId: undefined,
+    from: undefined,
+    to: undefined,
+    before: undefined,
+    limit,
+  };
+  return (await listAuditEvents(filter)).events;
+}

@@ -1,0 +1,106 @@
+// The Deployments list: state, target, release (by digest), where it came from, who asked, when.
+import { DeploymentStateBadge, type DeploymentStateName } from "@/components/status/state-badges";
+import { Table, THead, TBody, Th, Td, Sub, Mono } from "@/components/ui/table";
+import { Timestamp } from "@/components/ui/timestamp";
+import { shortDigest, shortSha } from "@/components/format/ids";
+import { formatDuration } from "@/components/format/time";
+
+export interface DeploymentView {
+  id: string;
+  state: DeploymentStateName;
+  trigger: string;
+  target: { name: string; kind: string; service: string };
+  release: { imageRepo: string | null; tag: string | null; digest: string | null; artifactSha256: string | null; commitSha: string };
+  repository: { name: string };
+  branch: string;
+  requestedBy: string | null;
+  reason: string | null;
+  approvalExpiresAt: Date | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export const deploymentTriggerWords: Record<string, string> = {
+  release: "new release",
+  rollback: "rollback",
+  manual: "manual",
+  health_rollback: "health rollback",
+};
+export const targetKindWords: Record<string, string> = { swarm_service: "swarm service", compose_service: "compose service", unikernel: "unikernel" };
+
+/** The release's identity: the image digest, or the unikernel artifact's sha256. */
+export function releaseId(release: DeploymentView["release"]): string | null {
+  return release.digest ?? (release.artifactSha256 ? `sha256:${release.artifactSha256}` : null);
+}
+
+export function DeploymentTable({ deployments, now, caption = "Deployments, newest first" }: { deployments: DeploymentView[]; now: Date; caption?: string }) {
+  return (
+    <Table caption={caption}>
+      <THead>
+        <tr>
+          <Th>State</Th>
+          <Th>Target</Th>
+          <Th>Release</Th>
+          <Th>Created</Th>
+          <Th>Duration</Th>
+        </tr>
+      </THead>
+      <TBody>
+        {deployments.map((d) => {
+          const end = d.finishedAt ?? (d.startedAt ? now : null);
+          const id = releaseId(d.release);
+          const image = d.release.imageRepo ? `${d.release.imageRepo}${d.release.tag ? `:${d.release.tag}` : ""}` : null;
+          return (
+            <tr key={d.id}>
+              <Td>
+                <DeploymentStateBadge state={d.state} />
+                {d.state === "pending_approval" && d.approvalExpiresAt ? (
+                  <Sub>
+                    expires <Timestamp date={d.approvalExpiresAt} now={now} relative />
+                  </Sub>
+                ) : null}
+                {d.reason && ["failed", "rolled_back", "cancelled", "superseded"].includes(d.state) ? (
+                  <Sub className="w-40 text-pretty">{d.reason}</Sub>
+                ) : null}
+              </Td>
+              <Td className="whitespace-nowrap">
+                <span className="font-medium text-zinc-900 dark:text-zinc-100">{d.target.name}</span>
+                <Sub>
+                  <Mono small title={`${targetKindWords[d.target.kind] ?? d.target.kind} ${d.target.service}`}>
+                    {d.target.service}
+                  </Mono>
+                  {d.target.kind === "unikernel" ? " (unikernel)" : null}
+                </Sub>
+              </Td>
+              <Td className="w-full whitespace-nowrap">
+                {id ? (
+                  <Mono title={image ? `${image}@${id}` : id}>{shortDigest(id)}</Mono>
+                ) : (
+                  <span className="text-zinc-400">no digest yet</span>
+                )}
+                <Sub>
+                  {d.repository.name} <Mono small>{d.branch}</Mono> at{" "}
+                  <Mono small title={d.release.commitSha}>
+                    {shortSha(d.release.commitSha)}
+                  </Mono>
+                </Sub>
+              </Td>
+              <Td className="whitespace-nowrap">
+                <Timestamp date={d.createdAt} now={now} relative />
+                <Sub>
+                  {deploymentTriggerWords[d.trigger] ?? d.trigger}
+                  {d.requestedBy ? ` by ${d.requestedBy}` : ""}
+                </Sub>
+              </Td>
+              <Td className="whitespace-nowrap tabular-nums">
+                {d.startedAt && end ? formatDuration(end.getTime() - d.startedAt.getTime()) : <span className="text-zinc-400">—</span>}
+                {d.startedAt && !d.finishedAt ? <Sub>so far</Sub> : null}
+              </Td>
+            </tr>
+          );
+        })}
+      </TBody>
+    </Table>
+  );
+}

@@ -1,0 +1,79 @@
+// The Repositories list: what Slipway watches, how, and how many build rules each has.
+import { Table, THead, TBody, Th, RowTh, Td, Sub, Mono } from "@/components/ui/table";
+import { Timestamp } from "@/components/ui/timestamp";
+import { Badge } from "@/components/ui/badge";
+import { formatDuration } from "@/components/format/time";
+
+export interface RepositoryView {
+  id: string;
+  name: string;
+  provider: string;
+  url: string;
+  defaultBranch: string;
+  enabled: boolean;
+  app: string | null;
+  buildRules: number;
+  pollIntervalSeconds: number;
+  lastPolledAt: Date | null;
+  lastPollError: string | null;
+}
+
+export function RepositoryTable({ repositories, now }: { repositories: RepositoryView[]; now: Date }) {
+  return (
+    <Table caption="Repositories, by name">
+      <THead>
+        <tr>
+          <Th>Repository</Th>
+          <Th>App</Th>
+          <Th>Default branch</Th>
+          <Th className="text-right">Build rules</Th>
+          <Th>Changes seen by</Th>
+          <Th>Status</Th>
+        </tr>
+      </THead>
+      <TBody>
+        {repositories.map((r) => (
+          <tr key={r.id}>
+            <RowTh>
+              {r.name}
+              <Sub className="max-w-80 truncate font-normal">
+                <span title={r.url}>{r.url}</span>
+              </Sub>
+            </RowTh>
+            <Td>{r.app ?? <span className="text-zinc-400">none</span>}</Td>
+            <Td>
+              <Mono>{r.defaultBranch}</Mono>
+            </Td>
+            <Td className="text-right tabular-nums">{r.buildRules}</Td>
+            <Td>
+              {r.provider === "github" ? "GitHub webhooks" : `polling every ${formatDuration(r.pollIntervalSeconds * 1000)}`}
+              {r.provider !== "github" ? (
+                <Sub>
+                  {r.lastPolledAt ? (
+                    <>
+                      last poll <Timestamp date={r.lastPolledAt} now={now} relative />
+                    </>
+                  ) : (
+                    "not polled yet"
+                  )}
+                </Sub>
+              ) : null}
+            </Td>
+            <Td>
+              {!r.enabled ? (
+                <Badge tone="zinc">Disabled</Badge>
+              ) : r.lastPollError ? (
+                <>
+                  <Badge tone="red">Poll failing</Badge>
+                  <Sub className="max-w-64 text-pretty">{r.lastPollError}</Sub>
+                </>
+              ) : (
+                <Badge tone="emerald">Watching</Badge>
+              )}
+            </Td>
+          </tr>
+        ))}
+      </TBody>
+    </Table>
+  );
+}

@@ -1,0 +1,64 @@
+// Outline icons for the sidebar (24×24, stroke). Decorative: each link also has its name in words.
+import type { ReactNode } from "react";
+
+export type NavIconName = "dashboard" | "repositories" | "builds" | "deployments" | "hosts" | "audit" | "settings";
+
+const paths: Record<NavIconName, ReactNode> = {
+  dashboard: (
+    <>
+      <rect x="3.5" y="3.5" width="7" height="8" rx="1.5" />
+      <rect x="13.5" y="3.5" width="7" height="5" rx="1.5" />
+      <rect x="13.5" y="11.5" width="7" height="9" rx="1.5" />
+      <rect x="3.5" y="14.5" width="7" height="6" rx="1.5" />
+    </>
+  ),
+  repositories: (
+    <>
+      <circle cx="6" cy="5.5" r="2" />
+      <circle cx="6" cy="18.5" r="2" />
+      <circle cx="18" cy="8.5" r="2" />
+      <path d="M6 7.5v9M18 10.5c0 4-6 3-11 6.5" />
+    </>
+  ),
+  builds: (
+    <>
+      <path d="M12 3 20 7.5v9L12 21l-8-4.5v-9z" />
+      <path d="M4 7.5 12 12l8-4.5M12 12v9" />
+    </>
+  ),
+  deployments: (
+    <>
+      <path d="M12 3c3.5 2.5 5 6 5 10l-2.5 3h-5L7 13c0-4 1.5-7.5 5-10z" />
+      <circle cx="12" cy="10" r="1.5" />
+      <path d="M9.5 16 8 20.5 12 18.5l4 2-1.5-4.5" />
+    </>
+  ),
+  hosts: (
+    <>
+      <rect x="3.5" y="4" width="17" height="6.5" rx="1.5" />
+      <rect x="3.5" y="13.5" width="17" height="6.5" rx="1.5" />
+      <path d="M7 7.25h.01M7 16.75h.01M11 7.25h6M11 16.75h6" />
+    </>
+  ),
+  audit: (
+    <>
+      <path d="M7 3.5h7.5L19 8v12.5H7z" />
+      <path d="M14.5 3.5V8H19M10 12h6M10 15.5h6M4 7v14h11" />
+    </>
+  ),
+  settings: (
+    <>
+      <path d="M4 7h10M18 7h2M4 17h2M10 17h10" />
+      <circle cx="16" cy="7" r="2" />
+      <circle cx="8" cy="17" r="2" />
+    </>
+  ),
+};
+
+export function NavIcon({ name }: { name: NavIconName }) {
+  return (
+    <svg viewBox="0 0 24 24" className="size-5 shrink-0" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+      {paths[name]}
+    </svg>
+  );
+}

@@ -1,0 +1,36 @@
+// The console's main navigation.
+import { NavLink } from "@/components/shell/nav-link";
+import { NavIcon, type NavIconName } from "@/components/shell/nav-icons";
+
+const items: { href: string; label: string; icon: NavIconName }[] = [
+  { href: "/", label: "Dashboard", icon: "dashboard" },
+  { href: "/repositories", label: "Repositories", icon: "repositories" },
+  { href: "/builds", label: "Builds", icon: "builds" },
+  { href: "/deployments", label: "Deployments", icon: "deployments" },
+  { href: "/hosts", label: "Hosts", icon: "hosts" },
+  { href: "/audit", label: "Audit", icon: "audit" },
+  { href: "/settings", label: "Settings", icon: "settings" },
+];
+
+const linkClass =
+  "group flex items-center gap-3 rounded-md px-3 py-2 text-sm font-medium text-zinc-700 hover:bg-zinc-100 hover:text-zinc-900 " +
+  "dark:text-zinc-300 dark:hover:bg-zinc-800 dark:hover:text-zinc-50 " +
+  "aria-[current=page]:bg-sky-50 aria-[current=page]:text-sky-800 dark:aria-[current=page]:bg-sky-950/70 dark:aria-[current=page]:text-sky-200 " +
+  "[&>svg]:text-zinc-400 group-hover:[&>svg]:text-zinc-600 aria-[current=page]:[&>svg]:text-sky-600 dark:aria-[current=page]:[&>svg]:text-sky-300";
+
+export function SidebarNav() {
+  return (
+    <nav aria-label="Main" className="flex-1 px-3">
+      <ul className="space-y-0.5">
+        {items.map((item) => (
+          <li key={item.href}>
+            <NavLink href={item.href} className={linkClass}>
+              <NavIcon name={item.icon} />
+              {item.label}
+            </NavLink>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}

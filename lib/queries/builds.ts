@@ -1,0 +1,80 @@
+// Builds for the Builds page and the dashboard: newest first, keyset-paginated on (queued_at, id),
+// which the builds_queued_at_id index serves.
+import { getDb } from "@/lib/db";
+import type { BuildKind, BuildState, BuildTrigger, Prisma, RefKind } from "@/lib/generated/prisma/client";
+import { PAGE_SIZE, toPage, type KeysetPage } from "@/lib/queries/paging";
+
+export interface BuildListRow {
+  id: string;
+  state: BuildState;
+  trigger: BuildTrigger;
+  attempt: number;
+  repository: { id: string; name: string };
+  buildRule: { name: string; kind: BuildKind };
+  commit: { sha: string; message: string | null; author: string | null };
+  /** the branches and pull requests this build serves */
+  refs: { kind: RefKind; name: string; prNumber: number | null }[];
+  triggeredBy: string | null;
+  reason: string | null;
+  queuedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+const select = {
+  id: true,
+  state: true,
+  trigger: true,
+  attempt: true,
+  reason: true,
+  queuedAt: true,
+  startedAt: true,
+  finishedAt: true,
+  buildRule: { select: { name: true, kind: true, repository: { select: { id: true, name: true } } } },
+  commit: { select: { sha: true, message: true, author: true } },
+  refs: { select: { ref: { select: { kind: true, name: true, prNumber: true } } }, orderBy: { createdAt: "asc" } },
+  triggeredBy: { select: { login: true } },
+} satisfies Prisma.BuildSelect;
+
+type Row = Prisma.BuildGetPayload<{ select: typeof select }>;
+
+function toRow(b: Row): BuildListRow {
+  return {
+    id: b.id,
+    state: b.state,
+    trigger: b.trigger,
+    attempt: b.attempt,
+    repository: b.buildRule.repository,
+    buildRule: { name: b.buildRule.name, kind: b.buildRule.kind },
+    commit: b.commit,
+    refs: b.refs.map((r) => r.ref),
+    triggeredBy: b.triggeredBy?.login ?? null,
+    reason: b.reason,
+    queuedAt: b.queuedAt,
+    startedAt: b.startedAt,
+    finishedAt: b.finishedAt,
+  };
+}
+
+/** Builds newest first. `before` is the id of the last build of the previous page. */
+export async function listBuilds(opts: { before?: string; limit?: number } = {}): Promise<KeysetPage<BuildListRow>> {
+  const db = getDb();
+  const limit = opts.limit ?? PAGE_SIZE;
+  let where: Prisma.BuildWhereInput = {};
+  let cursorNotFound = false;
+  if (opts.before) {
+    const cursor = await db.build.findUnique({ where: { id: opts.before }, select: { id: true, queuedAt: true } });
+    if (cursor) {
+      where = { OR: [{ queuedAt: { lt: cursor.queuedAt } }, { queuedAt: cursor.queuedAt, id: { lt: cursor.id } }] };
+    } else {
+      cursorNotFound = true;
+    }
+  }
+  const rows = await db.build.findMany({ where, orderBy: [{ queuedAt: "desc" }, { id: "desc" }], take: limit + 1, select });
+  return toPage(rows.map(toRow), limit, (r) => r.id, cursorNotFound);
+}
+
+/** The latest builds, for the dashboard. */
+export async function recentBuilds(limit = 8): Promise<BuildListRow[]> {
+  return (await listBuilds({ limit })).rows;
+}

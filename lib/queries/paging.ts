@@ -1,0 +1,23 @@
+// Keyset pagination shared by the console's lists: a page of rows and the cursor of the next one.
+
+/** Rows per page in every console list. */
+export const PAGE_SIZE = 50;
+
+export interface KeysetPage<T> {
+  rows: T[];
+  /** pass back as the cursor (`before` / `after`) for the next page; absent on the last page */
+  nextCursor?: string;
+  /** the cursor named a row that no longer exists; the page starts from the top instead */
+  cursorNotFound?: boolean;
+}
+
+/** Splits the `limit + 1` rows a query fetched into a page and the cursor of the next page. */
+export function toPage<T>(fetched: T[], limit: number, cursorOf: (row: T) => string, cursorNotFound = false): KeysetPage<T> {
+  const rows = fetched.slice(0, limit);
+  const last = rows[rows.length - 1];
+  return {
+    rows,
+    nextCursor: fetched.length > limit && last ? cursorOf(last) : undefined,
+    ...(cursorNotFound ? { cursorNotFound } : {}),
+  };
+}

@@ -1,0 +1,51 @@
+// Repositories for the Repositories page: by name, keyset-paginated on the (unique) name.
+import { getDb } from "@/lib/db";
+import type { Prisma, RepositoryProvider } from "@/lib/generated/prisma/client";
+import { PAGE_SIZE, toPage, type KeysetPage } from "@/lib/queries/paging";
+
+export interface RepositoryListRow {
+  id: string;
+  name: string;
+  provider: RepositoryProvider;
+  url: string;
+  defaultBranch: string;
+  enabled: boolean;
+  /** the GitHub App ("flavour") the repository belongs to */
+  app: string | null;
+  buildRules: number;
+  pollIntervalSeconds: number;
+  lastPolledAt: Date | null;
+  lastPollError: string | null;
+  createdAt: Date;
+}
+
+const select = {
+  id: true,
+  name: true,
+  provider: true,
+  url: true,
+  defaultBranch: true,
+  enabled: true,
+  pollIntervalSeconds: true,
+  lastPolledAt: true,
+  lastPollError: true,
+  createdAt: true,
+  app: { select: { name: true } },
+  _count: { select: { buildRules: true } },
+} satisfies Prisma.RepositorySelect;
+
+/** Repositories in name order. `after` is the name of the last repository of the previous page. */
+export async function listRepositories(opts: { after?: string; limit?: number } = {}): Promise<KeysetPage<RepositoryListRow>> {
+  const limit = opts.limit ?? PAGE_SIZE;
+  const rows = await getDb().repository.findMany({
+    where: opts.after ? { name: { gt: opts.after } } : {},
+    orderBy: { name: "asc" },
+    take: limit + 1,
+    select,
+  });
+  return toPage(
+    rows.map(({ app, _count, ...r }) => ({ ...r, app: app?.name ?? null, buildRules: _count.buildRules })),
+    limit,
+    (r) => r.name,
+  );
+}
