@@ -10,6 +10,7 @@ import {
   migrationStatus,
   MigrationError,
   PRISMA_MIGRATE_LOCK_KEY,
+  resolveApplied,
   resolveRolledBack,
   type MigrationRow,
 } from "@/lib/db/migrate";
@@ -204,6 +205,24 @@ describe("migrate", () => {
     expect(history[1]!.finished_at).toBeInstanceOf(Date);
     expect(history[1]!.checksum).toBe(sha256OfFile(dir, broken));
     expect((await migrationStatus(url, dir)).map((s) => s.state)).toEqual(["applied", "applied", "applied"]);
+  });
+
+  test("a failed migration finished by hand can be marked applied (resolveApplied), and is not run again", async () => {
+    const dir = migrationsCopy();
+    const name = "20261124000400_finished_by_hand";
+    addMigration(dir, name, `CREATE TABLE "by_hand" ("id" INTEGER);\nSELECT 1/0;\n`);
+    const url = await dbs.empty();
+    await expect(migrate(url, { dir })).rejects.toThrow(MigrationError);
+    // the operator does by hand what the migration meant to do, then records it
+    await withClient(url, (c) => c.query(`CREATE TABLE "by_hand" ("id" INTEGER)`));
+    await resolveApplied(url, name, dir);
+    expect((await migrationStatus(url, dir)).at(-1)).toEqual({ name, state: "applied", finishedAt: expect.any(Date) });
+    expect((await migrate(url, { dir })).applied).toEqual([]);
+    const history = (await rows(url)).filter((r) => r.migration_name === name);
+    expect(history.map((r) => [r.rolled_back_at !== null, r.finished_at !== null, r.logs])).toEqual([
+      [true, false, "division by zero"],
+      [false, true, "marked applied by hand"],
+    ]);
   });
 
   test("resolveRolledBack refuses a migration that has not failed", async () => {
