@@ -2,7 +2,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { getSessionUser } from "@/lib/auth/session";
-import { devLoginEnabled, githubLoginEnabled } from "@/lib/env";
+import { devLoginEnabled, env, githubLoginEnabled } from "@/lib/env";
 import { LogoMark } from "@/components/shell/logo";
 import { Notice } from "@/components/ui/notice";
 import { GitHubSignInButton } from "@/components/login/github-sign-in-button";
@@ -17,8 +17,19 @@ function one(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Only paths inside the console: "/builds" yes; "//evil.example", "https://..." and "/login" no. */
+/**
+ * Only paths inside the console: "/builds" yes, and next-auth's absolute form of it on this console's own
+ * origin; "//evil.example", other origins and "/login" no.
+ */
 function safeCallbackUrl(v: string | undefined): string {
+  if (v && /^https?:\/\//.test(v)) {
+    try {
+      const u = new URL(v);
+      v = u.origin === new URL(env().SLIPWAY_URL).origin ? `${u.pathname}${u.search}` : undefined;
+    } catch {
+      v = undefined;
+    }
+  }
   if (!v || !v.startsWith("/") || v.startsWith("//") || v.startsWith("/\\")) return "/";
   if (v === "/login" || v.startsWith("/login?") || v.startsWith("/api/")) return "/";
   return v;

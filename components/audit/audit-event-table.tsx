@@ -21,7 +21,7 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
           <Th>Action</Th>
           <Th>Subject</Th>
           <Th className="w-full">Summary</Th>
-          <Th>IP</Th>
+          <Th className="hidden xl:table-cell">IP</Th>
         </tr>
       </THead>
       <TBody>
@@ -32,7 +32,7 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
               <Td className="tabular-nums">
                 <Timestamp date={e.createdAt} seconds className="block w-24" />
               </Td>
-              <Td className="whitespace-nowrap">
+              <Td className="min-w-24">
                 <Link href={filterHref({ actor: e.actorLabel })} className="font-medium text-zinc-900 hover:underline dark:text-zinc-100" title={`Only events by ${e.actorLabel}`}>
                   {e.actorLabel}
                 </Link>
@@ -57,14 +57,14 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
                   subjectTypeWords(e.subjectType)
                 )}
                 {e.subjectId ? (
-                  <Sub className="max-w-32 truncate">
+                  <Sub className="max-w-28 truncate">
                     <Mono small title={e.subjectId}>
                       {e.subjectId}
                     </Mono>
                   </Sub>
                 ) : null}
               </Td>
-              <Td className="min-w-72">
+              <Td className="min-w-56">
                 <details className="group">
                   <summary className="flex list-none items-start gap-1.5 rounded-sm text-zinc-900 marker:hidden dark:text-zinc-100 [&::-webkit-details-marker]:hidden">
                     <svg viewBox="0 0 16 16" aria-hidden="true" className="mt-0.5 size-4 shrink-0 text-zinc-400 transition-transform group-open:rotate-90">
@@ -92,6 +92,8 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
                           </>
                         ) : null}
                       </dd>
+                      <dt className="text-zinc-500 dark:text-zinc-400">IP address</dt>
+                      <dd>{e.ip ? <Mono small>{e.ip}</Mono> : <span className="text-zinc-400">not recorded</span>}</dd>
                       <dt className="text-zinc-500 dark:text-zinc-400">User agent</dt>
                       <dd className="[overflow-wrap:anywhere]">{e.userAgent ?? <span className="text-zinc-400">not recorded</span>}</dd>
                       <dt className="text-zinc-500 dark:text-zinc-400">Hash</dt>
@@ -102,7 +104,7 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
                   </div>
                 </details>
               </Td>
-              <Td className="whitespace-nowrap">{e.ip ? <Mono small>{e.ip}</Mono> : <span className="text-zinc-400">—</span>}</Td>
+              <Td className="hidden whitespace-nowrap xl:table-cell">{e.ip ? <Mono small>{e.ip}</Mono> : <span className="text-zinc-400">—</span>}</Td>
             </tr>
           );
         })}

@@ -42,41 +42,50 @@ export function ChangeView({ before, after }: { before: unknown; after: unknown 
   if (isRecord(b) && isRecord(a) && isFlat(b) && isFlat(a)) {
     const keys = [...Object.keys(b), ...Object.keys(a).filter((k) => !(k in b))];
     return (
-      <table className="w-full border-collapse text-xs">
-        <caption className="sr-only">Fields before and after the change</caption>
-        <thead>
-          <tr className="text-left text-zinc-500 dark:text-zinc-400">
-            <th scope="col" className="pb-1 pr-3 font-medium">
-              Field
-            </th>
-            <th scope="col" className="pb-1 pr-3 font-medium">
-              Before
-            </th>
-            <th scope="col" className="pb-1 font-medium">
-              After
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {keys.map((k) => {
-            const changed = hasBefore && hasAfter ? b[k] !== a[k] : true;
-            return (
-              <tr key={k} className="border-t border-zinc-100 align-top dark:border-zinc-800">
-                <th scope="row" className="py-1 pr-3 text-left font-medium text-zinc-600 dark:text-zinc-400">
-                  {k}
-                  {changed && hasBefore && hasAfter ? <span className="sr-only"> (changed)</span> : null}
-                </th>
-                <td className={`py-1 pr-3 ${changed && hasBefore ? "text-red-800 dark:text-red-300" : "text-zinc-700 dark:text-zinc-300"}`}>
-                  <Value value={b[k]} present={hasBefore && k in b} />
-                </td>
-                <td className={`py-1 ${changed && hasAfter ? "font-medium text-emerald-800 dark:text-emerald-300" : "text-zinc-700 dark:text-zinc-300"}`}>
-                  <Value value={a[k]} present={hasAfter && k in a} />
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <div className="space-y-2">
+        <table className="w-full border-collapse text-xs">
+          <caption className="sr-only">Fields before and after the change</caption>
+          <thead>
+            <tr className="text-left text-zinc-500 dark:text-zinc-400">
+              <th scope="col" className="pb-1 pr-3 font-medium">
+                Field
+              </th>
+              <th scope="col" className="pb-1 pr-3 font-medium">
+                Before
+              </th>
+              <th scope="col" className="pb-1 font-medium">
+                After
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {keys.map((k) => {
+              const changed = hasBefore && hasAfter ? b[k] !== a[k] : true;
+              return (
+                <tr key={k} className="border-t border-zinc-100 align-top dark:border-zinc-800">
+                  <th scope="row" className="py-1 pr-3 text-left font-medium text-zinc-600 dark:text-zinc-400">
+                    {k}
+                    {changed && hasBefore && hasAfter ? <span className="sr-only"> (changed)</span> : null}
+                  </th>
+                  <td className={`py-1 pr-3 ${changed && hasBefore ? "text-red-800 dark:text-red-300" : "text-zinc-700 dark:text-zinc-300"}`}>
+                    <Value value={b[k]} present={hasBefore && k in b} />
+                  </td>
+                  <td className={`py-1 ${changed && hasAfter ? "font-medium text-emerald-800 dark:text-emerald-300" : "text-zinc-700 dark:text-zinc-300"}`}>
+                    <Value value={a[k]} present={hasAfter && k in a} />
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        <details>
+          <summary className="text-xs text-zinc-500 hover:underline dark:text-zinc-400">Raw JSON</summary>
+          <div className="mt-2 grid gap-3">
+            <JsonBlock label="Before" value={before} />
+            <JsonBlock label="After" value={after} />
+          </div>
+        </details>
+      </div>
     );
   }
   return (

@@ -36,16 +36,19 @@ export function RepositoryTable({ repositories, now }: { repositories: Repositor
           <tr key={r.id}>
             <RowTh>
               {r.name}
-              <Sub className="max-w-80 truncate font-normal">
+              <Sub className="max-w-64 truncate font-normal">
                 <span title={r.url}>{r.url}</span>
               </Sub>
+              {r.enabled && r.lastPollError ? (
+                <p className="mt-1 max-w-md text-pretty text-xs font-normal text-red-700 dark:text-red-300">{r.lastPollError}</p>
+              ) : null}
             </RowTh>
             <Td>{r.app ?? <span className="text-zinc-400">none</span>}</Td>
             <Td>
               <Mono>{r.defaultBranch}</Mono>
             </Td>
             <Td className="text-right tabular-nums">{r.buildRules}</Td>
-            <Td>
+            <Td className="whitespace-nowrap">
               {r.provider === "github" ? "GitHub webhooks" : `polling every ${formatDuration(r.pollIntervalSeconds * 1000)}`}
               {r.provider !== "github" ? (
                 <Sub>
@@ -63,10 +66,9 @@ export function RepositoryTable({ repositories, now }: { repositories: Repositor
               {!r.enabled ? (
                 <Badge tone="zinc">Disabled</Badge>
               ) : r.lastPollError ? (
-                <>
-                  <Badge tone="red">Poll failing</Badge>
-                  <Sub className="max-w-64 text-pretty">{r.lastPollError}</Sub>
-                </>
+                <Badge tone="red" title={r.lastPollError}>
+                  Poll failing
+                </Badge>
               ) : (
                 <Badge tone="emerald">Watching</Badge>
               )}

@@ -75,6 +75,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
   const issues = parsed.success ? [] : parsed.error.issues;
   const invalidFields = new Set(issues.map((i) => String(i.path[0] ?? "")));
   const canExport = can(user, "audit.export");
+  // kept in the page links only when asked for (?limit=), so ordinary links stay short
+  const pageSize = param(sp, "limit") && filter ? String(filter.limit) : undefined;
 
   return (
     <>
@@ -148,8 +150,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
 
       {page ? (
         <Pager
-          firstHref={filter?.before !== undefined ? auditHref("/audit", active) : undefined}
-          nextHref={page.nextCursor ? auditHref("/audit", { ...active, before: page.nextCursor }) : undefined}
+          firstHref={filter?.before !== undefined ? auditHref("/audit", { ...active, limit: pageSize }) : undefined}
+          nextHref={page.nextCursor ? auditHref("/audit", { ...active, limit: pageSize, before: page.nextCursor }) : undefined}
           nextLabel="Older events →"
           label="Audit log pages"
         />

@@ -34,7 +34,7 @@ export default async function UsersPage() {
               <dt className="flex w-24 shrink-0 flex-col items-start gap-1">
                 <RoleBadge role={r} />
                 <span className="text-xs text-zinc-500 dark:text-zinc-400">
-                  {counts[r]} user{counts[r] === 1 ? "" : "s"}
+                  {counts[r]} active
                 </span>
               </dt>
               <dd className="text-zinc-600 dark:text-zinc-400">
