@@ -75,12 +75,15 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
           {dev ? <DevLoginForm callbackUrl={callbackUrl} /> : null}
 
           {!github && !dev ? (
-            <Notice tone="warning" title="Nobody can sign in yet">
+            <Notice tone="warning" role="alert">
               <p>
                 Nobody can sign in: set <code>GITHUB_CLIENT_ID</code> and <code>GITHUB_CLIENT_SECRET</code> (a GitHub OAuth App), or{" "}
                 <code>SLIPWAY_DEV_LOGIN=1</code> outside production.
               </p>
-              <p>The GitHub OAuth App&apos;s callback URL is this server&apos;s address followed by /api/auth/callback/github. Restart Slipway after setting them.</p>
+              <p className="mt-2">
+                The OAuth App&apos;s callback URL is <code className="break-all">{`${env().SLIPWAY_URL.replace(/\/$/, "")}/api/auth/callback/github`}</code>. Restart
+                Slipway after setting them.
+              </p>
             </Notice>
           ) : null}
         </div>
