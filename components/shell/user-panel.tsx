@@ -19,7 +19,9 @@ export function UserPanel({ user }: { user: { login: string; name: string | null
             </p>
           ) : null}
         </div>
-        <RoleBadge role={user.role} />
+        <span data-testid="role-badge">
+          <RoleBadge role={user.role} />
+        </span>
       </div>
       <div className="mt-3">
         <SignOutButton />
