@@ -91,3 +91,18 @@ test("signing out ends the session and is audited", async ({ page }) => {
   const events = await query<{ summary: string }>("SELECT summary FROM audit_events WHERE action = 'auth.logout'");
   expect(events.map((e) => e.summary)).toContain("alice signed out");
 });
+
+test("a signed-out visitor comes back to the page they asked for, and the console is usable by keyboard", async ({ page }) => {
+  await page.goto("/audit?action=auth.login");
+  await expect(page).toHaveURL(/\/login\?callbackUrl=/);
+  await page.getByRole("button", { name: /sign in with github/i }).click();
+  await page.getByLabel("GitHub login").fill("alice");
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await page.waitForURL(/\/audit\?action=auth\.login/);
+  // the first Tab reaches the skip link, which moves focus to the page's content
+  await page.keyboard.press("Tab");
+  const skip = page.getByRole("link", { name: /skip to/i });
+  await expect(skip).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/#/);
+});
