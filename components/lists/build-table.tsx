@@ -1,26 +1,13 @@
 // The Builds list: state, what was built, which commit and branch, when and how long.
-import { BuildStateBadge, type BuildStateName } from "@/components/status/state-badges";
+import { BuildStateBadge } from "@/components/status/state-badges";
 import { Table, THead, TBody, Th, Td, Sub, Mono } from "@/components/ui/table";
 import { Timestamp } from "@/components/ui/timestamp";
 import { firstLine, shortSha } from "@/components/format/ids";
 import { formatDuration } from "@/components/format/time";
-import { RefLabel, type RefView } from "@/components/lists/ref-label";
+import { RefLabel } from "@/components/lists/ref-label";
+import type { BuildListRow } from "@/lib/queries/builds";
 
-export interface BuildView {
-  id: string;
-  state: BuildStateName;
-  trigger: string;
-  attempt: number;
-  repository: { name: string };
-  buildRule: { name: string; kind: string };
-  commit: { sha: string; message: string | null; author: string | null };
-  refs: RefView[];
-  triggeredBy: string | null;
-  reason: string | null;
-  queuedAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-}
+export type BuildView = BuildListRow;
 
 export const buildTriggerWords: Record<string, string> = { webhook: "push", poll: "push (polled)", manual: "manual", rerun: "rebuild" };
 

@@ -1,25 +1,12 @@
 // The Deployments list: state, target, release (by digest), where it came from, who asked, when.
-import { DeploymentStateBadge, type DeploymentStateName } from "@/components/status/state-badges";
+import { DeploymentStateBadge } from "@/components/status/state-badges";
 import { Table, THead, TBody, Th, Td, Sub, Mono } from "@/components/ui/table";
 import { Timestamp } from "@/components/ui/timestamp";
 import { shortDigest, shortSha } from "@/components/format/ids";
 import { formatDuration } from "@/components/format/time";
+import type { DeploymentListRow } from "@/lib/queries/deployments";
 
-export interface DeploymentView {
-  id: string;
-  state: DeploymentStateName;
-  trigger: string;
-  target: { name: string; kind: string; service: string };
-  release: { imageRepo: string | null; tag: string | null; digest: string | null; artifactSha256: string | null; commitSha: string };
-  repository: { name: string };
-  branch: string;
-  requestedBy: string | null;
-  reason: string | null;
-  approvalExpiresAt: Date | null;
-  createdAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-}
+export type DeploymentView = DeploymentListRow;
 
 export const deploymentTriggerWords: Record<string, string> = {
   release: "new release",

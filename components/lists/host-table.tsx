@@ -2,19 +2,9 @@
 import { Table, THead, TBody, Th, RowTh, Td, Sub, Mono } from "@/components/ui/table";
 import { Timestamp } from "@/components/ui/timestamp";
 import { Badge } from "@/components/ui/badge";
+import type { HostListRow } from "@/lib/queries/hosts";
 
-export interface HostView {
-  id: string;
-  name: string;
-  address: string;
-  port: number;
-  user: string;
-  pinnedKeys: number;
-  dockerContexts: number;
-  targets: number;
-  lastCheckedAt: Date | null;
-  lastCheckResult: string | null;
-}
+export type HostView = HostListRow;
 
 export function HostTable({ hosts, now }: { hosts: HostView[]; now: Date }) {
   return (

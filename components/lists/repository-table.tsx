@@ -3,20 +3,9 @@ import { Table, THead, TBody, Th, RowTh, Td, Sub, Mono } from "@/components/ui/t
 import { Timestamp } from "@/components/ui/timestamp";
 import { Badge } from "@/components/ui/badge";
 import { formatDuration } from "@/components/format/time";
+import type { RepositoryListRow } from "@/lib/queries/repositories";
 
-export interface RepositoryView {
-  id: string;
-  name: string;
-  provider: string;
-  url: string;
-  defaultBranch: string;
-  enabled: boolean;
-  app: string | null;
-  buildRules: number;
-  pollIntervalSeconds: number;
-  lastPolledAt: Date | null;
-  lastPollError: string | null;
-}
+export type RepositoryView = RepositoryListRow;
 
 export function RepositoryTable({ repositories, now }: { repositories: RepositoryView[]; now: Date }) {
   return (

@@ -1,20 +1,10 @@
 // Worker processes: where they run, what they can take on, and when they were last heard from.
 import { Table, THead, TBody, Th, RowTh, Td, Sub, Mono } from "@/components/ui/table";
 import { Timestamp } from "@/components/ui/timestamp";
-import { WorkerStatusBadge, type WorkerStatusName } from "@/components/status/worker-status-badge";
+import { WorkerStatusBadge } from "@/components/status/worker-status-badge";
+import type { WorkerView } from "@/lib/queries/workers";
 
-export interface WorkerView {
-  id: string;
-  hostname: string;
-  pid: number;
-  version: string;
-  concurrency: number;
-  tasks: string[];
-  startedAt: Date;
-  lastSeenAt: Date;
-  stoppedAt: Date | null;
-  status: WorkerStatusName;
-}
+export type { WorkerView };
 
 export function WorkerTable({ workers, now, showStatus = true, caption }: { workers: WorkerView[]; now: Date; showStatus?: boolean; caption: string }) {
   return (

@@ -6,19 +6,9 @@ import { Avatar } from "@/components/shell/avatar";
 import { RoleForm } from "@/components/users/role-form";
 import { DisableForm } from "@/components/users/disable-form";
 import type { ActionState } from "@/lib/auth/action";
-import type { Role } from "@/lib/auth/roles";
+import type { UserListRow } from "@/lib/queries/users";
 
-export interface UserRowView {
-  id: string;
-  login: string;
-  name: string | null;
-  image: string | null;
-  role: Role;
-  disabled: boolean;
-  lastLoginAt: Date | null;
-  createdAt: Date;
-  activeSessions: number;
-}
+export type UserRowView = UserListRow;
 
 type Action = (prev: ActionState, form: FormData) => Promise<ActionState>;
 

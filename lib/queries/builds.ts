@@ -2,7 +2,7 @@
 // which the builds_queued_at_id index serves.
 import { getDb } from "@/lib/db";
 import type { BuildKind, BuildState, BuildTrigger, Prisma, RefKind } from "@/lib/generated/prisma/client";
-import { PAGE_SIZE, toPage, type KeysetPage } from "@/lib/queries/paging";
+import { PAGE_SIZE, olderThan, toPage, type KeysetPage } from "@/lib/queries/paging";
 
 export interface BuildListRow {
   id: string;
@@ -60,16 +60,9 @@ function toRow(b: Row): BuildListRow {
 export async function listBuilds(opts: { before?: string; limit?: number } = {}): Promise<KeysetPage<BuildListRow>> {
   const db = getDb();
   const limit = opts.limit ?? PAGE_SIZE;
-  let where: Prisma.BuildWhereInput = {};
-  let cursorNotFound = false;
-  if (opts.before) {
-    const cursor = await db.build.findUnique({ where: { id: opts.before }, select: { id: true, queuedAt: true } });
-    if (cursor) {
-      where = { OR: [{ queuedAt: { lt: cursor.queuedAt } }, { queuedAt: cursor.queuedAt, id: { lt: cursor.id } }] };
-    } else {
-      cursorNotFound = true;
-    }
-  }
+  const cursor = opts.before ? await db.build.findUnique({ where: { id: opts.before }, select: { id: true, queuedAt: true } }) : null;
+  const cursorNotFound = Boolean(opts.before) && !cursor;
+  const where = olderThan("queuedAt", cursor) as Prisma.BuildWhereInput;
   const rows = await db.build.findMany({ where, orderBy: [{ queuedAt: "desc" }, { id: "desc" }], take: limit + 1, select });
   return toPage(rows.map(toRow), limit, (r) => r.id, cursorNotFound);
 }

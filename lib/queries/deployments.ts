@@ -2,7 +2,7 @@
 // (created_at, id), which the deployments_created_at_id index serves.
 import { getDb } from "@/lib/db";
 import type { DeploymentState, DeploymentTrigger, Prisma, TargetKind } from "@/lib/generated/prisma/client";
-import { PAGE_SIZE, toPage, type KeysetPage } from "@/lib/queries/paging";
+import { PAGE_SIZE, olderThan, toPage, type KeysetPage } from "@/lib/queries/paging";
 
 export interface DeploymentListRow {
   id: string;
@@ -83,16 +83,9 @@ function toRow(d: Row): DeploymentListRow {
 export async function listDeployments(opts: { before?: string; limit?: number } = {}): Promise<KeysetPage<DeploymentListRow>> {
   const db = getDb();
   const limit = opts.limit ?? PAGE_SIZE;
-  let where: Prisma.DeploymentWhereInput = {};
-  let cursorNotFound = false;
-  if (opts.before) {
-    const cursor = await db.deployment.findUnique({ where: { id: opts.before }, select: { id: true, createdAt: true } });
-    if (cursor) {
-      where = { OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }] };
-    } else {
-      cursorNotFound = true;
-    }
-  }
+  const cursor = opts.before ? await db.deployment.findUnique({ where: { id: opts.before }, select: { id: true, createdAt: true } }) : null;
+  const cursorNotFound = Boolean(opts.before) && !cursor;
+  const where = olderThan("createdAt", cursor) as Prisma.DeploymentWhereInput;
   const rows = await db.deployment.findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit + 1, select });
   return toPage(rows.map(toRow), limit, (r) => r.id, cursorNotFound);
 }

@@ -21,3 +21,13 @@ export function toPage<T>(fetched: T[], limit: number, cursorOf: (row: T) => str
     ...(cursorNotFound ? { cursorNotFound } : {}),
   };
 }
+
+/**
+ * The where-clause for "rows older than the cursor row", newest first by (`key`, id): rows with an earlier
+ * `key`, or the same `key` and a smaller id (ties broken by id so no row is skipped or shown twice).
+ * `cursor` is the cursor row as read back, or null when the id named none (then: from the top).
+ */
+export function olderThan<K extends string>(key: K, cursor: ({ id: string } & Record<K, Date>) | null): Record<string, unknown> {
+  if (!cursor) return {};
+  return { OR: [{ [key]: { lt: cursor[key] } }, { [key]: cursor[key], id: { lt: cursor.id } }] };
+}

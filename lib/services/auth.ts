@@ -83,7 +83,6 @@ export async function devLogin(
     let u = await tx.user.findUnique({ where: { login: input.login } });
     if (!u) {
       u = await createUserOnFirstLogin(tx, { login: input.login, name: input.login }, { admins: [], defaultRole: input.role, method: "development" });
-      if (u.role !== input.role) u = await tx.user.update({ where: { id: u.id }, data: { role: input.role } });
     } else if (u.role !== input.role) {
       const before = u.role;
       u = await tx.user.update({ where: { id: u.id }, data: { role: input.role } });
