@@ -75,6 +75,30 @@ test("an admin changes a role in Settings → Users and the Audit page shows the
   await expect(page.getByRole("table").getByText(/bob: Viewer → Operator/)).toBeVisible();
   await expect(page.getByRole("table").getByText(/signed in with GitHub/)).toHaveCount(0);
 
+  // bad input to the admin command: a clear 400 and nothing written
+  const origin = { Origin: new URL(page.url()).origin };
+  const [bobRow] = await query<{ id: string }>("SELECT id FROM users WHERE login = 'bob'");
+  const [{ count: beforeBad }] = (await query<{ count: string }>("SELECT count(*) FROM audit_events")) as [{ count: string }];
+  const badRole = await page.request.put(`/api/users/${bobRow!.id}/role`, { data: { role: "root" }, headers: origin });
+  expect(badRole.status()).toBe(400);
+  expect((await badRole.json()).error).toMatch(/viewer, operator or admin/);
+  const badJson = await page.request.put(`/api/users/${bobRow!.id}/role`, { data: Buffer.from("{not json"), headers: { ...origin, "Content-Type": "application/json" } });
+  expect(badJson.status()).toBe(400);
+  expect((await badJson.json()).error).toMatch(/not valid JSON/);
+  const notObject = await page.request.put(`/api/users/${bobRow!.id}/role`, { data: Buffer.from('"admin"'), headers: { ...origin, "Content-Type": "application/json" } });
+  expect(notObject.status()).toBe(400);
+  expect((await notObject.json()).error).toMatch(/must be a JSON object/);
+  const unknown = await page.request.put("/api/users/no-such-user/role", { data: { role: "viewer" }, headers: origin });
+  expect(unknown.status()).toBe(404);
+  const crossSite = await page.request.put(`/api/users/${bobRow!.id}/role`, { data: { role: "admin" }, headers: { Origin: "https://evil.example" } });
+  expect(crossSite.status()).toBe(403);
+  const badFilter = await page.request.get("/api/audit/export?format=csv&from=yesterday-ish");
+  expect(badFilter.status()).toBe(400);
+  expect((await badFilter.json()).error).toMatch(/from: must be a date/);
+  expect((await query<{ role: string }>("SELECT role::text FROM users WHERE login = 'bob'"))[0]?.role).toBe("operator");
+  const [{ count: afterBad }] = (await query<{ count: string }>("SELECT count(*) FROM audit_events")) as [{ count: string }];
+  expect(afterBad).toBe(beforeBad);
+
   // export
   const csv = await page.request.get("/api/audit/export?format=csv&action=user.role_changed");
   expect(csv.status()).toBe(200);

@@ -62,13 +62,18 @@ export function withActor<C>(handler: Handler<C>) {
   };
 }
 
-/** The JSON body, or a 400 that says what is wrong with it. */
-export async function jsonBody(req: NextRequest): Promise<unknown> {
+/** The JSON object in the body, or a 400 that says what is wrong with it. */
+export async function jsonBody(req: NextRequest): Promise<Record<string, unknown>> {
   const text = await req.text();
   if (!text) return {};
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new ValidationError([{ path: "", message: "the request body is not valid JSON" }]);
   }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new ValidationError([{ path: "", message: "the request body must be a JSON object, e.g. {\"role\": \"operator\"}" }]);
+  }
+  return value as Record<string, unknown>;
 }

@@ -7,8 +7,7 @@ type Ctx = { params: Promise<{ id: string }> };
 
 export const PUT = withActor<Ctx>(async (req, actor, ctx) => {
   const { id } = await ctx.params;
-  const body = (await jsonBody(req)) as Record<string, unknown>;
-  const user = await changeUserRole(actor, { ...body, userId: id });
+  const user = await changeUserRole(actor, { ...(await jsonBody(req)), userId: id });
   return NextResponse.json({ user });
 });
 
