@@ -22,6 +22,7 @@ export const permissions = {
   "deployment.approve": "operator",
   "deployment.rollback": "operator",
   "inventory.edit": "admin",
+  "inventory.test": "operator",
   "users.manage": "admin",
   "settings.edit": "admin",
 } as const satisfies Record<string, Role>;

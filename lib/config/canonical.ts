@@ -1,0 +1,203 @@
+// The inventory in canonical form: every default filled in, every derived name computed, references by
+// name. Both sides of an import diff (the database and the file) are brought to this form, so a file
+// exported and imported again compares equal field by field.
+import {
+  buildRuleName,
+  defaultTargetName,
+  DEFAULT_GITHUB_WEB_URL,
+  targetKind,
+  type ApprovalPolicy,
+  type InventoryDocument,
+  type TargetKind,
+} from "@/lib/validation/inventory";
+import { parseImageReference, registryDomain } from "@/lib/validation/inventory-fields";
+
+export interface CanonApp {
+  name: string;
+  app_id: number | null;
+  slug: string | null;
+  api_url: string;
+  web_url: string;
+  accounts: string[];
+}
+export interface CanonHost {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  /** "algorithm base64", sorted */
+  host_keys: string[];
+}
+export interface CanonContext {
+  name: string;
+  endpoint: string;
+  role: "build" | "swarm_manager" | "both";
+  archs: string[];
+  max_concurrent_builds: number;
+}
+export interface CanonRegistry {
+  name: string;
+  url: string;
+  username: string | null;
+}
+export interface CanonSecret {
+  name: string;
+  scope: "global" | "app" | "repository";
+  app: string | null;
+  repo: string | null;
+}
+export interface CanonChannel {
+  name: string;
+  kind: "slack";
+  events: string[];
+  enabled: boolean;
+}
+export interface CanonTarget {
+  name: string;
+  kind: TargetKind;
+  context: string | null;
+  host: string | null;
+  service: string;
+  compose_project: string | null;
+  health_url: string | null;
+  health_timeout: number;
+  converge_timeout: number;
+  monitor: number;
+}
+export interface CanonDeploy {
+  branch: string;
+  image: string | null;
+  registry: string | null;
+  approval: { mode: ApprovalPolicy["mode"]; min_approvers: number; approver_role: "operator" | "admin"; expires_after: number | null };
+  confirm: "harmless" | "mostly_harmless" | "average" | "above_average" | "dangerous";
+  targets: CanonTarget[];
+}
+export interface CanonBuild {
+  name: string;
+  kind: "docker" | "unikernel";
+  dockerfile: string;
+  context: string;
+  build_args: string[];
+  build_secrets: string[];
+  archs: string[];
+  include_git: boolean;
+  timeout: number;
+  target: "hvt" | "xen" | "spt" | "virtio" | "unix" | null;
+  deploy: CanonDeploy[];
+}
+export interface CanonRepo {
+  repo: string;
+  app: string | null;
+  url: string;
+  default_branch: string;
+  poll_interval: number;
+  enabled: boolean;
+  builds: CanonBuild[];
+}
+export interface CanonDoc {
+  apps: CanonApp[];
+  hosts: CanonHost[];
+  docker_contexts: CanonContext[];
+  registries: CanonRegistry[];
+  secrets: CanonSecret[];
+  notifications: CanonChannel[];
+  repos: CanonRepo[];
+}
+
+/** The clone URL of a repository of a GitHub app. */
+export function githubCloneUrl(webUrl: string, repo: string): string {
+  return `${webUrl.replace(/\/+$/, "")}/${repo}.git`;
+}
+
+/** "ssh-ed25519 AAAA… comment" or a known_hosts line → "ssh-ed25519 AAAA…" (the part that is pinned). */
+export function hostKeyText(algorithm: string, publicKey: string): string {
+  return `${algorithm} ${publicKey}`;
+}
+
+/** The registry (by name) whose address an image names, if exactly one does. */
+export function inferRegistry(image: string | null | undefined, registries: ReadonlyArray<{ name: string; url: string }>): string | null {
+  if (!image) return null;
+  const ref = parseImageReference(image);
+  if ("problem" in ref) return null;
+  const matches = registries.filter((r) => registryDomain(r.url) === ref.domain.toLowerCase());
+  return matches.length === 1 ? matches[0]!.name : null;
+}
+
+export function canonicalSecretKey(s: { scope: string; app: string | null; repo: string | null; name: string }): string {
+  return s.scope === "app" ? `app ${s.app} / ${s.name}` : s.scope === "repository" ? `repository ${s.repo} / ${s.name}` : s.name;
+}
+
+/**
+ * A parsed document in canonical form. Host keys must already be normalized to "algorithm base64"
+ * (lib/config/check.ts does it while checking them against the host's address).
+ */
+export function canonicalize(doc: InventoryDocument): CanonDoc {
+  const apps = doc.apps.map<CanonApp>((a) => ({
+    name: a.name,
+    app_id: a.app_id ?? null,
+    slug: a.slug ?? null,
+    api_url: a.api_url,
+    web_url: a.web_url,
+    accounts: [...new Set(a.accounts)].sort(),
+  }));
+  const webUrlOf = new Map(apps.map((a) => [a.name, a.web_url]));
+  const registries = doc.registries.map<CanonRegistry>((r) => ({ name: r.name, url: r.url, username: r.username ?? null }));
+  return {
+    apps,
+    hosts: doc.hosts.map((h) => ({ name: h.name, address: h.address, port: h.port, user: h.user, host_keys: [...new Set(h.host_keys)].sort() })),
+    docker_contexts: doc.docker_contexts.map((c) => ({
+      name: c.name,
+      endpoint: c.endpoint,
+      role: c.role,
+      archs: [...c.archs],
+      max_concurrent_builds: c.max_concurrent_builds,
+    })),
+    registries,
+    secrets: doc.secrets.map((s) => ({ name: s.name, scope: s.scope, app: s.app ?? null, repo: s.repo ?? null })),
+    notifications: doc.notifications.map((c) => ({ name: c.name, kind: c.kind, events: [...c.events].sort(), enabled: c.enabled })),
+    repos: doc.repos.map<CanonRepo>((r) => ({
+      repo: r.repo,
+      app: r.app ?? null,
+      url: r.url ?? githubCloneUrl(webUrlOf.get(r.app ?? "") ?? DEFAULT_GITHUB_WEB_URL, r.repo),
+      default_branch: r.default_branch,
+      poll_interval: r.poll_interval,
+      enabled: r.enabled,
+      builds: r.builds.map<CanonBuild>((b) => ({
+        name: buildRuleName(b),
+        kind: b.kind,
+        dockerfile: b.dockerfile,
+        context: b.context,
+        build_args: [...b.build_args],
+        build_secrets: [...b.build_secrets],
+        archs: [...b.archs],
+        include_git: b.include_git,
+        timeout: b.timeout,
+        target: b.target ?? null,
+        deploy: b.deploy.map<CanonDeploy>((d) => ({
+          branch: d.branch,
+          image: d.image ?? null,
+          registry: d.registry ?? inferRegistry(d.image, registries),
+          approval: {
+            mode: d.approval.mode,
+            min_approvers: d.approval.min_approvers,
+            approver_role: d.approval.approver_role,
+            expires_after: d.approval.expires_after ?? null,
+          },
+          confirm: d.confirm,
+          targets: d.targets.map<CanonTarget>((t) => ({
+            name: t.name ?? defaultTargetName(t),
+            kind: targetKind(t),
+            context: t.context ?? null,
+            host: t.host ?? null,
+            service: t.service,
+            compose_project: t.compose_project ?? null,
+            health_url: t.health_url ?? null,
+            health_timeout: t.health_timeout,
+            converge_timeout: t.converge_timeout,
+            monitor: t.monitor,
+          })),
+        })),
+      })),
+    })),
+  };
+}

@@ -1,0 +1,154 @@
+// slipway.yml text ⇄ documents. Reading reports YAML syntax errors with line and column; writing leaves
+// out every field that has its default, so an export reads like a hand-written file.
+import { parseDocument, stringify } from "yaml";
+import type { FieldIssue } from "@/lib/errors";
+import { DEFAULT_GITHUB_API_URL, DEFAULT_GITHUB_WEB_URL } from "@/lib/validation/inventory";
+import { formatDuration } from "@/lib/validation/inventory-fields";
+import { defaultTargetName, buildRuleName } from "@/lib/validation/inventory";
+import { githubCloneUrl, inferRegistry, type CanonDoc } from "@/lib/config/canonical";
+
+export const MAX_CONFIG_BYTES = 2 * 1024 * 1024;
+
+export function readYaml(text: string): { ok: true; value: unknown } | { ok: false; issues: FieldIssue[] } {
+  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
+    return { ok: false, issues: [{ path: "", message: `the file is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB; is it the right file?` }] };
+  }
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length) {
+    return {
+      ok: false,
+      issues: doc.errors.map((e) => {
+        const at = e.linePos?.[0];
+        return { path: at ? `line ${at.line}, column ${at.col}` : "", message: `YAML: ${e.message.split("\n")[0]}` };
+      }),
+    };
+  }
+  return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) };
+}
+
+type Obj = Record<string, unknown>;
+
+/** Sets key when value differs from its default. */
+function put(o: Obj, key: string, value: unknown, def?: unknown) {
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value) && value.length === 0 && (def === undefined || (Array.isArray(def) && def.length === 0))) return;
+  if (def !== undefined && JSON.stringify(value) === JSON.stringify(def)) return;
+  o[key] = value;
+}
+
+const dur = (s: number) => (s % 60 === 0 && s > 0 ? formatDuration(s) : s);
+
+const HEADER = `# slipway.yml: Slipway's inventory. Secrets appear by name only; their values are set in the console.
+# Import: npm run slipway -- import slipway.yml --dry-run   (then without --dry-run), or Settings → Config.
+`;
+
+/** The canonical inventory as slipway.yml text. */
+export function toYaml(canon: CanonDoc): string {
+  const out: Obj = { version: 1 };
+  if (canon.apps.length)
+    out.apps = canon.apps.map((a) => {
+      const o: Obj = { name: a.name };
+      put(o, "app_id", a.app_id);
+      put(o, "slug", a.slug);
+      put(o, "api_url", a.api_url, DEFAULT_GITHUB_API_URL);
+      put(o, "web_url", a.web_url, DEFAULT_GITHUB_WEB_URL);
+      put(o, "accounts", a.accounts);
+      return o;
+    });
+  if (canon.hosts.length)
+    out.hosts = canon.hosts.map((h) => {
+      const o: Obj = { name: h.name, address: h.address };
+      put(o, "port", h.port, 22);
+      put(o, "user", h.user, "root");
+      put(o, "host_keys", h.host_keys);
+      return o;
+    });
+  if (canon.docker_contexts.length)
+    out.docker_contexts = canon.docker_contexts.map((c) => {
+      const o: Obj = { name: c.name, endpoint: c.endpoint };
+      put(o, "role", c.role, "swarm_manager");
+      put(o, "archs", c.archs, ["amd64"]);
+      put(o, "max_concurrent_builds", c.max_concurrent_builds, 2);
+      return o;
+    });
+  if (canon.registries.length)
+    out.registries = canon.registries.map((r) => {
+      const o: Obj = { name: r.name, url: r.url };
+      put(o, "username", r.username);
+      return o;
+    });
+  if (canon.secrets.length)
+    out.secrets = canon.secrets.map((s) => {
+      const o: Obj = { name: s.name };
+      put(o, "scope", s.scope, "global");
+      put(o, "app", s.app);
+      put(o, "repo", s.repo);
+      return o;
+    });
+  if (canon.notifications.length)
+    out.notifications = canon.notifications.map((c) => {
+      const o: Obj = { name: c.name };
+      put(o, "kind", c.kind, "slack");
+      o.events = c.events;
+      put(o, "enabled", c.enabled, true);
+      return o;
+    });
+  const webUrlOf = new Map(canon.apps.map((a) => [a.name, a.web_url]));
+  if (canon.repos.length)
+    out.repos = canon.repos.map((r) => {
+      const o: Obj = { repo: r.repo };
+      put(o, "app", r.app);
+      if (!r.app || r.url !== githubCloneUrl(webUrlOf.get(r.app) ?? DEFAULT_GITHUB_WEB_URL, r.repo)) o.url = r.url;
+      put(o, "default_branch", r.default_branch, "main");
+      put(o, "poll_interval", dur(r.poll_interval), dur(300));
+      put(o, "enabled", r.enabled, true);
+      if (r.builds.length)
+        o.builds = r.builds.map((b) => {
+          const bo: Obj = {};
+          const derived = buildRuleName({ kind: b.kind, dockerfile: b.dockerfile, target: b.target ?? undefined });
+          if (b.name !== derived) bo.name = b.name;
+          bo.kind = b.kind;
+          put(bo, "dockerfile", b.dockerfile, "Dockerfile");
+          put(bo, "context", b.context, "");
+          put(bo, "target", b.target);
+          put(bo, "build_args", b.build_args);
+          put(bo, "build_secrets", b.build_secrets);
+          put(bo, "archs", b.archs, ["amd64"]);
+          put(bo, "include_git", b.include_git, false);
+          put(bo, "timeout", dur(b.timeout), dur(3000));
+          if (b.deploy.length)
+            bo.deploy = b.deploy.map((d) => {
+              const d2: Obj = { branch: d.branch };
+              put(d2, "image", d.image);
+              if (d.registry && d.registry !== inferRegistry(d.image, canon.registries)) d2.registry = d.registry;
+              const a = d.approval;
+              if (a.mode === "manual" || a.min_approvers !== 1 || a.approver_role !== "operator" || a.expires_after !== null) {
+                const ao: Obj = { mode: a.mode };
+                put(ao, "min_approvers", a.min_approvers, 1);
+                put(ao, "approver_role", a.approver_role, "operator");
+                if (a.expires_after !== null) ao.expires_after = dur(a.expires_after);
+                d2.approval = a.mode === "manual" && Object.keys(ao).length === 1 ? "manual" : ao;
+              }
+              put(d2, "confirm", d.confirm, "average");
+              d2.targets = d.targets.map((t) => {
+                const to: Obj = {};
+                const fields = { context: t.context ?? undefined, host: t.host ?? undefined, compose_project: t.compose_project ?? undefined, service: t.service };
+                if (t.name !== defaultTargetName(fields)) to.name = t.name;
+                put(to, "context", t.context);
+                put(to, "host", t.host);
+                put(to, "compose_project", t.compose_project);
+                to.service = t.service;
+                put(to, "health_url", t.health_url);
+                put(to, "health_timeout", dur(t.health_timeout), dur(60));
+                put(to, "converge_timeout", dur(t.converge_timeout), dur(600));
+                put(to, "monitor", t.monitor, 10);
+                return to;
+              });
+              return d2;
+            });
+          return bo;
+        });
+      return o;
+    });
+  return HEADER + stringify(out, { lineWidth: 0, aliasDuplicateObjects: false, flowCollectionPadding: false });
+}

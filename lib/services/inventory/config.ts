@@ -1,0 +1,91 @@
+// slipway.yml: export the inventory, preview an import (the diff), and apply it in one transaction.
+// An import is all or nothing: any invalid field, missing reference or refused delete writes nothing.
+import { createHash } from "node:crypto";
+import { getDb } from "@/lib/db";
+import type { Actor } from "@/lib/auth/actor";
+import { authorize } from "@/lib/services/authorize";
+import { recordAudit } from "@/lib/audit/record";
+import { ConflictError, ValidationError } from "@/lib/errors";
+import { checkDocument } from "@/lib/config/check";
+import { diffInventory, summarizeChanges, type Change } from "@/lib/config/diff";
+import { readYaml, toYaml } from "@/lib/config/yaml";
+import { applyChange } from "@/lib/services/inventory/apply";
+import { lockInventory, readInventory } from "@/lib/services/inventory/state";
+
+export interface ImportPlan {
+  changes: Change[];
+  counts: { create: number; update: number; delete: number };
+  /** identifies this exact plan: applying with it refuses if the inventory moved since the preview */
+  planId: string;
+}
+
+function planId(changes: Change[]): string {
+  return createHash("sha256").update(JSON.stringify(changes)).digest("hex").slice(0, 16);
+}
+
+/** The whole inventory as slipway.yml (secrets by name only). */
+export async function exportInventory(actor: Actor): Promise<string> {
+  authorize(actor, "console.view");
+  return toYaml(await readInventory(getDb()));
+}
+
+function parseConfig(text: string) {
+  const y = readYaml(text);
+  if (!y.ok) throw new ValidationError(y.issues);
+  const checked = checkDocument(y.value);
+  if (!checked.ok) throw new ValidationError(checked.issues);
+  return checked.canon;
+}
+
+/** What importing `text` would change, without changing anything. */
+export async function previewImport(actor: Actor, text: string): Promise<ImportPlan> {
+  authorize(actor, "inventory.edit");
+  const desired = parseConfig(text);
+  const changes = diffInventory(await readInventory(getDb()), desired);
+  return { changes, counts: summarizeChanges(changes), planId: planId(changes) };
+}
+
+/**
+ * Applies `text` in one transaction, with an audit event per change and one for the import. With
+ * `expectedPlanId` (from a preview), refuses when the changes differ from what was previewed.
+ */
+export async function importInventory(
+  actor: Actor,
+  text: string,
+  opts: { expectedPlanId?: string; source?: string } = {},
+): Promise<ImportPlan> {
+  authorize(actor, "inventory.edit");
+  const desired = parseConfig(text);
+  return getDb().$transaction(
+    async (tx) => {
+      await lockInventory(tx);
+      const changes = diffInventory(await readInventory(tx), desired);
+      const plan = { changes, counts: summarizeChanges(changes), planId: planId(changes) };
+      if (opts.expectedPlanId && opts.expectedPlanId !== plan.planId) {
+        throw new ConflictError("The inventory changed since this import was previewed; review the new list of changes and apply again.");
+      }
+      for (const change of changes) {
+        try {
+          await applyChange(tx, actor, change);
+        } catch (err) {
+          if (err instanceof ValidationError) {
+            throw new ValidationError(err.issues.map((i) => ({ path: change.label, message: i.path ? `${i.path}: ${i.message}` : i.message })));
+          }
+          throw err;
+        }
+      }
+      if (changes.length) {
+        const c = plan.counts;
+        await recordAudit(tx, {
+          actor,
+          action: "inventory.imported",
+          subjectType: "system",
+          summary: `slipway.yml imported${opts.source ? ` from ${opts.source}` : ""}: ${c.create} created, ${c.update} changed, ${c.delete} deleted`,
+          after: { counts: c, planId: plan.planId },
+        });
+      }
+      return plan;
+    },
+    { timeout: 120_000, maxWait: 30_000 },
+  );
+}

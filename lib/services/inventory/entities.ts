@@ -1,0 +1,385 @@
+// Inventory commands for the console's forms and the REST API: save (create or update) and delete one
+// entity. Each parses with the same schema slipway.yml uses, turns the edit into a change and applies it
+// (lib/services/inventory/apply.ts) under the inventory lock, with its audit event, in one transaction.
+import { z } from "zod";
+import { getDb, type Tx } from "@/lib/db";
+import type { Actor } from "@/lib/auth/actor";
+import { authorize } from "@/lib/services/authorize";
+import { recordAudit } from "@/lib/audit/record";
+import { NotFoundError, ValidationError } from "@/lib/errors";
+import { parseInput } from "@/lib/validation/parse";
+import {
+  appEntity,
+  buildEntity,
+  channelEntity,
+  contextEntity,
+  deployEntity,
+  hostEntity,
+  registryEntity,
+  repoEntity,
+  secretEntity,
+  secretValue,
+  slackWebhookUrl,
+  targetEntity,
+} from "@/lib/validation/inventory";
+import { canonicalize, inferRegistry, type CanonDoc } from "@/lib/config/canonical";
+import { entities, kindLabels, type Change, type EntityKind, type EntityParent, type EntityValues } from "@/lib/config/diff";
+import { applyChange } from "@/lib/services/inventory/apply";
+import { lockInventory, readInventory } from "@/lib/services/inventory/state";
+import { setOwnedSecret, storeSecretValue } from "@/lib/services/inventory/secret-values";
+
+const idField = z.string().trim().max(64).optional().transform((s) => (s ? s : undefined));
+
+function userIdOf(actor: Actor): string | null {
+  return actor.type === "user" || actor.type === "api_token" ? actor.userId : null;
+}
+
+const emptyDoc = { version: 1 as const, apps: [], hosts: [], docker_contexts: [], registries: [], secrets: [], notifications: [], repos: [] };
+
+/** Where a row sits in the canonical document: its kind's natural key and its parent. */
+async function locate(tx: Tx, kind: EntityKind, id: string): Promise<{ key: string; parent: EntityParent }> {
+  const notFound = () => {
+    throw new NotFoundError(`That ${kindLabels[kind]} does not exist any more; reload the page.`);
+  };
+  switch (kind) {
+    case "app":
+      return { key: (await tx.githubApp.findUnique({ where: { id } }))?.name ?? notFound(), parent: {} };
+    case "host":
+      return { key: (await tx.host.findUnique({ where: { id } }))?.name ?? notFound(), parent: {} };
+    case "context":
+      return { key: (await tx.dockerContext.findUnique({ where: { id } }))?.name ?? notFound(), parent: {} };
+    case "registry":
+      return { key: (await tx.registry.findUnique({ where: { id } }))?.name ?? notFound(), parent: {} };
+    case "channel":
+      return { key: (await tx.notificationChannel.findUnique({ where: { id } }))?.name ?? notFound(), parent: {} };
+    case "repo":
+      return { key: (await tx.repository.findUnique({ where: { id } }))?.name ?? notFound(), parent: {} };
+    case "secret": {
+      const s = await tx.secret.findUnique({ where: { id }, include: { app: true, repository: true } });
+      if (!s || s.scope === "owned") return notFound();
+      const key = s.scope === "app" ? `app ${s.app?.name} / ${s.name}` : s.scope === "repository" ? `repository ${s.repository?.name} / ${s.name}` : s.name;
+      return { key, parent: {} };
+    }
+    case "build": {
+      const b = await tx.buildRule.findUnique({ where: { id }, include: { repository: true } });
+      if (!b) return notFound();
+      return { key: `${b.repository.name} ${b.name}`, parent: { repo: b.repository.name } };
+    }
+    case "deploy": {
+      const d = await tx.deploymentRule.findUnique({ where: { id }, include: { buildRule: { include: { repository: true } } } });
+      if (!d) return notFound();
+      return { key: `${d.buildRule.repository.name} ${d.buildRule.name} ${d.branch}`, parent: { repo: d.buildRule.repository.name, build: d.buildRule.name } };
+    }
+    case "target": {
+      const t = await tx.target.findUnique({ where: { id }, include: { deploymentRule: { include: { buildRule: { include: { repository: true } } } } } });
+      if (!t) return notFound();
+      const d = t.deploymentRule;
+      return { key: t.name, parent: { repo: d.buildRule.repository.name, build: d.buildRule.name, branch: d.branch } };
+    }
+  }
+}
+
+function current<K extends EntityKind>(doc: CanonDoc, kind: K, key: string) {
+  const e = entities(doc).find((x) => x.kind === kind && x.key === key);
+  return (e?.value ?? null) as EntityValues[K] | null;
+}
+
+async function saveChange<K extends EntityKind>(
+  tx: Tx,
+  actor: Actor,
+  kind: K,
+  id: string | undefined,
+  after: EntityValues[K],
+  parent: EntityParent,
+  label: string,
+): Promise<{ id: string; change: Change }> {
+  await lockInventory(tx);
+  let before: EntityValues[K] | null = null;
+  let key = label;
+  if (id) {
+    const at = await locate(tx, kind, id);
+    before = current(await readInventory(tx), kind, at.key);
+    key = at.key;
+    parent = at.parent;
+  }
+  const fields = before ? Object.keys(after).filter((k) => JSON.stringify((before as Record<string, unknown>)[k]) !== JSON.stringify((after as Record<string, unknown>)[k])) : [];
+  const change = {
+    kind,
+    action: id ? "update" : "create",
+    key,
+    label: `${kindLabels[kind]} ${label}`,
+    parent,
+    before,
+    after,
+    fields,
+  } as Change;
+  if (id && fields.length === 0) return { id, change };
+  const rowId = await applyChange(tx, actor, { ...change, id });
+  return { id: rowId, change };
+}
+
+function txn<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return getDb().$transaction(fn, { timeout: 30_000, maxWait: 15_000 });
+}
+
+function pick(raw: unknown, omit: string[]): Record<string, unknown> {
+  const o = { ...((raw ?? {}) as Record<string, unknown>) };
+  for (const k of omit) delete o[k];
+  return o;
+}
+
+export interface Saved {
+  id: string;
+  created: boolean;
+  /** the fields an update changed (empty when nothing changed) */
+  fields: string[];
+}
+
+function saved(id: string | undefined, r: { id: string; change: Change }): Saved {
+  return { id: r.id, created: !id, fields: r.change.fields };
+}
+
+// ─── GitHub apps ────────────────────────────────────────────────────────────────────────────────
+
+const appCredentials = z.object({
+  id: idField,
+  private_key: z
+    .string()
+    .optional()
+    .transform((s) => (s && s.trim() ? s.trim() : undefined))
+    .refine((s) => s === undefined || /^-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----$/.test(s), {
+      message: "paste the whole .pem file GitHub gave you, from -----BEGIN RSA PRIVATE KEY----- to the END line",
+    }),
+  webhook_secret: z
+    .string()
+    .optional()
+    .transform((s) => (s && s.trim() ? s.trim() : undefined))
+    .refine((s) => s === undefined || s.length >= 16, { message: "use at least 16 characters (e.g. openssl rand -hex 32)" }),
+});
+
+export async function saveApp(actor: Actor, raw: unknown): Promise<Saved> {
+  authorize(actor, "inventory.edit");
+  const creds = parseInput(appCredentials, raw);
+  const entity = parseInput(appEntity, pick(raw, ["id", "private_key", "webhook_secret"]));
+  const after = canonicalize({ ...emptyDoc, apps: [entity] }).apps[0]!;
+  return txn(async (tx) => {
+    const r = await saveChange(tx, actor, "app", creds.id, after, {}, after.name);
+    const set: string[] = [];
+    const owner = { scopeKey: `github_app:${r.id}`, appId: r.id };
+    if (creds.private_key) {
+      const secretId = await setOwnedSecret(tx, owner, "private_key", creds.private_key, userIdOf(actor));
+      await tx.githubApp.update({ where: { id: r.id }, data: { privateKeySecretId: secretId } });
+      set.push("private key");
+    }
+    if (creds.webhook_secret) {
+      const secretId = await setOwnedSecret(tx, owner, "webhook_secret", creds.webhook_secret, userIdOf(actor));
+      await tx.githubApp.update({ where: { id: r.id }, data: { webhookSecretId: secretId } });
+      set.push("webhook secret");
+    }
+    if (set.length) {
+      await recordAudit(tx, {
+        actor,
+        action: "github_app.credentials_set",
+        subjectType: "github_app",
+        subjectId: r.id,
+        summary: `GitHub app ${after.name}: ${set.join(" and ")} set`,
+        after: { set },
+      });
+    }
+    return saved(creds.id, r);
+  });
+}
+
+// ─── hosts ──────────────────────────────────────────────────────────────────────────────────────
+
+export async function saveHost(actor: Actor, raw: unknown): Promise<Saved> {
+  authorize(actor, "inventory.edit");
+  const { id } = parseInput(z.object({ id: idField }), raw);
+  const entity = parseInput(hostEntity.omit({ host_keys: true }).strict(), pick(raw, ["id", "host_keys"]));
+  return txn(async (tx) => {
+    // Pinned keys are managed by scan/accept/paste (lib/services/inventory/hosts.ts), not by this form.
+    let keys: string[] = [];
+    if (id) {
+      const at = await locate(tx, "host", id);
+      keys = current(await readInventory(tx), "host", at.key)?.host_keys ?? [];
+    }
+    const after = { ...canonicalize({ ...emptyDoc, hosts: [{ ...entity, host_keys: [] }] }).hosts[0]!, host_keys: keys };
+    return saved(id, await saveChange(tx, actor, "host", id, after, {}, after.name));
+  });
+}
+
+// ─── docker contexts ────────────────────────────────────────────────────────────────────────────
+
+export async function saveContext(actor: Actor, raw: unknown): Promise<Saved> {
+  authorize(actor, "inventory.edit");
+  const { id } = parseInput(z.object({ id: idField }), raw);
+  const entity = parseInput(contextEntity, pick(raw, ["id"]));
+  const after = canonicalize({ ...emptyDoc, docker_contexts: [entity] }).docker_contexts[0]!;
+  return txn(async (tx) => saved(id, await saveChange(tx, actor, "context", id, after, {}, after.name)));
+}
+
+// ─── registries ─────────────────────────────────────────────────────────────────────────────────
+
+export async function saveRegistry(actor: Actor, raw: unknown): Promise<Saved> {
+  authorize(actor, "inventory.edit");
+  const { id, password } = parseInput(
+    z.object({ id: idField, password: z.string().max(4096, "is too long").optional().transform((s) => (s ? s : undefined)) }),
+    raw,
+  );
+  const entity = parseInput(registryEntity, pick(raw, ["id", "password"]));
+  const after = canonicalize({ ...emptyDoc, registries: [entity] }).registries[0]!;
+  return txn(async (tx) => {
+    const r = await saveChange(tx, actor, "registry", id, after, {}, after.name);
+    if (password) {
+      const secretId = await setOwnedSecret(tx, { scopeKey: `registry:${r.id}` }, "password", password, userIdOf(actor));
+      await tx.registry.update({ where: { id: r.id }, data: { passwordSecretId: secretId } });
+      await recordAudit(tx, { actor, action: "registry.password_set", subjectType: "registry", subjectId: r.id, summary: `registry ${after.name}: password set` });
+    }
+    return saved(id, r);
+  });
+}
+
+// ─── notification channels ──────────────────────────────────────────────────────────────────────
+
+export async function saveChannel(actor: Actor, raw: unknown): Promise<Saved> {
+  authorize(actor, "inventory.edit");
+  const { id, url } = parseInput(z.object({ id: idField, url: z.preprocess((v) => (v === "" ? undefined : v), slackWebhookUrl.optional()) }), raw);
+  const entity = parseInput(channelEntity, pick(raw, ["id", "url"]));
+  const after = canonicalize({ ...emptyDoc, notifications: [entity] }).notifications[0]!;
+  return txn(async (tx) => {
+    if (!id && !url) throw new ValidationError([{ path: "url", message: "a new channel needs its Slack incoming-webhook URL" }]);
+    const r = await saveChange(tx, actor, "channel", id, after, {}, after.name);
+    if (url) {
+      const secretId = await setOwnedSecret(tx, { scopeKey: `notification_channel:${r.id}` }, "url", url, userIdOf(actor));
+      await tx.notificationChannel.update({ where: { id: r.id }, data: { urlSecretId: secretId } });
+      await recordAudit(tx, { actor, action: "notification_channel.url_set", subjectType: "notification_channel", subjectId: r.id, summary: `notification channel ${after.name}: webhook URL set` });
+    }
+    return saved(id, r);
+  });
+}
+
+// ─── secrets ────────────────────────────────────────────────────────────────────────────────────
+
+export async function saveSecret(actor: Actor, raw: unknown): Promise<Saved> {
+  authorize(actor, "inventory.edit");
+  const { id, value } = parseInput(z.object({ id: idField, value: z.preprocess((v) => (v === "" ? undefined : v), secretValue.optional()) }), raw);
+  const entity = parseInput(secretEntity, pick(raw, ["id", "value"]));
+  const after = canonicalize({ ...emptyDoc, secrets: [entity] }).secrets[0]!;
+  return txn(async (tx) => {
+    const r = await saveChange(tx, actor, "secret", id, after, {}, after.name);
+    if (value !== undefined) {
+      await storeSecretValue(tx, r.id, value, userIdOf(actor));
+      await recordAudit(tx, { actor, action: "secret.value_set", subjectType: "secret", subjectId: r.id, summary: `secret ${after.name}: value set` });
+    }
+    return saved(id, r);
+  });
+}
+
+// ─── repositories and their rules ───────────────────────────────────────────────────────────────
+
+export async function saveRepository(actor: Actor, raw: unknown): Promise<Saved> {
+  authorize(actor, "inventory.edit");
+  const { id } = parseInput(z.object({ id: idField }), raw);
+  const entity = parseInput(repoEntity, pick(raw, ["id"]));
+  return txn(async (tx) => {
+    const apps = entity.app ? await tx.githubApp.findMany({ where: { name: entity.app } }) : [];
+    if (entity.app && apps.length === 0) throw new ValidationError([{ path: "app", message: `there is no GitHub app named '${entity.app}'` }]);
+    const doc = canonicalize({
+      ...emptyDoc,
+      apps: apps.map((a) => ({ name: a.name, api_url: a.apiUrl, web_url: a.webUrl, accounts: [] })),
+      repos: [{ ...entity, builds: [] }],
+    });
+    const { builds: _builds, ...after } = doc.repos[0]!;
+    return saved(id, await saveChange(tx, actor, "repo", id, after, {}, after.repo));
+  });
+}
+
+const parentIds = z.object({ id: idField, repository_id: idField, build_rule_id: idField, deployment_rule_id: idField });
+
+export async function saveBuildRule(actor: Actor, raw: unknown): Promise<Saved> {
+  authorize(actor, "inventory.edit");
+  const ids = parseInput(parentIds, raw);
+  const entity = parseInput(buildEntity, pick(raw, ["id", "repository_id"]));
+  const after = (() => {
+    const { deploy: _d, ...b } = canonicalize({ ...emptyDoc, repos: [{ repo: "x", url: "file:///x", default_branch: "main", poll_interval: 300, enabled: true, builds: [{ ...entity, deploy: [] }] }] }).repos[0]!.builds[0]!;
+    return b;
+  })();
+  return txn(async (tx) => {
+    let parent: EntityParent = {};
+    if (!ids.id) {
+      const repo = ids.repository_id ? await tx.repository.findUnique({ where: { id: ids.repository_id } }) : null;
+      if (!repo) throw new NotFoundError("That repository does not exist any more; reload the page.");
+      parent = { repo: repo.name };
+    }
+    return saved(ids.id, await saveChange(tx, actor, "build", ids.id, after, parent, after.name));
+  });
+}
+
+/** Form fields of a deployment rule's approval policy (flat in the form, nested in slipway.yml). */
+function approvalFromForm(raw: Record<string, unknown>): Record<string, unknown> {
+  if (raw.approval !== undefined) return raw;
+  const { approval_mode, min_approvers, approver_role, approval_expiry, ...rest } = raw;
+  return { ...rest, approval: { mode: approval_mode || "automatic", min_approvers, approver_role, expires_after: approval_expiry } };
+}
+
+export async function saveDeploymentRule(actor: Actor, raw: unknown): Promise<Saved> {
+  authorize(actor, "inventory.edit");
+  const ids = parseInput(parentIds, raw);
+  const entity = parseInput(deployEntity, approvalFromForm(pick(raw, ["id", "build_rule_id"])));
+  return txn(async (tx) => {
+    let parent: EntityParent = {};
+    if (!ids.id) {
+      const b = ids.build_rule_id ? await tx.buildRule.findUnique({ where: { id: ids.build_rule_id }, include: { repository: true } }) : null;
+      if (!b) throw new NotFoundError("That build rule does not exist any more; reload the page.");
+      parent = { repo: b.repository.name, build: b.name };
+    }
+    const registries = await tx.registry.findMany({ select: { name: true, url: true } });
+    const after: EntityValues["deploy"] = {
+      branch: entity.branch,
+      image: entity.image ?? null,
+      registry: entity.registry ?? inferRegistry(entity.image, registries),
+      approval: { ...entity.approval, expires_after: entity.approval.expires_after ?? null },
+      confirm: entity.confirm,
+    };
+    return saved(ids.id, await saveChange(tx, actor, "deploy", ids.id, after, parent, `${after.branch}`));
+  });
+}
+
+export async function saveTarget(actor: Actor, raw: unknown): Promise<Saved> {
+  authorize(actor, "inventory.edit");
+  const ids = parseInput(parentIds, raw);
+  const entity = parseInput(targetEntity, pick(raw, ["id", "deployment_rule_id"]));
+  const t = canonicalize({
+    ...emptyDoc,
+    repos: [{ repo: "x", url: "file:///x", default_branch: "main", poll_interval: 300, enabled: true, builds: [{ kind: "docker", dockerfile: "Dockerfile", context: "", build_args: [], build_secrets: [], archs: ["amd64"], include_git: false, timeout: 3000, deploy: [{ branch: "x", approval: { mode: "automatic", min_approvers: 1, approver_role: "operator" }, confirm: "average", targets: [entity] }] }] }],
+  }).repos[0]!.builds[0]!.deploy[0]!.targets[0]!;
+  return txn(async (tx) => {
+    let parent: EntityParent = {};
+    if (!ids.id) {
+      const d = ids.deployment_rule_id
+        ? await tx.deploymentRule.findUnique({ where: { id: ids.deployment_rule_id }, include: { buildRule: { include: { repository: true } } } })
+        : null;
+      if (!d) throw new NotFoundError("That deployment rule does not exist any more; reload the page.");
+      parent = { repo: d.buildRule.repository.name, build: d.buildRule.name, branch: d.branch };
+    }
+    return saved(ids.id, await saveChange(tx, actor, "target", ids.id, t, parent, t.name));
+  });
+}
+
+// ─── delete ─────────────────────────────────────────────────────────────────────────────────────
+
+export const deletableKinds = ["app", "host", "context", "registry", "channel", "secret", "repo", "build", "deploy", "target"] as const;
+
+/** Deletes one entity (refused, with the reason, while others use it or it has history). */
+export async function deleteInventoryEntity(actor: Actor, raw: unknown): Promise<{ label: string }> {
+  authorize(actor, "inventory.edit");
+  const { kind, id } = parseInput(z.object({ kind: z.enum(deletableKinds, { error: "unknown kind" }), id: z.string().trim().min(1, "is required").max(64) }), raw);
+  return txn(async (tx) => {
+    await lockInventory(tx);
+    const at = await locate(tx, kind, id);
+    const before = current(await readInventory(tx), kind, at.key);
+    const label = `${kindLabels[kind]} ${kind === "deploy" ? `for branch ${(before as EntityValues["deploy"] | null)?.branch}` : at.key}`;
+    await applyChange(tx, actor, { kind, action: "delete", key: at.key, label, parent: at.parent, before, after: null, fields: [], id } as Change & { id: string });
+    return { label };
+  });
+}

@@ -1,0 +1,117 @@
+// The inventory as it is in the database, in canonical form (lib/config/canonical.ts): what export writes
+// and what an import is compared with. Read inside the inventory lock when it feeds a change.
+import type { Tx } from "@/lib/db";
+import type { CanonDoc, CanonRepo } from "@/lib/config/canonical";
+import { hostKeyText } from "@/lib/config/canonical";
+
+/** Serializes every change to the inventory (forms, imports) so each sees the previous one's result. */
+export const INVENTORY_LOCK = 7_341_120_003;
+
+export async function lockInventory(tx: Tx): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${INVENTORY_LOCK}::bigint)`;
+}
+
+type Reader = Pick<Tx, "githubApp" | "host" | "dockerContext" | "registry" | "secret" | "notificationChannel" | "repository">;
+
+export async function readInventory(db: Reader): Promise<CanonDoc> {
+  const [apps, hosts, contexts, registries, secrets, channels, repos] = await Promise.all([
+    db.githubApp.findMany({ orderBy: { name: "asc" } }),
+    db.host.findMany({ orderBy: { name: "asc" }, include: { keys: true } }),
+    db.dockerContext.findMany({ orderBy: { name: "asc" } }),
+    db.registry.findMany({ orderBy: { name: "asc" } }),
+    db.secret.findMany({
+      where: { scope: { not: "owned" } },
+      orderBy: [{ scope: "asc" }, { name: "asc" }],
+      include: { app: { select: { name: true } }, repository: { select: { name: true } } },
+    }),
+    db.notificationChannel.findMany({ orderBy: { name: "asc" } }),
+    db.repository.findMany({
+      orderBy: { name: "asc" },
+      include: {
+        app: { select: { name: true } },
+        buildRules: {
+          orderBy: [{ position: "asc" }, { name: "asc" }],
+          include: {
+            deploymentRules: {
+              orderBy: { branch: "asc" },
+              include: {
+                registry: { select: { name: true } },
+                targets: { orderBy: { name: "asc" }, include: { dockerContext: { select: { name: true } }, host: { select: { name: true } } } },
+              },
+            },
+          },
+        },
+      },
+    }),
+  ]);
+  return {
+    apps: apps.map((a) => ({
+      name: a.name,
+      app_id: a.appId === null ? null : Number(a.appId),
+      slug: a.slug,
+      api_url: a.apiUrl,
+      web_url: a.webUrl,
+      accounts: [...a.accountAllowlist].sort(),
+    })),
+    hosts: hosts.map((h) => ({
+      name: h.name,
+      address: h.address,
+      port: h.port,
+      user: h.user,
+      host_keys: [...new Set(h.keys.map((k) => hostKeyText(k.algorithm, k.publicKey)))].sort(),
+    })),
+    docker_contexts: contexts.map((c) => ({ name: c.name, endpoint: c.endpoint, role: c.role, archs: c.archs, max_concurrent_builds: c.maxConcurrentBuilds })),
+    registries: registries.map((r) => ({ name: r.name, url: r.url, username: r.username })),
+    secrets: secrets.map((s) => ({
+      name: s.name,
+      scope: s.scope as "global" | "app" | "repository",
+      app: s.app?.name ?? null,
+      repo: s.repository?.name ?? null,
+    })),
+    notifications: channels.map((c) => ({ name: c.name, kind: c.kind, events: [...c.events].sort(), enabled: c.enabled })),
+    repos: repos.map<CanonRepo>((r) => ({
+      repo: r.name,
+      app: r.app?.name ?? null,
+      url: r.url,
+      default_branch: r.defaultBranch,
+      poll_interval: r.pollIntervalSeconds,
+      enabled: r.enabled,
+      builds: r.buildRules.map((b) => ({
+        name: b.name,
+        kind: b.kind,
+        dockerfile: b.dockerfile,
+        context: b.contextDir,
+        build_args: b.buildArgs,
+        build_secrets: b.buildSecrets,
+        archs: b.archs,
+        include_git: b.includeGit,
+        timeout: b.timeoutSeconds,
+        target: b.unikernelTarget,
+        deploy: b.deploymentRules.map((d) => ({
+          branch: d.branch,
+          image: d.image,
+          registry: d.registry?.name ?? null,
+          approval: {
+            mode: d.approvalMode,
+            min_approvers: d.minApprovers,
+            approver_role: d.approverRole === "admin" ? "admin" : "operator",
+            expires_after: d.approvalExpirySeconds,
+          },
+          confirm: d.confirmLevel,
+          targets: d.targets.map((t) => ({
+            name: t.name,
+            kind: t.kind,
+            context: t.dockerContext?.name ?? null,
+            host: t.host?.name ?? null,
+            service: t.service,
+            compose_project: t.composeProject,
+            health_url: t.healthUrl,
+            health_timeout: t.healthTimeoutSeconds,
+            converge_timeout: t.convergeTimeoutSeconds,
+            monitor: t.monitorSeconds,
+          })),
+        })),
+      })),
+    })),
+  };
+}

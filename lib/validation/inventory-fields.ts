@@ -1,0 +1,438 @@
+// Field rules of the inventory, shared by the console's forms, the REST API and slipway.yml. Each rule
+// accepts what a form sends (strings) as well as what YAML gives (numbers, booleans, lists), so one schema
+// serves both. Messages say what is expected, with an example.
+import { z } from "zod";
+
+// ─── form-friendly building blocks ──────────────────────────────────────────────────────────────
+
+/** "" and whitespace-only become undefined (an empty form field means "not given"). */
+function blankToUndefined(v: unknown): unknown {
+  return typeof v === "string" && v.trim() === "" ? undefined : v;
+}
+
+/** A list: an array, or text with one item per line (or separated by commas). */
+export function list<T extends z.ZodType>(item: T, opts: { commas?: boolean } = {}) {
+  return z.preprocess((v) => {
+    if (v === undefined || v === null) return [];
+    if (typeof v === "string") {
+      const parts = opts.commas === false ? v.split(/\r?\n/) : v.split(/\r?\n|,/);
+      return parts.map((s) => s.trim()).filter((s) => s !== "");
+    }
+    return v;
+  }, z.array(item, { error: "must be a list" }));
+}
+
+/** A whole number in [min, max]; numeric strings are accepted. */
+export function int(min: number, max: number, what = "a whole number") {
+  return z.preprocess(
+    (v) => {
+      const b = blankToUndefined(v);
+      if (typeof b === "string" && /^-?\d+$/.test(b.trim())) return Number(b.trim());
+      return b;
+    },
+    z
+      .number({ error: (i) => (i.input === undefined ? "is required" : `must be ${what}`) })
+      .int(`must be ${what}`)
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`),
+  );
+}
+
+/** A checkbox or a YAML boolean. A missing checkbox is false. */
+export const bool = z.preprocess((v) => {
+  if (v === undefined || v === null || v === "") return false;
+  if (typeof v === "string") {
+    const s = v.trim().toLowerCase();
+    if (["on", "true", "yes", "1"].includes(s)) return true;
+    if (["off", "false", "no", "0"].includes(s)) return false;
+  }
+  return v;
+}, z.boolean({ error: "must be true or false" }));
+
+/** An optional text field: blank means absent. */
+export function optional<T extends z.ZodType>(schema: T) {
+  return z.preprocess(blankToUndefined, schema.optional());
+}
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** A duration in seconds: 3000, "3000", "50m", "1h30m", "90s". */
+export function duration(minSeconds: number, maxSeconds: number) {
+  return z.preprocess(
+    (v) => {
+      const b = blankToUndefined(v);
+      if (typeof b !== "string") return b;
+      const s = b.trim();
+      if (/^\d+$/.test(s)) return Number(s);
+      const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(s);
+      if (!m || s === "") return s;
+      return (Number(m[1] ?? 0) * UNITS.d!) + Number(m[2] ?? 0) * UNITS.h! + Number(m[3] ?? 0) * UNITS.m! + Number(m[4] ?? 0);
+    },
+    z
+      .number({ error: (i) => (i.input === undefined ? "is required" : 'must be a duration such as 600, "10m" or "1h30m"') })
+      .int('must be a whole number of seconds, or a duration such as "10m"')
+      .min(minSeconds, `must be at least ${formatDuration(minSeconds)}`)
+      .max(maxSeconds, `must be at most ${formatDuration(maxSeconds)}`),
+  );
+}
+
+/** 3000 → "50m", 5400 → "1h30m", 45 → "45s": the form slipway.yml exports. */
+export function formatDuration(seconds: number): string {
+  if (seconds === 0) return "0s";
+  let rest = seconds;
+  let out = "";
+  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]] as const) {
+    const n = Math.floor(rest / size);
+    if (n) out += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return out;
+}
+
+// ─── names ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Names of apps, hosts, contexts, registries, channels and secrets. */
+export const resourceName = z
+  .string({ error: "is required" })
+  .trim()
+  .min(1, "is required")
+  .max(63, "has at most 63 characters")
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' and '-', starting with a letter or digit (e.g. toxis or docker-hub)");
+
+/** Target names (GitHub deployment environments): may also hold '/', ':' and '@', e.g. "toxis/infra_deployer". */
+export const targetName = z
+  .string({ error: "is required" })
+  .trim()
+  .min(1, "is required")
+  .max(127, "has at most 127 characters")
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, "use letters, digits and . _ / : @ -, starting with a letter or digit (e.g. toxis/infra_deployer)");
+
+/** A GitHub owner/name. */
+export const githubRepoName = z
+  .string({ error: "is required" })
+  .trim()
+  .regex(
+    /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/,
+    "must be owner/name as on GitHub, e.g. ocurrent/ocurrent-deployer",
+  );
+
+/** The name of a repository that is not on GitHub: like owner/name, but any path-like name is fine. */
+export const plainRepoName = z
+  .string({ error: "is required" })
+  .trim()
+  .min(1, "is required")
+  .max(140, "has at most 140 characters")
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9._-]+)*$/, "use letters, digits, '.', '_', '-' and '/', e.g. infra/website");
+
+/** A service name in swarm, compose or a unikernel host (Docker's service-name rule, roughly). */
+export const serviceName = z
+  .string({ error: "is required" })
+  .trim()
+  .min(1, "is required")
+  .max(63, "has at most 63 characters")
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "use letters, digits, '_', '.' and '-', starting with a letter or digit (e.g. infra_deployer)");
+
+/** A compose project name (docker compose: lowercase letters, digits, '_' and '-'). */
+export const composeProject = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, "a compose project name has lowercase letters, digits, '_' and '-' (e.g. website)")
+  .max(63, "has at most 63 characters");
+
+// ─── git ────────────────────────────────────────────────────────────────────────────────────────
+
+/** Why a branch name is not a valid `refs/heads/<name>` (git check-ref-format), or null when it is. */
+export function branchNameProblem(name: string): string | null {
+  if (name === "") return "is required";
+  if (name.length > 255) return "has at most 255 characters";
+  if (name.startsWith("-")) return "must not start with '-' (git would read it as an option)";
+  if (name === "@") return "must not be '@'";
+  if (name.startsWith("refs/")) return "is the branch name alone, without refs/heads/ (e.g. live)";
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return "must not contain spaces, control characters or any of ~ ^ : ? * [ \\";
+  if (name.includes("..")) return "must not contain '..'";
+  if (name.includes("@{")) return "must not contain '@{'";
+  if (name.includes("//") || name.startsWith("/") || name.endsWith("/")) return "must not start or end with '/' or contain '//'";
+  if (name.endsWith(".")) return "must not end with '.'";
+  for (const part of name.split("/")) {
+    if (part.startsWith(".")) return `must not have a part starting with '.' ('${part}')`;
+    if (part.endsWith(".lock")) return `must not have a part ending with '.lock' ('${part}')`;
+  }
+  return null;
+}
+
+export const branchName = z
+  .string({ error: "is required" })
+  .trim()
+  .superRefine((s, ctx) => {
+    const problem = branchNameProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: `branch name ${problem}` });
+  });
+
+/**
+ * A git URL Slipway may fetch: https/http/ssh/git/file URLs or scp-like user@host:path. Never a transport
+ * that runs a program (ext::, or anything starting with '-').
+ */
+export const gitUrl = z
+  .string({ error: "is required" })
+  .trim()
+  .min(1, "is required")
+  .max(2048, "is too long")
+  .superRefine((s, ctx) => {
+    const bad = (message: string) => ctx.addIssue({ code: "custom", message });
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x20\x7f]/.test(s)) return bad("a git URL has no spaces or control characters");
+    if (s.startsWith("-")) return bad("must not start with '-'");
+    if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(s)) return bad("remote-helper transports such as ext:: are refused: use https://, ssh:// or file://");
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(s)?.[1]?.toLowerCase();
+    if (scheme) {
+      if (!["https", "http", "ssh", "git", "file"].includes(scheme)) return bad(`the ${scheme}:// scheme is not supported: use https://, ssh://, git:// or file://`);
+      try {
+        const u = new URL(s);
+        if (scheme !== "file" && !u.hostname) bad("names no host");
+        if (scheme === "file" && !u.pathname.startsWith("/")) bad("a file:// URL needs an absolute path");
+      } catch {
+        bad("is not a valid URL");
+      }
+      return;
+    }
+    if (/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/].*$|^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\/.+$/.test(s)) return; // scp-like git@github.com:owner/name.git
+    bad("must be a URL such as https://github.com/owner/name.git, ssh://git@host/path.git or git@host:owner/name.git");
+  });
+
+// ─── paths ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Why a path inside the repository is unsafe (absolute, escaping with '..'), or null when fine. */
+export function relativePathProblem(p: string): string | null {
+  if (p.startsWith("/")) return "must be relative to the repository (no leading '/')";
+  if (p.includes("\\")) return "uses '/' between directories, not '\\'";
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(p)) return "must not contain control characters";
+  if (p.startsWith("-")) return "must not start with '-'";
+  if (p.split("/").some((part) => part === "..")) return "must stay inside the repository (no '..')";
+  if (p.length > 1024) return "is too long";
+  return null;
+}
+
+/** "./docker//Dockerfile" → "docker/Dockerfile"; "." and "" → "". */
+export function normalizeRelativePath(p: string): string {
+  return p
+    .split("/")
+    .filter((part) => part !== "" && part !== ".")
+    .join("/");
+}
+
+export const repoFilePath = z
+  .string({ error: "is required" })
+  .trim()
+  .superRefine((s, ctx) => {
+    const problem = relativePathProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: `path ${problem}` });
+    else if (normalizeRelativePath(s) === "") ctx.addIssue({ code: "custom", message: "names no file (e.g. Dockerfile or docker/web.Dockerfile)" });
+  })
+  .transform(normalizeRelativePath);
+
+export const repoDirPath = z
+  .string()
+  .trim()
+  .superRefine((s, ctx) => {
+    const problem = relativePathProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: `path ${problem}` });
+  })
+  .transform(normalizeRelativePath);
+
+// ─── network ────────────────────────────────────────────────────────────────────────────────────
+
+const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const dnsName = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+function isIpv6(s: string): boolean {
+  if (!/^[0-9A-Fa-f:.]+$/.test(s) || !s.includes(":")) return false;
+  try {
+    return new URL(`http://[${s}]/`).hostname.length > 2;
+  } catch {
+    return false;
+  }
+}
+
+/** A host name, an IPv4 address, or an IPv6 address (brackets allowed and dropped). */
+export function hostAddressProblem(s: string): string | null {
+  if (s === "") return "is required";
+  if (s.startsWith("-")) return "must not start with '-'";
+  const bare = s.startsWith("[") && s.endsWith("]") ? s.slice(1, -1) : s;
+  if (ipv4.test(bare) || isIpv6(bare)) return null;
+  if (/^[\d.]+$/.test(bare)) return "is not a valid IPv4 address";
+  if (dnsName.test(bare)) return null;
+  return "must be a host name (toxis.example.org) or an IP address (203.0.113.7, 2001:db8::1)";
+}
+
+export const hostAddress = z
+  .string({ error: "is required" })
+  .trim()
+  .superRefine((s, ctx) => {
+    const problem = hostAddressProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: `address ${problem}` });
+  })
+  .transform((s) => (s.startsWith("[") && s.endsWith("]") ? s.slice(1, -1) : s));
+
+export const port = int(1, 65535, "a port number from 1 to 65535");
+
+export const unixUser = z
+  .string({ error: "is required" })
+  .trim()
+  .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, "must be a user name such as root or deploy (letters, digits, '_', '.', '-'; not starting with '-')");
+
+export type DockerEndpoint = { kind: "unix"; socketPath: string } | { kind: "ssh"; user: string; host: string; port: number };
+
+/** Parses `unix:///path` or `ssh://user@host[:port]`; a problem in words otherwise. */
+export function parseDockerEndpointText(s: string): DockerEndpoint | { problem: string } {
+  if (s.startsWith("unix://")) {
+    const p = s.slice("unix://".length);
+    if (!p.startsWith("/")) return { problem: "a unix endpoint needs an absolute socket path: unix:///var/run/docker.sock" };
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x1f\x7f]/.test(p) || p.split("/").includes("..")) return { problem: "the socket path must be a plain absolute path" };
+    return { kind: "unix", socketPath: p };
+  }
+  if (/^tcp:\/\/|^https?:\/\//.test(s)) {
+    return { problem: "tcp:// endpoints are not supported: use ssh://user@host through a registered host, so its pinned keys apply" };
+  }
+  const m = /^ssh:\/\/([^@/]+)@(\[[0-9A-Fa-f:.]+\]|[^:/[\]]+)(?::(\d+))?\/?$/.exec(s);
+  if (!s.startsWith("ssh://")) return { problem: "must be unix:///path/to/docker.sock or ssh://user@host[:port]" };
+  if (!m) return { problem: "must be ssh://user@host or ssh://user@host:port (with the user)" };
+  const [, user, rawHost, rawPort] = m;
+  if (!unixUser.safeParse(user).success) return { problem: `'${user}' is not a valid user name` };
+  const hostProblem = hostAddressProblem(rawHost!);
+  if (hostProblem) return { problem: `host ${hostProblem}` };
+  const portNumber = rawPort === undefined ? 22 : Number(rawPort);
+  if (!(portNumber >= 1 && portNumber <= 65535)) return { problem: "the port must be from 1 to 65535" };
+  return { kind: "ssh", user: user!, host: rawHost!.replace(/^\[|\]$/g, ""), port: portNumber };
+}
+
+export const dockerEndpoint = z
+  .string({ error: "is required" })
+  .trim()
+  .superRefine((s, ctx) => {
+    const r = parseDockerEndpointText(s);
+    if ("problem" in r) ctx.addIssue({ code: "custom", message: r.problem });
+  });
+
+export const httpUrl = z
+  .string()
+  .trim()
+  .max(2048, "is too long")
+  .superRefine((s, ctx) => {
+    try {
+      const u = new URL(s);
+      if (u.protocol !== "http:" && u.protocol !== "https:") ctx.addIssue({ code: "custom", message: "must be an http:// or https:// URL" });
+      if (u.username || u.password) ctx.addIssue({ code: "custom", message: "must not carry a user or password" });
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a URL such as https://example.org/health" });
+    }
+  });
+
+// ─── images ─────────────────────────────────────────────────────────────────────────────────────
+
+const pathComponent = "[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*";
+const domainComponent = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const domainRe = new RegExp(`^(?:${domainComponent}(?:\\.${domainComponent})*|\\[[0-9A-Fa-f:]+\\])(?::[0-9]+)?$`);
+const pathRe = new RegExp(`^${pathComponent}(?:/${pathComponent})*$`);
+const tagRe = /^[\w][\w.-]{0,127}$/;
+
+export interface ImageReference {
+  /** registry host[:port]; docker.io when the reference names none */
+  domain: string;
+  /** repository path inside the registry */
+  path: string;
+  tag: string;
+}
+
+/**
+ * Parses registry/repo:tag by the distribution reference grammar. A tag is required: Slipway publishes
+ * to a named tag. Digests are refused here (a release is recorded by digest; the rule names the tag).
+ */
+export function parseImageReference(ref: string): ImageReference | { problem: string } {
+  if (ref.includes("@")) return { problem: "names the tag to publish, not a digest: remove the @sha256:… part" };
+  if (ref.length > 255 + 129) return { problem: "is too long" };
+  const lastSlash = ref.lastIndexOf("/");
+  const colon = ref.lastIndexOf(":");
+  if (colon <= lastSlash) return { problem: `needs a tag, e.g. ${ref || "ocurrent/base-images"}:live` };
+  const name = ref.slice(0, colon);
+  const tag = ref.slice(colon + 1);
+  if (!tagRe.test(tag)) return { problem: `tag '${tag}' must be letters, digits, '_', '.' or '-' (at most 128, not starting with '.' or '-')` };
+  if (name.length > 255) return { problem: "the repository name has at most 255 characters" };
+  let domain = "docker.io";
+  let path = name;
+  const slash = name.indexOf("/");
+  if (slash > 0) {
+    const first = name.slice(0, slash);
+    if (first.includes(".") || first.includes(":") || first === "localhost" || first.startsWith("[")) {
+      if (!domainRe.test(first)) return { problem: `registry '${first}' is not a valid host[:port]` };
+      domain = first;
+      path = name.slice(slash + 1);
+    }
+  }
+  if (!pathRe.test(path)) {
+    return { problem: `repository '${path}' must be lowercase letters and digits, separated by '/', '.', '_' or '-' (e.g. ocurrent/base-images)` };
+  }
+  if (domain === "docker.io" && !path.includes("/")) path = `library/${path}`;
+  return { domain, path, tag };
+}
+
+export const imageReference = z
+  .string({ error: "is required" })
+  .trim()
+  .superRefine((s, ctx) => {
+    const r = parseImageReference(s);
+    if ("problem" in r) ctx.addIssue({ code: "custom", message: `image ${r.problem}` });
+  });
+
+/** A registry address: host[:port], optionally with http:// or https://. */
+export const registryUrl = z
+  .string({ error: "is required" })
+  .trim()
+  .superRefine((s, ctx) => {
+    const m = /^(?:(https?):\/\/)?([^/]+)\/?$/.exec(s);
+    if (!m || !domainRe.test(m[2]!)) {
+      ctx.addIssue({ code: "custom", message: "must be a registry host[:port] such as ghcr.io or 127.0.0.1:5000 (http:// or https:// may precede it)" });
+    }
+  })
+  .transform((s) => s.replace(/\/$/, ""));
+
+/** The registry host[:port] a registry URL names (scheme dropped); docker.io's aliases become docker.io. */
+export function registryDomain(url: string): string {
+  const host = url.replace(/^https?:\/\//, "").replace(/\/$/, "").toLowerCase();
+  return host === "index.docker.io" || host === "registry-1.docker.io" ? "docker.io" : host;
+}
+
+// ─── builds ─────────────────────────────────────────────────────────────────────────────────────
+
+export const ARCHITECTURES = ["amd64", "arm64", "arm/v7", "arm/v6", "ppc64le", "s390x", "riscv64", "386"] as const;
+
+export const architecture = z.preprocess(
+  (v) => (typeof v === "string" ? v.trim().replace(/^linux\//, "").replace(/^x86_64$/, "amd64").replace(/^aarch64$/, "arm64") : v),
+  z.enum(ARCHITECTURES, { error: `must be one of ${ARCHITECTURES.join(", ")}` }),
+);
+
+export const buildArg = z
+  .string()
+  .superRefine((s, ctx) => {
+    if (/[\r\n\0]/.test(s)) return ctx.addIssue({ code: "custom", message: "a build argument must be on one line" });
+    if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(s)) ctx.addIssue({ code: "custom", message: "must be NAME=value, e.g. EXTRA_FLAGS=--tls=true" });
+  });
+
+export const UNIKERNEL_TARGETS = ["hvt", "xen", "spt", "virtio", "unix"] as const;
+export const unikernelTarget = z.enum(UNIKERNEL_TARGETS, { error: `must be one of ${UNIKERNEL_TARGETS.join(", ")}` });
+
+export const CONFIRM_LEVELS = ["harmless", "mostly_harmless", "average", "above_average", "dangerous"] as const;
+export const confirmLevel = z.enum(CONFIRM_LEVELS, { error: `must be one of ${CONFIRM_LEVELS.join(", ")}` });
+
+export const NOTIFICATION_EVENTS = [
+  "deployment.pending_approval",
+  "deployment.started",
+  "deployment.succeeded",
+  "deployment.failed",
+  "deployment.rolled_back",
+  "build.failed",
+  "drift.detected",
+] as const;
+export const notificationEvent = z.enum(NOTIFICATION_EVENTS, { error: `must be one of ${NOTIFICATION_EVENTS.join(", ")}` });
