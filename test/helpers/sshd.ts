@@ -1,0 +1,222 @@
+// A private OpenSSH server for tests: its own directory, host keys, authorized_keys and port on 127.0.0.1,
+// run as a child process (`sshd -D`) and stopped with the test (or when the test process exits).
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import fs from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { parsePublicKey, fingerprintSha256, type KeyAlgorithm } from "@/lib/ssh/keys";
+
+const execFileAsync = promisify(execFile);
+
+export const SSHD = "/usr/sbin/sshd";
+export const SSH_KEYGEN = "/usr/bin/ssh-keygen";
+export const SSH_KEYSCAN = "/usr/bin/ssh-keyscan";
+
+export type HostKeyType = "ed25519" | "ecdsa" | "rsa";
+
+export interface SshdOptions {
+  hostKeyType?: HostKeyType | "all";
+  /** authorized_keys lines for `user` */
+  authorizedKeys?: string[];
+  /** SetEnv lines for every session, e.g. { DOCKER_HOST: "unix:///tmp/x/docker.sock" } */
+  env?: Record<string, string>;
+}
+
+export interface HostKey {
+  algorithm: KeyAlgorithm;
+  publicKey: string;
+  fingerprintSha256: string;
+  /** the private key file; its .pub is next to it */
+  file: string;
+}
+
+export interface Sshd {
+  port: number;
+  address: "127.0.0.1";
+  /** the user the tests log in as: root when running as root, else the current user */
+  user: string;
+  dir: string;
+  /** sshd's log (LogLevel VERBOSE: connections, accepted and failed keys) */
+  logFile: string;
+  hostKeys: HostKey[];
+  setAuthorizedKeys(lines: string[]): Promise<void>;
+  /** new host keys of the same types, and a restart on the same port */
+  replaceHostKey(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const KEYGEN_ARGS: Record<HostKeyType, string[]> = {
+  ed25519: ["-t", "ed25519"],
+  ecdsa: ["-t", "ecdsa", "-b", "256"],
+  rsa: ["-t", "rsa", "-b", "2048"],
+};
+
+/** A port that was free a moment ago (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves when something on the port accepts a connection and sends an SSH identification line. */
+function answersSsh(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    let data = "";
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.on("error", () => done(false));
+    socket.on("data", (chunk: Buffer) => {
+      data += chunk.toString("latin1");
+      if (data.includes("\n")) done(data.startsWith("SSH-2.0-"));
+    });
+    socket.on("close", () => done(false));
+  });
+}
+
+async function generateHostKeys(dir: string, types: HostKeyType[]): Promise<HostKey[]> {
+  const keys: HostKey[] = [];
+  for (const type of types) {
+    const file = path.join(dir, `ssh_host_${type}_key`);
+    await fs.rm(file, { force: true });
+    await fs.rm(`${file}.pub`, { force: true });
+    await execFileAsync(SSH_KEYGEN, ["-q", "-N", "", ...KEYGEN_ARGS[type], "-C", `slipway-test-${type}`, "-f", file]);
+    const pub = parsePublicKey(await fs.readFile(`${file}.pub`, "utf8"));
+    keys.push({ algorithm: pub.algorithm, publicKey: pub.publicKey, fingerprintSha256: fingerprintSha256(pub.publicKey), file });
+  }
+  return keys;
+}
+
+function sshdConfig(opts: { port: number; dir: string; hostKeys: HostKey[]; env: Record<string, string> }): string {
+  const lines = [
+    `Port ${opts.port}`,
+    "ListenAddress 127.0.0.1",
+    ...opts.hostKeys.map((k) => `HostKey ${k.file}`),
+    `PidFile ${path.join(opts.dir, "sshd.pid")}`,
+    `AuthorizedKeysFile ${path.join(opts.dir, "authorized_keys")}`,
+    "UsePAM no",
+    "StrictModes no",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    "PermitRootLogin prohibit-password",
+    "LogLevel VERBOSE",
+  ];
+  for (const [name, value] of Object.entries(opts.env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || /["\r\n]/.test(value)) throw new Error(`cannot write SetEnv ${name} for sshd_config`);
+    lines.push(`SetEnv "${name}=${value}"`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+async function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
+  if (!existsSync(SSHD)) throw new Error("openssh-server is not installed; run scripts/setup.sh");
+  const isRoot = process.getuid?.() === 0;
+  // sshd's privilege separation directory
+  if (isRoot) mkdirSync("/run/sshd", { recursive: true });
+
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "slipway-sshd-"));
+  const logFile = path.join(dir, "sshd.log");
+  const configFile = path.join(dir, "sshd_config");
+  const authorizedKeysFile = path.join(dir, "authorized_keys");
+  const types: HostKeyType[] = opts.hostKeyType === "all" ? ["ed25519", "ecdsa", "rsa"] : [opts.hostKeyType ?? "ed25519"];
+  const env = opts.env ?? {};
+
+  let child: ChildProcess | undefined;
+  const killOnExit = () => child?.kill("SIGKILL");
+  process.on("exit", killOnExit);
+
+  /** Starts sshd on `port`; false when the port turned out to be taken. */
+  async function run(port: number, hostKeys: HostKey[]): Promise<boolean> {
+    await fs.writeFile(configFile, sshdConfig({ port, dir, hostKeys, env }));
+    const proc = spawn(SSHD, ["-D", "-f", configFile, "-E", logFile], { stdio: ["ignore", "ignore", "pipe"] });
+    child = proc;
+    let stderr = "";
+    proc.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (proc.exitCode !== null || proc.signalCode !== null) break;
+      if (await answersSsh(port)) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    proc.kill("SIGKILL");
+    await waitForExit(proc, 2000);
+    const log = await fs.readFile(logFile, "utf8").catch(() => "");
+    if (/Address already in use/.test(log + stderr)) {
+      await fs.writeFile(logFile, "");
+      return false;
+    }
+    throw new Error(`sshd did not start on 127.0.0.1:${port}:\n${log}${stderr}`);
+  }
+
+  try {
+    let hostKeys = await generateHostKeys(dir, types);
+    await fs.writeFile(logFile, "");
+    await fs.writeFile(authorizedKeysFile, (opts.authorizedKeys ?? []).map((l) => `${l}\n`).join(""));
+    let port = 0;
+    for (let attempt = 0; ; attempt++) {
+      port = await freePort();
+      if (await run(port, hostKeys)) break;
+      if (attempt === 4) throw new Error("sshd found no free port on 127.0.0.1 after 5 tries");
+    }
+
+    const stop = async () => {
+      if (child) {
+        child.kill("SIGTERM");
+        await waitForExit(child, 5000);
+      }
+    };
+
+    const sshd: Sshd = {
+      port,
+      address: "127.0.0.1",
+      user: isRoot ? "root" : os.userInfo().username,
+      dir,
+      logFile,
+      hostKeys,
+      async setAuthorizedKeys(lines) {
+        await fs.writeFile(authorizedKeysFile, lines.map((l) => `${l}\n`).join(""));
+      },
+      async replaceHostKey() {
+        await stop();
+        hostKeys = await generateHostKeys(dir, types);
+        sshd.hostKeys = hostKeys;
+        if (!(await run(port, hostKeys))) throw new Error(`sshd could not listen again on 127.0.0.1:${port}`);
+      },
+      async stop() {
+        await stop();
+        process.off("exit", killOnExit);
+        await fs.rm(dir, { recursive: true, force: true });
+      },
+    };
+    return sshd;
+  } catch (err) {
+    child?.kill("SIGKILL");
+    process.off("exit", killOnExit);
+    await fs.rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
