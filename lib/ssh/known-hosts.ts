@@ -1,6 +1,7 @@
 // known_hosts text (as ssh-keyscan and ~/.ssh/known_hosts have it) → host keys to pin, with every refused
 // line explained by its number; and the line format for exports.
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { endpoint } from "@/lib/ssh/errors";
 import { checkPublicKey, fingerprintSha256, KeyFormatError, looksLikeKeyAlgorithm, type KeyAlgorithm } from "@/lib/ssh/keys";
 
 export interface KnownHostKey {
@@ -20,11 +21,6 @@ export interface KnownHostsProblem {
 export interface KnownHostsTarget {
   address: string;
   port: number;
-}
-
-/** `host:port`, with IPv6 addresses in brackets. */
-function endpoint(t: KnownHostsTarget): string {
-  return t.address.includes(":") ? `[${t.address}]:${t.port}` : `${t.address}:${t.port}`;
 }
 
 /** The host name as OpenSSH writes and hashes it: `addr` on port 22, `[addr]:port` otherwise. */
@@ -102,7 +98,7 @@ export function parseKnownHosts(text: string, target?: KnownHostsTarget): { keys
         if (!shown.includes(result.shown)) shown.push(result.shown);
       }
       if (!matched) {
-        errors.push({ line, message: `line ${line} is for ${shown.join(", ")}, not ${endpoint(target)}` });
+        errors.push({ line, message: `line ${line} is for ${shown.join(", ")}, not ${endpoint(target.address, target.port)}` });
         return;
       }
     }
