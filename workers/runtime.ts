@@ -8,6 +8,7 @@ import { log as rootLog, type Logger } from "@/lib/log";
 import { buildTaskList, handlers } from "@/workers/tasks";
 import { startHeartbeat, type Heartbeat } from "@/workers/heartbeat";
 import { slipwayVersion } from "@/lib/version";
+import { ensureDeployerKey } from "@/lib/services/deployer-key";
 
 export interface WorkerHandle {
   id: string;
@@ -38,6 +39,9 @@ export function newWorkerId(): string {
 export async function startWorker(opts: { connectionString: string; concurrency: number; id?: string; log?: Logger }): Promise<WorkerHandle> {
   const id = opts.id ?? newWorkerId();
   const log = (opts.log ?? rootLog).child({ worker: id });
+  // The deployer's SSH key exists before any job needs it (generated and audited on the first start).
+  const deployerKey = await ensureDeployerKey();
+  log.info({ fingerprint: deployerKey.fingerprintSha256 }, "deployer key ready");
   const runner: Runner = await run({
     connectionString: opts.connectionString,
     concurrency: opts.concurrency,

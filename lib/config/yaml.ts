@@ -13,13 +13,13 @@ export function readYaml(text: string): { ok: true; value: unknown } | { ok: fal
   if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
     return { ok: false, issues: [{ path: "", message: `the file is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB; is it the right file?` }] };
   }
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length) {
     return {
       ok: false,
       issues: doc.errors.map((e) => {
         const at = e.linePos?.[0];
-        return { path: at ? `line ${at.line}, column ${at.col}` : "", message: `YAML: ${e.message.split("\n")[0]}` };
+        return { path: at ? `line ${at.line}, column ${at.col}` : "", message: `YAML: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}` };
       }),
     };
   }

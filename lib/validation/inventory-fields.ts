@@ -180,10 +180,10 @@ export const gitUrl = z
   .max(2048, "is too long")
   .superRefine((s, ctx) => {
     const bad = (message: string) => ctx.addIssue({ code: "custom", message });
+    if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(s)) return bad("remote-helper transports such as ext:: are refused: use https://, ssh:// or file://");
+    if (s.startsWith("-")) return bad("must not start with '-'");
     // eslint-disable-next-line no-control-regex
     if (/[\x00-\x20\x7f]/.test(s)) return bad("a git URL has no spaces or control characters");
-    if (s.startsWith("-")) return bad("must not start with '-'");
-    if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(s)) return bad("remote-helper transports such as ext:: are refused: use https://, ssh:// or file://");
     const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(s)?.[1]?.toLowerCase();
     if (scheme) {
       if (!["https", "http", "ssh", "git", "file"].includes(scheme)) return bad(`the ${scheme}:// scheme is not supported: use https://, ssh://, git:// or file://`);

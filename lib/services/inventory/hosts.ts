@@ -1,0 +1,160 @@
+// Host keys and connection checks: scan a host's SSH keys, pin the ones an admin accepts (from a scan or
+// pasted known_hosts lines), remove a pin, and test a login with the deployer key against the pins.
+// Scans and tests reach the host from the web process with a bounded timeout; they change only the pins
+// (admins) and the host's last check result, each with an audit event.
+import { z } from "zod";
+import { getDb } from "@/lib/db";
+import type { Actor } from "@/lib/auth/actor";
+import { authorize } from "@/lib/services/authorize";
+import { recordAudit } from "@/lib/audit/record";
+import { CommandError, NotFoundError, ValidationError } from "@/lib/errors";
+import { parseInput } from "@/lib/validation/parse";
+import { lockInventory } from "@/lib/services/inventory/state";
+import { deployerCredentials } from "@/lib/services/deployer-key";
+import { parseKnownHosts } from "@/lib/ssh/known-hosts";
+import { checkPublicKey, fingerprintSha256, KeyFormatError } from "@/lib/ssh/keys";
+import { scanHostKeys } from "@/lib/ssh/scan";
+import { checkHostConnection, describeHostCheck, type HostCheckResult } from "@/lib/ssh/connect";
+import { SshError } from "@/lib/ssh/errors";
+
+/** Interactive checks answer within this; the browser waits for them. */
+export const CHECK_TIMEOUT_MS = 10_000;
+
+const hostId = z.string().trim().min(1, "is required").max(64);
+
+class RemoteCheckError extends CommandError {
+  override readonly status = 502;
+  override readonly code = "remote_failed";
+}
+
+async function hostOrThrow(id: string) {
+  const host = await getDb().host.findUnique({ where: { id }, include: { keys: { orderBy: { acceptedAt: "asc" } } } });
+  if (!host) throw new NotFoundError("That host does not exist any more; reload the page.");
+  return host;
+}
+
+export interface ScannedKeyView {
+  algorithm: string;
+  publicKey: string;
+  fingerprintSha256: string;
+  pinned: boolean;
+}
+
+/** The host keys the host presents now, marked when already pinned. Changes nothing. */
+export async function scanHost(actor: Actor, raw: unknown, signal?: AbortSignal): Promise<{ host: string; keys: ScannedKeyView[] }> {
+  authorize(actor, "inventory.edit");
+  const { host_id } = parseInput(z.object({ host_id: hostId }), raw);
+  const host = await hostOrThrow(host_id);
+  try {
+    const keys = await scanHostKeys({ address: host.address, port: host.port, timeoutMs: CHECK_TIMEOUT_MS, signal });
+    const pinned = new Set(host.keys.map((k) => k.fingerprintSha256));
+    return { host: host.name, keys: keys.map((k) => ({ ...k, pinned: pinned.has(k.fingerprintSha256) })) };
+  } catch (err) {
+    if (err instanceof SshError) throw new RemoteCheckError(`Scanning ${host.name}: ${err.message}`);
+    throw err;
+  }
+}
+
+const pinInput = z.object({
+  host_id: hostId,
+  /** "algorithm base64" of keys ticked after a scan */
+  keys: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().trim().min(1).max(16384)).max(20)),
+  /** pasted known_hosts lines (ssh-keyscan output, hashed or not) */
+  known_hosts: z.string().max(65536, "is too long").optional(),
+});
+
+/** Pins keys: ticked from a scan and/or pasted as known_hosts lines. Every line must be valid. */
+export async function pinHostKeys(actor: Actor, raw: unknown): Promise<{ pinned: string[] }> {
+  authorize(actor, "inventory.edit");
+  const input = parseInput(pinInput, raw);
+  const host = await hostOrThrow(input.host_id);
+  const candidates = new Map<string, { algorithm: string; publicKey: string }>();
+  const issues: { path: string; message: string }[] = [];
+  input.keys.forEach((line, i) => {
+    const [algorithm = "", publicKey = ""] = line.split(/\s+/);
+    try {
+      const k = checkPublicKey(algorithm, publicKey);
+      candidates.set(fingerprintSha256(k.blob), { algorithm: k.algorithm, publicKey });
+    } catch (err) {
+      if (!(err instanceof KeyFormatError)) throw err;
+      issues.push({ path: `keys[${i}]`, message: err.message });
+    }
+  });
+  if (input.known_hosts?.trim()) {
+    const parsed = parseKnownHosts(input.known_hosts, { address: host.address, port: host.port });
+    for (const e of parsed.errors) issues.push({ path: "known_hosts", message: `line ${e.line}: ${e.message.replace(/^line \d+:?\s*/, "")}` });
+    for (const k of parsed.keys) candidates.set(k.fingerprintSha256, { algorithm: k.algorithm, publicKey: k.publicKey });
+  }
+  if (issues.length) throw new ValidationError(issues);
+  if (candidates.size === 0) throw new ValidationError([{ path: "keys", message: "tick at least one scanned key, or paste known_hosts lines" }]);
+  const userId = actor.type === "user" || actor.type === "api_token" ? actor.userId : null;
+  return getDb().$transaction(async (tx) => {
+    await lockInventory(tx);
+    const have = new Set((await tx.hostKey.findMany({ where: { hostId: host.id } })).map((k) => k.fingerprintSha256));
+    const added: string[] = [];
+    for (const [fp, k] of candidates) {
+      if (have.has(fp)) continue;
+      await tx.hostKey.create({ data: { hostId: host.id, algorithm: k.algorithm, publicKey: k.publicKey, fingerprintSha256: fp, acceptedById: userId } });
+      await recordAudit(tx, {
+        actor,
+        action: "host.key_pinned",
+        subjectType: "host",
+        subjectId: host.id,
+        summary: `host ${host.name}: ${k.algorithm} key ${fp} accepted`,
+        after: { algorithm: k.algorithm, fingerprintSha256: fp },
+      });
+      added.push(fp);
+    }
+    return { pinned: added };
+  });
+}
+
+export async function removeHostKey(actor: Actor, raw: unknown): Promise<{ removed: string }> {
+  authorize(actor, "inventory.edit");
+  const input = parseInput(z.object({ host_id: hostId, key_id: z.string().trim().min(1, "is required").max(64) }), raw);
+  return getDb().$transaction(async (tx) => {
+    await lockInventory(tx);
+    const key = await tx.hostKey.findFirst({ where: { id: input.key_id, hostId: input.host_id }, include: { host: true } });
+    if (!key) throw new NotFoundError("That pinned key does not exist any more; reload the page.");
+    await tx.hostKey.delete({ where: { id: key.id } });
+    await recordAudit(tx, {
+      actor,
+      action: "host.key_removed",
+      subjectType: "host",
+      subjectId: key.hostId,
+      summary: `host ${key.host.name}: ${key.algorithm} key ${key.fingerprintSha256} removed`,
+      before: { algorithm: key.algorithm, fingerprintSha256: key.fingerprintSha256 },
+    });
+    return { removed: key.fingerprintSha256 };
+  });
+}
+
+/** Logs in with the deployer key against the pinned keys; the result is stored on the host and audited. */
+export async function testHost(actor: Actor, raw: unknown, signal?: AbortSignal): Promise<{ status: HostCheckResult["status"]; message: string }> {
+  authorize(actor, "inventory.test");
+  const { host_id } = parseInput(z.object({ host_id: hostId }), raw);
+  const host = await hostOrThrow(host_id);
+  const creds = await deployerCredentials();
+  let result: HostCheckResult;
+  try {
+    result = await checkHostConnection({
+      address: host.address,
+      port: host.port,
+      user: host.user,
+      pinnedKeys: host.keys.map((k) => ({ algorithm: k.algorithm, publicKey: k.publicKey, fingerprintSha256: k.fingerprintSha256 })),
+      privateKey: creds.privateKey,
+      deployerPublicKey: creds.publicKey,
+      timeoutMs: CHECK_TIMEOUT_MS,
+      signal,
+    });
+  } catch (err) {
+    if (err instanceof SshError) throw new RemoteCheckError(`Testing ${host.name}: ${err.message}`);
+    throw err;
+  }
+  const message = describeHostCheck(host.name, result);
+  await getDb().$transaction(async (tx) => {
+    await tx.host.update({ where: { id: host.id }, data: { lastCheckedAt: new Date(), lastCheckResult: message } });
+    await recordAudit(tx, { actor, action: "host.checked", subjectType: "host", subjectId: host.id, summary: message, after: { status: result.status } });
+  });
+  return { status: result.status, message };
+}
