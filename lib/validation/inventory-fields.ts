@@ -148,7 +148,7 @@ export function branchNameProblem(name: string): string | null {
   if (name.startsWith("-")) return "must not start with '-' (git would read it as an option)";
   if (name === "@") return "must not be '@'";
   if (name.startsWith("refs/")) return "is the branch name alone, without refs/heads/ (e.g. live)";
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return "must not contain spaces, control characters or any of ~ ^ : ? * [ \\";
   if (name.includes("..")) return "must not contain '..'";
   if (name.includes("@{")) return "must not contain '@{'";
@@ -182,7 +182,7 @@ export const gitUrl = z
     const bad = (message: string) => ctx.addIssue({ code: "custom", message });
     if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(s)) return bad("remote-helper transports such as ext:: are refused: use https://, ssh:// or file://");
     if (s.startsWith("-")) return bad("must not start with '-'");
-    // eslint-disable-next-line no-control-regex
+     
     if (/[\x00-\x20\x7f]/.test(s)) return bad("a git URL has no spaces or control characters");
     const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(s)?.[1]?.toLowerCase();
     if (scheme) {
@@ -206,7 +206,7 @@ export const gitUrl = z
 export function relativePathProblem(p: string): string | null {
   if (p.startsWith("/")) return "must be relative to the repository (no leading '/')";
   if (p.includes("\\")) return "uses '/' between directories, not '\\'";
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\x00-\x1f\x7f]/.test(p)) return "must not contain control characters";
   if (p.startsWith("-")) return "must not start with '-'";
   if (p.split("/").some((part) => part === "..")) return "must stay inside the repository (no '..')";
@@ -289,7 +289,7 @@ export function parseDockerEndpointText(s: string): DockerEndpoint | { problem: 
   if (s.startsWith("unix://")) {
     const p = s.slice("unix://".length);
     if (!p.startsWith("/")) return { problem: "a unix endpoint needs an absolute socket path: unix:///var/run/docker.sock" };
-    // eslint-disable-next-line no-control-regex
+     
     if (/[\x00-\x1f\x7f]/.test(p) || p.split("/").includes("..")) return { problem: "the socket path must be a plain absolute path" };
     return { kind: "unix", socketPath: p };
   }

@@ -1,0 +1,74 @@
+// "Test" for a docker context (reach the engine through the host's pinned keys and the deployer key; ask
+// its version, info and swarm state) and "Test login" for a registry. The results are stored on the row
+// and audited; they reach out from the web process with a bounded timeout.
+import { z } from "zod";
+import { getDb } from "@/lib/db";
+import type { Actor } from "@/lib/auth/actor";
+import { authorize } from "@/lib/services/authorize";
+import { recordAudit } from "@/lib/audit/record";
+import { NotFoundError } from "@/lib/errors";
+import { parseInput } from "@/lib/validation/parse";
+import { deployerCredentials } from "@/lib/services/deployer-key";
+import { revealSecret } from "@/lib/services/inventory/secret-values";
+import { describeContextTest, testDockerContext } from "@/lib/docker/context-check";
+import type { DockerContextAccess } from "@/lib/docker/engine";
+import { testRegistryLogin } from "@/lib/registry/login";
+
+export const CONTEXT_TEST_TIMEOUT_MS = 15_000;
+
+const id = z.string().trim().min(1, "is required").max(64);
+
+/** How to reach a context: its endpoint and, for ssh://, its host's address, pinned keys and the deployer key. */
+export async function contextAccess(contextId: string): Promise<{ name: string; access: DockerContextAccess }> {
+  const ctx = await getDb().dockerContext.findUnique({ where: { id: contextId }, include: { host: { include: { keys: true } } } });
+  if (!ctx) throw new NotFoundError("That docker context does not exist any more; reload the page.");
+  if (!ctx.endpoint.startsWith("ssh://")) return { name: ctx.name, access: { endpoint: ctx.endpoint } };
+  const creds = await deployerCredentials();
+  const host = ctx.host;
+  return {
+    name: ctx.name,
+    access: {
+      endpoint: ctx.endpoint,
+      ssh: host
+        ? {
+            address: host.address,
+            port: host.port,
+            user: ctx.endpoint.match(/^ssh:\/\/([^@]+)@/)?.[1] ?? host.user,
+            pinnedKeys: host.keys.map((k) => ({ algorithm: k.algorithm, publicKey: k.publicKey, fingerprintSha256: k.fingerprintSha256 })),
+            privateKey: creds.privateKey,
+          }
+        : undefined,
+    },
+  };
+}
+
+export async function testContext(actor: Actor, raw: unknown, signal?: AbortSignal): Promise<{ ok: boolean; message: string }> {
+  authorize(actor, "inventory.test");
+  const { context_id } = parseInput(z.object({ context_id: id }), raw);
+  const { name, access } = await contextAccess(context_id);
+  const result = await testDockerContext(access, { timeoutMs: CONTEXT_TEST_TIMEOUT_MS, signal });
+  const message = describeContextTest(name, result);
+  const stored = result.ok
+    ? { ok: true, message, version: result.version, apiVersion: result.apiVersion, os: result.os, arch: result.arch, swarm: result.swarm }
+    : { ok: false, message, reason: result.reason };
+  await getDb().$transaction(async (tx) => {
+    await tx.dockerContext.update({ where: { id: context_id }, data: { lastCheckedAt: new Date(), lastCheckResult: stored } });
+    await recordAudit(tx, { actor, action: "docker_context.checked", subjectType: "docker_context", subjectId: context_id, summary: message, after: { ok: result.ok } });
+  });
+  return { ok: result.ok, message };
+}
+
+export async function testRegistry(actor: Actor, raw: unknown, signal?: AbortSignal): Promise<{ ok: boolean; message: string }> {
+  authorize(actor, "inventory.test");
+  const { registry_id } = parseInput(z.object({ registry_id: id }), raw);
+  const reg = await getDb().registry.findUnique({ where: { id: registry_id } });
+  if (!reg) throw new NotFoundError("That registry does not exist any more; reload the page.");
+  const password = reg.passwordSecretId ? await revealSecret(reg.passwordSecretId) : null;
+  const result = await testRegistryLogin({ url: reg.url, username: reg.username, password, timeoutMs: CONTEXT_TEST_TIMEOUT_MS, signal });
+  const message = `${reg.name}: ${result.message}`;
+  await getDb().$transaction(async (tx) => {
+    await tx.registry.update({ where: { id: reg.id }, data: { lastCheckedAt: new Date(), lastCheckResult: message } });
+    await recordAudit(tx, { actor, action: "registry.checked", subjectType: "registry", subjectId: reg.id, summary: message, after: { ok: result.ok } });
+  });
+  return { ok: result.ok, message };
+}
