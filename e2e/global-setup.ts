@@ -10,7 +10,8 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     env: { ...process.env, E2E_PORT: String(port) },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const ready = await new Promise<{ baseURL: string; databaseUrl: string; github: string }>((resolve, reject) => {
+  type Ready = { baseURL: string; databaseUrl: string; github: string; sshd: { port: number; user: string; dir: string; fingerprints: string[] } };
+  const ready = await new Promise<Ready>((resolve, reject) => {
     let buf = "";
     const timer = setTimeout(() => reject(new Error("the e2e server did not become ready in 120 s")), 120_000);
     child.stdout!.on("data", (d: Buffer) => {
@@ -18,7 +19,7 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
       const m = buf.match(/^READY (.+)$/m);
       if (m) {
         clearTimeout(timer);
-        resolve(JSON.parse(m[1]!) as { baseURL: string; databaseUrl: string; github: string });
+        resolve(JSON.parse(m[1]!) as Ready);
       }
     });
     child.on("exit", (code) => {
@@ -30,6 +31,7 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   process.env.E2E_BASE_URL = ready.baseURL;
   process.env.E2E_DATABASE_URL = ready.databaseUrl;
   process.env.E2E_GITHUB_URL = ready.github;
+  process.env.E2E_SSHD = JSON.stringify(ready.sshd);
   return async () => {
     if (child.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));

@@ -7,6 +7,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { startGitHubStandIn } from "@/e2e/support/github-stand-in";
+import { startSshd } from "@/test/helpers/sshd";
 
 async function main() {
   const port = Number(process.env.E2E_PORT ?? 3900);
@@ -16,6 +17,8 @@ async function main() {
   const clientId = "Iv1.standin";
   const clientSecret = randomBytes(12).toString("hex");
   const gh = await startGitHubStandIn({ port: ghPort, clientId, clientSecret });
+  // a real SSH server for the inventory specs: hosts are registered, scanned and tested against it
+  const sshd = await startSshd();
   const env = process.env as Record<string, string | undefined>;
   Object.assign(env, {
     NODE_ENV: "production",
@@ -43,7 +46,14 @@ async function main() {
   await prepareDatabase(pg.url);
   const worker = await startWorker({ connectionString: pg.url, concurrency: 2 });
   const web = await startWebServer({ dev: false, port, host: "127.0.0.1", trustProxy: false });
-  console.log(`READY ${JSON.stringify({ baseURL: `http://127.0.0.1:${port}`, databaseUrl: pg.url, github: gh.url })}`);
+  console.log(
+    `READY ${JSON.stringify({
+      baseURL: `http://127.0.0.1:${port}`,
+      databaseUrl: pg.url,
+      github: gh.url,
+      sshd: { port: sshd.port, user: sshd.user, dir: sshd.dir, fingerprints: sshd.hostKeys.map((k) => k.fingerprintSha256) },
+    })}`,
+  );
 
   let stopping = false;
   const stop = async () => {
@@ -53,6 +63,7 @@ async function main() {
     await worker.stop().catch(() => undefined);
     await closeDb().catch(() => undefined);
     await gh.close().catch(() => undefined);
+    await sshd.stop().catch(() => undefined);
     await pg.stop().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
     process.exit(0);
