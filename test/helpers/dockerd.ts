@@ -1,0 +1,164 @@
+// A private Docker Engine for tests: its own socket, data-root and exec-root in a short directory under
+// /tmp, no default bridge and no iptables rules (so several daemons can run side by side without sharing
+// docker0 or the host's firewall), stopped with the test or, even on SIGKILL, when the test process dies
+// (setpriv --pdeathsig).
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { request } from "node:http";
+import { createServer } from "node:net";
+import path from "node:path";
+import Dockerode from "dockerode";
+
+export const DOCKERD = "/usr/sbin/dockerd";
+
+export interface TestDockerd {
+  /** DIR/docker.sock */
+  socketPath: string;
+  /** unix://DIR/docker.sock */
+  endpoint: string;
+  dir: string;
+  /** the daemon's log (dockerd and its containerd) */
+  logFile: string;
+  /** the API requests in the log so far (needs `debug`) */
+  apiCalls(): string[];
+  /** a client for test setup (not the code under test) */
+  docker: Dockerode;
+  stop(): Promise<void>;
+}
+
+export interface StartDockerdOptions {
+  /** `docker swarm init --advertise-addr 127.0.0.1 --listen-addr 127.0.0.1:<free port>` once it is up */
+  swarmInit?: boolean;
+  /** --debug: the log then names every API request ("Calling GET /version") */
+  debug?: boolean;
+}
+
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function killAllOnExit(): void {
+  for (const child of running) child.kill("SIGKILL");
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+function ping(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath, path: "/_ping", timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(false));
+    req.end();
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once("exit", () => resolve()));
+}
+
+function tail(file: string, lines = 30): string {
+  try {
+    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+/** Mounts left under DIR (overlay layers of containers that were running), deepest first. */
+function mountsUnder(dir: string): string[] {
+  const mounts = readFileSync("/proc/self/mounts", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[1]?.replace(/\\040/g, " "))
+    .filter((m): m is string => m !== undefined && (m === dir || m.startsWith(`${dir}/`)));
+  return mounts.sort((a, b) => b.length - a.length);
+}
+
+function removeDir(dir: string): void {
+  for (const mount of mountsUnder(dir)) {
+    try {
+      execFileSync("/usr/bin/umount", ["--lazy", mount], { stdio: "ignore" });
+    } catch {
+      // already gone, or busy: rmSync below skips what it cannot remove
+    }
+  }
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch (err) {
+    console.warn(`could not remove ${dir}: ${(err as Error).message}`);
+  }
+}
+
+export async function startDockerd(opts: StartDockerdOptions = {}): Promise<TestDockerd> {
+  if (!existsSync(DOCKERD)) throw new Error("docker.io is not installed; run scripts/setup.sh");
+  // unix socket paths hold at most 107 bytes, and containerd's sockets live deeper under the exec-root
+  const dir = mkdtempSync("/tmp/sw-dk-");
+  const socketPath = path.join(dir, "docker.sock");
+  const logFile = path.join(dir, "dockerd.log");
+  const log = openSync(logFile, "a");
+  const args = [
+    `--host=unix://${socketPath}`,
+    `--data-root=${path.join(dir, "data")}`,
+    `--exec-root=${path.join(dir, "exec")}`,
+    `--pidfile=${path.join(dir, "dockerd.pid")}`,
+    "--storage-driver=overlay2",
+    // no docker0 and no iptables chains: a daemon per test file must not touch the host's network setup
+    "--bridge=none",
+    "--iptables=false",
+    "--ip-masq=false",
+    ...(opts.debug ? ["--debug"] : []),
+  ];
+  const child = spawn("/usr/bin/setpriv", ["--pdeathsig", "SIGTERM", "--", DOCKERD, ...args], {
+    stdio: ["ignore", log, log],
+  });
+  closeSync(log);
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  if (!exitHookInstalled) {
+    process.on("exit", killAllOnExit);
+    exitHookInstalled = true;
+  }
+
+  const stop = async () => {
+    if (running.has(child)) {
+      child.kill("SIGTERM");
+      // dockerd stops its containerd and containers first; give it time, then insist
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await exited(child);
+      clearTimeout(timer);
+    }
+    removeDir(dir);
+  };
+
+  try {
+    const until = Date.now() + 30_000;
+    while (!(await ping(socketPath))) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`dockerd exited (${child.exitCode ?? child.signalCode}) before answering:\n${tail(logFile)}`);
+      }
+      if (Date.now() > until) throw new Error(`dockerd did not answer /_ping on ${socketPath} within 30 s:\n${tail(logFile)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const docker = new Dockerode({ socketPath, host: undefined, protocol: "http" });
+    if (opts.swarmInit) {
+      const port = await freePort();
+      await docker.swarmInit({ ListenAddr: `127.0.0.1:${port}`, AdvertiseAddr: "127.0.0.1" });
+    }
+    const apiCalls = () => [...readFileSync(logFile, "utf8").matchAll(/msg="Calling (\w+ [^"]+)"/g)].map((m) => m[1]!);
+    return { socketPath, endpoint: `unix://${socketPath}`, dir, logFile, apiCalls, docker, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
