@@ -190,7 +190,7 @@ export const gitUrl = z
       try {
         const u = new URL(s);
         if (scheme !== "file" && !u.hostname) bad("names no host");
-        if (scheme === "file" && !u.pathname.startsWith("/")) bad("a file:// URL needs an absolute path");
+        if (scheme === "file" && ((u.hostname && u.hostname !== "localhost") || u.pathname.length < 2)) bad("a file:// URL names an absolute path: file:///srv/git/app.git");
       } catch {
         bad("is not a valid URL");
       }

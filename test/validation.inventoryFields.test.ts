@@ -1,0 +1,109 @@
+// lib/validation/inventory-fields.ts: the field rules forms, the API and slipway.yml share.
+import { describe, expect, test } from "vitest";
+import {
+  branchNameProblem,
+  gitUrl,
+  hostAddressProblem,
+  parseDockerEndpointText,
+  parseImageReference,
+  relativePathProblem,
+  duration,
+  formatDuration,
+  normalizeRelativePath,
+} from "@/lib/validation/inventory-fields";
+
+describe("branch names (git check-ref-format, no leading dash)", () => {
+  test.each(["main", "live", "live-ci3", "feature/x", "release/1.2", "a.b", "über"])("%s is valid", (b) => expect(branchNameProblem(b)).toBeNull());
+  test.each([
+    ["-x", /'-'/],
+    ["--upload-pack=x", /'-'/],
+    ["a..b", /'\.\.'/],
+    ["a b", /spaces/],
+    ["a~1", /~/],
+    ["a^", /\^/],
+    ["a:b", /:/],
+    ["a?", /\?/],
+    ["a*", /\*/],
+    ["a[", /\[/],
+    ["a\\b", /\\/],
+    ["a/", /'\/'/],
+    ["/a", /'\/'/],
+    ["a//b", /'\/\/'/],
+    ["a.", /'\.'/],
+    ["a/.b", /starting with '\.'/],
+    ["a.lock", /\.lock/],
+    ["a@{1}", /@\{/],
+    ["@", /'@'/],
+    ["refs/heads/main", /without refs\/heads/],
+    ["", /required/],
+  ])("%s is refused", (b, why) => expect(branchNameProblem(b)).toMatch(why));
+});
+
+describe("image references (distribution reference grammar, with a tag)", () => {
+  test.each([
+    ["ocurrent/base-images:live", { domain: "docker.io", path: "ocurrent/base-images", tag: "live" }],
+    ["redis:7", { domain: "docker.io", path: "library/redis", tag: "7" }],
+    ["127.0.0.1:5000/slipway/app:main", { domain: "127.0.0.1:5000", path: "slipway/app", tag: "main" }],
+    ["ghcr.io/org/sub/app:v1.2.3", { domain: "ghcr.io", path: "org/sub/app", tag: "v1.2.3" }],
+    ["localhost/app:x_y", { domain: "localhost", path: "app", tag: "x_y" }],
+    ["registry.example.org:443/a__b/c--d:T", { domain: "registry.example.org:443", path: "a__b/c--d", tag: "T" }],
+  ])("%s", (ref, want) => expect(parseImageReference(ref)).toEqual(want));
+  test.each([
+    ["ocurrent/base-images", /needs a tag/],
+    ["Ocurrent/app:live", /lowercase/],
+    ["app:-bad", /tag/],
+    [`app:${"x".repeat(129)}`, /tag/],
+    ["app@sha256:abc", /digest/],
+    ["a/-b:live", /lowercase/],
+    ["exa_mple.org/app:live", /lowercase|registry/],
+    ["app:", /tag/],
+  ])("%s is refused", (ref, why) => {
+    const r = parseImageReference(ref);
+    expect("problem" in r ? r.problem : "").toMatch(why);
+  });
+});
+
+describe("paths inside the repository", () => {
+  test.each(["Dockerfile", "docker/web.Dockerfile", "./Dockerfile", "a/./b"])("%s is fine", (p) => expect(relativePathProblem(p)).toBeNull());
+  test.each(["/etc/passwd", "../x", "a/../../b", "a\\b", "-f", "a\u0000b"])("%s is refused", (p) => expect(relativePathProblem(p)).not.toBeNull());
+  test("normalized", () => {
+    expect(normalizeRelativePath("./docker//web/./Dockerfile")).toBe("docker/web/Dockerfile");
+    expect(normalizeRelativePath(".")).toBe("");
+  });
+});
+
+describe("host addresses and endpoints", () => {
+  test.each(["toxis.example.org", "localhost", "203.0.113.7", "2001:db8::1", "[2001:db8::1]", "ci3.ocamllabs.io."])("%s is an address", (a) => expect(hostAddressProblem(a)).toBeNull());
+  test.each(["-oProxyCommand=x", "exa mple.org", "300.1.1.1", "a_b.example.org", "", "host;rm"])("%s is not", (a) => expect(hostAddressProblem(a)).not.toBeNull());
+  test("docker endpoints", () => {
+    expect(parseDockerEndpointText("unix:///var/run/docker.sock")).toEqual({ kind: "unix", socketPath: "/var/run/docker.sock" });
+    expect(parseDockerEndpointText("ssh://root@toxis.example.org")).toEqual({ kind: "ssh", user: "root", host: "toxis.example.org", port: 22 });
+    expect(parseDockerEndpointText("ssh://deploy@[2001:db8::1]:2222")).toEqual({ kind: "ssh", user: "deploy", host: "2001:db8::1", port: 2222 });
+    for (const [bad, why] of [
+      ["ssh://toxis", /user/],
+      ["tcp://toxis:2375", /ssh:\/\//],
+      ["unix://relative.sock", /absolute/],
+      ["ssh://root@-oProxyCommand=x", /host/],
+      ["ssh://-l@toxis", /user name/],
+      ["ssh://root@toxis:99999", /port/],
+      ["http://toxis", /ssh:\/\//],
+    ] as const) {
+      const r = parseDockerEndpointText(bad);
+      expect("problem" in r ? r.problem : "", bad).toMatch(why);
+    }
+  });
+});
+
+describe("git URLs", () => {
+  test.each(["https://github.com/ocurrent/ocurrent-deployer.git", "ssh://git@host/x.git", "git@github.com:owner/name.git", "file:///srv/git/app.git", "git://host/x"])("%s is accepted", (u) =>
+    expect(gitUrl.safeParse(u).success).toBe(true),
+  );
+  test.each(["ext::sh -c id", "-uhttps://x", "fd::17", "ftp://x/y", "https://", "not a url", "file://relative"])("%s is refused", (u) => expect(gitUrl.safeParse(u).success).toBe(false));
+});
+
+describe("durations", () => {
+  const d = duration(60, 86400);
+  test.each([[3000, 3000], ["3000", 3000], ["50m", 3000], ["1h30m", 5400], ["1d", 86400]])("%s → %s s", (input, s) => expect(d.parse(input)).toBe(s));
+  test.each(["5s", "2d", "fifty", "-5", "1.5h"])("%s is refused", (input) => expect(d.safeParse(input).success).toBe(false));
+  test("formatted back", () => expect([3000, 5400, 45, 86400].map(formatDuration)).toEqual(["50m", "1h30m", "45s", "1d"]));
+});
