@@ -188,7 +188,12 @@ async function startTokenServer(dir: string, credentials: { username: string; pa
     }
     const now = Math.floor(Date.now() / 1000);
     const header = { alg: "RS256", typ: "JWT", x5c: [certDer.toString("base64")] };
-    const claims = { iss: TOKEN_ISSUER, sub: credentials.username, aud: url.searchParams.get("service") ?? "", exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access: [] };
+    // every requested scope is granted ("repository:NAME:pull,push"; several scope parameters may be given)
+    const access = url.searchParams.getAll("scope").flatMap((scope) => {
+      const m = /^([^:]+):(.+):([^:]*)$/.exec(scope);
+      return m ? [{ type: m[1], name: m[2], actions: m[3]!.split(",").filter(Boolean) }] : [];
+    });
+    const claims = { iss: TOKEN_ISSUER, sub: credentials.username, aud: url.searchParams.get("service") ?? "", exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access };
     const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
     const signature = createSign("RSA-SHA256").update(signingInput).sign(privateKey);
     res.writeHead(200, { "content-type": "application/json" });
