@@ -2,7 +2,7 @@
 // its version, info and swarm state) and "Test login" for a registry. The results are stored on the row
 // and audited; they reach out from the web process with a bounded timeout.
 import { z } from "zod";
-import { getDb } from "@/lib/db";
+import { getDb, type Prisma } from "@/lib/db";
 import type { Actor } from "@/lib/auth/actor";
 import { authorize } from "@/lib/services/authorize";
 import { recordAudit } from "@/lib/audit/record";
@@ -11,7 +11,9 @@ import { parseInput } from "@/lib/validation/parse";
 import { deployerCredentials } from "@/lib/services/deployer-key";
 import { revealSecret } from "@/lib/services/inventory/secret-values";
 import { describeContextTest, testDockerContext } from "@/lib/docker/context-check";
-import type { DockerContextAccess } from "@/lib/docker/engine";
+import { DockerContextError, type DockerContextAccess } from "@/lib/docker/engine";
+import { DockerEndpointError } from "@/lib/docker/endpoint";
+import { SshError } from "@/lib/ssh/errors";
 import { testRegistryLogin } from "@/lib/registry/login";
 
 export const CONTEXT_TEST_TIMEOUT_MS = 15_000;
@@ -46,16 +48,27 @@ export async function testContext(actor: Actor, raw: unknown, signal?: AbortSign
   authorize(actor, "inventory.test");
   const { context_id } = parseInput(z.object({ context_id: id }), raw);
   const { name, access } = await contextAccess(context_id);
-  const result = await testDockerContext(access, { timeoutMs: CONTEXT_TEST_TIMEOUT_MS, signal });
-  const message = describeContextTest(name, result);
-  const stored = result.ok
-    ? { ok: true, message, version: result.version, apiVersion: result.apiVersion, os: result.os, arch: result.arch, swarm: result.swarm }
-    : { ok: false, message, reason: result.reason };
+  let stored: { ok: boolean; message: string; [key: string]: Prisma.InputJsonValue };
+  try {
+    const result = await testDockerContext(access, { timeoutMs: CONTEXT_TEST_TIMEOUT_MS, signal });
+    const message = describeContextTest(name, result);
+    stored = result.ok
+      ? { ok: true, message, version: result.version, apiVersion: result.apiVersion, os: result.os, arch: result.arch, swarm: result.swarm }
+      : { ok: false, message, reason: result.reason };
+  } catch (err) {
+    // states an admin can be in (no accepted host key yet, no registered host): results, not server errors
+    if (!(err instanceof SshError || err instanceof DockerContextError || err instanceof DockerEndpointError)) throw err;
+    const message = !access.ssh && access.endpoint.startsWith("ssh://")
+      ? `${name}: no registered host serves ${access.endpoint}; register the host under Hosts and save the context again.`
+      : `${name}: ${err.message}`;
+    stored = { ok: false, message, reason: err instanceof SshError ? err.kind : "configuration" };
+  }
+  const { ok, message } = stored;
   await getDb().$transaction(async (tx) => {
     await tx.dockerContext.update({ where: { id: context_id }, data: { lastCheckedAt: new Date(), lastCheckResult: stored } });
-    await recordAudit(tx, { actor, action: "docker_context.checked", subjectType: "docker_context", subjectId: context_id, summary: message, after: { ok: result.ok } });
+    await recordAudit(tx, { actor, action: "docker_context.checked", subjectType: "docker_context", subjectId: context_id, summary: message, after: { ok } });
   });
-  return { ok: result.ok, message };
+  return { ok, message };
 }
 
 export async function testRegistry(actor: Actor, raw: unknown, signal?: AbortSignal): Promise<{ ok: boolean; message: string }> {
