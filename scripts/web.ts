@@ -15,6 +15,9 @@ async function main() {
   if (!existsSync(".next/BUILD_ID")) throw new Error("there is no production build; run `npm run build` first");
   await checkDatabase(url);
   await prepareDatabase(url, (m) => log.info(m));
+  // the deployer key exists from the first start, whichever process starts first (web or worker)
+  const { ensureDeployerKey } = await import("@/lib/services/deployer-key");
+  await ensureDeployerKey();
   process.env.NEXTAUTH_URL ??= e.SLIPWAY_URL;
   const web = await startWebServer({ dev: false, port: e.PORT, host: e.HOST, trustProxy: e.SLIPWAY_TRUST_PROXY });
   log.info(`Slipway console listening on ${web.url} (public URL ${e.SLIPWAY_URL})`);
