@@ -1,0 +1,84 @@
+"use server";
+// The repository page's forms: save (add or edit) a repository, build rule, deployment rule or target, and
+// delete one. Each command checks the role, validates with the slipway.yml schemas and audits the change;
+// these wrappers word the result and refresh the pages that show the inventory.
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { userAction, type ActionState } from "@/lib/auth/action";
+import {
+  deleteInventoryEntity,
+  saveBuildRule,
+  saveDeploymentRule,
+  saveRepository,
+  saveTarget,
+  type Saved,
+} from "@/lib/services/inventory/entities";
+
+function refresh() {
+  revalidatePath("/repositories", "layout");
+  revalidatePath("/services");
+}
+
+function result(saved: Saved, what: string): string {
+  if (saved.created) return `Added ${what}.`;
+  if (saved.fields.length === 0) return "Nothing changed.";
+  return `Saved: ${saved.fields.map((f) => f.replace(/_/g, " ")).join(", ")} changed.`;
+}
+
+const saveRepo = userAction(async (actor, input) => {
+  const saved = await saveRepository(actor, input);
+  refresh();
+  return result(saved, "the repository");
+});
+
+const saveBuild = userAction(async (actor, input) => {
+  const saved = await saveBuildRule(actor, input);
+  refresh();
+  return result(saved, "the build rule");
+});
+
+const saveDeploy = userAction(async (actor, input) => {
+  const saved = await saveDeploymentRule(actor, input);
+  refresh();
+  return result(saved, "the deployment rule");
+});
+
+const saveTargetCmd = userAction(async (actor, input) => {
+  const saved = await saveTarget(actor, input);
+  refresh();
+  return result(saved, "the target");
+});
+
+const deleteOne = userAction(async (actor, input) => {
+  const { label } = await deleteInventoryEntity(actor, input);
+  refresh();
+  return `Deleted ${label}.`;
+});
+
+export async function saveRepositoryAction(prev: ActionState, form: FormData): Promise<ActionState> {
+  return saveRepo(prev, form);
+}
+
+export async function saveBuildRuleAction(prev: ActionState, form: FormData): Promise<ActionState> {
+  return saveBuild(prev, form);
+}
+
+export async function saveDeploymentRuleAction(prev: ActionState, form: FormData): Promise<ActionState> {
+  return saveDeploy(prev, form);
+}
+
+export async function saveTargetAction(prev: ActionState, form: FormData): Promise<ActionState> {
+  return saveTargetCmd(prev, form);
+}
+
+/** Deletes a build rule, deployment rule or target (the page stays). */
+export async function deleteEntityAction(prev: ActionState, form: FormData): Promise<ActionState> {
+  return deleteOne(prev, form);
+}
+
+/** Deletes the repository, then goes back to the list. */
+export async function deleteRepositoryAction(prev: ActionState, form: FormData): Promise<ActionState> {
+  const state = await deleteOne(prev, form);
+  if (state?.ok) redirect("/repositories");
+  return state;
+}

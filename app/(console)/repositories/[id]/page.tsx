@@ -1,0 +1,75 @@
+// One repository: its settings, build rules, deployment rules and targets. Admins edit them here; everyone
+// else reads them.
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { requirePageUser } from "@/lib/auth/session";
+import { can } from "@/lib/auth/roles";
+import { getRepositoryDetail, inventoryChoices } from "@/lib/queries/inventory-repos";
+import { PageHeader } from "@/components/ui/page-header";
+import { Notice } from "@/components/ui/notice";
+import { Badge } from "@/components/ui/badge";
+import { BuildRuleList, RepositorySettings, type RepoActions } from "@/components/inventory/repos/repository-detail";
+import {
+  deleteEntityAction,
+  deleteRepositoryAction,
+  saveBuildRuleAction,
+  saveDeploymentRuleAction,
+  saveRepositoryAction,
+  saveTargetAction,
+} from "./actions";
+
+type Props = { params: Promise<{ id: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const repo = await getRepositoryDetail((await params).id);
+  return { title: repo ? repo.name : "Repository not found" };
+}
+
+const actions: RepoActions = {
+  saveRepository: saveRepositoryAction,
+  deleteRepository: deleteRepositoryAction,
+  saveBuildRule: saveBuildRuleAction,
+  saveDeploymentRule: saveDeploymentRuleAction,
+  saveTarget: saveTargetAction,
+  deleteEntity: deleteEntityAction,
+};
+
+export default async function RepositoryPage({ params }: Props) {
+  const { id } = await params;
+  const user = await requirePageUser("console.view", `/repositories/${encodeURIComponent(id)}`);
+  const [repo, choices] = await Promise.all([getRepositoryDetail(id), inventoryChoices()]);
+  if (!repo) notFound();
+  const canEdit = can(user, "inventory.edit");
+  const now = new Date();
+  const ctx = { canEdit, choices, actions };
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm">
+        <Link href="/repositories" className="link">
+          Repositories
+        </Link>
+        <span aria-hidden="true" className="px-1.5 text-zinc-400">
+          /
+        </span>
+      </nav>
+      <PageHeader
+        title={repo.name}
+        description={repo.app ? `A GitHub repository of the ${repo.app.name} app.` : "A git repository Slipway polls."}
+        actions={!repo.enabled ? <Badge tone="zinc">Disabled</Badge> : repo.lastPollError ? <Badge tone="red">Poll failing</Badge> : <Badge tone="emerald">Watching</Badge>}
+      />
+      {repo.enabled && repo.lastPollError ? (
+        <Notice tone="error" title="The last poll failed" className="mb-6">
+          {repo.lastPollError}
+        </Notice>
+      ) : null}
+      {!repo.enabled ? (
+        <Notice tone="info" className="mb-6">
+          This repository is disabled: pushes are ignored and nothing is built or deployed until it is enabled again.
+        </Notice>
+      ) : null}
+      <RepositorySettings repo={repo} now={now} {...ctx} />
+      <BuildRuleList repo={repo} {...ctx} />
+    </>
+  );
+}

@@ -1,0 +1,93 @@
+"use client";
+// Add or edit a build rule: how to build the repository, as a Docker image or as a unikernel for one target.
+import { useState } from "react";
+import { ARCHITECTURES, UNIKERNEL_TARGETS } from "@/lib/validation/inventory-fields";
+import type { RepoBuildRuleRow } from "@/lib/queries/inventory-repos";
+import {
+  CheckboxField,
+  CheckboxGroupField,
+  InventoryForm,
+  RadioGroupField,
+  SelectField,
+  TextAreaField,
+  TextField,
+  type FormAction,
+} from "@/components/inventory/repos/form-kit";
+import { durationText, unikernelTargetLabels } from "@/components/inventory/repos/words";
+
+export function BuildRuleForm({ action, repositoryId, rule }: { action: FormAction; repositoryId?: string; rule?: RepoBuildRuleRow }) {
+  const [kind, setKind] = useState<"docker" | "unikernel">(rule?.kind ?? "docker");
+  const fields = ["name", "kind", "dockerfile", "context", "archs", "build_args", "build_secrets", "include_git", "timeout", ...(kind === "unikernel" ? ["target"] : [])];
+  return (
+    <InventoryForm
+      action={action}
+      label={rule ? `Edit build rule ${rule.name}` : "Add build rule"}
+      submitLabel={rule ? "Save" : "Add build rule"}
+      pendingLabel={rule ? "Saving…" : "Adding…"}
+      fields={fields}
+      hidden={{ id: rule?.id, repository_id: rule ? undefined : repositoryId }}
+    >
+      <RadioGroupField
+        name="kind"
+        legend="Builds"
+        value={kind}
+        onChange={(v) => setKind(v as "docker" | "unikernel")}
+        options={[
+          { value: "docker", label: "A Docker image", description: "Pushed to a registry and run as a swarm or compose service." },
+          { value: "unikernel", label: "A unikernel", description: "Built in Docker for one target (hvt, xen, …) and run on a host." },
+        ]}
+      />
+      <div className="grid gap-4 md:grid-cols-3">
+        {kind === "unikernel" ? (
+          <SelectField
+            name="target"
+            label="Unikernel target"
+            defaultValue={rule?.unikernelTarget ?? "hvt"}
+            options={UNIKERNEL_TARGETS.map((t) => ({ value: t, label: unikernelTargetLabels[t] ?? t }))}
+          />
+        ) : null}
+        <TextField name="dockerfile" label="Dockerfile" defaultValue={rule?.dockerfile ?? "Dockerfile"} mono hint="Path in the repository." />
+        <TextField name="context" label="Build context" defaultValue={rule?.contextDir ?? ""} placeholder="(repository root)" mono hint="A directory of the repository; empty = its root." />
+        <TextField
+          name="name"
+          label="Name (optional)"
+          defaultValue={rule?.name}
+          placeholder={kind === "unikernel" ? "defaults to the target, e.g. hvt" : "defaults to the Dockerfile path"}
+          mono
+          hint="Unique in this repository."
+        />
+        <TextField name="timeout" label="Time limit" defaultValue={durationText(rule?.timeoutSeconds ?? 3000)} mono hint='Seconds or a duration such as "50m".' />
+      </div>
+      <CheckboxGroupField
+        name="archs"
+        legend="Architectures"
+        options={ARCHITECTURES.map((a) => ({ value: a, label: a }))}
+        defaultValues={rule?.archs ?? ["amd64"]}
+        hint="None ticked means amd64. Each architecture is built on a build host that has it."
+      />
+      <div className="grid gap-4 md:grid-cols-2">
+        <TextAreaField
+          name="build_args"
+          label="Build arguments"
+          defaultValue={rule?.buildArgs.join("\n")}
+          placeholder={"EXTRA_FLAGS=--tls=true"}
+          hint="One NAME=value per line."
+        />
+        <TextAreaField
+          name="build_secrets"
+          label="Build secrets"
+          defaultValue={rule?.buildSecrets.join("\n")}
+          placeholder="npm_token"
+          rows={3}
+          hint="Names of secrets (Settings → Secrets), one per line or separated by commas. Mounted with --secret, never in the image."
+        />
+      </div>
+      <CheckboxField
+        name="include_git"
+        label="Include the .git directory in the build context"
+        defaultChecked={rule?.includeGit ?? false}
+        hint="For builds that read the commit or tags (git describe)."
+      />
+    </InventoryForm>
+  );
+}

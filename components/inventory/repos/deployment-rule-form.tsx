@@ -1,0 +1,114 @@
+"use client";
+// Add or edit a deployment rule: which branch of a build deploys, the image it publishes (docker builds),
+// and how a deploy is approved.
+import { useState } from "react";
+import { CONFIRM_LEVELS } from "@/lib/validation/inventory-fields";
+import type { RepoDeployRuleRow } from "@/lib/queries/inventory-repos";
+import { InventoryForm, SelectField, TextField, type FormAction } from "@/components/inventory/repos/form-kit";
+import { confirmLabels, durationText } from "@/components/inventory/repos/words";
+
+export function DeploymentRuleForm({
+  action,
+  buildRuleId,
+  buildKind,
+  rule,
+  registries,
+}: {
+  action: FormAction;
+  buildRuleId?: string;
+  buildKind: "docker" | "unikernel";
+  rule?: RepoDeployRuleRow;
+  registries: { name: string; url: string }[];
+}) {
+  const [mode, setMode] = useState<"automatic" | "manual">(rule?.approvalMode ?? "automatic");
+  const docker = buildKind === "docker";
+  const fields = [
+    "branch",
+    "confirm",
+    "approval_mode",
+    ...(docker ? ["image", "registry"] : []),
+    ...(mode === "manual" ? ["min_approvers", "approver_role", "approval_expiry"] : []),
+  ];
+  return (
+    <InventoryForm
+      action={action}
+      label={rule ? `Edit deployment rule for branch ${rule.branch}` : "Add deployment rule"}
+      submitLabel={rule ? "Save" : "Add deployment rule"}
+      pendingLabel={rule ? "Saving…" : "Adding…"}
+      fields={fields}
+      hidden={{ id: rule?.id, build_rule_id: rule ? undefined : buildRuleId }}
+    >
+      <div className="grid gap-4 md:grid-cols-3">
+        <TextField name="branch" label="Branch" defaultValue={rule?.branch} placeholder="live" mono required hint="Each push to it deploys." />
+        {docker ? (
+          <>
+            <TextField
+              name="image"
+              label="Image to publish"
+              defaultValue={rule?.image ?? undefined}
+              placeholder="ocurrent/base-images:live"
+              mono
+              required
+              hint="registry/repository:tag"
+            />
+            <SelectField
+              name="registry"
+              label="Push with the credentials of"
+              defaultValue={rule?.registry?.name ?? ""}
+              options={[
+                { value: "", label: "The registry the image names" },
+                ...registries.map((r) => ({ value: r.name, label: `${r.name} (${r.url})` })),
+              ]}
+              hint={registries.length ? undefined : "No registries yet (Settings → Registries)."}
+            />
+          </>
+        ) : null}
+      </div>
+      <fieldset className="rounded-md border border-zinc-200 p-3 dark:border-zinc-800">
+        <legend className="px-1 text-sm font-medium text-zinc-800 dark:text-zinc-200">Approval</legend>
+        <div className="grid gap-4 md:grid-cols-4">
+          <SelectField
+            name="approval_mode"
+            label="Deploys"
+            value={mode}
+            onChange={(v) => setMode(v as "automatic" | "manual")}
+            options={[
+              { value: "automatic", label: "Automatically" },
+              { value: "manual", label: "After approval" },
+            ]}
+          />
+          {mode === "manual" ? (
+            <>
+              <TextField name="min_approvers" label="Approvals needed" defaultValue={String(rule?.minApprovers ?? 1)} hint="1 to 10." />
+              <SelectField
+                name="approver_role"
+                label="Approved by"
+                defaultValue={rule?.approverRole === "admin" ? "admin" : "operator"}
+                options={[
+                  { value: "operator", label: "Operators or admins" },
+                  { value: "admin", label: "Admins only" },
+                ]}
+              />
+              <TextField
+                name="approval_expiry"
+                label="Request expires after"
+                defaultValue={rule?.approvalExpirySeconds ? durationText(rule.approvalExpirySeconds) : ""}
+                placeholder="never"
+                mono
+                hint='E.g. "1d"; empty: when a newer release supersedes it.'
+              />
+            </>
+          ) : null}
+        </div>
+      </fieldset>
+      <SelectField
+        name="confirm"
+        label="Confirmation level"
+        className="max-w-xs"
+        defaultValue={rule?.confirmLevel ?? "average"}
+        options={CONFIRM_LEVELS.map((c) => ({ value: c, label: confirmLabels[c] }))}
+        hint="How risky a deploy of this rule is, on OCurrent's scale from harmless to dangerous."
+      />
+    </InventoryForm>
+  );
+}

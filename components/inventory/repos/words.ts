@@ -1,0 +1,37 @@
+// How the repository pages name kinds, levels and policies.
+import { formatDuration } from "@/lib/validation/inventory-fields";
+import type { ConfirmLevelName, TargetKindName } from "@/lib/queries/inventory-repos";
+
+export const targetKindLabels: Record<TargetKindName, string> = {
+  swarm_service: "Swarm service",
+  compose_service: "Compose service",
+  unikernel: "Unikernel",
+};
+
+export const confirmLabels: Record<ConfirmLevelName, string> = {
+  harmless: "Harmless",
+  mostly_harmless: "Mostly harmless",
+  average: "Average",
+  above_average: "Above average",
+  dangerous: "Dangerous",
+};
+
+export const unikernelTargetLabels: Record<string, string> = {
+  hvt: "hvt (Solo5, KVM)",
+  xen: "xen (Xen PVH)",
+  spt: "spt (Solo5, seccomp)",
+  virtio: "virtio",
+  unix: "unix (a process)",
+};
+
+/** Seconds as the forms show them and accept them back: 3000 → "50m", 45 → "45s". */
+export function durationText(seconds: number): string {
+  return formatDuration(seconds);
+}
+
+/** "automatic", or "manual: 2 admins, expires after 1d". */
+export function approvalText(r: { approvalMode: "automatic" | "manual"; minApprovers: number; approverRole: string; approvalExpirySeconds: number | null }): string {
+  if (r.approvalMode === "automatic") return "Automatic";
+  const who = `${r.minApprovers} ${r.approverRole}${r.minApprovers === 1 ? "" : "s"}`;
+  return `Manual: ${who}${r.approvalExpirySeconds ? `, request expires after ${durationText(r.approvalExpirySeconds)}` : ""}`;
+}

@@ -1,0 +1,187 @@
+// Read models for the repository pages: one repository with its build rules, deployment rules and targets
+// (the /repositories/[id] page), and the names the forms offer in their selects (apps, registries, docker
+// contexts, hosts).
+import { getDb } from "@/lib/db";
+import type { Prisma } from "@/lib/generated/prisma/client";
+
+export type BuildKindName = "docker" | "unikernel";
+export type TargetKindName = "swarm_service" | "compose_service" | "unikernel";
+export type UnikernelTargetName = "hvt" | "xen" | "spt" | "virtio" | "unix";
+export type ConfirmLevelName = "harmless" | "mostly_harmless" | "average" | "above_average" | "dangerous";
+
+export interface RepoTargetRow {
+  id: string;
+  name: string;
+  kind: TargetKindName;
+  context: { id: string; name: string } | null;
+  host: { id: string; name: string } | null;
+  service: string;
+  composeProject: string | null;
+  healthUrl: string | null;
+  healthTimeoutSeconds: number;
+  convergeTimeoutSeconds: number;
+  monitorSeconds: number;
+  lastDeployedAt: Date | null;
+  /** deployments in its history (a target with any cannot be deleted) */
+  deployments: number;
+}
+
+export interface RepoDeployRuleRow {
+  id: string;
+  branch: string;
+  image: string | null;
+  /** the registry whose credentials push the image; null = the one the image's address names */
+  registry: { id: string; name: string; url: string } | null;
+  approvalMode: "automatic" | "manual";
+  minApprovers: number;
+  approverRole: "viewer" | "operator" | "admin";
+  approvalExpirySeconds: number | null;
+  confirmLevel: ConfirmLevelName;
+  /** releases made for this rule (a rule with any cannot be deleted) */
+  releases: number;
+  targets: RepoTargetRow[];
+}
+
+export interface RepoBuildRuleRow {
+  id: string;
+  name: string;
+  kind: BuildKindName;
+  dockerfile: string;
+  contextDir: string;
+  buildArgs: string[];
+  buildSecrets: string[];
+  archs: string[];
+  includeGit: boolean;
+  timeoutSeconds: number;
+  unikernelTarget: UnikernelTargetName | null;
+  /** builds run with this rule */
+  builds: number;
+  deploymentRules: RepoDeployRuleRow[];
+}
+
+export interface RepositoryDetail {
+  id: string;
+  name: string;
+  provider: "github" | "git";
+  app: { id: string; name: string; webUrl: string } | null;
+  url: string;
+  defaultBranch: string;
+  pollIntervalSeconds: number;
+  enabled: boolean;
+  lastPolledAt: Date | null;
+  lastPollError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  buildRules: RepoBuildRuleRow[];
+}
+
+const detailInclude = {
+  app: { select: { id: true, name: true, webUrl: true } },
+  buildRules: {
+    orderBy: [{ position: "asc" }, { name: "asc" }],
+    include: {
+      _count: { select: { builds: true } },
+      deploymentRules: {
+        orderBy: { branch: "asc" },
+        include: {
+          _count: { select: { releases: true } },
+          registry: { select: { id: true, name: true, url: true } },
+          targets: {
+            orderBy: { name: "asc" },
+            include: {
+              _count: { select: { deployments: true } },
+              dockerContext: { select: { id: true, name: true } },
+              host: { select: { id: true, name: true } },
+            },
+          },
+        },
+      },
+    },
+  },
+} satisfies Prisma.RepositoryInclude;
+
+/** One repository with everything under it, or null when there is none with that id. */
+export async function getRepositoryDetail(id: string): Promise<RepositoryDetail | null> {
+  if (!id || id.length > 64) return null;
+  const r = await getDb().repository.findUnique({ where: { id }, include: detailInclude });
+  if (!r) return null;
+  return {
+    id: r.id,
+    name: r.name,
+    provider: r.provider,
+    app: r.app,
+    url: r.url,
+    defaultBranch: r.defaultBranch,
+    pollIntervalSeconds: r.pollIntervalSeconds,
+    enabled: r.enabled,
+    lastPolledAt: r.lastPolledAt,
+    lastPollError: r.lastPollError,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    buildRules: r.buildRules.map((b) => ({
+      id: b.id,
+      name: b.name,
+      kind: b.kind,
+      dockerfile: b.dockerfile,
+      contextDir: b.contextDir,
+      buildArgs: b.buildArgs,
+      buildSecrets: b.buildSecrets,
+      archs: b.archs,
+      includeGit: b.includeGit,
+      timeoutSeconds: b.timeoutSeconds,
+      unikernelTarget: b.unikernelTarget,
+      builds: b._count.builds,
+      deploymentRules: b.deploymentRules.map((d) => ({
+        id: d.id,
+        branch: d.branch,
+        image: d.image,
+        registry: d.registry,
+        approvalMode: d.approvalMode,
+        minApprovers: d.minApprovers,
+        approverRole: d.approverRole,
+        approvalExpirySeconds: d.approvalExpirySeconds,
+        confirmLevel: d.confirmLevel,
+        releases: d._count.releases,
+        targets: d.targets.map((t) => ({
+          id: t.id,
+          name: t.name,
+          kind: t.kind,
+          context: t.dockerContext,
+          host: t.host,
+          service: t.service,
+          composeProject: t.composeProject,
+          healthUrl: t.healthUrl,
+          healthTimeoutSeconds: t.healthTimeoutSeconds,
+          convergeTimeoutSeconds: t.convergeTimeoutSeconds,
+          monitorSeconds: t.monitorSeconds,
+          lastDeployedAt: t.lastDeployedAt,
+          deployments: t._count.deployments,
+        })),
+      })),
+    })),
+  };
+}
+
+export interface InventoryChoices {
+  apps: { name: string; webUrl: string }[];
+  registries: { name: string; url: string }[];
+  contexts: { name: string; role: "build" | "swarm_manager" | "both"; endpoint: string }[];
+  hosts: { name: string; address: string }[];
+}
+
+/** What the repository forms offer in their selects, by name. */
+export async function inventoryChoices(): Promise<InventoryChoices> {
+  const db = getDb();
+  const [apps, registries, contexts, hosts] = await Promise.all([
+    db.githubApp.findMany({ orderBy: { name: "asc" }, select: { name: true, webUrl: true } }),
+    db.registry.findMany({ orderBy: { name: "asc" }, select: { name: true, url: true } }),
+    db.dockerContext.findMany({ orderBy: { name: "asc" }, select: { name: true, role: true, endpoint: true } }),
+    db.host.findMany({ orderBy: { name: "asc" }, select: { name: true, address: true } }),
+  ]);
+  return { apps, registries, contexts, hosts };
+}
+
+/** The GitHub apps a new repository may belong to (the "Add repository" form). */
+export async function appChoices(): Promise<{ name: string; webUrl: string }[]> {
+  return getDb().githubApp.findMany({ orderBy: { name: "asc" }, select: { name: true, webUrl: true } });
+}
