@@ -54,8 +54,8 @@ function addMigration(dir: string, name: string, sql: string): void {
 }
 
 describe("migrate", () => {
-  test("there are migrations to test (init and the append-only audit log)", () => {
-    expect(migrationNames).toEqual(["20261124000000_init", "20261124000100_audit_append_only"]);
+  test("there are migrations to test (init and the append-only audit log first)", () => {
+    expect(migrationNames.slice(0, 2)).toEqual(["20261124000000_init", "20261124000100_audit_append_only"]);
   });
 
   test("applies every migration to an empty database and records each as prisma migrate deploy does", async () => {
@@ -150,7 +150,7 @@ describe("migrate", () => {
 
   test("a failing migration leaves nothing of itself, is recorded as failed, and blocks later runs until resolved", async () => {
     const dir = migrationsCopy();
-    const broken = "20261124000200_broken";
+    const broken = "29990101000200_broken";
     addMigration(dir, broken, `CREATE TABLE "half_done" ("id" INTEGER);\nSELECT * FROM "no_such_table";\n`);
     const url = await dbs.empty();
 
@@ -176,8 +176,7 @@ describe("migrate", () => {
     expect(failedRow.checksum).toBe(sha256OfFile(dir, broken));
 
     expect(await migrationStatus(url, dir)).toEqual([
-      { name: migrationNames[0], state: "applied", finishedAt: expect.any(Date) },
-      { name: migrationNames[1], state: "applied", finishedAt: expect.any(Date) },
+      ...migrationNames.map((name) => ({ name, state: "applied", finishedAt: expect.any(Date) })),
       { name: broken, state: "failed", finishedAt: null },
     ]);
 
@@ -193,7 +192,7 @@ describe("migrate", () => {
 
     // resolve, fix the file, migrate again: it applies
     await resolveRolledBack(url, broken);
-    expect((await migrationStatus(url, dir))[2]).toEqual({ name: broken, state: "rolled_back", finishedAt: null });
+    expect((await migrationStatus(url, dir))[migrationNames.length]).toEqual({ name: broken, state: "rolled_back", finishedAt: null });
     addMigration(dir, broken, `CREATE TABLE "half_done" ("id" INTEGER);\n`);
     const fixed = await migrate(url, { dir });
     expect(fixed.applied).toEqual([broken]);
@@ -204,12 +203,12 @@ describe("migrate", () => {
     expect(history[0]!.rolled_back_at).toBeInstanceOf(Date);
     expect(history[1]!.finished_at).toBeInstanceOf(Date);
     expect(history[1]!.checksum).toBe(sha256OfFile(dir, broken));
-    expect((await migrationStatus(url, dir)).map((s) => s.state)).toEqual(["applied", "applied", "applied"]);
+    expect((await migrationStatus(url, dir)).map((s) => s.state)).toEqual([...migrationNames.map(() => "applied"), "applied"]);
   });
 
   test("a failed migration finished by hand can be marked applied (resolveApplied), and is not run again", async () => {
     const dir = migrationsCopy();
-    const name = "20261124000400_finished_by_hand";
+    const name = "29990101000400_finished_by_hand";
     addMigration(dir, name, `CREATE TABLE "by_hand" ("id" INTEGER);\nSELECT 1/0;\n`);
     const url = await dbs.empty();
     await expect(migrate(url, { dir })).rejects.toThrow(MigrationError);
@@ -234,7 +233,7 @@ describe("migrate", () => {
 
   test("a migration marked `-- slipway:no-transaction` runs outside a transaction (CREATE INDEX CONCURRENTLY works)", async () => {
     const dir = migrationsCopy();
-    const name = "20261124000300_concurrent_index";
+    const name = "29990101000300_concurrent_index";
     addMigration(dir, name, `-- slipway:no-transaction\nCREATE INDEX CONCURRENTLY "users_email_idx" ON "users"("email");\n`);
     const url = await dbs.empty();
     const result = await migrate(url, { dir });
@@ -248,16 +247,16 @@ describe("migrationStatus", () => {
     const url = await dbs.empty();
     expect(await migrationStatus(url)).toEqual(migrationNames.map((name) => ({ name, state: "pending", finishedAt: null })));
     await migrate(url);
-    expect((await migrationStatus(url)).map((s) => s.state)).toEqual(["applied", "applied"]);
+    expect((await migrationStatus(url)).map((s) => s.state)).toEqual(migrationNames.map(() => "applied"));
   });
 
   test("reports a migration edited after it was applied as modified, and migrate warns instead of re-running it", async () => {
     const dir = migrationsCopy();
     const url = await dbs.empty();
     await migrate(url, { dir });
-    const last = migrationNames[1]!;
+    const last = migrationNames.at(-1)!;
     writeFileSync(path.join(dir, last, "migration.sql"), readFileSync(path.join(dir, last, "migration.sql"), "utf8") + "\n-- edited\n");
-    expect((await migrationStatus(url, dir)).map((s) => s.state)).toEqual(["applied", "modified"]);
+    expect((await migrationStatus(url, dir)).map((s) => s.state)).toEqual([...migrationNames.slice(0, -1).map(() => "applied"), "modified"]);
     const again = await migrate(url, { dir });
     expect(again.applied).toEqual([]);
     expect(again.warnings).toEqual([`migration ${last} was modified after it was applied (checksum differs); it is not re-run`]);
