@@ -22,9 +22,14 @@ export default async function ServicesPage() {
         title="Services"
         description="What deploys where: for each repository, what each build rule makes, the branch that deploys it, the image it publishes and the services it upgrades."
         actions={
-          <a href="/api/inventory/services.md" download className="btn-secondary">
-            Download as Markdown
-          </a>
+          <>
+            <a href="/api/inventory/export" download className="btn-secondary">
+              Export slipway.yml
+            </a>
+            <a href="/api/inventory/services.md" download className="btn-secondary">
+              Download as Markdown
+            </a>
+          </>
         }
       />
       {inventory.groups.length ? (

@@ -3,6 +3,7 @@
 // overall message on top, each field's problem next to it), labelled fields wired to their errors with
 // aria-describedby, and the disclosure that opens a form in place and closes it once saved.
 import {
+  type KeyboardEvent,
   createContext,
   startTransition,
   useActionState,
@@ -55,6 +56,14 @@ interface DisclosureCtx {
   close: (message?: string) => void;
 }
 const DisclosureContext = createContext<DisclosureCtx | null>(null);
+
+/** Escape inside an open panel closes it (but not when a dialog inside it has the key). */
+function closeOnEscape(e: KeyboardEvent, close: () => void) {
+  if (e.key === "Escape" && !(e.target instanceof HTMLElement && e.target.closest("dialog"))) {
+    e.stopPropagation();
+    close();
+  }
+}
 
 function useFocusFirstField(open: boolean) {
   const panel = useRef<HTMLDivElement>(null);
@@ -125,6 +134,7 @@ export function Disclosure({
           id={`${id}-panel`}
           role="region"
           aria-labelledby={`${id}-title`}
+          onKeyDown={(e) => closeOnEscape(e, close)}
           className="mt-3 rounded-lg border border-sky-200 bg-sky-50/40 p-4 dark:border-sky-900 dark:bg-sky-950/20"
         >
           <Heading level={level} id={`${id}-title`} className="mb-3 text-sm font-semibold text-zinc-900 dark:text-zinc-100">
@@ -202,7 +212,11 @@ export function EditableSection({
         ) : null}
       </div>
       {open ? (
-        <div ref={panel} className="mt-3 rounded-lg border border-sky-200 bg-sky-50/40 p-4 dark:border-sky-900 dark:bg-sky-950/20">
+        <div
+          ref={panel}
+          onKeyDown={(e) => closeOnEscape(e, close)}
+          className="mt-3 rounded-lg border border-sky-200 bg-sky-50/40 p-4 dark:border-sky-900 dark:bg-sky-950/20"
+        >
           <DisclosureContext.Provider value={{ close }}>{form}</DisclosureContext.Provider>
         </div>
       ) : (
@@ -258,7 +272,7 @@ export function EditableRow({
       {open ? (
         <tr>
           <td colSpan={colSpan} className="bg-sky-50/40 px-4 py-4 dark:bg-sky-950/20">
-            <div ref={panel}>
+            <div ref={panel} onKeyDown={(e) => closeOnEscape(e, close)}>
               <DisclosureContext.Provider value={{ close }}>{form}</DisclosureContext.Provider>
             </div>
           </td>
@@ -293,11 +307,16 @@ export function InventoryForm({
   children: ReactNode;
 }) {
   const disclosure = useContext(DisclosureContext);
+  const summary = useRef<HTMLDivElement>(null);
   const [state, formAction, pending] = useActionState<ActionState, FormData>(async (prev, data) => {
     const next = await action(prev, data);
     if (next?.ok && disclosure) disclosure.close(next.message);
     return next;
   }, null);
+  // a refusal: take the reader to what went wrong (the summary names the fields to fix)
+  useEffect(() => {
+    if (state && !state.ok) summary.current?.focus();
+  }, [state]);
   const id = useId();
   const errors = state && !state.ok ? (state.fieldErrors ?? {}) : {};
   const unmatched = Object.entries(errors).filter(([path]) => !fields.some((f) => pathMatches(path, f, ALIASES[f] ?? [])));
@@ -319,7 +338,11 @@ export function InventoryForm({
     >
       {Object.entries(hidden).map(([name, value]) => (value === undefined ? null : <input key={name} type="hidden" name={name} value={value} />))}
       {state && !state.ok ? (
-        <div role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950/60 dark:text-red-100">
+        <div
+          ref={summary}
+          tabIndex={-1}
+          role="alert"
+          className="scroll-mt-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950/60 dark:text-red-100">
           {state.fieldErrors && Object.keys(state.fieldErrors).length ? (
             <>
               <p className="font-semibold">

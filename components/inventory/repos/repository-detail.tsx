@@ -353,9 +353,9 @@ function TargetTable({ targets, build, branch, ...ctx }: Ctx & { targets: RepoTa
         <caption className="sr-only">Targets of branch {branch} ({build.name})</caption>
         <colgroup>
           <col className="w-[22%]" />
-          <col className="w-[12%]" />
-          <col className="w-[14%]" />
-          <col className="w-[16%]" />
+          <col className="w-[10%]" />
+          <col className="w-[13%]" />
+          <col className="w-[19%]" />
           <col />
           {ctx.canEdit ? <col className="w-40" /> : null}
         </colgroup>
@@ -395,14 +395,14 @@ function TargetTable({ targets, build, branch, ...ctx }: Ctx & { targets: RepoTa
               cells={
                 <>
                   <th scope="row" className={`${td} text-left font-medium text-zinc-900 dark:text-zinc-100`}>
-                    <Mono className="break-all">{t.name}</Mono>
+                    <Mono className="wrap-anywhere">{t.name}</Mono>
                   </th>
                   <td className={td}>{targetKindLabels[t.kind]}</td>
                   <td className={`${td} break-words`}>
                     <TargetPlace target={t} />
                   </td>
                   <td className={td}>
-                    <Mono className="break-all">{t.service}</Mono>
+                    <Mono className="wrap-anywhere">{t.service}</Mono>
                     {t.composeProject ? (
                       <span className="mt-0.5 block text-xs text-zinc-500 dark:text-zinc-400">
                         compose project <Mono small>{t.composeProject}</Mono>
@@ -411,7 +411,7 @@ function TargetTable({ targets, build, branch, ...ctx }: Ctx & { targets: RepoTa
                   </td>
                   <td className={td}>
                     {t.healthUrl ? (
-                      <Mono small className="break-all">
+                      <Mono small className="wrap-anywhere">
                         {t.healthUrl}
                       </Mono>
                     ) : (

@@ -67,6 +67,7 @@ export function RepositoryForm({
         {source === "github" ? (
           <>
             <SelectField
+              key="app"
               name="app"
               label="GitHub app"
               value={app}
@@ -75,6 +76,7 @@ export function RepositoryForm({
               hint="The installation that delivers this repository's webhooks."
             />
             <TextField
+              key="repo"
               name="repo"
               label="Repository (owner/name)"
               defaultValue={repo?.name}
@@ -86,8 +88,9 @@ export function RepositoryForm({
           </>
         ) : (
           <>
-            <TextField name="repo" label="Name" defaultValue={repo?.name} placeholder="infra/website" mono required hint="How the console names it; unique." />
+            <TextField key="repo" name="repo" label="Name" defaultValue={repo?.name} placeholder="infra/website" mono required hint="How the console names it; unique." />
             <TextField
+              key="url"
               name="url"
               label="Git URL"
               defaultValue={repo && !repo.app ? repo.url : undefined}

@@ -44,7 +44,7 @@ function Place({ t }: { t: ServiceTargetRow }) {
 function BuildCell({ b, rowSpan }: { b: ServiceBuildRow; rowSpan: number }) {
   return (
     <th scope="rowgroup" rowSpan={rowSpan} className={`${td} border-r pl-4 border-zinc-100 text-left font-normal dark:border-zinc-800`}>
-      <Mono className="break-all font-medium">{b.name}</Mono>
+      <Mono className="wrap-anywhere font-medium">{b.name}</Mono>
       <div className="mt-1">{b.kind === "unikernel" ? <Badge tone="violet">Unikernel · {b.unikernelTarget}</Badge> : <Badge tone="sky">Docker image</Badge>}</div>
       <div className={`mt-1 break-words text-xs ${muted}`}>
         {b.name === b.dockerfile ? "" : `${b.dockerfile} · `}
@@ -59,15 +59,15 @@ function TargetCells({ t }: { t: ServiceTargetRow }) {
   return (
     <>
       <td className={td}>
-        <Mono className="break-all">{t.name}</Mono>
-        {t.healthUrl ? <div className={`mt-0.5 break-all text-xs ${muted}`}>{t.healthUrl}</div> : null}
+        <Mono className="wrap-anywhere">{t.name}</Mono>
+        {t.healthUrl ? <div className={`mt-0.5 wrap-anywhere text-xs ${muted}`}>{t.healthUrl}</div> : null}
       </td>
       <td className={td}>{kindWords[t.kind]}</td>
       <td className={`${td} break-words`}>
         <Place t={t} />
       </td>
       <td className={td}>
-        <Mono className="break-all">{t.service}</Mono>
+        <Mono className="wrap-anywhere">{t.service}</Mono>
         {t.composeProject ? <div className={`text-xs ${muted}`}>project {t.composeProject}</div> : null}
       </td>
     </>
@@ -97,7 +97,7 @@ function RepoTable({ repo }: { repo: ServiceRepoRow }) {
       const dSpan = Math.max(1, d.targets.length);
       const branch = (
         <td rowSpan={dSpan} className={td}>
-          <Mono className="break-all">{d.branch}</Mono>
+          <Mono className="wrap-anywhere">{d.branch}</Mono>
           {d.approvalMode === "manual" ? (
             <div className="mt-1">
               <Badge tone="amber">Needs approval</Badge>
@@ -109,7 +109,7 @@ function RepoTable({ repo }: { repo: ServiceRepoRow }) {
         <td rowSpan={dSpan} className={`${td} border-r border-zinc-100 dark:border-zinc-800`}>
           {d.image ? (
             <>
-              <Mono small className="break-all">
+              <Mono small className="wrap-anywhere">
                 {d.image}
               </Mono>
               {d.registry ? <div className={`mt-0.5 text-xs ${muted}`}>pushed with {d.registry.name}</div> : null}
@@ -155,13 +155,13 @@ function RepoTable({ repo }: { repo: ServiceRepoRow }) {
         <caption className="sr-only">Builds, branches, images and targets of {repo.name}</caption>
         {/* the same columns in every repository's table, so the page reads as one list */}
         <colgroup>
-          <col className="w-[16%]" />
+          <col className="w-[15%]" />
           <col className="w-[14%]" />
           <col className="w-[22%]" />
           <col className="w-[17%]" />
           <col className="w-[9%]" />
           <col className="w-[11%]" />
-          <col className="w-[11%]" />
+          <col className="w-[12%]" />
         </colgroup>
         <thead className="bg-zinc-50 dark:bg-zinc-900">
           <tr>
