@@ -20,7 +20,10 @@ export function userAction(command: (actor: Actor, input: Record<string, unknown
       return { ok: true, message: await command(actor, formToObject(form)), at };
     } catch (err) {
       if (err instanceof ValidationError) {
-        return { ok: false, error: err.message, fieldErrors: Object.fromEntries(err.issues.map((i) => [i.path, i.message])), at };
+        // the first problem of a field is the one to fix first ("is required" before the format rule)
+        const fieldErrors: Record<string, string> = {};
+        for (const i of err.issues) fieldErrors[i.path] ??= i.message;
+        return { ok: false, error: err.message, fieldErrors, at };
       }
       if (err instanceof CommandError) return { ok: false, error: err.message, at };
       log.error({ err }, "unexpected error in server action");
