@@ -5,6 +5,12 @@ const tabs = [
   { href: "/settings", label: "Overview", exact: true },
   { href: "/settings/users", label: "Users" },
   { href: "/settings/workers", label: "Workers" },
+  { href: "/settings/apps", label: "GitHub apps" },
+  { href: "/settings/registries", label: "Registries" },
+  { href: "/settings/secrets", label: "Secrets" },
+  { href: "/settings/notifications", label: "Notifications" },
+  { href: "/settings/deployer-key", label: "Deployer key" },
+  { href: "/settings/config", label: "Config" },
 ];
 
 const tabClass =
@@ -16,7 +22,7 @@ export function SettingsTabs() {
   return (
     <nav aria-label="Settings" className="mb-6 border-b border-zinc-200 dark:border-zinc-800">
       <p className="mb-3 text-xs font-semibold uppercase tracking-wide text-zinc-500 dark:text-zinc-400">Settings</p>
-      <ul className="flex gap-6">
+      <ul className="flex flex-wrap gap-x-6 gap-y-1">
         {tabs.map((t) => (
           <li key={t.href}>
             <NavLink href={t.href} exact={t.exact} className={tabClass}>

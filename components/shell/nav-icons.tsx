@@ -1,7 +1,7 @@
 // Outline icons for the sidebar (24×24, stroke). Decorative: each link also has its name in words.
 import type { ReactNode } from "react";
 
-export type NavIconName = "dashboard" | "repositories" | "builds" | "deployments" | "hosts" | "audit" | "settings";
+export type NavIconName = "dashboard" | "repositories" | "builds" | "deployments" | "hosts" | "contexts" | "audit" | "settings";
 
 const paths: Record<NavIconName, ReactNode> = {
   dashboard: (
@@ -38,6 +38,14 @@ const paths: Record<NavIconName, ReactNode> = {
       <rect x="3.5" y="4" width="17" height="6.5" rx="1.5" />
       <rect x="3.5" y="13.5" width="17" height="6.5" rx="1.5" />
       <path d="M7 7.25h.01M7 16.75h.01M11 7.25h6M11 16.75h6" />
+    </>
+  ),
+  contexts: (
+    <>
+      <rect x="3.5" y="11" width="5" height="4" rx="0.75" />
+      <rect x="9.5" y="11" width="5" height="4" rx="0.75" />
+      <rect x="9.5" y="6" width="5" height="4" rx="0.75" />
+      <path d="M3 17.5c1.5 2 4 3 9 3 6 0 8.5-2.5 9.5-6.5-1-.5-2.5-.5-3.5 0-.5-1.5-1.5-2-2.5-2" />
     </>
   ),
   audit: (

@@ -8,6 +8,7 @@ const items: { href: string; label: string; icon: NavIconName }[] = [
   { href: "/builds", label: "Builds", icon: "builds" },
   { href: "/deployments", label: "Deployments", icon: "deployments" },
   { href: "/hosts", label: "Hosts", icon: "hosts" },
+  { href: "/contexts", label: "Contexts", icon: "contexts" },
   { href: "/audit", label: "Audit", icon: "audit" },
   { href: "/settings", label: "Settings", icon: "settings" },
 ];

@@ -1,0 +1,45 @@
+"use server";
+// Docker contexts: add, edit, delete, and "Test" (reach the engine and report its answer).
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { userAction, type ActionState } from "@/lib/auth/action";
+import { deleteInventoryEntity, saveContext } from "@/lib/services/inventory/entities";
+import { testContext } from "@/lib/services/inventory/checks";
+import type { CheckOutcome, ResultState } from "@/components/inventory/common/result-state";
+import { resultAction, savedMessage } from "../hosts/result-action";
+
+function refresh(id?: string) {
+  revalidatePath("/contexts");
+  if (id) revalidatePath(`/contexts/${id}`);
+  revalidatePath("/hosts", "layout");
+}
+
+const save = userAction(async (actor, input) => {
+  const saved = await saveContext(actor, input);
+  refresh(saved.id);
+  return savedMessage(`docker context ${String(input.name ?? "").trim()}`, saved);
+});
+
+export async function saveContextAction(prev: ActionState, form: FormData): Promise<ActionState> {
+  return save(prev, form);
+}
+
+export async function deleteContextAction(prev: ActionState, form: FormData): Promise<ActionState> {
+  const state = await userAction(async (actor, input) => {
+    const { label } = await deleteInventoryEntity(actor, { kind: "context", id: input.id });
+    refresh();
+    return `Deleted ${label}.`;
+  })(prev, form);
+  if (state?.ok) redirect("/contexts");
+  return state;
+}
+
+const test = resultAction<CheckOutcome>(async (actor, input) => {
+  const r = await testContext(actor, { context_id: input.context_id });
+  refresh(String(input.context_id));
+  return { message: r.message, result: r };
+});
+
+export async function testContextAction(prev: ResultState<CheckOutcome>, form: FormData): Promise<ResultState<CheckOutcome>> {
+  return test(prev, form);
+}

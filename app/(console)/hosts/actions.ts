@@ -1,0 +1,96 @@
+"use server";
+// Hosts: add, edit and delete a host; scan, accept and remove its SSH host keys; test the connection.
+// Each action finds the actor, calls one command (which checks the role, validates and audits) and
+// refreshes the pages that show the result.
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { userAction, type ActionState } from "@/lib/auth/action";
+import { deleteInventoryEntity, saveHost } from "@/lib/services/inventory/entities";
+import { pinHostKeys, removeHostKey, scanHost, testHost } from "@/lib/services/inventory/hosts";
+import type { ResultState } from "@/components/inventory/common/result-state";
+import type { HostTestResult, ScanResult } from "@/components/inventory/hosts/types";
+import { resultAction, savedMessage } from "./result-action";
+
+function refresh(hostId?: string) {
+  revalidatePath("/hosts");
+  if (hostId) revalidatePath(`/hosts/${hostId}`);
+}
+
+export async function createHostAction(prev: ActionState, form: FormData): Promise<ActionState> {
+  let id: string | undefined;
+  const state = await userAction(async (actor, input) => {
+    const saved = await saveHost(actor, { ...input, id: undefined });
+    id = saved.id;
+    refresh();
+    return savedMessage(`host ${String(input.name ?? "").trim()}`, saved);
+  })(prev, form);
+  // outside userAction: redirect() works by throwing
+  if (state?.ok && id) redirect(`/hosts/${id}?added=1`);
+  return state;
+}
+
+const updateHost = userAction(async (actor, input) => {
+  const saved = await saveHost(actor, input);
+  refresh(saved.id);
+  return savedMessage(`host ${String(input.name ?? "").trim()}`, saved);
+});
+
+export async function updateHostAction(prev: ActionState, form: FormData): Promise<ActionState> {
+  return updateHost(prev, form);
+}
+
+export async function deleteHostAction(prev: ActionState, form: FormData): Promise<ActionState> {
+  const state = await userAction(async (actor, input) => {
+    const { label } = await deleteInventoryEntity(actor, { kind: "host", id: input.id });
+    refresh();
+    return `Deleted ${label}.`;
+  })(prev, form);
+  if (state?.ok) redirect("/hosts");
+  return state;
+}
+
+const scan = resultAction<ScanResult>(async (actor, input) => {
+  const r = await scanHost(actor, { host_id: input.host_id });
+  const fresh = r.keys.filter((k) => !k.pinned).length;
+  const message = r.keys.length
+    ? `${r.host} presented ${r.keys.length} host key${r.keys.length === 1 ? "" : "s"}${fresh < r.keys.length ? ` (${r.keys.length - fresh} already accepted)` : ""}. Compare the fingerprints with ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the host before accepting.`
+    : `${r.host} presented no host key Slipway can use.`;
+  return { message, result: r };
+});
+
+export async function scanHostAction(prev: ResultState<ScanResult>, form: FormData): Promise<ResultState<ScanResult>> {
+  return scan(prev, form);
+}
+
+const pin = resultAction<{ pinned: string[] }>(async (actor, input) => {
+  const r = await pinHostKeys(actor, { host_id: input.host_id, keys: input.keys, known_hosts: input.known_hosts });
+  refresh(String(input.host_id));
+  const message = r.pinned.length
+    ? `Accepted ${r.pinned.length} key${r.pinned.length === 1 ? "" : "s"}: ${r.pinned.join(", ")}.`
+    : "Those keys were already accepted; nothing changed.";
+  return { message, result: r };
+});
+
+export async function pinHostKeysAction(prev: ResultState<{ pinned: string[] }>, form: FormData): Promise<ResultState<{ pinned: string[] }>> {
+  return pin(prev, form);
+}
+
+const removeKey = userAction(async (actor, input) => {
+  const r = await removeHostKey(actor, { host_id: input.host_id, key_id: input.key_id });
+  refresh(String(input.host_id));
+  return `Removed the pinned key ${r.removed}.`;
+});
+
+export async function removeHostKeyAction(prev: ActionState, form: FormData): Promise<ActionState> {
+  return removeKey(prev, form);
+}
+
+const test = resultAction<HostTestResult>(async (actor, input) => {
+  const r = await testHost(actor, { host_id: input.host_id });
+  refresh(String(input.host_id));
+  return { message: r.message, result: r };
+});
+
+export async function testHostAction(prev: ResultState<HostTestResult>, form: FormData): Promise<ResultState<HostTestResult>> {
+  return test(prev, form);
+}

@@ -1,0 +1,111 @@
+"use client";
+// "Scan host keys": ask the host which SSH host keys it has (nothing is saved), show each key's algorithm
+// and SHA256 fingerprint, and let the admin tick the ones to accept ("Accept selected keys" pins them).
+import { useState } from "react";
+import { ActionForm, FormSummary, SubmitButton, fieldId, useActionForm } from "@/components/inventory/common/action-form";
+import { Hidden } from "@/components/inventory/common/fields";
+import { CheckResult } from "@/components/inventory/common/check-result";
+import { Badge } from "@/components/ui/badge";
+import type { FormAction, ResultState } from "@/components/inventory/common/result-state";
+import type { ScanResult } from "@/components/inventory/hosts/types";
+
+type PinState = ResultState<{ pinned: string[] }>;
+
+function ScanOutcome() {
+  const { state } = useActionForm() as { state: ResultState<ScanResult> };
+  if (!state) return null;
+  if (!state.ok) return <CheckResult tone="error" role="alert">{state.error}</CheckResult>;
+  return <CheckResult tone={state.result.keys.length ? "ok" : "warning"}>{state.message}</CheckResult>;
+}
+
+function KeyChoices({ scan, justPinned }: { scan: ScanResult; justPinned: Set<string> }) {
+  const { state, idPrefix } = useActionForm();
+  const error = state && !state.ok ? (state.fieldErrors?.keys ?? Object.entries(state.fieldErrors ?? {}).find(([k]) => k.startsWith("keys["))?.[1]) : undefined;
+  return (
+    <fieldset id={fieldId(idPrefix, "keys")} tabIndex={-1} aria-describedby={error ? "scan-keys-error" : undefined} className="space-y-2">
+      <legend className="text-sm font-medium text-zinc-800 dark:text-zinc-200">Keys {scan.host} presented</legend>
+      <ul className="divide-y divide-zinc-100 rounded-md border border-zinc-200 dark:divide-zinc-800 dark:border-zinc-700">
+        {scan.keys.map((k) => {
+          const pinned = k.pinned || justPinned.has(k.fingerprintSha256);
+          const id = `scan-${k.fingerprintSha256.replace(/[^A-Za-z0-9]/g, "")}`;
+          return (
+            <li key={k.fingerprintSha256} className="flex items-center gap-3 px-3 py-2">
+              <input
+                id={id}
+                type="checkbox"
+                name="keys"
+                value={`${k.algorithm} ${k.publicKey}`}
+                disabled={pinned}
+                defaultChecked={false}
+                className="size-4 accent-sky-600"
+              />
+              <label htmlFor={id} className="flex min-w-0 flex-1 flex-wrap items-center gap-x-3 gap-y-1">
+                <span className="w-44 shrink-0 font-mono text-xs text-zinc-600 dark:text-zinc-400">{k.algorithm}</span>
+                <span className="min-w-0 break-all font-mono text-[0.8125rem] text-zinc-900 dark:text-zinc-100">{k.fingerprintSha256}</span>
+              </label>
+              {pinned ? <Badge tone="emerald">accepted</Badge> : null}
+            </li>
+          );
+        })}
+      </ul>
+      {error ? (
+        <p id="scan-keys-error" className="text-xs font-medium text-red-700 dark:text-red-300">
+          {error}
+        </p>
+      ) : null}
+    </fieldset>
+  );
+}
+
+export function ScanKeys({
+  hostId,
+  scanAction,
+  pinAction,
+}: {
+  hostId: string;
+  scanAction: FormAction<ResultState<ScanResult>>;
+  pinAction: FormAction<PinState>;
+}) {
+  const [scan, setScan] = useState<ScanResult | null>(null);
+  const [justPinned, setJustPinned] = useState<Set<string>>(new Set());
+  const [scanAt, setScanAt] = useState(0);
+  return (
+    <div className="space-y-4">
+      <ActionForm
+        action={scanAction}
+        summary={false}
+        className="space-y-3"
+        label="Scan host keys"
+        onSuccess={(s) => {
+          setScan(s.result);
+          setScanAt(s.at);
+          setJustPinned(new Set());
+        }}
+      >
+        <Hidden values={{ host_id: hostId }} />
+        <SubmitButton variant="secondary" pendingText="Scanning…">
+          Scan host keys
+        </SubmitButton>
+        <ScanOutcome />
+      </ActionForm>
+      {scan && scan.keys.length ? (
+        <ActionForm
+          key={scanAt}
+          action={pinAction}
+          className="space-y-3"
+          label="Accept scanned keys"
+          onSuccess={(s) => setJustPinned((prev) => new Set([...prev, ...s.result.pinned]))}
+          summary={false}
+        >
+          <Hidden values={{ host_id: hostId }} />
+          <KeyChoices scan={scan} justPinned={justPinned} />
+          <div className="flex flex-wrap items-center gap-3">
+            <SubmitButton pendingText="Accepting…">Accept selected keys</SubmitButton>
+            <p className="text-xs text-zinc-500 dark:text-zinc-400">Only accept a key whose fingerprint you checked on the host itself.</p>
+          </div>
+          <FormSummary />
+        </ActionForm>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,57 @@
+// Settings → Notifications: each Slack channel, its events, whether it is on and whether its URL is set.
+import { Badge } from "@/components/ui/badge";
+import { EntityCard, EntityList } from "@/components/inventory/common/panel";
+import { DeleteButton } from "@/components/inventory/common/confirm-dialog";
+import { Disclosure } from "@/components/inventory/common/disclosure";
+import { ChannelForm } from "@/components/inventory/settings/channel-form";
+import { eventLabel } from "@/components/inventory/settings/event-labels";
+import type { FormAction } from "@/components/inventory/common/result-state";
+import type { ChannelRow } from "@/lib/queries/inventory-settings";
+
+export function ChannelList({ channels, saveAction, deleteAction }: { channels: ChannelRow[]; saveAction?: FormAction; deleteAction?: FormAction }) {
+  return (
+    <EntityList label="Slack channels">
+      {channels.map((c) => (
+        <EntityCard
+          key={c.id}
+          id={`channel-${c.id}`}
+          title={c.name}
+          badges={
+            <>
+              {c.enabled ? <Badge tone="emerald">on</Badge> : <Badge tone="zinc">off</Badge>}
+              <Badge tone="zinc" dot={false}>
+                Slack
+              </Badge>
+              <Badge tone={c.urlSet ? "emerald" : "amber"}>{`webhook URL: ${c.urlSet ? "set" : "not set"}`}</Badge>
+            </>
+          }
+          actions={
+            deleteAction ? (
+              <DeleteButton action={deleteAction} kind="channel" id={c.id} what={`channel ${c.name}`} ariaLabel={`Delete channel ${c.name}`}>
+                <p>Slipway stops posting to {c.name} and forgets its webhook URL.</p>
+              </DeleteButton>
+            ) : undefined
+          }
+        >
+          <div>
+            <p className="mb-1.5 text-xs font-medium uppercase tracking-wide text-zinc-500 dark:text-zinc-400">Events</p>
+            <ul className="flex flex-wrap gap-1.5">
+              {c.events.map((e) => (
+                <li key={e}>
+                  <Badge tone="sky" dot={false} title={e}>
+                    {eventLabel(e)}
+                  </Badge>
+                </li>
+              ))}
+            </ul>
+          </div>
+          {saveAction ? (
+            <Disclosure label="Edit" ariaLabel={`Edit channel ${c.name}`} panelClassName="mt-3 rounded-md border border-zinc-200 p-4 dark:border-zinc-800">
+              <ChannelForm action={saveAction} channel={c} />
+            </Disclosure>
+          ) : null}
+        </EntityCard>
+      ))}
+    </EntityList>
+  );
+}
