@@ -50,6 +50,7 @@ export function EntityCard({
   badges,
   actions,
   children,
+  compact = false,
 }: {
   /** the heading's id */
   id: string;
@@ -57,10 +58,12 @@ export function EntityCard({
   badges?: ReactNode;
   actions?: ReactNode;
   children: ReactNode;
+  /** less padding, for long lists of small entities */
+  compact?: boolean;
 }) {
   return (
-    <li aria-labelledby={id} className="rounded-lg border border-zinc-200 bg-white p-5 dark:border-zinc-800 dark:bg-zinc-900">
-      <div className="mb-3 flex items-start justify-between gap-4">
+    <li aria-labelledby={id} className={`rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900 ${compact ? "px-4 py-3" : "p-5"}`}>
+      <div className={`${compact ? "mb-1" : "mb-3"} flex items-start justify-between gap-4`}>
         <div className="flex min-w-0 flex-wrap items-center gap-x-3 gap-y-1">
           <h3 id={id} className="text-base font-semibold text-zinc-900 dark:text-zinc-100">
             {title}
@@ -74,9 +77,9 @@ export function EntityCard({
   );
 }
 
-export function EntityList({ label, children }: { label: string; children: ReactNode }) {
+export function EntityList({ label, children, compact = false }: { label: string; children: ReactNode; compact?: boolean }) {
   return (
-    <ul aria-label={label} className="space-y-4">
+    <ul aria-label={label} className={compact ? "space-y-2" : "space-y-4"}>
       {children}
     </ul>
   );

@@ -53,7 +53,7 @@ export function ContextList({ contexts, now, testAction }: { contexts: ContextRo
               </Sub>
             </Td>
             <Td>
-              <span className="whitespace-nowrap">{contextRoleLabels[c.role]}</span>
+              {contextRoleLabels[c.role]}
               <Sub>
                 <Mono small className="text-zinc-600 dark:text-zinc-400">
                   {c.archs.join(", ")}
@@ -62,7 +62,7 @@ export function ContextList({ contexts, now, testAction }: { contexts: ContextRo
               </Sub>
             </Td>
             <Td className="text-right tabular-nums">{c.targets}</Td>
-            <Td className="min-w-56">
+            <Td className="w-60">
               {c.lastCheckedAt && c.lastCheck ? (
                 <div className="max-w-80">
                   <div className="flex flex-wrap items-center gap-2">
@@ -76,7 +76,7 @@ export function ContextList({ contexts, now, testAction }: { contexts: ContextRo
               )}
             </Td>
             {testAction ? (
-              <Td className="max-w-56">
+              <Td className="w-px">
                 <CheckButton action={testAction} values={{ context_id: c.id }} label="Test" ariaLabel={`Test docker context ${c.name}`} errorsOnly />
               </Td>
             ) : null}

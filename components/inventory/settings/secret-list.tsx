@@ -28,10 +28,11 @@ export function SecretList({
   deleteAction?: FormAction;
 }) {
   return (
-    <EntityList label="Secrets">
+    <EntityList label="Secrets" compact>
       {secrets.map((s) => (
         <EntityCard
           key={s.id}
+          compact
           id={`secret-${s.id}`}
           title={<code className="font-mono">{s.name}</code>}
           badges={
@@ -58,7 +59,7 @@ export function SecretList({
             <Disclosure
               label={s.valueSet ? "Edit or replace value" : "Set value"}
               ariaLabel={`${s.valueSet ? "Edit or replace value of" : "Set value of"} secret ${s.name} (${scopeWords(s)})`}
-              panelClassName="mt-3 rounded-md border border-zinc-200 p-4 dark:border-zinc-800"
+              panelClassName="mt-3 mb-1 rounded-md border border-zinc-200 p-4 dark:border-zinc-800"
             >
               <SecretForm action={saveAction} secret={s} apps={apps} repositories={repositories} />
             </Disclosure>
