@@ -32,7 +32,7 @@ export function ContextForm({
 }) {
   const listId = `${useId().replace(/:/g, "")}-endpoints`;
   return (
-    <ActionForm action={action} resetOnSuccess={resetOnSuccess} label={context ? `Edit docker context ${context.name}` : "Add docker context"}>
+    <ActionForm action={action} resetOnSuccess={resetOnSuccess} label={context ? `Edit context ${context.name}` : "Add context"}>
       <Hidden values={{ id: context?.id }} />
       <div className="grid gap-4 sm:grid-cols-2">
         <TextField name="name" label="Name" defaultValue={context?.name} placeholder="toxis" hint="Deployment targets name their context by this." />
