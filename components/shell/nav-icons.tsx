@@ -1,7 +1,7 @@
 // Outline icons for the sidebar (24×24, stroke). Decorative: each link also has its name in words.
 import type { ReactNode } from "react";
 
-export type NavIconName = "dashboard" | "repositories" | "builds" | "deployments" | "hosts" | "contexts" | "audit" | "settings";
+export type NavIconName = "dashboard" | "repositories" | "builds" | "deployments" | "hosts" | "contexts" | "services" | "audit" | "settings";
 
 const paths: Record<NavIconName, ReactNode> = {
   dashboard: (
@@ -46,6 +46,14 @@ const paths: Record<NavIconName, ReactNode> = {
       <rect x="9.5" y="11" width="5" height="4" rx="0.75" />
       <rect x="9.5" y="6" width="5" height="4" rx="0.75" />
       <path d="M3 17.5c1.5 2 4 3 9 3 6 0 8.5-2.5 9.5-6.5-1-.5-2.5-.5-3.5 0-.5-1.5-1.5-2-2.5-2" />
+    </>
+  ),
+  services: (
+    <>
+      <circle cx="6" cy="6" r="2.25" />
+      <circle cx="18" cy="6" r="2.25" />
+      <circle cx="12" cy="18" r="2.25" />
+      <path d="M8.25 6h7.5M7.2 8l3.6 7.8M16.8 8l-3.6 7.8" />
     </>
   ),
   audit: (

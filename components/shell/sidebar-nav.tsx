@@ -9,6 +9,7 @@ const items: { href: string; label: string; icon: NavIconName }[] = [
   { href: "/deployments", label: "Deployments", icon: "deployments" },
   { href: "/hosts", label: "Hosts", icon: "hosts" },
   { href: "/contexts", label: "Contexts", icon: "contexts" },
+  { href: "/services", label: "Services", icon: "services" },
   { href: "/audit", label: "Audit", icon: "audit" },
   { href: "/settings", label: "Settings", icon: "settings" },
 ];
