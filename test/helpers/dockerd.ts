@@ -2,12 +2,12 @@
 // /tmp, no default bridge and no iptables rules (so several daemons can run side by side without sharing
 // docker0 or the host's firewall), stopped with the test or, even on SIGKILL, when the test process dies
 // (setpriv --pdeathsig).
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
-import { createServer } from "node:net";
 import path from "node:path";
 import Dockerode from "dockerode";
+import { freePort, spawnDaemon, stopDaemon } from "@/test/helpers/processes";
 
 export const DOCKERD = "/usr/sbin/dockerd";
 
@@ -33,23 +33,7 @@ export interface StartDockerdOptions {
   debug?: boolean;
 }
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
 
-function killAllOnExit(): void {
-  for (const child of running) child.kill("SIGKILL");
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 function ping(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -63,10 +47,6 @@ function ping(socketPath: string): Promise<boolean> {
   });
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once("exit", () => resolve()));
-}
 
 function tail(file: string, lines = 30): string {
   try {
@@ -106,7 +86,6 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Test
   const dir = mkdtempSync("/tmp/sw-dk-");
   const socketPath = path.join(dir, "docker.sock");
   const logFile = path.join(dir, "dockerd.log");
-  const log = openSync(logFile, "a");
   const args = [
     `--host=unix://${socketPath}`,
     `--data-root=${path.join(dir, "data")}`,
@@ -119,25 +98,11 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Test
     "--ip-masq=false",
     ...(opts.debug ? ["--debug"] : []),
   ];
-  const child = spawn("/usr/bin/setpriv", ["--pdeathsig", "SIGTERM", "--", DOCKERD, ...args], {
-    stdio: ["ignore", log, log],
-  });
-  closeSync(log);
-  running.add(child);
-  child.once("exit", () => running.delete(child));
-  if (!exitHookInstalled) {
-    process.on("exit", killAllOnExit);
-    exitHookInstalled = true;
-  }
+  const child = spawnDaemon(DOCKERD, args, { logFile, deathSignal: "SIGTERM" });
 
   const stop = async () => {
-    if (running.has(child)) {
-      child.kill("SIGTERM");
-      // dockerd stops its containerd and containers first; give it time, then insist
-      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-      await exited(child);
-      clearTimeout(timer);
-    }
+    // dockerd stops its containerd and containers first; give it time, then insist
+    await stopDaemon(child, 15_000);
     removeDir(dir);
   };
 

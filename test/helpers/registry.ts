@@ -1,14 +1,15 @@
 // A private Docker registry (Debian's docker-registry, distribution 2.8) on a free loopback port, with
 // filesystem storage in a temporary directory and, when asked, htpasswd auth. Killed when the test
 // process exits, even by SIGKILL (setpriv --pdeathsig).
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { createPrivateKey, createSign, randomUUID, X509Certificate } from "node:crypto";
-import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
-import { createServer, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import bcrypt from "bcryptjs";
+import { freePort, spawnDaemon, stopDaemon } from "@/test/helpers/processes";
 
 export const DOCKER_REGISTRY = "/usr/bin/docker-registry";
 
@@ -34,23 +35,7 @@ export interface StartRegistryOptions {
   token?: { username: string; password: string };
 }
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
 
-function killAllOnExit(): void {
-  for (const child of running) child.kill("SIGKILL");
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /** An htpasswd line with a bcrypt hash in the `$2y$` form Go's bcrypt and Apache's htpasswd write. */
 export function htpasswdLine(username: string, password: string): string {
@@ -89,10 +74,6 @@ async function waitForV2(child: ChildProcess, port: number, logFile: string, tim
   throw new Error(`docker-registry did not answer on 127.0.0.1:${port}/v2/ within ${timeoutMs} ms:\n${readFileSync(logFile, "utf8")}`);
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once("exit", () => resolve()));
-}
 
 async function startOnce(opts: StartRegistryOptions): Promise<TestRegistry> {
   if (!existsSync(DOCKER_REGISTRY)) throw new Error("docker-registry is not installed; run scripts/setup.sh");
@@ -111,26 +92,10 @@ async function startOnce(opts: StartRegistryOptions): Promise<TestRegistry> {
   const configPath = path.join(dir, "config.yml");
   writeFileSync(configPath, JSON.stringify(registryConfig(dir, port, auth), null, 2));
   const logFile = path.join(dir, "registry.log");
-  const log = openSync(logFile, "a");
-
-  const child = spawn("/usr/bin/setpriv", ["--pdeathsig", "SIGKILL", "--", DOCKER_REGISTRY, "serve", configPath], {
-    stdio: ["ignore", log, log],
-  });
-  closeSync(log);
-  running.add(child);
-  child.once("exit", () => running.delete(child));
-  if (!exitHookInstalled) {
-    process.on("exit", killAllOnExit);
-    exitHookInstalled = true;
-  }
+  const child = spawnDaemon(DOCKER_REGISTRY, ["serve", configPath], { logFile });
 
   const stop = async () => {
-    if (running.has(child)) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exited(child);
-      clearTimeout(timer);
-    }
+    await stopDaemon(child, 5000);
     await tokenServer?.close();
     rmSync(dir, { recursive: true, force: true });
   };

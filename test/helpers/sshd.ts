@@ -7,9 +7,12 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "@/test/helpers/processes";
 import { parsePublicKey, fingerprintSha256, type KeyAlgorithm } from "@/lib/ssh/keys";
 
 const execFileAsync = promisify(execFile);
+
+export { freePort };
 
 export const SSHD = "/usr/sbin/sshd";
 export const SSH_KEYGEN = "/usr/bin/ssh-keygen";
@@ -54,17 +57,6 @@ const KEYGEN_ARGS: Record<HostKeyType, string[]> = {
   rsa: ["-t", "rsa", "-b", "2048"],
 };
 
-/** A port that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves when something on the port accepts a connection and sends an SSH identification line. */
 function answersSsh(port: number): Promise<boolean> {
