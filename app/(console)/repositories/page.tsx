@@ -8,7 +8,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Pager } from "@/components/ui/pager";
 import { RepositoryList } from "@/components/inventory/repos/repository-list";
-import { Disclosure } from "@/components/inventory/repos/form-kit";
+import { Disclosure } from "@/components/inventory/common/disclosure";
 import { RepositoryForm } from "@/components/inventory/repos/repository-form";
 import { cursorParam, type SearchParams } from "../search-params";
 import { addRepositoryAction } from "./actions";
@@ -25,7 +25,7 @@ export default async function RepositoriesPage({ searchParams }: { searchParams:
     <>
       <PageHeader title="Repositories" description="Git repositories Slipway watches, with the rules that build and deploy them." />
       {canEdit ? (
-        <Disclosure label="Add repository" title="New repository" variant="primary" className="mb-6" level={2}>
+        <Disclosure label="Add repository" title="New repository" variant="primary" icon="plus" className="mb-6" level={2}>
           <RepositoryForm action={addRepositoryAction} apps={apps} />
         </Disclosure>
       ) : null}

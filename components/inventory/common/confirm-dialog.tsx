@@ -31,6 +31,7 @@ export function ConfirmAction({
   trigger,
   triggerAriaLabel,
   triggerVariant = "danger",
+  triggerClassName = "",
   title,
   children,
   confirmLabel,
@@ -46,6 +47,8 @@ export function ConfirmAction({
   trigger: ReactNode;
   triggerAriaLabel?: string;
   triggerVariant?: "danger" | "secondary" | "primary";
+  /** extra classes of that button ("py-1" in a row of small buttons) */
+  triggerClassName?: string;
   /** the dialog's heading, a question: "Delete host toxis?" */
   title: string;
   /** what will happen, in words */
@@ -64,7 +67,7 @@ export function ConfirmAction({
     <ActionForm action={action} summary={false} onSuccess={() => dialog.current?.close()} className={className}>
       <Hidden values={values} />
       <div className="flex flex-wrap items-center gap-3">
-        <button type="button" className={triggerClass} aria-label={triggerAriaLabel} aria-haspopup="dialog" onClick={() => dialog.current?.showModal()}>
+        <button type="button" className={`${triggerClass} ${triggerClassName}`} aria-label={triggerAriaLabel} aria-haspopup="dialog" onClick={() => dialog.current?.showModal()}>
           {trigger}
         </button>
         {showSuccess ? <SuccessLine /> : null}
@@ -105,6 +108,7 @@ export function DeleteButton({
   what,
   children,
   ariaLabel,
+  small = false,
 }: {
   action: FormAction;
   kind: string;
@@ -115,6 +119,8 @@ export function DeleteButton({
   children?: ReactNode;
   /** the trigger's accessible name when the page has several ("Delete registry ghcr") */
   ariaLabel?: string;
+  /** a small trigger, next to small Edit buttons */
+  small?: boolean;
 }) {
   return (
     <ConfirmAction
@@ -122,6 +128,7 @@ export function DeleteButton({
       values={{ kind, id }}
       trigger="Delete"
       triggerAriaLabel={ariaLabel}
+      triggerClassName={small ? "py-1" : ""}
       title={`Delete ${what}?`}
       confirmLabel={`Delete ${what}`}
       pendingText="Deleting…"

@@ -1,14 +1,20 @@
 "use client";
-// Labelled form fields that show their own error (from the enclosing ActionForm, by field name) and a
-// hint, both tied to the control with aria-describedby. Names are the snake_case keys of slipway.yml.
+// Labelled form fields that show their own error (from the enclosing ActionForm, by field name: "archs[1]"
+// belongs to archs) and a hint, both tied to the control with aria-describedby. Names are the snake_case
+// keys of slipway.yml.
 import type { ReactNode } from "react";
-import { fieldId, useActionForm } from "@/components/inventory/common/action-form";
+import { fieldError, fieldId, useActionForm } from "@/components/inventory/common/action-form";
 
 function useField(name: string) {
-  const { state, idPrefix } = useActionForm();
-  const id = fieldId(idPrefix, name);
-  const error = state && !state.ok ? state.fieldErrors?.[name] : undefined;
-  return { id, error, hintId: `${id}-hint`, errorId: `${id}-error` };
+  const form = useActionForm();
+  const id = fieldId(form.idPrefix, name);
+  return { id, error: fieldError(form, name), hintId: `${id}-hint`, errorId: `${id}-error` };
+}
+
+export interface Option {
+  value: string;
+  label: string;
+  disabled?: boolean;
 }
 
 function describedBy(f: { hintId: string; errorId: string; error?: string }, hint: ReactNode): string | undefined {
@@ -68,6 +74,7 @@ export function TextField({
   autoComplete = "off",
   mono = false,
   optional = false,
+  required = false,
   list,
   inputMode,
   className,
@@ -82,6 +89,8 @@ export function TextField({
   autoComplete?: string;
   mono?: boolean;
   optional?: boolean;
+  /** said to assistive technology (aria-required); the server checks it */
+  required?: boolean;
   /** id of a <datalist> of suggestions */
   list?: string;
   inputMode?: "numeric" | "text" | "url";
@@ -101,6 +110,7 @@ export function TextField({
         spellCheck={false}
         list={list}
         inputMode={inputMode}
+        aria-required={required || undefined}
         aria-invalid={f.error ? true : undefined}
         aria-describedby={describedBy(f, hint)}
         className={`field ${mono ? "font-mono" : ""} ${inputClassName}`}
@@ -119,6 +129,7 @@ export function TextAreaField({
   mono = false,
   optional = false,
   className,
+  inputClassName = "",
 }: {
   name: string;
   label: ReactNode;
@@ -129,6 +140,7 @@ export function TextAreaField({
   mono?: boolean;
   optional?: boolean;
   className?: string;
+  inputClassName?: string;
 }) {
   const f = useField(name);
   return (
@@ -143,7 +155,7 @@ export function TextAreaField({
         autoComplete="off"
         aria-invalid={f.error ? true : undefined}
         aria-describedby={describedBy(f, hint)}
-        className={`field ${mono ? "font-mono text-xs" : ""}`}
+        className={`field ${mono ? "font-mono text-xs" : ""} ${inputClassName}`}
       />
     </FieldShell>
   );
@@ -162,7 +174,7 @@ export function SelectField({
   name: string;
   label: ReactNode;
   hint?: ReactNode;
-  options: readonly { value: string; label: string }[];
+  options: readonly Option[];
   defaultValue?: string;
   /** controlled use (a choice that changes the rest of the form) */
   value?: string;
@@ -181,7 +193,7 @@ export function SelectField({
         className="field"
       >
         {options.map((o) => (
-          <option key={o.value} value={o.value}>
+          <option key={o.value} value={o.value} disabled={o.disabled}>
             {o.label}
           </option>
         ))}
@@ -263,14 +275,18 @@ export function CheckboxGroup({
   hint?: ReactNode;
   options: readonly { value: string; label: ReactNode }[];
   defaultValues?: readonly string[];
-  columns?: 2 | 3 | 4;
+  /** columns from the small breakpoint up, or "wrap": in a line, wrapping */
+  columns?: 2 | 3 | 4 | "wrap";
 }) {
   const f = useField(name);
-  const cols = columns === 4 ? "sm:grid-cols-4" : columns === 3 ? "sm:grid-cols-3" : "sm:grid-cols-2";
+  const layout =
+    columns === "wrap"
+      ? "flex flex-wrap gap-x-4 gap-y-1.5"
+      : `grid gap-x-4 gap-y-1.5 ${columns === 4 ? "sm:grid-cols-4" : columns === 3 ? "sm:grid-cols-3" : "sm:grid-cols-2"}`;
   return (
     <fieldset id={f.id} tabIndex={-1} aria-describedby={describedBy(f, hint)} aria-invalid={f.error ? true : undefined}>
       <legend className="text-sm font-medium text-zinc-800 dark:text-zinc-200">{legend}</legend>
-      <div className={`mt-1.5 grid gap-x-4 gap-y-1.5 ${cols}`}>
+      <div className={`mt-1.5 ${layout}`}>
         {options.map((o) => (
           <label key={o.value} className="flex items-center gap-2 text-sm text-zinc-700 dark:text-zinc-300">
             <input
@@ -292,6 +308,97 @@ export function CheckboxGroup({
       {hint ? (
         <p id={f.hintId} className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
           {hint}
+        </p>
+      ) : null}
+    </fieldset>
+  );
+}
+
+/** A checkbox: checked sends "on", unchecked sends nothing (which the schemas read as false). */
+export function CheckboxField({ name, label, hint, defaultChecked }: { name: string; label: ReactNode; hint?: ReactNode; defaultChecked?: boolean }) {
+  const f = useField(name);
+  return (
+    <div>
+      <div className="flex items-start gap-2">
+        <input
+          id={f.id}
+          type="checkbox"
+          name={name}
+          defaultChecked={defaultChecked}
+          aria-invalid={f.error ? true : undefined}
+          aria-describedby={describedBy(f, hint)}
+          className="mt-0.5 size-4 rounded border-zinc-300 accent-sky-600 dark:border-zinc-600"
+        />
+        <label htmlFor={f.id} className="text-sm font-medium text-zinc-800 dark:text-zinc-200">
+          {label}
+        </label>
+      </div>
+      {f.error ? (
+        <p id={f.errorId} className="mt-1 text-xs font-medium text-red-700 dark:text-red-300">
+          {f.error}
+        </p>
+      ) : null}
+      {hint ? (
+        <p id={f.hintId} className="mt-1 pl-6 text-xs text-zinc-500 dark:text-zinc-400">
+          {hint}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** A set of radio buttons drawn as cards. With `submit={false}` it only steers the form (its value is not posted). */
+export function RadioGroupField({
+  name,
+  legend,
+  options,
+  value,
+  onChange,
+  submit = true,
+}: {
+  name: string;
+  legend: ReactNode;
+  options: readonly (Option & { description?: ReactNode })[];
+  value: string;
+  onChange: (value: string) => void;
+  submit?: boolean;
+}) {
+  const f = useField(name);
+  return (
+    <fieldset id={f.id} tabIndex={-1} aria-describedby={f.error ? f.errorId : undefined} aria-invalid={f.error ? true : undefined}>
+      <legend className="mb-1.5 block text-sm font-medium text-zinc-800 dark:text-zinc-200">{legend}</legend>
+      <div className="grid gap-2 sm:grid-cols-2">
+        {options.map((o) => (
+          <label
+            key={o.value}
+            className={`flex items-start gap-2 rounded-md border px-3 py-2 text-sm ${
+              value === o.value
+                ? "border-sky-400 bg-white dark:border-sky-600 dark:bg-zinc-900"
+                : "border-zinc-200 bg-white/60 dark:border-zinc-800 dark:bg-zinc-900/40"
+            } ${o.disabled ? "opacity-60" : ""}`}
+          >
+            <input
+              type="radio"
+              name={name}
+              id={`${f.id}-${o.value}`}
+              value={o.value}
+              // not owned by the form (so not posted) when it only steers which fields show
+              form={submit ? undefined : `${f.id}-steer`}
+              checked={value === o.value}
+              disabled={o.disabled}
+              onChange={() => onChange(o.value)}
+              className="mt-0.5 size-4 accent-sky-600"
+            />
+            <span>
+              <span className="font-medium text-zinc-900 dark:text-zinc-100">{o.label}</span>
+              {o.description ? <span className="mt-0.5 block text-xs text-zinc-500 dark:text-zinc-400">{o.description}</span> : null}
+            </span>
+          </label>
+        ))}
+      </div>
+      {f.error ? (
+        <p id={f.errorId} className="mt-1 text-xs font-medium text-red-700 dark:text-red-300">
+          {f.error}
         </p>
       ) : null}
     </fieldset>

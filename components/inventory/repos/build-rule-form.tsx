@@ -3,30 +3,17 @@
 import { useState } from "react";
 import { ARCHITECTURES, UNIKERNEL_TARGETS } from "@/lib/validation/inventory-fields";
 import type { RepoBuildRuleRow } from "@/lib/queries/inventory-repos";
-import {
-  CheckboxField,
-  CheckboxGroupField,
-  InventoryForm,
-  RadioGroupField,
-  SelectField,
-  TextAreaField,
-  TextField,
-  type FormAction,
-} from "@/components/inventory/repos/form-kit";
+import type { FormAction } from "@/components/inventory/common/result-state";
+import { ActionForm, CancelButton, SubmitButton } from "@/components/inventory/common/action-form";
+import { CheckboxField, CheckboxGroup, Hidden, RadioGroupField, SelectField, TextAreaField, TextField } from "@/components/inventory/common/fields";
 import { durationText, unikernelTargetLabels } from "@/components/inventory/repos/words";
 
 export function BuildRuleForm({ action, repositoryId, rule }: { action: FormAction; repositoryId?: string; rule?: RepoBuildRuleRow }) {
   const [kind, setKind] = useState<"docker" | "unikernel">(rule?.kind ?? "docker");
   const fields = ["name", "kind", "dockerfile", "context", "archs", "build_args", "build_secrets", "include_git", "timeout", ...(kind === "unikernel" ? ["target"] : [])];
   return (
-    <InventoryForm
-      action={action}
-      label={rule ? `Edit build rule ${rule.name}` : "Add build rule"}
-      submitLabel={rule ? "Save" : "Add build rule"}
-      pendingLabel={rule ? "Saving…" : "Adding…"}
-      fields={fields}
-      hidden={{ id: rule?.id, repository_id: rule ? undefined : repositoryId }}
-    >
+    <ActionForm action={action} label={rule ? `Edit build rule ${rule.name}` : "Add build rule"} fields={fields} closeOnSuccess resetOnSuccess={!rule}>
+      <Hidden values={{ id: rule?.id, repository_id: rule ? undefined : repositoryId }} />
       <RadioGroupField
         name="kind"
         legend="Builds"
@@ -58,10 +45,11 @@ export function BuildRuleForm({ action, repositoryId, rule }: { action: FormActi
         />
         <TextField name="timeout" label="Time limit" defaultValue={durationText(rule?.timeoutSeconds ?? 3000)} mono hint='Seconds or a duration such as "50m".' />
       </div>
-      <CheckboxGroupField
+      <CheckboxGroup
         name="archs"
         legend="Architectures"
-        options={ARCHITECTURES.map((a) => ({ value: a, label: a }))}
+        columns="wrap"
+        options={ARCHITECTURES.map((a) => ({ value: a, label: <span className="font-mono text-xs">{a}</span> }))}
         defaultValues={rule?.archs ?? ["amd64"]}
         hint="None ticked means amd64. Each architecture is built on a build host that has it."
       />
@@ -71,6 +59,7 @@ export function BuildRuleForm({ action, repositoryId, rule }: { action: FormActi
           label="Build arguments"
           defaultValue={rule?.buildArgs.join("\n")}
           placeholder={"EXTRA_FLAGS=--tls=true"}
+          inputClassName="font-mono"
           hint="One NAME=value per line."
         />
         <TextAreaField
@@ -79,6 +68,7 @@ export function BuildRuleForm({ action, repositoryId, rule }: { action: FormActi
           defaultValue={rule?.buildSecrets.join("\n")}
           placeholder="npm_token"
           rows={3}
+          inputClassName="font-mono"
           hint="Names of secrets (Settings → Secrets), one per line or separated by commas. Mounted with --secret, never in the image."
         />
       </div>
@@ -88,6 +78,10 @@ export function BuildRuleForm({ action, repositoryId, rule }: { action: FormActi
         defaultChecked={rule?.includeGit ?? false}
         hint="For builds that read the commit or tags (git describe)."
       />
-    </InventoryForm>
+      <div className="flex items-center gap-2 pt-1">
+        <SubmitButton pendingText={rule ? "Saving…" : "Adding…"}>{rule ? "Save" : "Add build rule"}</SubmitButton>
+        <CancelButton />
+      </div>
+    </ActionForm>
   );
 }

@@ -4,8 +4,18 @@
 import { useState } from "react";
 import { CONFIRM_LEVELS } from "@/lib/validation/inventory-fields";
 import type { RepoDeployRuleRow } from "@/lib/queries/inventory-repos";
-import { InventoryForm, SelectField, TextField, type FormAction } from "@/components/inventory/repos/form-kit";
+import type { FormAction } from "@/components/inventory/common/result-state";
+import { ActionForm, CancelButton, SubmitButton } from "@/components/inventory/common/action-form";
+import { Hidden, SelectField, TextField } from "@/components/inventory/common/fields";
 import { confirmLabels, durationText } from "@/components/inventory/repos/words";
+
+/** Error paths of the service (slipway.yml's nesting) that belong to the form's flat fields. */
+const errorPaths = {
+  approval_mode: ["approval.mode", "approval"],
+  min_approvers: ["approval.min_approvers"],
+  approver_role: ["approval.approver_role"],
+  approval_expiry: ["approval.expires_after"],
+};
 
 export function DeploymentRuleForm({
   action,
@@ -30,14 +40,15 @@ export function DeploymentRuleForm({
     ...(mode === "manual" ? ["min_approvers", "approver_role", "approval_expiry"] : []),
   ];
   return (
-    <InventoryForm
+    <ActionForm
       action={action}
       label={rule ? `Edit deployment rule for branch ${rule.branch}` : "Add deployment rule"}
-      submitLabel={rule ? "Save" : "Add deployment rule"}
-      pendingLabel={rule ? "Saving…" : "Adding…"}
       fields={fields}
-      hidden={{ id: rule?.id, build_rule_id: rule ? undefined : buildRuleId }}
+      errorPaths={errorPaths}
+      closeOnSuccess
+      resetOnSuccess={!rule}
     >
+      <Hidden values={{ id: rule?.id, build_rule_id: rule ? undefined : buildRuleId }} />
       <div className="grid gap-4 md:grid-cols-3">
         <TextField name="branch" label="Branch" defaultValue={rule?.branch} placeholder="live" mono required hint="Each push to it deploys." />
         {docker ? (
@@ -109,6 +120,10 @@ export function DeploymentRuleForm({
         options={CONFIRM_LEVELS.map((c) => ({ value: c, label: confirmLabels[c] }))}
         hint="How risky a deploy of this rule is, on OCurrent's scale from harmless to dangerous."
       />
-    </InventoryForm>
+      <div className="flex items-center gap-2 pt-1">
+        <SubmitButton pendingText={rule ? "Saving…" : "Adding…"}>{rule ? "Save" : "Add deployment rule"}</SubmitButton>
+        <CancelButton />
+      </div>
+    </ActionForm>
   );
 }

@@ -6,8 +6,10 @@ import type { InventoryChoices, RepoBuildRuleRow, RepoDeployRuleRow, RepoTargetR
 import { Badge } from "@/components/ui/badge";
 import { Mono } from "@/components/ui/table";
 import { Timestamp } from "@/components/ui/timestamp";
-import { Disclosure, EditableRow, EditableSection, type FormAction } from "@/components/inventory/repos/form-kit";
-import { DeleteButton } from "@/components/inventory/repos/delete-button";
+import type { FormAction } from "@/components/inventory/common/result-state";
+import { Disclosure } from "@/components/inventory/common/disclosure";
+import { EditableRow, EditableSection } from "@/components/inventory/common/editable";
+import { DeleteButton } from "@/components/inventory/common/confirm-dialog";
 import { RepositoryForm } from "@/components/inventory/repos/repository-form";
 import { BuildRuleForm } from "@/components/inventory/repos/build-rule-form";
 import { DeploymentRuleForm } from "@/components/inventory/repos/deployment-rule-form";
@@ -58,6 +60,17 @@ function MonoList({ items }: { items: string[] }) {
   );
 }
 
+/** "Delete" (small, named for what goes), asking first with what goes with it. */
+function DeleteEntity({ kind, id, what, consequence, action }: { kind: "repo" | "build" | "deploy" | "target"; id: string; what: string; consequence?: string; action: FormAction }) {
+  return (
+    <DeleteButton action={action} kind={kind} id={id} what={what} ariaLabel={`Delete ${what}`} small>
+      <p>
+        {consequence ? `${consequence} ` : ""}The change is recorded in the audit log. Entities with release or deployment history cannot be deleted.
+      </p>
+    </DeleteButton>
+  );
+}
+
 // ─── settings ───────────────────────────────────────────────────────────────────────────────────
 
 export function RepositorySettings({ repo, now, ...ctx }: Ctx & { repo: RepositoryDetail; now: Date }) {
@@ -72,7 +85,7 @@ export function RepositorySettings({ repo, now, ...ctx }: Ctx & { repo: Reposito
           </h2>
         }
         deleteControl={
-          <DeleteButton
+          <DeleteEntity
             kind="repo"
             id={repo.id}
             what={`repository ${repo.name}`}
@@ -155,7 +168,7 @@ export function BuildRuleList({ repo, ...ctx }: Ctx & { repo: RepositoryDetail }
         </div>
       )}
       {ctx.canEdit ? (
-        <Disclosure label="Add build rule" title="New build rule" className="mt-4" level={3}>
+        <Disclosure label="Add build rule" title="New build rule" icon="plus" className="mt-4" level={3}>
           <BuildRuleForm action={ctx.actions.saveBuildRule} repositoryId={repo.id} />
         </Disclosure>
       ) : null}
@@ -188,7 +201,7 @@ function BuildRuleCard({ rule, repoName, ...ctx }: Ctx & { rule: RepoBuildRuleRo
             </div>
           }
           deleteControl={
-            <DeleteButton
+            <DeleteEntity
               kind="build"
               id={rule.id}
               what={`build rule ${rule.name}`}
@@ -232,7 +245,7 @@ function BuildRuleCard({ rule, repoName, ...ctx }: Ctx & { rule: RepoBuildRuleRo
           </div>
         )}
         {ctx.canEdit ? (
-          <Disclosure label="Add deployment rule" title={`New deployment rule for ${rule.name}`} level={4}>
+          <Disclosure label="Add deployment rule" title={`New deployment rule for ${rule.name}`} icon="plus" level={4}>
             <DeploymentRuleForm action={ctx.actions.saveDeploymentRule} buildRuleId={rule.id} buildKind={rule.kind} registries={ctx.choices.registries} />
           </Disclosure>
         ) : null}
@@ -264,7 +277,7 @@ function DeploymentRuleBlock({ rule, build, ...ctx }: Ctx & { rule: RepoDeployRu
           </div>
         }
         deleteControl={
-          <DeleteButton
+          <DeleteEntity
             kind="deploy"
             id={rule.id}
             what={`deployment rule for branch ${rule.branch} of ${build.name}`}
@@ -307,7 +320,7 @@ function DeploymentRuleBlock({ rule, build, ...ctx }: Ctx & { rule: RepoDeployRu
           <p className="text-sm text-zinc-600 dark:text-zinc-400">No targets yet: a push to {rule.branch} is built{build.kind === "docker" ? " and pushed" : ""}, and deployed nowhere.</p>
         )}
         {ctx.canEdit ? (
-          <Disclosure label="Add target" title={`New target for branch ${rule.branch}`} className="mt-3" level={5}>
+          <Disclosure label="Add target" title={`New target for branch ${rule.branch}`} icon="plus" className="mt-3" level={5}>
             <TargetForm action={ctx.actions.saveTarget} deploymentRuleId={rule.id} buildKind={build.kind} contexts={ctx.choices.contexts} hosts={ctx.choices.hosts} />
           </Disclosure>
         ) : null}
@@ -390,7 +403,7 @@ function TargetTable({ targets, build, branch, ...ctx }: Ctx & { targets: RepoTa
               canEdit={ctx.canEdit}
               colSpan={cols}
               editLabel={`Edit target ${t.name}`}
-              deleteControl={<DeleteButton kind="target" id={t.id} what={`target ${t.name}`} action={ctx.actions.deleteEntity} />}
+              deleteControl={<DeleteEntity kind="target" id={t.id} what={`target ${t.name}`} action={ctx.actions.deleteEntity} />}
               form={<TargetForm action={ctx.actions.saveTarget} target={t} buildKind={build.kind} contexts={ctx.choices.contexts} hosts={ctx.choices.hosts} />}
               cells={
                 <>

@@ -2,7 +2,9 @@
 // Add or edit a repository: a GitHub repository of one of the apps (owner/name; webhooks tell Slipway about
 // pushes), or any git URL Slipway polls with git ls-remote.
 import { useState } from "react";
-import { InventoryForm, RadioGroupField, SelectField, TextField, type FormAction } from "@/components/inventory/repos/form-kit";
+import type { FormAction } from "@/components/inventory/common/result-state";
+import { ActionForm, CancelButton, SubmitButton } from "@/components/inventory/common/action-form";
+import { Hidden, RadioGroupField, SelectField, TextField } from "@/components/inventory/common/fields";
 import { durationText } from "@/components/inventory/repos/words";
 
 export interface RepositoryFormValues {
@@ -33,18 +35,14 @@ export function RepositoryForm({
   const fields = source === "github" ? ["app", "repo", "default_branch", "enabled", "url", "poll_interval"] : ["repo", "url", "default_branch", "poll_interval", "enabled", "app"];
   const webUrl = apps.find((a) => a.name === app)?.webUrl ?? "https://github.com";
   return (
-    <InventoryForm
-      action={action}
-      label={repo ? `Edit repository ${repo.name}` : "Add repository"}
-      submitLabel={repo ? "Save" : "Add repository"}
-      pendingLabel={repo ? "Saving…" : "Adding…"}
-      fields={fields}
-      hidden={{
-        id: repo?.id,
-        ...(source === "git" ? { app: "" } : {}),
-        ...(source === "github" ? { poll_interval: String(repo?.pollIntervalSeconds ?? 300), url: keepUrl } : {}),
-      }}
-    >
+    <ActionForm action={action} label={repo ? `Edit repository ${repo.name}` : "Add repository"} fields={fields} closeOnSuccess>
+      <Hidden
+        values={{
+          id: repo?.id,
+          ...(source === "git" ? { app: "" } : {}),
+          ...(source === "github" ? { poll_interval: String(repo?.pollIntervalSeconds ?? 300), url: keepUrl } : {}),
+        }}
+      />
       <RadioGroupField
         name="source"
         submit={false}
@@ -121,6 +119,10 @@ export function RepositoryForm({
           ]}
         />
       </div>
-    </InventoryForm>
+      <div className="flex items-center gap-2 pt-1">
+        <SubmitButton pendingText={repo ? "Saving…" : "Adding…"}>{repo ? "Save" : "Add repository"}</SubmitButton>
+        <CancelButton />
+      </div>
+    </ActionForm>
   );
 }

@@ -3,7 +3,9 @@
 // a unikernel build, a unikernel on a host. With its health check and time limits.
 import { useState } from "react";
 import type { RepoTargetRow } from "@/lib/queries/inventory-repos";
-import { InventoryForm, RadioGroupField, SelectField, TextField, type FormAction } from "@/components/inventory/repos/form-kit";
+import type { FormAction } from "@/components/inventory/common/result-state";
+import { ActionForm, CancelButton, SubmitButton } from "@/components/inventory/common/action-form";
+import { Hidden, RadioGroupField, SelectField, TextField } from "@/components/inventory/common/fields";
 import { durationText } from "@/components/inventory/repos/words";
 
 const roleWords = { build: "build only", swarm_manager: "swarm manager", both: "swarm + build" } as const;
@@ -36,14 +38,8 @@ export function TargetForm({
   ];
   const noPlace = docker ? contexts.length === 0 : hosts.length === 0;
   return (
-    <InventoryForm
-      action={action}
-      label={target ? `Edit target ${target.name}` : "Add target"}
-      submitLabel={target ? "Save" : "Add target"}
-      pendingLabel={target ? "Saving…" : "Adding…"}
-      fields={fields}
-      hidden={{ id: target?.id, deployment_rule_id: target ? undefined : deploymentRuleId }}
-    >
+    <ActionForm action={action} label={target ? `Edit target ${target.name}` : "Add target"} fields={fields} closeOnSuccess resetOnSuccess={!target}>
+      <Hidden values={{ id: target?.id, deployment_rule_id: target ? undefined : deploymentRuleId }} />
       {noPlace ? (
         <p className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:border-amber-700/70 dark:bg-amber-950/60 dark:text-amber-100">
           {docker ? "No docker contexts are registered yet: add one under Docker contexts first." : "No hosts are registered yet: add one under Hosts first."}
@@ -120,6 +116,10 @@ export function TargetForm({
           <TextField name="monitor" label="Watch afterwards for" defaultValue={durationText(target?.monitorSeconds ?? 10)} mono hint="0s to 10m." />
         </div>
       </fieldset>
-    </InventoryForm>
+      <div className="flex items-center gap-2 pt-1">
+        <SubmitButton pendingText={target ? "Saving…" : "Adding…"}>{target ? "Save" : "Add target"}</SubmitButton>
+        <CancelButton />
+      </div>
+    </ActionForm>
   );
 }
