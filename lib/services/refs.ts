@@ -2,7 +2,6 @@
 // each points at. Webhooks report single moves; polling reports a whole listing. Both end here, and what
 // comes back is the list of refs that now point at a new commit (what gets built).
 import type { Tx } from "@/lib/db";
-import { getDb } from "@/lib/db";
 
 export type RefKindName = "branch" | "pull_request";
 
@@ -98,7 +97,3 @@ export async function syncRemoteRefs(
   return applyRefUpdates(tx, repositoryId, updates);
 }
 
-/** The open refs of a repository, for its page: branches first, then pull requests by number. */
-export async function openRefs(repositoryId: string) {
-  return getDb().ref.findMany({ where: { repositoryId, closedAt: null }, orderBy: [{ kind: "asc" }, { prNumber: "asc" }, { name: "asc" }] });
-}

@@ -6,6 +6,8 @@ import { notFound } from "next/navigation";
 import { requirePageUser } from "@/lib/auth/session";
 import { can } from "@/lib/auth/roles";
 import { getRepositoryDetail, inventoryChoices } from "@/lib/queries/inventory-repos";
+import { openRefs } from "@/lib/queries/refs";
+import { RefList } from "@/components/inventory/repos/ref-list";
 import { PageHeader } from "@/components/ui/page-header";
 import { Notice } from "@/components/ui/notice";
 import { Badge } from "@/components/ui/badge";
@@ -40,6 +42,7 @@ export default async function RepositoryPage({ params }: Props) {
   const user = await requirePageUser("console.view", `/repositories/${encodeURIComponent(id)}`);
   const [repo, choices] = await Promise.all([getRepositoryDetail(id), inventoryChoices()]);
   if (!repo) notFound();
+  const refs = await openRefs(repo.id, repo.defaultBranch);
   const canEdit = can(user, "inventory.edit");
   const now = new Date();
   const ctx = { canEdit, choices, actions };
@@ -70,6 +73,7 @@ export default async function RepositoryPage({ params }: Props) {
       ) : null}
       <RepositorySettings repo={repo} now={now} {...ctx} />
       <BuildRuleList repo={repo} {...ctx} />
+      <RefList refs={refs} defaultBranch={repo.defaultBranch} now={now} polled={!repo.app} />
     </>
   );
 }
