@@ -4,10 +4,14 @@ import { z } from "zod";
 export const jobPayloads = {
   /** hourly housekeeping: expired sessions, long-gone workers */
   maintenance: z.object({}).strict(),
+  /** every minute: enqueue a poll for each git repository whose interval has passed */
+  repositories_poll_due: z.object({}).strict(),
+  /** git ls-remote one repository and record the heads that moved */
+  repository_poll: z.object({ repositoryId: z.string().min(1).max(64) }).strict(),
 } as const;
 
 export type JobName = keyof typeof jobPayloads;
 export type JobPayload<N extends JobName> = z.infer<(typeof jobPayloads)[N]>;
 
 /** graphile-worker crontab: runs scheduled jobs on whichever worker is up (each fires once cluster-wide). */
-export const crontab = ["0 * * * * maintenance"].join("\n");
+export const crontab = ["0 * * * * maintenance", "* * * * * repositories_poll_due"].join("\n");

@@ -4,11 +4,14 @@ import { jobPayloads, type JobName, type JobPayload } from "@/lib/jobs/definitio
 import type { Logger } from "@/lib/log";
 import type { TaskContext } from "@/workers/tasks/types";
 import { maintenance } from "@/workers/tasks/maintenance";
+import { pollDue, pollOne } from "@/workers/tasks/polling";
 
 type Handlers = { [N in JobName]: (payload: JobPayload<N>, ctx: TaskContext) => Promise<void> };
 
 export const handlers: Handlers = {
   maintenance,
+  repositories_poll_due: pollDue,
+  repository_poll: pollOne,
 };
 
 export function buildTaskList(workerId: string, log: Logger): TaskList {

@@ -1,0 +1,47 @@
+// Polling of repositories without a GitHub app: which are due, and one poll (git ls-remote, then the refs
+// that moved). A failed poll is recorded on the repository in words; the next one tries again.
+import { getDb } from "@/lib/db";
+import { enqueueJob } from "@/lib/jobs/enqueue";
+import { syncRemoteRefs, type RefChanges } from "@/lib/services/refs";
+import { listRemoteRefs } from "@/lib/git/ls-remote";
+
+export const POLL_TIMEOUT_MS = 60_000;
+
+/** Enqueues a poll for every enabled git repository whose interval has passed (one queued poll each). */
+export async function enqueueDuePolls(now = new Date()): Promise<number> {
+  return getDb().$transaction(async (tx) => {
+    const due = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id FROM repositories
+      WHERE provider = 'git' AND enabled
+        AND (last_polled_at IS NULL OR last_polled_at + make_interval(secs => poll_interval_seconds) <= ${now})`;
+    for (const r of due) {
+      // one key per repository: a poll still queued is not queued twice
+      await enqueueJob(tx, "repository_poll", { repositoryId: r.id }, { jobKey: `poll:${r.id}`, jobKeyMode: "preserve_run_at", maxAttempts: 1 });
+    }
+    return due.length;
+  });
+}
+
+export type PollResult = { ok: true; changes: RefChanges } | { ok: false; error: string } | { ok: false; skipped: string };
+
+/** Lists the repository's remote heads and records what moved. */
+export async function pollRepository(repositoryId: string, signal?: AbortSignal): Promise<PollResult> {
+  const db = getDb();
+  const repo = await db.repository.findUnique({ where: { id: repositoryId } });
+  if (!repo) return { ok: false, skipped: "the repository was deleted" };
+  if (!repo.enabled) return { ok: false, skipped: "the repository is disabled" };
+  let listing: Awaited<ReturnType<typeof listRemoteRefs>>;
+  try {
+    listing = await listRemoteRefs(repo.url, { timeoutMs: POLL_TIMEOUT_MS, signal });
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    await db.repository.update({ where: { id: repo.id }, data: { lastPolledAt: new Date(), lastPollError: error } });
+    return { ok: false, error };
+  }
+  const changes = await db.$transaction(async (tx) => {
+    const c = await syncRemoteRefs(tx, repo.id, listing);
+    await tx.repository.update({ where: { id: repo.id }, data: { lastPolledAt: new Date(), lastPollError: null } });
+    return c;
+  });
+  return { ok: true, changes };
+}

@@ -1,0 +1,15 @@
+// Polling jobs: every minute, enqueue the repositories that are due; each poll lists one repository's heads.
+import type { TaskContext } from "@/workers/tasks/types";
+import { enqueueDuePolls, pollRepository } from "@/lib/services/polling";
+
+export async function pollDue(_payload: Record<string, never>, ctx: TaskContext): Promise<void> {
+  const n = await enqueueDuePolls();
+  if (n) ctx.log.debug({ repositories: n }, "polls enqueued");
+}
+
+export async function pollOne(payload: { repositoryId: string }, ctx: TaskContext): Promise<void> {
+  const r = await pollRepository(payload.repositoryId, ctx.helpers.abortSignal);
+  if ("skipped" in r) ctx.log.info({ repositoryId: payload.repositoryId, reason: r.skipped }, "poll skipped");
+  else if (!r.ok) ctx.log.warn({ repositoryId: payload.repositoryId, error: r.error }, "poll failed");
+  else ctx.log.info({ repositoryId: payload.repositoryId, moved: r.changes.moved.length, closed: r.changes.closed.length }, "polled");
+}
