@@ -1,5 +1,6 @@
 // Job names and their payload schemas. The enqueuer and the worker validate against the same schema.
 import { z } from "zod";
+import { normalizedEvent } from "@/lib/github/webhook-events";
 
 export const jobPayloads = {
   /** hourly housekeeping: expired sessions, long-gone workers */
@@ -8,6 +9,8 @@ export const jobPayloads = {
   repositories_poll_due: z.object({}).strict(),
   /** git ls-remote one repository and record the heads that moved */
   repository_poll: z.object({ repositoryId: z.string().min(1).max(64) }).strict(),
+  /** one accepted GitHub webhook delivery, normalized: track the ref and start or cancel builds */
+  "github.event": normalizedEvent,
 } as const;
 
 export type JobName = keyof typeof jobPayloads;
