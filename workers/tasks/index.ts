@@ -5,6 +5,7 @@ import type { Logger } from "@/lib/log";
 import type { TaskContext } from "@/workers/tasks/types";
 import { maintenance } from "@/workers/tasks/maintenance";
 import { pollDue, pollOne } from "@/workers/tasks/polling";
+import { githubEvent } from "@/workers/tasks/github-event";
 
 type Handlers = { [N in JobName]: (payload: JobPayload<N>, ctx: TaskContext) => Promise<void> };
 
@@ -12,6 +13,7 @@ export const handlers: Handlers = {
   maintenance,
   repositories_poll_due: pollDue,
   repository_poll: pollOne,
+  "github.event": githubEvent,
 };
 
 export function buildTaskList(workerId: string, log: Logger): TaskList {
