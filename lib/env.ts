@@ -66,6 +66,7 @@ export const envSchema = z
     SLIPWAY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     SLIPWAY_WORKER_ID: z.string().trim().min(1).optional(),
     SLIPWAY_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
+    SLIPWAY_WEBHOOK_MAX_BYTES: z.coerce.number().int().min(100).max(1024 * 1024 * 1024).default(25 * 1024 * 1024),
     SLIPWAY_PG_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     SLIPWAY_LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -1,4 +1,5 @@
 // Receive one GitHub webhook delivery: bound, verify, de-duplicate, record, enqueue. The work is the job's.
+import { parseEnv } from "@/lib/env";
 import type { Prisma } from "@/lib/db";
 import { getDb } from "@/lib/db";
 import { verifyGithubSignature } from "@/lib/github/webhook-verify";
@@ -13,9 +14,9 @@ import type { z } from "zod";
 export interface WebhookResult { status: number; body: Record<string, unknown> }
 export interface WebhookInput { appName: string; headers: Headers; body: ReadableStream<Uint8Array> | Uint8Array | null }
 
+/** SLIPWAY_WEBHOOK_MAX_BYTES (checked with the rest of the environment at start, lib/env.ts). */
 export function webhookMaxBytes(): number {
-  const n = Number(process.env.SLIPWAY_WEBHOOK_MAX_BYTES);
-  return Number.isFinite(n) && n > 0 ? n : 25 * 1024 * 1024;
+  return parseEnv(process.env).SLIPWAY_WEBHOOK_MAX_BYTES;
 }
 
 /** Reads at most `max` bytes; null when the body is larger (reading stops there). */
