@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { getDb, type Tx } from "@/lib/db";
 import { enqueueJob } from "@/lib/jobs/enqueue";
 import { ValidationError } from "@/lib/errors";
-import type { JobPayload } from "@/lib/jobs/definitions";
+import { crontab, jobPayloads, type JobPayload } from "@/lib/jobs/definitions";
 
 interface JobRow {
   id: bigint;
@@ -63,6 +63,15 @@ describe("enqueueJob", () => {
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).message).toMatch(/unexpected/);
     expect(await jobs()).toEqual([]);
+  });
+
+  test("jobs the crontab starts accept the _cron key graphile-worker adds to their payload", async () => {
+    // graphile-worker runs cron tasks with { _cron: { ts, backfilled } }; a schema refusing it drops every run
+    for (const name of crontab.split("\n").map((line) => line.trim().split(/\s+/)[5]!)) {
+      const schema = jobPayloads[name as keyof typeof jobPayloads];
+      expect(schema, name).toBeDefined();
+      expect(schema.safeParse({ _cron: { ts: "2026-11-24T18:20:00.000Z", backfilled: false } }).success, name).toBe(true);
+    }
   });
 
   test("the same jobKey in replace mode keeps one job, with the newest settings", async () => {

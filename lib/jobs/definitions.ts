@@ -2,11 +2,16 @@
 import { z } from "zod";
 import { normalizedEvent } from "@/lib/github/webhook-events";
 
+/** What graphile-worker adds to the payload of a job its crontab starts. */
+const cronPayload = z
+  .object({ _cron: z.object({ ts: z.string(), backfilled: z.boolean().optional() }).optional() })
+  .strict();
+
 export const jobPayloads = {
   /** hourly housekeeping: expired sessions, long-gone workers */
-  maintenance: z.object({}).strict(),
+  maintenance: cronPayload,
   /** every minute: enqueue a poll for each git repository whose interval has passed */
-  repositories_poll_due: z.object({}).strict(),
+  repositories_poll_due: cronPayload,
   /** git ls-remote one repository and record the heads that moved */
   repository_poll: z.object({ repositoryId: z.string().min(1).max(64) }).strict(),
   /** one accepted GitHub webhook delivery, normalized: track the ref and start or cancel builds */

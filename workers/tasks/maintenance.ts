@@ -2,7 +2,7 @@
 import type { TaskContext } from "@/workers/tasks/types";
 import { getDb } from "@/lib/db";
 
-export async function maintenance(_payload: Record<string, never>, ctx: TaskContext): Promise<void> {
+export async function maintenance(_payload: { _cron?: { ts: string; backfilled?: boolean } }, ctx: TaskContext): Promise<void> {
   const db = getDb();
   const now = Date.now();
   const sessions = await db.session.deleteMany({ where: { expires: { lt: new Date(now) } } });

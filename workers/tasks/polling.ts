@@ -2,7 +2,7 @@
 import type { TaskContext } from "@/workers/tasks/types";
 import { enqueueDuePolls, pollRepository } from "@/lib/services/polling";
 
-export async function pollDue(_payload: Record<string, never>, ctx: TaskContext): Promise<void> {
+export async function pollDue(_payload: { _cron?: { ts: string; backfilled?: boolean } }, ctx: TaskContext): Promise<void> {
   const n = await enqueueDuePolls();
   if (n) ctx.log.debug({ repositories: n }, "polls enqueued");
 }
