@@ -127,76 +127,103 @@ export function canonicalSecretKey(s: { scope: string; app: string | null; repo:
   return s.scope === "app" ? `app ${s.app} / ${s.name}` : s.scope === "repository" ? `repository ${s.repo} / ${s.name}` : s.name;
 }
 
+type Doc = InventoryDocument;
+type RepoIn = Doc["repos"][number];
+type BuildIn = RepoIn["builds"][number];
+type DeployIn = BuildIn["deploy"][number];
+
+// One function per entity: the document's canonical form is made of them, and the console's forms use
+// them for the single entity they save.
+export const canonApp = (a: Doc["apps"][number]): CanonApp => ({
+  name: a.name,
+  app_id: a.app_id ?? null,
+  slug: a.slug ?? null,
+  api_url: a.api_url,
+  web_url: a.web_url,
+  accounts: [...new Set(a.accounts)].sort(),
+});
+export const canonHost = (h: Doc["hosts"][number]): CanonHost => ({ name: h.name, address: h.address, port: h.port, user: h.user, host_keys: [...new Set(h.host_keys)].sort() });
+export const canonContext = (c: Doc["docker_contexts"][number]): CanonContext => ({
+  name: c.name,
+  endpoint: c.endpoint,
+  role: c.role,
+  archs: [...c.archs],
+  max_concurrent_builds: c.max_concurrent_builds,
+});
+export const canonRegistry = (r: Doc["registries"][number]): CanonRegistry => ({ name: r.name, url: r.url, username: r.username ?? null });
+export const canonSecret = (s: Doc["secrets"][number]): CanonSecret => ({ name: s.name, scope: s.scope, app: s.app ?? null, repo: s.repo ?? null });
+export const canonChannel = (c: Doc["notifications"][number]): CanonChannel => ({ name: c.name, kind: c.kind, events: [...c.events].sort(), enabled: c.enabled });
+
+/** A repository without its builds; `webUrl` is its app's (for the default clone URL). */
+export const canonRepoFields = (r: Omit<RepoIn, "builds">, webUrl: string | undefined): Omit<CanonRepo, "builds"> => ({
+  repo: r.repo,
+  app: r.app ?? null,
+  url: r.url ?? githubCloneUrl(webUrl ?? DEFAULT_GITHUB_WEB_URL, r.repo),
+  default_branch: r.default_branch,
+  poll_interval: r.poll_interval,
+  enabled: r.enabled,
+});
+
+export const canonBuildFields = (b: Omit<BuildIn, "deploy">): Omit<CanonBuild, "deploy"> => ({
+  name: buildRuleName(b),
+  kind: b.kind,
+  dockerfile: b.dockerfile,
+  context: b.context,
+  build_args: [...b.build_args],
+  build_secrets: [...b.build_secrets],
+  archs: [...b.archs],
+  include_git: b.include_git,
+  timeout: b.timeout,
+  target: b.target ?? null,
+});
+
+/** A deployment rule without its targets; `registries` to find the one the image names. */
+export const canonDeployFields = (d: Omit<DeployIn, "targets">, registries: ReadonlyArray<{ name: string; url: string }>): Omit<CanonDeploy, "targets"> => ({
+  branch: d.branch,
+  image: d.image ?? null,
+  registry: d.registry ?? inferRegistry(d.image, registries),
+  approval: {
+    mode: d.approval.mode,
+    min_approvers: d.approval.min_approvers,
+    approver_role: d.approval.approver_role,
+    expires_after: d.approval.expires_after ?? null,
+  },
+  confirm: d.confirm,
+});
+
+export const canonTarget = (t: DeployIn["targets"][number]): CanonTarget => ({
+  name: t.name ?? defaultTargetName(t),
+  kind: targetKind(t),
+  context: t.context ?? null,
+  host: t.host ?? null,
+  service: t.service,
+  compose_project: t.compose_project ?? null,
+  health_url: t.health_url ?? null,
+  health_timeout: t.health_timeout,
+  converge_timeout: t.converge_timeout,
+  monitor: t.monitor,
+});
+
 /**
  * A parsed document in canonical form. Host keys must already be normalized to "algorithm base64"
  * (lib/config/check.ts does it while checking them against the host's address).
  */
 export function canonicalize(doc: InventoryDocument): CanonDoc {
-  const apps = doc.apps.map<CanonApp>((a) => ({
-    name: a.name,
-    app_id: a.app_id ?? null,
-    slug: a.slug ?? null,
-    api_url: a.api_url,
-    web_url: a.web_url,
-    accounts: [...new Set(a.accounts)].sort(),
-  }));
+  const apps = doc.apps.map(canonApp);
   const webUrlOf = new Map(apps.map((a) => [a.name, a.web_url]));
-  const registries = doc.registries.map<CanonRegistry>((r) => ({ name: r.name, url: r.url, username: r.username ?? null }));
+  const registries = doc.registries.map(canonRegistry);
   return {
     apps,
-    hosts: doc.hosts.map((h) => ({ name: h.name, address: h.address, port: h.port, user: h.user, host_keys: [...new Set(h.host_keys)].sort() })),
-    docker_contexts: doc.docker_contexts.map((c) => ({
-      name: c.name,
-      endpoint: c.endpoint,
-      role: c.role,
-      archs: [...c.archs],
-      max_concurrent_builds: c.max_concurrent_builds,
-    })),
+    hosts: doc.hosts.map(canonHost),
+    docker_contexts: doc.docker_contexts.map(canonContext),
     registries,
-    secrets: doc.secrets.map((s) => ({ name: s.name, scope: s.scope, app: s.app ?? null, repo: s.repo ?? null })),
-    notifications: doc.notifications.map((c) => ({ name: c.name, kind: c.kind, events: [...c.events].sort(), enabled: c.enabled })),
-    repos: doc.repos.map<CanonRepo>((r) => ({
-      repo: r.repo,
-      app: r.app ?? null,
-      url: r.url ?? githubCloneUrl(webUrlOf.get(r.app ?? "") ?? DEFAULT_GITHUB_WEB_URL, r.repo),
-      default_branch: r.default_branch,
-      poll_interval: r.poll_interval,
-      enabled: r.enabled,
-      builds: r.builds.map<CanonBuild>((b) => ({
-        name: buildRuleName(b),
-        kind: b.kind,
-        dockerfile: b.dockerfile,
-        context: b.context,
-        build_args: [...b.build_args],
-        build_secrets: [...b.build_secrets],
-        archs: [...b.archs],
-        include_git: b.include_git,
-        timeout: b.timeout,
-        target: b.target ?? null,
-        deploy: b.deploy.map<CanonDeploy>((d) => ({
-          branch: d.branch,
-          image: d.image ?? null,
-          registry: d.registry ?? inferRegistry(d.image, registries),
-          approval: {
-            mode: d.approval.mode,
-            min_approvers: d.approval.min_approvers,
-            approver_role: d.approval.approver_role,
-            expires_after: d.approval.expires_after ?? null,
-          },
-          confirm: d.confirm,
-          targets: d.targets.map<CanonTarget>((t) => ({
-            name: t.name ?? defaultTargetName(t),
-            kind: targetKind(t),
-            context: t.context ?? null,
-            host: t.host ?? null,
-            service: t.service,
-            compose_project: t.compose_project ?? null,
-            health_url: t.health_url ?? null,
-            health_timeout: t.health_timeout,
-            converge_timeout: t.converge_timeout,
-            monitor: t.monitor,
-          })),
-        })),
+    secrets: doc.secrets.map(canonSecret),
+    notifications: doc.notifications.map(canonChannel),
+    repos: doc.repos.map((r) => ({
+      ...canonRepoFields(r, webUrlOf.get(r.app ?? "")),
+      builds: r.builds.map((b) => ({
+        ...canonBuildFields(b),
+        deploy: b.deploy.map((d) => ({ ...canonDeployFields(d, registries), targets: d.targets.map(canonTarget) })),
       })),
     })),
   };

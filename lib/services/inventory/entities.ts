@@ -22,7 +22,19 @@ import {
   slackWebhookUrl,
   targetEntity,
 } from "@/lib/validation/inventory";
-import { canonicalize, inferRegistry, type CanonDoc } from "@/lib/config/canonical";
+import {
+  canonApp,
+  canonBuildFields,
+  canonChannel,
+  canonContext,
+  canonDeployFields,
+  canonHost,
+  canonRegistry,
+  canonRepoFields,
+  canonSecret,
+  canonTarget,
+  type CanonDoc,
+} from "@/lib/config/canonical";
 import { entities, kindLabels, type Change, type EntityKind, type EntityParent, type EntityValues } from "@/lib/config/diff";
 import { applyChange } from "@/lib/services/inventory/apply";
 import { lockInventory, readInventory } from "@/lib/services/inventory/state";
@@ -34,7 +46,6 @@ function userIdOf(actor: Actor): string | null {
   return actor.type === "user" || actor.type === "api_token" ? actor.userId : null;
 }
 
-const emptyDoc = { version: 1 as const, apps: [], hosts: [], docker_contexts: [], registries: [], secrets: [], notifications: [], repos: [] };
 
 /** Where a row sits in the canonical document: its kind's natural key and its parent. */
 async function locate(tx: Tx, kind: EntityKind, id: string): Promise<{ key: string; parent: EntityParent }> {
@@ -161,7 +172,7 @@ export async function saveApp(actor: Actor, raw: unknown): Promise<Saved> {
   authorize(actor, "inventory.edit");
   const creds = parseInput(appCredentials, raw);
   const entity = parseInput(appEntity, pick(raw, ["id", "private_key", "webhook_secret"]));
-  const after = canonicalize({ ...emptyDoc, apps: [entity] }).apps[0]!;
+  const after = canonApp(entity);
   return txn(async (tx) => {
     const r = await saveChange(tx, actor, "app", creds.id, after, {}, after.name);
     const set: string[] = [];
@@ -203,7 +214,7 @@ export async function saveHost(actor: Actor, raw: unknown): Promise<Saved> {
       const at = await locate(tx, "host", id);
       keys = current(await readInventory(tx), "host", at.key)?.host_keys ?? [];
     }
-    const after = { ...canonicalize({ ...emptyDoc, hosts: [{ ...entity, host_keys: [] }] }).hosts[0]!, host_keys: keys };
+    const after = { ...canonHost({ ...entity, host_keys: [] }), host_keys: keys };
     return saved(id, await saveChange(tx, actor, "host", id, after, {}, after.name));
   });
 }
@@ -214,7 +225,7 @@ export async function saveContext(actor: Actor, raw: unknown): Promise<Saved> {
   authorize(actor, "inventory.edit");
   const { id } = parseInput(z.object({ id: idField }), raw);
   const entity = parseInput(contextEntity, pick(raw, ["id"]));
-  const after = canonicalize({ ...emptyDoc, docker_contexts: [entity] }).docker_contexts[0]!;
+  const after = canonContext(entity);
   return txn(async (tx) => saved(id, await saveChange(tx, actor, "context", id, after, {}, after.name)));
 }
 
@@ -227,7 +238,7 @@ export async function saveRegistry(actor: Actor, raw: unknown): Promise<Saved> {
     raw,
   );
   const entity = parseInput(registryEntity, pick(raw, ["id", "password"]));
-  const after = canonicalize({ ...emptyDoc, registries: [entity] }).registries[0]!;
+  const after = canonRegistry(entity);
   return txn(async (tx) => {
     const r = await saveChange(tx, actor, "registry", id, after, {}, after.name);
     if (password) {
@@ -245,7 +256,7 @@ export async function saveChannel(actor: Actor, raw: unknown): Promise<Saved> {
   authorize(actor, "inventory.edit");
   const { id, url } = parseInput(z.object({ id: idField, url: z.preprocess((v) => (v === "" ? undefined : v), slackWebhookUrl.optional()) }), raw);
   const entity = parseInput(channelEntity, pick(raw, ["id", "url"]));
-  const after = canonicalize({ ...emptyDoc, notifications: [entity] }).notifications[0]!;
+  const after = canonChannel(entity);
   return txn(async (tx) => {
     if (!id && !url) throw new ValidationError([{ path: "url", message: "a new channel needs its Slack incoming-webhook URL" }]);
     const r = await saveChange(tx, actor, "channel", id, after, {}, after.name);
@@ -264,7 +275,7 @@ export async function saveSecret(actor: Actor, raw: unknown): Promise<Saved> {
   authorize(actor, "inventory.edit");
   const { id, value } = parseInput(z.object({ id: idField, value: z.preprocess((v) => (v === "" ? undefined : v), secretValue.optional()) }), raw);
   const entity = parseInput(secretEntity, pick(raw, ["id", "value"]));
-  const after = canonicalize({ ...emptyDoc, secrets: [entity] }).secrets[0]!;
+  const after = canonSecret(entity);
   return txn(async (tx) => {
     const r = await saveChange(tx, actor, "secret", id, after, {}, after.name);
     if (value !== undefined) {
@@ -284,12 +295,7 @@ export async function saveRepository(actor: Actor, raw: unknown): Promise<Saved>
   return txn(async (tx) => {
     const apps = entity.app ? await tx.githubApp.findMany({ where: { name: entity.app } }) : [];
     if (entity.app && apps.length === 0) throw new ValidationError([{ path: "app", message: `there is no GitHub app named '${entity.app}'` }]);
-    const doc = canonicalize({
-      ...emptyDoc,
-      apps: apps.map((a) => ({ name: a.name, api_url: a.apiUrl, web_url: a.webUrl, accounts: [] })),
-      repos: [{ ...entity, builds: [] }],
-    });
-    const { builds: _builds, ...after } = doc.repos[0]!;
+    const after = canonRepoFields(entity, apps[0]?.webUrl);
     return saved(id, await saveChange(tx, actor, "repo", id, after, {}, after.repo));
   });
 }
@@ -300,10 +306,7 @@ export async function saveBuildRule(actor: Actor, raw: unknown): Promise<Saved> 
   authorize(actor, "inventory.edit");
   const ids = parseInput(parentIds, raw);
   const entity = parseInput(buildEntity, pick(raw, ["id", "repository_id"]));
-  const after = (() => {
-    const { deploy: _d, ...b } = canonicalize({ ...emptyDoc, repos: [{ repo: "x", url: "file:///x", default_branch: "main", poll_interval: 300, enabled: true, builds: [{ ...entity, deploy: [] }] }] }).repos[0]!.builds[0]!;
-    return b;
-  })();
+  const after = canonBuildFields(entity);
   return txn(async (tx) => {
     let parent: EntityParent = {};
     if (!ids.id) {
@@ -334,13 +337,7 @@ export async function saveDeploymentRule(actor: Actor, raw: unknown): Promise<Sa
       parent = { repo: b.repository.name, build: b.name };
     }
     const registries = await tx.registry.findMany({ select: { name: true, url: true } });
-    const after: EntityValues["deploy"] = {
-      branch: entity.branch,
-      image: entity.image ?? null,
-      registry: entity.registry ?? inferRegistry(entity.image, registries),
-      approval: { ...entity.approval, expires_after: entity.approval.expires_after ?? null },
-      confirm: entity.confirm,
-    };
+    const after = canonDeployFields(entity, registries);
     return saved(ids.id, await saveChange(tx, actor, "deploy", ids.id, after, parent, `${after.branch}`));
   });
 }
@@ -349,10 +346,7 @@ export async function saveTarget(actor: Actor, raw: unknown): Promise<Saved> {
   authorize(actor, "inventory.edit");
   const ids = parseInput(parentIds, raw);
   const entity = parseInput(targetEntity, pick(raw, ["id", "deployment_rule_id"]));
-  const t = canonicalize({
-    ...emptyDoc,
-    repos: [{ repo: "x", url: "file:///x", default_branch: "main", poll_interval: 300, enabled: true, builds: [{ kind: "docker", dockerfile: "Dockerfile", context: "", build_args: [], build_secrets: [], archs: ["amd64"], include_git: false, timeout: 3000, deploy: [{ branch: "x", approval: { mode: "automatic", min_approvers: 1, approver_role: "operator" }, confirm: "average", targets: [entity] }] }] }],
-  }).repos[0]!.builds[0]!.deploy[0]!.targets[0]!;
+  const t = canonTarget(entity);
   return txn(async (tx) => {
     let parent: EntityParent = {};
     if (!ids.id) {
