@@ -51,6 +51,10 @@ export const auditActions = {
   "notification_channel.deleted": "notification channel removed",
   "notification_channel.url_set": "notification channel URL set",
   "inventory.imported": "slipway.yml imported",
+  "build.requested": "build requested",
+  "build.rebuilt": "rebuild requested",
+  "build.cancelled": "build cancelled",
+  "release.recorded": "release recorded",
 } as const;
 
 export type AuditAction = keyof typeof auditActions;

@@ -16,10 +16,16 @@ export const jobPayloads = {
   repository_poll: z.object({ repositoryId: z.string().min(1).max(64) }).strict(),
   /** one accepted GitHub webhook delivery, normalized: track the ref and start or cancel builds */
   "github.event": normalizedEvent,
+  /** run one build: fetch, build, push, record the release (lib/build/runner.ts) */
+  build_run: z.object({ buildId: z.string().min(1).max(64) }).strict(),
+  /** bring the build's GitHub check run up to date with its state */
+  build_check: z.object({ buildId: z.string().min(1).max(64) }).strict(),
+  /** every minute: builds held by workers that stopped are failed or queued again */
+  builds_reap: cronPayload,
 } as const;
 
 export type JobName = keyof typeof jobPayloads;
 export type JobPayload<N extends JobName> = z.infer<(typeof jobPayloads)[N]>;
 
 /** graphile-worker crontab: runs scheduled jobs on whichever worker is up (each fires once cluster-wide). */
-export const crontab = ["0 * * * * maintenance", "* * * * * repositories_poll_due"].join("\n");
+export const crontab = ["0 * * * * maintenance", "* * * * * repositories_poll_due", "* * * * * builds_reap"].join("\n");
