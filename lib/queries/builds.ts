@@ -1,8 +1,26 @@
 // Builds for the Builds page and the dashboard: newest first, keyset-paginated on (queued_at, id),
-// which the builds_queued_at_id index serves.
+// which the builds_queued_at_id index serves; optionally only one repository, branch, pull request or state.
 import { getDb } from "@/lib/db";
 import type { BuildKind, BuildState, BuildTrigger, Prisma, RefKind } from "@/lib/generated/prisma/client";
 import { PAGE_SIZE, olderThan, toPage, type KeysetPage } from "@/lib/queries/paging";
+import type { BuildStateFilter } from "@/lib/validation/build-filters";
+
+/** Builds still in progress: the list refreshes itself while it shows one. */
+export const activeBuildStates = ["queued", "fetching", "building", "pushing"] as const satisfies readonly BuildState[];
+
+export function isActiveState(state: string): boolean {
+  return (activeBuildStates as readonly string[]).includes(state);
+}
+
+export interface BuildListFilter {
+  /** the repository's name ("owner/name", or the chosen name of a plain git repository) */
+  repository?: string;
+  /** builds serving this branch */
+  branch?: string;
+  /** builds serving this pull request */
+  pr?: number;
+  state?: BuildStateFilter;
+}
 
 export interface BuildListRow {
   id: string;
@@ -56,18 +74,36 @@ function toRow(b: Row): BuildListRow {
   };
 }
 
-/** Builds newest first. `before` is the id of the last build of the previous page. */
-export async function listBuilds(opts: { before?: string; limit?: number } = {}): Promise<KeysetPage<BuildListRow>> {
+function filterWhere(f: BuildListFilter): Prisma.BuildWhereInput[] {
+  const and: Prisma.BuildWhereInput[] = [];
+  if (f.repository) and.push({ buildRule: { repository: { name: f.repository } } });
+  if (f.branch) and.push({ refs: { some: { ref: { kind: "branch", name: f.branch } } } });
+  if (f.pr !== undefined) and.push({ refs: { some: { ref: { kind: "pull_request", prNumber: f.pr } } } });
+  if (f.state === "active") and.push({ state: { in: [...activeBuildStates] } });
+  else if (f.state) and.push({ state: f.state });
+  return and;
+}
+
+/**
+ * Builds newest first, filtered. `before` is the id of the last build of the previous page (the cursor
+ * is any build: one outside the filter still orders the page correctly).
+ */
+export async function listBuilds(opts: { before?: string; limit?: number; filter?: BuildListFilter } = {}): Promise<KeysetPage<BuildListRow>> {
   const db = getDb();
   const limit = opts.limit ?? PAGE_SIZE;
   const cursor = opts.before ? await db.build.findUnique({ where: { id: opts.before }, select: { id: true, queuedAt: true } }) : null;
   const cursorNotFound = Boolean(opts.before) && !cursor;
-  const where = olderThan("queuedAt", cursor) as Prisma.BuildWhereInput;
-  const rows = await db.build.findMany({ where, orderBy: [{ queuedAt: "desc" }, { id: "desc" }], take: limit + 1, select });
+  const and = [olderThan("queuedAt", cursor) as Prisma.BuildWhereInput, ...filterWhere(opts.filter ?? {})];
+  const rows = await db.build.findMany({ where: { AND: and }, orderBy: [{ queuedAt: "desc" }, { id: "desc" }], take: limit + 1, select });
   return toPage(rows.map(toRow), limit, (r) => r.id, cursorNotFound);
 }
 
 /** The latest builds, for the dashboard. */
 export async function recentBuilds(limit = 8): Promise<BuildListRow[]> {
   return (await listBuilds({ limit })).rows;
+}
+
+/** Repository names for the Builds page's filter. */
+export async function buildFilterRepositories(): Promise<string[]> {
+  return (await getDb().repository.findMany({ orderBy: { name: "asc" }, select: { name: true }, take: 500 })).map((r) => r.name);
 }
