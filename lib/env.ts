@@ -67,6 +67,10 @@ export const envSchema = z
     SLIPWAY_WORKER_ID: z.string().trim().min(1).optional(),
     SLIPWAY_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
     SLIPWAY_WEBHOOK_MAX_BYTES: z.coerce.number().int().min(100).max(1024 * 1024 * 1024).default(25 * 1024 * 1024),
+    /** local mode (like ocurrent-deployer-local): only deployment branches are built, every repository is polled anonymously, nothing is reported to GitHub */
+    SLIPWAY_LOCAL: bool,
+    /** in local mode, build only this repository (its name) */
+    SLIPWAY_LOCAL_REPOSITORY: z.string().trim().min(1).max(200).optional(),
     SLIPWAY_PG_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     SLIPWAY_LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -9,6 +9,7 @@ import { buildTaskList, handlers } from "@/workers/tasks";
 import { startHeartbeat, type Heartbeat } from "@/workers/heartbeat";
 import { slipwayVersion } from "@/lib/version";
 import { ensureDeployerKey } from "@/lib/services/deployer-key";
+import { reapBuilds } from "@/lib/build/reaper";
 
 export interface WorkerHandle {
   id: string;
@@ -59,6 +60,12 @@ export async function startWorker(opts: { connectionString: string; concurrency:
     throw err;
   }
   log.info({ concurrency: opts.concurrency, tasks: Object.keys(handlers) }, "worker started");
+  // builds left running by a worker that died are queued again or failed now, not a minute from now
+  void reapBuilds({ exceptWorkerId: id })
+    .then((r) => {
+      if (r.requeued.length || r.failed.length || r.ended.length) log.warn(r, "builds of stopped workers reaped at start");
+    })
+    .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, "could not reap builds at start"));
   let stopping: Promise<void> | undefined;
   return {
     id,

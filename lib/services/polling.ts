@@ -4,15 +4,21 @@ import { getDb } from "@/lib/db";
 import { enqueueJob } from "@/lib/jobs/enqueue";
 import { syncRemoteRefs, type RefChanges } from "@/lib/services/refs";
 import { listRemoteRefs } from "@/lib/git/ls-remote";
+import { cancelBuildsOfClosedRef, scheduleBuildsForMovedRefs } from "@/lib/services/builds/schedule";
+import { env } from "@/lib/env";
 
 export const POLL_TIMEOUT_MS = 60_000;
 
 /** Enqueues a poll for every enabled git repository whose interval has passed (one queued poll each). */
 export async function enqueueDuePolls(now = new Date()): Promise<number> {
+  // local mode polls every repository (GitHub ones too, anonymously), or just the one it is limited to
+  const local = env().SLIPWAY_LOCAL;
+  const only = local ? (env().SLIPWAY_LOCAL_REPOSITORY ?? null) : null;
   return getDb().$transaction(async (tx) => {
     const due = await tx.$queryRaw<{ id: string }[]>`
       SELECT id FROM repositories
-      WHERE provider = 'git' AND enabled
+      WHERE (provider = 'git' OR ${local}) AND enabled
+        AND (${only}::text IS NULL OR name = ${only})
         AND (last_polled_at IS NULL OR last_polled_at + make_interval(secs => poll_interval_seconds) <= ${now})`;
     for (const r of due) {
       // one key per repository: a poll still queued is not queued twice
@@ -41,6 +47,8 @@ export async function pollRepository(repositoryId: string, signal?: AbortSignal)
   const changes = await db.$transaction(async (tx) => {
     const c = await syncRemoteRefs(tx, repo.id, listing);
     await tx.repository.update({ where: { id: repo.id }, data: { lastPolledAt: new Date(), lastPollError: null } });
+    await scheduleBuildsForMovedRefs(tx, repo.id, c.moved, { trigger: "poll" });
+    for (const closed of c.closed) await cancelBuildsOfClosedRef(tx, closed.refId, closed.name, repo.appId !== null);
     return c;
   });
   return { ok: true, changes };

@@ -1,9 +1,11 @@
 // A GitHub delivery the receiver accepted (lib/services/webhooks.ts): moves the branch or pull-request
-// head it reports (lib/services/refs.ts). Builds of moved refs come with the build engine's scheduler.
+// head it reports (lib/services/refs.ts) and schedules the builds of what moved, in the same transaction.
 import type { TaskContext } from "@/workers/tasks/types";
 import type { NormalizedEvent } from "@/lib/github/webhook-events";
 import { getDb } from "@/lib/db";
 import { applyRefUpdates, type RefUpdate } from "@/lib/services/refs";
+import { cancelBuildsOfClosedRef, scheduleBuildsForMovedRefs } from "@/lib/services/builds/schedule";
+import { rerunFromGithub } from "@/lib/services/builds/rerun";
 
 function updatesFor(e: NormalizedEvent): RefUpdate[] | string {
   switch (e.kind) {
@@ -19,11 +21,16 @@ function updatesFor(e: NormalizedEvent): RefUpdate[] | string {
     case "pr_closed":
       return e.prNumber === undefined ? "no pull request number" : [{ kind: "pull_request", name: String(e.prNumber), prNumber: e.prNumber, headSha: null }];
     case "rerun":
-      return "a re-run request; rebuilding arrives with the build engine's scheduler";
+      return "a re-run request (handled by rerunFromGithub)";
   }
 }
 
 export async function githubEvent(payload: NormalizedEvent, ctx: TaskContext): Promise<void> {
+  if (payload.kind === "rerun") {
+    const r = await rerunFromGithub(payload);
+    ctx.log.info({ deliveryId: payload.deliveryId, ...r }, "github re-run request");
+    return;
+  }
   const updates = updatesFor(payload);
   if (typeof updates === "string") {
     ctx.log.info({ deliveryId: payload.deliveryId, kind: payload.kind, reason: updates }, "github event: no ref change");
@@ -34,6 +41,15 @@ export async function githubEvent(payload: NormalizedEvent, ctx: TaskContext): P
     ctx.log.info({ deliveryId: payload.deliveryId }, "github event for a repository deleted since; dropped");
     return;
   }
-  const changes = await getDb().$transaction((tx) => applyRefUpdates(tx, payload.repositoryId, updates));
-  ctx.log.info({ deliveryId: payload.deliveryId, kind: payload.kind, moved: changes.moved.length, closed: changes.closed.length }, "github event applied");
+  const { changes, builds } = await getDb().$transaction(async (tx) => {
+    const changes = await applyRefUpdates(tx, payload.repositoryId, updates);
+    const builds = await scheduleBuildsForMovedRefs(tx, payload.repositoryId, changes.moved, { trigger: "webhook" });
+    const hasApp = (await tx.repository.findUniqueOrThrow({ where: { id: payload.repositoryId }, select: { appId: true } })).appId !== null;
+    for (const c of changes.closed) await cancelBuildsOfClosedRef(tx, c.refId, c.name, hasApp);
+    return { changes, builds };
+  });
+  ctx.log.info(
+    { deliveryId: payload.deliveryId, kind: payload.kind, moved: changes.moved.length, closed: changes.closed.length, builds: builds.filter((b) => b.created).length },
+    "github event applied",
+  );
 }

@@ -6,6 +6,8 @@ import type { TaskContext } from "@/workers/tasks/types";
 import { maintenance } from "@/workers/tasks/maintenance";
 import { pollDue, pollOne } from "@/workers/tasks/polling";
 import { githubEvent } from "@/workers/tasks/github-event";
+import { buildRun, buildsReap } from "@/workers/tasks/builds";
+import { buildCheck } from "@/workers/tasks/build-check";
 
 type Handlers = { [N in JobName]: (payload: JobPayload<N>, ctx: TaskContext) => Promise<void> };
 
@@ -14,6 +16,9 @@ export const handlers: Handlers = {
   repositories_poll_due: pollDue,
   repository_poll: pollOne,
   "github.event": githubEvent,
+  build_run: buildRun,
+  build_check: buildCheck,
+  builds_reap: buildsReap,
 };
 
 export function buildTaskList(workerId: string, log: Logger): TaskList {

@@ -10,6 +10,7 @@
 import type { Tx } from "@/lib/db";
 import type { BuildTrigger } from "@/lib/generated/prisma/client";
 import { enqueueJob } from "@/lib/jobs/enqueue";
+import { env } from "@/lib/env";
 import type { MovedRef } from "@/lib/services/refs";
 
 export const ACTIVE_BUILD_STATES = ["queued", "fetching", "building", "pushing"] as const;
@@ -23,7 +24,7 @@ export function isActiveBuildState(s: string): s is ActiveBuildState {
 export interface ScheduleOptions {
   trigger: BuildTrigger;
   triggeredById?: string | null;
-  /** local mode: only refs that are the branch of some deployment rule are built */
+  /** only refs that are the branch of some deployment rule are built (default: on in local mode) */
   deploymentBranchesOnly?: boolean;
 }
 
@@ -37,7 +38,8 @@ export interface ScheduledBuild {
 
 /** Enqueues what follows a build's state change: the GitHub check run is brought up to date. */
 export async function enqueueBuildFollowUps(tx: Tx, buildId: string, repositoryHasApp: boolean): Promise<void> {
-  if (!repositoryHasApp) return;
+  // local mode reports nothing to GitHub
+  if (!repositoryHasApp || env().SLIPWAY_LOCAL) return;
   // one queued check update per build: the handler reads the build's current state, so collapsing is safe
   await enqueueJob(tx, "build_check", { buildId }, { jobKey: `check:${buildId}`, jobKeyMode: "replace", maxAttempts: 8 });
 }
@@ -109,17 +111,21 @@ export async function scheduleBuildsForMovedRefs(tx: Tx, repositoryId: string, m
     where: { id: repositoryId },
     select: {
       enabled: true,
+      name: true,
       appId: true,
       buildRules: { orderBy: { position: "asc" }, select: { id: true, name: true, deploymentRules: { select: { branch: true } } } },
     },
   });
   if (!repo.enabled) return [];
+  const local = env().SLIPWAY_LOCAL;
+  if (local && env().SLIPWAY_LOCAL_REPOSITORY && repo.name !== env().SLIPWAY_LOCAL_REPOSITORY) return [];
+  const deploymentBranchesOnly = opts.deploymentBranchesOnly ?? local;
   const hasApp = repo.appId !== null;
   const out: ScheduledBuild[] = [];
   for (const ref of moved) {
     const commitId = await ensureCommit(tx, repositoryId, ref.headSha);
     for (const rule of repo.buildRules) {
-      if (opts.deploymentBranchesOnly && !(ref.kind === "branch" && rule.deploymentRules.some((d) => d.branch === ref.name))) continue;
+      if (deploymentBranchesOnly && !(ref.kind === "branch" && rule.deploymentRules.some((d) => d.branch === ref.name))) continue;
       // lock this (rule, commit)'s builds so two refs moving to one commit at once still build once
       await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`build:${rule.id}:${commitId}`})::bigint)`;
       const latest = await tx.build.findFirst({

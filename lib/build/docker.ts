@@ -1,0 +1,143 @@
+// Building and pushing with the Docker Engine API (dockerode), streaming the daemon's output into the
+// build log. Aborting the signal closes the request, and the daemon stops the build it was running.
+import type Dockerode from "dockerode";
+import type { Readable } from "node:stream";
+
+export class DaemonError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DaemonError";
+  }
+}
+
+interface StreamEvent {
+  stream?: string;
+  status?: string;
+  id?: string;
+  progress?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string; Tag?: string; Digest?: string; Size?: number };
+}
+
+/** Reads the daemon's JSON-lines stream, handing each event over; rejects on an error event or abort. */
+function follow(stream: Readable, signal: AbortSignal, onEvent: (e: StreamEvent) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let buf = "";
+    let failed: string | undefined;
+    const onAbort = () => {
+      stream.destroy();
+      reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    const handle = (line: string) => {
+      if (!line.trim()) return;
+      let e: StreamEvent;
+      try {
+        e = JSON.parse(line) as StreamEvent;
+      } catch {
+        e = { stream: `${line}\n` };
+      }
+      if (e.error) failed ??= e.errorDetail?.message ?? e.error;
+      onEvent(e);
+    };
+    stream.setEncoding("utf8");
+    stream.on("data", (d: string) => {
+      buf += d;
+      let i: number;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        handle(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+    stream.on("error", (err) => {
+      signal.removeEventListener("abort", onAbort);
+      reject(err);
+    });
+    stream.on("end", () => {
+      signal.removeEventListener("abort", onAbort);
+      handle(buf);
+      if (failed) reject(new DaemonError(failed));
+      else resolve();
+    });
+  });
+}
+
+export interface BuildImageInput {
+  context: Readable;
+  dockerfile: string;
+  tag: string;
+  platform?: string;
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+  signal: AbortSignal;
+  onOutput(text: string): void;
+}
+
+/** Builds with the classic builder; returns the image id. */
+export async function buildImage(docker: Dockerode, input: BuildImageInput): Promise<string> {
+  const stream = (await docker.buildImage(input.context, {
+    t: input.tag,
+    dockerfile: input.dockerfile,
+    buildargs: input.buildArgs,
+    labels: input.labels,
+    ...(input.platform ? { platform: input.platform } : {}),
+    rm: true,
+    forcerm: true,
+    abortSignal: input.signal,
+  } as Dockerode.ImageBuildOptions)) as unknown as Readable;
+  let imageId: string | undefined;
+  await follow(stream, input.signal, (e) => {
+    if (e.stream) input.onOutput(e.stream);
+    else if (e.status) input.onOutput(`${e.status}${e.progress ? ` ${e.progress}` : ""}\n`);
+    if (e.aux?.ID) imageId = e.aux.ID;
+    if (e.error) input.onOutput(`ERROR: ${e.errorDetail?.message ?? e.error}\n`);
+  });
+  if (!imageId) {
+    const info = await docker.getImage(input.tag).inspect({ abortSignal: input.signal } as object);
+    imageId = info.Id;
+  }
+  return imageId;
+}
+
+export interface PushInput {
+  /** repo without tag, e.g. 127.0.0.1:5000/team/app */
+  repo: string;
+  tag: string;
+  auth?: { username: string; password: string; serveraddress: string };
+  signal: AbortSignal;
+  onOutput(text: string): void;
+}
+
+/** Pushes repo:tag; returns the manifest digest and size the registry stored. */
+export async function pushImage(docker: Dockerode, input: PushInput): Promise<{ digest: string; size: number | null }> {
+  const image = docker.getImage(input.repo);
+  const stream = (await image.push({ tag: input.tag, authconfig: input.auth, abortSignal: input.signal } as object)) as unknown as Readable;
+  let digest: string | undefined;
+  let size: number | null = null;
+  const seen = new Set<string>();
+  await follow(stream, input.signal, (e) => {
+    if (e.aux?.Digest) {
+      digest = e.aux.Digest;
+      size = e.aux.Size ?? null;
+    }
+    if (e.error) input.onOutput(`ERROR: ${e.errorDetail?.message ?? e.error}\n`);
+    else if (e.status && !e.progress) {
+      // one line per layer state, not every progress tick
+      const line = `${e.id ? `${e.id}: ` : ""}${e.status}`;
+      if (!seen.has(line)) {
+        seen.add(line);
+        input.onOutput(`${line}\n`);
+      }
+    }
+  });
+  if (!digest) throw new DaemonError(`the daemon pushed ${input.repo}:${input.tag} but reported no digest`);
+  return { digest, size };
+}
+
+/** Tags an image (by id) as repo:tag on the daemon. */
+export async function tagImage(docker: Dockerode, imageId: string, repo: string, tag: string, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) throw signal.reason;
+  await docker.getImage(imageId).tag({ repo, tag });
+}

@@ -1,0 +1,63 @@
+// Nothing stays "running" after its worker died. A build is held by the worker that claimed it (worker_id);
+// when that worker has stopped, or not been heard from for HEARTBEAT_STALE_MS, the build is queued again
+// once, with the reason in its log, and failed if its worker dies a second time (a build that kills its
+// worker should not loop). A build that was asked to stop is ended the way it was asked.
+import { getDb } from "@/lib/db";
+import { enqueueJob } from "@/lib/jobs/enqueue";
+import { BuildLogWriter } from "@/lib/build/log-writer";
+import { enqueueBuildFollowUps, RUNNING_BUILD_STATES } from "@/lib/services/builds/schedule";
+
+/** Same as workers/heartbeat.ts: a worker silent for this long is gone. */
+export const WORKER_GONE_MS = 45_000;
+const REQUEUED = "re-queued";
+
+export interface ReapResult {
+  requeued: string[];
+  failed: string[];
+  ended: string[];
+}
+
+export async function reapBuilds(opts: { now?: Date; exceptWorkerId?: string } = {}): Promise<ReapResult> {
+  const now = opts.now ?? new Date();
+  const out: ReapResult = { requeued: [], failed: [], ended: [] };
+  const candidates = await getDb().$queryRaw<{ id: string }[]>`
+    SELECT b.id FROM builds b
+    LEFT JOIN worker_heartbeats w ON w.id = b.worker_id
+    WHERE b.state IN ('fetching', 'building', 'pushing')
+      AND (b.worker_id IS NULL OR w.id IS NULL OR w.stopped_at IS NOT NULL
+           OR w.last_seen_at < ${new Date(now.getTime() - WORKER_GONE_MS)})
+      AND b.worker_id IS DISTINCT FROM ${opts.exceptWorkerId ?? null}`;
+  for (const { id } of candidates) {
+    const result = await getDb().$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ state: string }[]>`SELECT state::text FROM builds WHERE id = ${id} FOR UPDATE`;
+      if (!(RUNNING_BUILD_STATES as readonly string[]).includes(rows[0]?.state ?? "")) return null;
+      const b = await tx.build.findUniqueOrThrow({ where: { id }, include: { buildRule: { select: { repository: { select: { appId: true } } } } } });
+      const hasApp = b.buildRule.repository.appId !== null;
+      const who = b.workerId ? `worker ${b.workerId}` : "its worker";
+      if (b.cancelRequestedAt) {
+        const state = b.supersededById ? "superseded" : "cancelled";
+        await tx.build.update({ where: { id }, data: { state, finishedAt: now, reason: b.reason ?? state } });
+        await enqueueBuildFollowUps(tx, id, hasApp);
+        return { kind: "ended" as const, line: `${who} stopped while the build was ${b.state}; it was being stopped anyway: ${state}` };
+      }
+      if (b.reason?.startsWith(REQUEUED)) {
+        const reason = `${who} stopped while the build was ${b.state}, for the second time; not retried again: rebuild it when the build host is healthy`;
+        await tx.build.update({ where: { id }, data: { state: "failed", finishedAt: now, reason } });
+        await enqueueBuildFollowUps(tx, id, hasApp);
+        return { kind: "failed" as const, line: reason };
+      }
+      const reason = `${REQUEUED}: ${who} stopped while the build was ${b.state}`;
+      await tx.build.update({ where: { id }, data: { state: "queued", workerId: null, startedAt: null, dockerContextId: null, reason } });
+      // a fresh job: the dead worker's job stays locked until graphile-worker's lock timeout
+      await enqueueJob(tx, "build_run", { buildId: id }, { jobKey: `build:${id}:requeue`, maxAttempts: 1 });
+      await enqueueBuildFollowUps(tx, id, hasApp);
+      return { kind: "requeued" as const, line: reason };
+    });
+    if (!result) continue;
+    out[result.kind === "requeued" ? "requeued" : result.kind === "failed" ? "failed" : "ended"].push(id);
+    const log = await BuildLogWriter.open(id, []);
+    log.line(`==> ${result.line}`);
+    await log.close();
+  }
+  return out;
+}

@@ -1,0 +1,305 @@
+// One build, start to end: claim it, choose a build host, fetch exactly its commit, build each
+// architecture, and for deployment branches push by digest (a manifest list for several architectures)
+// and record the releases. Every step is written to the build's log as it happens. A cancel request
+// (Cancel, or a newer push superseding it) and the build's timeout abort the daemon-side build.
+import type Dockerode from "dockerode";
+import { getDb, type Tx } from "@/lib/db";
+import type { Logger } from "@/lib/log";
+import type { BuildState, Prisma } from "@/lib/generated/prisma/client";
+import { recordAudit } from "@/lib/audit/record";
+import { BuildLogWriter } from "@/lib/build/log-writer";
+import { BuildInputError, prepareContext } from "@/lib/build/context";
+import { buildImage, DaemonError, pushImage, tagImage } from "@/lib/build/docker";
+import { chooseBuildHost, type BuildHostChoice } from "@/lib/build/host";
+import { dockerClient } from "@/lib/docker/engine";
+import { contextAccess } from "@/lib/services/inventory/checks";
+import { revealSecret } from "@/lib/services/inventory/secret-values";
+import { fetchCommit, withTempCheckout } from "@/lib/git/fetch";
+import { GitError } from "@/lib/git/run";
+import { installationToken } from "@/lib/github/app-client";
+import { enqueueBuildFollowUps } from "@/lib/services/builds/schedule";
+import { headManifest, putManifestList, RegistryError, type RegistryCredentials } from "@/lib/registry/client";
+import { registryBaseUrl } from "@/lib/registry/address";
+import { splitImageRef } from "@/lib/build/image-ref";
+
+/** How often a running build checks for a cancel request. */
+export const CANCEL_POLL_MS = 1_000;
+const FETCH_TIMEOUT_MS = 10 * 60_000;
+
+export interface RunBuildOptions {
+  workerId: string;
+  log: Logger;
+  /** the worker is shutting down */
+  signal?: AbortSignal;
+}
+
+export type BuildOutcome = { state: Exclude<BuildState, "queued" | "fetching" | "building" | "pushing">; reason: string | null } | { state: "skipped"; reason: string };
+
+/** Why the build was stopped: carried as the abort reason. */
+class StopRequest extends Error {
+  constructor(
+    readonly state: "cancelled" | "superseded" | "failed",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const buildInclude = {
+  commit: true,
+  buildRule: { include: { repository: { include: { app: true } }, deploymentRules: { include: { registry: true } } } },
+  refs: { include: { ref: true } },
+} as const satisfies Prisma.BuildInclude;
+
+type LoadedBuild = Prisma.BuildGetPayload<{ include: typeof buildInclude }>;
+
+/** The build's secrets by name: the repository's, else its app's, else a global one. */
+async function resolveBuildSecrets(b: LoadedBuild): Promise<Map<string, string>> {
+  const repo = b.buildRule.repository;
+  const out = new Map<string, string>();
+  for (const name of b.buildRule.buildSecrets) {
+    const keys = [`repository:${repo.id}`, ...(repo.appId ? [`app:${repo.appId}`] : []), "global"];
+    const rows = await getDb().secret.findMany({ where: { name, scopeKey: { in: keys } }, select: { id: true, scopeKey: true } });
+    const row = keys.map((k) => rows.find((r) => r.scopeKey === k)).find(Boolean);
+    if (!row) throw new BuildInputError(`the build secret ${name} is not declared for ${repo.name}, its app, or globally: add it under Settings → Secrets`);
+    const value = await revealSecret(row.id);
+    if (value === null) throw new BuildInputError(`the build secret ${name} is declared but has no value yet: set it under Settings → Secrets`);
+    out.set(name, value);
+  }
+  return out;
+}
+
+function parseBuildArgs(args: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of args) {
+    const eq = a.indexOf("=");
+    const key = eq < 0 ? a : a.slice(0, eq);
+    const value = eq < 0 ? "" : a.slice(eq + 1);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new BuildInputError(`the build arg "${key.slice(0, 60)}" is not a valid name (letters, digits and _, not starting with a digit)`);
+    if (/[\r\n\0]/.test(value)) throw new BuildInputError(`the build arg ${key} contains a line break or NUL; build args are single lines: fix it on the build rule`);
+    out[key] = value;
+  }
+  return out;
+}
+
+/** The deployment rules this build publishes for: those whose branch is one of the open branches it serves. */
+function publishingRules(b: LoadedBuild) {
+  const branches = new Set(b.refs.filter((r) => r.ref.kind === "branch" && r.ref.closedAt === null && r.ref.headSha === b.commit.sha).map((r) => r.ref.name));
+  return b.buildRule.deploymentRules.filter((d) => d.image && branches.has(d.branch));
+}
+
+async function setState(tx: Tx, b: LoadedBuild, data: Parameters<Tx["build"]["update"]>[0]["data"]): Promise<void> {
+  await tx.build.update({ where: { id: b.id }, data });
+  await enqueueBuildFollowUps(tx, b.id, b.buildRule.repository.appId !== null);
+}
+
+/** Claims a queued build for this worker and picks its build host; null if it is not queued any more. */
+async function claim(buildId: string, workerId: string): Promise<{ b: LoadedBuild; host: BuildHostChoice | string } | null> {
+  return getDb().$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<{ state: string }[]>`SELECT state::text FROM builds WHERE id = ${buildId} FOR UPDATE`;
+    if (rows[0]?.state !== "queued") return null;
+    const b = await tx.build.findUniqueOrThrow({ where: { id: buildId }, include: buildInclude });
+    const host = await chooseBuildHost(tx, b.buildRule.archs);
+    if (typeof host === "string") return { b, host };
+    await setState(tx, b, { state: "fetching", workerId, startedAt: new Date(), dockerContextId: host.contextId });
+    return { b, host };
+  });
+}
+
+async function finish(b: LoadedBuild, state: "succeeded" | "failed" | "cancelled" | "superseded", reason: string | null, extra?: (tx: Tx) => Promise<void>): Promise<void> {
+  await getDb().$transaction(async (tx) => {
+    await extra?.(tx);
+    await setState(tx, b, { state, reason, finishedAt: new Date() });
+  });
+}
+
+function describe(err: unknown): string {
+  if (err instanceof BuildInputError || err instanceof GitError || err instanceof DaemonError || err instanceof RegistryError) return err.message;
+  const e = err as { statusCode?: number; json?: { message?: string }; message?: string };
+  if (e?.json?.message) return `the Docker daemon answered ${e.statusCode ?? ""}: ${e.json.message}`.replace("  ", " ");
+  return e?.message ?? String(err);
+}
+
+export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<BuildOutcome> {
+  const claimed = await claim(buildId, opts.workerId);
+  if (!claimed) return { state: "skipped", reason: "the build is not queued (cancelled, superseded or already taken)" };
+  const { b, host } = claimed;
+  const repo = b.buildRule.repository;
+  const rule = b.buildRule;
+
+  if (typeof host === "string") {
+    const log = await BuildLogWriter.open(b.id, []);
+    log.line(`==> no build host: ${host}`);
+    await log.close();
+    await getDb().$transaction((tx) => setState(tx, b, { state: "failed", reason: host, startedAt: new Date(), finishedAt: new Date(), workerId: opts.workerId }));
+    return { state: "failed", reason: host };
+  }
+
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const onWorkerStop = () => controller.abort(new StopRequest("failed", "the worker running this build was stopped; rebuild it"));
+  opts.signal?.addEventListener("abort", onWorkerStop, { once: true });
+  const timeoutMs = b.timeoutSeconds * 1000;
+  const timer = setTimeout(() => controller.abort(new StopRequest("failed", `timed out after ${formatDuration(b.timeoutSeconds)} (the build rule's timeout); the build host stopped the build`)), timeoutMs);
+  const poll = setInterval(() => {
+    void getDb()
+      .build.findUnique({ where: { id: b.id }, select: { cancelRequestedAt: true, supersededById: true, reason: true } })
+      .then((row) => {
+        if (row?.cancelRequestedAt && !signal.aborted) {
+          const superseded = row.supersededById !== null;
+          controller.abort(new StopRequest(superseded ? "superseded" : "cancelled", row.reason ?? (superseded ? "superseded by a newer commit" : "cancelled")));
+        }
+      })
+      .catch((err: unknown) => opts.log.warn({ err: describe(err), buildId: b.id }, "could not check for a cancel request"));
+  }, CANCEL_POLL_MS);
+
+  const secretValues: string[] = [];
+  const log = await BuildLogWriter.open(b.id, []);
+  let outcome: BuildOutcome;
+  try {
+    const secrets = await resolveBuildSecrets(b);
+    secretValues.push(...secrets.values());
+    const registryPasswords = new Map<string, string>();
+    for (const d of rule.deploymentRules) {
+      if (d.registry?.passwordSecretId) {
+        const pw = await revealSecret(d.registry.passwordSecretId);
+        if (pw) registryPasswords.set(d.registry.id, pw);
+      }
+    }
+    secretValues.push(...registryPasswords.values());
+    log.addSecrets(secretValues);
+    const buildArgs = parseBuildArgs(rule.buildArgs);
+    if (secrets.size > 0) {
+      throw new BuildInputError(
+        `this rule asks for build secrets (${[...secrets.keys()].join(", ")}), which need BuildKit; Slipway drives the classic builder only so far. Remove build_secrets from the rule, or pass the value at deploy time instead`,
+      );
+    }
+
+    log.step(`build ${b.id} attempt ${b.attempt}: ${repo.name} ${rule.name} at ${b.commit.sha} on ${host.name} (${rule.archs.join(", ")})`);
+    const access = await contextAccess(host.contextId);
+    const client = dockerClient(access.access, { timeoutMs: 15_000 });
+    const docker: Dockerode = client.docker;
+
+    const token = repo.appId ? await installationToken(repo.id, signal) : null;
+    if (token) log.addSecrets([token]);
+    const servedRef = b.refs.find((r) => r.ref.headSha === b.commit.sha)?.ref;
+    const fetchRef = servedRef ? (servedRef.kind === "branch" ? `refs/heads/${servedRef.name}` : `refs/pull/${servedRef.prNumber}/head`) : undefined;
+
+    const published = await withTempCheckout(async (dir) => {
+      log.step(`fetching ${repo.url} at ${b.commit.sha}`);
+      const checkout = await fetchCommit(repo.url, b.commit.sha, dir, {
+        token: token ?? undefined,
+        timeoutMs: Math.min(FETCH_TIMEOUT_MS, timeoutMs),
+        signal,
+        depth: rule.includeGit ? 50 : 1,
+        ref: fetchRef,
+      });
+      await getDb().commit.update({ where: { id: b.commitId }, data: { message: checkout.message.slice(0, 10_000), author: checkout.author.slice(0, 300), committedAt: checkout.committedAt } });
+      log.line(`${checkout.sha.slice(0, 12)} ${checkout.message.split("\n")[0] ?? ""} (${checkout.author})`);
+      const ctx = await prepareContext(dir, rule);
+      log.line(`context ${rule.contextDir || "."}: ${ctx.entries.length} entries${rule.includeGit ? " (with .git)" : ""}, Dockerfile ${ctx.dockerfile}`);
+
+      await getDb().$transaction((tx) => setState(tx, b, { state: "building" }));
+      const images = new Map<string, string>();
+      const localRepo = `slipway-build/${rule.id.toLowerCase()}`;
+      for (const arch of rule.archs) {
+        log.step(`building for linux/${arch}`);
+        const tag = `${b.commit.sha.slice(0, 12)}-${arch}`;
+        const id = await buildImage(docker, {
+          context: ctx.stream(),
+          dockerfile: ctx.dockerfile,
+          tag: `${localRepo}:${tag}`,
+          platform: rule.archs.length > 1 || arch !== "amd64" ? `linux/${arch}` : undefined,
+          buildArgs,
+          labels: { "org.opencontainers.image.revision": b.commit.sha, "dev.slipway.build": b.id, "dev.slipway.repository": repo.name },
+          signal,
+          onOutput: (t) => log.write(t),
+        });
+        images.set(arch, id);
+        log.line(`built ${id}`);
+      }
+
+      const rules = publishingRules(b);
+      if (rules.length === 0) {
+        log.step("done: this branch or pull request deploys nowhere, so nothing is pushed");
+        return [] as Array<{ deploymentRuleId: string; imageRepo: string; tag: string; digest: string; platformDigests: Record<string, string> }>;
+      }
+      await getDb().$transaction((tx) => setState(tx, b, { state: "pushing" }));
+      const out: Array<{ deploymentRuleId: string; imageRepo: string; tag: string; digest: string; platformDigests: Record<string, string> }> = [];
+      for (const d of rules) {
+        const { repo: imageRepo, tag, registryHost, path: repoPath } = splitImageRef(d.image!);
+        const creds: RegistryCredentials = { username: d.registry?.username ?? null, password: d.registry ? (registryPasswords.get(d.registry.id) ?? null) : null };
+        const auth = creds.username && creds.password ? { username: creds.username, password: creds.password, serveraddress: registryHost } : undefined;
+        const platformDigests: Record<string, string> = {};
+        const pushed: Array<{ arch: string; digest: string }> = [];
+        for (const [arch, id] of images) {
+          const pushTag = rule.archs.length > 1 ? `${tag}-${arch}` : tag;
+          log.step(`pushing ${imageRepo}:${pushTag}`);
+          await tagImage(docker, id, imageRepo, pushTag, signal);
+          const r = await pushImage(docker, { repo: imageRepo, tag: pushTag, auth, signal, onOutput: (t) => log.write(t) });
+          platformDigests[arch] = r.digest;
+          pushed.push({ arch, digest: r.digest });
+          log.line(`${imageRepo}:${pushTag} is ${r.digest}`);
+        }
+        let digest = pushed[0]!.digest;
+        if (pushed.length > 1) {
+          log.step(`pushing the manifest list ${imageRepo}:${tag} (${pushed.map((p) => p.arch).join(", ")})`);
+          const base = registryBaseUrl(d.registry?.url ?? registryHost);
+          const entries = [];
+          for (const p of pushed) {
+            const m = await headManifest(base, creds, repoPath, p.digest, signal);
+            if (!m) throw new RegistryError(`the registry does not have ${imageRepo}@${p.digest} that was just pushed`);
+            entries.push({ ...m, os: "linux", architecture: p.arch });
+          }
+          digest = await putManifestList(base, creds, repoPath, tag, entries, signal);
+          log.line(`${imageRepo}:${tag} is ${digest}`);
+        }
+        out.push({ deploymentRuleId: d.id, imageRepo, tag, digest, platformDigests });
+      }
+      return out;
+    });
+
+    await finish(b, "succeeded", null, async (tx) => {
+      for (const p of published) {
+        const rel = await tx.release.create({
+          data: { buildId: b.id, deploymentRuleId: p.deploymentRuleId, imageRepo: p.imageRepo, tag: p.tag, digest: p.digest, platformDigests: p.platformDigests },
+        });
+        await recordAudit(tx, {
+          actor: { type: "worker", workerId: opts.workerId },
+          action: "release.recorded",
+          subjectType: "release",
+          subjectId: rel.id,
+          summary: `${p.imageRepo}:${p.tag}@${p.digest} from ${repo.name} ${b.commit.sha.slice(0, 12)}`,
+          after: { image: `${p.imageRepo}:${p.tag}`, digest: p.digest, platforms: p.platformDigests, buildId: b.id },
+        });
+      }
+    });
+    for (const p of published) log.line(`release: ${p.imageRepo}:${p.tag}@${p.digest}`);
+    log.step("succeeded");
+    outcome = { state: "succeeded", reason: null };
+  } catch (err) {
+    const stop = signal.aborted && signal.reason instanceof StopRequest ? signal.reason : null;
+    const reason = stop ? stop.message : describe(err);
+    const state = stop ? stop.state : "failed";
+    log.step(`${state}: ${reason}`);
+    await finish(b, state, reason);
+    outcome = { state, reason };
+  } finally {
+    clearTimeout(timer);
+    clearInterval(poll);
+    opts.signal?.removeEventListener("abort", onWorkerStop);
+    try {
+      await log.close();
+    } catch (err) {
+      opts.log.error({ buildId: b.id, err: describe(err) }, "could not store the end of the build log");
+    }
+  }
+  opts.log.info({ buildId: b.id, state: outcome.state }, "build ended");
+  return outcome;
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}

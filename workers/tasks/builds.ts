@@ -1,0 +1,14 @@
+// Build jobs: one build run (lib/build/runner.ts), and the reaper of builds whose worker died.
+import type { TaskContext } from "@/workers/tasks/types";
+import { runBuild } from "@/lib/build/runner";
+import { reapBuilds } from "@/lib/build/reaper";
+
+export async function buildRun(payload: { buildId: string }, ctx: TaskContext): Promise<void> {
+  const r = await runBuild(payload.buildId, { workerId: ctx.workerId, log: ctx.log, signal: ctx.helpers.abortSignal });
+  ctx.log.info({ buildId: payload.buildId, state: r.state, reason: r.reason }, "build job done");
+}
+
+export async function buildsReap(_payload: { _cron?: { ts: string; backfilled?: boolean } }, ctx: TaskContext): Promise<void> {
+  const r = await reapBuilds({ exceptWorkerId: ctx.workerId });
+  if (r.requeued.length || r.failed.length || r.ended.length) ctx.log.warn(r, "builds of stopped workers reaped");
+}
