@@ -56,67 +56,74 @@ export function buildLogEventStream(buildId: string, opts: LogStreamOptions): Re
   const pollMs = opts.pollMs ?? 500;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
-  const onAbort = () => stop.abort();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+
+  const send = (text: string) => {
+    if (!stop.signal.aborted) controller.enqueue(encoder.encode(text));
+  };
+  /** ends polling and the heartbeat; closes the stream unless the reader already cancelled it */
+  const finish = (closeStream: boolean) => {
+    if (stop.signal.aborted) return;
+    stop.abort();
+    clearInterval(heartbeat);
+    opts.signal.removeEventListener("abort", onAbort);
+    if (closeStream) {
+      try {
+        controller.close();
+      } catch {
+        // already closed or errored by the runtime
+      }
+    }
+  };
+  const onAbort = () => finish(true);
+
+  const follow = async () => {
+    let after = opts.after;
+    let lastState: string | null = null;
+    while (!stop.signal.aborted) {
+      // the state first, then the chunks: a build seen ended has written its last chunk already
+      const progress = await getBuildProgress(buildId);
+      if (!progress) {
+        send(`event: gone\ndata: ${JSON.stringify({ message: "This build was removed with its repository." })}\n\n`);
+        return finish(true);
+      }
+      if (progress.state !== lastState) {
+        lastState = progress.state;
+        send(`event: state\ndata: ${stateData(progress)}\n\n`);
+      }
+      for (;;) {
+        const chunks = await readBuildLog(buildId, after, PAGE);
+        for (const c of chunks) {
+          send(`id: ${c.seq}\ndata: ${JSON.stringify({ seq: c.seq, text: c.text, at: c.at.toISOString() })}\n\n`);
+          after = c.seq;
+        }
+        if (chunks.length < PAGE || stop.signal.aborted) break;
+      }
+      if (ENDED.has(progress.state)) {
+        send(`event: end\ndata: ${stateData(progress)}\n\n`);
+        return finish(true);
+      }
+      await sleep(pollMs, stop.signal);
+    }
+  };
 
   return new ReadableStream<Uint8Array>({
-    start(controller) {
-      const send = (text: string) => {
-        if (!stop.signal.aborted) controller.enqueue(encoder.encode(text));
-      };
-      const close = () => {
-        if (heartbeat) clearInterval(heartbeat);
-        opts.signal.removeEventListener("abort", onAbort);
-        const wasOpen = !stop.signal.aborted;
-        stop.abort();
-        if (wasOpen) controller.close();
-      };
-      if (opts.signal.aborted) return close();
+    start(c) {
+      controller = c;
+      if (opts.signal.aborted) return finish(true);
       opts.signal.addEventListener("abort", onAbort, { once: true });
-      stop.signal.addEventListener("abort", () => heartbeat && clearInterval(heartbeat), { once: true });
       heartbeat = setInterval(() => send(": heartbeat\n\n"), heartbeatMs);
       // the browser's own reconnect delay, should the connection drop
       send("retry: 2000\n\n");
-
-      const follow = async () => {
-        let after = opts.after;
-        let lastState: string | null = null;
-        while (!stop.signal.aborted) {
-          // the state first, then the chunks: a build seen ended has written its last chunk already
-          const progress = await getBuildProgress(buildId);
-          if (!progress) {
-            send(`event: gone\ndata: ${JSON.stringify({ message: "This build was removed with its repository." })}\n\n`);
-            return close();
-          }
-          if (progress.state !== lastState) {
-            lastState = progress.state;
-            send(`event: state\ndata: ${stateData(progress)}\n\n`);
-          }
-          for (;;) {
-            const chunks = await readBuildLog(buildId, after, PAGE);
-            for (const c of chunks) {
-              send(`id: ${c.seq}\ndata: ${JSON.stringify({ seq: c.seq, text: c.text, at: c.at.toISOString() })}\n\n`);
-              after = c.seq;
-            }
-            if (chunks.length < PAGE || stop.signal.aborted) break;
-          }
-          if (ENDED.has(progress.state)) {
-            send(`event: end\ndata: ${stateData(progress)}\n\n`);
-            return close();
-          }
-          await sleep(pollMs, stop.signal);
-        }
-      };
       follow().catch((err: unknown) => {
         if (stop.signal.aborted) return;
         log.error({ err, buildId }, "build log stream failed");
         send(`event: failure\ndata: ${JSON.stringify({ message: "Reading the log failed on the server; reconnecting." })}\n\n`);
-        close();
+        finish(true);
       });
     },
     cancel() {
-      if (heartbeat) clearInterval(heartbeat);
-      opts.signal.removeEventListener("abort", onAbort);
-      stop.abort();
+      finish(false);
     },
   });
 }

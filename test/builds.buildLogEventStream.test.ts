@@ -1,0 +1,182 @@
+// GET /api/builds/:id/log (Server-Sent Events) and /api/builds/:id/log.txt, called as the server does with
+// a signed-in user's cookie against the real database: existing chunks, then new ones as they are
+// stored, a `state` event on every change, `end` once the build ended and every chunk was sent; resume
+// after Last-Event-ID or ?after=; abort stops the stream; the download is the whole text.
+import { beforeAll, describe, expect, test } from "vitest";
+import { NextRequest } from "next/server";
+import { getDb } from "@/lib/db";
+import { appendBuildLog } from "@/lib/build/log-store";
+import { sessionCookieName } from "@/lib/auth/cookies";
+import { GET as logEvents } from "@/app/api/builds/[id]/log/route";
+import { GET as logText } from "@/app/api/builds/[id]/log.txt/route";
+import { createSession, createUser } from "@/test/helpers/fixtures";
+
+let cookie: string;
+
+interface SseEvent {
+  event: string;
+  id?: string;
+  data: string;
+}
+
+/** Reads events off an SSE body as they arrive. */
+function eventReader(body: ReadableStream<Uint8Array>) {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buf = "";
+  let done = false;
+  const queue: SseEvent[] = [];
+  async function fill(): Promise<void> {
+    const r = await reader.read();
+    if (r.done) {
+      done = true;
+      return;
+    }
+    buf += decoder.decode(r.value, { stream: true });
+    let i: number;
+    while ((i = buf.indexOf("\n\n")) >= 0) {
+      const block = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      const e: SseEvent = { event: "message", data: "" };
+      let hasField = false;
+      for (const line of block.split("\n")) {
+        if (line.startsWith(":")) continue;
+        const [field, ...rest] = line.split(":");
+        const value = rest.join(":").replace(/^ /, "");
+        if (field === "event") e.event = value;
+        else if (field === "id") e.id = value;
+        else if (field === "data") e.data += value;
+        else if (field === "retry") continue;
+        hasField = true;
+      }
+      if (hasField && (e.data || e.event !== "message")) queue.push(e);
+    }
+  }
+  return {
+    /** the next event, or null when the stream ended */
+    async next(timeoutMs = 5000): Promise<SseEvent | null> {
+      const deadline = Date.now() + timeoutMs;
+      while (queue.length === 0 && !done) {
+        if (Date.now() > deadline) throw new Error("no event in time");
+        await fill();
+      }
+      return queue.shift() ?? null;
+    },
+    cancel: () => reader.cancel(),
+  };
+}
+
+async function seedBuild(state: "building" | "succeeded" = "building") {
+  const db = getDb();
+  const n = Math.random().toString(36).slice(2, 8);
+  const repo = await db.repository.create({ data: { name: `acme/log-${n}`, provider: "git", url: `https://git.example.test/acme/log-${n}.git` } });
+  const rule = await db.buildRule.create({ data: { repositoryId: repo.id, name: "Dockerfile", kind: "docker" } });
+  const commit = await db.commit.create({ data: { repositoryId: repo.id, sha: "c".repeat(40) } });
+  return db.build.create({ data: { buildRuleId: rule.id, commitId: commit.id, trigger: "webhook", state, startedAt: new Date() } });
+}
+
+function request(path: string, init: { headers?: Record<string, string>; signal?: AbortSignal; cookie?: boolean } = {}) {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.cookie !== false) headers.cookie = `${sessionCookieName()}=${cookie}`;
+  return new NextRequest(`http://127.0.0.1${path}`, { headers, signal: init.signal });
+}
+
+const ctx = (id: string) => ({ params: Promise.resolve({ id }) });
+
+beforeAll(async () => {
+  const viewer = await createUser("viewer");
+  cookie = await createSession(viewer.id, new Date(Date.now() + 3600_000));
+});
+
+describe("build log event stream", () => {
+  test("sends the stored chunks, then new ones live, then end with the final state", async () => {
+    const b = await seedBuild();
+    await appendBuildLog(b.id, 0, "==> Fetching abc\n");
+    await appendBuildLog(b.id, 1, "Step 1/2 : FROM alpine\n");
+    const res = await logEvents(request(`/api/builds/${b.id}/log`), ctx(b.id));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(res.headers.get("cache-control")).toContain("no-transform");
+    const events = eventReader(res.body!);
+
+    const state = await events.next();
+    expect(state).toMatchObject({ event: "state" });
+    expect(JSON.parse(state!.data)).toMatchObject({ state: "building", finishedAt: null });
+    const first = await events.next();
+    expect(first).toMatchObject({ event: "message", id: "0" });
+    expect(JSON.parse(first!.data)).toMatchObject({ seq: 0, text: "==> Fetching abc\n" });
+    expect(await events.next()).toMatchObject({ id: "1" });
+
+    // stored while the stream is open: arrives with the next poll
+    await appendBuildLog(b.id, 2, "Step 2/2 : RUN make\n");
+    const live = await events.next();
+    expect(live).toMatchObject({ id: "2" });
+    expect(JSON.parse(live!.data).text).toBe("Step 2/2 : RUN make\n");
+
+    // the last chunk and the final state together: the chunk comes first, then end
+    await appendBuildLog(b.id, 3, "==> Pushed\n");
+    await getDb().build.update({ where: { id: b.id }, data: { state: "succeeded", finishedAt: new Date() } });
+    const rest: SseEvent[] = [];
+    for (let e = await events.next(); e; e = await events.next()) rest.push(e);
+    // (a poll may fall between the two writes, so the chunk may come before or after the state event)
+    expect(rest.map((e) => e.event).sort()).toEqual(["end", "message", "state"]);
+    expect(rest.find((e) => e.event === "message")).toMatchObject({ id: "3" });
+    expect(rest.at(-1)!.event).toBe("end");
+    expect(JSON.parse(rest.at(-1)!.data)).toMatchObject({ state: "succeeded" });
+  });
+
+  test("resumes after Last-Event-ID or ?after=, whichever is later", async () => {
+    const b = await seedBuild("succeeded");
+    for (let i = 0; i < 5; i++) await appendBuildLog(b.id, i, `line ${i}\n`);
+    const ids = async (req: NextRequest) => {
+      const events = eventReader((await logEvents(req, ctx(b.id))).body!);
+      const out: string[] = [];
+      for (let e = await events.next(); e; e = await events.next()) if (e.event === "message") out.push(e.id!);
+      return out;
+    };
+    expect(await ids(request(`/api/builds/${b.id}/log`, { headers: { "Last-Event-ID": "2" } }))).toEqual(["3", "4"]);
+    expect(await ids(request(`/api/builds/${b.id}/log?after=3`))).toEqual(["4"]);
+    expect(await ids(request(`/api/builds/${b.id}/log?after=0`, { headers: { "Last-Event-ID": "3" } }))).toEqual(["4"]);
+    expect(await ids(request(`/api/builds/${b.id}/log`))).toEqual(["0", "1", "2", "3", "4"]);
+  });
+
+  test("a bad resume point is a 400 in words", async () => {
+    const b = await seedBuild();
+    const res = await logEvents(request(`/api/builds/${b.id}/log?after=abc`), ctx(b.id));
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toContain("after: must be the number of the last log chunk received");
+  });
+
+  test("signed out is 401; an unknown build is 404", async () => {
+    const b = await seedBuild();
+    expect((await logEvents(request(`/api/builds/${b.id}/log`, { cookie: false }), ctx(b.id))).status).toBe(401);
+    expect((await logText(request(`/api/builds/${b.id}/log.txt`, { cookie: false }), ctx(b.id))).status).toBe(401);
+    const missing = await logEvents(request(`/api/builds/nope/log`), ctx("nope"));
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error).toContain("There is no build with id nope");
+  });
+
+  test("an aborted request ends the stream of a running build", async () => {
+    const b = await seedBuild();
+    const abort = new AbortController();
+    const res = await logEvents(request(`/api/builds/${b.id}/log`, { signal: abort.signal }), ctx(b.id));
+    const events = eventReader(res.body!);
+    expect(await events.next()).toMatchObject({ event: "state" });
+    abort.abort();
+    expect(await events.next(3000)).toBeNull();
+  });
+
+  test("the download is the whole log as build-<id>.log, also via ?download=1", async () => {
+    const b = await seedBuild("succeeded");
+    const lines = Array.from({ length: 450 }, (_, i) => `line ${i}\n`);
+    for (const [i, l] of lines.entries()) await appendBuildLog(b.id, i, l);
+    const res = await logText(request(`/api/builds/${b.id}/log.txt`), ctx(b.id));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    expect(res.headers.get("content-disposition")).toBe(`attachment; filename="build-${b.id}.log"`);
+    expect(await res.text()).toBe(lines.join(""));
+    const viaParam = await logEvents(request(`/api/builds/${b.id}/log?download=1`), ctx(b.id));
+    expect(viaParam.headers.get("content-disposition")).toContain(`build-${b.id}.log`);
+    expect(await viaParam.text()).toBe(lines.join(""));
+  });
+});
