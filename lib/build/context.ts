@@ -101,6 +101,7 @@ export async function prepareContext(checkout: string, rule: { contextDir: strin
     dir: ctxReal,
     dockerfile,
     entries,
-    stream: () => tar.pack(ctxReal, { entries }).pipe(createGzip()),
+    // tar-fs consumes the list it is given: each stream gets its own copy
+    stream: () => tar.pack(ctxReal, { entries: [...entries] }).pipe(createGzip()),
   };
 }

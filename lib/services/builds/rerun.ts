@@ -27,7 +27,7 @@ export async function rerunFromGithub(e: NormalizedEvent): Promise<{ rebuilt: st
     if (builds.length === 0) return { rebuilt: [], skipped: "no build of that check run or commit" };
     const rebuilt: string[] = [];
     for (const b of builds) {
-      await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`build:${b.buildRuleId}:${b.commitId}`})::bigint)`;
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`build:${b.buildRuleId}:${b.commitId}`})::bigint)`;
       const active = await tx.build.findFirst({ where: { buildRuleId: b.buildRuleId, commitId: b.commitId, state: { in: [...ACTIVE_BUILD_STATES] } }, select: { id: true } });
       if (active) continue;
       const id = await createBuild(tx, { buildRuleId: b.buildRuleId, commitId: b.commitId, refIds: b.refs.map((r) => r.refId), trigger: "rerun", repositoryHasApp: repo.appId !== null });

@@ -127,7 +127,7 @@ export async function scheduleBuildsForMovedRefs(tx: Tx, repositoryId: string, m
     for (const rule of repo.buildRules) {
       if (deploymentBranchesOnly && !(ref.kind === "branch" && rule.deploymentRules.some((d) => d.branch === ref.name))) continue;
       // lock this (rule, commit)'s builds so two refs moving to one commit at once still build once
-      await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`build:${rule.id}:${commitId}`})::bigint)`;
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`build:${rule.id}:${commitId}`})::bigint)`;
       const latest = await tx.build.findFirst({
         where: { buildRuleId: rule.id, commitId },
         orderBy: { attempt: "desc" },
