@@ -180,8 +180,11 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
     const client = dockerClient(access.access, { timeoutMs: 15_000 });
     const docker: Dockerode = client.docker;
 
-    const token = repo.appId ? await installationToken(repo.id, signal) : null;
+    // the installation token goes only over https (lib/git/credentials.ts); other URLs are fetched anonymously
+    const https = repo.url.startsWith("https://");
+    const token = repo.appId && https ? await installationToken(repo.id, signal) : null;
     if (token) log.addSecrets([token]);
+    if (repo.appId && !https) log.line(`${repo.url} is not an https URL: fetching without the app's installation token`);
     const servedRef = b.refs.find((r) => r.ref.headSha === b.commit.sha)?.ref;
     const fetchRef = servedRef ? (servedRef.kind === "branch" ? `refs/heads/${servedRef.name}` : `refs/pull/${servedRef.prNumber}/head`) : undefined;
 
