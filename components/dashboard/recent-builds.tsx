@@ -1,4 +1,5 @@
-// The latest builds as a compact list for the dashboard.
+// The latest builds as a compact list for the dashboard; each links to its build page.
+import Link from "next/link";
 import { BuildStateBadge } from "@/components/status/state-badges";
 import { Timestamp } from "@/components/ui/timestamp";
 import { Mono } from "@/components/ui/table";
@@ -15,10 +16,10 @@ export function RecentBuilds({ builds, now }: { builds: BuildView[]; now: Date }
             <BuildStateBadge state={b.state} />
           </span>
           <span className="min-w-0 flex-1">
-            <span className="block truncate font-medium text-zinc-900 dark:text-zinc-100">
+            <Link href={`/builds/${b.id}`} className="block truncate font-medium text-zinc-900 hover:underline dark:text-zinc-100">
               {b.repository.name}
               <span className="font-normal text-zinc-500 dark:text-zinc-400"> · {b.buildRule.name}</span>
-            </span>
+            </Link>
             <span className="mt-0.5 flex items-baseline gap-2 text-xs text-zinc-500 dark:text-zinc-400">
               {b.refs[0] ? <RefLabel value={b.refs[0]} small /> : null}
               <Mono title={b.commit.sha} small>

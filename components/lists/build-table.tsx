@@ -1,4 +1,6 @@
-// The Builds list: state, what was built, which commit and branch, when and how long.
+// The Builds list: state, what was built, which commit and branch, when and how long. The commit links
+// to the build's page.
+import Link from "next/link";
 import { BuildStateBadge } from "@/components/status/state-badges";
 import { Table, THead, TBody, Th, Td, Sub, Mono } from "@/components/ui/table";
 import { Timestamp } from "@/components/ui/timestamp";
@@ -56,7 +58,11 @@ export function BuildTable({ builds, now, caption = "Builds, newest first" }: { 
                 )}
               </Td>
               <Td className="w-full">
-                <Mono title={b.commit.sha}>{shortSha(b.commit.sha)}</Mono>
+                <Link href={`/builds/${b.id}`} className="link" aria-label={`Build ${shortSha(b.commit.sha)} of ${b.repository.name} ${b.buildRule.name}${b.attempt > 1 ? `, attempt ${b.attempt}` : ""}`}>
+                  <Mono title={b.commit.sha} className="text-inherit! dark:text-inherit!">
+                    {shortSha(b.commit.sha)}
+                  </Mono>
+                </Link>
                 {message ? (
                   <Sub className="line-clamp-1 max-w-md break-all">
                     <span title={message}>{message}</span>

@@ -38,6 +38,7 @@ export function ConfirmAction({
   pendingText,
   confirmVariant = "danger",
   showSuccess = false,
+  dismissLabel = "Cancel",
   className = "",
 }: {
   action: FormAction;
@@ -58,6 +59,8 @@ export function ConfirmAction({
   confirmVariant?: "danger" | "primary";
   /** show the action's success sentence next to the button after the dialog closes */
   showSuccess?: boolean;
+  /** the button that closes the dialog doing nothing ("Keep building" where the action itself is a cancel) */
+  dismissLabel?: string;
   className?: string;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
@@ -89,7 +92,7 @@ export function ConfirmAction({
         </div>
         <div className="flex justify-end gap-2 rounded-b-lg border-t border-zinc-200 bg-zinc-50 px-5 py-3 dark:border-zinc-800 dark:bg-zinc-950/40">
           <button type="button" className="btn-secondary" autoFocus onClick={() => dialog.current?.close()}>
-            Cancel
+            {dismissLabel}
           </button>
           <SubmitButton variant={confirmVariant} pendingText={pendingText}>
             {confirmLabel}

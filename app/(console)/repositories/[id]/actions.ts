@@ -1,6 +1,6 @@
 "use server";
 // The repository page's forms: save (add or edit) a repository, build rule, deployment rule or target, and
-// delete one. Each command checks the role, validates with the slipway.yml schemas and audits the change;
+// delete one; and Build now on a branch or pull request. Each command checks the role, validates with the slipway.yml schemas and audits the change;
 // these wrappers word the result and refresh the pages that show the inventory.
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
@@ -13,6 +13,7 @@ import {
   saveTarget,
   type Saved,
 } from "@/lib/services/inventory/entities";
+import { buildNow } from "@/lib/services/builds/commands";
 
 function refresh() {
   revalidatePath("/repositories", "layout");
@@ -81,4 +82,16 @@ export async function deleteRepositoryAction(prev: ActionState, form: FormData):
   const state = await deleteOne(prev, form);
   if (state?.ok) redirect("/repositories");
   return state;
+}
+
+const buildNowCmd = userAction(async (actor, input) => {
+  const r = await buildNow(actor, input);
+  revalidatePath("/repositories", "layout");
+  revalidatePath("/builds");
+  return r.message;
+});
+
+/** Builds a branch's or pull request's current head with every build rule (operators). */
+export async function buildNowAction(prev: ActionState, form: FormData): Promise<ActionState> {
+  return buildNowCmd(prev, form);
 }

@@ -1,5 +1,6 @@
-// One repository: its settings, build rules, deployment rules and targets. Admins edit them here; everyone
-// else reads them.
+// One repository: its settings, build rules, deployment rules and targets (admins edit them here; everyone
+// else reads them), its branches and pull requests with their latest builds (operators: Build now), and
+// its README badge.
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
@@ -7,13 +8,16 @@ import { requirePageUser } from "@/lib/auth/session";
 import { can } from "@/lib/auth/roles";
 import { getRepositoryDetail, inventoryChoices } from "@/lib/queries/inventory-repos";
 import { openRefs } from "@/lib/queries/refs";
+import { env } from "@/lib/env";
 import { RefList } from "@/components/inventory/repos/ref-list";
+import { StatusBadgeSnippet } from "@/components/inventory/repos/status-badge-snippet";
 import { PageHeader } from "@/components/ui/page-header";
 import { Notice } from "@/components/ui/notice";
 import { Badge } from "@/components/ui/badge";
 import { BuildRuleList, RepositorySettings, type RepoActions } from "@/components/inventory/repos/repository-detail";
 import {
   deleteEntityAction,
+  buildNowAction,
   deleteRepositoryAction,
   saveBuildRuleAction,
   saveDeploymentRuleAction,
@@ -44,6 +48,7 @@ export default async function RepositoryPage({ params }: Props) {
   if (!repo) notFound();
   const refs = await openRefs(repo.id, repo.defaultBranch);
   const canEdit = can(user, "inventory.edit");
+  const canBuild = can(user, "build.rebuild") && repo.enabled;
   const now = new Date();
   const ctx = { canEdit, choices, actions };
   return (
@@ -73,7 +78,16 @@ export default async function RepositoryPage({ params }: Props) {
       ) : null}
       <RepositorySettings repo={repo} now={now} {...ctx} />
       <BuildRuleList repo={repo} {...ctx} />
-      <RefList refs={refs} defaultBranch={repo.defaultBranch} now={now} polled={!repo.app} />
+      <RefList
+        refs={refs}
+        repository={repo.name}
+        defaultBranch={repo.defaultBranch}
+        now={now}
+        polled={!repo.app}
+        hasBuildRules={repo.buildRules.length > 0}
+        buildNow={canBuild ? buildNowAction : undefined}
+      />
+      <StatusBadgeSnippet repository={repo.name} branch={repo.defaultBranch} consoleUrl={env().SLIPWAY_URL} />
     </>
   );
 }

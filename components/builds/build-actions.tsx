@@ -1,0 +1,62 @@
+"use client";
+// Cancel (while the build is queued or running, after a confirmation) and Rebuild (once it ended), for
+// operators. A refusal is shown in words next to the button; a rebuild opens the new attempt's page.
+import { ActionForm, SubmitButton, useActionForm } from "@/components/inventory/common/action-form";
+import { ConfirmAction } from "@/components/inventory/common/confirm-dialog";
+import { Hidden } from "@/components/inventory/common/fields";
+import type { FormAction } from "@/components/inventory/common/result-state";
+
+function Outcome() {
+  const { state } = useActionForm();
+  if (!state) return <p role="status" className="sr-only" />;
+  if (state.ok) {
+    return (
+      <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
+        {state.message}
+      </p>
+    );
+  }
+  return (
+    <p role="alert" className="max-w-md rounded-md border border-red-300 bg-red-50 px-3 py-1.5 text-sm text-red-950 dark:border-red-800 dark:bg-red-950/60 dark:text-red-100">
+      {state.error}
+    </p>
+  );
+}
+
+export function RebuildButton({ action, buildId }: { action: FormAction; buildId: string }) {
+  return (
+    <ActionForm action={action} summary={false} className="flex flex-wrap items-center justify-end gap-3" label="Rebuild">
+      <Hidden values={{ buildId }} />
+      <Outcome />
+      <SubmitButton pendingText="Queueing…">Rebuild</SubmitButton>
+    </ActionForm>
+  );
+}
+
+export function CancelBuildButton({ action, buildId, what, cancelling }: { action: FormAction; buildId: string; /** "acme/web Dockerfile at 0a1b2c3" */ what: string; cancelling: boolean }) {
+  if (cancelling) {
+    return (
+      <p role="status" className="text-sm text-zinc-600 dark:text-zinc-400">
+        Cancelling…
+      </p>
+    );
+  }
+  return (
+    <ConfirmAction
+      action={action}
+      values={{ buildId }}
+      trigger="Cancel build"
+      triggerVariant="secondary"
+      title="Cancel this build?"
+      confirmLabel="Cancel build"
+      pendingText="Cancelling…"
+      dismissLabel="Keep building"
+      showSuccess
+    >
+      <p>
+        Stops the build of {what}. A queued build is cancelled at once; a running one stops when its build host has stopped the build. The branch keeps
+        its previous image, and Rebuild starts it again.
+      </p>
+    </ConfirmAction>
+  );
+}
