@@ -3,7 +3,6 @@
 // private dockerd, pushes it to a private registry, and reports the "deployability" check run to a loopback
 // stand-in of GitHub's REST API. A worker killed mid-build leaves nothing running once the reaper has run.
 import { randomUUID } from "node:crypto";
-import { symlinkSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { getDb } from "@/lib/db";
 import { resetEnvCache } from "@/lib/env";
