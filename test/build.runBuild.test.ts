@@ -112,6 +112,8 @@ describe("runBuild", () => {
     expect(text).toContain(`release: ${p.image}@${rel.digest}`);
     const audit = await getDb().auditEvent.findFirst({ where: { action: "release.recorded", subjectId: rel.id } });
     expect(audit?.summary).toContain(rel.digest!);
+    // a release is immutable: the database refuses to change it
+    await expect(getDb().release.update({ where: { id: rel.id }, data: { tag: "other" } })).rejects.toThrow(/releases are immutable/);
   }, 120_000);
 
   test("a pull request builds without pushing and records no release", async () => {

@@ -17,6 +17,9 @@ import * as generatedEnums from "@/lib/generated/prisma/enums";
 const dbs = scratchDatabases();
 const AUDIT_TRIGGERS = ["audit_events.audit_events_no_truncate", "audit_events.audit_events_no_update_delete"];
 const AUDIT_FUNCTION = "audit_events_refuse_change()";
+/** releases are immutable: a trigger refuses UPDATE (migration 20261124200000_releases_immutable) */
+const GUARD_TRIGGERS = [...AUDIT_TRIGGERS, "releases.releases_no_update"];
+const GUARD_FUNCTIONS = [AUDIT_FUNCTION, "releases_refuse_update()"];
 
 let migratedUrl: string;
 let migrated: CatalogSnapshot;
@@ -38,8 +41,8 @@ describe("(a) the migrated database equals what Prisma creates from schema.prism
     // the append-only trigger and its function are added by a migration on purpose (Prisma cannot express them)
     const withoutAuditGuard: CatalogSnapshot = {
       ...migrated,
-      triggers: migrated.triggers.filter((t) => !AUDIT_TRIGGERS.some((name) => t.startsWith(`${name}:`))),
-      functions: migrated.functions.filter((f) => f !== AUDIT_FUNCTION),
+      triggers: migrated.triggers.filter((t) => !GUARD_TRIGGERS.some((name) => t.startsWith(`${name}:`))),
+      functions: migrated.functions.filter((f) => !GUARD_FUNCTIONS.includes(f)),
     };
     expect(expected.tables.length).toBeGreaterThan(20);
     expect(expected.indexes.length).toBeGreaterThan(50);
@@ -47,9 +50,16 @@ describe("(a) the migrated database equals what Prisma creates from schema.prism
     expect(diff, `the migrations and schema.prisma differ:\n${diff.join("\n")}\n(npm run db:diff -- NAME writes the missing migration)`).toEqual([]);
   });
 
+  test("releases are immutable: UPDATE is refused by a trigger", () => {
+    expect(migrated.functions).toContain("releases_refuse_update()");
+    expect(migrated.triggers.filter((t) => t.startsWith("releases."))).toEqual([
+      "releases.releases_no_update: CREATE TRIGGER releases_no_update BEFORE UPDATE ON public.releases FOR EACH ROW EXECUTE FUNCTION releases_refuse_update()",
+    ]);
+  });
+
   test("the audit log's append-only guard exists: a function and triggers for UPDATE, DELETE and TRUNCATE", () => {
     expect(migrated.functions).toContain(AUDIT_FUNCTION);
-    expect(migrated.triggers).toEqual([
+    expect(migrated.triggers.filter((t) => t.startsWith("audit_events."))).toEqual([
       "audit_events.audit_events_no_truncate: CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON public.audit_events FOR EACH STATEMENT EXECUTE FUNCTION audit_events_refuse_change()",
       "audit_events.audit_events_no_update_delete: CREATE TRIGGER audit_events_no_update_delete BEFORE DELETE OR UPDATE ON public.audit_events FOR EACH ROW EXECUTE FUNCTION audit_events_refuse_change()",
     ]);

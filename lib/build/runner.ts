@@ -21,6 +21,7 @@ import { enqueueBuildFollowUps } from "@/lib/services/builds/schedule";
 import { headManifest, putManifestList, RegistryError, type RegistryCredentials } from "@/lib/registry/client";
 import { registryBaseUrl } from "@/lib/registry/address";
 import { splitImageRef } from "@/lib/build/image-ref";
+import { env } from "@/lib/env";
 
 /** How often a running build checks for a cancel request. */
 export const CANCEL_POLL_MS = 1_000;
@@ -182,7 +183,8 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
 
     // the installation token goes only over https (lib/git/credentials.ts); other URLs are fetched anonymously
     const https = repo.url.startsWith("https://");
-    const token = repo.appId && https ? await installationToken(repo.id, signal) : null;
+    // local mode fetches anonymously, as ocurrent-deployer-local does
+    const token = repo.appId && https && !env().SLIPWAY_LOCAL ? await installationToken(repo.id, signal) : null;
     if (token) log.addSecrets([token]);
     if (repo.appId && !https) log.line(`${repo.url} is not an https URL: fetching without the app's installation token`);
     const servedRef = b.refs.find((r) => r.ref.headSha === b.commit.sha)?.ref;
