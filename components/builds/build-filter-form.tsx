@@ -34,7 +34,7 @@ export function BuildFilterForm({
           <label htmlFor="builds-repository" className={labelClass}>
             Repository
           </label>
-          <select id="builds-repository" name="repository" defaultValue={values.repository} className="field" aria-invalid={invalid("repository")}>
+          <select id="builds-repository" name="repository" defaultValue={values.repository} className="field h-9" aria-invalid={invalid("repository")}>
             <option value="">All repositories</option>
             {!knownRepo ? <option value={values.repository}>{values.repository}</option> : null}
             {repositories.map((r) => (
@@ -48,19 +48,19 @@ export function BuildFilterForm({
           <label htmlFor="builds-branch" className={labelClass}>
             Branch
           </label>
-          <input id="builds-branch" name="branch" type="text" defaultValue={values.branch} placeholder="any" autoComplete="off" spellCheck={false} className="field font-mono" aria-invalid={invalid("branch")} />
+          <input id="builds-branch" name="branch" type="text" defaultValue={values.branch} placeholder="any" autoComplete="off" spellCheck={false} className="field h-9 font-mono" aria-invalid={invalid("branch")} />
         </div>
         <div>
           <label htmlFor="builds-pr" className={labelClass}>
             Pull request
           </label>
-          <input id="builds-pr" name="pr" type="text" inputMode="numeric" defaultValue={values.pr} placeholder="#" autoComplete="off" className="field" aria-invalid={invalid("pr")} />
+          <input id="builds-pr" name="pr" type="text" inputMode="numeric" defaultValue={values.pr} placeholder="#" autoComplete="off" className="field h-9" aria-invalid={invalid("pr")} />
         </div>
         <div>
           <label htmlFor="builds-state" className={labelClass}>
             State
           </label>
-          <select id="builds-state" name="state" defaultValue={values.state} className="field" aria-invalid={invalid("state")}>
+          <select id="builds-state" name="state" defaultValue={values.state} className="field h-9" aria-invalid={invalid("state")}>
             <option value="">All states</option>
             {!knownState ? <option value={values.state}>{values.state}</option> : null}
             <option value="active">In progress (queued … pushing)</option>
@@ -72,11 +72,11 @@ export function BuildFilterForm({
           </select>
         </div>
         <div className="col-span-2 flex items-center gap-3 lg:col-span-1">
-          <button type="submit" className="btn-primary">
+          <button type="submit" className="btn-primary h-9">
             Filter
           </button>
           {filtered ? (
-            <Link href="/builds" className="btn-secondary">
+            <Link href="/builds" className="btn-secondary h-9">
               Clear
             </Link>
           ) : null}

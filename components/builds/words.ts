@@ -21,7 +21,7 @@ export function buildStateSentence(b: {
   releases: number;
 }): string {
   const on = b.dockerContext ? ` on ${b.dockerContext.name}` : "";
-  const cancelling = b.cancelRequestedAt ? ` Cancelling${b.reason ? ` (${b.reason})` : ""}: the build host is stopping the build.` : "";
+  const cancelling = b.cancelRequestedAt ? ` Cancel requested${b.reason ? ` (${b.reason})` : ""}: the build host is stopping the build.` : "";
   switch (b.state) {
     case "queued":
       return `Waiting for a worker and a free build host.${b.reason ? ` ${sentence(b.reason)}` : ""}`;

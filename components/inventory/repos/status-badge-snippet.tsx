@@ -15,10 +15,10 @@ export function StatusBadgeSnippet({ repository, branch, consoleUrl }: { reposit
       <h2 id="badge-heading" className="mb-1 text-base font-semibold text-zinc-900 dark:text-zinc-100">
         README badge
       </h2>
-      <p className="mb-3 flex flex-wrap items-center gap-2 text-sm text-zinc-600 dark:text-zinc-400">
-        The state of <code className="font-mono">{branch}</code>&rsquo;s latest build, for anyone (it shows only the state). Now:
+      <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400">
+        The state of <code className="font-mono">{branch}</code>&rsquo;s latest build, for anyone (it shows only the state). Now:{" "}
         {/* eslint-disable-next-line @next/next/no-img-element -- a live SVG from our own API, not an asset to optimise */}
-        <img src={badgePath(repository, branch)} alt={`build status of ${branch}`} height={20} className="h-5 w-auto" />
+        <img src={badgePath(repository, branch)} alt={`build status of ${branch}`} height={20} className="inline-block h-5 w-auto align-middle" />
       </p>
       <CopyableText text={markdown} label="Copy the badge Markdown" />
     </section>
