@@ -1,6 +1,7 @@
 // A build as people follow it in the console: its page streams the log while the build runs (chunks
-// stored in the database appear without a reload, steps are headings, Pause stops the scrolling), the
-// state badge changes when the build ends, the log downloads as text; the Builds list filters, the
+// stored in the database appear without a reload, steps are headings, Pause stops the scrolling, a dropped
+// connection resumes after the last chunk), the state badge changes when the build ends, the log
+// downloads as text; the Builds list filters, the
 // repository page shows the head's latest build and the README badge; a viewer sees no build buttons.
 // Builds are seeded straight into the database (no Docker here): held by the e2e server's own live
 // worker, so no reaper takes them for orphans.
@@ -128,6 +129,47 @@ test("the build page streams the log live, pauses on request, updates its state 
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download" }).click()]);
   expect(download.suggestedFilename()).toBe(`build-${seeded.buildId}.log`);
   expect(readFileSync((await download.path())!, "utf8")).toBe(stored.join(""));
+});
+
+test("after a dropped connection the log reconnects and resumes after the last chunk it got", async ({ page }) => {
+  // another running build of the same rule, with three chunks stored
+  const [rule] = await query<{ id: string }>("SELECT r.id FROM build_rules r JOIN repositories p ON p.id = r.repository_id WHERE p.name = $1", [REPO]);
+  const [worker] = await query<{ id: string }>("SELECT id FROM worker_heartbeats WHERE stopped_at IS NULL ORDER BY last_seen_at DESC LIMIT 1");
+  const commitId = `e2e${randomUUID().replace(/-/g, "").slice(0, 21)}`;
+  const buildId = `e2e${randomUUID().replace(/-/g, "").slice(0, 21)}`;
+  await query("INSERT INTO commits (id, repository_id, sha, message) VALUES ($1, $2, $3, 'Resume test')", [commitId, seeded.repositoryId, "7".repeat(40)]);
+  await query("INSERT INTO builds (id, build_rule_id, commit_id, state, trigger, worker_id, started_at, updated_at) VALUES ($1, $2, $3, 'building', 'poll', $4, now(), now())", [
+    buildId,
+    rule!.id,
+    commitId,
+    worker?.id ?? null,
+  ]);
+  const chunks = ["first chunk\n", "second chunk\n", "third chunk\n"];
+  for (const [seq, text] of chunks.entries()) {
+    const bytes = Buffer.from(text);
+    await query("INSERT INTO build_log_chunks (build_id, seq, data, length) VALUES ($1, $2, $3, $4)", [buildId, seq, gzipSync(bytes), bytes.length]);
+  }
+
+  // the first connection delivers chunk 0 and drops; the next ones reach the server
+  const asked: string[] = [];
+  await page.route(/\/api\/builds\/[^/]+\/log\?/, async (route) => {
+    const url = new URL(route.request().url());
+    asked.push(url.searchParams.get("after") ?? "");
+    if (asked.length > 1) return route.continue();
+    const state = JSON.stringify({ state: "building", reason: null, startedAt: new Date().toISOString(), finishedAt: null });
+    const first = JSON.stringify({ seq: 0, text: chunks[0], at: new Date().toISOString() });
+    await route.fulfill({ status: 200, headers: { "Content-Type": "text/event-stream" }, body: `event: state\ndata: ${state}\n\nid: 0\ndata: ${first}\n\n` });
+  });
+  await signInWithGitHub(page, "alice");
+  await page.goto(`/builds/${buildId}`);
+  const log = page.getByTestId("build-log");
+  await expect(log.getByText("third chunk", { exact: true })).toBeAttached({ timeout: 15_000 });
+  expect(asked.slice(0, 2)).toEqual(["-1", "0"]);
+  await expect(log.getByText("first chunk", { exact: true })).toHaveCount(1);
+  await expect(log.getByText("second chunk", { exact: true })).toHaveCount(1);
+  await expect(page.getByText("Live", { exact: true })).toBeVisible();
+  await page.unroute(/\/api\/builds\/[^/]+\/log\?/);
+  await query("UPDATE builds SET state = 'failed', reason = 'the e2e test ended it', finished_at = now(), updated_at = now() WHERE id = $1", [buildId]);
 });
 
 test("the Builds list filters by repository, branch and state, and explains a bad filter", async ({ page }) => {
