@@ -117,8 +117,26 @@ test("the build page streams the log live, pauses on request, updates its state 
 
   // the build ends: the last chunk arrives, then the page shows the final state without a reload
   await appendChunk(seeded.buildId, "Step 3/3 : CMD [\"/srv/site\"]\n==> Built sha256:0123456789abcdef\n");
+  const digest = `sha256:${"ab".repeat(32)}`;
+  const arm64 = `sha256:${"cd".repeat(32)}`;
+  const ruleId = `e2e${randomUUID().replace(/-/g, "").slice(0, 21)}`;
+  await query(
+    "INSERT INTO deployment_rules (id, build_rule_id, branch, image, updated_at) SELECT $1, build_rule_id, 'main', '127.0.0.1:5000/e2e/live-log:main', now() FROM builds WHERE id = $2",
+    [ruleId, seeded.buildId],
+  );
+  await query("INSERT INTO releases (id, build_id, deployment_rule_id, image_repo, tag, digest, platform_digests) VALUES ($1, $2, $3, '127.0.0.1:5000/e2e/live-log', 'main', $4, $5)", [
+    `e2e${randomUUID().replace(/-/g, "").slice(0, 21)}`,
+    seeded.buildId,
+    ruleId,
+    digest,
+    JSON.stringify({ amd64: `sha256:${"ef".repeat(32)}`, arm64 }),
+  ]);
   await query("UPDATE builds SET state = 'succeeded', finished_at = now(), updated_at = now() WHERE id = $1", [seeded.buildId]);
   await expect(page.getByTestId("build-state")).toHaveText("Succeeded");
+  await expect(page.getByText("Built and pushed: one release, below.")).toBeVisible();
+  const releases = page.getByRole("list", { name: "Releases" });
+  await expect(releases).toContainText(`127.0.0.1:5000/e2e/live-log:main@${digest}`);
+  await expect(releases).toContainText(`arm64${arm64}`);
   await expect(log.getByRole("heading", { name: /==> Built sha256:0123456789abcdef/ })).toBeAttached();
   await expect(page.getByText("Complete", { exact: true })).toBeVisible();
   await expect(page.getByRole("button", { name: "Cancel build" })).toHaveCount(0);

@@ -184,7 +184,7 @@ export default async function BuildPage({ params }: { params: Params }) {
           </dl>
         </Panel>
 
-        <div className="space-y-5">
+        <div>
           <Panel id="attempts-heading" title="Attempts" description={b.attempts.length > 1 ? `${b.attempts.length} builds of this rule on this commit.` : "The first build of this rule on this commit."}>
             <ol className="space-y-1.5 text-sm">
               {b.attempts.map((a) => (
@@ -203,13 +203,14 @@ export default async function BuildPage({ params }: { params: Params }) {
               ))}
             </ol>
           </Panel>
-          {b.releases.length ? (
-            <Panel id="releases-heading" title="Releases">
-              <ReleaseList releases={b.releases} />
-            </Panel>
-          ) : null}
         </div>
       </div>
+
+      {b.releases.length ? (
+        <Panel id="releases-heading" title="Releases" description="What this build published, by digest: the exact image to deploy or roll back to." className="mb-5">
+          <ReleaseList releases={b.releases} />
+        </Panel>
+      ) : null}
 
       <LogViewer buildId={b.id} state={b.state} startedAt={b.startedAt} finishedAt={b.finishedAt} now={now} />
     </>
