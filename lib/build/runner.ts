@@ -10,6 +10,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { BuildLogWriter } from "@/lib/build/log-writer";
 import { BuildInputError, prepareContext } from "@/lib/build/context";
 import { buildImage, DaemonError, pushImage, tagImage } from "@/lib/build/docker";
+import { buildImageBuildKit } from "@/lib/build/buildkit";
 import { chooseBuildHost, type BuildHostChoice } from "@/lib/build/host";
 import { dockerClient } from "@/lib/docker/engine";
 import { contextAccess } from "@/lib/services/inventory/checks";
@@ -170,11 +171,6 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
     secretValues.push(...registryPasswords.values());
     log.addSecrets(secretValues);
     const buildArgs = parseBuildArgs(rule.buildArgs);
-    if (secrets.size > 0) {
-      throw new BuildInputError(
-        `this rule asks for build secrets (${[...secrets.keys()].join(", ")}), which need BuildKit; Slipway drives the classic builder only so far. Remove build_secrets from the rule, or pass the value at deploy time instead`,
-      );
-    }
 
     log.step(`build ${b.id} attempt ${b.attempt}: ${repo.name} ${rule.name} at ${b.commit.sha} on ${host.name} (${rule.archs.join(", ")})`);
     const access = await contextAccess(host.contextId);
@@ -210,7 +206,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
       for (const arch of rule.archs) {
         log.step(`building for linux/${arch}`);
         const tag = `${b.commit.sha.slice(0, 12)}-${arch}`;
-        const id = await buildImage(docker, {
+        const input = {
           context: ctx.stream(),
           dockerfile: ctx.dockerfile,
           tag: `${localRepo}:${tag}`,
@@ -218,8 +214,11 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
           buildArgs,
           labels: { "org.opencontainers.image.revision": b.commit.sha, "dev.slipway.build": b.id, "dev.slipway.repository": repo.name },
           signal,
-          onOutput: (t) => log.write(t),
-        });
+          onOutput: (t: string) => log.write(t),
+        };
+        // build secrets reach the build only through a BuildKit session (RUN --mount=type=secret,id=NAME)
+        if (secrets.size > 0) log.line(`building with BuildKit: build secrets ${[...secrets.keys()].join(", ")} are served to RUN --mount=type=secret`);
+        const id = secrets.size > 0 ? await buildImageBuildKit(docker, { ...input, secrets }) : await buildImage(docker, input);
         images.set(arch, id);
         log.line(`built ${id}`);
       }
