@@ -240,6 +240,11 @@ test("a viewer reads the build and its log but gets no build buttons", async ({ 
   await page.goto(`/repositories/${seeded.repositoryId}`);
   await expect(page.getByRole("region", { name: "Branches and pull requests" }).getByRole("link", { name: /Succeeded/ })).toBeVisible();
   await expect(page.getByRole("button", { name: /build .* now/i })).toHaveCount(0);
+  // a build that does not exist: the console's not-found page, with the way back (the status is already
+  // 200 by then: the page streams behind its loading boundary, and Next marks it noindex instead)
+  await page.goto("/builds/no-such-build");
+  await expect(page.getByText("There is no such build")).toBeVisible();
+  await expect(page.getByRole("main").getByRole("link", { name: "Go to Builds" })).toBeVisible();
   await context.close();
 });
 
