@@ -10,7 +10,9 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     env: { ...process.env, E2E_PORT: String(port) },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  type Ready = { baseURL: string; databaseUrl: string; github: string; sshd: { port: number; user: string; dir: string; fingerprints: string[] } };
+  type Ready = { baseURL: string; databaseUrl: string; github: string; sshd: { port: number; user: string; dir: string; fingerprints: string[] };
+    build: { dockerEndpoint: string; gitUrl: string; sha: string };
+  };
   const ready = await new Promise<Ready>((resolve, reject) => {
     let buf = "";
     const timer = setTimeout(() => reject(new Error("the e2e server did not become ready in 120 s")), 120_000);
@@ -32,6 +34,7 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   process.env.E2E_DATABASE_URL = ready.databaseUrl;
   process.env.E2E_GITHUB_URL = ready.github;
   process.env.E2E_SSHD = JSON.stringify(ready.sshd);
+  process.env.E2E_BUILD = JSON.stringify(ready.build);
   return async () => {
     if (child.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));

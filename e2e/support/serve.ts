@@ -8,6 +8,9 @@ import { randomBytes } from "node:crypto";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { startGitHubStandIn } from "@/e2e/support/github-stand-in";
 import { startSshd } from "@/test/helpers/sshd";
+import { startDockerd } from "@/test/helpers/dockerd";
+import { importBusybox } from "@/test/helpers/busybox";
+import { createBareRepo, startGitDaemon } from "@/test/helpers/git-server";
 
 async function main() {
   const port = Number(process.env.E2E_PORT ?? 3900);
@@ -19,6 +22,15 @@ async function main() {
   const gh = await startGitHubStandIn({ port: ghPort, clientId, clientSecret });
   // a real SSH server for the inventory specs: hosts are registered, scanned and tested against it
   const sshd = await startSshd();
+  // a real build host and a git repository for the live-build spec: a private dockerd with a busybox base
+  // image (nothing is pulled), and a repository whose Dockerfile prints a line a second while it builds
+  const dockerd = await startDockerd();
+  const busybox = await importBusybox(dockerd.docker, "127.0.0.1:1/busybox:latest");
+  const repo = createBareRepo(
+    { Dockerfile: `FROM ${busybox}\nRUN ["/bin/sh", "-c", "for i in 1 2 3 4 5 6 7 8; do echo tick $i; sleep 1; done"]\n` },
+    { name: "live.git" },
+  );
+  const gitd = await startGitDaemon(repo.root);
   const env = process.env as Record<string, string | undefined>;
   Object.assign(env, {
     NODE_ENV: "production",
@@ -52,6 +64,7 @@ async function main() {
       databaseUrl: pg.url,
       github: gh.url,
       sshd: { port: sshd.port, user: sshd.user, dir: sshd.dir, fingerprints: sshd.hostKeys.map((k) => k.fingerprintSha256) },
+      build: { dockerEndpoint: dockerd.endpoint, gitUrl: gitd.url("live.git"), sha: repo.initial },
     })}`,
   );
 
@@ -64,6 +77,9 @@ async function main() {
     await closeDb().catch(() => undefined);
     await gh.close().catch(() => undefined);
     await sshd.stop().catch(() => undefined);
+    await gitd.stop().catch(() => undefined);
+    await dockerd.stop().catch(() => undefined);
+    repo.remove();
     await pg.stop().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
     process.exit(0);
