@@ -160,3 +160,30 @@ describe("a worker killed mid-build", () => {
     expect(await getDb().build.count({ where: { state: { in: ["fetching", "building", "pushing"] } } })).toBe(0);
   }, 240_000);
 });
+
+describe("a worker shut down mid-build", () => {
+  test("hands the build back (queued again, the daemon-side build stopped) and another worker finishes it", async () => {
+    await worker?.stop();
+    worker = await startWorker({ connectionString: process.env.DATABASE_URL!, concurrency: 2, id: "pipeline-worker-3" });
+    const sha = bare.commit("live", { Dockerfile: `FROM ${busybox}\nRUN ["/bin/sleep", "10"]\nLABEL v=3\n` });
+    await push("live", sha);
+    const b = await eventually("the build to reach its RUN step", async () => {
+      const row = await buildOf(sha);
+      return row?.state === "building" && row.workerId === "pipeline-worker-3" && (await logText(row.id)).includes("sleep") ? row : null;
+    });
+    await worker.stop();
+    worker = undefined;
+    const back = (await buildOf(sha))!;
+    expect(back.id).toBe(b.id);
+    expect([back.state, back.workerId, back.reason]).toEqual(["queued", null, "queued again: worker pipeline-worker-3 was shut down during the build"]);
+    await eventually("the daemon to stop the build", async () => (await dockerd.docker.listContainers()).length === 0, 20_000);
+
+    worker = await startWorker({ connectionString: process.env.DATABASE_URL!, concurrency: 2, id: "pipeline-worker-4" });
+    const done = await eventually("the build to succeed on the next worker", async () => {
+      const row = await buildOf(sha);
+      if (row?.state === "failed") throw new Error(`${row.reason}\n${await logText(row.id)}`);
+      return row?.state === "succeeded" ? row : null;
+    }, 120_000);
+    expect(done.workerId).toBe("pipeline-worker-4");
+  }, 240_000);
+});

@@ -37,29 +37,37 @@ export function newWorkerId(): string {
   return process.env.SLIPWAY_WORKER_ID ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
 }
 
-export async function startWorker(opts: { connectionString: string; concurrency: number; id?: string; log?: Logger }): Promise<WorkerHandle> {
+/** Jobs that may run for many minutes get their own runner, so they never hold every slot of the worker. */
+export const LONG_TASKS = ["build_run"] as const;
+
+export async function startWorker(opts: { connectionString: string; concurrency: number; buildConcurrency?: number; id?: string; log?: Logger }): Promise<WorkerHandle> {
   const id = opts.id ?? newWorkerId();
   const log = (opts.log ?? rootLog).child({ worker: id });
   // The deployer's SSH key exists before any job needs it (generated and audited on the first start).
   const deployerKey = await ensureDeployerKey();
   log.info({ fingerprint: deployerKey.fingerprintSha256 }, "deployer key ready");
-  const runner: Runner = await run({
-    connectionString: opts.connectionString,
-    concurrency: opts.concurrency,
-    noHandleSignals: true,
-    pollInterval: 2_000,
-    taskList: buildTaskList(id, log),
-    crontab,
-    logger: graphileLogger(log),
-  });
-  let heartbeat: Heartbeat | undefined;
+  const all = buildTaskList(id, log);
+  const long = new Set<string>(LONG_TASKS);
+  const shortTasks = Object.fromEntries(Object.entries(all).filter(([name]) => !long.has(name)));
+  const longTasks = Object.fromEntries(Object.entries(all).filter(([name]) => long.has(name)));
+  const common = { connectionString: opts.connectionString, noHandleSignals: true, pollInterval: 2_000, logger: graphileLogger(log) };
+  // webhooks, polls, check runs and the reaper keep flowing while builds run: two runners, one process
+  const runner: Runner = await run({ ...common, concurrency: opts.concurrency, taskList: shortTasks, crontab });
+  let buildRunner: Runner;
   try {
-    heartbeat = await startHeartbeat({ id, version: slipwayVersion, concurrency: opts.concurrency, tasks: Object.keys(handlers), log });
+    buildRunner = await run({ ...common, concurrency: opts.buildConcurrency ?? 2, taskList: longTasks });
   } catch (err) {
     await runner.stop();
     throw err;
   }
-  log.info({ concurrency: opts.concurrency, tasks: Object.keys(handlers) }, "worker started");
+  let heartbeat: Heartbeat | undefined;
+  try {
+    heartbeat = await startHeartbeat({ id, version: slipwayVersion, concurrency: opts.concurrency, tasks: Object.keys(handlers), log });
+  } catch (err) {
+    await Promise.all([runner.stop(), buildRunner.stop()]);
+    throw err;
+  }
+  log.info({ concurrency: opts.concurrency, buildConcurrency: opts.buildConcurrency ?? 2, tasks: Object.keys(handlers) }, "worker started");
   // builds left running by a worker that died are queued again or failed now, not a minute from now
   void reapBuilds({ exceptWorkerId: id })
     .then((r) => {
@@ -69,11 +77,12 @@ export async function startWorker(opts: { connectionString: string; concurrency:
   let stopping: Promise<void> | undefined;
   return {
     id,
-    done: runner.promise.then(() => undefined),
+    done: Promise.all([runner.promise, buildRunner.promise]).then(() => undefined),
     stop() {
       stopping ??= (async () => {
+        // running builds are handed back (queued again) within graphile-worker's abort timeout (5 s)
         log.info("worker stopping: finishing running jobs");
-        await runner.stop();
+        await Promise.all([runner.stop(), buildRunner.stop()]);
         await heartbeat?.stop();
         log.info("worker stopped");
       })();

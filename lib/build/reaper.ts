@@ -9,6 +9,7 @@ import { enqueueBuildFollowUps, RUNNING_BUILD_STATES } from "@/lib/services/buil
 
 /** Same as workers/heartbeat.ts: a worker silent for this long is gone. */
 export const WORKER_GONE_MS = 45_000;
+/** the prefix of the reason the reaper gives; a second death of the worker fails the build */
 const REQUEUED = "re-queued";
 
 export interface ReapResult {
@@ -40,7 +41,7 @@ export async function reapBuilds(opts: { now?: Date; exceptWorkerId?: string } =
         await enqueueBuildFollowUps(tx, id, hasApp);
         return { kind: "ended" as const, line: `${who} stopped while the build was ${b.state}; it was being stopped anyway: ${state}` };
       }
-      if (b.reason?.startsWith(REQUEUED)) {
+      if (b.reason?.startsWith(`${REQUEUED}:`)) {
         const reason = `${who} stopped while the build was ${b.state}, for the second time; not retried again: rebuild it when the build host is healthy`;
         await tx.build.update({ where: { id }, data: { state: "failed", finishedAt: now, reason } });
         await enqueueBuildFollowUps(tx, id, hasApp);

@@ -19,6 +19,7 @@ import { fetchCommit, withTempCheckout } from "@/lib/git/fetch";
 import { GitError } from "@/lib/git/run";
 import { installationToken } from "@/lib/github/app-client";
 import { enqueueBuildFollowUps } from "@/lib/services/builds/schedule";
+import { enqueueJob } from "@/lib/jobs/enqueue";
 import { headManifest, putManifestList, RegistryError, type RegistryCredentials } from "@/lib/registry/client";
 import { registryBaseUrl } from "@/lib/registry/address";
 import { splitImageRef } from "@/lib/build/image-ref";
@@ -35,12 +36,15 @@ export interface RunBuildOptions {
   signal?: AbortSignal;
 }
 
-export type BuildOutcome = { state: Exclude<BuildState, "queued" | "fetching" | "building" | "pushing">; reason: string | null } | { state: "skipped"; reason: string };
+export type BuildOutcome =
+  | { state: Exclude<BuildState, "fetching" | "building" | "pushing">; reason: string | null }
+  | { state: "skipped"; reason: string };
 
 /** Why the build was stopped: carried as the abort reason. */
 class StopRequest extends Error {
   constructor(
-    readonly state: "cancelled" | "superseded" | "failed",
+    /** queued: the worker is shutting down, and another one takes the build over */
+    readonly state: "cancelled" | "superseded" | "failed" | "queued",
     message: string,
   ) {
     super(message);
@@ -115,6 +119,14 @@ async function finish(b: LoadedBuild, state: "succeeded" | "failed" | "cancelled
   });
 }
 
+/** Hands the build to another worker (this one is shutting down): queued again with a fresh job. */
+async function requeue(b: LoadedBuild, reason: string): Promise<void> {
+  await getDb().$transaction(async (tx) => {
+    await setState(tx, b, { state: "queued", workerId: null, startedAt: null, dockerContextId: null, reason });
+    await enqueueJob(tx, "build_run", { buildId: b.id }, { jobKey: `build:${b.id}:requeue`, maxAttempts: 1 });
+  });
+}
+
 function describe(err: unknown): string {
   if (err instanceof BuildInputError || err instanceof GitError || err instanceof DaemonError || err instanceof RegistryError) return err.message;
   const e = err as { statusCode?: number; json?: { message?: string }; message?: string };
@@ -139,7 +151,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
 
   const controller = new AbortController();
   const signal = controller.signal;
-  const onWorkerStop = () => controller.abort(new StopRequest("failed", "the worker running this build was stopped; rebuild it"));
+  const onWorkerStop = () => controller.abort(new StopRequest("queued", `queued again: worker ${opts.workerId} was shut down during the build`));
   opts.signal?.addEventListener("abort", onWorkerStop, { once: true });
   const timeoutMs = b.timeoutSeconds * 1000;
   const timer = setTimeout(() => controller.abort(new StopRequest("failed", `timed out after ${formatDuration(b.timeoutSeconds)} (the build rule's timeout); the build host stopped the build`)), timeoutMs);
@@ -286,7 +298,8 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
     const reason = stop ? stop.message : describe(err);
     const state = stop ? stop.state : "failed";
     log.step(`${state}: ${reason}`);
-    await finish(b, state, reason);
+    if (state === "queued") await requeue(b, reason);
+    else await finish(b, state, reason);
     outcome = { state, reason };
   } finally {
     clearTimeout(timer);
