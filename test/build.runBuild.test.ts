@@ -150,6 +150,28 @@ describe("runBuild", () => {
     expect(Object.fromEntries(list.manifests.map((m) => [m.platform.architecture, m.digest]))).toEqual(platforms);
   }, 120_000);
 
+  test.each([
+    [false, /^ctx: \.dockerignore Dockerfile keep\.txt$/m],
+    [true, /^ctx: \.dockerignore \.git Dockerfile keep\.txt$/m],
+  ])("the context honours .dockerignore, and has .git only when the rule includes it (include_git %s)", async (includeGit, listing) => {
+    const p = await project(
+      {
+        Dockerfile: `FROM ${busybox}\nCOPY . /ctx/\nRUN ["/bin/sh", "-c", "echo ctx: $(ls -A /ctx | sort | tr '\\\\n' ' ' | sed 's/ $//')"]\n`,
+        ".dockerignore": "ignored-*.txt\n*.key\n",
+        "keep.txt": "kept\n",
+        "ignored-1.txt": "no\n",
+        "deploy.key": "-----BEGIN NOT A KEY-----\n",
+      },
+      { include_git: includeGit },
+    );
+    await pollRepository(p.repositoryId);
+    const [b] = await buildsOf(p.buildRuleId);
+    const out = await runBuild(b!.id, { workerId: "test-worker", log });
+    const text = await logText(b!.id);
+    expect(out.state, text).toBe("succeeded");
+    expect(text).toMatch(listing);
+  }, 120_000);
+
   test("a failing Dockerfile fails with the daemon's error in the log", async () => {
     const p = await project({ Dockerfile: "FROM scratch\nCOPY missing.txt /\n" });
     await pollRepository(p.repositoryId);
