@@ -24,6 +24,7 @@ import { actorFor, createUser, type TestUser } from "@/test/helpers/fixtures";
 import { createBareRepo, startGitDaemon, type BareRepo, type GitDaemon } from "@/test/helpers/git-server";
 import { startDockerd, type TestDockerd } from "@/test/helpers/dockerd";
 import { importBusybox } from "@/test/helpers/busybox";
+import { eventually } from "@/test/helpers/eventually";
 
 let dockerd: TestDockerd;
 /** without keep-alive (Node's default agent keeps idle connections 5 s), so open connections are the build's own */
@@ -102,15 +103,6 @@ function daemonConnections(): number {
     .filter((l) => l.endsWith(` ${dockerd.socketPath}`) && l.trim().split(/\s+/)[5] === "03").length;
 }
 
-async function eventually<T>(what: string, check: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("buildImageBuildKit", () => {
   test("a secret reaches RUN --mount=type=secret without a # syntax frontend; the log writer's masking hides it", async () => {

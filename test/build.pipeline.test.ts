@@ -20,6 +20,7 @@ import { generateAppKeyPair, startGithubApi, type GithubApi } from "@/test/helpe
 import { deliveryHeaders, examplePayload, forRepository, sign } from "@/test/helpers/webhook-payloads";
 import { importBusybox } from "@/test/helpers/busybox";
 import { startScript, waitForExit } from "@/test/helpers/spawn";
+import { eventually } from "@/test/helpers/eventually";
 
 const APP_ID = 5151;
 const INSTALLATION = 880001;
@@ -64,15 +65,6 @@ afterAll(async () => {
   resetEnvCache();
 });
 
-async function eventually<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A real push example, pointed at the repository, branch and commit, signed with the app's secret. */
 async function push(branch: string, sha: string, before = "0".repeat(40)) {

@@ -15,6 +15,7 @@ import { createBareRepo, startGitDaemon, type BareRepo, type GitDaemon } from "@
 import { startDockerd, type TestDockerd } from "@/test/helpers/dockerd";
 import { startRegistry, type TestRegistry } from "@/test/helpers/registry";
 import { importBusybox } from "@/test/helpers/busybox";
+import { eventually } from "@/test/helpers/eventually";
 
 let admin: TestUser;
 let dockerd: TestDockerd;
@@ -42,15 +43,6 @@ afterAll(async () => {
   root?.remove();
 });
 
-async function eventually<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 let n = 0;
 /** A git repository served by the daemon, registered with one build rule and, optionally, a deployment rule. */

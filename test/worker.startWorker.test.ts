@@ -9,22 +9,13 @@ import { startWorker, type WorkerHandle } from "@/workers/runtime";
 import { createSession, createUser } from "@/test/helpers/fixtures";
 import { startScript, waitForExit } from "@/test/helpers/spawn";
 import pkg from "@/package.json" with { type: "json" };
+import { eventually } from "@/test/helpers/eventually";
 
 const running: WorkerHandle[] = [];
 afterAll(async () => {
   for (const w of running) await w.stop();
 });
 
-/** Polls `check` until it returns a value (bounded: fails the test after timeoutMs). */
-async function eventually<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function jobExists(id: bigint): Promise<boolean> {
   const rows = await getDb().$queryRaw<unknown[]>`SELECT 1 FROM graphile_worker._private_jobs WHERE id = ${id}`;

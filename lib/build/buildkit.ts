@@ -16,7 +16,7 @@ import type Dockerode from "dockerode";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import protobuf from "protobufjs";
-import { DaemonError, type BuildImageInput } from "@/lib/build/docker";
+import { abortReason, DaemonError, readLines, type BuildImageInput } from "@/lib/build/docker";
 
 export interface BuildKitImageInput extends BuildImageInput {
   /** build secrets by id (`RUN --mount=type=secret,id=...`) */
@@ -246,10 +246,6 @@ interface Session {
   close(): void;
 }
 
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? "aborted"));
-}
-
 /** Opens a BuildKit session on the daemon serving the secrets (and health checks) over it. */
 async function openSession(docker: Dockerode, secrets: ReadonlyMap<string, string>, signal: AbortSignal): Promise<Session> {
   const id = randomUUID();
@@ -299,7 +295,7 @@ async function openSession(docker: Dockerode, secrets: ReadonlyMap<string, strin
         statusCodes: { 101: true, 200: true, 400: "bad parameter", 404: "no session support", 500: "server error" },
       } as unknown as Parameters<typeof docker.modem.dial>[0],
       (err: unknown, sock: unknown) => {
-        if (err) reject(signal.aborted ? abortError(signal) : err instanceof Error ? new DaemonError(`could not open a BuildKit session: ${err.message}`) : err);
+        if (err) reject(signal.aborted ? abortReason(signal) : err instanceof Error ? new DaemonError(`could not open a BuildKit session: ${err.message}`) : err);
         else if (!sock || typeof (sock as Duplex).pipe !== "function") reject(new DaemonError("the daemon did not upgrade /session to a BuildKit session"));
         else resolve(sock as Duplex);
       },
@@ -343,14 +339,14 @@ async function defaultNetworkMode(docker: Dockerode, signal: AbortSignal): Promi
       (err: unknown) => resolve(err ? (err as { statusCode?: number }).statusCode : 200),
     );
   });
-  if (signal.aborted) throw abortError(signal);
+  if (signal.aborted) throw abortReason(signal);
   return status === 404 ? "none" : undefined;
 }
 
 /** Builds with BuildKit, serving `input.secrets` to the build; returns the image id. */
 export async function buildImageBuildKit(docker: Dockerode, input: BuildKitImageInput): Promise<string> {
   const { signal } = input;
-  if (signal.aborted) throw abortError(signal);
+  if (signal.aborted) throw abortReason(signal);
   const networkMode = input.networkMode ?? (await defaultNetworkMode(docker, signal));
   if (networkMode === "none" && !input.networkMode) input.onOutput("this daemon has no bridge network (dockerd --bridge=none): RUN steps get no network, as with the classic builder\n");
   const session = await openSession(docker, input.secrets, signal);
@@ -384,7 +380,7 @@ export async function buildImageBuildKit(docker: Dockerode, input: BuildKitImage
           statusCodes: { 200: true, 400: "bad parameter", 500: "server error" },
         } as unknown as Parameters<typeof docker.modem.dial>[0],
         (err: unknown, res: unknown) => {
-          if (err) reject(signal.aborted ? abortError(signal) : err instanceof Error ? new DaemonError(err.message) : err);
+          if (err) reject(signal.aborted ? abortReason(signal) : err instanceof Error ? new DaemonError(err.message) : err);
           else resolve(res as Readable);
         },
       );
@@ -413,33 +409,7 @@ export async function buildImageBuildKit(docker: Dockerode, input: BuildKitImage
         input.onOutput(e.stream);
       }
     };
-    await new Promise<void>((resolve, reject) => {
-      let buf = "";
-      const abort = () => {
-        stream.destroy();
-        reject(abortError(signal));
-      };
-      if (signal.aborted) return abort();
-      signal.addEventListener("abort", abort, { once: true });
-      stream.setEncoding("utf8");
-      stream.on("data", (d: string) => {
-        buf += d;
-        let i: number;
-        while ((i = buf.indexOf("\n")) >= 0) {
-          handle(buf.slice(0, i));
-          buf = buf.slice(i + 1);
-        }
-      });
-      stream.on("error", (err) => {
-        signal.removeEventListener("abort", abort);
-        reject(signal.aborted ? abortError(signal) : err);
-      });
-      stream.on("end", () => {
-        signal.removeEventListener("abort", abort);
-        handle(buf);
-        resolve();
-      });
-    });
+    await readLines(stream, signal, handle);
     printer.end();
     if (failed) {
       const missing = /\bsecret (\S+) not found\b/.exec(failed)?.[1];

@@ -20,48 +20,61 @@ interface StreamEvent {
   aux?: { ID?: string; Tag?: string; Digest?: string; Size?: number };
 }
 
-/** Reads the daemon's JSON-lines stream, handing each event over; rejects on an error event or abort. */
-function follow(stream: Readable, signal: AbortSignal, onEvent: (e: StreamEvent) => void): Promise<void> {
+/** The abort reason as an Error (what an aborted build or push rejects with). */
+export function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? "aborted"));
+}
+
+/**
+ * Reads a daemon's newline-delimited stream (build, push, BuildKit traces), handing each line over; resolves
+ * at its end, rejects on a stream error or when the signal aborts (the stream is destroyed, so the request
+ * closes and the daemon stops what it was doing).
+ */
+export function readLines(stream: Readable, signal: AbortSignal, onLine: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     let buf = "";
-    let failed: string | undefined;
     const onAbort = () => {
       stream.destroy();
-      reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+      reject(abortReason(signal));
     };
     if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
-    const handle = (line: string) => {
-      if (!line.trim()) return;
-      let e: StreamEvent;
-      try {
-        e = JSON.parse(line) as StreamEvent;
-      } catch {
-        e = { stream: `${line}\n` };
-      }
-      if (e.error) failed ??= e.errorDetail?.message ?? e.error;
-      onEvent(e);
-    };
     stream.setEncoding("utf8");
     stream.on("data", (d: string) => {
       buf += d;
       let i: number;
       while ((i = buf.indexOf("\n")) >= 0) {
-        handle(buf.slice(0, i));
+        onLine(buf.slice(0, i));
         buf = buf.slice(i + 1);
       }
     });
     stream.on("error", (err) => {
       signal.removeEventListener("abort", onAbort);
-      reject(err);
+      reject(signal.aborted ? abortReason(signal) : err);
     });
     stream.on("end", () => {
       signal.removeEventListener("abort", onAbort);
-      handle(buf);
-      if (failed) reject(new DaemonError(failed));
-      else resolve();
+      if (buf) onLine(buf);
+      resolve();
     });
   });
+}
+
+/** Reads the daemon's JSON-lines stream, handing each event over; rejects on an error event or abort. */
+async function follow(stream: Readable, signal: AbortSignal, onEvent: (e: StreamEvent) => void): Promise<void> {
+  let failed: string | undefined;
+  await readLines(stream, signal, (line) => {
+    if (!line.trim()) return;
+    let e: StreamEvent;
+    try {
+      e = JSON.parse(line) as StreamEvent;
+    } catch {
+      e = { stream: `${line}\n` };
+    }
+    if (e.error) failed ??= e.errorDetail?.message ?? e.error;
+    onEvent(e);
+  });
+  if (failed) throw new DaemonError(failed);
 }
 
 export interface BuildImageInput {
