@@ -7,7 +7,7 @@ import { auditFilterFromSearchParams, type AuditFilter } from "@/lib/validation/
 import { auditActors, listAuditEvents, type AuditPage } from "@/lib/queries/audit";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Notice } from "@/components/ui/notice";
+import { FilterIssues } from "@/components/ui/filter-issues";
 import { Pager } from "@/components/ui/pager";
 import { AuditFilterForm, type AuditFilterValues } from "@/components/audit/audit-filter-form";
 import { AuditEventTable } from "@/components/audit/audit-event-table";
@@ -104,29 +104,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
 
       <AuditFilterForm values={values} invalidFields={invalidFields} actors={actors.map((a) => a.login)} />
 
-      {issues.length ? (
-        <Notice tone="error" role="alert" title="These filters cannot be used:" className="mb-5">
-          <ul className="list-disc space-y-0.5 pl-5">
-            {issues.map((i, n) => {
-              const field = String(i.path[0] ?? "");
-              const typed = field in raw ? raw[field as keyof typeof raw] : param(sp, field);
-              return (
-                <li key={n}>
-                  {fieldNames[field] ?? "Filter"}
-                  {typed ? ` (“${typed.slice(0, 80)}”)` : ""}: {i.message}
-                </li>
-              );
-            })}
-          </ul>
-          <p className="mt-1">
-            Correct them above, or{" "}
-            <Link href="/audit" className="underline underline-offset-2">
-              clear all filters
-            </Link>
-            .
-          </p>
-        </Notice>
-      ) : null}
+      <FilterIssues issues={issues} fieldNames={fieldNames} typed={(f) => (f in raw ? raw[f as keyof typeof raw] : param(sp, f))} clearHref="/audit" />
 
       {page && page.events.length ? (
         <AuditEventTable events={page.events} />

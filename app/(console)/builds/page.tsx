@@ -8,6 +8,7 @@ import { buildFilterFromSearchParams, buildFilterKeys } from "@/lib/validation/b
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Notice } from "@/components/ui/notice";
+import { FilterIssues } from "@/components/ui/filter-issues";
 import { Pager } from "@/components/ui/pager";
 import { BuildTable } from "@/components/lists/build-table";
 import { LiveRefresh } from "@/components/lists/live-refresh";
@@ -67,29 +68,7 @@ export default async function BuildsPage({ searchParams }: { searchParams: Searc
 
       <BuildFilterForm values={values} invalidFields={invalidFields} repositories={repositories} />
 
-      {issues.length ? (
-        <Notice tone="error" role="alert" title="These filters cannot be used:" className="mb-5">
-          <ul className="list-disc space-y-0.5 pl-5">
-            {issues.map((i, n) => {
-              const field = String(i.path[0] ?? "");
-              const typed = param(sp, field);
-              return (
-                <li key={n}>
-                  {fieldNames[field] ?? "Filter"}
-                  {typed ? ` (“${typed.slice(0, 80)}”)` : ""}: {i.message}
-                </li>
-              );
-            })}
-          </ul>
-          <p className="mt-1">
-            Correct them above, or{" "}
-            <Link href="/builds" className="underline underline-offset-2">
-              clear all filters
-            </Link>
-            .
-          </p>
-        </Notice>
-      ) : null}
+      <FilterIssues issues={issues} fieldNames={fieldNames} typed={(f) => param(sp, f)} clearHref="/builds" />
 
       {page?.cursorNotFound ? (
         <Notice tone="info" role="status" className="mb-4">
