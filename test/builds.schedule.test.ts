@@ -8,6 +8,7 @@ import { applyRefUpdates, type RefUpdate } from "@/lib/services/refs";
 import { cancelBuildsOfClosedRef, scheduleBuildsForMovedRefs } from "@/lib/services/builds/schedule";
 import { buildNow, cancelBuild, rebuild } from "@/lib/services/builds/commands";
 import { rerunFromGithub } from "@/lib/services/builds/rerun";
+import { reapBuilds } from "@/lib/build/reaper";
 import { saveApp, saveBuildRule, saveDeploymentRule, saveRepository } from "@/lib/services/inventory/entities";
 import { actorFor, createUser, type TestUser } from "@/test/helpers/fixtures";
 
@@ -95,7 +96,7 @@ describe("scheduling", () => {
   test("a GitHub repository's builds get a check-run job", async () => {
     const { repositoryId } = await repoWithRules(1, { app: true });
     const [b] = await move(repositoryId, [{ kind: "branch", name: "main", headSha: sha("f") }]);
-    expect((await jobsFor("build_check")).filter((j) => j.payload.buildId === b!.buildId).map((j) => j.key)).toEqual([`check:${b!.buildId}`]);
+    expect((await jobsFor("build_check")).filter((j) => j.payload.buildId === b!.buildId).map((j) => j.key)).toEqual([null]);
   });
 
   test("local mode builds deployment branches only and reports nothing to GitHub", async () => {
@@ -170,5 +171,18 @@ describe("Build now, Rebuild, Cancel", () => {
     const again = await rerunFromGithub({ deliveryId: "d-2", repositoryId, kind: "rerun", headSha: sha("6") });
     expect(again).toEqual({ rebuilt: [], skipped: "already queued or running" });
     expect(await getDb().auditEvent.count({ where: { action: "build.rebuilt", subjectId: r.rebuilt[0] } })).toBe(1);
+  });
+});
+
+describe("the reaper and queued builds", () => {
+  test("a queued build whose job is gone gets a new one; one still waiting for its job is left alone", async () => {
+    const { repositoryId, ruleIds } = await repoWithRules(2);
+    await move(repositoryId, [{ kind: "branch", name: "main", headSha: sha("5") }]);
+    const [lost, waiting] = await getDb().build.findMany({ where: { buildRuleId: { in: ruleIds } }, orderBy: { buildRuleId: "asc" } });
+    await getDb().$executeRaw`DELETE FROM graphile_worker._private_jobs WHERE payload->>'buildId' = ${lost!.id}`;
+    const r = await reapBuilds({ now: new Date(Date.now() + 5 * 60_000) });
+    expect(r.resubmitted).toContain(lost!.id);
+    expect(r.resubmitted).not.toContain(waiting!.id);
+    expect((await jobsFor("build_run")).filter((j) => j.payload.buildId === lost!.id).map((j) => j.key)).toEqual([`build:${lost!.id}:resubmit`]);
   });
 });

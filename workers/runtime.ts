@@ -71,7 +71,7 @@ export async function startWorker(opts: { connectionString: string; concurrency:
   // builds left running by a worker that died are queued again or failed now, not a minute from now
   void reapBuilds({ exceptWorkerId: id })
     .then((r) => {
-      if (r.requeued.length || r.failed.length || r.ended.length) log.warn(r, "builds of stopped workers reaped at start");
+      if (r.requeued.length || r.failed.length || r.ended.length || r.resubmitted.length) log.warn(r, "builds of stopped workers reaped at start");
     })
     .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, "could not reap builds at start"));
   let stopping: Promise<void> | undefined;

@@ -1,7 +1,8 @@
 // Nothing stays "running" after its worker died. A build is held by the worker that claimed it (worker_id);
 // when that worker has stopped, or not been heard from for HEARTBEAT_STALE_MS, the build is queued again
 // once, with the reason in its log, and failed if its worker dies a second time (a build that kills its
-// worker should not loop). A build that was asked to stop is ended the way it was asked.
+// worker should not loop). A build that was asked to stop is ended the way it was asked. A queued build
+// whose job is gone (a claim that failed on a database error) gets a new job.
 import { getDb } from "@/lib/db";
 import { enqueueJob } from "@/lib/jobs/enqueue";
 import { BuildLogWriter } from "@/lib/build/log-writer";
@@ -16,11 +17,16 @@ export interface ReapResult {
   requeued: string[];
   failed: string[];
   ended: string[];
+  /** queued builds whose job was gone (its claim failed): given a new job */
+  resubmitted: string[];
 }
+
+/** A queued build may wait this long for its job before the reaper looks for the job. */
+export const ORPHAN_AFTER_MS = 120_000;
 
 export async function reapBuilds(opts: { now?: Date; exceptWorkerId?: string } = {}): Promise<ReapResult> {
   const now = opts.now ?? new Date();
-  const out: ReapResult = { requeued: [], failed: [], ended: [] };
+  const out: ReapResult = { requeued: [], failed: [], ended: [], resubmitted: [] };
   const candidates = await getDb().$queryRaw<{ id: string }[]>`
     SELECT b.id FROM builds b
     LEFT JOIN worker_heartbeats w ON w.id = b.worker_id
@@ -58,6 +64,27 @@ export async function reapBuilds(opts: { now?: Date; exceptWorkerId?: string } =
     out[result.kind === "requeued" ? "requeued" : result.kind === "failed" ? "failed" : "ended"].push(id);
     const log = await BuildLogWriter.open(id, []);
     log.line(`==> ${result.line}`);
+    await log.close();
+  }
+  // queued builds with no job left that can still run them (a claim that failed, a job dropped by hand)
+  const orphans = await getDb().$queryRaw<{ id: string }[]>`
+    SELECT b.id FROM builds b
+    WHERE b.state = 'queued' AND b.updated_at < ${new Date(now.getTime() - ORPHAN_AFTER_MS)}
+      AND NOT EXISTS (
+        SELECT 1 FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+        WHERE t.identifier = 'build_run' AND j.payload->>'buildId' = b.id AND j.attempts < j.max_attempts)`;
+  for (const { id } of orphans) {
+    const done = await getDb().$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ state: string }[]>`SELECT state::text FROM builds WHERE id = ${id} FOR UPDATE`;
+      if (rows[0]?.state !== "queued") return false;
+      await enqueueJob(tx, "build_run", { buildId: id }, { jobKey: `build:${id}:resubmit`, maxAttempts: 1 });
+      await tx.build.update({ where: { id }, data: { updatedAt: now } });
+      return true;
+    });
+    if (!done) continue;
+    out.resubmitted.push(id);
+    const log = await BuildLogWriter.open(id, []);
+    log.line("==> queued again: the job that should run this build was gone");
     await log.close();
   }
   return out;

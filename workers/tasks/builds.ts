@@ -10,5 +10,5 @@ export async function buildRun(payload: { buildId: string }, ctx: TaskContext): 
 
 export async function buildsReap(_payload: { _cron?: { ts: string; backfilled?: boolean } }, ctx: TaskContext): Promise<void> {
   const r = await reapBuilds({ exceptWorkerId: ctx.workerId });
-  if (r.requeued.length || r.failed.length || r.ended.length) ctx.log.warn(r, "builds of stopped workers reaped");
+  if (r.requeued.length || r.failed.length || r.ended.length || r.resubmitted.length) ctx.log.warn(r, "builds of stopped workers reaped");
 }

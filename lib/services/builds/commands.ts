@@ -8,7 +8,7 @@ import { authorize } from "@/lib/services/authorize";
 import { ConflictError, NotFoundError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation/parse";
 import { buildNowInput, cancelBuildInput, rebuildInput } from "@/lib/validation/builds";
-import { createBuild, enqueueBuildFollowUps, isActiveBuildState } from "@/lib/services/builds/schedule";
+import { createBuild, enqueueBuildFollowUps, ensureCommit, isActiveBuildState } from "@/lib/services/builds/schedule";
 
 function actorUserId(actor: Actor): string | null {
   return actor.type === "user" || actor.type === "api_token" ? actor.userId : null;
@@ -46,12 +46,7 @@ export async function buildNow(actor: Actor, raw: unknown): Promise<BuildCommand
     if (ref.closedAt) throw new ConflictError(`${ref.name} was deleted or closed; there is nothing to build.`);
     if (!ref.repository.enabled) throw new ConflictError(`${ref.repository.name} is disabled; enable it on its page first.`);
     if (ref.repository.buildRules.length === 0) throw new ConflictError(`${ref.repository.name} has no build rules; add one on its page first.`);
-    const commit = await tx.commit.upsert({
-      where: { repositoryId_sha: { repositoryId: ref.repositoryId, sha: ref.headSha } },
-      create: { repositoryId: ref.repositoryId, sha: ref.headSha },
-      update: {},
-      select: { id: true },
-    });
+    const commit = { id: await ensureCommit(tx, ref.repositoryId, ref.headSha) };
     const created: string[] = [];
     const skipped: string[] = [];
     for (const rule of ref.repository.buildRules) {

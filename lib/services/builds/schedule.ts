@@ -7,6 +7,7 @@
 //   request their runner acts on (lib/build/runner.ts).
 // - Every new build gets a `build_run` job and, for GitHub repositories, a `build_check` job, in the
 //   same transaction as its row.
+import { randomUUID } from "node:crypto";
 import type { Tx } from "@/lib/db";
 import type { BuildTrigger } from "@/lib/generated/prisma/client";
 import { enqueueJob } from "@/lib/jobs/enqueue";
@@ -40,17 +41,17 @@ export interface ScheduledBuild {
 export async function enqueueBuildFollowUps(tx: Tx, buildId: string, repositoryHasApp: boolean): Promise<void> {
   // local mode reports nothing to GitHub
   if (!repositoryHasApp || env().SLIPWAY_LOCAL) return;
-  // one queued check update per build: the handler reads the build's current state, so collapsing is safe
-  await enqueueJob(tx, "build_check", { buildId }, { jobKey: `check:${buildId}`, jobKeyMode: "replace", maxAttempts: 8 });
+  // one job per state change, no job key: the handler syncs the build's current state under a per-build
+  // lock, so extra jobs are harmless, while replacing a keyed job that a worker is just taking can fail
+  await enqueueJob(tx, "build_check", { buildId }, { maxAttempts: 8 });
 }
 
-async function ensureCommit(tx: Tx, repositoryId: string, sha: string): Promise<string> {
-  const row = await tx.commit.upsert({
-    where: { repositoryId_sha: { repositoryId, sha } },
-    create: { repositoryId, sha },
-    update: {},
-    select: { id: true },
-  });
+/** The commit's row, created if new; safe when two deliveries bring the same new commit at once. */
+export async function ensureCommit(tx: Tx, repositoryId: string, sha: string): Promise<string> {
+  await tx.$executeRaw`
+    INSERT INTO commits (id, repository_id, sha) VALUES (${`c${randomUUID().replace(/-/g, "").slice(0, 24)}`}, ${repositoryId}, ${sha})
+    ON CONFLICT (repository_id, sha) DO NOTHING`;
+  const row = await tx.commit.findUniqueOrThrow({ where: { repositoryId_sha: { repositoryId, sha } }, select: { id: true } });
   return row.id;
 }
 
