@@ -659,7 +659,7 @@ async function main() {
     console.log(`  build+push phases only (Slipway from state building to the end, vs the whole CLI run): ${secs(sBuildPush)} vs ${secs(cMed)}, ratio ${(sBuildPush / cMed).toFixed(3)}`);
     console.log(
       `  for reference, Slipway's own functions alone (median of 3): fetchCommit (depth 1, https, token) ${ms(median(ref.fetch))}; ` +
-        `context as a plain tar ${ms(median(ref.tar))}; as Slipway sends it (tar | gzip, ${(ref.gzBytes / 2 ** 20).toFixed(1)} MiB) ${ms(median(ref.gzip))}; the CLI sends a plain tar`,
+        `context as a plain tar ${ms(median(ref.tar))}; as Slipway streams it (prepareContext, ${(ref.gzBytes / 2 ** 20).toFixed(1)} MiB) ${ms(median(ref.gzip))}; the CLI sends a plain tar`,
     );
     rows.push({ figure: `2 build+push median Slipway / CLI (n=${options.compareN})`, value: `${secs(sMed)} / ${secs(cMed)}`, goal: "" });
     rows.push({ figure: "2 ratio Slipway/CLI", value: ratio.toFixed(3), goal: "≤ 1.05" });
