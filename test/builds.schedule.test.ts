@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { getDb } from "@/lib/db";
 import { resetEnvCache } from "@/lib/env";
 import { applyRefUpdates, type RefUpdate } from "@/lib/services/refs";
-import { cancelBuildsOfClosedRef, scheduleBuildsForMovedRefs } from "@/lib/services/builds/schedule";
+import { scheduleForRefChanges } from "@/lib/services/builds/schedule";
 import { buildNow, cancelBuild, rebuild } from "@/lib/services/builds/commands";
 import { rerunFromGithub } from "@/lib/services/builds/rerun";
 import { reapBuilds } from "@/lib/build/reaper";
@@ -42,10 +42,7 @@ async function repoWithRules(rules = 1, opts: { app?: boolean; deployBranch?: st
 /** Moves refs and schedules, as the webhook and poll handlers do, in one transaction. */
 async function move(repositoryId: string, updates: RefUpdate[], trigger: "webhook" | "poll" = "webhook") {
   return getDb().$transaction(async (tx) => {
-    const c = await applyRefUpdates(tx, repositoryId, updates);
-    const builds = await scheduleBuildsForMovedRefs(tx, repositoryId, c.moved, { trigger });
-    for (const cl of c.closed) await cancelBuildsOfClosedRef(tx, cl.refId, cl.name, false);
-    return builds;
+    return scheduleForRefChanges(tx, repositoryId, await applyRefUpdates(tx, repositoryId, updates), { trigger });
   });
 }
 

@@ -4,12 +4,13 @@
 // worker should not loop). A build that was asked to stop is ended the way it was asked. A queued build
 // whose job is gone (a claim that failed on a database error) gets a new job.
 import { getDb } from "@/lib/db";
+import { HEARTBEAT_STALE_MS } from "@/lib/queries/workers";
 import { enqueueJob } from "@/lib/jobs/enqueue";
 import { BuildLogWriter } from "@/lib/build/log-writer";
 import { enqueueBuildFollowUps, RUNNING_BUILD_STATES } from "@/lib/services/builds/schedule";
 
-/** Same as workers/heartbeat.ts: a worker silent for this long is gone. */
-export const WORKER_GONE_MS = 45_000;
+/** A worker silent for this long is gone (the Workers list uses the same figure). */
+const WORKER_GONE_MS = HEARTBEAT_STALE_MS;
 /** the prefix of the reason the reaper gives; a second death of the worker fails the build */
 const REQUEUED = "re-queued";
 

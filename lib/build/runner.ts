@@ -130,7 +130,7 @@ async function requeue(b: LoadedBuild, reason: string): Promise<void> {
 function describe(err: unknown): string {
   if (err instanceof BuildInputError || err instanceof GitError || err instanceof DaemonError || err instanceof RegistryError) return err.message;
   const e = err as { statusCode?: number; json?: { message?: string }; message?: string };
-  if (e?.json?.message) return `the Docker daemon answered ${e.statusCode ?? ""}: ${e.json.message}`.replace("  ", " ");
+  if (e?.json?.message) return `the Docker daemon answered${e.statusCode ? ` ${e.statusCode}` : ""}: ${e.json.message}`;
   return e?.message ?? String(err);
 }
 
@@ -167,12 +167,10 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
       .catch((err: unknown) => opts.log.warn({ err: describe(err), buildId: b.id }, "could not check for a cancel request"));
   }, CANCEL_POLL_MS);
 
-  const secretValues: string[] = [];
   const log = await BuildLogWriter.open(b.id, []);
   let outcome: BuildOutcome;
   try {
     const secrets = await resolveBuildSecrets(b);
-    secretValues.push(...secrets.values());
     const registryPasswords = new Map<string, string>();
     for (const d of rule.deploymentRules) {
       if (d.registry?.passwordSecretId) {
@@ -180,8 +178,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
         if (pw) registryPasswords.set(d.registry.id, pw);
       }
     }
-    secretValues.push(...registryPasswords.values());
-    log.addSecrets(secretValues);
+    log.addSecrets([...secrets.values(), ...registryPasswords.values()]);
     const buildArgs = parseBuildArgs(rule.buildArgs);
 
     log.step(`build ${b.id} attempt ${b.attempt}: ${repo.name} ${rule.name} at ${b.commit.sha} on ${host.name} (${rule.archs.join(", ")})`);
@@ -213,6 +210,8 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
       log.line(`context ${rule.contextDir || "."}: ${ctx.entries.length} entries${rule.includeGit ? " (with .git)" : ""}, Dockerfile ${ctx.dockerfile}`);
 
       await getDb().$transaction((tx) => setState(tx, b, { state: "building" }));
+      // build secrets reach the build only through a BuildKit session (RUN --mount=type=secret,id=NAME)
+      if (secrets.size > 0) log.line(`building with BuildKit: build secrets ${[...secrets.keys()].join(", ")} are served to RUN --mount=type=secret`);
       const images = new Map<string, string>();
       const localRepo = `slipway-build/${rule.id.toLowerCase()}`;
       for (const arch of rule.archs) {
@@ -228,8 +227,6 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
           signal,
           onOutput: (t: string) => log.write(t),
         };
-        // build secrets reach the build only through a BuildKit session (RUN --mount=type=secret,id=NAME)
-        if (secrets.size > 0) log.line(`building with BuildKit: build secrets ${[...secrets.keys()].join(", ")} are served to RUN --mount=type=secret`);
         const id = secrets.size > 0 ? await buildImageBuildKit(docker, { ...input, secrets }) : await buildImage(docker, input);
         images.set(arch, id);
         log.line(`built ${id}`);
@@ -315,7 +312,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
   return outcome;
 }
 
-export function formatDuration(seconds: number): string {
+function formatDuration(seconds: number): string {
   if (seconds % 3600 === 0) return `${seconds / 3600} h`;
   if (seconds % 60 === 0) return `${seconds / 60} min`;
   return `${seconds} s`;

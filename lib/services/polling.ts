@@ -4,7 +4,7 @@ import { getDb } from "@/lib/db";
 import { enqueueJob } from "@/lib/jobs/enqueue";
 import { syncRemoteRefs, type RefChanges } from "@/lib/services/refs";
 import { listRemoteRefs } from "@/lib/git/ls-remote";
-import { cancelBuildsOfClosedRef, scheduleBuildsForMovedRefs } from "@/lib/services/builds/schedule";
+import { scheduleForRefChanges } from "@/lib/services/builds/schedule";
 import { env } from "@/lib/env";
 
 export const POLL_TIMEOUT_MS = 60_000;
@@ -47,8 +47,7 @@ export async function pollRepository(repositoryId: string, signal?: AbortSignal)
   const changes = await db.$transaction(async (tx) => {
     const c = await syncRemoteRefs(tx, repo.id, listing);
     await tx.repository.update({ where: { id: repo.id }, data: { lastPolledAt: new Date(), lastPollError: null } });
-    await scheduleBuildsForMovedRefs(tx, repo.id, c.moved, { trigger: "poll" });
-    for (const closed of c.closed) await cancelBuildsOfClosedRef(tx, closed.refId, closed.name, repo.appId !== null);
+    await scheduleForRefChanges(tx, repo.id, c, { trigger: "poll" });
     return c;
   });
   return { ok: true, changes };

@@ -4,7 +4,7 @@ import type { TaskContext } from "@/workers/tasks/types";
 import type { NormalizedEvent } from "@/lib/github/webhook-events";
 import { getDb } from "@/lib/db";
 import { applyRefUpdates, type RefUpdate } from "@/lib/services/refs";
-import { cancelBuildsOfClosedRef, scheduleBuildsForMovedRefs } from "@/lib/services/builds/schedule";
+import { scheduleForRefChanges } from "@/lib/services/builds/schedule";
 import { rerunFromGithub } from "@/lib/services/builds/rerun";
 
 function updatesFor(e: NormalizedEvent): RefUpdate[] | string {
@@ -43,9 +43,7 @@ export async function githubEvent(payload: NormalizedEvent, ctx: TaskContext): P
   }
   const { changes, builds } = await getDb().$transaction(async (tx) => {
     const changes = await applyRefUpdates(tx, payload.repositoryId, updates);
-    const builds = await scheduleBuildsForMovedRefs(tx, payload.repositoryId, changes.moved, { trigger: "webhook" });
-    const hasApp = (await tx.repository.findUniqueOrThrow({ where: { id: payload.repositoryId }, select: { appId: true } })).appId !== null;
-    for (const c of changes.closed) await cancelBuildsOfClosedRef(tx, c.refId, c.name, hasApp);
+    const builds = await scheduleForRefChanges(tx, payload.repositoryId, changes, { trigger: "webhook" });
     return { changes, builds };
   });
   ctx.log.info(

@@ -8,7 +8,7 @@ import { authorize } from "@/lib/services/authorize";
 import { ConflictError, NotFoundError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation/parse";
 import { buildNowInput, cancelBuildInput, rebuildInput } from "@/lib/validation/builds";
-import { createBuild, enqueueBuildFollowUps, ensureCommit, isActiveBuildState } from "@/lib/services/builds/schedule";
+import { createBuild, ensureCommit, isActiveBuildState, linkRef, lockLatestAttempt, stopBuild } from "@/lib/services/builds/schedule";
 
 function actorUserId(actor: Actor): string | null {
   return actor.type === "user" || actor.type === "api_token" ? actor.userId : null;
@@ -50,10 +50,10 @@ export async function buildNow(actor: Actor, raw: unknown): Promise<BuildCommand
     const created: string[] = [];
     const skipped: string[] = [];
     for (const rule of ref.repository.buildRules) {
-      const active = await tx.build.findFirst({ where: { buildRuleId: rule.id, commitId: commit.id, state: { in: ["queued", "fetching", "building", "pushing"] } }, select: { id: true } });
-      if (active) {
+      const latest = await lockLatestAttempt(tx, rule.id, commit.id);
+      if (latest && isActiveBuildState(latest.state)) {
         skipped.push(rule.name);
-        await tx.buildRef.upsert({ where: { buildId_refId: { buildId: active.id, refId: ref.id } }, create: { buildId: active.id, refId: ref.id }, update: {} });
+        await linkRef(tx, latest.id, ref.id);
         continue;
       }
       const id = await createBuild(tx, { buildRuleId: rule.id, commitId: commit.id, refIds: [ref.id], trigger: "manual", triggeredById: actorUserId(actor), repositoryHasApp: ref.repository.appId !== null });
@@ -83,11 +83,10 @@ export async function rebuild(actor: Actor, raw: unknown): Promise<BuildCommandR
     const b = await lockBuild(tx, input.buildId);
     const repo = b.buildRule.repository;
     if (!repo.enabled) throw new ConflictError(`${repo.name} is disabled; enable it on its page first.`);
-    const active = await tx.build.findFirst({
-      where: { buildRuleId: b.buildRuleId, commitId: b.commitId, state: { in: ["queued", "fetching", "building", "pushing"] } },
-      select: { id: true, attempt: true },
-    });
-    if (active) throw new ConflictError(`Attempt ${active.attempt} of this commit is still queued or running; cancel it first or wait for it.`);
+    const latest = await lockLatestAttempt(tx, b.buildRuleId, b.commitId);
+    if (latest && isActiveBuildState(latest.state)) {
+      throw new ConflictError(`Attempt ${latest.attempt} of this commit is still queued or running; cancel it first or wait for it.`);
+    }
     const id = await createBuild(tx, { buildRuleId: b.buildRuleId, commitId: b.commitId, refIds: b.refs.map((r) => r.refId), trigger: "rerun", triggeredById: actorUserId(actor), repositoryHasApp: repo.appId !== null });
     await recordAudit(tx, {
       actor,
@@ -111,13 +110,7 @@ export async function cancelBuild(actor: Actor, raw: unknown): Promise<BuildComm
     if (b.cancelRequestedAt) return { buildIds: [b.id], message: "Cancelling: the build host is stopping the build." };
     const who = actor.type === "user" || actor.type === "api_token" ? actor.login : "system";
     const reason = `cancelled by ${who}`;
-    const userId = actorUserId(actor);
-    if (b.state === "queued") {
-      await tx.build.update({ where: { id: b.id }, data: { state: "cancelled", reason, cancelledById: userId, cancelRequestedAt: new Date(), finishedAt: new Date() } });
-      await enqueueBuildFollowUps(tx, b.id, b.buildRule.repository.appId !== null);
-    } else {
-      await tx.build.update({ where: { id: b.id }, data: { reason, cancelledById: userId, cancelRequestedAt: new Date() } });
-    }
+    const stopped = await stopBuild(tx, b.id, { state: "cancelled", reason, cancelledById: actorUserId(actor) }, b.buildRule.repository.appId !== null);
     await recordAudit(tx, {
       actor,
       action: "build.cancelled",
@@ -126,6 +119,6 @@ export async function cancelBuild(actor: Actor, raw: unknown): Promise<BuildComm
       summary: `${b.buildRule.repository.name} ${b.buildRule.name} at ${b.commit.sha.slice(0, 12)} (was ${b.state})`,
       before: { state: b.state },
     });
-    return { buildIds: [b.id], message: b.state === "queued" ? "Cancelled." : "Cancelling: the build host is stopping the build." };
+    return { buildIds: [b.id], message: stopped === "ended" ? "Cancelled." : "Cancelling: the build host is stopping the build." };
   });
 }

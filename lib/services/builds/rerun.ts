@@ -4,7 +4,7 @@ import { getDb } from "@/lib/db";
 import { systemActor } from "@/lib/auth/actor";
 import { recordAudit } from "@/lib/audit/record";
 import type { NormalizedEvent } from "@/lib/github/webhook-events";
-import { ACTIVE_BUILD_STATES, createBuild } from "@/lib/services/builds/schedule";
+import { createBuild, isActiveBuildState, lockLatestAttempt } from "@/lib/services/builds/schedule";
 
 export async function rerunFromGithub(e: NormalizedEvent): Promise<{ rebuilt: string[]; skipped: string }> {
   return getDb().$transaction(async (tx) => {
@@ -27,9 +27,8 @@ export async function rerunFromGithub(e: NormalizedEvent): Promise<{ rebuilt: st
     if (builds.length === 0) return { rebuilt: [], skipped: "no build of that check run or commit" };
     const rebuilt: string[] = [];
     for (const b of builds) {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`build:${b.buildRuleId}:${b.commitId}`})::bigint)`;
-      const active = await tx.build.findFirst({ where: { buildRuleId: b.buildRuleId, commitId: b.commitId, state: { in: [...ACTIVE_BUILD_STATES] } }, select: { id: true } });
-      if (active) continue;
+      const latest = await lockLatestAttempt(tx, b.buildRuleId, b.commitId);
+      if (latest && isActiveBuildState(latest.state)) continue;
       const id = await createBuild(tx, { buildRuleId: b.buildRuleId, commitId: b.commitId, refIds: b.refs.map((r) => r.refId), trigger: "rerun", repositoryHasApp: repo.appId !== null });
       await recordAudit(tx, {
         actor: systemActor("GitHub re-run"),

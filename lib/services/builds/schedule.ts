@@ -12,7 +12,7 @@ import type { Tx } from "@/lib/db";
 import type { BuildTrigger } from "@/lib/generated/prisma/client";
 import { enqueueJob } from "@/lib/jobs/enqueue";
 import { env } from "@/lib/env";
-import type { MovedRef } from "@/lib/services/refs";
+import type { MovedRef, RefChanges } from "@/lib/services/refs";
 
 export const ACTIVE_BUILD_STATES = ["queued", "fetching", "building", "pushing"] as const;
 export const RUNNING_BUILD_STATES = ["fetching", "building", "pushing"] as const;
@@ -84,24 +84,53 @@ export async function createBuild(
 }
 
 /**
- * Marks a build superseded (queued) or asks its runner to stop (running). Returns true when it did either.
- * Call with the build row locked or freshly read in this transaction.
+ * Locks (build rule, commit) until the transaction ends, so two triggers for the same commit never create
+ * two builds, and returns its latest attempt.
  */
-export async function supersedeBuild(tx: Tx, buildId: string, byBuildId: string, reason: string, repositoryHasApp: boolean): Promise<boolean> {
-  const queued = await tx.build.updateMany({
-    where: { id: buildId, state: "queued" },
-    data: { state: "superseded", supersededById: byBuildId, reason, finishedAt: new Date() },
-  });
+export async function lockLatestAttempt(tx: Tx, buildRuleId: string, commitId: string) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`build:${buildRuleId}:${commitId}`})::bigint)`;
+  return tx.build.findFirst({ where: { buildRuleId, commitId }, orderBy: { attempt: "desc" }, select: { id: true, attempt: true, state: true } });
+}
+
+/** Records that the build serves this ref too (idempotent). */
+export async function linkRef(tx: Tx, buildId: string, refId: string): Promise<void> {
+  await tx.buildRef.upsert({ where: { buildId_refId: { buildId, refId } }, create: { buildId, refId }, update: {} });
+}
+
+export interface StopFields {
+  state: "cancelled" | "superseded";
+  reason: string;
+  supersededById?: string;
+  cancelledById?: string | null;
+}
+
+/**
+ * Stops a build: a queued one ends at once in `stop.state`; a running one gets a stop request that its
+ * runner (lib/build/runner.ts) acts on by aborting the daemon-side build. Returns what happened: "ended",
+ * "requested", or null when the build had already ended or been asked to stop.
+ */
+export async function stopBuild(tx: Tx, buildId: string, stop: StopFields, repositoryHasApp: boolean): Promise<"ended" | "requested" | null> {
+  const now = new Date();
+  const fields = { reason: stop.reason, supersededById: stop.supersededById, cancelledById: stop.cancelledById, cancelRequestedAt: now };
+  const queued = await tx.build.updateMany({ where: { id: buildId, state: "queued" }, data: { ...fields, state: stop.state, finishedAt: now } });
   if (queued.count > 0) {
     await enqueueBuildFollowUps(tx, buildId, repositoryHasApp);
-    return true;
+    return "ended";
   }
-  const running = await tx.build.updateMany({
-    where: { id: buildId, state: { in: [...RUNNING_BUILD_STATES] }, cancelRequestedAt: null },
-    data: { supersededById: byBuildId, reason, cancelRequestedAt: new Date() },
-  });
-  return running.count > 0;
+  const running = await tx.build.updateMany({ where: { id: buildId, state: { in: [...RUNNING_BUILD_STATES] }, cancelRequestedAt: null }, data: fields });
+  return running.count > 0 ? "requested" : null;
 }
+
+/** A build still pointed at by an open ref other than `refId`: that ref still wants it. */
+function wantedElsewhere(b: { commit: { sha: string }; refs: Array<{ ref: { id: string; headSha: string; closedAt: Date | null } }> }, refId: string): boolean {
+  return b.refs.some((r) => r.ref.id !== refId && r.ref.closedAt === null && r.ref.headSha === b.commit.sha);
+}
+
+const activeWithRefs = {
+  id: true,
+  commit: { select: { sha: true } },
+  refs: { select: { ref: { select: { id: true, headSha: true, closedAt: true } } } },
+} as const;
 
 /**
  * Schedules builds for refs that moved, in the caller's transaction (the one that moved them).
@@ -127,18 +156,13 @@ export async function scheduleBuildsForMovedRefs(tx: Tx, repositoryId: string, m
     const commitId = await ensureCommit(tx, repositoryId, ref.headSha);
     for (const rule of repo.buildRules) {
       if (deploymentBranchesOnly && !(ref.kind === "branch" && rule.deploymentRules.some((d) => d.branch === ref.name))) continue;
-      // lock this (rule, commit)'s builds so two refs moving to one commit at once still build once
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`build:${rule.id}:${commitId}`})::bigint)`;
-      const latest = await tx.build.findFirst({
-        where: { buildRuleId: rule.id, commitId },
-        orderBy: { attempt: "desc" },
-        select: { id: true, state: true },
-      });
+      // built, building or failed already (the same commit on another ref): link it; stopped: build again
+      const latest = await lockLatestAttempt(tx, rule.id, commitId);
       let buildId: string;
       let created = false;
       if (latest && latest.state !== "cancelled" && latest.state !== "superseded") {
         buildId = latest.id;
-        await tx.buildRef.upsert({ where: { buildId_refId: { buildId, refId: ref.refId } }, create: { buildId, refId: ref.refId }, update: {} });
+        await linkRef(tx, buildId, ref.refId);
       } else {
         buildId = await createBuild(tx, { buildRuleId: rule.id, commitId, refIds: [ref.refId], trigger: opts.trigger, triggeredById: opts.triggeredById, repositoryHasApp: hasApp });
         created = true;
@@ -156,20 +180,13 @@ async function supersedeOlderOnRef(
   a: { refId: string; refName: string; buildRuleId: string; newBuildId: string; newSha: string; hasApp: boolean },
 ): Promise<void> {
   const older = await tx.build.findMany({
-    where: {
-      buildRuleId: a.buildRuleId,
-      id: { not: a.newBuildId },
-      state: { in: [...ACTIVE_BUILD_STATES] },
-      refs: { some: { refId: a.refId } },
-    },
-    select: { id: true, commit: { select: { sha: true } }, refs: { select: { ref: { select: { id: true, headSha: true, closedAt: true } } } } },
+    where: { buildRuleId: a.buildRuleId, id: { not: a.newBuildId }, state: { in: [...ACTIVE_BUILD_STATES] }, refs: { some: { refId: a.refId } } },
+    select: activeWithRefs,
   });
   for (const b of older) {
-    if (b.commit.sha === a.newSha) continue;
-    // still the head of another open ref: that ref still wants it
-    const wanted = b.refs.some((r) => r.ref.id !== a.refId && r.ref.closedAt === null && r.ref.headSha === b.commit.sha);
-    if (wanted) continue;
-    await supersedeBuild(tx, b.id, a.newBuildId, `superseded: ${a.refName} moved on to ${a.newSha.slice(0, 12)}`, a.hasApp);
+    if (b.commit.sha === a.newSha || wantedElsewhere(b, a.refId)) continue;
+    const reason = `superseded: ${a.refName} moved on to ${a.newSha.slice(0, 12)}`;
+    await stopBuild(tx, b.id, { state: "superseded", reason, supersededById: a.newBuildId }, a.hasApp);
   }
 }
 
@@ -178,19 +195,24 @@ async function supersedeOlderOnRef(
  * are cancelled with that reason.
  */
 export async function cancelBuildsOfClosedRef(tx: Tx, refId: string, refName: string, hasApp: boolean): Promise<number> {
-  const active = await tx.build.findMany({
-    where: { state: { in: [...ACTIVE_BUILD_STATES] }, refs: { some: { refId } } },
-    select: { id: true, commit: { select: { sha: true } }, refs: { select: { ref: { select: { id: true, headSha: true, closedAt: true } } } } },
-  });
+  const active = await tx.build.findMany({ where: { state: { in: [...ACTIVE_BUILD_STATES] }, refs: { some: { refId } } }, select: activeWithRefs });
   let n = 0;
   for (const b of active) {
-    const wanted = b.refs.some((r) => r.ref.id !== refId && r.ref.closedAt === null && r.ref.headSha === b.commit.sha);
-    if (wanted) continue;
-    const reason = `cancelled: ${refName} was deleted or closed`;
-    const q = await tx.build.updateMany({ where: { id: b.id, state: "queued" }, data: { state: "cancelled", reason, finishedAt: new Date() } });
-    if (q.count === 0) await tx.build.updateMany({ where: { id: b.id, cancelRequestedAt: null }, data: { cancelRequestedAt: new Date(), reason } });
-    await enqueueBuildFollowUps(tx, b.id, hasApp);
-    n++;
+    if (wantedElsewhere(b, refId)) continue;
+    if (await stopBuild(tx, b.id, { state: "cancelled", reason: `cancelled: ${refName} was deleted or closed` }, hasApp)) n++;
   }
   return n;
+}
+
+/**
+ * What follows a change of refs, in the transaction that applied it (webhooks and polls alike): builds for
+ * the refs that moved, and cancellation of the builds only closed refs wanted.
+ */
+export async function scheduleForRefChanges(tx: Tx, repositoryId: string, changes: RefChanges, opts: ScheduleOptions): Promise<ScheduledBuild[]> {
+  const builds = await scheduleBuildsForMovedRefs(tx, repositoryId, changes.moved, opts);
+  if (changes.closed.length > 0) {
+    const repo = await tx.repository.findUniqueOrThrow({ where: { id: repositoryId }, select: { appId: true } });
+    for (const c of changes.closed) await cancelBuildsOfClosedRef(tx, c.refId, c.name, repo.appId !== null);
+  }
+  return builds;
 }
