@@ -52,7 +52,7 @@ async function seed(): Promise<Seeded> {
   await query("INSERT INTO build_rules (id, repository_id, name, kind, build_args, build_secrets, updated_at) VALUES ($1, $2, 'Dockerfile', 'docker', '{}', '{}', now())", [ruleId, repositoryId]);
   await query("INSERT INTO commits (id, repository_id, sha, message, author) VALUES ($1, $2, $3, $4, 'Ada')", [commitId, repositoryId, SHA, "Serve the docs from /docs\n\nLonger body."]);
   await query("INSERT INTO refs (id, repository_id, kind, name, head_sha, updated_at) VALUES ($1, $2, 'branch', 'main', $3, now())", [refId, repositoryId, SHA]);
-  await query("INSERT INTO docker_contexts (id, name, endpoint, role, updated_at) VALUES ($1, 'builder-e2e', 'unix:///var/run/docker.sock', 'build', now())", [contextId]);
+  await query("INSERT INTO docker_contexts (id, name, endpoint, role, updated_at) VALUES ($1, 'builder-e2e', 'unix:///var/run/docker.sock', 'swarm_manager', now())", [contextId]);
   await query(
     `INSERT INTO builds (id, build_rule_id, commit_id, state, trigger, docker_context_id, worker_id, queued_at, started_at, updated_at)
      VALUES ($1, $2, $3, 'building', 'webhook', $4, $5, now() - interval '8 seconds', now() - interval '6 seconds', now())`,

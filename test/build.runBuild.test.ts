@@ -177,9 +177,14 @@ describe("runBuild", () => {
   test.each([
     ["a missing Dockerfile", { dockerfile: "docker/Dockerfile.prod" }, /there is no docker\/Dockerfile\.prod in this commit/],
     ["a Dockerfile that is a link out of the repository", { dockerfile: "Evil" }, /leads outside the repository/],
+    ["a Dockerfile path that escapes the repository", { dockerfile: "../../etc/passwd" }, /the Dockerfile path \.\.\/\.\.\/etc\/passwd escapes the repository/],
+    ["a context directory that escapes the repository", { contextDir: "../.." }, /the context directory \.\.\/\.\. is outside the repository/],
   ])("%s fails with that reason in its log", async (_what, rule, reason) => {
-    const p = await project({ Dockerfile: "FROM scratch\n" }, rule);
-    if ((rule as { dockerfile: string }).dockerfile === "Evil") {
+    // paths the forms refuse (no "..") are written straight to the rule: the runner checks them again
+    const unsafe = rule as { dockerfile?: string; contextDir?: string };
+    const p = await project({ Dockerfile: "FROM scratch\n" }, unsafe.dockerfile === "Evil" || unsafe.dockerfile === "docker/Dockerfile.prod" ? rule : {});
+    if (unsafe.dockerfile?.startsWith("..") || unsafe.contextDir) await getDb().buildRule.update({ where: { id: p.buildRuleId }, data: rule });
+    if (unsafe.dockerfile === "Evil") {
       // a symbolic link committed into the repository, pointing at a file outside it
       const { git } = await import("@/test/helpers/git-server");
       const blob = git(p.bare.dir, ["hash-object", "-w", "--stdin"], "/etc/passwd");
@@ -205,6 +210,7 @@ describe("runBuild", () => {
     const out = await runBuild(b!.id, { workerId: "test-worker", log });
     expect(out.state).toBe("failed");
     expect(out.reason).toMatch(/build arg X contains a line break/);
+    expect(await logText(b!.id)).toMatch(/==> failed: the build arg X contains a line break/);
   }, 60_000);
 
   test("branch names with shell metacharacters and leading dashes build as data", async () => {
@@ -227,7 +233,8 @@ describe("stopping builds", () => {
     await pollRepository(p.repositoryId);
     const [b] = await buildsOf(p.buildRuleId);
     const run = runBuild(b!.id, { workerId: "test-worker", log });
-    await eventually("the build to reach the sleep", async () => (await logText(b!.id)).includes("sleep"));
+    // the RUN step's container exists on the daemon (the step line alone comes before it)
+    await eventually("the RUN step's container", async () => (await logText(b!.id)).includes("---> Running in") && (await daemonBusy()) > 0);
     return { b: b!, run };
   }
 
@@ -252,12 +259,11 @@ describe("stopping builds", () => {
   test("a running build is superseded: the daemon-side build stops", async () => {
     const p = await project(slow());
     const { b, run } = await runningBuild(p);
-    expect(await daemonBusy()).toBeGreaterThan(0);
     p.bare.commit("main", { Dockerfile: "FROM scratch\n" });
     await pollRepository(p.repositoryId);
     const out = await run;
     expect(out.state).toBe("superseded");
-    expect(await eventually("the daemon to stop the build", async () => (await daemonBusy()) === 0 || null, 20_000)).toBe(true);
+    await eventually("the daemon to stop the build", async () => (await daemonBusy()) === 0, 20_000);
     const row = await getDb().build.findUniqueOrThrow({ where: { id: b.id } });
     expect(row.state).toBe("superseded");
     expect(row.finishedAt).not.toBeNull();
@@ -272,7 +278,7 @@ describe("stopping builds", () => {
     const out = await run;
     expect(out.state).toBe("cancelled");
     expect(out.reason).toBe(`cancelled by ${operator.login}`);
-    expect(await eventually("the daemon to stop the build", async () => (await daemonBusy()) === 0 || null, 20_000)).toBe(true);
+    await eventually("the daemon to stop the build", async () => (await daemonBusy()) === 0, 20_000);
     expect(await getDb().auditEvent.count({ where: { action: "build.cancelled", subjectId: b.id } })).toBe(1);
     const viewer = await createUser("viewer");
     await expect(cancelBuild(actorFor(viewer), { buildId: b.id })).rejects.toThrow(/Operator role/);
@@ -286,6 +292,8 @@ describe("stopping builds", () => {
     const out = await runBuild(b!.id, { workerId: "test-worker", log });
     expect(out.state).toBe("failed");
     expect(out.reason).toMatch(/timed out after 3 s/);
-    expect(await eventually("the daemon to stop the build", async () => (await daemonBusy()) === 0 || null, 20_000)).toBe(true);
+    // it timed out inside the RUN step, with a container running on the daemon
+    expect(await logText(b!.id)).toContain("---> Running in");
+    await eventually("the daemon to stop the build", async () => (await daemonBusy()) === 0, 20_000);
   }, 120_000);
 });

@@ -182,4 +182,25 @@ describe("the reaper and queued builds", () => {
     expect(r.resubmitted).not.toContain(waiting!.id);
     expect((await jobsFor("build_run")).filter((j) => j.payload.buildId === lost!.id).map((j) => j.key)).toEqual([`build:${lost!.id}:resubmit`]);
   });
+
+  test("a build held by a dead worker is queued again once, failed the second time, and ended if it was being stopped", async () => {
+    const { repositoryId, ruleIds } = await repoWithRules(3);
+    await move(repositoryId, [{ kind: "branch", name: "main", headSha: sha("4") }]);
+    const [first, second, stopping] = await getDb().build.findMany({ where: { buildRuleId: { in: ruleIds } }, orderBy: { buildRuleId: "asc" } });
+    const running = { state: "building" as const, workerId: "gone-worker", startedAt: new Date() };
+    await getDb().build.update({ where: { id: first!.id }, data: running });
+    await getDb().build.update({ where: { id: second!.id }, data: { ...running, reason: "re-queued: worker w1 stopped while the build was fetching" } });
+    await getDb().build.update({ where: { id: stopping!.id }, data: { ...running, cancelRequestedAt: new Date(), reason: `cancelled by ${operator.login}` } });
+    const r = await reapBuilds();
+    expect(r.requeued).toContain(first!.id);
+    expect(r.failed).toContain(second!.id);
+    expect(r.ended).toContain(stopping!.id);
+    const rows = await getDb().build.findMany({ where: { id: { in: [first!.id, second!.id, stopping!.id] } } });
+    const byId = new Map(rows.map((b) => [b.id, b]));
+    expect([byId.get(first!.id)!.state, byId.get(first!.id)!.reason, byId.get(first!.id)!.workerId]).toEqual(["queued", "re-queued: worker gone-worker stopped while the build was building", null]);
+    expect(byId.get(second!.id)!.state).toBe("failed");
+    expect(byId.get(second!.id)!.reason).toMatch(/for the second time; not retried again/);
+    expect([byId.get(stopping!.id)!.state, byId.get(stopping!.id)!.reason]).toEqual(["cancelled", `cancelled by ${operator.login}`]);
+    expect((await jobsFor("build_run")).filter((j) => j.payload.buildId === first!.id).map((j) => j.key)).toContain(`build:${first!.id}:requeue`);
+  });
 });

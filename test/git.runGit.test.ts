@@ -30,8 +30,10 @@ afterAll(async () => {
 function gitProcessesMatching(marker: string): string {
   try {
     return execFileSync("pgrep", ["-af", marker], { encoding: "utf8" }).trim();
-  } catch {
-    return ""; // pgrep exits 1 when nothing matches
+  } catch (err) {
+    // pgrep exits 1 when nothing matches; anything else (pgrep missing, bad usage) must fail the test
+    if ((err as { status?: number }).status === 1) return "";
+    throw err;
   }
 }
 

@@ -1,8 +1,10 @@
-// An image reference as a deployment rule names it (registry/path:tag, validated on the way in by
-// lib/validation/inventory-fields.ts), split into what pushing and the registry API need.
+// A deployment rule's image (registry/path:tag), split into what pushing and the registry API need. The
+// grammar is the one the inventory validates with (lib/validation/inventory-fields.ts).
+import { parseImageReference } from "@/lib/validation/inventory-fields";
+import { BuildInputError } from "@/lib/build/context";
 
 export interface ImageRefParts {
-  /** registry/path, without the tag: what `docker push` is given */
+  /** registry/path as written, without the tag: what `docker push` is given */
   repo: string;
   tag: string;
   /** host[:port] of the registry (docker.io when the name has none) */
@@ -12,17 +14,18 @@ export interface ImageRefParts {
 }
 
 export function splitImageRef(image: string): ImageRefParts {
-  const at = image.indexOf("@");
-  const noDigest = at >= 0 ? image.slice(0, at) : image;
-  const slash = noDigest.lastIndexOf("/");
-  const colon = noDigest.lastIndexOf(":");
-  const hasTag = colon > slash;
-  const repo = hasTag ? noDigest.slice(0, colon) : noDigest;
-  const tag = hasTag ? noDigest.slice(colon + 1) : "latest";
-  const first = repo.split("/")[0] ?? "";
-  const hasRegistry = repo.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
-  const registryHost = hasRegistry ? first : "docker.io";
-  let path = hasRegistry ? repo.slice(first.length + 1) : repo;
-  if (!hasRegistry && !path.includes("/")) path = `library/${path}`;
-  return { repo, tag, registryHost, path };
+  const r = parseImageReference(image);
+  if ("problem" in r) throw new BuildInputError(`the deployment rule's image ${r.problem}; fix it on the deployment rule`);
+  return { repo: image.slice(0, image.lastIndexOf(":")), tag: r.tag, registryHost: r.domain, path: r.path };
+}
+
+/** An architecture as a tag suffix: arm/v7 → armv7 (a tag cannot hold a slash). */
+export function archTag(arch: string): string {
+  return arch.replace(/\//g, "");
+}
+
+/** An architecture as a manifest list names its platform: arm/v7 → architecture arm, variant v7. */
+export function archPlatform(arch: string): { architecture: string; variant?: string } {
+  const [architecture = arch, variant] = arch.split("/");
+  return variant ? { architecture, variant } : { architecture };
 }

@@ -22,7 +22,7 @@ import { enqueueBuildFollowUps } from "@/lib/services/builds/schedule";
 import { enqueueJob } from "@/lib/jobs/enqueue";
 import { headManifest, putManifestList, RegistryError, type RegistryCredentials } from "@/lib/registry/client";
 import { registryBaseUrl } from "@/lib/registry/address";
-import { splitImageRef } from "@/lib/build/image-ref";
+import { archPlatform, archTag, splitImageRef } from "@/lib/build/image-ref";
 import { env } from "@/lib/env";
 
 /** How often a running build checks for a cancel request. */
@@ -216,7 +216,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
       const localRepo = `slipway-build/${rule.id.toLowerCase()}`;
       for (const arch of rule.archs) {
         log.step(`building for linux/${arch}`);
-        const tag = `${b.commit.sha.slice(0, 12)}-${arch}`;
+        const tag = `${b.commit.sha.slice(0, 12)}-${archTag(arch)}`;
         const input = {
           context: ctx.stream(),
           dockerfile: ctx.dockerfile,
@@ -246,7 +246,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
         const platformDigests: Record<string, string> = {};
         const pushed: Array<{ arch: string; digest: string }> = [];
         for (const [arch, id] of images) {
-          const pushTag = rule.archs.length > 1 ? `${tag}-${arch}` : tag;
+          const pushTag = rule.archs.length > 1 ? `${tag}-${archTag(arch)}` : tag;
           log.step(`pushing ${imageRepo}:${pushTag}`);
           await tagImage(docker, id, imageRepo, pushTag, signal);
           const r = await pushImage(docker, { repo: imageRepo, tag: pushTag, auth, signal, onOutput: (t) => log.write(t) });
@@ -262,7 +262,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
           for (const p of pushed) {
             const m = await headManifest(base, creds, repoPath, p.digest, signal);
             if (!m) throw new RegistryError(`the registry does not have ${imageRepo}@${p.digest} that was just pushed`);
-            entries.push({ ...m, os: "linux", architecture: p.arch });
+            entries.push({ ...m, os: "linux", ...archPlatform(p.arch) });
           }
           digest = await putManifestList(base, creds, repoPath, tag, entries, signal);
           log.line(`${imageRepo}:${tag} is ${digest}`);
