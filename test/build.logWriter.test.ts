@@ -31,6 +31,7 @@ describe("BuildLogWriter", () => {
     expect(chunks.map((c) => c.seq)).toEqual([0, 1]);
     const text = chunks.map((c) => c.text).join("");
     expect(text).toBe("token is ***, ok\nkey line: ***\nshort values like abc are not masked\ngit says *** and no newline at the end\n");
+    expect(w.mask("push refused for hunter2-very-secret")).toBe("push refused for ***");
     const rows = await getDb().buildLogChunk.findMany({ where: { buildId }, orderBy: { seq: "asc" } });
     expect(gunzipSync(Buffer.from(rows[0]!.data)).toString()).toBe(chunks[0]!.text);
     expect((await getDb().build.findUniqueOrThrow({ where: { id: buildId } })).logBytes).toBe(Buffer.byteLength(text));

@@ -34,6 +34,16 @@ describe("applyRefUpdates", () => {
     expect([pr.prNumber, pr.prTitle, pr.prAuthor]).toEqual([7, "Add x", "bob"]);
   });
 
+  test("two transactions creating the same new ref at once: one creates it, neither fails", async () => {
+    const raceRepo = (await saveRepository(actorFor(await createUser("admin")), { repo: "infra/race", url: "https://git.example.org/infra/race.git" })).id;
+    const [a, b] = await Promise.all([
+      tx((t) => applyRefUpdates(t, raceRepo, [{ kind: "branch", name: "race", headSha: sha("c") }])),
+      tx((t) => applyRefUpdates(t, raceRepo, [{ kind: "branch", name: "race", headSha: sha("c") }])),
+    ]);
+    expect(a.moved.length + b.moved.length).toBe(1);
+    expect(await getDb().ref.count({ where: { repositoryId: raceRepo, name: "race" } })).toBe(1);
+  });
+
   test("a push moves the branch and reports the previous head; deletion closes it; a new push reopens it", async () => {
     const moved = await tx((t) => applyRefUpdates(t, repoId, [{ kind: "branch", name: "main", headSha: sha("c") }]));
     expect(moved.moved[0]).toMatchObject({ name: "main", headSha: sha("c"), previousSha: sha("a") });

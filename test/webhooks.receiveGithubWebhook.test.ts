@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { getDb } from "@/lib/db";
+import { resetEnvCache } from "@/lib/env";
 import { saveApp, saveRepository } from "@/lib/services/inventory/entities";
 import { receiveGithubWebhook } from "@/lib/services/webhooks";
 import { POST } from "@/app/api/webhooks/github/[app]/route";
@@ -104,13 +105,32 @@ describe("receiveGithubWebhook", () => {
 
   test("an oversized body is 413 and writes nothing", async () => {
     process.env.SLIPWAY_WEBHOOK_MAX_BYTES = "1000";
+    resetEnvCache();
     try {
       const r = await deliver("push", forRepository(branchPush(), REPO));
       expect(r.status).toBe(413);
     } finally {
       delete process.env.SLIPWAY_WEBHOOK_MAX_BYTES;
+      resetEnvCache();
     }
     await expectNothingWritten();
+  });
+
+  test("a branch name longer than Slipway takes is 400 with the field named, and writes nothing", async () => {
+    const p = forRepository(branchPush(), REPO);
+    p.ref = `refs/heads/${"b".repeat(1200)}`;
+    const r = await deliver("push", p);
+    expect(r.status).toBe(400);
+    expect(String(r.body.error)).toMatch(/^push payload has fields Slipway cannot take: branch \(/);
+    await expectNothingWritten();
+  });
+
+  test("an accepted delivery's job runs in its repository's queue, so a repository's events apply in order", async () => {
+    const r = await deliver("push", forRepository(branchPush(), REPO));
+    expect(r.status).toBe(202);
+    const [q] = await getDb().$queryRaw<{ queue_name: string | null }[]>`
+      SELECT q.queue_name FROM graphile_worker._private_jobs j LEFT JOIN graphile_worker._private_job_queues q ON q.id = j.job_queue_id`;
+    expect(q?.queue_name).toBe(`repository:${repositoryId}`);
   });
 
   test("malformed JSON is 400 and writes nothing", async () => {

@@ -59,6 +59,11 @@ export class BuildLogWriter {
     this.values.sort((a, b) => b.length - a.length);
   }
 
+  /** Text with this build's secrets hidden, for what is stored outside the log (the build's reason). */
+  mask(text: string): string {
+    return maskText(text, this.values);
+  }
+
   /** Raw output, possibly partial lines (a daemon's stream). */
   write(text: string): void {
     const all = this.partial + text.replace(/\r\n/g, "\n");

@@ -292,7 +292,8 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
     outcome = { state: "succeeded", reason: null };
   } catch (err) {
     const stop = signal.aborted && signal.reason instanceof StopRequest ? signal.reason : null;
-    const reason = stop ? stop.message : describe(err);
+    // the reason is shown on the build page and sent to GitHub's check run: masked like the log
+    const reason = log.mask(stop ? stop.message : describe(err));
     const state = stop ? stop.state : "failed";
     log.step(`${state}: ${reason}`);
     if (state === "queued") await requeue(b, reason);

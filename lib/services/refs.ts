@@ -1,6 +1,7 @@
 // The heads Slipway tracks: every branch and every open pull request of every repository, with the commit
 // each points at. Webhooks report single moves; polling reports a whole listing. Both end here, and what
 // comes back is the list of refs that now point at a new commit (what gets built).
+import { randomUUID } from "node:crypto";
 import type { Tx } from "@/lib/db";
 
 export type RefKindName = "branch" | "pull_request";
@@ -62,8 +63,24 @@ export async function applyRefUpdates(tx: Tx, repositoryId: string, updates: Ref
     }
     const pr = u.kind === "pull_request" ? { prNumber: u.prNumber ?? Number(u.name), prTitle: u.prTitle ?? null, prAuthor: u.prAuthor ?? null } : {};
     if (!existing) {
-      const row = await tx.ref.create({ data: { repositoryId, kind: u.kind, name, headSha: u.headSha, ...pr } });
-      out.moved.push({ refId: row.id, kind: u.kind, name, prNumber: row.prNumber, headSha: u.headSha, previousSha: null });
+      // a new ref; another transaction may be creating it right now (a webhook and a poll): whoever inserts
+      // first reports it, the other one sees it as it is
+      const inserted = await tx.$queryRaw<{ id: string; pr_number: number | null }[]>`
+        INSERT INTO refs (id, repository_id, kind, name, head_sha, pr_number, pr_title, pr_author, updated_at)
+        VALUES (${`r${randomUUID().replace(/-/g, "").slice(0, 24)}`}, ${repositoryId}, ${u.kind}::ref_kind, ${name}, ${u.headSha},
+                ${pr.prNumber ?? null}::int, ${pr.prTitle ?? null}, ${pr.prAuthor ?? null}, now())
+        ON CONFLICT (repository_id, kind, name) DO NOTHING
+        RETURNING id, pr_number`;
+      const row = inserted[0];
+      if (row) {
+        out.moved.push({ refId: row.id, kind: u.kind, name, prNumber: row.pr_number, headSha: u.headSha, previousSha: null });
+        continue;
+      }
+      const [now] = await tx.$queryRaw<{ id: string; head_sha: string; closed_at: Date | null }[]>`
+        SELECT id, head_sha, closed_at FROM refs WHERE repository_id = ${repositoryId} AND kind = ${u.kind}::ref_kind AND name = ${name} FOR UPDATE`;
+      if (!now || (now.head_sha === u.headSha && !now.closed_at)) continue;
+      const moved = await tx.ref.update({ where: { id: now.id }, data: { headSha: u.headSha, closedAt: null, ...pr } });
+      out.moved.push({ refId: moved.id, kind: u.kind, name, prNumber: moved.prNumber, headSha: u.headSha, previousSha: now.head_sha });
       continue;
     }
     if (existing.head_sha === u.headSha && !existing.closed_at) {

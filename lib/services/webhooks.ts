@@ -1,14 +1,15 @@
 // Receive one GitHub webhook delivery: bound, verify, de-duplicate, record, enqueue. The work is the job's.
-import { parseEnv } from "@/lib/env";
+import { env } from "@/lib/env";
 import type { Prisma } from "@/lib/db";
 import { getDb } from "@/lib/db";
 import { verifyGithubSignature } from "@/lib/github/webhook-verify";
 import {
-  checkRunPayload, checkSuitePayload, createPayload, pullRequestPayload, pushPayload, type NormalizedEvent,
+  checkRunPayload, checkSuitePayload, createPayload, normalizedEvent, pullRequestPayload, pushPayload, type NormalizedEvent,
 } from "@/lib/github/webhook-events";
 import { enqueueJob } from "@/lib/jobs/enqueue";
 import { revealSecret } from "@/lib/services/inventory/secret-values";
 import { log } from "@/lib/log";
+import { formatPath } from "@/lib/validation/parse";
 import type { z } from "zod";
 
 export interface WebhookResult { status: number; body: Record<string, unknown> }
@@ -16,7 +17,7 @@ export interface WebhookInput { appName: string; headers: Headers; body: Readabl
 
 /** SLIPWAY_WEBHOOK_MAX_BYTES (checked with the rest of the environment at start, lib/env.ts). */
 export function webhookMaxBytes(): number {
-  return parseEnv(process.env).SLIPWAY_WEBHOOK_MAX_BYTES;
+  return env().SLIPWAY_WEBHOOK_MAX_BYTES;
 }
 
 /** Reads at most `max` bytes; null when the body is larger (reading stops there). */
@@ -38,10 +39,15 @@ export async function readBounded(body: WebhookInput["body"], max: number): Prom
 
 const error = (status: number, message: string): WebhookResult => ({ status, body: { error: message } });
 
+/** The first few problems of a payload, by path ("repository.id (expected number)"). */
+function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((i) => `${formatPath(i.path)} (${i.message})`).slice(0, 5).join("; ");
+}
+
 type Parsed = { action: string | null; fullName: string; owner: string; githubId: number; installationId?: number; event: Omit<NormalizedEvent, "deliveryId" | "repositoryId"> | null; ignored?: string };
 
 function parseEvent(event: string, json: unknown): Parsed | { error: string } {
-  const fail = (e: z.ZodError) => ({ error: `${event} payload is missing fields: ${e.issues.map((i) => `${i.path.join(".")} (${i.message})`).slice(0, 5).join("; ")}` });
+  const fail = (e: z.ZodError) => ({ error: `${event} payload is missing fields: ${formatIssues(e.issues)}` });
   const common = (p: { repository: { full_name: string; id: number; owner: { login: string } }; installation?: { id: number } }) => ({
     fullName: p.repository.full_name, owner: p.repository.owner.login, githubId: p.repository.id, installationId: p.installation?.id,
   });
@@ -147,7 +153,10 @@ export async function receiveGithubWebhook(input: WebhookInput): Promise<Webhook
     return ignore(withRepo, `account ${parsed.owner} is not in app ${app.name}'s account allowlist`);
   }
   if (!parsed.event) return ignore(withRepo, parsed.ignored ?? `event ${event} is not handled`);
-  const normalized: NormalizedEvent = { deliveryId, repositoryId: repo.id, ...parsed.event };
+  // fields the job cannot carry (a branch name of thousands of characters) are the sender's fault: 400, nothing written
+  const checked = normalizedEvent.safeParse({ deliveryId, repositoryId: repo.id, ...parsed.event });
+  if (!checked.success) return error(400, `${event} payload has fields Slipway cannot take: ${formatIssues(checked.error.issues)}`);
+  const normalized: NormalizedEvent = checked.data;
 
   const fresh = await db.$transaction(async (tx) => {
     if (!(await recordDelivery(tx, { ...withRepo, status: "accepted", reason: null }))) return false;
@@ -155,7 +164,8 @@ export async function receiveGithubWebhook(input: WebhookInput): Promise<Webhook
     if (repo.githubId !== BigInt(parsed.githubId)) learn.githubId = BigInt(parsed.githubId);
     if (parsed.installationId !== undefined && repo.installationId !== BigInt(parsed.installationId)) learn.installationId = BigInt(parsed.installationId);
     if (Object.keys(learn).length > 0) await tx.repository.update({ where: { id: repo.id }, data: learn });
-    await enqueueJob(tx, "github.event", normalized, { jobKey: `github-delivery:${deliveryId}` });
+    // one repository's events apply one after another, in the order they were received
+    await enqueueJob(tx, "github.event", normalized, { jobKey: `github-delivery:${deliveryId}`, queueName: `repository:${repo.id}` });
     return true;
   });
   log.info({ deliveryId, event, status: fresh ? "accepted" : "duplicate" }, "github webhook");

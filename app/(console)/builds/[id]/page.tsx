@@ -52,7 +52,8 @@ export default async function BuildPage({ params }: { params: Params }) {
   if (!b) notFound();
   const now = new Date();
   const active = isActiveState(b.state);
-  const operator = can(user, "build.rebuild");
+  const canCancel = can(user, "build.cancel");
+  const canRebuild = can(user, "build.rebuild");
   const github = b.repository.provider === "github";
   const what = `${b.repository.name} ${b.buildRule.name} at ${shortSha(b.commit.sha)}`;
   const message = firstLine(b.commit.message);
@@ -77,8 +78,8 @@ export default async function BuildPage({ params }: { params: Params }) {
             <span data-testid="build-state">
               <BuildStateBadge state={b.state} />
             </span>
-            {operator && active ? <CancelBuildButton action={cancelBuildAction} buildId={b.id} what={what} cancelling={b.cancelRequestedAt !== null} /> : null}
-            {operator && !active ? <RebuildButton action={rebuildAction} buildId={b.id} /> : null}
+            {canCancel && active ? <CancelBuildButton action={cancelBuildAction} buildId={b.id} what={what} cancelling={b.cancelRequestedAt !== null} /> : null}
+            {canRebuild && !active ? <RebuildButton action={rebuildAction} buildId={b.id} /> : null}
           </>
         }
       />
