@@ -3,6 +3,7 @@
 // marks the build's steps (classic builder "Step 2/7 :", BuildKit "#5 [2/3]", Slipway's "==> ") as
 // headings with the time since the build started, and reconnects after a dropped connection, resuming
 // after the last chunk it has. When the stream reports a new state, the page re-renders from the server.
+import { isActiveBuildState } from "@/lib/validation/build-states";
 import { memo, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useRouter } from "next/navigation";
 import { LiveDuration } from "@/components/builds/live-duration";
@@ -12,7 +13,6 @@ const MAX_LINES = 10_000;
 const STEP = /^(?:Step \d+\/\d+ :|#\d+ \[|==> )/;
 // colour and cursor escapes (CSI ... final byte) and window titles (OSC ... BEL)
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007]*\u0007/g;
-const ACTIVE = new Set(["queued", "fetching", "building", "pushing"]);
 
 interface LogLine {
   n: number;
@@ -231,7 +231,7 @@ export function LogViewer({
   const startedIso = stream ? stream.startedAt : (pageStartedAt?.toISOString() ?? null);
   const finishedIso = stream ? stream.finishedAt : (pageFinishedAt?.toISOString() ?? null);
   const startedAt = startedIso ? Date.parse(startedIso) : null;
-  const running = ACTIVE.has(state);
+  const running = isActiveBuildState(state);
   const shown = model.partial ? [...model.lines, line(model.next, model.partial.raw, model.partial.at)] : model.lines;
   const downloadHref = `/api/builds/${encodeURIComponent(buildId)}/log.txt`;
 

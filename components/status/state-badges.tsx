@@ -1,7 +1,8 @@
 // Badges for every state of the Build and Deployment state machines (DESIGN.md), each its own colour.
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 
-export type BuildStateName = "queued" | "fetching" | "building" | "pushing" | "succeeded" | "failed" | "cancelled" | "superseded";
+import type { BuildStateName } from "@/lib/validation/build-states";
+export type { BuildStateName };
 
 export type DeploymentStateName =
   | "pending_approval"

@@ -4,12 +4,12 @@
 // `state` event whenever the build's state changes (and first thing), `end` with the final state once the
 // build has ended and every chunk was sent, and a heartbeat comment every 15 s so proxies keep the
 // connection open. A reconnecting client resumes after the last seq it got (Last-Event-ID or ?after=).
+import { isActiveBuildState } from "@/lib/validation/build-states";
 import { readBuildLog } from "@/lib/build/log-store";
 import { getBuildProgress, type BuildProgress } from "@/lib/queries/build-detail";
 import { NotFoundError, ValidationError } from "@/lib/errors";
 import { log } from "@/lib/log";
 
-const ENDED = new Set(["succeeded", "failed", "cancelled", "superseded"]);
 const PAGE = 200;
 
 export interface LogStreamOptions {
@@ -99,7 +99,7 @@ export function buildLogEventStream(buildId: string, opts: LogStreamOptions): Re
         }
         if (chunks.length < PAGE || stop.signal.aborted) break;
       }
-      if (ENDED.has(progress.state)) {
+      if (!isActiveBuildState(progress.state)) {
         send(`event: end\ndata: ${stateData(progress)}\n\n`);
         return finish(true);
       }

@@ -1,5 +1,6 @@
 // What a README badge shows: the state of a branch's head commit, over the latest attempt of every build
 // rule of the repository.
+import { isActiveBuildState } from "@/lib/validation/build-states";
 import { getDb } from "@/lib/db";
 import { latestBuildsOfCommits } from "@/lib/queries/refs";
 import type { BadgeStatus } from "@/lib/badges/status-badge";
@@ -8,7 +9,7 @@ import type { BadgeStatus } from "@/lib/badges/status-badge";
 export function badgeStatusOf(states: readonly string[]): BadgeStatus {
   if (states.length === 0) return "unknown";
   if (states.includes("failed")) return "failing";
-  if (states.some((s) => s === "queued" || s === "fetching" || s === "building" || s === "pushing")) return "running";
+  if (states.some(isActiveBuildState)) return "running";
   if (states.every((s) => s === "succeeded")) return "passing";
   return "cancelled";
 }

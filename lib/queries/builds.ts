@@ -4,13 +4,7 @@ import { getDb } from "@/lib/db";
 import type { BuildKind, BuildState, BuildTrigger, Prisma, RefKind } from "@/lib/generated/prisma/client";
 import { PAGE_SIZE, olderThan, toPage, type KeysetPage } from "@/lib/queries/paging";
 import type { BuildStateFilter } from "@/lib/validation/build-filters";
-
-/** Builds still in progress: the list refreshes itself while it shows one. */
-export const activeBuildStates = ["queued", "fetching", "building", "pushing"] as const satisfies readonly BuildState[];
-
-export function isActiveState(state: string): boolean {
-  return (activeBuildStates as readonly string[]).includes(state);
-}
+import { ACTIVE_BUILD_STATES } from "@/lib/validation/build-states";
 
 export interface BuildListFilter {
   /** the repository's name ("owner/name", or the chosen name of a plain git repository) */
@@ -79,7 +73,7 @@ function filterWhere(f: BuildListFilter): Prisma.BuildWhereInput[] {
   if (f.repository) and.push({ buildRule: { repository: { name: f.repository } } });
   if (f.branch) and.push({ refs: { some: { ref: { kind: "branch", name: f.branch } } } });
   if (f.pr !== undefined) and.push({ refs: { some: { ref: { kind: "pull_request", prNumber: f.pr } } } });
-  if (f.state === "active") and.push({ state: { in: [...activeBuildStates] } });
+  if (f.state === "active") and.push({ state: { in: [...ACTIVE_BUILD_STATES] } });
   else if (f.state) and.push({ state: f.state });
   return and;
 }

@@ -1,4 +1,5 @@
 // The dashboard's counters. Builds "today" count from midnight UTC, as every time in the console is UTC.
+import { ACTIVE_BUILD_STATES } from "@/lib/validation/build-states";
 import { getDb } from "@/lib/db";
 
 export interface DashboardCounts {
@@ -22,7 +23,7 @@ export async function dashboardCounts(now: Date = new Date()): Promise<Dashboard
     db.repository.count(),
     db.target.count(),
     db.build.count({ where: { queuedAt: { gte: startOfUtcDay(now) } } }),
-    db.build.count({ where: { state: { in: ["queued", "fetching", "building", "pushing"] } } }),
+    db.build.count({ where: { state: { in: [...ACTIVE_BUILD_STATES] } } }),
     db.deployment.count({ where: { state: "pending_approval" } }),
     db.deployment.count({ where: { state: { in: ["queued", "deploying", "verifying"] } } }),
   ]);

@@ -3,7 +3,8 @@
 // than ignored, so a shared link never silently shows something else.
 import { z } from "zod";
 
-export const buildStateNames = ["queued", "fetching", "building", "pushing", "succeeded", "failed", "cancelled", "superseded"] as const;
+import { BUILD_STATES } from "@/lib/validation/build-states";
+export const buildStateNames = BUILD_STATES;
 
 /** `state=active` is every state of a build still in progress. */
 export const buildStateFilters = ["active", ...buildStateNames] as const;

@@ -3,7 +3,8 @@
 import Link from "next/link";
 import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/session";
-import { buildFilterRepositories, isActiveState, listBuilds, type BuildListFilter } from "@/lib/queries/builds";
+import { buildFilterRepositories, listBuilds, type BuildListFilter } from "@/lib/queries/builds";
+import { isActiveBuildState } from "@/lib/validation/build-states";
 import { buildFilterFromSearchParams, buildFilterKeys } from "@/lib/validation/build-filters";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -51,7 +52,7 @@ export default async function BuildsPage({ searchParams }: { searchParams: Searc
     : raw;
   const issues = parsed.success ? [] : parsed.error.issues;
   const invalidFields = new Set(issues.map((i) => String(i.path[0] ?? "")));
-  const live = Boolean(page?.rows.some((b) => isActiveState(b.state)));
+  const live = Boolean(page?.rows.some((b) => isActiveBuildState(b.state)));
 
   return (
     <>

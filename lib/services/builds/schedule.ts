@@ -14,13 +14,8 @@ import { enqueueJob } from "@/lib/jobs/enqueue";
 import { env } from "@/lib/env";
 import type { MovedRef, RefChanges } from "@/lib/services/refs";
 
-export const ACTIVE_BUILD_STATES = ["queued", "fetching", "building", "pushing"] as const;
-export const RUNNING_BUILD_STATES = ["fetching", "building", "pushing"] as const;
-export type ActiveBuildState = (typeof ACTIVE_BUILD_STATES)[number];
-
-export function isActiveBuildState(s: string): s is ActiveBuildState {
-  return (ACTIVE_BUILD_STATES as readonly string[]).includes(s);
-}
+import { ACTIVE_BUILD_STATES, RUNNING_BUILD_STATES } from "@/lib/validation/build-states";
+export { ACTIVE_BUILD_STATES, RUNNING_BUILD_STATES, isActiveBuildState } from "@/lib/validation/build-states";
 
 export interface ScheduleOptions {
   trigger: BuildTrigger;

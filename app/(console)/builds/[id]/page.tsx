@@ -7,7 +7,7 @@ import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/session";
 import { can } from "@/lib/auth/roles";
 import { getBuildDetail, type BuildDetail } from "@/lib/queries/build-detail";
-import { isActiveState } from "@/lib/queries/builds";
+import { isActiveBuildState } from "@/lib/validation/build-states";
 import { PageHeader } from "@/components/ui/page-header";
 import { Notice } from "@/components/ui/notice";
 import { Timestamp } from "@/components/ui/timestamp";
@@ -51,7 +51,7 @@ export default async function BuildPage({ params }: { params: Params }) {
   const b = await getBuildDetail(id);
   if (!b) notFound();
   const now = new Date();
-  const active = isActiveState(b.state);
+  const active = isActiveBuildState(b.state);
   const canCancel = can(user, "build.cancel");
   const canRebuild = can(user, "build.rebuild");
   const github = b.repository.provider === "github";
