@@ -124,13 +124,6 @@ async function loadApp(row: AppRow): Promise<LoadedApp> {
 
 const appSelect = { id: true, name: true, appId: true, apiUrl: true, privateKeySecretId: true } as const;
 
-/** An Octokit authenticated as the GitHub app itself (JWT), for /app endpoints. */
-export async function githubAppOctokit(appRowId: string): Promise<GithubOctokit> {
-  const row = await getDb().githubApp.findUnique({ where: { id: appRowId }, select: appSelect });
-  if (!row) throw new GithubAppSetupError("That GitHub app does not exist any more.");
-  return (await loadApp(row)).app.octokit;
-}
-
 function describeFailure(err: unknown): { status: number | null; message: string } {
   const status = typeof (err as { status?: unknown })?.status === "number" ? (err as { status: number }).status : null;
   const message = err instanceof Error ? err.message : String(err);
@@ -168,10 +161,11 @@ async function cachedToken(app: LoadedApp, installationId: number, signal?: Abor
   const key = `${app.key}:${installationId}`;
   const hit = tokens.get(key);
   if (hit && hit.expiresAt - TOKEN_REFRESH_MARGIN_MS > Date.now()) return hit.token;
-  // concurrent callers share one request
+  // concurrent callers share one request, bounded by its own timeout, not by the first caller's signal
+  // (that caller giving up must not fail the others); each caller stops waiting on its own signal
   let pending = pendingTokens.get(key);
   if (!pending) {
-    pending = requestToken(app, installationId, signal)
+    pending = requestToken(app, installationId)
       .then((fresh) => {
         tokens.set(key, fresh);
         log.debug({ app: app.name, installationId, expiresAt: new Date(fresh.expiresAt).toISOString() }, "github installation token issued");
@@ -180,7 +174,10 @@ async function cachedToken(app: LoadedApp, installationId: number, signal?: Abor
       .finally(() => pendingTokens.delete(key));
     pendingTokens.set(key, pending);
   }
-  return (await pending).token;
+  if (!signal) return (await pending).token;
+  signal.throwIfAborted();
+  const aborted = new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
+  return (await Promise.race([pending, aborted])).token;
 }
 
 function forgetToken(app: LoadedApp, installationId: number, token: string): void {
