@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(chromium fonts-dejavu-core git docker.io docker-registry openssh-server openssh-client busybox-static)
+DEBIAN_PACKAGES=(chromium fonts-dejavu-core git docker.io docker-registry openssh-server openssh-client busybox-static procps openssl)
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do

@@ -93,7 +93,7 @@ export async function prepareContext(checkout: string, rule: { contextDir: strin
   await walk(ctxReal, "", entries, (p, isDir) => {
     if (always.has(p)) return false;
     if (!rule.includeGit && (p === ".git" || p.startsWith(".git/"))) return true;
-    // a directory is skipped whole only when nothing under it could be re-included by a "!" pattern
+    // directories are always walked: a "!" pattern may bring back a file under an ignored directory
     return isDir ? false : ignored(p);
   });
   return {
