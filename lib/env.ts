@@ -66,6 +66,8 @@ export const envSchema = z
     SLIPWAY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     /** builds one worker runs at once, besides its other jobs */
     SLIPWAY_BUILD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+    /** deployments one worker process runs at once (each target still runs one at a time) */
+    SLIPWAY_DEPLOY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     SLIPWAY_WORKER_ID: z.string().trim().min(1).optional(),
     SLIPWAY_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
     SLIPWAY_WEBHOOK_MAX_BYTES: z.coerce.number().int().min(100).max(1024 * 1024 * 1024).default(25 * 1024 * 1024),

@@ -104,7 +104,7 @@ async function main() {
     say(migrated.applied.length ? `database ready (${migrated.applied.length} migration(s) applied)` : "database ready");
     if (production) ensureProductionBuild();
 
-    worker = await startWorker({ connectionString: url, concurrency: e.SLIPWAY_WORKER_CONCURRENCY, buildConcurrency: e.SLIPWAY_BUILD_CONCURRENCY });
+    worker = await startWorker({ connectionString: url, concurrency: e.SLIPWAY_WORKER_CONCURRENCY, buildConcurrency: e.SLIPWAY_BUILD_CONCURRENCY, deployConcurrency: e.SLIPWAY_DEPLOY_CONCURRENCY });
     process.env.NEXTAUTH_URL ??= e.SLIPWAY_URL;
     web = await startWebServer({ dev: !production, port: e.PORT, host: e.HOST, trustProxy: e.SLIPWAY_TRUST_PROXY });
     worker.done.then(

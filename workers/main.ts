@@ -13,7 +13,7 @@ async function main() {
   const url = databaseUrl(e);
   await checkDatabase(url);
   await prepareDatabase(url, (m) => log.info(m));
-  const worker = await startWorker({ connectionString: url, concurrency: e.SLIPWAY_WORKER_CONCURRENCY, buildConcurrency: e.SLIPWAY_BUILD_CONCURRENCY });
+  const worker = await startWorker({ connectionString: url, concurrency: e.SLIPWAY_WORKER_CONCURRENCY, buildConcurrency: e.SLIPWAY_BUILD_CONCURRENCY, deployConcurrency: e.SLIPWAY_DEPLOY_CONCURRENCY });
   let signals = 0;
   const shutdown = (signal: string) => {
     signals++;

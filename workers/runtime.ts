@@ -10,6 +10,7 @@ import { startHeartbeat, type Heartbeat } from "@/workers/heartbeat";
 import { slipwayVersion } from "@/lib/version";
 import { ensureDeployerKey } from "@/lib/services/deployer-key";
 import { reapBuilds } from "@/lib/build/reaper";
+import { reapDeployments } from "@/lib/deploy/recovery";
 
 export interface WorkerHandle {
   id: string;
@@ -39,8 +40,17 @@ export function newWorkerId(): string {
 
 /** Jobs that may run for many minutes get their own runner, so they never hold every slot of the worker. */
 export const LONG_TASKS = ["build_run"] as const;
+/** Deployments get a third runner: a long build never delays a deploy, and deploys never wait behind builds. */
+export const DEPLOY_TASKS = ["deploy_run", "deploy_verify"] as const;
 
-export async function startWorker(opts: { connectionString: string; concurrency: number; buildConcurrency?: number; id?: string; log?: Logger }): Promise<WorkerHandle> {
+export async function startWorker(opts: {
+  connectionString: string;
+  concurrency: number;
+  buildConcurrency?: number;
+  deployConcurrency?: number;
+  id?: string;
+  log?: Logger;
+}): Promise<WorkerHandle> {
   const id = opts.id ?? newWorkerId();
   const log = (opts.log ?? rootLog).child({ worker: id });
   // The deployer's SSH key exists before any job needs it (generated and audited on the first start).
@@ -48,8 +58,10 @@ export async function startWorker(opts: { connectionString: string; concurrency:
   log.info({ fingerprint: deployerKey.fingerprintSha256 }, "deployer key ready");
   const all = buildTaskList(id, log);
   const long = new Set<string>(LONG_TASKS);
-  const shortTasks = Object.fromEntries(Object.entries(all).filter(([name]) => !long.has(name)));
+  const deploy = new Set<string>(DEPLOY_TASKS);
+  const shortTasks = Object.fromEntries(Object.entries(all).filter(([name]) => !long.has(name) && !deploy.has(name)));
   const longTasks = Object.fromEntries(Object.entries(all).filter(([name]) => long.has(name)));
+  const deployTasks = Object.fromEntries(Object.entries(all).filter(([name]) => deploy.has(name)));
   const common = { connectionString: opts.connectionString, noHandleSignals: true, pollInterval: 2_000, logger: graphileLogger(log) };
   // webhooks, polls, check runs and the reaper keep flowing while builds run: two runners, one process
   const runner: Runner = await run({ ...common, concurrency: opts.concurrency, taskList: shortTasks, crontab });
@@ -60,29 +72,43 @@ export async function startWorker(opts: { connectionString: string; concurrency:
     await runner.stop();
     throw err;
   }
-  let heartbeat: Heartbeat | undefined;
+  let deployRunner: Runner;
   try {
-    heartbeat = await startHeartbeat({ id, version: slipwayVersion, concurrency: opts.concurrency, tasks: Object.keys(handlers), log });
+    deployRunner = await run({ ...common, concurrency: opts.deployConcurrency ?? 4, taskList: deployTasks });
   } catch (err) {
     await Promise.all([runner.stop(), buildRunner.stop()]);
     throw err;
   }
-  log.info({ concurrency: opts.concurrency, buildConcurrency: opts.buildConcurrency ?? 2, tasks: Object.keys(handlers) }, "worker started");
+  const runners = [runner, buildRunner, deployRunner];
+  let heartbeat: Heartbeat | undefined;
+  try {
+    heartbeat = await startHeartbeat({ id, version: slipwayVersion, concurrency: opts.concurrency, tasks: Object.keys(handlers), log });
+  } catch (err) {
+    await Promise.all(runners.map((r) => r.stop()));
+    throw err;
+  }
+  log.info({ concurrency: opts.concurrency, buildConcurrency: opts.buildConcurrency ?? 2, deployConcurrency: opts.deployConcurrency ?? 4, tasks: Object.keys(handlers) }, "worker started");
   // builds left running by a worker that died are queued again or failed now, not a minute from now
   void reapBuilds({ exceptWorkerId: id })
     .then((r) => {
       if (r.requeued.length || r.failed.length || r.ended.length || r.resubmitted.length) log.warn(r, "builds of stopped workers reaped at start");
     })
     .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, "could not reap builds at start"));
+  // deployments held by a worker that died are re-verified against the live service now
+  void reapDeployments({ exceptWorkerId: id, actor: { type: "worker", workerId: id } })
+    .then((r) => {
+      if (r.expired.length || r.verify.length || r.resubmitted.length) log.warn(r, "deployments reaped at start");
+    })
+    .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, "could not reap deployments at start"));
   let stopping: Promise<void> | undefined;
   return {
     id,
-    done: Promise.all([runner.promise, buildRunner.promise]).then(() => undefined),
+    done: Promise.all(runners.map((r) => r.promise)).then(() => undefined),
     stop() {
       stopping ??= (async () => {
         // running builds are handed back (queued again) within graphile-worker's abort timeout (5 s)
         log.info("worker stopping: finishing running jobs");
-        await Promise.all([runner.stop(), buildRunner.stop()]);
+        await Promise.all(runners.map((r) => r.stop()));
         await heartbeat?.stop();
         log.info("worker stopped");
       })();

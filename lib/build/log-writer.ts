@@ -1,7 +1,7 @@
 // The build's own log as it is written: lines are masked (every secret value, and each line of a multi-line
 // one, becomes ***), buffered briefly, and stored as gzip chunks (lib/build/log-store.ts). A partial line
 // waits for its end so a secret split across two writes is still masked, unless it grows past a bound.
-import { appendBuildLog, nextLogSeq } from "@/lib/build/log-store";
+import { buildLogSink, deploymentLogSink, type LogSink } from "@/lib/build/log-store";
 
 const FLUSH_MS = 400;
 const FLUSH_BYTES = 32 * 1024;
@@ -40,16 +40,26 @@ export class BuildLogWriter {
   private readonly values: string[];
 
   private constructor(
-    readonly buildId: string,
+    private readonly sink: LogSink,
     secrets: readonly string[],
     private readonly startedAt: number,
   ) {
     this.values = maskValues(secrets);
   }
 
-  static async open(buildId: string, secrets: readonly string[]): Promise<BuildLogWriter> {
-    const w = new BuildLogWriter(buildId, secrets, Date.now());
-    w.seq = (await nextLogSeq(buildId)) - 1;
+  /** A build's log (build_log_chunks). */
+  static open(buildId: string, secrets: readonly string[]): Promise<BuildLogWriter> {
+    return BuildLogWriter.openSink(buildLogSink(buildId), secrets);
+  }
+
+  /** A deployment's log (deployment_log_chunks): the same masking, buffering and format. */
+  static openDeployment(deploymentId: string, secrets: readonly string[]): Promise<BuildLogWriter> {
+    return BuildLogWriter.openSink(deploymentLogSink(deploymentId), secrets);
+  }
+
+  static async openSink(sink: LogSink, secrets: readonly string[]): Promise<BuildLogWriter> {
+    const w = new BuildLogWriter(sink, secrets, Date.now());
+    w.seq = (await sink.nextSeq()) - 1;
     return w;
   }
 
@@ -116,7 +126,7 @@ export class BuildLogWriter {
     this.pendingBytes = 0;
     const seq = ++this.seq;
     this.flushing = this.flushing.then(() =>
-      appendBuildLog(this.buildId, seq, text).catch((err: unknown) => {
+      this.sink.append(seq, text).catch((err: unknown) => {
         this.failed ??= err;
       }),
     );

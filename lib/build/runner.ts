@@ -19,6 +19,7 @@ import { fetchCommit, withTempCheckout } from "@/lib/git/fetch";
 import { GitError } from "@/lib/git/run";
 import { installationToken } from "@/lib/github/app-client";
 import { enqueueBuildFollowUps } from "@/lib/services/builds/schedule";
+import { createDeploymentsForRelease } from "@/lib/services/deployments/schedule";
 import { enqueueJob } from "@/lib/jobs/enqueue";
 import { headManifest, putManifestList, RegistryError, type RegistryCredentials } from "@/lib/registry/client";
 import { registryBaseUrl } from "@/lib/registry/address";
@@ -272,6 +273,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
       return out;
     });
 
+    const deployNotes: string[] = [];
     await finish(b, "succeeded", null, async (tx) => {
       for (const p of published) {
         const rel = await tx.release.create({
@@ -285,9 +287,14 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
           summary: `${p.imageRepo}:${p.tag}@${p.digest} from ${repo.name} ${b.commit.sha.slice(0, 12)}`,
           after: { image: `${p.imageRepo}:${p.tag}`, digest: p.digest, platforms: p.platformDigests, buildId: b.id },
         });
+        // the deployments of the release are created with it: nothing can record a release and lose its deploys
+        const { created, pinned } = await createDeploymentsForRelease(tx, rel.id, { type: "worker", workerId: opts.workerId });
+        deployNotes.push(...created.map((c) => `deployment to ${c.targetName}: ${c.state === "queued" ? "queued" : "waiting for approval"}`));
+        deployNotes.push(...pinned.map((t) => `${t} is pinned: not deployed there (unpin it on its page to follow the branch again)`));
       }
     });
     for (const p of published) log.line(`release: ${p.imageRepo}:${p.tag}@${p.digest}`);
+    for (const n of deployNotes) log.line(n);
     log.step("succeeded");
     outcome = { state: "succeeded", reason: null };
   } catch (err) {

@@ -5,8 +5,10 @@
 // build has ended and every chunk was sent, and a heartbeat comment every 15 s so proxies keep the
 // connection open. A reconnecting client resumes after the last seq it got (Last-Event-ID or ?after=).
 import { isActiveBuildState } from "@/lib/validation/build-states";
-import { readBuildLog } from "@/lib/build/log-store";
-import { getBuildProgress, type BuildProgress } from "@/lib/queries/build-detail";
+import { readBuildLog, readDeploymentLog, type LogChunk } from "@/lib/build/log-store";
+import { getBuildProgress } from "@/lib/queries/build-detail";
+import { getDeploymentProgress } from "@/lib/queries/deployment-detail";
+import { isActiveDeploymentState } from "@/lib/validation/deployment-states";
 import { NotFoundError, ValidationError } from "@/lib/errors";
 import { log } from "@/lib/log";
 
@@ -32,7 +34,36 @@ export function resumeAfter(lastEventId: string | null, afterParam: string | nul
   return after;
 }
 
-function stateData(p: BuildProgress): string {
+/** What a log stream follows: a build or a deployment. */
+export interface LogSource {
+  /** for messages and server logs, e.g. "build" */
+  noun: string;
+  progress(): Promise<Progress | null>;
+  read(afterSeq: number, limit: number): Promise<LogChunk[]>;
+  isActive(state: string): boolean;
+}
+
+interface Progress {
+  state: string;
+  reason: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export function buildLogSource(buildId: string): LogSource {
+  return { noun: "build", progress: () => getBuildProgress(buildId), read: (a, l) => readBuildLog(buildId, a, l), isActive: (s) => isActiveBuildState(s) };
+}
+
+export function deploymentLogSource(deploymentId: string): LogSource {
+  return {
+    noun: "deployment",
+    progress: () => getDeploymentProgress(deploymentId),
+    read: (a, l) => readDeploymentLog(deploymentId, a, l),
+    isActive: (s) => isActiveDeploymentState(s),
+  };
+}
+
+function stateData(p: Progress): string {
   return JSON.stringify({ state: p.state, reason: p.reason, startedAt: p.startedAt?.toISOString() ?? null, finishedAt: p.finishedAt?.toISOString() ?? null });
 }
 
@@ -51,6 +82,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** The build's log as an event stream that polls for new chunks every `pollMs` until the build ends. */
 export function buildLogEventStream(buildId: string, opts: LogStreamOptions): ReadableStream<Uint8Array> {
+  return logEventStream(buildLogSource(buildId), opts);
+}
+
+/** A build's or deployment's log as an event stream, until it ends. */
+export function logEventStream(source: LogSource, opts: LogStreamOptions): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const stop = new AbortController();
   const pollMs = opts.pollMs ?? 500;
@@ -82,9 +118,9 @@ export function buildLogEventStream(buildId: string, opts: LogStreamOptions): Re
     let lastState: string | null = null;
     while (!stop.signal.aborted) {
       // the state first, then the chunks: a build seen ended has written its last chunk already
-      const progress = await getBuildProgress(buildId);
+      const progress = await source.progress();
       if (!progress) {
-        send(`event: gone\ndata: ${JSON.stringify({ message: "This build was removed with its repository." })}\n\n`);
+        send(`event: gone\ndata: ${JSON.stringify({ message: `This ${source.noun} was removed with its repository.` })}\n\n`);
         return finish(true);
       }
       if (progress.state !== lastState) {
@@ -92,14 +128,14 @@ export function buildLogEventStream(buildId: string, opts: LogStreamOptions): Re
         send(`event: state\ndata: ${stateData(progress)}\n\n`);
       }
       for (;;) {
-        const chunks = await readBuildLog(buildId, after, PAGE);
+        const chunks = await source.read(after, PAGE);
         for (const c of chunks) {
           send(`id: ${c.seq}\ndata: ${JSON.stringify({ seq: c.seq, text: c.text, at: c.at.toISOString() })}\n\n`);
           after = c.seq;
         }
         if (chunks.length < PAGE || stop.signal.aborted) break;
       }
-      if (!isActiveBuildState(progress.state)) {
+      if (!source.isActive(progress.state)) {
         send(`event: end\ndata: ${stateData(progress)}\n\n`);
         return finish(true);
       }
@@ -117,7 +153,7 @@ export function buildLogEventStream(buildId: string, opts: LogStreamOptions): Re
       send("retry: 2000\n\n");
       follow().catch((err: unknown) => {
         if (stop.signal.aborted) return;
-        log.error({ err, buildId }, "build log stream failed");
+        log.error({ err, noun: source.noun }, "log stream failed");
         send(`event: failure\ndata: ${JSON.stringify({ message: "Reading the log failed on the server; reconnecting." })}\n\n`);
         finish(true);
       });
@@ -130,11 +166,15 @@ export function buildLogEventStream(buildId: string, opts: LogStreamOptions): Re
 
 /** The whole stored log as text, read a page of chunks at a time. */
 export function buildLogTextStream(buildId: string): ReadableStream<Uint8Array> {
+  return logTextStream(buildLogSource(buildId));
+}
+
+export function logTextStream(source: LogSource): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let after = -1;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const chunks = await readBuildLog(buildId, after, PAGE);
+      const chunks = await source.read(after, PAGE);
       if (chunks.length) {
         controller.enqueue(encoder.encode(chunks.map((c) => c.text).join("")));
         after = chunks[chunks.length - 1]!.seq;
@@ -163,5 +203,14 @@ export async function buildLogDownload(buildId: string): Promise<Response> {
       "Content-Disposition": `attachment; filename="${name}"`,
       "Cache-Control": "no-store",
     },
+  });
+}
+
+/** The download response: the whole log as deployment-<id>.log. */
+export async function deploymentLogDownload(deploymentId: string): Promise<Response> {
+  if (!(await getDeploymentProgress(deploymentId))) throw new NotFoundError(`There is no deployment with id ${deploymentId}; it may have been removed with its target.`);
+  const name = `deployment-${deploymentId.replace(/[^A-Za-z0-9_-]/g, "_")}.log`;
+  return new Response(logTextStream(deploymentLogSource(deploymentId)), {
+    headers: { "Content-Type": "text/plain; charset=utf-8", "Content-Disposition": `attachment; filename="${name}"`, "Cache-Control": "no-store" },
   });
 }

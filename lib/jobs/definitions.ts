@@ -22,10 +22,20 @@ export const jobPayloads = {
   build_check: z.object({ buildId: z.string().min(1).max(64) }).strict(),
   /** every minute: builds held by workers that stopped are failed or queued again */
   builds_reap: cronPayload,
+  /** run one deployment: update the swarm or compose service, wait for convergence and health (lib/deploy/runner.ts) */
+  deploy_run: z.object({ deploymentId: z.string().min(1).max(64) }).strict(),
+  /** a deployment whose worker stopped: compare the live service with what it was deploying, and end it */
+  deploy_verify: z.object({ deploymentId: z.string().min(1).max(64) }).strict(),
+  /** Slack messages and the GitHub deployment status for one state change of a deployment */
+  deploy_notify: z.object({ deploymentId: z.string().min(1).max(64), event: z.enum(["started", "succeeded", "failed", "rolled_back"]) }).strict(),
+  /** every minute: expired approvals, deployments held by stopped workers, queued ones whose job is gone */
+  deployments_reap: cronPayload,
+  /** every 5 minutes: compare each target's live image with its last release */
+  drift_check: cronPayload,
 } as const;
 
 export type JobName = keyof typeof jobPayloads;
 export type JobPayload<N extends JobName> = z.infer<(typeof jobPayloads)[N]>;
 
 /** graphile-worker crontab: runs scheduled jobs on whichever worker is up (each fires once cluster-wide). */
-export const crontab = ["0 * * * * maintenance", "* * * * * repositories_poll_due", "* * * * * builds_reap"].join("\n");
+export const crontab = ["0 * * * * maintenance", "* * * * * repositories_poll_due", "* * * * * builds_reap", "* * * * * deployments_reap", "*/5 * * * * drift_check"].join("\n");

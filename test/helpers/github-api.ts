@@ -1,13 +1,22 @@
-// A loopback stand-in for the parts of GitHub's REST API a GitHub App uses for check runs, speaking the
-// real protocol: the app authenticates with an RS256 JWT (iss = App ID, at most 10 minutes long) to get an
-// installation access token, then calls the repository endpoints with `Authorization: token <token>`.
-// The JWT is verified against the app's public key, so a test proves the key really signed it.
+// A loopback stand-in for the parts of GitHub's REST API a GitHub App uses for check runs and deployments,
+// speaking the real protocol: the app authenticates with an RS256 JWT (iss = App ID, at most 10 minutes
+// long) to get an installation access token, then calls the repository endpoints with
+// `Authorization: token <token>`. The JWT is verified against the app's public key, so a test proves the
+// key really signed it.
 //
-//   POST  /app/installations/:id/access_tokens    (JWT)    → 201 { token, expires_at, permissions }
-//   GET   /repos/:owner/:repo/installation         (JWT)    → 200 { id, app_id, account }
-//   POST  /repos/:owner/:repo/check-runs           (token)  → 201 check run
-//   PATCH /repos/:owner/:repo/check-runs/:id       (token)  → 200 check run
-//   GET   /repos/:owner/:repo/check-runs/:id       (token)  → 200 check run
+//   POST  /app/installations/:id/access_tokens          (JWT)    → 201 { token, expires_at, permissions }
+//   GET   /repos/:owner/:repo/installation               (JWT)    → 200 { id, app_id, account }
+//   POST  /repos/:owner/:repo/check-runs                 (token)  → 201 check run
+//   PATCH /repos/:owner/:repo/check-runs/:id             (token)  → 200 check run
+//   GET   /repos/:owner/:repo/check-runs/:id             (token)  → 200 check run
+//   POST  /repos/:owner/:repo/deployments                (token)  → 201 deployment (ref must be a 40-hex SHA here)
+//   POST  /repos/:owner/:repo/deployments/:id/statuses   (token)  → 201 deployment status
+//   GET   /repos/:owner/:repo/deployments/:id/statuses   (token)  → 200 [statuses, newest first]
+//
+// A token carries its installation's permissions as they were when it was issued (options.permissions,
+// per installation in options.installationPermissions); an endpoint the token lacks the permission for
+// answers 403 "Resource not accessible by integration", as GitHub does. Calls that change something are
+// recorded (checkRuns, deployments, deploymentStatuses) with the status the stand-in answered.
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign as rsaSign, verify as rsaVerify } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -41,6 +50,59 @@ export interface CheckRunCall {
   status: number;
 }
 
+export interface DeploymentCall {
+  owner: string;
+  repo: string;
+  /** the deployment created, or null when refused */
+  id: number | null;
+  body: Record<string, unknown>;
+  /** the HTTP status the stand-in answered */
+  status: number;
+}
+
+export interface DeploymentStatusCall {
+  owner: string;
+  repo: string;
+  /** the deployment's id, from the path */
+  deploymentId: number;
+  /** the status created, or null when refused */
+  id: number | null;
+  body: Record<string, unknown>;
+  /** the HTTP status the stand-in answered */
+  status: number;
+}
+
+/** A deployment as GitHub holds it, with its statuses (oldest first). */
+export interface GithubDeployment {
+  id: number;
+  owner: string;
+  repo: string;
+  sha: string;
+  ref: string;
+  task: string;
+  environment: string;
+  description: string | null;
+  payload: unknown;
+  transient_environment: boolean;
+  production_environment: boolean;
+  created_at: string;
+  statuses: GithubDeploymentStatus[];
+}
+
+export interface GithubDeploymentStatus {
+  id: number;
+  state: string;
+  description: string;
+  environment: string;
+  log_url: string;
+  target_url: string;
+  environment_url: string;
+  auto_inactive: boolean;
+  created_at: string;
+}
+
+export type Permission = "read" | "write";
+
 export interface TokenRequest {
   installationId: number;
   status: number;
@@ -73,6 +135,10 @@ export interface GithubApiOptions {
   installations: Record<string, number>;
   /** lifetime of issued tokens (GitHub: one hour) */
   tokenTtlSeconds?: number;
+  /** the app's permissions (default: checks and deployments write, contents and metadata read) */
+  permissions?: Record<string, Permission>;
+  /** installation id → its permissions, where they differ from `permissions` (an installation not yet accepting a new one) */
+  installationPermissions?: Record<number, Record<string, Permission>>;
 }
 
 export interface GithubApi {
@@ -82,6 +148,12 @@ export interface GithubApi {
   tokenRequests: TokenRequest[];
   /** check runs by id, as GitHub holds them now */
   runs: Map<number, CheckRun>;
+  /** POST …/deployments calls */
+  deployments: DeploymentCall[];
+  /** POST …/deployments/:id/statuses calls */
+  deploymentStatuses: DeploymentStatusCall[];
+  /** deployments by id, as GitHub holds them now */
+  githubDeployments: Map<number, GithubDeployment>;
   /** the next request to a repository endpoint gets this status and GitHub-shaped message */
   failNext(status: number, message?: string): void;
   /** revokes every token issued so far (they answer 401 Bad credentials) */
@@ -94,11 +166,18 @@ const DOCS = "https://docs.github.com/rest";
 export async function startGithubApi(opts: GithubApiOptions): Promise<GithubApi> {
   const publicKey = createPublicKey(opts.publicKey);
   const ttl = opts.tokenTtlSeconds ?? 3600;
-  const tokens = new Map<string, { installationId: number; expiresAt: number }>();
+  const tokens = new Map<string, { installationId: number; expiresAt: number; permissions: Record<string, Permission> }>();
   const checkRuns: CheckRunCall[] = [];
   const tokenRequests: TokenRequest[] = [];
   const runs = new Map<number, CheckRun>();
+  const deployments: DeploymentCall[] = [];
+  const deploymentStatuses: DeploymentStatusCall[] = [];
+  const githubDeployments = new Map<number, GithubDeployment>();
+  const appPermissions: Record<string, Permission> = opts.permissions ?? { checks: "write", contents: "read", deployments: "write", metadata: "read" };
+  const permissionsOf = (installationId: number) => opts.installationPermissions?.[installationId] ?? appPermissions;
   let nextRunId = 4_000_000_001; // above 2^31, as real check run ids are
+  let nextDeploymentId = 2_500_000_001;
+  let nextStatusId = 5_000_000_001;
   let failure: { status: number; message: string } | null = null;
   const installationIds = new Set(Object.values(opts.installations));
 
@@ -136,10 +215,87 @@ export async function startGithubApi(opts: GithubApiOptions): Promise<GithubApi>
 
   /** the installation of a valid token, or null */
   function tokenInstallation(req: IncomingMessage): number | null {
+    return validToken(req)?.installationId ?? null;
+  }
+  function validToken(req: IncomingMessage) {
     const m = /^(?:token|bearer)\s+(\S+)$/i.exec(req.headers.authorization ?? "");
     const t = m?.[1] ? tokens.get(m[1]) : undefined;
     if (!t || t.expiresAt <= Date.now()) return null;
-    return t.installationId;
+    return t;
+  }
+
+  /**
+   * The checks GitHub makes before a repository endpoint of an installation, in its order: a valid token
+   * (401), of the repository's installation (403), with the permission (403); then a failure a test asked
+   * for. null when the call may go on.
+   */
+  function refusal(req: IncomingMessage, owner: string, repo: string, permission: string, level: Permission): { status: number; message: string } | null {
+    const t = validToken(req);
+    if (!t) return { status: 401, message: "Bad credentials" };
+    if (opts.installations[`${owner}/${repo}`] !== t.installationId) return { status: 403, message: "Resource not accessible by integration" };
+    const has = t.permissions[permission];
+    if (!has || (level === "write" && has !== "write")) return { status: 403, message: "Resource not accessible by integration" };
+    if (failure) {
+      const f = failure;
+      failure = null;
+      return f;
+    }
+    return null;
+  }
+
+  const isoNow = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  const deploymentView = (d: GithubDeployment, base: string) => {
+    const { statuses: _statuses, owner, repo, ...rest } = d;
+    return {
+      ...rest,
+      url: `${base}/repos/${owner}/${repo}/deployments/${d.id}`,
+      node_id: b64url(`Deployment${d.id}`),
+      original_environment: d.environment,
+      creator: { login: `slipway-test[bot]`, type: "Bot" },
+      updated_at: d.created_at,
+      statuses_url: `${base}/repos/${owner}/${repo}/deployments/${d.id}/statuses`,
+      repository_url: `${base}/repos/${owner}/${repo}`,
+      performed_via_github_app: { id: opts.appId },
+    };
+  };
+  const statusView = (d: GithubDeployment, st: GithubDeploymentStatus, base: string) => {
+    const { auto_inactive: _auto, ...rest } = st;
+    return {
+      ...rest,
+      url: `${base}/repos/${d.owner}/${d.repo}/deployments/${d.id}/statuses/${st.id}`,
+      node_id: b64url(`DeploymentStatus${st.id}`),
+      creator: { login: `slipway-test[bot]`, type: "Bot" },
+      updated_at: st.created_at,
+      deployment_url: `${base}/repos/${d.owner}/${d.repo}/deployments/${d.id}`,
+      repository_url: `${base}/repos/${d.owner}/${d.repo}`,
+      performed_via_github_app: { id: opts.appId },
+    };
+  };
+  const DEPLOYMENT_STATES = ["error", "failure", "inactive", "in_progress", "queued", "pending", "success"];
+  const isUrl = (v: unknown) => typeof v === "string" && (v === "" || /^https?:\/\/\S+$/.test(v));
+
+  /** GitHub's 422 message for a create-deployment body, or null */
+  function deploymentProblem(body: Record<string, unknown>): string | null {
+    if (typeof body.ref !== "string" || body.ref === "") return 'Invalid request.\n\n"ref" wasn\'t supplied.';
+    for (const k of ["task", "environment"] as const) if (body[k] !== undefined && typeof body[k] !== "string") return `Invalid request.\n\nFor 'properties/${k}', ${JSON.stringify(body[k])} is not a string.`;
+    if (body.description !== undefined && body.description !== null && typeof body.description !== "string") return `Invalid request.\n\nFor 'properties/description', ${JSON.stringify(body.description)} is not a string or null.`;
+    for (const k of ["auto_merge", "transient_environment", "production_environment"] as const) if (body[k] !== undefined && typeof body[k] !== "boolean") return `Invalid request.\n\nFor 'properties/${k}', ${JSON.stringify(body[k])} is not a boolean.`;
+    if (body.required_contexts !== undefined && !(Array.isArray(body.required_contexts) && body.required_contexts.every((c) => typeof c === "string"))) return "Invalid request.\n\nFor 'properties/required_contexts', it is not an array of strings.";
+    if (body.payload !== undefined && typeof body.payload !== "string" && (typeof body.payload !== "object" || body.payload === null || Array.isArray(body.payload))) return "Invalid request.\n\nFor 'properties/payload', it is not an object or a string.";
+    // the stand-in has no branches: only a full commit SHA names a commit
+    if (!/^[0-9a-f]{40}$/.test(body.ref)) return `No ref found for: ${body.ref}`;
+    return null;
+  }
+
+  /** GitHub's 422 message for a create-status body, or null */
+  function statusProblem(body: Record<string, unknown>): string | null {
+    if (typeof body.state !== "string" || !DEPLOYMENT_STATES.includes(body.state)) return `Invalid request.\n\n${JSON.stringify(body.state)} is not a member of ${JSON.stringify(DEPLOYMENT_STATES)}.`;
+    for (const k of ["log_url", "target_url", "environment_url"] as const) if (body[k] !== undefined && !isUrl(body[k])) return `Invalid request.\n\n${k} must be a URL.`;
+    if (body.description !== undefined && typeof body.description !== "string") return `Invalid request.\n\nFor 'properties/description', ${JSON.stringify(body.description)} is not a string.`;
+    if (typeof body.description === "string" && [...body.description].length > 140) return "Validation Failed: description is too long (maximum is 140 characters)";
+    if (body.environment !== undefined && typeof body.environment !== "string") return `Invalid request.\n\nFor 'properties/environment', ${JSON.stringify(body.environment)} is not a string.`;
+    if (body.auto_inactive !== undefined && typeof body.auto_inactive !== "boolean") return `Invalid request.\n\nFor 'properties/auto_inactive', ${JSON.stringify(body.auto_inactive)} is not a boolean.`;
+    return null;
   }
 
   async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | null> {
@@ -222,12 +378,13 @@ export async function startGithubApi(opts: GithubApiOptions): Promise<GithubApi>
         }
         const token = `ghs_${randomBytes(18).toString("base64url")}`;
         const expiresAt = Date.now() + ttl * 1000;
-        tokens.set(token, { installationId, expiresAt });
+        const permissions = { ...permissionsOf(installationId) };
+        tokens.set(token, { installationId, expiresAt, permissions });
         tokenRequests.push({ installationId, status: 201, token });
         return send(res, 201, {
           token,
           expires_at: new Date(expiresAt).toISOString().replace(/\.\d+Z$/, "Z"),
-          permissions: { checks: "write", contents: "read", metadata: "read" },
+          permissions,
           repository_selection: "selected",
         });
       }
@@ -255,7 +412,8 @@ export async function startGithubApi(opts: GithubApiOptions): Promise<GithubApi>
           record(401, idText ? Number(idText) : null);
           return error(res, 401, "Bad credentials");
         }
-        if (opts.installations[`${owner}/${repo}`] !== installation) {
+        const checks = validToken(req)?.permissions.checks;
+        if (opts.installations[`${owner}/${repo}`] !== installation || (!isGet && checks !== "write") || !checks) {
           record(403, idText ? Number(idText) : null);
           return error(res, 403, "Resource not accessible by integration");
         }
@@ -317,6 +475,95 @@ export async function startGithubApi(opts: GithubApiOptions): Promise<GithubApi>
         return send(res, 200, view(copy, base));
       }
 
+      if ((m = /^\/repos\/([^/]+)\/([^/]+)\/deployments$/.exec(url.pathname)) && method === "POST") {
+        const [owner, repo] = [m[1] as string, m[2] as string];
+        const body = await readJson(req);
+        const record = (status: number, id: number | null) => deployments.push({ owner, repo, id, body: body ?? {}, status });
+        const refused = refusal(req, owner, repo, "deployments", "write");
+        if (refused) {
+          record(refused.status, null);
+          return error(res, refused.status, refused.message);
+        }
+        if (body === null) {
+          record(400, null);
+          return error(res, 400, "Problems parsing JSON");
+        }
+        const bad = deploymentProblem(body);
+        if (bad) {
+          record(422, null);
+          return error(res, 422, bad);
+        }
+        const environment = str(body.environment) ?? "production";
+        const d: GithubDeployment = {
+          id: nextDeploymentId++,
+          owner,
+          repo,
+          sha: body.ref as string,
+          ref: body.ref as string,
+          task: str(body.task) ?? "deploy",
+          environment,
+          description: str(body.description) ?? "",
+          payload: typeof body.payload === "string" ? body.payload : (body.payload ?? {}),
+          transient_environment: body.transient_environment === true,
+          production_environment: typeof body.production_environment === "boolean" ? body.production_environment : environment === "production",
+          created_at: isoNow(),
+          statuses: [],
+        };
+        githubDeployments.set(d.id, d);
+        record(201, d.id);
+        return send(res, 201, deploymentView(d, base));
+      }
+
+      if ((m = /^\/repos\/([^/]+)\/([^/]+)\/deployments\/(\d+)\/statuses$/.exec(url.pathname)) && (method === "POST" || method === "GET")) {
+        const [owner, repo, deploymentId] = [m[1] as string, m[2] as string, Number(m[3])];
+        const isPost = method === "POST";
+        const body = isPost ? await readJson(req) : {};
+        const record = (status: number, id: number | null) => {
+          if (isPost) deploymentStatuses.push({ owner, repo, deploymentId, id, body: body ?? {}, status });
+        };
+        const refused = refusal(req, owner, repo, "deployments", isPost ? "write" : "read");
+        if (refused) {
+          record(refused.status, null);
+          return error(res, refused.status, refused.message);
+        }
+        const d = githubDeployments.get(deploymentId);
+        if (!d || d.owner !== owner || d.repo !== repo) {
+          record(404, null);
+          return error(res, 404, "Not Found");
+        }
+        if (!isPost) {
+          const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get("per_page") ?? 30) || 30));
+          const page = Math.max(1, Number(url.searchParams.get("page") ?? 1) || 1);
+          const newestFirst = [...d.statuses].reverse().slice((page - 1) * perPage, page * perPage);
+          return send(res, 200, newestFirst.map((st) => statusView(d, st, base)));
+        }
+        if (body === null) {
+          record(400, null);
+          return error(res, 400, "Problems parsing JSON");
+        }
+        const bad = statusProblem(body);
+        if (bad) {
+          record(422, null);
+          return error(res, 422, bad);
+        }
+        // log_url replaces target_url: setting either sets both
+        const logUrl = str(body.log_url) ?? str(body.target_url) ?? "";
+        const st: GithubDeploymentStatus = {
+          id: nextStatusId++,
+          state: body.state as string,
+          description: str(body.description) ?? "",
+          environment: str(body.environment) ?? d.statuses.at(-1)?.environment ?? d.environment,
+          log_url: logUrl,
+          target_url: logUrl,
+          environment_url: str(body.environment_url) ?? "",
+          auto_inactive: body.auto_inactive !== false,
+          created_at: isoNow(),
+        };
+        d.statuses.push(st);
+        record(201, st.id);
+        return send(res, 201, statusView(d, st, base));
+      }
+
       return error(res, 404, "Not Found");
     })().catch((err: unknown) => {
       if (!res.headersSent) error(res, 500, `stand-in error: ${String(err)}`);
@@ -334,6 +581,9 @@ export async function startGithubApi(opts: GithubApiOptions): Promise<GithubApi>
     checkRuns,
     tokenRequests,
     runs,
+    deployments,
+    deploymentStatuses,
+    githubDeployments,
     failNext(status, message = status >= 500 ? "Server Error" : "Forbidden") {
       failure = { status, message };
     },

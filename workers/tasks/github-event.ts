@@ -44,6 +44,10 @@ export async function githubEvent(payload: NormalizedEvent, ctx: TaskContext): P
   const { changes, builds } = await getDb().$transaction(async (tx) => {
     const changes = await applyRefUpdates(tx, payload.repositoryId, updates);
     const builds = await scheduleForRefChanges(tx, payload.repositoryId, changes, { trigger: "webhook" });
+    // who pushed a commit may not approve its deployment (lib/services/deployments/commands.ts)
+    if (payload.kind === "push" && payload.author && payload.headSha) {
+      await tx.commit.updateMany({ where: { repositoryId: payload.repositoryId, sha: payload.headSha, pushedBy: null }, data: { pushedBy: payload.author } });
+    }
     return { changes, builds };
   });
   ctx.log.info(

@@ -8,6 +8,7 @@ import { pollDue, pollOne } from "@/workers/tasks/polling";
 import { githubEvent } from "@/workers/tasks/github-event";
 import { buildRun, buildsReap } from "@/workers/tasks/builds";
 import { buildCheck } from "@/workers/tasks/build-check";
+import { deployNotify, deployRun, deployVerify, deploymentsReap, driftCheck } from "@/workers/tasks/deployments";
 
 type Handlers = { [N in JobName]: (payload: JobPayload<N>, ctx: TaskContext) => Promise<void> };
 
@@ -19,6 +20,11 @@ export const handlers: Handlers = {
   build_run: buildRun,
   build_check: buildCheck,
   builds_reap: buildsReap,
+  deploy_run: deployRun,
+  deploy_verify: deployVerify,
+  deploy_notify: deployNotify,
+  deployments_reap: deploymentsReap,
+  drift_check: driftCheck,
 };
 
 export function buildTaskList(workerId: string, log: Logger): TaskList {

@@ -1,0 +1,331 @@
+// Deployments and targets for their pages: one deployment (what, where, who approved, how it ended), the
+// approvals inbox, a target with every release it ran, and the dashboard's targets.
+import { getDb } from "@/lib/db";
+import type { ApprovalDecision, DeploymentState, DeploymentTrigger, Role, TargetKind } from "@/lib/generated/prisma/client";
+
+export interface DeploymentProgress {
+  state: DeploymentState;
+  reason: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export async function getDeploymentProgress(id: string): Promise<DeploymentProgress | null> {
+  if (!id || id.length > 64) return null;
+  return getDb().deployment.findUnique({ where: { id }, select: { state: true, reason: true, startedAt: true, finishedAt: true } });
+}
+
+export interface ReleaseFacts {
+  id: string;
+  imageRepo: string | null;
+  tag: string | null;
+  digest: string | null;
+  commitSha: string;
+  commitMessage: string | null;
+  commitAuthor: string | null;
+  pushedBy: string | null;
+  buildId: string;
+  createdAt: Date;
+}
+
+export interface DeploymentDetail {
+  id: string;
+  state: DeploymentState;
+  trigger: DeploymentTrigger;
+  reason: string | null;
+  requestedBy: string | null;
+  cancelledBy: string | null;
+  approvalExpiresAt: Date | null;
+  supersededById: string | null;
+  workerId: string | null;
+  attempts: number;
+  serviceVersion: string | null;
+  githubDeploymentId: string | null;
+  logBytes: number;
+  createdAt: Date;
+  queuedAt: Date | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  target: {
+    id: string;
+    name: string;
+    kind: TargetKind;
+    service: string;
+    composeProject: string | null;
+    healthUrl: string | null;
+    dockerContext: { id: string; name: string } | null;
+    pinned: boolean;
+  };
+  repository: { id: string; name: string };
+  branch: string;
+  policy: { approvalMode: string; minApprovers: number; approverRole: Role; confirmLevel: string };
+  release: ReleaseFacts;
+  previousRelease: { id: string; imageRepo: string | null; tag: string | null; digest: string | null; commitSha: string } | null;
+  approvals: { login: string; decision: ApprovalDecision; comment: string | null; at: Date }[];
+}
+
+const releaseSelect = {
+  id: true,
+  imageRepo: true,
+  tag: true,
+  digest: true,
+  createdAt: true,
+  buildId: true,
+  build: { select: { commit: { select: { sha: true, message: true, author: true, pushedBy: true } } } },
+} as const;
+
+function releaseFacts(r: {
+  id: string;
+  imageRepo: string | null;
+  tag: string | null;
+  digest: string | null;
+  createdAt: Date;
+  buildId: string;
+  build: { commit: { sha: string; message: string | null; author: string | null; pushedBy: string | null } };
+}): ReleaseFacts {
+  const c = r.build.commit;
+  return { id: r.id, imageRepo: r.imageRepo, tag: r.tag, digest: r.digest, commitSha: c.sha, commitMessage: c.message, commitAuthor: c.author, pushedBy: c.pushedBy, buildId: r.buildId, createdAt: r.createdAt };
+}
+
+export async function getDeploymentDetail(id: string): Promise<DeploymentDetail | null> {
+  if (!id || id.length > 64) return null;
+  const d = await getDb().deployment.findUnique({
+    where: { id },
+    include: {
+      target: { include: { dockerContext: { select: { id: true, name: true } } } },
+      requestedBy: { select: { login: true } },
+      cancelledBy: { select: { login: true } },
+      release: { select: { ...releaseSelect, deploymentRule: { select: { branch: true, approvalMode: true, minApprovers: true, approverRole: true, confirmLevel: true, buildRule: { select: { repository: { select: { id: true, name: true } } } } } } } },
+      previousRelease: { select: { id: true, imageRepo: true, tag: true, digest: true, build: { select: { commit: { select: { sha: true } } } } } },
+      approvals: { orderBy: { createdAt: "asc" }, include: { user: { select: { login: true } } } },
+    },
+  });
+  if (!d) return null;
+  const rule = d.release.deploymentRule;
+  return {
+    id: d.id,
+    state: d.state,
+    trigger: d.trigger,
+    reason: d.reason,
+    requestedBy: d.requestedBy?.login ?? null,
+    cancelledBy: d.cancelledBy?.login ?? null,
+    approvalExpiresAt: d.approvalExpiresAt,
+    supersededById: d.supersededById,
+    workerId: d.workerId,
+    attempts: d.attempts,
+    serviceVersion: d.serviceVersion?.toString() ?? null,
+    githubDeploymentId: d.githubDeploymentId?.toString() ?? null,
+    logBytes: d.logBytes,
+    createdAt: d.createdAt,
+    queuedAt: d.queuedAt,
+    startedAt: d.startedAt,
+    finishedAt: d.finishedAt,
+    target: {
+      id: d.target.id,
+      name: d.target.name,
+      kind: d.target.kind,
+      service: d.target.service,
+      composeProject: d.target.composeProject,
+      healthUrl: d.target.healthUrl,
+      dockerContext: d.target.dockerContext,
+      pinned: d.target.pinnedReleaseId !== null,
+    },
+    repository: rule.buildRule.repository,
+    branch: rule.branch,
+    policy: { approvalMode: rule.approvalMode, minApprovers: rule.minApprovers, approverRole: rule.approverRole, confirmLevel: rule.confirmLevel },
+    release: releaseFacts(d.release),
+    previousRelease: d.previousRelease
+      ? { id: d.previousRelease.id, imageRepo: d.previousRelease.imageRepo, tag: d.previousRelease.tag, digest: d.previousRelease.digest, commitSha: d.previousRelease.build.commit.sha }
+      : null,
+    approvals: d.approvals.map((a) => ({ login: a.user.login, decision: a.decision, comment: a.comment, at: a.createdAt })),
+  };
+}
+
+export interface PendingApprovalRow {
+  id: string;
+  target: { id: string; name: string };
+  repository: string;
+  branch: string;
+  release: ReleaseFacts;
+  trigger: DeploymentTrigger;
+  requestedBy: string | null;
+  approvals: number;
+  needed: number;
+  approvers: string[];
+  approverRole: Role;
+  approvalExpiresAt: Date | null;
+  createdAt: Date;
+}
+
+/** Deployments waiting for approval, oldest first (the approvals inbox). */
+export async function pendingApprovals(limit = 100): Promise<PendingApprovalRow[]> {
+  const rows = await getDb().deployment.findMany({
+    where: { state: "pending_approval" },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    take: limit,
+    include: {
+      target: { select: { id: true, name: true } },
+      requestedBy: { select: { login: true } },
+      approvals: { where: { decision: "approved" }, include: { user: { select: { login: true } } } },
+      release: { select: { ...releaseSelect, deploymentRule: { select: { branch: true, minApprovers: true, approverRole: true, buildRule: { select: { repository: { select: { name: true } } } } } } } },
+    },
+  });
+  return rows.map((d) => ({
+    id: d.id,
+    target: d.target,
+    repository: d.release.deploymentRule.buildRule.repository.name,
+    branch: d.release.deploymentRule.branch,
+    release: releaseFacts(d.release),
+    trigger: d.trigger,
+    requestedBy: d.requestedBy?.login ?? null,
+    approvals: d.approvals.length,
+    needed: Math.max(1, d.release.deploymentRule.minApprovers),
+    approvers: d.approvals.map((a) => a.user.login),
+    approverRole: d.release.deploymentRule.approverRole,
+    approvalExpiresAt: d.approvalExpiresAt,
+    createdAt: d.createdAt,
+  }));
+}
+
+export interface TargetHistoryRow {
+  release: ReleaseFacts;
+  /** deployments of this release to the target, newest first */
+  deployments: { id: string; state: DeploymentState; trigger: DeploymentTrigger; requestedBy: string | null; reason: string | null; createdAt: Date; finishedAt: Date | null }[];
+  current: boolean;
+  pinned: boolean;
+}
+
+export interface TargetDetail {
+  id: string;
+  name: string;
+  kind: TargetKind;
+  service: string;
+  composeProject: string | null;
+  healthUrl: string | null;
+  healthTimeoutSeconds: number;
+  convergeTimeoutSeconds: number;
+  monitorSeconds: number;
+  dockerContext: { id: string; name: string } | null;
+  repository: { id: string; name: string };
+  branch: string;
+  image: string | null;
+  currentRelease: ReleaseFacts | null;
+  pin: { release: ReleaseFacts; by: string | null; at: Date | null } | null;
+  liveImage: string | null;
+  liveCheckedAt: Date | null;
+  driftDetectedAt: Date | null;
+  lastDeployedAt: Date | null;
+  /** a deployment queued or running now */
+  active: { id: string; state: DeploymentState } | null;
+  /** the newest release of the rule, when it is not the current one (offered after unpinning) */
+  newestRelease: ReleaseFacts | null;
+  history: TargetHistoryRow[];
+}
+
+export async function getTargetDetail(id: string, historyLimit = 50): Promise<TargetDetail | null> {
+  if (!id || id.length > 64) return null;
+  const db = getDb();
+  const t = await db.target.findUnique({
+    where: { id },
+    include: {
+      dockerContext: { select: { id: true, name: true } },
+      pinnedBy: { select: { login: true } },
+      currentRelease: { select: releaseSelect },
+      pinnedRelease: { select: releaseSelect },
+      deploymentRule: { select: { id: true, branch: true, image: true, buildRule: { select: { repository: { select: { id: true, name: true } } } } } },
+    },
+  });
+  if (!t) return null;
+  const [deployments, active, newest] = await Promise.all([
+    db.deployment.findMany({
+      where: { targetId: id, state: { notIn: ["superseded"] } },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: 500,
+      include: { requestedBy: { select: { login: true } }, release: { select: releaseSelect } },
+    }),
+    db.deployment.findFirst({ where: { targetId: id, state: { in: ["queued", "deploying", "verifying"] } }, orderBy: { createdAt: "desc" }, select: { id: true, state: true } }),
+    db.release.findFirst({ where: { deploymentRuleId: t.deploymentRuleId, digest: { not: null } }, orderBy: { createdAt: "desc" }, select: releaseSelect }),
+  ]);
+  // every release the target ran or was asked to run, newest deployment first
+  const byRelease = new Map<string, TargetHistoryRow>();
+  for (const d of deployments) {
+    let row = byRelease.get(d.releaseId);
+    if (!row) {
+      if (byRelease.size >= historyLimit) continue;
+      row = { release: releaseFacts(d.release), deployments: [], current: d.releaseId === t.currentReleaseId, pinned: d.releaseId === t.pinnedReleaseId };
+      byRelease.set(d.releaseId, row);
+    }
+    row.deployments.push({ id: d.id, state: d.state, trigger: d.trigger, requestedBy: d.requestedBy?.login ?? null, reason: d.reason, createdAt: d.createdAt, finishedAt: d.finishedAt });
+  }
+  return {
+    id: t.id,
+    name: t.name,
+    kind: t.kind,
+    service: t.service,
+    composeProject: t.composeProject,
+    healthUrl: t.healthUrl,
+    healthTimeoutSeconds: t.healthTimeoutSeconds,
+    convergeTimeoutSeconds: t.convergeTimeoutSeconds,
+    monitorSeconds: t.monitorSeconds,
+    dockerContext: t.dockerContext,
+    repository: t.deploymentRule.buildRule.repository,
+    branch: t.deploymentRule.branch,
+    image: t.deploymentRule.image,
+    currentRelease: t.currentRelease ? releaseFacts(t.currentRelease) : null,
+    pin: t.pinnedRelease ? { release: releaseFacts(t.pinnedRelease), by: t.pinnedBy?.login ?? null, at: t.pinnedAt } : null,
+    liveImage: t.liveImage,
+    liveCheckedAt: t.liveCheckedAt,
+    driftDetectedAt: t.driftDetectedAt,
+    lastDeployedAt: t.lastDeployedAt,
+    active,
+    newestRelease: newest && newest.id !== t.currentReleaseId ? releaseFacts(newest) : null,
+    history: [...byRelease.values()],
+  };
+}
+
+export interface TargetSummaryRow {
+  id: string;
+  name: string;
+  kind: TargetKind;
+  service: string;
+  repository: string;
+  branch: string;
+  currentRelease: { commitSha: string; digest: string | null; tag: string | null } | null;
+  lastState: DeploymentState | null;
+  lastDeploymentId: string | null;
+  lastDeployedAt: Date | null;
+  pinnedBy: string | null;
+  pinnedSha: string | null;
+  drift: boolean;
+  liveImage: string | null;
+}
+
+/** Every target with its current release, last deployment state, pin and drift (the dashboard). */
+export async function targetSummaries(): Promise<TargetSummaryRow[]> {
+  const rows = await getDb().target.findMany({
+    orderBy: { name: "asc" },
+    include: {
+      pinnedBy: { select: { login: true } },
+      pinnedRelease: { select: { build: { select: { commit: { select: { sha: true } } } } } },
+      currentRelease: { select: { digest: true, tag: true, build: { select: { commit: { select: { sha: true } } } } } },
+      deploymentRule: { select: { branch: true, buildRule: { select: { repository: { select: { name: true } } } } } },
+      deployments: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: 1, select: { id: true, state: true } },
+    },
+  });
+  return rows.map((t) => ({
+    id: t.id,
+    name: t.name,
+    kind: t.kind,
+    service: t.service,
+    repository: t.deploymentRule.buildRule.repository.name,
+    branch: t.deploymentRule.branch,
+    currentRelease: t.currentRelease ? { commitSha: t.currentRelease.build.commit.sha, digest: t.currentRelease.digest, tag: t.currentRelease.tag } : null,
+    lastState: t.deployments[0]?.state ?? null,
+    lastDeploymentId: t.deployments[0]?.id ?? null,
+    lastDeployedAt: t.lastDeployedAt,
+    pinnedBy: t.pinnedReleaseId ? (t.pinnedBy?.login ?? "someone") : null,
+    pinnedSha: t.pinnedRelease?.build.commit.sha ?? null,
+    drift: t.driftDetectedAt !== null,
+    liveImage: t.liveImage,
+  }));
+}

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "commits" ADD COLUMN     "pushed_by" TEXT;
