@@ -87,6 +87,10 @@ describe("slackMessage", () => {
     expect(drift).toContain("*Deployed image*\n127.0.0.1:5000/site:live");
     expect(drift).toContain("*Live image*\n127.0.0.1:5000/site:hotfix");
     expect(slackMessage(facts({ event: "drift", liveImage: null })).text).toMatch(/^Drift on www-live: it no longer runs 127\.0\.0\.1:5000\/site:live/);
+    // a target without a release: no commit to name
+    const bare = slackMessage(facts({ event: "drift", commitSha: "", commitUrl: null, commitMessage: null, image: null, liveImage: "nginx:1" }));
+    expect(bare.text).toBe("Drift on www-live: it runs nginx:1 instead of the image, which Slipway deployed from tarides-test/site (live)");
+    expect(blockTexts(bare.blocks)).not.toContain("*Commit*");
   });
 
   test("&, < and > from outside are escaped, so a commit message cannot mention @channel or forge a link", () => {

@@ -133,7 +133,8 @@ function headline(f: DeploymentFacts, commit: string, esc: (s: string) => string
  */
 export function slackMessage(f: DeploymentFacts): SlackMessage {
   const short = f.commitSha.slice(0, 12);
-  const commitLabel = `${f.repository}@${short}`;
+  // drift on a target without a release knows no commit
+  const commitLabel = short ? `${f.repository}@${short}` : f.repository;
   const subject = firstLine(f.commitMessage);
   const reason = f.reason?.trim() ? f.reason.trim() : null;
 
@@ -152,7 +153,7 @@ export function slackMessage(f: DeploymentFacts): SlackMessage {
   const fields = [
     field("Target", within(f.target)),
     field("Branch", within(f.branch)),
-    field("Commit", link(f.commitUrl, short)),
+    ...(short ? [field("Commit", link(f.commitUrl, short))] : []),
     ...(f.image ? [field(f.event === "drift" ? "Deployed image" : "Image", within(f.image))] : []),
     ...(f.event === "drift" ? [field("Live image", f.liveImage ? within(f.liveImage) : "unknown")] : []),
     ...(f.actor ? [field("By", within(f.actor))] : []),
