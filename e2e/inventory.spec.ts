@@ -65,8 +65,10 @@ test("an admin registers an app, a host (scan + accept + test), a context and a 
   await page.getByRole("checkbox").first().check();
   await page.getByRole("button", { name: "Accept selected keys" }).click();
   await expect(page.getByRole("region", { name: "Host keys" }).getByText(fingerprint).first()).toBeVisible();
-  const pinned = await query<{ fingerprint_sha256: string }>("SELECT k.fingerprint_sha256 FROM host_keys k JOIN hosts h ON h.id = k.host_id WHERE h.name = 'toxis'");
-  expect(pinned.map((k) => k.fingerprint_sha256)).toEqual([fingerprint]);
+  // the scanned fingerprint is on the page before the accept has committed: wait for the row itself
+  await expect
+    .poll(async () => (await query<{ fingerprint_sha256: string }>("SELECT k.fingerprint_sha256 FROM host_keys k JOIN hosts h ON h.id = k.host_id WHERE h.name = 'toxis'")).map((k) => k.fingerprint_sha256))
+    .toEqual([fingerprint]);
 
   // Test connection: the deployer key is not installed yet, so authentication is refused, with the key to install
   const [deployer] = await query<{ public_key: string }>("SELECT public_key FROM deployer_keys WHERE retired_at IS NULL");
