@@ -31,7 +31,6 @@ let swarm: TestDockerd;
 let registry: TestRegistry;
 /** pushed images as `127.0.0.1:PORT/app:TAG@sha256:…` */
 const images = { v1: "", v2: "", bad: "", flaky: "" };
-const digests = { v1: "", v2: "" };
 
 const SERVE = ["/bin/busybox", "sh", "-c", "trap 'exit 0' TERM; busybox sleep 3600 & wait"];
 const SECOND = 1_000_000_000;
@@ -77,8 +76,6 @@ beforeAll(async () => {
     // up long enough for the swarm's update monitor (1 s) to call the update completed, then crashes
     buildAndPush(busybox, "flaky", ["/bin/busybox", "sh", "-c", "busybox sleep 2; exit 3"]),
   ]);
-  digests.v1 = images.v1.split("@")[1]!;
-  digests.v2 = images.v2.split("@")[1]!;
 }, 120_000);
 
 afterAll(async () => {
@@ -144,7 +141,7 @@ async function inspect(id: string): Promise<InspectedService> {
 
 function recorder() {
   const lines: string[] = [];
-  return { lines, log: (line: string) => (lines.push(line), process.env.SHOW_SWARM_LOG && console.log(`[${expect.getState().currentTestName}] ${line}`)) };
+  return { lines, log: (line: string) => void lines.push(line) };
 }
 
 async function swarmError(promise: Promise<unknown>): Promise<SwarmError> {
@@ -164,7 +161,7 @@ const signal = () => AbortSignal.timeout(50_000);
 
 // ---------------------------------------------------------------------------------------------------------
 
-describe("updateServiceImage + waitForConvergence", () => {
+describe.concurrent("updateServiceImage + waitForConvergence", () => {
   test("deploys a new image by digest and returns once every replica runs it and stays up", async () => {
     const id = await createService("happy", images.v1, { replicas: 2 });
     const before = await readService(swarm.docker, "happy", signal());
@@ -198,7 +195,8 @@ describe("updateServiceImage + waitForConvergence", () => {
     const seen = await inspectServiceImage(swarm.docker, "happy", signal());
     expect(seen.converged).toBe(true);
     expect(seen.image).toBe(images.v2);
-    expect(imageDigest(seen.image)).toBe(digests.v2);
+    expect(imageDigest(seen.image)).toBe(images.v2.slice(images.v2.indexOf("@") + 1));
+    expect(imageDigest(seen.image)).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(seen.detail).toContain("2 of 2 replicas run");
 
     // the same image again: nothing written
@@ -229,7 +227,10 @@ describe("updateServiceImage + waitForConvergence", () => {
     await updateServiceImage(swarm.docker, { service: "rollsback", image: images.bad, signal: signal(), log: rec.log });
     const out = await waitForConvergence(swarm.docker, { serviceId: id, image: images.bad, monitorMs: 1000, timeoutMs: 45_000, signal: signal(), log: rec.log });
     expect(out.outcome).toBe("rolled_back");
-    expect(out.outcome !== "converged" && out.message).toMatch(/rolled back due to failure or early termination of task \w+/);
+    const message = out.outcome === "rolled_back" ? out.message : "";
+    // the swarm's reason while it rolls back; once done it only says "rollback completed": the task errors tell
+    expect(message).toMatch(/^the swarm rolled service rollsback back to .*:v1@sha256:\w+: (update rolled back due to failure or early termination of task \w+|rollback completed); /);
+    expect(message).toMatch(/task 1 \(\w{12}\): failed: task: non-zero exit \(1\) \(.*:bad@sha256:\w+\)/);
     expect(rec.lines.some((l) => /^task 1 \(\w{12}\): failed: task: non-zero exit \(1\) \(.*:bad@sha256:\w+\)$/.test(l))).toBe(true);
 
     const svc = await inspect(id);
@@ -263,7 +264,8 @@ describe("updateServiceImage + waitForConvergence", () => {
     const rolled = await rollbackService(swarm.docker, { service: "pauses", monitorMs: 1000, timeoutMs: 45_000, signal: signal(), log: back.log });
     expect(rolled).toEqual({ outcome: "converged", image: images.v1 });
     expect(back.lines[0]).toMatch(/^rolling service pauses \(version \d+\) back from .*:bad@sha256:\w+ to .*:v1@sha256:\w+$/);
-    expect(back.lines).toContain("service pauses: update rollback_completed: rollback completed");
+    expect(back.lines).toContain("service pauses: swarm update state rollback_started (manually requested rollback)");
+    expect(back.lines).toContain("service pauses: swarm update state rollback_completed");
     const svc = await inspect(id);
     expect(svc.Spec.TaskTemplate.ContainerSpec.Image).toBe(images.v1);
     expect(await runningImages(id)).toEqual([images.v1]);
@@ -281,8 +283,39 @@ describe("updateServiceImage + waitForConvergence", () => {
     expect(message).toMatch(/failures seen: .*task 1 \(\w{12}\): failed: task: non-zero exit \(3\)/);
     // it was up for a while: the window started, and was restarted by the crash
     expect(rec.lines.some((l) => l.startsWith("all 1 replicas of service flaky run"))).toBe(true);
-    expect(rec.lines.some((l) => /watching service flaky again from the start|is no longer converged/.test(l))).toBe(true);
+    expect(rec.lines).toContainEqual(expect.stringMatching(/^task 1 \(\w{12}\) failed within the watch window; watching service flaky again from the start$/));
     expect((await inspect(id)).UpdateStatus?.State).toBe("completed");
+  });
+
+  test("a private registry: without credentials the swarm cannot pull (rolled back); with X-Registry-Auth it can", async () => {
+    const credentials = { username: "deployer", password: "pull-secret" };
+    const privateRegistry = await startRegistry({ htpasswd: credentials });
+    try {
+      const auth = { ...credentials, serveraddress: privateRegistry.url };
+      const repo = `${privateRegistry.url}/private`;
+      await swarm.docker.getImage(`${registry.url}/app:v2`).tag({ repo, tag: "v2" });
+      const pushed = await follow(await swarm.docker.getImage(repo).push({ tag: "v2", authconfig: auth }));
+      const image = `${repo}:v2@${pushed.find((e) => e.aux?.Digest)?.aux?.Digest}`;
+      // drop the local names of it, so that the swarm has to pull it (the layers stay: the pull is quick)
+      await swarm.docker.getImage(`${repo}:v2`).remove();
+      await expect(swarm.docker.getImage(image).inspect()).rejects.toThrow(/No such image/);
+
+      const id = await createService("private", images.v1);
+      const rec = recorder();
+      await updateServiceImage(swarm.docker, { service: "private", image, signal: signal(), log: rec.log });
+      const denied = await waitForConvergence(swarm.docker, { serviceId: id, image, monitorMs: 500, timeoutMs: 45_000, signal: signal(), log: rec.log });
+      expect(denied.outcome).toBe("rolled_back");
+      expect(rec.lines.some((l) => /^task 1 \(\w{12}\): rejected: No such image: .*private:v2@sha256:/.test(l))).toBe(true);
+
+      const withAuth = recorder();
+      await updateServiceImage(swarm.docker, { service: "private", image, auth, signal: signal(), log: withAuth.log });
+      expect(withAuth.lines[0]).toContain(`with the credentials for ${privateRegistry.url}`);
+      expect(withAuth.lines.join("\n")).not.toContain(credentials.password);
+      expect(await waitForConvergence(swarm.docker, { serviceId: id, image, monitorMs: 500, timeoutMs: 45_000, signal: signal(), log: withAuth.log })).toEqual({ outcome: "converged" });
+      expect(await runningImages(id)).toEqual([image]);
+    } finally {
+      await privateRegistry.stop();
+    }
   });
 
   test("a version conflict between read and write: read again, re-applied on top of the other change", async () => {
@@ -370,6 +403,10 @@ describe("waiting", () => {
   beforeAll(async () => {
     // a placement no node satisfies: the task stays pending, the service never converges
     pending = await createService("unplaceable", images.v1, { constraints: ["node.labels.slipway.test==never"], wait: false });
+    await eventually("the scheduler to give up on the task", async () => {
+      const tasks = (await swarm.docker.listTasks({ filters: { service: [pending] } })) as Array<{ Status?: { Err?: string } }>;
+      return tasks.some((t) => t.Status?.Err?.startsWith("no suitable node"));
+    });
   });
 
   test("timeout: failed, 'did not converge within N s', with the task states", async () => {

@@ -73,10 +73,12 @@ interface EngineErrorFields {
   name?: string;
 }
 
+/** What the engine said, without docker-modem's "(HTTP code 404) unexpected - " in front. */
 function engineMessage(err: unknown): string {
   const f = (err && typeof err === "object" ? err : { message: String(err) }) as EngineErrorFields;
   const said = f.json && typeof f.json === "object" ? f.json.message : undefined;
-  return (said || f.message || String(err)).trim();
+  // for streaming calls (pull) docker-modem keeps the engine's answer only in the message
+  return (said || f.message || String(err)).replace(/^\(HTTP code \d+\) [^-]*- /, "").trim();
 }
 
 function statusOf(err: unknown): number | undefined {
@@ -231,7 +233,7 @@ async function pullImage(docker: Dockerode, image: string, auth: RegistryAuth | 
 
 function pullFailure(image: string, said: string, auth: RegistryAuth | undefined): string {
   let hint = "Check that the image was pushed and that the reference (tag and digest) is right.";
-  if (/unauthorized|authentication required|denied|401|403/i.test(said)) {
+  if (/unauthorized|authentication required|no basic auth credentials|denied|401|403/i.test(said)) {
     hint = auth
       ? `The registry refused the credentials of ${auth.username} for ${auth.serveraddress}: check the registry's username and password under Registries.`
       : "The registry wants credentials: add them under Registries.";
@@ -430,8 +432,11 @@ function lastHealthOutput(info: Dockerode.ContainerInspectInfo): string {
   return ` (last check: exit code ${last.ExitCode}${out ? `, "${out.slice(0, 300)}"` : ""})`;
 }
 
-/** Waits until the container has kept running for settleMs and, with a health check, is healthy. */
-async function waitUntilUp(docker: Dockerode, id: string, name: string, opts: DeployComposeOptions, log: (line: string) => void): Promise<void> {
+/**
+ * Waits until the container has kept running for settleMs and, with a health check, is healthy; returns
+ * whether it has a health check. Throws StepFailure when it stops, restarts, turns unhealthy or takes too long.
+ */
+async function waitUntilUp(docker: Dockerode, id: string, name: string, opts: DeployComposeOptions, log: (line: string) => void): Promise<boolean> {
   const started = Date.now();
   let info = await docker.getContainer(id).inspect({ abortSignal: opts.signal });
   const health = hasHealthcheck(info);
@@ -462,7 +467,7 @@ async function waitUntilUp(docker: Dockerode, id: string, name: string, opts: De
       throw new StepFailure(`${name} became unhealthy${lastHealthOutput(info)}`, "unhealthy");
     }
     const settled = elapsed >= opts.settleMs;
-    if (settled && (!health || status === "healthy")) return;
+    if (settled && (!health || status === "healthy")) return health;
     if (health && status !== "healthy" && elapsed >= opts.healthTimeoutMs) {
       throw new StepFailure(`${name} was still ${status || "starting"} after ${seconds(opts.healthTimeoutMs)}, the limit for its health check${lastHealthOutput(info)}`, "timeout");
     }
@@ -518,8 +523,8 @@ async function switchContainer(docker: Dockerode, slot: Slot, image: string, ima
     if (signal.aborted) throw err;
     throw new StepFailure(`${name} could not start on ${image}: ${engineMessage(err)}`, "start_failed");
   }
-  await waitUntilUp(docker, slot.newId, name, opts, log);
-  log(`${name}: the new container is up; next`);
+  const healthy = await waitUntilUp(docker, slot.newId, name, opts, log);
+  log(`${name}: the new container is up${healthy ? " and healthy" : ""}`);
 }
 
 /**
@@ -593,12 +598,18 @@ async function clearLeftovers(docker: Dockerode, leftovers: Dockerode.ContainerI
   return reclaimed;
 }
 
-async function runningNames(docker: Dockerode, project: string, service: string): Promise<string[]> {
-  const listed = await listLabelled(docker, project, service, AbortSignal.timeout(RESTORE_CALL_MS));
-  return listed
-    .filter((c) => c.State === "running" && !isTemporary(listedName(c)))
-    .sort(byNumberThenName)
-    .map(listedName);
+/** The service's running containers for the result (the caller's signal may be aborted by now). */
+async function runningNames(docker: Dockerode, project: string, service: string, log: (line: string) => void): Promise<string[]> {
+  try {
+    const listed = await listLabelled(docker, project, service, AbortSignal.timeout(RESTORE_CALL_MS));
+    return listed
+      .filter((c) => c.State === "running" && !isTemporary(listedName(c)))
+      .sort(byNumberThenName)
+      .map(listedName);
+  } catch (err) {
+    log(`Could not list the running containers afterwards: ${engineMessage(err)}`);
+    return [];
+  }
 }
 
 function noContainers(project: string, service: string): ComposeError {
@@ -614,12 +625,12 @@ function cancelled(what: string): ComposeError {
 }
 
 /** Runs an engine call outside a switch: aborts become "cancelled", engine failures "engine_error". */
-async function engineStep<T>(signal: AbortSignal, what: string, call: () => Promise<T>): Promise<T> {
+async function engineStep<T>(signal: AbortSignal, what: string, call: () => Promise<T>, changes = false): Promise<T> {
   try {
     return await call();
   } catch (err) {
     if (err instanceof ComposeError) throw err;
-    if (signal.aborted) throw cancelled(`while ${what}; no container was changed`);
+    if (signal.aborted) throw cancelled(`while ${what}${changes ? "" : "; no container was changed"}`);
     throw new ComposeError(`The Docker engine failed while ${what}: ${engineMessage(err)}`, "engine_error");
   }
 }
@@ -642,12 +653,11 @@ export async function deployComposeService(docker: Dockerode, opts: DeployCompos
   const current = listed.filter((c) => !isTemporary(listedName(c)));
   const leftovers = listed.filter((c) => isTemporary(listedName(c)));
   if (current.length === 0 && !leftovers.some((c) => listedName(c).endsWith(OLD_SUFFIX))) throw noContainers(project, service);
-  log(`Service ${service} of compose project ${project} has ${current.length} container(s): ${current.sort(byNumberThenName).map(listedName).join(", ")}`);
+  current.sort(byNumberThenName);
+  log(`Service ${service} of compose project ${project} has ${current.length} container(s): ${current.map(listedName).join(", ")}`);
 
   const imageId = await engineStep(signal, `pulling ${image}`, () => pullImage(docker, image, opts.auth, signal, log));
-  const reclaimed = await engineStep(signal, "clearing what an earlier deploy left", () =>
-    clearLeftovers(docker, leftovers, new Set(current.map(listedName)), opts),
-  );
+  const reclaimed = await engineStep(signal, "clearing what an earlier deploy left", () => clearLeftovers(docker, leftovers, new Set(current.map(listedName)), opts), true);
 
   const infos = await engineStep(signal, "inspecting the containers", async () => {
     const ids = [...current.map((c) => c.Id), ...reclaimed];
@@ -677,7 +687,7 @@ export async function deployComposeService(docker: Dockerode, opts: DeployCompos
   if (slots.length === 0) {
     const message = `All ${infos.length} container(s) of ${project}/${service} already run ${image}`;
     log(message);
-    return { outcome: "converged", message, containers: await runningNames(docker, project, service) };
+    return { outcome: "converged", message, containers: await runningNames(docker, project, service, log) };
   }
 
   for (const slot of slots) {
@@ -700,7 +710,7 @@ export async function deployComposeService(docker: Dockerode, opts: DeployCompos
       if (aborted) throw cancelled(`while replacing ${slot.name}; the previous containers were restored`);
       const message = `${failure.message}; the previous containers were restored`;
       log(message);
-      return { outcome: "restored", reason: failure.reason, message, containers: await runningNames(docker, project, service) };
+      return { outcome: "restored", reason: failure.reason, message, containers: await runningNames(docker, project, service, log) };
     }
   }
 
@@ -715,7 +725,7 @@ export async function deployComposeService(docker: Dockerode, opts: DeployCompos
   }
   const message = `${slots.length} container(s) of ${project}/${service} now run ${image}`;
   log(message);
-  return { outcome: "converged", message, containers: await runningNames(docker, project, service) };
+  return { outcome: "converged", message, containers: await runningNames(docker, project, service, log) };
 }
 
 /**

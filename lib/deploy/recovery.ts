@@ -14,7 +14,7 @@ import { explainDockerFailure } from "@/lib/docker/failure";
 import { contextAccess } from "@/lib/services/inventory/checks";
 import { enqueueDeployment, targetQueue } from "@/lib/services/deployments/schedule";
 import { endDeployment, releaseImage } from "@/lib/deploy/runner";
-import { imageDigest, inspectServiceImage, SwarmError } from "@/lib/deploy/swarm";
+import { imageDigest, inspectServiceImage, readService, SwarmError, waitForConvergence } from "@/lib/deploy/swarm";
 import { ComposeError, inspectComposeService } from "@/lib/deploy/compose";
 
 /** A queued deployment may wait this long for its job before the reaper looks for the job. */
@@ -102,8 +102,9 @@ export async function inspectTarget(t: { kind: string; service: string; composeP
 }
 
 function explain(err: unknown, client: DockerClient, access: DockerContextAccess): string {
-  if (err instanceof SwarmError || err instanceof ComposeError) return err.message;
-  return explainDockerFailure(client, access, err, 15_000).message;
+  if ((err instanceof SwarmError || err instanceof ComposeError) && client.hostKeyVerdict()?.accepted !== false) return err.message;
+  const f = explainDockerFailure(client, access, err, 15_000);
+  return f.presented ? `${f.message} Presented ${f.presented.algorithm} ${f.presented.fingerprintSha256}; pinned ${f.pinned?.join(", ") || "none"}.` : f.message;
 }
 
 /** Ends a deployment whose worker stopped, by what the target runs now. */
@@ -115,17 +116,28 @@ export async function reverifyDeployment(deploymentId: string, opts: { workerId:
   const wanted = releaseImage(d.release);
   const log = await BuildLogWriter.openDeployment(d.id, []);
   log.step(`re-verifying: ${d.workerId ? `worker ${d.workerId}` : "its worker"} stopped while the deployment was ${d.state}`);
-  let state: "succeeded" | "failed";
+  let state: "succeeded" | "failed" | "rolled_back";
   let reason: string | null;
   let live: LiveState | null = null;
+  const signal = opts.signal ?? AbortSignal.timeout((d.target.convergeTimeoutSeconds + d.target.monitorSeconds + 60) * 1000);
   try {
-    live = await inspectTarget(d.target, opts.signal ?? AbortSignal.timeout(60_000));
+    live = await inspectTarget(d.target, signal);
     log.line(`the service runs ${live.image ?? "nothing"} (${live.detail})`);
-    const ok = wanted !== null && imageDigest(live.image) === d.release.digest && live.converged;
-    state = ok ? "succeeded" : "failed";
-    reason = ok
-      ? null
-      : `the worker stopped mid-deployment, and the service ${imageDigest(live.image) === d.release.digest ? `runs ${d.release.digest} but has not converged (${live.detail})` : `runs ${live.image ?? "no image"}, not ${d.release.digest}`}; deploy the release again if it is still wanted`;
+    const onRelease = wanted !== null && imageDigest(live.image) === d.release.digest;
+    if (onRelease && !live.converged && d.target.kind === "swarm_service") {
+      // the swarm is still rolling the update out: watch it to the end, as the stopped worker would have
+      log.step(`the swarm is still updating ${d.target.service}: waiting for it to converge`);
+      const conv = await watchSwarm(d.target, wanted, signal, (l) => log.line(l));
+      state = conv.outcome === "converged" ? "succeeded" : conv.outcome;
+      reason = conv.outcome === "converged" ? null : `the worker stopped mid-deployment, then ${conv.message}`;
+      if (conv.outcome === "converged") live = { ...live, converged: true };
+    } else {
+      state = onRelease && live.converged ? "succeeded" : "failed";
+      reason =
+        state === "succeeded"
+          ? null
+          : `the worker stopped mid-deployment, and the service ${onRelease ? `runs ${d.release.digest} but has not converged (${live.detail})` : `runs ${live.image ?? "no image"}, not ${d.release.digest}`}; deploy the release again if it is still wanted`;
+    }
   } catch (err) {
     state = "failed";
     reason = `the worker stopped mid-deployment, and the service could not be checked: ${err instanceof Error ? err.message : String(err)}`;
@@ -134,12 +146,24 @@ export async function reverifyDeployment(deploymentId: string, opts: { workerId:
     const rows = await tx.$queryRaw<{ state: string }[]>`SELECT state::text FROM deployments WHERE id = ${d.id} FOR UPDATE`;
     const now = rows[0]?.state;
     if (now !== "deploying" && now !== "verifying") return false;
-    await endDeployment(tx, { id: d.id, targetId: d.targetId, targetName: d.target.name, releaseId: d.releaseId, state: now }, { state, reason, liveImage: live?.image ?? null, actor, action: state === "succeeded" ? "deployment.reverified" : "deployment.failed" });
+    await endDeployment(tx, { id: d.id, targetId: d.targetId, targetName: d.target.name, releaseId: d.releaseId, state: now }, { state, reason, liveImage: live?.image ?? null, actor, action: state === "succeeded" ? "deployment.reverified" : state === "rolled_back" ? "deployment.rolled_back" : "deployment.failed" });
     return true;
   });
   log.step(ended ? `${state}${reason ? `: ${reason}` : " (re-verified against the live service)"}` : "already ended elsewhere");
   await log.close();
   return ended ? { state, reason } : null;
+}
+
+/** Waits for a swarm service to converge on `image`, through the target's context. */
+async function watchSwarm(t: { dockerContextId: string | null; service: string; monitorSeconds: number; convergeTimeoutSeconds: number }, image: string, signal: AbortSignal, log: (l: string) => void) {
+  const { access } = await contextAccess(t.dockerContextId!);
+  const client = dockerClient(access, { timeoutMs: 15_000 });
+  try {
+    const svc = await readService(client.docker, t.service, signal);
+    return await waitForConvergence(client.docker, { serviceId: svc.id, image, monitorMs: t.monitorSeconds * 1000, timeoutMs: t.convergeTimeoutSeconds * 1000, signal, log });
+  } catch (err) {
+    throw new Error(explain(err, client, access));
+  }
 }
 
 export interface DriftChange {

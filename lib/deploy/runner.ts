@@ -129,8 +129,10 @@ async function registryAuth(d: Loaded): Promise<RegistryAuth | undefined> {
 }
 
 function describe(err: unknown, client: DockerClient | null, access: DockerContextAccess | null): string {
-  if (err instanceof SwarmError || err instanceof ComposeError) return err.message;
   if (err instanceof Stop) return err.message;
+  // a changed host key is said as such whatever layer reported the failed connection
+  const refusedKey = client?.hostKeyVerdict()?.accepted === false;
+  if ((err instanceof SwarmError || err instanceof ComposeError) && !refusedKey) return err.message;
   if (client && access) {
     const f = explainDockerFailure(client, access, err, 15_000);
     if (f.reason === "host_key_changed" && f.presented) {
@@ -175,7 +177,7 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
     if (!t.dockerContextId || !t.dockerContext) throw new Error(`${t.name} names no docker context; set one on its deployment rule`);
     const auth = await registryAuth(d);
     if (auth) log.addSecrets([auth.password]);
-    log.step(`deployment ${d.id}: ${image} to ${t.kind === "swarm_service" ? "swarm service" : `compose service ${t.composeProject}/`}${t.service} through context ${t.dockerContext.name}`);
+    log.step(`deployment ${d.id}: ${image} to ${t.kind === "swarm_service" ? "swarm service " : `compose service ${t.composeProject}/`}${t.service} through context ${t.dockerContext.name}`);
     log.line(`commit ${d.release.build.commit.sha}${d.release.build.commit.message ? ` ${d.release.build.commit.message.split("\n")[0]}` : ""}`);
     if (previous) log.line(`previous release: ${previous}`);
     const ctx = await contextAccess(t.dockerContextId);

@@ -327,6 +327,9 @@ function describeMode(spec: EngineServiceSpec | undefined): string | null {
  *
  * Returns the service's version index and spec image as they were before this call (for `changed: false`,
  * the current ones: `previousImage` then equals `image`). log() receives one line per action.
+ *
+ * When the signal fires (SwarmError cancelled) or the engine does not answer (timeout) while the write is on
+ * its way, the swarm may or may not have taken it: check with inspectServiceImage before assuming either.
  */
 export async function updateServiceImage(
   docker: Dockerode,
@@ -439,6 +442,13 @@ async function listTasks(docker: Dockerode, serviceId: string, signal: AbortSign
   }
 }
 
+/** "swarm update state paused (update paused due to …)"; the swarm's stock messages ("update completed") left out */
+function describeUpdateStatus(state: ServiceState): string | null {
+  if (!state.updateState) return null;
+  const message = state.updateMessage && !/^(update|rollback) (in progress|started|completed)$/.test(state.updateMessage) ? ` (${state.updateMessage})` : "";
+  return `swarm update state ${state.updateState}${message}`;
+}
+
 /** One look at the service and its tasks, measured against `image`. */
 interface Snapshot {
   state: ServiceState;
@@ -472,7 +482,8 @@ function snapshot(raw: EngineService, tasks: EngineTask[], image: string): Snaps
   const converged = state.image === image && settled && onlyImage && runningImage.length === desired && current.length === desired;
   const parts = [`${runningImage.length} of ${desired} ${state.replicas === null ? "global tasks" : "replicas"} run ${image}`];
   if (state.image !== image) parts.push(`the spec names ${state.image ?? "no image"}`);
-  if (state.updateState) parts.push(`update ${state.updateState}${state.updateMessage ? ` (${state.updateMessage})` : ""}`);
+  const update = describeUpdateStatus(state);
+  if (update) parts.push(update);
   const notDone = current.filter((t) => !runningImage.includes(t));
   if (notDone.length > 0) parts.push(`tasks: ${notDone.map(describeTask).join("; ")}`);
   return { state, desired, current, runningImage, converged, summary: parts.join("; ") };
@@ -516,15 +527,17 @@ export async function waitForConvergence(
   /** failures of the image's tasks seen while watching, for the messages */
   const failures: string[] = [];
 
+  let id = serviceId;
   for (;;) {
-    const raw = await pollService(docker, serviceId, signal);
-    const tasks = await listTasks(docker, raw.ID, signal);
+    const raw = await pollService(docker, id, signal);
+    id = raw.ID;
+    const tasks = await listTasks(docker, id, signal);
     const snap = snapshot(raw, tasks, image);
     const name = snap.state.name;
 
     // log what changed since the last poll
-    const update = snap.state.updateState ? `${snap.state.updateState}${snap.state.updateMessage ? `: ${snap.state.updateMessage}` : ""}` : null;
-    if (update !== lastUpdate && (update !== null || lastUpdate !== undefined)) log(`service ${name}: update ${update ?? "status cleared"}`);
+    const update = describeUpdateStatus(snap.state);
+    if (update !== lastUpdate && (update !== null || lastUpdate !== undefined)) log(`service ${name}: ${update ?? "no update status"}`);
     lastUpdate = update;
     let disturbed: string | null = null;
     for (const t of [...tasks].sort((a, b) => (a.Slot ?? 0) - (b.Slot ?? 0) || (a.CreatedAt ?? "").localeCompare(b.CreatedAt ?? ""))) {
@@ -538,9 +551,9 @@ export async function waitForConvergence(
       if (taskImage(t) !== image || firstPoll) continue;
       if (taskFailed(t)) {
         failures.push(line);
-        disturbed ??= line;
+        disturbed ??= `${taskLabel(t)} failed`;
       } else if (before === undefined && windowStart !== null) {
-        disturbed ??= `${line} (a new task: one was replaced)`;
+        disturbed ??= `${taskLabel(t)} was started to replace another`;
       }
     }
     firstPoll = false;
@@ -548,8 +561,11 @@ export async function waitForConvergence(
     // the spec moved away from the image: the swarm rolled back, or someone deployed over it
     if (snap.state.image !== image) {
       if (snap.state.updateState && ROLLBACK_STATES.has(snap.state.updateState)) {
-        const message = snap.state.updateMessage ?? `the swarm rolled service ${name} back`;
-        log(`service ${name} was rolled back to ${snap.state.image ?? "no image"}: ${message}`);
+        // once the rollback has completed the swarm's message no longer says why ("rollback completed"): the
+        // task errors do
+        const errors = taskErrors(tasks, image);
+        const message = `the swarm rolled service ${name} back to ${snap.state.image ?? "no image"}: ${snap.state.updateMessage ?? snap.state.updateState}${errors.length ? `; ${errors.join("; ")}` : ""}`;
+        log(message);
         return { outcome: "rolled_back", message };
       }
       const message = `service ${name} now names ${snap.state.image ?? "no image"} instead of ${image}: it was changed by someone else while Slipway waited`;
@@ -565,7 +581,7 @@ export async function waitForConvergence(
 
     const now = Date.now();
     if (disturbed !== null && windowStart !== null) {
-      log(`${disturbed}: watching service ${name} again from the start`);
+      log(`${disturbed} within the watch window; watching service ${name} again from the start`);
       windowStart = null;
     }
     if (snap.converged) {
