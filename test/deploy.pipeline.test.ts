@@ -329,6 +329,49 @@ describe("deploying to a swarm service over the pinned SSH context", () => {
   }, 120_000);
 });
 
+describe("deploying to a compose project's service", () => {
+  test("its containers are recreated on the release one at a time; a release that crashes is failed with the previous containers restored", async () => {
+    n++;
+    const a = actorFor(admin);
+    const repo = await saveRepository(a, { repo: `c${n}`, url: `https://git.example.org/c${n}.git` });
+    const build = await saveBuildRule(a, { repository_id: repo.id, name: "Dockerfile" });
+    const rule = await saveDeploymentRule(a, { build_rule_id: build.id, branch: "live", image: `${registry.url}/app:live` });
+    const project = `shop${n}`;
+    const target = await saveTarget(a, { deployment_rule_id: rule.id, name: `compose-${n}`, context: "swarm", compose_project: project, service: "web", monitor: 1, health_timeout: 10 });
+    const labels = (i: number) => ({ "com.docker.compose.project": project, "com.docker.compose.service": "web", "com.docker.compose.container-number": String(i), "com.docker.compose.oneoff": "False" });
+    for (const i of [1, 2]) {
+      const c = await swarm.docker.createContainer({ name: `${project}-web-${i}`, Image: img.v1.ref, Labels: labels(i), Env: [`SLOT=${i}`], HostConfig: { NetworkMode: "none", RestartPolicy: { Name: "unless-stopped" } } });
+      await c.start();
+    }
+    const s: Scenario = { ruleId: rule.id, buildRuleId: build.id, repositoryId: repo.id, targetId: target.id, service: "web", serviceId: "" };
+    const containers = async () =>
+      (await swarm.docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } }))
+        .map((c) => ({ name: c.Names[0]!.slice(1), image: c.Labels["dev.slipway.image"] ?? c.Image, state: c.State }))
+        .sort((x, y) => x.name.localeCompare(y.name));
+
+    const r = await release(s, img.v2);
+    const out = await run(r.deploymentId!);
+    expect(out.state, await logText(r.deploymentId!)).toBe("succeeded");
+    expect(await containers()).toEqual([
+      { name: `${project}-web-1`, image: img.v2.ref, state: "running" },
+      { name: `${project}-web-2`, image: img.v2.ref, state: "running" },
+    ]);
+    const env = (await swarm.docker.getContainer(`${project}-web-2`).inspect()).Config.Env;
+    expect(env).toContain("SLOT=2");
+    const text = await logText(r.deploymentId!);
+    expect(text.indexOf(`${project}-web-1`)).toBeLessThan(text.indexOf(`${project}-web-2`));
+
+    const bad = await release(s, img.bad);
+    expect((await run(bad.deploymentId!)).state).toBe("failed");
+    expect((await deployment(bad.deploymentId!)).reason).toMatch(/restored/);
+    expect(await containers()).toEqual([
+      { name: `${project}-web-1`, image: img.v2.ref, state: "running" },
+      { name: `${project}-web-2`, image: img.v2.ref, state: "running" },
+    ]);
+    expect((await getDb().target.findUniqueOrThrow({ where: { id: target.id } })).currentReleaseId).toBe(r.releaseId);
+  }, 180_000);
+});
+
 describe("serialization and recovery", () => {
   test("two releases for one target run one after the other; a third supersedes the queued second", async () => {
     const s = await scenario();
