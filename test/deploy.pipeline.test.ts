@@ -14,7 +14,7 @@ import { readDeploymentLog } from "@/lib/build/log-store";
 import { ensureDeployerKey } from "@/lib/services/deployer-key";
 import { createDeploymentsForRelease } from "@/lib/services/deployments/schedule";
 import { approveDeployment, rollbackTarget } from "@/lib/services/deployments/commands";
-import { notifyDeployment } from "@/lib/services/deployments/notify";
+import { notifyDeployment, notifyDrift } from "@/lib/services/deployments/notify";
 import { runDeployment } from "@/lib/deploy/runner";
 import { checkDrift, reapDeployments, reverifyDeployment } from "@/lib/deploy/recovery";
 import { clearGithubClientCache } from "@/lib/github/app-client";
@@ -431,7 +431,7 @@ describe("serialization and recovery", () => {
 
 describe("notifications", () => {
   test("Slack gets started and succeeded with links; GitHub gets a deployment for the target with in_progress then success", async () => {
-    await saveChannel(actorFor(admin), { name: "ops", events: ["deployment.started", "deployment.succeeded", "deployment.failed"], url: slack.url() });
+    await saveChannel(actorFor(admin), { name: "ops", events: ["deployment.pending_approval", "deployment.started", "deployment.succeeded", "deployment.failed", "drift.detected"], url: slack.url() });
     const s = await scenario({ app: true });
     const r = await release(s, img.v2);
     expect((await run(r.deploymentId!)).state).toBe("succeeded");
@@ -447,5 +447,15 @@ describe("notifications", () => {
     const statuses = api.deploymentStatuses.filter((c) => c.deploymentId === gh[0]!.id).map((c) => c.body.state);
     expect(statuses).toEqual(["in_progress", "success"]);
     expect((await deployment(r.deploymentId!)).githubDeploymentId).toBe(BigInt(gh[0]!.id!));
+
+    // a deployment that waits for approval is announced (to Slack only: GitHub hears once it starts)
+    await getDb().deploymentRule.update({ where: { id: s.ruleId }, data: { approvalMode: "manual" } });
+    const waiting = await release(s, img.v3);
+    await notifyDeployment(waiting.deploymentId!, "pending_approval", quiet);
+    expect(slack.messages.at(-1)!.text).toMatch(new RegExp(`to prod-${n} waits for approval`));
+    expect(api.deployments.filter((c) => c.body.environment === `prod-${n}`)).toHaveLength(1);
+    // drift goes to the channels subscribed to drift.detected
+    await notifyDrift({ targetId: s.targetId, name: `prod-${n}`, liveImage: img.v1.ref, expected: img.v2.ref }, quiet);
+    expect(slack.messages.at(-1)!.text).toMatch(new RegExp(`^Drift on prod-${n}: it runs ${img.v1.repo.replace(/\./g, "\\.")}`));
   }, 120_000);
 });

@@ -63,6 +63,7 @@ describe("slackMessage", () => {
 
   test("each event has its own wording", () => {
     const wording: Record<DeploymentEvent, RegExp> = {
+      "deployment.pending_approval": new RegExp(`^Deploying tarides-test/site@${SHORT} \\(live\\) to www-live waits for approval`),
       "deployment.started": new RegExp(`^Deploying tarides-test/site@${SHORT} \\(live\\) to www-live by alice`),
       "deployment.succeeded": new RegExp(`^Deployed tarides-test/site@${SHORT} \\(live\\) to www-live`),
       "deployment.failed": new RegExp(`^Deployment of tarides-test/site@${SHORT} \\(live\\) to www-live failed: docker service update timed out$`),
@@ -70,6 +71,7 @@ describe("slackMessage", () => {
       drift: new RegExp(`^Drift on www-live: it runs 127.0.0.1:5000/site:hotfix instead of 127.0.0.1:5000/site:live, which Slipway deployed from tarides-test/site@${SHORT} \\(live\\)`),
     };
     const emoji: Record<DeploymentEvent, string> = {
+      "deployment.pending_approval": ":hourglass_flowing_sand:",
       "deployment.started": ":rocket:",
       "deployment.succeeded": ":white_check_mark:",
       "deployment.failed": ":x:",

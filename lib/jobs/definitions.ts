@@ -27,7 +27,7 @@ export const jobPayloads = {
   /** a deployment whose worker stopped: compare the live service with what it was deploying, and end it */
   deploy_verify: z.object({ deploymentId: z.string().min(1).max(64) }).strict(),
   /** Slack messages and the GitHub deployment status for one state change of a deployment */
-  deploy_notify: z.object({ deploymentId: z.string().min(1).max(64), event: z.enum(["started", "succeeded", "failed", "rolled_back"]) }).strict(),
+  deploy_notify: z.object({ deploymentId: z.string().min(1).max(64), event: z.enum(["pending_approval", "started", "succeeded", "failed", "rolled_back"]) }).strict(),
   /** every minute: expired approvals, deployments held by stopped workers, queued ones whose job is gone */
   deployments_reap: cronPayload,
   /** every 5 minutes: compare each target's live image with its last release */

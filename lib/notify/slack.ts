@@ -8,7 +8,7 @@
 //   message or a log line; errors name the channel instead.
 import { isIP } from "node:net";
 
-export type DeploymentEvent = "deployment.started" | "deployment.succeeded" | "deployment.failed" | "deployment.rolled_back" | "drift";
+export type DeploymentEvent = "deployment.pending_approval" | "deployment.started" | "deployment.succeeded" | "deployment.failed" | "deployment.rolled_back" | "drift";
 
 export interface DeploymentFacts {
   event: DeploymentEvent;
@@ -97,6 +97,7 @@ const firstLine = (s: string | null): string | null => {
 };
 
 const EMOJI: Record<DeploymentEvent, string> = {
+  "deployment.pending_approval": ":hourglass_flowing_sand:",
   "deployment.started": ":rocket:",
   "deployment.succeeded": ":white_check_mark:",
   "deployment.failed": ":x:",
@@ -109,6 +110,8 @@ function headline(f: DeploymentFacts, commit: string, esc: (s: string) => string
   const target = esc(f.target);
   const what = `${commit} (${esc(f.branch)})`;
   switch (f.event) {
+    case "deployment.pending_approval":
+      return `Deploying ${what} to ${target} waits for approval`;
     case "deployment.started":
       return `Deploying ${what} to ${target}`;
     case "deployment.succeeded":

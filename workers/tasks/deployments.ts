@@ -17,7 +17,7 @@ export async function deployVerify(payload: { deploymentId: string }, ctx: TaskC
   ctx.log.info({ deploymentId: payload.deploymentId, ...(r ?? { state: "not running any more" }) }, "deployment re-verified");
 }
 
-export async function deployNotify(payload: { deploymentId: string; event: "started" | "succeeded" | "failed" | "rolled_back" }, ctx: TaskContext): Promise<void> {
+export async function deployNotify(payload: { deploymentId: string; event: "pending_approval" | "started" | "succeeded" | "failed" | "rolled_back" }, ctx: TaskContext): Promise<void> {
   await notifyDeployment(payload.deploymentId, payload.event, ctx.log, ctx.helpers.abortSignal);
 }
 

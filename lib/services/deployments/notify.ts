@@ -12,6 +12,11 @@ import type { NotifyEvent } from "@/lib/services/deployments/schedule";
 
 const githubState = { started: "in_progress", succeeded: "success", failed: "failure", rolled_back: "failure" } as const;
 
+/** The event name a notification channel subscribes to (lib/validation/inventory-fields.ts NOTIFICATION_EVENTS). */
+function channelEvent(event: DeploymentEvent): string {
+  return event === "drift" ? "drift.detected" : event;
+}
+
 export function deploymentUrl(id: string): string {
   return `${env().SLIPWAY_URL.replace(/\/+$/, "")}/deployments/${encodeURIComponent(id)}`;
 }
@@ -27,7 +32,7 @@ function commitUrl(repoUrl: string, sha: string): string | null {
 
 /** Slack channels subscribed to the event, each with its webhook URL (a secret). */
 async function channelsFor(event: DeploymentEvent): Promise<Array<{ name: string; url: string }>> {
-  const channels = await getDb().notificationChannel.findMany({ where: { enabled: true, kind: "slack", events: { has: event } }, orderBy: { name: "asc" } });
+  const channels = await getDb().notificationChannel.findMany({ where: { enabled: true, kind: "slack", events: { has: channelEvent(event) } }, orderBy: { name: "asc" } });
   const out: Array<{ name: string; url: string }> = [];
   for (const c of channels) {
     const url = c.urlSecretId ? await revealSecret(c.urlSecretId) : null;
@@ -97,7 +102,8 @@ export async function notifyDeployment(deploymentId: string, event: NotifyEvent,
     slackError = err;
   }
 
-  if (repo.appId && !env().SLIPWAY_LOCAL) {
+  // GitHub hears about a deployment once it starts: one waiting for approval may never run
+  if (event !== "pending_approval" && repo.appId && !env().SLIPWAY_LOCAL) {
     const client = await installationOctokit(repo.id, signal);
     if (client) {
       let ghId = d.githubDeploymentId === null ? null : Number(d.githubDeploymentId);

@@ -21,7 +21,7 @@ export async function approvalThreshold(tx: Tx): Promise<ConfirmLevelName> {
   return parsed.success ? parsed.data : DEFAULT_APPROVAL_LEVEL;
 }
 
-export type NotifyEvent = "started" | "succeeded" | "failed" | "rolled_back";
+export type NotifyEvent = "pending_approval" | "started" | "succeeded" | "failed" | "rolled_back";
 
 /** The graphile queue that runs one deployment of a target at a time. */
 export function targetQueue(targetId: string): string {
@@ -166,5 +166,6 @@ export async function createDeployment(
     after: { state, targetId: a.targetId, releaseId: a.releaseId, previousReleaseId: a.previousReleaseId, trigger: a.trigger, superseded },
   });
   if (state === "queued") await enqueueDeployment(tx, d.id, a.targetId);
+  else await enqueueNotify(tx, d.id, "pending_approval");
   return { id: d.id, state, superseded };
 }
