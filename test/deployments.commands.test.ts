@@ -271,3 +271,34 @@ describe("rollback and pins", () => {
     await refused(() => rollbackTarget(actorFor(op1), { targetId: "missing", releaseId: relA.releaseId }), /no target with id missing/);
   });
 });
+
+describe("nothing stuck", () => {
+  test("a queued deployment whose job is gone (or failed for good) gets a new one from the reaper", async () => {
+    const s = await setup("automatic");
+    const id = (await recordRelease(s)).created[0]!.id;
+    await getDb().$executeRaw`UPDATE graphile_worker._private_jobs SET attempts = max_attempts WHERE payload->>'deploymentId' = ${id}`;
+    await getDb().deployment.update({ where: { id }, data: { queuedAt: new Date(Date.now() - 5 * 60_000) } });
+    const r = await reapDeployments();
+    expect(r.resubmitted).toContain(id);
+    expect(await runJobsFor(id)).toHaveLength(2);
+    // once it has a live job, it is left alone
+    expect((await reapDeployments()).resubmitted).not.toContain(id);
+  });
+
+  test("a deployment whose target is still busy re-verifying another waits: a new job a few seconds later, the row untouched", async () => {
+    const s = await setup("automatic");
+    const first = (await recordRelease(s)).created[0]!.id;
+    await getDb().deployment.update({ where: { id: first }, data: { state: "verifying", workerId: "gone" } });
+    const second = (await recordRelease(s)).created[0]!.id;
+    const { runDeployment } = await import("@/lib/deploy/runner");
+    const { log } = await import("@/lib/log");
+    const out = await runDeployment(second, { workerId: "w", log });
+    expect(out).toMatchObject({ state: "skipped", reason: expect.stringMatching(/still being verified/) });
+    expect(await state(second)).toBe("queued");
+    const later = await getDb().$queryRaw<{ run_at: Date; queue_name: string }[]>`
+      SELECT j.run_at, q.queue_name FROM graphile_worker._private_jobs j JOIN graphile_worker._private_job_queues q ON q.id = j.job_queue_id
+      WHERE j.payload->>'deploymentId' = ${second} ORDER BY j.id DESC LIMIT 1`;
+    expect(later[0]!.queue_name).toBe(`target:${s.targetIds[0]}`);
+    expect(later[0]!.run_at.getTime()).toBeGreaterThan(Date.now() + 2000);
+  });
+});

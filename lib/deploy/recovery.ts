@@ -68,7 +68,7 @@ export async function reapDeployments(opts: { now?: Date; exceptWorkerId?: strin
     WHERE d.state = 'queued' AND d.queued_at < ${new Date(now.getTime() - ORPHAN_AFTER_MS)}
       AND NOT EXISTS (
         SELECT 1 FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
-        WHERE t.identifier = 'deploy_run' AND j.payload->>'deploymentId' = d.id)`;
+        WHERE t.identifier = 'deploy_run' AND j.payload->>'deploymentId' = d.id AND j.attempts < j.max_attempts)`;
   for (const o of orphans) {
     await db.$transaction((tx) => enqueueDeployment(tx, o.id, o.target_id));
     out.resubmitted.push(o.id);

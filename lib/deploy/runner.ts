@@ -15,7 +15,8 @@ import { explainDockerFailure } from "@/lib/docker/failure";
 import { contextAccess } from "@/lib/services/inventory/checks";
 import { revealSecret } from "@/lib/services/inventory/secret-values";
 import { splitImageRef } from "@/lib/build/image-ref";
-import { enqueueNotify, type NotifyEvent } from "@/lib/services/deployments/schedule";
+import { enqueueNotify, targetQueue, type NotifyEvent } from "@/lib/services/deployments/schedule";
+import { enqueueJob } from "@/lib/jobs/enqueue";
 import { SwarmError, rollbackService, updateServiceImage, waitForConvergence, type RegistryAuth } from "@/lib/deploy/swarm";
 import { ComposeError, deployComposeService } from "@/lib/deploy/compose";
 import { waitForHealthy } from "@/lib/deploy/health";
@@ -26,6 +27,9 @@ export interface RunDeploymentOptions {
   /** the worker is shutting down: stop watching; the next worker re-verifies the deployment */
   signal?: AbortSignal;
 }
+
+/** How long a deployment waits when its target is still busy with a deployment being re-verified. */
+const BUSY_RETRY_MS = 5_000;
 
 export type DeploymentOutcome = { state: "succeeded" | "failed" | "rolled_back" | "interrupted"; reason: string | null } | { state: "skipped"; reason: string };
 
@@ -146,7 +150,14 @@ function describe(err: unknown, client: DockerClient | null, access: DockerConte
 export async function runDeployment(deploymentId: string, opts: RunDeploymentOptions): Promise<DeploymentOutcome> {
   const claimed = await claim(deploymentId, opts.workerId);
   if (claimed === null) return { state: "skipped", reason: "the deployment is not queued (cancelled, superseded or already taken)" };
-  if (claimed === "busy") throw new Error("another deployment of this target is still being verified; retried shortly");
+  if (claimed === "busy") {
+    // a deployment of a worker that died is still being re-verified: try again shortly, on the same queue
+    await getDb().$transaction(async (tx) => {
+      const row = await tx.deployment.findUniqueOrThrow({ where: { id: deploymentId }, select: { targetId: true } });
+      await enqueueJob(tx, "deploy_run", { deploymentId }, { queueName: targetQueue(row.targetId), maxAttempts: 1, runAt: new Date(Date.now() + BUSY_RETRY_MS) });
+    });
+    return { state: "skipped", reason: "another deployment of this target is still being verified; retried in a few seconds" };
+  }
   const d = claimed;
   const t = d.target;
   const actor = workerActor(opts.workerId);
