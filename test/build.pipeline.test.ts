@@ -8,7 +8,7 @@ import { getDb } from "@/lib/db";
 import { resetEnvCache } from "@/lib/env";
 import { readBuildLog } from "@/lib/build/log-store";
 import { receiveGithubWebhook } from "@/lib/services/webhooks";
-import { saveApp, saveBuildRule, saveContext, saveDeploymentRule, saveRegistry, saveRepository } from "@/lib/services/inventory/entities";
+import { saveApp, saveBuildRule, saveContext, saveDeploymentRule, saveRegistry, saveRepository, saveTarget } from "@/lib/services/inventory/entities";
 import { clearGithubClientCache } from "@/lib/github/app-client";
 import { startWorker, type WorkerHandle } from "@/workers/runtime";
 import { actorFor, createUser } from "@/test/helpers/fixtures";
@@ -52,7 +52,10 @@ beforeAll(async () => {
   await saveContext(admin, { name: "builder", endpoint: dockerd.endpoint, role: "build" });
   await saveRegistry(admin, { name: "local", url: registry.url });
   buildRuleId = (await saveBuildRule(admin, { repository_id: repositoryId, dockerfile: "Dockerfile" })).id;
-  await saveDeploymentRule(admin, { build_rule_id: buildRuleId, branch: "live", image: `${registry.url}/tarides/www:live` });
+  const rule = await saveDeploymentRule(admin, { build_rule_id: buildRuleId, branch: "live", image: `${registry.url}/tarides/www:live` });
+  // a target, so the release's deployment is created with it (this dockerd is no swarm: deploying it fails, which is not what is tested here)
+  await saveContext(admin, { name: "manager", endpoint: dockerd.endpoint, role: "swarm_manager" });
+  await saveTarget(admin, { deployment_rule_id: rule.id, name: "www-live", context: "manager", service: "www" });
 }, 120_000);
 
 afterAll(async () => {
@@ -72,6 +75,7 @@ async function push(branch: string, sha: string, before = "0".repeat(40)) {
   const raw = JSON.stringify(p);
   const r = await receiveGithubWebhook({ appName: "tarides", headers: deliveryHeaders("push", randomUUID(), sign(SECRET, raw)), body: new TextEncoder().encode(raw) });
   expect(r.status).toBe(202);
+  return (p as { pusher?: { name?: string } }).pusher?.name ?? null;
 }
 
 const buildOf = (sha: string) => getDb().build.findFirst({ where: { buildRuleId, commit: { sha } }, orderBy: { attempt: "desc" }, include: { releases: true } });
@@ -81,16 +85,23 @@ describe("push → build → push → check run", () => {
   test("a push delivery ends as a release whose digest the registry serves, with the check run completed in order", async () => {
     worker = await startWorker({ connectionString: process.env.DATABASE_URL!, concurrency: 4, id: "pipeline-worker-1" });
     const sha = bare.commit("live", { Dockerfile: "FROM scratch\nCOPY index.html /\n", "index.html": "<h1>v2</h1>\n" });
-    await push("live", sha);
+    const pusher = await push("live", sha);
     const b = await eventually("the build to succeed", async () => {
       const row = await buildOf(sha);
       if (row && ["failed", "cancelled", "superseded"].includes(row.state)) throw new Error(`build ${row.state}: ${row.reason}\n${await logText(row.id)}`);
       return row?.state === "succeeded" ? row : null;
     });
     expect(b.trigger).toBe("webhook");
+    // who pushed it is kept: they may not approve its deployment
+    expect(pusher).toBeTruthy();
+    expect((await getDb().commit.findFirstOrThrow({ where: { sha } })).pushedBy).toBe(pusher);
     const rel = b.releases[0]!;
     const res = await fetch(`http://${registry.url}/v2/tarides/www/manifests/live`, { method: "HEAD", headers: { accept: "application/vnd.docker.distribution.manifest.v2+json" } });
     expect(rel.digest).toBe(res.headers.get("docker-content-digest"));
+    // the release's deployment was created in the transaction that recorded it
+    const dep = await getDb().deployment.findFirstOrThrow({ where: { releaseId: rel.id }, include: { target: true } });
+    expect(dep).toMatchObject({ trigger: "release", target: { name: "www-live" } });
+    expect(await logText(b.id)).toMatch(/deployment to www-live: queued/);
 
     // the check run: created, then updated, ending completed/success, never going back
     const run = await eventually("the check run to complete", async () => [...api.runs.values()].find((r) => r.head_sha === sha && r.status === "completed"));
