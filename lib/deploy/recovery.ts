@@ -11,6 +11,7 @@ import { enqueueJob } from "@/lib/jobs/enqueue";
 import { BuildLogWriter } from "@/lib/build/log-writer";
 import { dockerClient, type DockerClient, type DockerContextAccess } from "@/lib/docker/engine";
 import { explainDockerFailure } from "@/lib/docker/failure";
+import { settleOnAbort } from "@/lib/docker/abort";
 import { contextAccess } from "@/lib/services/inventory/checks";
 import { enqueueDeployment, targetQueue } from "@/lib/services/deployments/schedule";
 import { endDeployment, releaseImage } from "@/lib/deploy/runner";
@@ -89,9 +90,9 @@ export async function inspectTarget(t: { kind: string; service: string; composeP
   const { access } = await contextAccess(t.dockerContextId);
   const client = dockerClient(access, { timeoutMs: 15_000 });
   try {
-    if (t.kind === "swarm_service") return await inspectServiceImage(client.docker, t.service, signal);
+    if (t.kind === "swarm_service") return await settleOnAbort(inspectServiceImage(client.docker, t.service, signal), signal);
     if (t.kind === "compose_service" && t.composeProject) {
-      const c = await inspectComposeService(client.docker, t.composeProject, t.service, signal);
+      const c = await settleOnAbort(inspectComposeService(client.docker, t.composeProject, t.service, signal), signal);
       const images = [...new Set(c.images)];
       return { image: images.length === 1 ? images[0]! : images.length ? images.join(", ") : null, converged: images.length === 1 && c.running === c.total && c.total > 0, detail: c.detail };
     }

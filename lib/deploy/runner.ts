@@ -20,6 +20,7 @@ import { enqueueJob } from "@/lib/jobs/enqueue";
 import { SwarmError, rollbackService, updateServiceImage, waitForConvergence, type RegistryAuth } from "@/lib/deploy/swarm";
 import { ComposeError, deployComposeService } from "@/lib/deploy/compose";
 import { waitForHealthy } from "@/lib/deploy/health";
+import { settleOnAbort } from "@/lib/docker/abort";
 
 export interface RunDeploymentOptions {
   workerId: string;
@@ -201,16 +202,16 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
 
     if (t.kind === "swarm_service") {
       log.step(`updating the service ${t.service}`);
-      const up = await updateServiceImage(docker, { service: t.service, image, auth, signal, log: say });
+      const up = await settleOnAbort(updateServiceImage(docker, { service: t.service, image, auth, signal, log: say }), signal);
       await getDb().deployment.update({ where: { id: d.id }, data: { state: "verifying", serviceVersion: BigInt(up.versionBefore) } });
       log.step(`waiting for ${t.service} to converge (every replica on the new image, then ${t.monitorSeconds} s without a failure)`);
-      const conv = await waitForConvergence(docker, { serviceId: up.serviceId, image, monitorMs, timeoutMs: convergeMs, signal, log: say });
+      const conv = await settleOnAbort(waitForConvergence(docker, { serviceId: up.serviceId, image, monitorMs, timeoutMs: convergeMs, signal, log: say }), signal);
       if (conv.outcome === "rolled_back") {
         liveImage = up.previousImage;
         outcome = await end("rolled_back", `the swarm rolled the update back: ${conv.message}`);
       } else if (conv.outcome === "failed") {
         log.step("rolling the service back to its previous image");
-        const rb = await rollbackService(docker, { service: t.service, auth, monitorMs, timeoutMs: convergeMs, signal, log: say });
+        const rb = await settleOnAbort(rollbackService(docker, { service: t.service, auth, monitorMs, timeoutMs: convergeMs, signal, log: say }), signal);
         liveImage = rb.image;
         outcome = await end("failed", `${conv.message}; ${rb.outcome === "converged" ? `rolled back to ${rb.image ?? "the previous image"}` : `the rollback did not converge either: ${"message" in rb ? rb.message : ""}`}`);
       } else {
@@ -218,7 +219,7 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
         const health = await checkHealth(d, signal, say, log);
         if (health) {
           log.step(`health check failed: rolling ${t.service} back to its previous image`);
-          const rb = await rollbackService(docker, { service: t.service, auth, monitorMs, timeoutMs: convergeMs, signal, log: say });
+          const rb = await settleOnAbort(rollbackService(docker, { service: t.service, auth, monitorMs, timeoutMs: convergeMs, signal, log: say }), signal);
           liveImage = rb.image;
           outcome = await end("failed", `${health}; ${rb.outcome === "converged" ? `rolled back to ${rb.image ?? "the previous image"}` : `the rollback did not converge: ${"message" in rb ? rb.message : ""}`}`);
         } else {
@@ -229,7 +230,7 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
       if (!t.composeProject) throw new Error(`${t.name} is a compose service but names no compose project`);
       const project = t.composeProject;
       log.step(`recreating the containers of ${project}/${t.service} one at a time`);
-      const res = await deployComposeService(docker, { project, service: t.service, image, auth, settleMs: monitorMs, healthTimeoutMs: t.healthTimeoutSeconds * 1000, signal, log: say });
+      const res = await settleOnAbort(deployComposeService(docker, { project, service: t.service, image, auth, settleMs: monitorMs, healthTimeoutMs: t.healthTimeoutSeconds * 1000, signal, log: say }), signal);
       await getDb().deployment.update({ where: { id: d.id }, data: { state: "verifying" } });
       if (res.outcome === "restored") {
         liveImage = previous;
@@ -239,7 +240,7 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
         const health = await checkHealth(d, signal, say, log);
         if (health && previous) {
           log.step(`health check failed: putting ${previous} back on ${project}/${t.service}`);
-          const back = await deployComposeService(docker, { project, service: t.service, image: previous, auth, settleMs: monitorMs, healthTimeoutMs: t.healthTimeoutSeconds * 1000, signal, log: say });
+          const back = await settleOnAbort(deployComposeService(docker, { project, service: t.service, image: previous, auth, settleMs: monitorMs, healthTimeoutMs: t.healthTimeoutSeconds * 1000, signal, log: say }), signal);
           liveImage = back.outcome === "converged" ? previous : image;
           outcome = await end("failed", `${health}; ${back.outcome === "converged" ? `rolled back to ${previous}` : `putting the previous image back failed too: ${back.message ?? ""}`}`);
         } else if (health) {

@@ -13,6 +13,7 @@
 //   DesiredState is running count as the service's current replicas.
 // - GET /services/{x} matches a full ID, then an exact name, then an ID prefix; a prefix match is refused
 //   here so that a mistyped name never deploys to an unrelated service.
+import { settleOnAbort } from "@/lib/docker/abort";
 import type Dockerode from "dockerode";
 
 export type SwarmErrorReason = "service_missing" | "not_a_manager" | "update_rejected" | "timeout" | "engine_error" | "cancelled";
@@ -194,8 +195,10 @@ function engineError(docker: Dockerode, what: string, err: unknown): SwarmError 
 async function engineCall<T>(docker: Dockerode, what: string, signal: AbortSignal, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
   if (signal.aborted) throw new SwarmError(`Cancelled while ${what}.`, "cancelled");
   const timeout = AbortSignal.timeout(ENGINE_CALL_TIMEOUT_MS);
+  const combined = AbortSignal.any([signal, timeout]);
   try {
-    return await call(AbortSignal.any([signal, timeout]));
+    // docker-modem may never settle a request whose connection dropped mid-answer: do not wait for it
+    return await settleOnAbort(call(combined), combined);
   } catch (err) {
     if (signal.aborted) throw new SwarmError(`Cancelled while ${what}.`, "cancelled");
     if (timeout.aborted) {
