@@ -9,6 +9,8 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   const child = spawn(process.execPath, [path.join("node_modules", "tsx", "dist", "cli.mjs"), "e2e/support/serve.ts"], {
     env: { ...process.env, E2E_PORT: String(port) },
     stdio: ["ignore", "pipe", "inherit"],
+    // its own process group: tsx runs the server in a child process, which a kill of `child` alone would orphan
+    detached: true,
   });
   type Ready = { baseURL: string; databaseUrl: string; github: string; sshd: { port: number; user: string; dir: string; fingerprints: string[] };
     build: { dockerEndpoint: string; gitUrl: string; sha: string };
@@ -40,6 +42,7 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
     child.kill("SIGTERM");
     await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-    if (child.exitCode === null) child.kill("SIGKILL");
+    // still stopping after 20 s (a job that does not end): the whole group, server and the daemons it started
+    if (child.exitCode === null && child.pid) process.kill(-child.pid, "SIGKILL");
   };
 }

@@ -2,12 +2,14 @@
 import type { ReactNode } from "react";
 import Link from "next/link";
 import { requirePageUser } from "@/lib/auth/session";
+import { navCounts } from "@/lib/queries/nav-counts";
 import { Logo } from "@/components/shell/logo";
 import { SidebarNav } from "@/components/shell/sidebar-nav";
 import { UserPanel } from "@/components/shell/user-panel";
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const user = await requirePageUser();
+  const counts = await navCounts();
   return (
     <div className="flex min-h-screen">
       <a
@@ -22,7 +24,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
             <Logo />
           </Link>
         </div>
-        <SidebarNav />
+        <SidebarNav counts={counts} />
         <UserPanel user={{ login: user.login, name: user.name, image: user.image, role: user.role }} />
       </aside>
       <main id="main" tabIndex={-1} className="min-w-0 flex-1 px-6 py-7 focus:outline-none xl:px-8">

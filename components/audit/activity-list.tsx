@@ -13,7 +13,7 @@ export function ActivityList({ events, now }: { events: AuditEventItem[]; now: D
             <Timestamp date={e.createdAt} now={now} relative />
           </span>
           <span className="min-w-0 flex-1">
-            <span className="text-zinc-900 dark:text-zinc-100">{e.summary}</span>
+            <span className="break-words text-zinc-900 dark:text-zinc-100">{e.summary}</span>
             <span className="ml-2 whitespace-nowrap text-xs text-zinc-500 dark:text-zinc-400">
               <Link href={`/audit?actor=${encodeURIComponent(e.actorLabel)}`} className="hover:underline" title={`Events by ${e.actorLabel}`}>
                 {e.actorLabel}

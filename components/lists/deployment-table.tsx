@@ -1,20 +1,15 @@
-// The Deployments list: state, target, release (by digest), where it came from, who asked, when.
+// The Deployments list: state, target, release (by digest), where it came from, who asked, when. The
+// release links to the deployment's page, the target's name to the target's.
+import Link from "next/link";
 import { DeploymentStateBadge } from "@/components/status/state-badges";
 import { Table, THead, TBody, Th, Td, Sub, Mono } from "@/components/ui/table";
 import { Timestamp } from "@/components/ui/timestamp";
 import { shortDigest, shortSha } from "@/components/format/ids";
 import { formatDuration } from "@/components/format/time";
+import { deploymentTriggerWords, targetKindWords } from "@/components/deployments/words";
 import type { DeploymentListRow } from "@/lib/queries/deployments";
 
 export type DeploymentView = DeploymentListRow;
-
-export const deploymentTriggerWords: Record<string, string> = {
-  release: "new release",
-  rollback: "rollback",
-  manual: "manual",
-  health_rollback: "health rollback",
-};
-export const targetKindWords: Record<string, string> = { swarm_service: "swarm service", compose_service: "compose service", unikernel: "unikernel" };
 
 /** The release's identity: the image digest, or the unikernel artifact's sha256. */
 export function releaseId(release: DeploymentView["release"]): string | null {
@@ -48,11 +43,17 @@ export function DeploymentTable({ deployments, now, caption = "Deployments, newe
                   </Sub>
                 ) : null}
                 {d.reason && ["failed", "rolled_back", "cancelled", "superseded"].includes(d.state) ? (
-                  <Sub className="w-40 text-pretty">{d.reason}</Sub>
+                  <Sub className="w-40 text-pretty">
+                    <span className="line-clamp-3 break-words" title={d.reason}>
+                      {d.reason}
+                    </span>
+                  </Sub>
                 ) : null}
               </Td>
               <Td className="whitespace-nowrap">
-                <span className="font-medium text-zinc-900 dark:text-zinc-100">{d.target.name}</span>
+                <Link href={`/targets/${d.target.id}`} className="font-medium text-zinc-900 hover:underline dark:text-zinc-100">
+                  {d.target.name}
+                </Link>
                 <Sub>
                   <Mono small title={`${targetKindWords[d.target.kind] ?? d.target.kind} ${d.target.service}`}>
                     {d.target.service}
@@ -61,11 +62,15 @@ export function DeploymentTable({ deployments, now, caption = "Deployments, newe
                 </Sub>
               </Td>
               <Td className="w-full whitespace-nowrap">
-                {id ? (
-                  <Mono title={image ? `${image}@${id}` : id}>{shortDigest(id)}</Mono>
-                ) : (
-                  <span className="text-zinc-400">no digest yet</span>
-                )}
+                <Link href={`/deployments/${d.id}`} className="link" aria-label={`Deployment of ${shortSha(d.release.commitSha)} to ${d.target.name}`}>
+                  {id ? (
+                    <Mono title={image ? `${image}@${id}` : id} className="text-inherit! dark:text-inherit!">
+                      {shortDigest(id)}
+                    </Mono>
+                  ) : (
+                    <>no digest yet</>
+                  )}
+                </Link>
                 <Sub>
                   {d.repository.name} <Mono small>{d.branch}</Mono> at{" "}
                   <Mono small title={d.release.commitSha}>

@@ -5,6 +5,7 @@ const tabs = [
   { href: "/settings", label: "Overview", exact: true },
   { href: "/settings/users", label: "Users" },
   { href: "/settings/workers", label: "Workers" },
+  { href: "/settings/deployments", label: "Deployments" },
   { href: "/settings/apps", label: "GitHub apps" },
   { href: "/settings/registries", label: "Registries" },
   { href: "/settings/secrets", label: "Secrets" },

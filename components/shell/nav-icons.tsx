@@ -1,7 +1,7 @@
 // Outline icons for the sidebar (24×24, stroke). Decorative: each link also has its name in words.
 import type { ReactNode } from "react";
 
-export type NavIconName = "dashboard" | "repositories" | "builds" | "deployments" | "hosts" | "contexts" | "services" | "audit" | "settings";
+export type NavIconName = "dashboard" | "repositories" | "builds" | "deployments" | "approvals" | "targets" | "hosts" | "contexts" | "services" | "audit" | "settings";
 
 const paths: Record<NavIconName, ReactNode> = {
   dashboard: (
@@ -31,6 +31,19 @@ const paths: Record<NavIconName, ReactNode> = {
       <path d="M12 3c3.5 2.5 5 6 5 10l-2.5 3h-5L7 13c0-4 1.5-7.5 5-10z" />
       <circle cx="12" cy="10" r="1.5" />
       <path d="M9.5 16 8 20.5 12 18.5l4 2-1.5-4.5" />
+    </>
+  ),
+  approvals: (
+    <>
+      <path d="M4 13.5 6.5 5.5h11l2.5 8v5a1.5 1.5 0 0 1-1.5 1.5h-13A1.5 1.5 0 0 1 4 18.5z" />
+      <path d="M4 13.5h4.5l1 2h5l1-2H20M9.5 10l2 2 3.5-3.5" />
+    </>
+  ),
+  targets: (
+    <>
+      <circle cx="12" cy="12" r="8" />
+      <circle cx="12" cy="12" r="4" />
+      <path d="M12 2.5v3M12 18.5v3M2.5 12h3M18.5 12h3" />
     </>
   ),
   hosts: (

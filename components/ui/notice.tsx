@@ -38,7 +38,7 @@ export function Notice({
       <span aria-hidden="true" className={`mt-0.5 flex size-5 shrink-0 items-center justify-center rounded-full text-xs font-bold ${iconTones[tone]}`}>
         {icons[tone]}
       </span>
-      <div className="min-w-0 space-y-1">
+      <div className="min-w-0 flex-1 space-y-1 break-words">
         {title ? <p className="font-semibold">{title}</p> : null}
         {children ? <div className="[&_code]:rounded [&_code]:bg-black/5 [&_code]:px-1 [&_code]:font-mono [&_code]:text-[0.8125rem] dark:[&_code]:bg-white/10">{children}</div> : null}
       </div>

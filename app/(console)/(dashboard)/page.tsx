@@ -7,6 +7,7 @@ import { dashboardCounts } from "@/lib/queries/dashboard";
 import { listConnectedWorkers } from "@/lib/queries/workers";
 import { recentBuilds } from "@/lib/queries/builds";
 import { recentDeployments } from "@/lib/queries/deployments";
+import { targetSummaries } from "@/lib/queries/deployment-detail";
 import { recentAuditEvents } from "@/lib/queries/audit";
 import { PageHeader, SectionHeader } from "@/components/ui/page-header";
 import { Notice } from "@/components/ui/notice";
@@ -14,6 +15,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { StatCard } from "@/components/dashboard/stat-card";
 import { RecentBuilds } from "@/components/dashboard/recent-builds";
 import { RecentDeployments } from "@/components/dashboard/recent-deployments";
+import { TargetTable } from "@/components/targets/target-table";
 import { WorkerTable } from "@/components/lists/worker-table";
 import { ActivityList } from "@/components/audit/activity-list";
 
@@ -22,12 +24,13 @@ export const metadata: Metadata = { title: "Dashboard" };
 export default async function DashboardPage() {
   const user = await requirePageUser();
   const now = new Date();
-  const [counts, workers, builds, deployments, events] = await Promise.all([
+  const [counts, workers, builds, deployments, events, targets] = await Promise.all([
     dashboardCounts(now),
     listConnectedWorkers(now),
     recentBuilds(8),
     recentDeployments(8),
     recentAuditEvents(10),
+    targetSummaries(),
   ]);
   const canViewAudit = can(user, "audit.view");
 
@@ -53,7 +56,7 @@ export default async function DashboardPage() {
         </h2>
         <div className="grid grid-cols-2 gap-4 lg:grid-cols-4">
           <StatCard label="Repositories" value={counts.repositories} href="/repositories" detail="watched for changes" />
-          <StatCard label="Targets" value={counts.targets} href="/deployments" detail="services to deploy to" />
+          <StatCard label="Targets" value={counts.targets} href="/targets" detail="services to deploy to" />
           <StatCard
             label="Builds today"
             value={counts.buildsToday}
@@ -63,11 +66,41 @@ export default async function DashboardPage() {
           <StatCard
             label="Pending approval"
             value={counts.deploymentsPendingApproval}
-            href="/deployments"
+            href="/approvals"
             tone={counts.deploymentsPendingApproval > 0 ? "attention" : "plain"}
             detail={counts.deploymentsActive ? `${counts.deploymentsActive} other deployment${counts.deploymentsActive === 1 ? "" : "s"} running` : "deployments to approve"}
           />
         </div>
+      </section>
+
+      {counts.deploymentsPendingApproval > 0 ? (
+        <Notice tone="warning" role="status" title={`${counts.deploymentsPendingApproval === 1 ? "One deployment waits" : `${counts.deploymentsPendingApproval} deployments wait`} for approval.`}>
+          <p>
+            Nothing changes on {counts.deploymentsPendingApproval === 1 ? "its target" : "their targets"} until someone approves.{" "}
+            <Link href="/approvals" className="font-medium underline underline-offset-2">
+              Open Approvals
+            </Link>
+          </p>
+        </Notice>
+      ) : null}
+
+      <section aria-labelledby="targets-heading">
+        <SectionHeader
+          id="targets-heading"
+          title="Targets"
+          actions={
+            <Link href="/targets" className="link">
+              All targets →
+            </Link>
+          }
+        />
+        {targets.length ? (
+          <TargetTable targets={targets.slice(0, 10)} now={now} caption="Targets: current release, last deployment, pin and drift" />
+        ) : (
+          <EmptyState title="No targets yet" compact>
+            <p>A target is a service Slipway deploys to; add one under a deployment rule of a repository.</p>
+          </EmptyState>
+        )}
       </section>
 
       <section aria-labelledby="workers-heading">

@@ -21,6 +21,14 @@ export default async function SettingsPage() {
       note: manageUsers ? null : "Admins only",
     },
     {
+      href: "/settings/deployments",
+      title: "Deployments",
+      body: can(user, "settings.edit")
+        ? "The approval level: from which confirm level deployments wait for someone to approve them."
+        : "The approval level: from which confirm level deployments wait for approval. Admins change it.",
+      note: null,
+    },
+    {
       href: "/settings/workers",
       title: "Workers",
       body: "The worker processes that run builds and deployments, and when each was last heard from.",

@@ -79,7 +79,7 @@ export function ConfirmAction({
         ref={dialog}
         aria-labelledby={`${id}-title`}
         aria-describedby={`${id}-body`}
-        className="m-auto w-full max-w-md rounded-lg border border-zinc-200 bg-white p-0 text-zinc-900 shadow-xl backdrop:bg-zinc-950/50 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100"
+        className="m-auto w-full max-w-md whitespace-normal rounded-lg border border-zinc-200 bg-white p-0 text-left text-zinc-900 shadow-xl backdrop:bg-zinc-950/50 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100"
       >
         <div className="p-5">
           <h2 id={`${id}-title`} className="text-base font-semibold">

@@ -408,7 +408,9 @@ function TargetTable({ targets, build, branch, ...ctx }: Ctx & { targets: RepoTa
               cells={
                 <>
                   <th scope="row" className={`${td} text-left font-medium text-zinc-900 dark:text-zinc-100`}>
-                    <Mono className="wrap-anywhere">{t.name}</Mono>
+                    <Link href={`/targets/${t.id}`} className="link" title={`${t.name}: what it runs, its history and rollback`}>
+                      <Mono className="wrap-anywhere text-inherit!">{t.name}</Mono>
+                    </Link>
                   </th>
                   <td className={td}>{targetKindLabels[t.kind]}</td>
                   <td className={`${td} break-words`}>

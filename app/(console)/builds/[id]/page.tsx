@@ -19,7 +19,7 @@ import { RefLabel } from "@/components/lists/ref-label";
 import { buildTriggerWords } from "@/components/lists/build-table";
 import { firstLine, shortSha } from "@/components/format/ids";
 import { LiveDuration } from "@/components/builds/live-duration";
-import { LogViewer } from "@/components/builds/log-viewer";
+import { LogViewer } from "@/components/logs/log-viewer";
 import { ReleaseList } from "@/components/builds/release-list";
 import { CancelBuildButton, RebuildButton } from "@/components/builds/build-actions";
 import { buildStateSentence } from "@/components/builds/words";
@@ -213,7 +213,7 @@ export default async function BuildPage({ params }: { params: Params }) {
         </Panel>
       ) : null}
 
-      <LogViewer buildId={b.id} state={b.state} startedAt={b.startedAt} finishedAt={b.finishedAt} now={now} />
+      <LogViewer subject="build" id={b.id} state={b.state} startedAt={b.startedAt} finishedAt={b.finishedAt} now={now} />
     </>
   );
 }

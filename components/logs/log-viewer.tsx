@@ -1,9 +1,11 @@
 "use client";
-// The build log, live: reads /api/builds/:id/log (Server-Sent Events), follows the tail unless paused,
-// marks the build's steps (classic builder "Step 2/7 :", BuildKit "#5 [2/3]", Slipway's "==> ") as
-// headings with the time since the build started, and reconnects after a dropped connection, resuming
-// after the last chunk it has. When the stream reports a new state, the page re-renders from the server.
+// A build's or a deployment's log, live: reads /api/builds/:id/log or /api/deployments/:id/log (Server-Sent
+// Events), follows the tail unless paused, marks the steps (classic builder "Step 2/7 :", BuildKit
+// "#5 [2/3]", Slipway's "==> ") as headings with the time since the run started, and reconnects after a
+// dropped connection, resuming after the last chunk it has. When the stream reports a new state, the page
+// re-renders from the server.
 import { isActiveBuildState } from "@/lib/validation/build-states";
+import { isActiveDeploymentState } from "@/lib/validation/deployment-states";
 import { memo, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useRouter } from "next/navigation";
 import { LiveDuration } from "@/components/builds/live-duration";
@@ -39,6 +41,29 @@ interface StreamState {
 }
 
 type Connection = "connecting" | "live" | "reconnecting" | "ended" | "gone";
+
+/** What the log belongs to. */
+export type LogSubject = "build" | "deployment";
+
+const subjects: Record<LogSubject, { path: string; noun: string; isActive: (state: string) => boolean; waiting: (state: string) => string | null }> = {
+  build: {
+    path: "builds",
+    noun: "build",
+    isActive: isActiveBuildState,
+    waiting: (state) => (state === "queued" ? "Waiting for the build to start…" : null),
+  },
+  deployment: {
+    path: "deployments",
+    noun: "deployment",
+    isActive: isActiveDeploymentState,
+    waiting: (state) =>
+      state === "pending_approval"
+        ? "The log starts once the deployment is approved and a worker takes it."
+        : state === "queued"
+          ? "Waiting for a worker to start the deployment (one deployment per target at a time)…"
+          : null,
+  },
+};
 
 /** What a terminal would show of a line: escapes removed, and only what follows the last carriage return. */
 function displayText(raw: string): string {
@@ -85,7 +110,7 @@ function sinceStart(at: number, startedAt: number | null): string | null {
   return h ? `+${h}:${String(m).padStart(2, "0")}:${ss}` : `+${m}:${ss}`;
 }
 
-const Line = memo(function Line({ l, startedAt }: { l: LogLine; startedAt: number | null }) {
+const Line = memo(function Line({ l, startedAt, noun }: { l: LogLine; startedAt: number | null; noun: string }) {
   if (l.step) {
     const elapsed = sinceStart(l.at, startedAt);
     return (
@@ -95,7 +120,7 @@ const Line = memo(function Line({ l, startedAt }: { l: LogLine; startedAt: numbe
         </span>
         <span className="min-w-0 flex-1 whitespace-pre-wrap break-all">{l.text}</span>
         {elapsed ? (
-          <span className="shrink-0 font-normal tabular-nums text-sky-300" title="time since the build started">
+          <span className="shrink-0 font-normal tabular-nums text-sky-300" title={`time since the ${noun} started`}>
             {elapsed}
           </span>
         ) : null}
@@ -113,13 +138,16 @@ const Line = memo(function Line({ l, startedAt }: { l: LogLine; startedAt: numbe
 });
 
 export function LogViewer({
-  buildId,
+  subject,
+  id,
   state: pageState,
   startedAt: pageStartedAt,
   finishedAt: pageFinishedAt,
   now,
 }: {
-  buildId: string;
+  subject: LogSubject;
+  /** the build's or deployment's id */
+  id: string;
   /** the state the page was rendered with: a different one from the stream re-renders the page */
   state: string;
   startedAt: Date | null;
@@ -128,6 +156,7 @@ export function LogViewer({
   now: Date;
 }) {
   const router = useRouter();
+  const { path, noun, isActive, waiting } = subjects[subject];
   const [model, setModel] = useState<LogModel>({ lines: [], partial: null, dropped: 0, next: 1 });
   const [stream, setStream] = useState<StreamState | null>(null);
   const [connection, setConnection] = useState<Connection>("connecting");
@@ -172,7 +201,7 @@ export function LogViewer({
       retry = setTimeout(connect, Math.min(10_000, 1000 * 2 ** Math.min(failures - 1, 4)));
     };
     const connect = () => {
-      source = new EventSource(`/api/builds/${encodeURIComponent(buildId)}/log?after=${lastSeq.current}`);
+      source = new EventSource(`/api/${path}/${encodeURIComponent(id)}/log?after=${lastSeq.current}`);
       source.onopen = () => {
         failures = 0;
         setConnection("live");
@@ -206,7 +235,7 @@ export function LogViewer({
       clearTimeout(retry);
       clearTimeout(flush);
     };
-  }, [buildId, router]);
+  }, [path, id, router]);
 
   // follow the tail
   useLayoutEffect(() => {
@@ -231,9 +260,9 @@ export function LogViewer({
   const startedIso = stream ? stream.startedAt : (pageStartedAt?.toISOString() ?? null);
   const finishedIso = stream ? stream.finishedAt : (pageFinishedAt?.toISOString() ?? null);
   const startedAt = startedIso ? Date.parse(startedIso) : null;
-  const running = isActiveBuildState(state);
+  const running = isActive(state);
   const shown = model.partial ? [...model.lines, line(model.next, model.partial.raw, model.partial.at)] : model.lines;
-  const downloadHref = `/api/builds/${encodeURIComponent(buildId)}/log.txt`;
+  const downloadHref = `/api/${path}/${encodeURIComponent(id)}/log.txt`;
 
   return (
     <section aria-labelledby="log-heading" className="overflow-hidden rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
@@ -244,7 +273,7 @@ export function LogViewer({
           </h2>
           <p className="text-sm text-zinc-600 dark:text-zinc-400">
             <span role="status">
-              <ConnectionWords connection={connection} running={running} />
+              <ConnectionWords connection={connection} running={running} noun={noun} />
             </span>
             {startedIso ? (
               <>
@@ -301,16 +330,16 @@ export function LogViewer({
         onScroll={onScroll}
         role="log"
         aria-live="off"
-        aria-label="Build log"
+        aria-label={`${noun.charAt(0).toUpperCase()}${noun.slice(1)} log`}
         tabIndex={0}
-        data-testid="build-log"
+        data-testid={`${subject}-log`}
         className="max-h-[70vh] min-h-48 overflow-auto bg-zinc-950 py-2 font-mono text-xs leading-5 text-zinc-200 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-sky-500"
       >
         {shown.length ? (
-          shown.map((l) => <Line key={l.n} l={l} startedAt={startedAt} />)
+          shown.map((l) => <Line key={l.n} l={l} startedAt={startedAt} noun={noun} />)
         ) : (
           <p className="px-4 py-6 font-sans text-sm text-zinc-400">
-            {state === "queued" ? "Waiting for the build to start…" : running ? "Waiting for output…" : connection === "ended" || connection === "gone" ? "This build wrote no log." : "Loading the log…"}
+            {waiting(state) ?? (running ? "Waiting for output…" : connection === "ended" || connection === "gone" ? `This ${noun} wrote no log.` : "Loading the log…")}
           </p>
         )}
       </div>
@@ -318,7 +347,7 @@ export function LogViewer({
   );
 }
 
-function ConnectionWords({ connection, running }: { connection: Connection; running: boolean }) {
+function ConnectionWords({ connection, running, noun }: { connection: Connection; running: boolean; noun: string }) {
   switch (connection) {
     case "connecting":
       return <>Connecting…</>;
@@ -336,6 +365,6 @@ function ConnectionWords({ connection, running }: { connection: Connection; runn
     case "ended":
       return <>Complete</>;
     case "gone":
-      return <span className="text-red-700 dark:text-red-400">This build was removed.</span>;
+      return <span className="text-red-700 dark:text-red-400">This {noun} was removed.</span>;
   }
 }

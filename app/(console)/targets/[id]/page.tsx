@@ -1,0 +1,217 @@
+// One target: what it is (kind, service, docker context, health check, timeouts), what it runs now, whether
+// the service drifted from its last release, its pin (with Unpin) or a newer release to deploy, the
+// deployment running now, and every release it ran with "Roll back to this" for operators.
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import type { Metadata } from "next";
+import { requirePageUser } from "@/lib/auth/session";
+import { can } from "@/lib/auth/roles";
+import { getTargetDetail } from "@/lib/queries/deployment-detail";
+import { isRunningDeploymentState } from "@/lib/validation/deployment-states";
+import { PageHeader } from "@/components/ui/page-header";
+import { Notice } from "@/components/ui/notice";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Timestamp } from "@/components/ui/timestamp";
+import { Mono } from "@/components/ui/table";
+import { Badge } from "@/components/ui/badge";
+import { Panel, Fact } from "@/components/inventory/common/panel";
+import { CopyButton } from "@/components/inventory/common/copy-button";
+import { DeploymentStateBadge, deploymentStates } from "@/components/status/state-badges";
+import { LiveRefresh } from "@/components/lists/live-refresh";
+import { firstLine, shortDigest, shortSha } from "@/components/format/ids";
+import { formatDuration } from "@/components/format/time";
+import { imageReference, targetKindWords } from "@/components/deployments/words";
+import { PinControls } from "@/components/targets/pin-controls";
+import { TargetHistory } from "@/components/targets/target-history";
+import { deployReleaseAction, rollbackTargetAction, unpinTargetAction } from "../actions";
+
+type Params = Promise<{ id: string }>;
+
+export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
+  const t = await getTargetDetail((await params).id);
+  return { title: t ? `Target ${t.name}` : "Target not found" };
+}
+
+const muted = "text-zinc-500 dark:text-zinc-400";
+
+export default async function TargetPage({ params }: { params: Params }) {
+  const { id } = await params;
+  const user = await requirePageUser("console.view", `/targets/${encodeURIComponent(id)}`);
+  const t = await getTargetDetail(id);
+  if (!t) notFound();
+  const now = new Date();
+  const canOperate = can(user, "deployment.rollback");
+  const running = t.active && isRunningDeploymentState(t.active.state) ? t.active : null;
+  const busy = running ? `A deployment to ${t.name} is ${deploymentStates[running.state].label.toLowerCase()} now; wait until it ends.` : null;
+  const queued = t.active && t.active.state === "queued" ? t.active : null;
+  const waiting = queued ? "The deployment queued for this target now is superseded by the rollback and does not run." : null;
+  const current = t.currentRelease;
+  const drift = t.driftDetectedAt !== null;
+
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm">
+        <Link href="/targets" className="link">
+          ← Targets
+        </Link>
+      </nav>
+      <PageHeader
+        title={t.name}
+        description={
+          <>
+            {targetKindWords[t.kind] ?? t.kind} <Mono>{t.composeProject ? `${t.composeProject}/${t.service}` : t.service}</Mono>, deployed from{" "}
+            <Link href={`/repositories/${t.repository.id}`} className="link">
+              {t.repository.name}
+            </Link>{" "}
+            <Mono>{t.branch}</Mono>
+          </>
+        }
+        actions={
+          <>
+            <LiveRefresh active={t.active !== null} />
+            {t.pin ? (
+              <Badge tone="amber" title="Pinned: new releases do not deploy here">
+                Pinned
+              </Badge>
+            ) : null}
+            {drift ? <Badge tone="rose">Drifted</Badge> : null}
+          </>
+        }
+      />
+
+      <div className="mb-5 space-y-3">
+        {t.active ? (
+          <Notice tone="info" role="status">
+            <p className="flex flex-wrap items-center gap-2">
+              <DeploymentStateBadge state={t.active.state} />
+              <span>
+                A deployment to {t.name} is {deploymentStates[t.active.state].label.toLowerCase()}.{" "}
+                <Link href={`/deployments/${t.active.id}`} className="font-medium underline underline-offset-2">
+                  Follow it
+                </Link>
+              </span>
+            </p>
+          </Notice>
+        ) : null}
+        {drift ? (
+          <Notice tone="warning" role="status" title={t.liveImage ? `Runs ${t.liveImage}, not its last release` : "Runs another image than its last release"}>
+            <p>
+              The drift check saw it <Timestamp date={t.driftDetectedAt!} now={now} relative />
+              {t.liveCheckedAt ? (
+                <>
+                  {" "}
+                  (last checked <Timestamp date={t.liveCheckedAt} now={now} relative />)
+                </>
+              ) : null}
+              : someone changed the service outside Slipway. Deploy a release, or roll back to one, to put it back under Slipway&apos;s control.
+            </p>
+          </Notice>
+        ) : null}
+        <PinControls
+          targetId={t.id}
+          targetName={t.name}
+          branch={t.branch}
+          pin={t.pin ? { sha: t.pin.release.commitSha, by: t.pin.by, at: t.pin.at } : null}
+          newest={t.newestRelease && !t.pin ? { releaseId: t.newestRelease.id, sha: t.newestRelease.commitSha, message: firstLine(t.newestRelease.commitMessage) } : null}
+          busy={busy}
+          canOperate={canOperate}
+          unpinAction={unpinTargetAction}
+          deployAction={deployReleaseAction}
+          now={now}
+        />
+      </div>
+
+      <div className="mb-5 grid gap-5 xl:grid-cols-3">
+        <Panel id="current-heading" title="Current release" className="xl:col-span-2">
+          {current ? (
+            <dl className="grid grid-cols-2 gap-x-6 gap-y-4 lg:grid-cols-3">
+              <Fact term="Commit">
+                <Link href={`/builds/${current.buildId}`} className="link" title={current.commitSha}>
+                  <Mono className="text-inherit!">{shortSha(current.commitSha)}</Mono>
+                </Link>
+                {firstLine(current.commitMessage) ? <span className="block">{firstLine(current.commitMessage)}</span> : null}
+                {current.pushedBy ? <span className={`block text-xs ${muted}`}>pushed by {current.pushedBy}</span> : null}
+              </Fact>
+              <Fact term="Deployed">{t.lastDeployedAt ? <Timestamp date={t.lastDeployedAt} now={now} relative /> : <span className={muted}>unknown</span>}</Fact>
+              <Fact term="Digest">
+                {current.digest ? (
+                  <Mono small title={imageReference(current) ?? current.digest}>
+                    {shortDigest(current.digest)}
+                  </Mono>
+                ) : (
+                  <span className={muted}>none</span>
+                )}
+              </Fact>
+              <div className="col-span-2 lg:col-span-3">
+                <Fact term="Image">
+                  {imageReference(current) ? (
+                    <span className="flex items-start gap-2">
+                      <Mono className="min-w-0 break-all">{imageReference(current)}</Mono>
+                      <CopyButton text={imageReference(current)!} label={`Copy the image reference ${imageReference(current)}`} />
+                    </span>
+                  ) : (
+                    <span className={muted}>none</span>
+                  )}
+                </Fact>
+              </div>
+            </dl>
+          ) : (
+            <p className="text-sm text-zinc-600 dark:text-zinc-400">
+              Slipway has not deployed to {t.name} yet. The next release of <Mono small>{t.branch}</Mono> deploys here
+              {t.pin ? " once the target is unpinned" : ""}.
+            </p>
+          )}
+        </Panel>
+
+        <Panel id="facts-heading" title="Target">
+          <dl className="grid grid-cols-2 gap-x-6 gap-y-4">
+            <Fact term="Kind">{targetKindWords[t.kind] ?? t.kind}</Fact>
+            <Fact term={t.kind === "compose_service" ? "Compose service" : t.kind === "unikernel" ? "Unikernel" : "Service"}>
+              <Mono>{t.service}</Mono>
+              {t.composeProject ? <span className={`block text-xs ${muted}`}>project {t.composeProject}</span> : null}
+            </Fact>
+            <Fact term="Docker context">
+              {t.dockerContext ? (
+                <Link href={`/contexts/${t.dockerContext.id}`} className="link">
+                  {t.dockerContext.name}
+                </Link>
+              ) : (
+                <span className={muted}>none</span>
+              )}
+            </Fact>
+            <div className="col-span-2">
+              <Fact term="Image">{t.image ? <Mono small className="break-all">{t.image}</Mono> : <span className={muted}>none</span>}</Fact>
+            </div>
+            <div className="col-span-2">
+              <Fact term="Health URL">{t.healthUrl ? <Mono small className="break-all">{t.healthUrl}</Mono> : <span className={muted}>none: converged and running counts as healthy</span>}</Fact>
+            </div>
+            <div className="col-span-2">
+              <Fact term="Timeouts">
+                converge {formatDuration(t.convergeTimeoutSeconds * 1000)} · health {formatDuration(t.healthTimeoutSeconds * 1000)} · stay up{" "}
+                {formatDuration(t.monitorSeconds * 1000)}
+              </Fact>
+            </div>
+          </dl>
+        </Panel>
+      </div>
+
+      <section aria-labelledby="history-heading">
+        <div className="mb-3 flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
+          <h2 id="history-heading" className="text-base font-semibold text-zinc-900 dark:text-zinc-100">
+            History
+          </h2>
+          {canOperate && t.history.length > 1 ? (
+            <p className={`text-sm ${muted}`}>{busy ?? "Roll back to any earlier release: it deploys as built, and pins the target there."}</p>
+          ) : null}
+        </div>
+        {t.history.length ? (
+          <TargetHistory targetId={t.id} targetName={t.name} rows={t.history} now={now} canRollBack={canOperate} busy={busy} waiting={waiting} action={rollbackTargetAction} />
+        ) : (
+          <EmptyState title="No deployments yet" compact>
+            <p>Each release of {t.branch} that is deployed to {t.name} appears here, with how it ended and a way to roll back to it.</p>
+          </EmptyState>
+        )}
+      </section>
+    </>
+  );
+}
