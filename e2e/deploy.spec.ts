@@ -297,8 +297,9 @@ test("rolling back takes one confirmed click: the target is pinned, and the audi
 
   await page.goto(`/audit?subjectType=target&subjectId=${seeded.live.id}`);
   await expect(page.getByRole("link", { name: "target pinned" })).toBeVisible();
+  // (other specs roll back too: this rollback's row)
   await page.goto(`/audit?action=deployment.rollback_requested`);
-  await expect(page.getByRole("link", { name: "rollback requested" })).toBeVisible();
+  await expect(page.getByRole("row").filter({ hasText: rb!.id }).getByRole("link", { name: "rollback requested" })).toBeVisible();
   const actions = (await query<{ action: string }>("SELECT action FROM audit_events WHERE subject_id = ANY($1)", [[seeded.live.id, rb!.id]])).map((r) => r.action);
   expect(actions).toEqual(expect.arrayContaining(["target.pinned", "deployment.rollback_requested"]));
 });

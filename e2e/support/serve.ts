@@ -1,6 +1,8 @@
 // Runs Slipway for the Playwright specs exactly as production does (the production build behind the
 // custom server, a worker, migrations), on a fresh embedded PostgreSQL, with GitHub's OAuth endpoints
 // pointed at the loopback stand-in. Prints one line `READY <json>` when it can be used; stops on SIGTERM.
+// Besides: a real SSH server, and a private dockerd that builds (build-live) and is a swarm manager with a
+// private registry and a service running an app image (deploy-live).
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,7 +12,44 @@ import { startGitHubStandIn } from "@/e2e/support/github-stand-in";
 import { startSshd } from "@/test/helpers/sshd";
 import { startDockerd } from "@/test/helpers/dockerd";
 import { importBusybox } from "@/test/helpers/busybox";
+import { startRegistry, type TestRegistry } from "@/test/helpers/registry";
+import { buildAppImage, type AppImage } from "@/test/helpers/app-images";
 import { createBareRepo, startGitDaemon } from "@/test/helpers/git-server";
+import type Dockerode from "dockerode";
+
+const SECOND = 1_000_000_000;
+
+/** What deploy-live.spec.ts gets (E2E_SWARM): the swarm manager, and a service on it running v1. */
+export interface E2ESwarm {
+  /** unix://…/docker.sock of the dockerd, a swarm manager */
+  dockerEndpoint: string;
+  socketPath: string;
+  registry: string;
+  service: string;
+  serviceId: string;
+  images: Record<"v1" | "v2", AppImage>;
+}
+
+/**
+ * Two app images FROM the busybox, pushed to the registry, and a swarm service running v1 that stops at
+ * once on SIGTERM and updates quickly (1 s grace, 1 s monitor, rollback on failure). The service is not
+ * waited for here: the spec checks that it runs v1 before deploying over it.
+ */
+async function prepareSwarm(docker: Dockerode, registry: TestRegistry, base: string, socketPath: string, endpoint: string): Promise<E2ESwarm> {
+  const lines = [`CMD ["/bin/busybox", "sh", "-c", "trap 'exit 0' TERM; /bin/busybox sleep 3600 & wait"]`];
+  const repo = `${registry.url}/e2e/web`;
+  const v1 = await buildAppImage(docker, { base, repo, tag: "v1", lines });
+  const v2 = await buildAppImage(docker, { base, repo, tag: "v2", lines });
+  const service = "web_live";
+  const created = await docker.createService({
+    Name: service,
+    TaskTemplate: { ContainerSpec: { Image: v1.ref, StopGracePeriod: SECOND }, RestartPolicy: { Condition: "any", Delay: SECOND / 5 }, Networks: [] },
+    Mode: { Replicated: { Replicas: 1 } },
+    UpdateConfig: { Parallelism: 1, Delay: 0, Monitor: SECOND, FailureAction: "rollback", MaxFailureRatio: 0, Order: "stop-first" },
+    RollbackConfig: { Parallelism: 1, Delay: 0, Monitor: SECOND, FailureAction: "pause", MaxFailureRatio: 0, Order: "stop-first" },
+  } as Dockerode.CreateServiceOptions);
+  return { dockerEndpoint: endpoint, socketPath, registry: registry.url, service, serviceId: created.id as string, images: { v1, v2 } };
+}
 
 async function main() {
   const port = Number(process.env.E2E_PORT ?? 3900);
@@ -23,9 +62,13 @@ async function main() {
   // a real SSH server for the inventory specs: hosts are registered, scanned and tested against it
   const sshd = await startSshd();
   // a real build host and a git repository for the live-build spec: a private dockerd with a busybox base
-  // image (nothing is pulled), and a repository whose Dockerfile prints a line a second while it builds
-  const dockerd = await startDockerd();
+  // image (nothing is pulled), and a repository whose Dockerfile prints a line a second while it builds.
+  // The same dockerd is a swarm manager for the live-deploy spec, with a private registry for its images.
+  const [dockerd, registry] = await Promise.all([startDockerd({ swarmInit: true }), startRegistry()]);
   const busybox = await importBusybox(dockerd.docker, "127.0.0.1:1/busybox:latest");
+  // built while the database and the server start
+  const swarmReady = prepareSwarm(dockerd.docker, registry, busybox, dockerd.socketPath, dockerd.endpoint);
+  swarmReady.catch(() => undefined);
   const repo = createBareRepo(
     { Dockerfile: `FROM ${busybox}\nRUN ["/bin/sh", "-c", "for i in 1 2 3 4 5 6 7 8; do echo tick $i; sleep 1; done"]\n` },
     { name: "live.git" },
@@ -58,6 +101,7 @@ async function main() {
   await prepareDatabase(pg.url);
   const worker = await startWorker({ connectionString: pg.url, concurrency: 2 });
   const web = await startWebServer({ dev: false, port, host: "127.0.0.1", trustProxy: false });
+  const swarm = await swarmReady;
   console.log(
     `READY ${JSON.stringify({
       baseURL: `http://127.0.0.1:${port}`,
@@ -65,6 +109,7 @@ async function main() {
       github: gh.url,
       sshd: { port: sshd.port, user: sshd.user, dir: sshd.dir, fingerprints: sshd.hostKeys.map((k) => k.fingerprintSha256) },
       build: { dockerEndpoint: dockerd.endpoint, gitUrl: gitd.url("live.git"), sha: repo.initial },
+      swarm,
     })}`,
   );
 
@@ -78,7 +123,13 @@ async function main() {
     await gh.close().catch(() => undefined);
     await sshd.stop().catch(() => undefined);
     await gitd.stop().catch(() => undefined);
+    // with the service removed first (its task exits at once on SIGTERM), dockerd stops sooner
+    await dockerd.docker
+      .getService(swarm.service)
+      .remove()
+      .catch(() => undefined);
     await dockerd.stop().catch(() => undefined);
+    await registry.stop().catch(() => undefined);
     repo.remove();
     await pg.stop().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
