@@ -42,6 +42,7 @@ export function newWorkerId(): string {
 export const LONG_TASKS = ["build_run"] as const;
 /** Deployments get a third runner: a long build never delays a deploy, and deploys never wait behind builds. */
 export const DEPLOY_TASKS = ["deploy_run", "deploy_verify"] as const;
+const DEPLOY_POLL_MS = 250;
 
 export async function startWorker(opts: {
   connectionString: string;
@@ -74,7 +75,9 @@ export async function startWorker(opts: {
   }
   let deployRunner: Runner;
   try {
-    deployRunner = await run({ ...common, concurrency: opts.deployConcurrency ?? 4, taskList: deployTasks });
+    // a NOTIFY wakes every runner at once, and the others' job lookups can hide a named queue's new job from this
+    // one until its next poll (graphile-worker 0.17): deployments poll often so a deploy starts at once
+    deployRunner = await run({ ...common, pollInterval: DEPLOY_POLL_MS, concurrency: opts.deployConcurrency ?? 4, taskList: deployTasks });
   } catch (err) {
     await Promise.all([runner.stop(), buildRunner.stop()]);
     throw err;

@@ -53,7 +53,7 @@ export type ConvergeOutcome = { outcome: "converged" } | { outcome: "rolled_back
 /** How long one engine request may take before the call fails with reason "timeout". */
 export const ENGINE_CALL_TIMEOUT_MS = 30_000;
 /** How often waitForConvergence asks the engine (never faster). */
-export const POLL_INTERVAL_MS = 500;
+export const POLL_INTERVAL_MS = 250;
 /** Retries of an update whose version index went stale in the meantime. */
 export const VERSION_CONFLICT_RETRIES = 5;
 
@@ -77,7 +77,7 @@ interface EngineService {
   Version?: { Index?: number };
   Spec?: EngineServiceSpec;
   PreviousSpec?: EngineServiceSpec;
-  UpdateStatus?: { State?: string; Message?: string };
+  UpdateStatus?: { State?: string; Message?: string; CompletedAt?: string };
   ServiceStatus?: { RunningTasks?: number; DesiredTasks?: number };
 }
 
@@ -88,7 +88,20 @@ interface EngineTask {
   CreatedAt?: string;
   DesiredState?: string;
   Spec?: { ContainerSpec?: { Image?: string } };
-  Status?: { State?: string; Message?: string; Err?: string; ContainerStatus?: { ExitCode?: number } };
+  Status?: { State?: string; Message?: string; Err?: string; Timestamp?: string; ContainerStatus?: { ExitCode?: number } };
+}
+
+/**
+ * How long, by the engine's own clock, every replica of `image` had been running when the swarm marked the
+ * update completed: the swarm watched them for that long already (its UpdateConfig.Monitor), so Slipway's
+ * window need not wait it again. 0 when the engine does not say.
+ */
+function upBeforeCompleted(raw: EngineService, tasks: EngineTask[], image: string): number {
+  const completedAt = Date.parse(raw.UpdateStatus?.CompletedAt ?? "");
+  if (raw.UpdateStatus?.State !== "completed" || !Number.isFinite(completedAt)) return 0;
+  const since = tasks.filter((t) => t.DesiredState === "running" && t.Status?.State === "running" && t.Spec?.ContainerSpec?.Image === image).map((t) => Date.parse(t.Status?.Timestamp ?? ""));
+  if (since.length === 0 || since.some((x) => !Number.isFinite(x))) return 0;
+  return Math.max(0, completedAt - Math.max(...since));
 }
 
 /** What docker-modem and ssh2 errors carry besides their message. */
@@ -589,8 +602,12 @@ export async function waitForConvergence(
     }
     if (snap.converged) {
       if (windowStart === null) {
-        windowStart = now;
-        log(`all ${snap.desired} ${snap.state.replicas === null ? "global tasks" : "replicas"} of service ${name} run ${image}; making sure they stay up for ${seconds(monitorMs)}`);
+        // the time the swarm itself already watched them (after no failure seen by this watch) counts
+        const credit = failures.length === 0 ? Math.min(monitorMs, upBeforeCompleted(raw, tasks, image)) : 0;
+        windowStart = now - credit;
+        log(
+          `all ${snap.desired} ${snap.state.replicas === null ? "global tasks" : "replicas"} of service ${name} run ${image}; making sure they stay up for ${seconds(monitorMs)}${credit > 0 ? ` (the swarm already watched them for ${seconds(credit)})` : ""}`,
+        );
       }
       if (now - windowStart >= monitorMs) {
         log(`service ${name} converged on ${image}`);
