@@ -177,10 +177,12 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
   let client: DockerClient | null = null;
   let access: DockerContextAccess | null = null;
   let liveImage: string | null = null;
+  /** the state the row is in now, for the audit event's "before" */
+  let current: "deploying" | "verifying" = "deploying";
   const end = async (state: "succeeded" | "failed" | "rolled_back", reason: string | null) => {
     const masked = reason === null ? null : log.mask(reason);
     log.step(`${state.replace("_", " ")}${masked ? `: ${masked}` : ""}`);
-    await getDb().$transaction((tx) => endDeployment(tx, { id: d.id, targetId: t.id, targetName: t.name, releaseId: d.releaseId, state: "verifying" }, { state, reason: masked, liveImage, actor }));
+    await getDb().$transaction((tx) => endDeployment(tx, { id: d.id, targetId: t.id, targetName: t.name, releaseId: d.releaseId, state: current }, { state, reason: masked, liveImage, actor }));
     return { state, reason: masked };
   };
   let outcome: DeploymentOutcome;
@@ -204,6 +206,7 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
       log.step(`updating the service ${t.service}`);
       const up = await settleOnAbort(updateServiceImage(docker, { service: t.service, image, auth, signal, log: say }), signal);
       await getDb().deployment.update({ where: { id: d.id }, data: { state: "verifying", serviceVersion: BigInt(up.versionBefore) } });
+      current = "verifying";
       log.step(`waiting for ${t.service} to converge (every replica on the new image, then ${t.monitorSeconds} s without a failure)`);
       const conv = await settleOnAbort(waitForConvergence(docker, { serviceId: up.serviceId, image, monitorMs, timeoutMs: convergeMs, signal, log: say }), signal);
       if (conv.outcome === "rolled_back") {
@@ -232,6 +235,7 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
       log.step(`recreating the containers of ${project}/${t.service} one at a time`);
       const res = await settleOnAbort(deployComposeService(docker, { project, service: t.service, image, auth, settleMs: monitorMs, healthTimeoutMs: t.healthTimeoutSeconds * 1000, signal, log: say }), signal);
       await getDb().deployment.update({ where: { id: d.id }, data: { state: "verifying" } });
+      current = "verifying";
       if (res.outcome === "restored") {
         liveImage = previous;
         outcome = await end("failed", res.message ?? "a container did not stay up; the previous containers were restored");
