@@ -42,7 +42,8 @@ export function newWorkerId(): string {
 export const LONG_TASKS = ["build_run"] as const;
 /** Deployments get a third runner: a long build never delays a deploy, and deploys never wait behind builds. */
 export const DEPLOY_TASKS = ["deploy_run", "deploy_verify"] as const;
-const DEPLOY_POLL_MS = 250;
+/** about 10 light queries a second per idle worker process: the price of starting a deploy within ~0.1 s */
+const DEPLOY_POLL_MS = 100;
 
 export async function startWorker(opts: {
   connectionString: string;
