@@ -53,7 +53,7 @@ export type ConvergeOutcome = { outcome: "converged" } | { outcome: "rolled_back
 /** How long one engine request may take before the call fails with reason "timeout". */
 export const ENGINE_CALL_TIMEOUT_MS = 30_000;
 /** How often waitForConvergence asks the engine (never faster). */
-export const POLL_INTERVAL_MS = 250;
+export const POLL_INTERVAL_MS = 100;
 /** Retries of an update whose version index went stale in the meantime. */
 export const VERSION_CONFLICT_RETRIES = 5;
 
