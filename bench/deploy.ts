@@ -23,24 +23,21 @@
 // the targets have monitor 1 s (Slipway's stability window equals the CLI's verify wait) and
 // converge_timeout 120 s.
 //
-// Where Slipway's extra time goes (the breakdown it prints says how much): the swarm marks an update
-// `completed` only after its own monitoring period (UpdateConfig.Monitor) has passed since the last new task
-// reached running; lib/deploy/swarm.ts waitForConvergence counts the service as converged only once the
-// update is `completed`, and only then starts the target's own stability window (monitor). So Slipway waits
-// the monitor twice (the swarm's, then its own, ~1 s each here), while the CLI starts its single verify wait
-// as soon as it sees every replica running. On top of that Slipway polls every POLL_INTERVAL_MS (500 ms; the
-// CLI every 200 ms), and over ssh:// every engine call opens its own SSH connection (a poll is two calls: a
-// few ms on the socket, about half a second over SSH here), which also delays the update itself. The release
-// transaction and recording the end cost tens of milliseconds. The worker's pickup is a few milliseconds in
-// most rounds, but in some it waits for graphile-worker's 2 s poll: the NOTIFY of the new job wakes all three
-// runners of the worker (workers/runtime.ts) at once, and the others' get_job locks every available named
-// queue (FOR UPDATE SKIP LOCKED), so the deploy runner's get_job can skip the target's queue, find nothing and
-// sleep until its next poll (each round prints its pickup, and where graphile-worker locked the job). Each
-// measurement also prints a projection (from the swarm's timestamps, not a measurement) of a run that ends
-// at the first 200 ms poll after the swarm's `completed`, crediting the time every replica has already run by
-// then (at least the swarm's monitoring period) to the target's window, which here is then already over; and
-// one with every pickup at 10 ms besides. Drift warnings in the worker's log are expected (the CLI changes
-// the service behind Slipway's back, and the drift check runs every 5 minutes).
+// Where Slipway's time went, and what was changed after the first runs of this benchmark (ratios then 1.47
+// release, 1.43 rollback): the swarm marks an update `completed` only after its own monitoring period
+// (UpdateConfig.Monitor) since the last new task reached running, and Slipway then waited its own stability
+// window again; lib/deploy/swarm.ts waitForConvergence now credits the time the swarm already watched the new
+// tasks (engine timestamps: UpdateStatus.CompletedAt minus the tasks' running time) to the target's window.
+// It polls every POLL_INTERVAL_MS (was 500 ms; the CLI polls every 200 ms). The worker's pickup sometimes
+// waited for graphile-worker's 2 s poll: the NOTIFY of a new job wakes all three runners of a worker
+// (workers/runtime.ts) at once, and the others' get_job locks every available named queue (FOR UPDATE SKIP
+// LOCKED), so the deploy runner could skip the target's queue, find nothing and sleep; the deploy runner now
+// polls every 100 ms. Over ssh:// every engine call still opens its own SSH connection (a poll is two calls:
+// a few ms on the socket, about half a second over SSH), which measurement 3 shows. Each measurement also
+// prints a projection (from the swarm's timestamps, not a measurement) of a run that ends at the first
+// 200 ms poll after the swarm's `completed`, and one with every pickup at 10 ms besides. Drift warnings in the
+// worker's log are expected (the CLI changes the service behind Slipway's back; the drift check runs every
+// 5 minutes).
 //
 // Real services: a private dockerd in swarm mode (needs root), a private docker-registry and, for 3, a private
 // sshd. Uses DATABASE_URL when set (a scratch database!), else an embedded PostgreSQL in a temp directory.
