@@ -1,6 +1,6 @@
 // Deployments and targets for their pages: one deployment (what, where, who approved, how it ended), the
 // approvals inbox, a target with every release it ran, and the dashboard's targets.
-import { getDb } from "@/lib/db";
+import { getDb, type Tx } from "@/lib/db";
 import type { ApprovalDecision, DeploymentState, DeploymentTrigger, Role, TargetKind } from "@/lib/generated/prisma/client";
 
 export interface DeploymentProgress {
@@ -224,7 +224,12 @@ export interface TargetDetail {
 
 export async function getTargetDetail(id: string, historyLimit = 50): Promise<TargetDetail | null> {
   if (!id || id.length > 64) return null;
-  const db = getDb();
+  // one snapshot: the target's current release and its deployments' states must agree (a deployment that
+  // ends between two reads would show as succeeded while another release still shows as running)
+  return getDb().$transaction((tx) => readTargetDetail(tx, id, historyLimit), { isolationLevel: "RepeatableRead" });
+}
+
+async function readTargetDetail(db: Tx, id: string, historyLimit: number): Promise<TargetDetail | null> {
   const t = await db.target.findUnique({
     where: { id },
     include: {
