@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(chromium fonts-dejavu-core git docker.io docker-registry openssh-server openssh-client busybox-static procps openssl)
+DEBIAN_PACKAGES=(chromium fonts-dejavu-core git docker.io docker-registry openssh-server openssh-client busybox-static procps openssl iproute2)
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do

@@ -80,6 +80,41 @@ function removeDir(dir: string): void {
   }
 }
 
+const IP = existsSync("/usr/sbin/ip") ? "/usr/sbin/ip" : "/bin/ip";
+
+/** The host bridge devices of the daemon's bridge networks (br-<id>, or the name the network was given). */
+async function bridgeDevices(docker: Dockerode): Promise<string[]> {
+  try {
+    const networks = await docker.listNetworks({ abortSignal: AbortSignal.timeout(5_000) } as object);
+    return networks
+      .filter((n) => n.Driver === "bridge")
+      .map((n) => n.Options?.["com.docker.network.bridge.name"] ?? `br-${n.Id.slice(0, 12)}`)
+      .filter((name) => name.startsWith("br-") || name === "docker_gwbridge");
+  } catch {
+    return [];
+  }
+}
+
+function removeBridges(own: string[]): void {
+  // docker_gwbridge is shared by every swarm-mode daemon on the host: the last daemon out removes it
+  const devices = own.includes("docker_gwbridge") ? own : [...own, "docker_gwbridge"];
+  for (const dev of devices) {
+    if (dev === "docker_gwbridge") {
+      try {
+        execFileSync("/usr/bin/pgrep", ["-x", "dockerd"], { stdio: "ignore" });
+        continue;
+      } catch {
+        // no dockerd left
+      }
+    }
+    try {
+      execFileSync(IP, ["link", "delete", dev], { stdio: "ignore" });
+    } catch {
+      // already gone
+    }
+  }
+}
+
 export async function startDockerd(opts: StartDockerdOptions = {}): Promise<TestDockerd> {
   if (!existsSync(DOCKERD)) throw new Error("docker.io is not installed; run scripts/setup.sh");
   // unix socket paths hold at most 107 bytes, and containerd's sockets live deeper under the exec-root
@@ -99,10 +134,16 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Test
     ...(opts.debug ? ["--debug"] : []),
   ];
   const child = spawnDaemon(DOCKERD, args, { logFile, deathSignal: "SIGTERM" });
+  let client: Dockerode | undefined;
 
   const stop = async () => {
+    // the bridge devices of this daemon's networks outlive it in the host's network namespace: without
+    // removing them, runs use up Docker's default address pools ("could not find an available,
+    // non-overlapping IPv4 address pool")
+    const bridges = client ? await bridgeDevices(client) : [];
     // dockerd stops its containerd and containers first; give it time, then insist
     await stopDaemon(child, 15_000);
+    removeBridges(bridges);
     removeDir(dir);
   };
 
@@ -116,6 +157,7 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Test
       await new Promise((r) => setTimeout(r, 50));
     }
     const docker = new Dockerode({ socketPath, host: undefined, protocol: "http" });
+    client = docker;
     if (opts.swarmInit) {
       const port = await freePort();
       await docker.swarmInit({ ListenAddr: `127.0.0.1:${port}`, AdvertiseAddr: "127.0.0.1" });
