@@ -31,8 +31,8 @@ import { fileURLToPath } from "node:url";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
-import pg from "pg";
 import pino from "pino";
+import { argv, benchDatabase, loadNow, median, ms, num, onCleanup, onlyMeasurements, pct, printTable, quick, runBench, secs, sleep, until, type Row } from "@/bench/lib";
 
 const execFileP = promisify(execFile);
 const GIT = "/usr/bin/git";
@@ -40,18 +40,7 @@ const GIT_HTTP_BACKEND = "/usr/lib/git-core/git-http-backend";
 
 // ─── options ──────────────────────────────────────────────────────────────────────────────────────
 
-const argv = process.argv.slice(2);
-const quick = argv.includes("--quick");
-const only = new Set((argv.find((a) => a.startsWith("--only="))?.slice("--only=".length) ?? "1,2,3").split(",").map((s) => s.trim()));
-const num = (name: string, full: number, small: number): number => {
-  const v = process.env[name];
-  if (v !== undefined && v !== "") {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, not ${JSON.stringify(v)}`);
-    return n;
-  }
-  return quick ? small : full;
-};
+const only = onlyMeasurements("1,2,3");
 const options = {
   /** 1: measured deliveries (after 5 warm-up ones) */
   latencyN: num("BENCH_BUILD_LATENCY_N", 200, 20),
@@ -73,32 +62,7 @@ const options = {
 
 // ─── small helpers ────────────────────────────────────────────────────────────────────────────────
 
-function pct(samples: number[], p: number): number {
-  if (samples.length === 0) return NaN;
-  const s = [...samples].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
-const median = (samples: number[]) => {
-  if (samples.length === 0) return NaN;
-  const s = [...samples].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const ms = (n: number) => `${n.toFixed(n < 10 ? 1 : 0)} ms`;
-const secs = (n: number) => `${(n / 1000).toFixed(2)} s`;
 const triple = (xs: number[]) => `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))} / ${ms(Math.max(...xs))}`;
-const loadNow = () => `   [machine load ${os.loadavg()[0]!.toFixed(2)}]`;
-const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
-
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 20): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 const GIT_ENV: NodeJS.ProcessEnv = {
   NODE_ENV: process.env.NODE_ENV,
@@ -223,32 +187,8 @@ function serveGit(root: string, certFile: string, keyFile: string): void {
   process.on("SIGINT", bye);
 }
 
-// ─── cleanup: everything started is stopped, in reverse order, whatever happens ──────────────────────
-
-const cleanups: Array<{ what: string; fn: () => unknown }> = [];
-const onCleanup = (what: string, fn: () => unknown) => cleanups.push({ what, fn });
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    while (cleanups.length > 0) {
-      const c = cleanups.pop()!;
-      try {
-        await c.fn();
-      } catch (err) {
-        console.error(`cleanup (${c.what}): ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-
 // ─── the benchmark ───────────────────────────────────────────────────────────────────────────────
 
-interface Row {
-  figure: string;
-  value: string;
-  goal: string;
-}
 
 async function main() {
   if (argv.includes("--help")) {
@@ -269,28 +209,8 @@ async function main() {
   const rows: Row[] = [];
 
   // the database
-  let url = process.env.DATABASE_URL;
-  const embedded = !url;
-  if (!url) {
-    const { startEmbeddedPostgres } = await import("@/lib/db/embedded");
-    const dir = mkdtempSync(path.join(os.tmpdir(), "slipway-bench-"));
-    onCleanup("embedded PostgreSQL directory", () => rmSync(dir, { recursive: true, force: true }));
-    const server = await startEmbeddedPostgres({ dataDir: dir, database: "bench" });
-    onCleanup("embedded PostgreSQL", () => server.stop());
-    url = server.url;
-    process.env.DATABASE_URL = url;
-  }
-  const { prepareDatabase } = await import("@/lib/db/prepare");
-  const { getDb, closeDb } = await import("@/lib/db");
-  await prepareDatabase(url);
-  onCleanup("Prisma client", () => closeDb());
-  const sql = new pg.Client({ connectionString: url });
-  await sql.connect();
-  onCleanup("pg client", () => sql.end());
-  const q = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await sql.query<T>(text, values)).rows;
-  if (Number((await q<{ n: string }>("SELECT count(*) AS n FROM builds"))[0]!.n) > 0) {
-    throw new Error("the benchmark needs an empty database: point DATABASE_URL at a scratch database");
-  }
+  const { url, embedded, q } = await benchDatabase("SELECT count(*) AS n FROM builds");
+  const { getDb } = await import("@/lib/db");
 
   const { logOptions } = await import("@/lib/log");
   const { receiveGithubWebhook } = await import("@/lib/services/webhooks");
@@ -817,11 +737,7 @@ async function main() {
   console.log(`check runs reported to the GitHub stand-in: ${api.checkRuns.length} calls; installation tokens issued: ${api.tokenRequests.filter((t) => t.status === 201).length}`);
 
   // the table
-  const w1 = Math.max(...rows.map((r) => r.figure.length), 6);
-  const w2 = Math.max(...rows.map((r) => r.value.length), 5);
-  console.log(`\n${"figure".padEnd(w1)}  ${"value".padEnd(w2)}  goal`);
-  console.log(`${"-".repeat(w1)}  ${"-".repeat(w2)}  ----`);
-  for (const r of rows) console.log(`${r.figure.padEnd(w1)}  ${r.value.padEnd(w2)}  ${r.goal}`);
+  printTable(rows);
 }
 
 if (process.argv[2] === "--serve-git") {
@@ -829,20 +745,5 @@ if (process.argv[2] === "--serve-git") {
   if (!root || !cert || !key) throw new Error("usage: bench/build.ts --serve-git ROOT CERT KEY");
   serveGit(root, cert, key);
 } else {
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      console.error(`\n${signal}: cleaning up`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
-  main()
-    .then(() => cleanup())
-    .then(
-      () => process.exit(0),
-      async (err: unknown) => {
-        console.error(err);
-        await cleanup();
-        process.exit(1);
-      },
-    );
+  runBench(main);
 }

@@ -50,8 +50,8 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import type Dockerode from "dockerode";
-import pg from "pg";
 import pino from "pino";
+import { argv, benchDatabase, loadNow, median, ms, num, onCleanup, onlyMeasurements, printTable, quick, runBench, secs, sleep, until, type Row } from "@/bench/lib";
 
 const execFileP = promisify(execFile);
 /** Debian's docker CLI (the one on PATH may be another build) */
@@ -68,67 +68,17 @@ const SETTLE_PAUSE_MS = 500;
 
 // ─── options ──────────────────────────────────────────────────────────────────────────────────────
 
-const argv = process.argv.slice(2);
-const quick = argv.includes("--quick");
-const only = new Set((argv.find((a) => a.startsWith("--only="))?.slice("--only=".length) ?? "1,2,3,4").split(",").map((s) => s.trim()));
-const num = (name: string, full: number, small: number): number => {
-  const v = process.env[name];
-  if (v !== undefined && v !== "") {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, not ${JSON.stringify(v)}`);
-    return n;
-  }
-  return quick ? small : full;
-};
+const only = onlyMeasurements("1,2,3,4");
 const options = {
   /** measured rounds per side, per measurement (after one warm-up round each) */
-  rounds: num("BENCH_DEPLOY_ROUNDS", 7, 3),
+  rounds: num("BENCH_DEPLOY_ROUNDS", 7, 3, { integer: true }),
   /** replicas for measurement 4 */
-  replicas: num("BENCH_DEPLOY_REPLICAS", 3, 3),
+  replicas: num("BENCH_DEPLOY_REPLICAS", 3, 3, { integer: true }),
 };
 
 // ─── small helpers ────────────────────────────────────────────────────────────────────────────────
 
-const median = (samples: number[]) => {
-  if (samples.length === 0) return NaN;
-  const s = [...samples].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const max = (samples: number[]) => (samples.length ? Math.max(...samples) : NaN);
-const ms = (n: number) => (Number.isNaN(n) ? "—" : `${n.toFixed(Math.abs(n) < 10 ? 1 : 0)} ms`);
-const secs = (n: number) => (Number.isNaN(n) ? "—" : `${(n / 1000).toFixed(2)} s`);
-const loadNow = () => `   [machine load ${os.loadavg()[0]!.toFixed(2)}]`;
-const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
-
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 20): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-// ─── cleanup: everything started is stopped, in reverse order, whatever happens ──────────────────────
-
-const cleanups: Array<{ what: string; fn: () => unknown }> = [];
-const onCleanup = (what: string, fn: () => unknown) => cleanups.push({ what, fn });
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    while (cleanups.length > 0) {
-      const c = cleanups.pop()!;
-      try {
-        await c.fn();
-      } catch (err) {
-        console.error(`cleanup (${c.what}): ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-  })();
-  return cleaning;
-}
 
 // ─── the engine's JSON, the parts read here ──────────────────────────────────────────────────────
 
@@ -156,11 +106,6 @@ interface SwarmFacts {
 
 // ─── the benchmark ───────────────────────────────────────────────────────────────────────────────
 
-interface Row {
-  figure: string;
-  value: string;
-  goal: string;
-}
 
 interface SlipRound {
   total: number;
@@ -211,29 +156,8 @@ async function main() {
   const summary: string[] = [];
 
   // the database
-  let url = process.env.DATABASE_URL;
-  const embedded = !url;
-  if (!url) {
-    const { startEmbeddedPostgres } = await import("@/lib/db/embedded");
-    const dir = mkdtempSync(path.join(os.tmpdir(), "slipway-bench-"));
-    onCleanup("embedded PostgreSQL directory", () => rmSync(dir, { recursive: true, force: true }));
-    const server = await startEmbeddedPostgres({ dataDir: dir, database: "bench" });
-    onCleanup("embedded PostgreSQL", () => server.stop());
-    url = server.url;
-    process.env.DATABASE_URL = url;
-    resetEnvCache();
-  }
-  const { prepareDatabase } = await import("@/lib/db/prepare");
-  const { getDb, closeDb } = await import("@/lib/db");
-  await prepareDatabase(url);
-  onCleanup("Prisma client", () => closeDb());
-  const sql = new pg.Client({ connectionString: url });
-  await sql.connect();
-  onCleanup("pg client", () => sql.end());
-  const q = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await sql.query<T>(text, values)).rows;
-  if (Number((await q<{ n: string }>("SELECT (SELECT count(*) FROM deployments) + (SELECT count(*) FROM targets) AS n"))[0]!.n) > 0) {
-    throw new Error("the benchmark needs an empty database: point DATABASE_URL at a scratch database");
-  }
+  const { url, embedded, q } = await benchDatabase("SELECT (SELECT count(*) FROM deployments) + (SELECT count(*) FROM targets) AS n");
+  const { getDb } = await import("@/lib/db");
 
   const { logOptions } = await import("@/lib/log");
   const { recordAudit } = await import("@/lib/audit/record");
@@ -647,36 +571,10 @@ async function main() {
   console.log(`machine load at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 
   // the table
-  const w1 = Math.max(...rows.map((r) => r.figure.length), 6);
-  const w2 = Math.max(...rows.map((r) => r.value.length), 5);
-  console.log(`\n${"figure".padEnd(w1)}  ${"value".padEnd(w2)}  goal`);
-  console.log(`${"-".repeat(w1)}  ${"-".repeat(w2)}  ----`);
-  for (const r of rows) console.log(`${r.figure.padEnd(w1)}  ${r.value.padEnd(w2)}  ${r.goal}`);
+  printTable(rows);
   console.log("");
   for (const s of summary) console.log(s);
 }
 
-let interrupted = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    console.error(`\n${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
 const began = performance.now();
-main()
-  .then(() => cleanup())
-  .then(
-    () => {
-      console.log(`runtime ${secs(performance.now() - began)}`);
-      process.exit(0);
-    },
-    async (err: unknown) => {
-      // once interrupted, what fails is only what the cleanup took away from under the run
-      if (interrupted) return;
-      console.error(err);
-      await cleanup();
-      process.exit(1);
-    },
-  );
+runBench(main, { onDone: () => console.log(`runtime ${secs(performance.now() - began)}`) });

@@ -5,10 +5,12 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { NextRequest } from "next/server";
 import { getDb } from "@/lib/db";
-import { appendBuildLog } from "@/lib/build/log-store";
+import { appendBuildLog, appendDeploymentLog } from "@/lib/build/log-store";
 import { sessionCookieName } from "@/lib/auth/cookies";
 import { GET as logEvents } from "@/app/api/builds/[id]/log/route";
 import { GET as logText } from "@/app/api/builds/[id]/log.txt/route";
+import { GET as deploymentLogEvents } from "@/app/api/deployments/[id]/log/route";
+import { GET as deploymentLogText } from "@/app/api/deployments/[id]/log.txt/route";
 import { createSession, createUser } from "@/test/helpers/fixtures";
 
 let cookie: string;
@@ -178,5 +180,51 @@ describe("build log event stream", () => {
     const viaParam = await logEvents(request(`/api/builds/${b.id}/log?download=1`), ctx(b.id));
     expect(viaParam.headers.get("content-disposition")).toContain(`build-${b.id}.log`);
     expect(await viaParam.text()).toBe(lines.join(""));
+  });
+});
+
+/** A deployment of a release of a build, as the deploy engine records them. */
+async function seedDeployment(state: "verifying" | "rolled_back" = "verifying") {
+  const db = getDb();
+  const b = await seedBuild("succeeded");
+  const rule = await db.deploymentRule.create({ data: { buildRuleId: b.buildRuleId, branch: `live-${b.id}` } });
+  const target = await db.target.create({ data: { deploymentRuleId: rule.id, name: `t-${b.id}`, kind: "swarm_service", service: "web" } });
+  const release = await db.release.create({ data: { buildId: b.id, deploymentRuleId: rule.id, imageRepo: "127.0.0.1:5000/web", tag: "live", digest: `sha256:${"d".repeat(64)}` } });
+  return db.deployment.create({ data: { targetId: target.id, releaseId: release.id, state, startedAt: new Date() } });
+}
+
+describe("deployment log event stream (the same stream over deployment_log_chunks)", () => {
+  test("sends the chunks live, then end with the final state; the download is the whole log", async () => {
+    const d = await seedDeployment();
+    await appendDeploymentLog(d.id, 0, "==> updating the service web\n");
+    const res = await deploymentLogEvents(request(`/api/deployments/${d.id}/log`), ctx(d.id));
+    expect(res.status).toBe(200);
+    const events = eventReader(res.body!);
+    expect(JSON.parse((await events.next())!.data)).toMatchObject({ state: "verifying" });
+    expect(JSON.parse((await events.next())!.data)).toMatchObject({ seq: 0, text: "==> updating the service web\n" });
+    await appendDeploymentLog(d.id, 1, "==> rolled back: the swarm rolled the update back\n");
+    await getDb().deployment.update({ where: { id: d.id }, data: { state: "rolled_back", finishedAt: new Date() } });
+    const rest: SseEvent[] = [];
+    for (let e = await events.next(); e; e = await events.next()) rest.push(e);
+    expect(rest.find((e) => e.event === "message")).toMatchObject({ id: "1" });
+    expect(rest.at(-1)!.event).toBe("end");
+    expect(JSON.parse(rest.at(-1)!.data)).toMatchObject({ state: "rolled_back" });
+    expect((await getDb().deployment.findUniqueOrThrow({ where: { id: d.id } })).logBytes).toBeGreaterThan(0);
+
+    const text = await deploymentLogText(request(`/api/deployments/${d.id}/log.txt`), ctx(d.id));
+    expect(text.headers.get("content-disposition")).toBe(`attachment; filename="deployment-${d.id}.log"`);
+    expect(await text.text()).toBe("==> updating the service web\n==> rolled back: the swarm rolled the update back\n");
+  });
+
+  test("a bad resume point is a 400, signed out is 401, an unknown deployment is 404, all in words", async () => {
+    const d = await seedDeployment();
+    const bad = await deploymentLogEvents(request(`/api/deployments/${d.id}/log?after=x`), ctx(d.id));
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toContain("after: must be the number of the last log chunk received");
+    expect((await deploymentLogEvents(request(`/api/deployments/${d.id}/log`, { cookie: false }), ctx(d.id))).status).toBe(401);
+    const missing = await deploymentLogEvents(request(`/api/deployments/nope/log`), ctx("nope"));
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error).toContain("There is no deployment with id nope");
+    expect((await deploymentLogText(request(`/api/deployments/nope/log.txt`), ctx("nope"))).status).toBe(404);
   });
 });

@@ -30,6 +30,7 @@ import { generateAppKeyPair, startGithubApi, type GithubApi } from "@/test/helpe
 import { startSlackStandIn, type SlackStandIn } from "@/test/helpers/slack";
 import { startScript, waitForExit } from "@/test/helpers/spawn";
 import { eventually } from "@/test/helpers/eventually";
+import { runningImages } from "@/test/helpers/swarm";
 
 const SECOND = 1_000_000_000;
 const APP_ID = 6161;
@@ -117,7 +118,7 @@ async function scenario(opts: { approval?: unknown; healthUrl?: string; failureA
     UpdateConfig: { Parallelism: 1, Delay: 0, Monitor: 2 * SECOND, FailureAction: opts.failureAction ?? "rollback", MaxFailureRatio: 0, Order: "stop-first" },
     RollbackConfig: { Parallelism: 1, Delay: 0, Monitor: SECOND, FailureAction: "pause", MaxFailureRatio: 0, Order: "stop-first" },
   } as Dockerode.CreateServiceOptions);
-  await eventually(`${service} running v1`, async () => (await runningImages(created.id)).length === 1, 60_000);
+  await eventually(`${service} running v1`, async () => (await runningImages(swarm.docker, created.id)).length === 1, 60_000);
   return { ruleId: rule.id, buildRuleId: build.id, repositoryId: repo.id, targetId: target.id, service, serviceId: created.id };
 }
 
@@ -132,17 +133,6 @@ async function release(s: Scenario, image: AppImage, opts: { pushedBy?: string }
   const rel = await db.release.create({ data: { buildId: build.id, deploymentRuleId: s.ruleId, imageRepo: image.repo, tag: image.tag, digest: image.digest } });
   const out = await db.$transaction((tx) => createDeploymentsForRelease(tx, rel.id, { type: "worker", workerId: "test" }));
   return { releaseId: rel.id, sha, deploymentId: out.created[0]?.id ?? null, pinned: out.pinned };
-}
-
-interface TaskRow {
-  DesiredState?: string;
-  Status?: { State?: string };
-  Spec?: { ContainerSpec?: { Image?: string } };
-}
-
-async function runningImages(serviceId: string): Promise<string[]> {
-  const tasks = (await swarm.docker.listTasks({ filters: { service: [serviceId] } })) as TaskRow[];
-  return tasks.filter((t) => t.DesiredState === "running" && t.Status?.State === "running").map((t) => t.Spec?.ContainerSpec?.Image ?? "");
 }
 
 /** `docker service inspect`, from the test's own client. */
@@ -177,7 +167,7 @@ describe("deploying to a swarm service over the pinned SSH context", () => {
     expect(d).toMatchObject({ state: "succeeded", reason: null, workerId: "test-worker" });
     expect(d.serviceVersion).not.toBeNull();
     expect(await specImage(s.serviceId)).toBe(`${img.v2.repo}:v2@${img.v2.digest}`);
-    expect(await runningImages(s.serviceId)).toEqual([img.v2.ref]);
+    expect(await runningImages(swarm.docker, s.serviceId)).toEqual([img.v2.ref]);
     const t = await getDb().target.findUniqueOrThrow({ where: { id: s.targetId } });
     expect(t).toMatchObject({ currentReleaseId: r.releaseId, liveImage: img.v2.ref, driftDetectedAt: null });
     expect(t.lastDeployedAt).not.toBeNull();
@@ -196,7 +186,7 @@ describe("deploying to a swarm service over the pinned SSH context", () => {
     const d = await deployment(r.deploymentId!);
     expect(d.reason).toMatch(/the swarm rolled the update back/);
     expect(await specImage(s.serviceId)).toBe(img.v1.ref);
-    await eventually("v1 running again", async () => (await runningImages(s.serviceId)).join() === img.v1.ref, 60_000);
+    await eventually("v1 running again", async () => (await runningImages(swarm.docker, s.serviceId)).join() === img.v1.ref, 60_000);
     expect((await getDb().target.findUniqueOrThrow({ where: { id: s.targetId } })).currentReleaseId).toBeNull();
     expect(await actions(d.id)).toContain("deployment.rolled_back");
   }, 120_000);
@@ -221,7 +211,7 @@ describe("deploying to a swarm service over the pinned SSH context", () => {
       expect(d.reason).toMatch(/health check failed: .*did not answer 2xx within 5 s \(last: HTTP 503\); rolled back to/);
       expect(health.hits()).toBeGreaterThan(1);
       expect(await specImage(s.serviceId)).toBe(img.v1.ref);
-      await eventually("v1 running again", async () => (await runningImages(s.serviceId)).join() === img.v1.ref, 60_000);
+      await eventually("v1 running again", async () => (await runningImages(swarm.docker, s.serviceId)).join() === img.v1.ref, 60_000);
     } finally {
       await health.close();
     }
@@ -418,7 +408,7 @@ describe("serialization and recovery", () => {
     const reaped = await reapDeployments();
     expect(reaped.verify).toContain(r.deploymentId);
     // the swarm finishes the update on its own; re-verification then sees it converged
-    await eventually("the swarm to converge on v2", async () => (await runningImages(s.serviceId)).join() === img.v2.ref, 60_000);
+    await eventually("the swarm to converge on v2", async () => (await runningImages(swarm.docker, s.serviceId)).join() === img.v2.ref, 60_000);
     const v = await reverifyDeployment(r.deploymentId!, { workerId: "test-worker-2" });
     expect(v?.state, `${v?.reason}\n${await logText(r.deploymentId!)}`).toBe("succeeded");
     const d = await deployment(r.deploymentId!);

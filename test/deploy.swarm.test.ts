@@ -26,6 +26,7 @@ import { importBusybox } from "@/test/helpers/busybox";
 import { startDockerd, type TestDockerd } from "@/test/helpers/dockerd";
 import { eventually } from "@/test/helpers/eventually";
 import { startRegistry, type TestRegistry } from "@/test/helpers/registry";
+import { runningImages } from "@/test/helpers/swarm";
 
 let swarm: TestDockerd;
 let registry: TestRegistry;
@@ -108,23 +109,11 @@ async function createService(name: string, image: string, opts: ServiceOptions &
   const created = await swarm.docker.createService(spec);
   if (opts.wait !== false) {
     await eventually(`${name} running ${image}`, async () => {
-      const running = await runningImages(created.id);
+      const running = await runningImages(swarm.docker, created.id);
       return running.length === (opts.global ? 1 : (opts.replicas ?? 1)) && running.every((i) => i === image);
     });
   }
   return created.id;
-}
-
-interface TaskRow {
-  DesiredState?: string;
-  Status?: { State?: string };
-  Spec?: { ContainerSpec?: { Image?: string } };
-}
-
-/** Images of the tasks the swarm wants running and that run (seen independently of the code under test). */
-async function runningImages(serviceId: string): Promise<string[]> {
-  const tasks = (await swarm.docker.listTasks({ filters: { service: [serviceId] } })) as TaskRow[];
-  return tasks.filter((t) => t.DesiredState === "running" && t.Status?.State === "running").map((t) => t.Spec?.ContainerSpec?.Image ?? "");
 }
 
 interface InspectedService {
@@ -183,7 +172,7 @@ describe.concurrent("updateServiceImage + waitForConvergence", () => {
     expect(svc.Spec.TaskTemplate.ContainerSpec.Image).toBe(images.v2);
     expect(svc.PreviousSpec?.TaskTemplate.ContainerSpec.Image).toBe(images.v1);
     expect(svc.UpdateStatus?.State).toBe("completed");
-    expect(await runningImages(id)).toEqual([images.v2, images.v2]);
+    expect(await runningImages(swarm.docker, id)).toEqual([images.v2, images.v2]);
 
     // the log: what was done, and task changes, never the same line twice in a row (no line per poll)
     expect(rec.lines[0]).toMatch(/^updating service happy \(version \d+\) from .*:v1@sha256:\w+ to .*:v2@sha256:\w+$/);
@@ -217,7 +206,7 @@ describe.concurrent("updateServiceImage + waitForConvergence", () => {
     const rec = recorder();
     await updateServiceImage(swarm.docker, { service: "everywhere", image: images.v2, signal: signal(), log: rec.log });
     expect(await waitForConvergence(swarm.docker, { serviceId: id, image: images.v2, monitorMs: 500, timeoutMs: 45_000, signal: signal(), log: rec.log })).toEqual({ outcome: "converged" });
-    expect(await runningImages(id)).toEqual([images.v2]);
+    expect(await runningImages(swarm.docker, id)).toEqual([images.v2]);
     expect(rec.lines.some((l) => /^task on node \w{12} \(\w{12}\): running .*:v2@/.test(l))).toBe(true);
     // (the swarm's own watch of the update may already count towards the window: said in parentheses)
     expect(rec.lines.some((l) => l.startsWith(`all 1 global tasks of service everywhere run ${images.v2}; making sure they stay up for 0.5 s`))).toBe(true);
@@ -239,7 +228,7 @@ describe.concurrent("updateServiceImage + waitForConvergence", () => {
     const svc = await inspect(id);
     expect(svc.Spec.TaskTemplate.ContainerSpec.Image).toBe(images.v1);
     expect(svc.UpdateStatus?.State).toMatch(/^rollback_/);
-    await eventually("v1 running again", async () => (await runningImages(id)).join() === images.v1);
+    await eventually("v1 running again", async () => (await runningImages(swarm.docker, id)).join() === images.v1);
     // the drift check sees v1 running and says that the swarm rolled back
     const seen = await eventually("rollback completed", async () => {
       const s = await inspectServiceImage(swarm.docker, id, signal());
@@ -271,7 +260,7 @@ describe.concurrent("updateServiceImage + waitForConvergence", () => {
     expect(back.lines).toContain("service pauses: swarm update state rollback_completed");
     const svc = await inspect(id);
     expect(svc.Spec.TaskTemplate.ContainerSpec.Image).toBe(images.v1);
-    expect(await runningImages(id)).toEqual([images.v1]);
+    expect(await runningImages(swarm.docker, id)).toEqual([images.v1]);
     expect(await inspectServiceImage(swarm.docker, id, signal())).toMatchObject({ image: images.v1, converged: true });
   });
 
@@ -315,7 +304,7 @@ describe.concurrent("updateServiceImage + waitForConvergence", () => {
       expect(withAuth.lines[0]).toContain(`with the credentials for ${privateRegistry.url}`);
       expect(withAuth.lines.join("\n")).not.toContain(credentials.password);
       expect(await waitForConvergence(swarm.docker, { serviceId: id, image, monitorMs: 500, timeoutMs: 45_000, signal: signal(), log: withAuth.log })).toEqual({ outcome: "converged" });
-      expect(await runningImages(id)).toEqual([image]);
+      expect(await runningImages(swarm.docker, id)).toEqual([image]);
     } finally {
       await privateRegistry.stop();
     }

@@ -1,6 +1,7 @@
-// Build logs in the database: the output as it arrives, in gzip-compressed chunks numbered from 0, with
-// secrets already masked (lib/build/mask.ts) before a byte is stored. Readers (the build page's event
-// stream, the download) page through chunks by seq.
+// Build and deployment logs in the database: the output as it arrives, in gzip-compressed chunks numbered
+// from 0, with secrets already masked (lib/build/log-writer.ts) before a byte is stored. Readers (the
+// pages' event streams, the downloads) page through chunks by seq. Builds keep theirs in build_log_chunks,
+// deployments in deployment_log_chunks: the same columns, each counting its bytes on its owner's row.
 import { gunzipSync, gzipSync } from "node:zlib";
 import { getDb } from "@/lib/db";
 
@@ -10,26 +11,30 @@ export interface LogChunk {
   at: Date;
 }
 
-/** Appends one chunk and counts its bytes on the build, in one statement each, in one transaction. */
-export async function appendBuildLog(buildId: string, seq: number, text: string): Promise<void> {
+type StoredChunk = { seq: number; data: Uint8Array; createdAt: Date };
+const chunkSelect = { seq: true, data: true, createdAt: true } as const;
+
+function unpack(rows: StoredChunk[]): LogChunk[] {
+  return rows.map((r) => ({ seq: r.seq, text: gunzipSync(Buffer.from(r.data)).toString("utf8"), at: r.createdAt }));
+}
+
+/** The text as stored: gzip and the uncompressed length; null for nothing to store. */
+function pack(text: string): { data: Uint8Array<ArrayBuffer>; length: number } | null {
   const bytes = Buffer.from(text, "utf8");
-  if (bytes.length === 0) return;
-  const data = gzipSync(bytes);
-  await getDb().$transaction([
-    getDb().buildLogChunk.create({ data: { buildId, seq, data: new Uint8Array(data), length: bytes.length } }),
-    getDb().build.update({ where: { id: buildId }, data: { logBytes: { increment: bytes.length } } }),
-  ]);
+  return bytes.length === 0 ? null : { data: new Uint8Array(gzipSync(bytes)), length: bytes.length };
+}
+
+/** Appends one chunk and counts its bytes on the build, in one transaction. */
+export async function appendBuildLog(buildId: string, seq: number, text: string): Promise<void> {
+  const c = pack(text);
+  if (!c) return;
+  const db = getDb();
+  await db.$transaction([db.buildLogChunk.create({ data: { buildId, seq, ...c } }), db.build.update({ where: { id: buildId }, data: { logBytes: { increment: c.length } } })]);
 }
 
 /** The chunks after `afterSeq` (-1 for all), oldest first, at most `limit`. */
 export async function readBuildLog(buildId: string, afterSeq = -1, limit = 200): Promise<LogChunk[]> {
-  const rows = await getDb().buildLogChunk.findMany({
-    where: { buildId, seq: { gt: afterSeq } },
-    orderBy: { seq: "asc" },
-    take: limit,
-    select: { seq: true, data: true, createdAt: true },
-  });
-  return rows.map((r) => ({ seq: r.seq, text: gunzipSync(Buffer.from(r.data)).toString("utf8"), at: r.createdAt }));
+  return unpack(await getDb().buildLogChunk.findMany({ where: { buildId, seq: { gt: afterSeq } }, orderBy: { seq: "asc" }, take: limit, select: chunkSelect }));
 }
 
 /** The next free seq for a build (a rerun of the runner after a crash continues the numbering). */
@@ -38,27 +43,19 @@ export async function nextLogSeq(buildId: string): Promise<number> {
   return (last?.seq ?? -1) + 1;
 }
 
-// ─── deployment logs: the same format in deployment_log_chunks ─────────────────────────────────────────
-
 /** Appends one chunk of a deployment's log and counts its bytes, in one transaction. */
 export async function appendDeploymentLog(deploymentId: string, seq: number, text: string): Promise<void> {
-  const bytes = Buffer.from(text, "utf8");
-  if (bytes.length === 0) return;
-  const data = gzipSync(bytes);
-  await getDb().$transaction([
-    getDb().deploymentLogChunk.create({ data: { deploymentId, seq, data: new Uint8Array(data), length: bytes.length } }),
-    getDb().deployment.update({ where: { id: deploymentId }, data: { logBytes: { increment: bytes.length } } }),
+  const c = pack(text);
+  if (!c) return;
+  const db = getDb();
+  await db.$transaction([
+    db.deploymentLogChunk.create({ data: { deploymentId, seq, ...c } }),
+    db.deployment.update({ where: { id: deploymentId }, data: { logBytes: { increment: c.length } } }),
   ]);
 }
 
 export async function readDeploymentLog(deploymentId: string, afterSeq = -1, limit = 200): Promise<LogChunk[]> {
-  const rows = await getDb().deploymentLogChunk.findMany({
-    where: { deploymentId, seq: { gt: afterSeq } },
-    orderBy: { seq: "asc" },
-    take: limit,
-    select: { seq: true, data: true, createdAt: true },
-  });
-  return rows.map((r) => ({ seq: r.seq, text: gunzipSync(Buffer.from(r.data)).toString("utf8"), at: r.createdAt }));
+  return unpack(await getDb().deploymentLogChunk.findMany({ where: { deploymentId, seq: { gt: afterSeq } }, orderBy: { seq: "asc" }, take: limit, select: chunkSelect }));
 }
 
 export async function nextDeploymentLogSeq(deploymentId: string): Promise<number> {
