@@ -58,7 +58,8 @@ describe("receiveGithubWebhook", () => {
     expect(row).toMatchObject({ deliveryId: r.id, status: "accepted", repositoryId, event: "push" });
     const js = await jobs();
     expect(js).toHaveLength(1);
-    expect(js[0]?.key).toBe(`github-delivery:${r.id}`);
+    const app = await getDb().githubApp.findUniqueOrThrow({ where: { name: "tarides" } });
+    expect(js[0]?.key).toBe(`github-delivery:${app.id}:${r.id}`);
     expect(js[0]?.payload).toMatchObject({ deliveryId: r.id, repositoryId, kind: "push", branch: String(p.ref).replace("refs/heads/", ""), headSha: p.after });
     const repo = await getDb().repository.findUniqueOrThrow({ where: { id: repositoryId } });
     expect(repo.githubId).toBe(4242n);
@@ -76,17 +77,24 @@ describe("receiveGithubWebhook", () => {
     await expectNothingWritten();
   });
 
-  test("an unknown app is 202 ignored and recorded without an app", async () => {
+  test("an unknown app is 404 and writes nothing, with the connection closed (its body was not read)", async () => {
     const r = await deliver("push", forRepository(branchPush(), REPO), { app: "nope" });
-    expect(r).toMatchObject({ status: 202, body: { ignored: "app nope is not registered" } });
-    expect(await deliveries()).toMatchObject([{ status: "ignored", appId: null }]);
-    expect(await jobs()).toHaveLength(0);
+    expect(r).toMatchObject({ status: 404, close: true });
+    expect(String(r.body.error)).toContain("Settings → GitHub apps");
+    await expectNothingWritten();
   });
 
-  test("an app without a webhook secret is 202 ignored with what to do", async () => {
+  test("an app name of 8,000 characters is 404 and writes nothing", async () => {
+    const r = await deliver("push", forRepository(branchPush(), REPO), { app: "a".repeat(8000) });
+    expect(r.status).toBe(404);
+    await expectNothingWritten();
+  });
+
+  test("an app without a webhook secret is 401 with what to do, and writes nothing", async () => {
     const r = await deliver("push", forRepository(branchPush(), REPO), { app: "nosecret" });
-    expect(r.status).toBe(202);
-    expect(String(r.body.ignored)).toContain("Settings → GitHub apps");
+    expect(r.status).toBe(401);
+    expect(String(r.body.error)).toContain("Settings → GitHub apps");
+    await expectNothingWritten();
   });
 
   test("an unknown repository is 202 ignored with the reason", async () => {
@@ -108,7 +116,7 @@ describe("receiveGithubWebhook", () => {
     resetEnvCache();
     try {
       const r = await deliver("push", forRepository(branchPush(), REPO));
-      expect(r.status).toBe(413);
+      expect(r).toMatchObject({ status: 413, close: true });
     } finally {
       delete process.env.SLIPWAY_WEBHOOK_MAX_BYTES;
       resetEnvCache();
@@ -121,7 +129,7 @@ describe("receiveGithubWebhook", () => {
     p.ref = `refs/heads/${"b".repeat(1200)}`;
     const r = await deliver("push", p);
     expect(r.status).toBe(400);
-    expect(String(r.body.error)).toMatch(/^push payload has fields Slipway cannot take: branch \(/);
+    expect(String(r.body.error)).toMatch(/^push payload has fields Slipway cannot take: ref \(/);
     await expectNothingWritten();
   });
 
@@ -188,6 +196,14 @@ describe("receiveGithubWebhook", () => {
     const r = await deliver("issues", forRepository(examplePayload("issues"), REPO));
     expect(r).toMatchObject({ status: 202, body: { ignored: "event issues is not handled" } });
     expect(await deliveries()).toMatchObject([{ status: "ignored" }]);
+  });
+
+  test("the route handler answers Connection: close when the body was not read to the end", async () => {
+    const raw = JSON.stringify(forRepository(branchPush(), REPO));
+    const req = new Request("http://localhost/api/webhooks/github/nope", { method: "POST", headers: deliveryHeaders("push", randomUUID(), sign(SECRET, raw)), body: raw });
+    const res = await POST(req, { params: Promise.resolve({ app: "nope" }) });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("connection")).toBe("close");
   });
 
   test("the route handler reads the raw body from a Request", async () => {

@@ -2,7 +2,7 @@
 // that moved). A failed poll is recorded on the repository in words; the next one tries again.
 import { getDb } from "@/lib/db";
 import { enqueueJob } from "@/lib/jobs/enqueue";
-import { syncRemoteRefs, type RefChanges } from "@/lib/services/refs";
+import { latestDeliverySeq, syncRemoteRefs, type RefChanges } from "@/lib/services/refs";
 import { listRemoteRefs } from "@/lib/git/ls-remote";
 import { scheduleForRefChanges } from "@/lib/services/builds/schedule";
 import { env } from "@/lib/env";
@@ -36,6 +36,9 @@ export async function pollRepository(repositoryId: string, signal?: AbortSignal)
   const repo = await db.repository.findUnique({ where: { id: repositoryId } });
   if (!repo) return { ok: false, skipped: "the repository was deleted" };
   if (!repo.enabled) return { ok: false, skipped: "the repository is disabled" };
+  // webhook deliveries received before the listing is taken are older than what it shows (local mode polls
+  // repositories that also send webhooks): none of them may move a ref back afterwards
+  const seenSeq = await latestDeliverySeq(db, repo.id);
   let listing: Awaited<ReturnType<typeof listRemoteRefs>>;
   try {
     listing = await listRemoteRefs(repo.url, { timeoutMs: POLL_TIMEOUT_MS, signal });
@@ -45,7 +48,7 @@ export async function pollRepository(repositoryId: string, signal?: AbortSignal)
     return { ok: false, error };
   }
   const changes = await db.$transaction(async (tx) => {
-    const c = await syncRemoteRefs(tx, repo.id, listing);
+    const c = await syncRemoteRefs(tx, repo.id, listing, seenSeq);
     await tx.repository.update({ where: { id: repo.id }, data: { lastPolledAt: new Date(), lastPollError: null } });
     await scheduleForRefChanges(tx, repo.id, c, { trigger: "poll" });
     return c;

@@ -3,6 +3,8 @@
 // comes back is the list of refs that now point at a new commit (what gets built).
 import { randomUUID } from "node:crypto";
 import type { Tx } from "@/lib/db";
+import { ZERO_SHA, type NormalizedEvent } from "@/lib/github/webhook-events";
+import { newestMove, type ReportedMove } from "@/lib/services/ref-order";
 
 export type RefKindName = "branch" | "pull_request";
 
@@ -11,6 +13,7 @@ export interface RefUpdate {
   /** the branch name; for pull requests, the PR number */
   name: string;
   prNumber?: number;
+  /** undefined keeps what is stored */
   prTitle?: string | null;
   prAuthor?: string | null;
   /** the new head; null when the branch was deleted or the pull request closed */
@@ -61,7 +64,7 @@ export async function applyRefUpdates(tx: Tx, repositoryId: string, updates: Ref
       }
       continue;
     }
-    const pr = u.kind === "pull_request" ? { prNumber: u.prNumber ?? Number(u.name), prTitle: u.prTitle ?? null, prAuthor: u.prAuthor ?? null } : {};
+    const pr = u.kind === "pull_request" ? { prNumber: u.prNumber ?? Number(u.name), prTitle: u.prTitle, prAuthor: u.prAuthor } : {};
     if (!existing) {
       // a new ref; another transaction may be creating it right now (a webhook and a poll): whoever inserts
       // first reports it, the other one sees it as it is
@@ -93,6 +96,102 @@ export async function applyRefUpdates(tx: Tx, repositoryId: string, updates: Ref
   return out;
 }
 
+/** The ref a webhook event moves and the move it reports (before → after), or null when it moves none. */
+export interface RefMove {
+  kind: RefKindName;
+  /** as stored in refs.name: the branch, or "pull/<n>/head" */
+  name: string;
+  before: string | null;
+  /** ZERO_SHA: the branch was deleted or the pull request closed */
+  after: string;
+  forced: boolean;
+}
+
+export function refMoveOf(e: NormalizedEvent): RefMove | null {
+  switch (e.kind) {
+    case "push":
+      // a `create` event carries no commit: the push that follows it does
+      if (!e.branch || !e.headSha) return null;
+      return { kind: "branch", name: e.branch, before: e.before ?? null, after: e.headSha, forced: e.forced ?? false };
+    case "branch_deleted":
+      return e.branch ? { kind: "branch", name: e.branch, before: e.before ?? null, after: ZERO_SHA, forced: true } : null;
+    case "pull_request":
+      if (e.prNumber === undefined || !e.headSha) return null;
+      return { kind: "pull_request", name: pullRefName(e.prNumber), before: e.before ?? null, after: e.headSha, forced: e.forced ?? false };
+    case "pr_closed":
+      return e.prNumber === undefined ? null : { kind: "pull_request", name: pullRefName(e.prNumber), before: e.headSha ?? null, after: ZERO_SHA, forced: true };
+    case "rerun":
+      return null;
+  }
+}
+
+export interface RefEventOutcome {
+  changes: RefChanges;
+  /** applied: the ref now holds what this event reports; stale: a newer delivery decides the ref */
+  status: "applied" | "stale";
+  reason: string | null;
+}
+
+/**
+ * Applies a webhook event to its ref, in order: the ref goes to the newest head of every move received for
+ * it (lib/services/ref-order.ts), never back to an older one, and only when some move was received after
+ * what the ref already reflects (refs.last_event_seq: the newest receipt applied, or what a poll had seen). `seq` is the event's delivery row (webhook_deliveries.id),
+ * recorded with its move at receipt. The caller's transaction; the repository's job queue runs one event at
+ * a time, and the ref's row lock keeps polls out meanwhile.
+ */
+export async function applyRefEvent(
+  tx: Tx,
+  repositoryId: string,
+  seq: bigint,
+  move: RefMove,
+  meta: { prNumber?: number; prTitle?: string | null; prAuthor?: string | null },
+): Promise<RefEventOutcome> {
+  const ref = (
+    await tx.$queryRaw<{ head_sha: string; closed_at: Date | null; last_event_seq: bigint | null }[]>`
+      SELECT head_sha, closed_at, last_event_seq FROM refs
+      WHERE repository_id = ${repositoryId} AND kind = ${move.kind}::ref_kind AND name = ${move.name}
+      FOR UPDATE`
+  )[0];
+  // every move received for this ref (the newest 500 are plenty: GitHub sends one per push)
+  const moves = await tx.$queryRaw<(ReportedMove & { delivery: string })[]>`
+    SELECT id AS seq, before_sha AS before, after_sha AS after, forced, delivery_id AS delivery FROM webhook_deliveries
+    WHERE repository_id = ${repositoryId} AND ref_kind = ${move.kind}::ref_kind AND ref_name = ${move.name}
+      AND after_sha IS NOT NULL AND status IN ('accepted', 'applied', 'stale')
+    ORDER BY id DESC LIMIT 500`;
+  if (!moves.some((m) => m.seq === seq)) moves.push({ seq, before: move.before, after: move.after, forced: move.forced, delivery: "" });
+  const newest = newestMove(moves) ?? { seq, before: move.before, after: move.after, forced: move.forced, delivery: "" };
+  const label = move.kind === "branch" ? `branch ${move.name}` : `pull request ${move.name}`;
+  const short = (s: string) => (s === ZERO_SHA ? "(deleted)" : s.slice(0, 12));
+  const staleReason = (): string | null =>
+    newest.after === move.after ? null : `delivery ${newest.delivery || newest.seq} is newer: it moves ${label} to ${short(newest.after)}`;
+
+  // the newest receipt among the moves: the ref reflects every move up to it once it is applied
+  const latest = moves.reduce((a, m) => (m.seq > a ? m.seq : a), seq);
+  if (ref && ref.last_event_seq !== null && ref.last_event_seq >= latest) {
+    // the ref already reflects every move received so far (applied by a newer delivery, or listed by a poll after it)
+    const holds = ref.closed_at ? ZERO_SHA : ref.head_sha;
+    return { changes: { moved: [], closed: [] }, status: holds === move.after ? "applied" : "stale", reason: holds === move.after ? null : `${label} is already at ${short(holds)}, newer than this event` };
+  }
+  const own = newest.seq === seq;
+  const changes = await applyRefUpdates(tx, repositoryId, [
+    {
+      kind: move.kind,
+      name: move.kind === "branch" ? move.name : String(meta.prNumber),
+      prNumber: meta.prNumber,
+      // the title and author travel with the event that carries them; another event's move keeps the stored ones
+      prTitle: own ? meta.prTitle : undefined,
+      prAuthor: own ? meta.prAuthor : undefined,
+      headSha: newest.after === ZERO_SHA ? null : newest.after,
+    },
+  ]);
+  await tx.$executeRaw`
+    UPDATE refs SET last_event_seq = ${latest}
+    WHERE repository_id = ${repositoryId} AND kind = ${move.kind}::ref_kind AND name = ${move.name}
+      AND (last_event_seq IS NULL OR last_event_seq < ${latest})`;
+  const reason = staleReason();
+  return { changes, status: reason ? "stale" : "applied", reason };
+}
+
 /**
  * A full listing of the remote (polling with git ls-remote): every listed head is applied, and every open
  * ref the listing no longer has is closed.
@@ -101,6 +200,8 @@ export async function syncRemoteRefs(
   tx: Tx,
   repositoryId: string,
   listing: { branches: ReadonlyMap<string, string>; pulls: ReadonlyMap<number, string> },
+  /** the newest webhook delivery of the repository received before the listing was taken: older events never undo it */
+  seenSeq: bigint | null = null,
 ): Promise<RefChanges> {
   const updates: RefUpdate[] = [
     ...[...listing.branches].map(([name, sha]) => ({ kind: "branch" as const, name, headSha: sha })),
@@ -111,6 +212,16 @@ export async function syncRemoteRefs(
     const listed = r.kind === "branch" ? listing.branches.has(r.name) : r.prNumber !== null && listing.pulls.has(r.prNumber);
     if (!listed) updates.push({ kind: r.kind, name: r.kind === "branch" ? r.name : String(r.prNumber), prNumber: r.prNumber ?? undefined, headSha: null });
   }
-  return applyRefUpdates(tx, repositoryId, updates);
+  const changes = await applyRefUpdates(tx, repositoryId, updates);
+  if (seenSeq !== null) {
+    await tx.$executeRaw`UPDATE refs SET last_event_seq = ${seenSeq} WHERE repository_id = ${repositoryId} AND (last_event_seq IS NULL OR last_event_seq < ${seenSeq})`;
+  }
+  return changes;
+}
+
+/** The newest delivery of the repository received so far (taken before a poll lists the remote). */
+export async function latestDeliverySeq(tx: Tx, repositoryId: string): Promise<bigint | null> {
+  const [row] = await tx.$queryRaw<{ seq: bigint | null }[]>`SELECT max(id) AS seq FROM webhook_deliveries WHERE repository_id = ${repositoryId}`;
+  return row?.seq ?? null;
 }
 

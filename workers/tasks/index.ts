@@ -2,6 +2,7 @@
 import type { Task, TaskList } from "graphile-worker";
 import { jobPayloads, type JobName, type JobPayload } from "@/lib/jobs/definitions";
 import type { Logger } from "@/lib/log";
+import { GithubAppSetupError } from "@/lib/github/app-client";
 import type { TaskContext } from "@/workers/tasks/types";
 import { maintenance } from "@/workers/tasks/maintenance";
 import { pollDue, pollOne } from "@/workers/tasks/polling";
@@ -39,7 +40,17 @@ export function buildTaskList(workerId: string, log: Logger): TaskList {
         return;
       }
       const handler = handlers[name] as (p: unknown, ctx: TaskContext) => Promise<void>;
-      await handler(parsed.data, { workerId, log: jobLog, helpers });
+      try {
+        await handler(parsed.data, { workerId, log: jobLog, helpers });
+      } catch (err) {
+        // a GitHub app that is not set up (no App ID, no key) fails the same way until an admin fixes it:
+        // say what to do once, and do not retry
+        if (err instanceof GithubAppSetupError) {
+          jobLog.error({ fix: err.message }, "GitHub app configuration error; the job is not retried");
+          return;
+        }
+        throw err;
+      }
     };
     list[name] = task;
   }
