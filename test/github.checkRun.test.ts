@@ -4,6 +4,9 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import type { JobHelpers } from "graphile-worker";
+import type { Logger } from "@/lib/log";
+import { buildTaskList } from "@/workers/tasks";
 import { getDb } from "@/lib/db";
 import { logOptions } from "@/lib/log";
 import { resetEnvCache } from "@/lib/env";
@@ -212,6 +215,23 @@ describe("syncBuildCheck", () => {
     expect((err as Error).message).toMatch(/^Repository tarides-test\/other has no installation id yet; Slipway learns it from the first webhook delivery of GitHub app tarides/);
     expect(api.checkRuns).toHaveLength(0);
     expect(api.tokenRequests).toHaveLength(0);
+  });
+});
+
+describe("configuration errors are not retried", () => {
+  test("the build_check job of a repository whose app is not set up fails once, says what to do, and is not retried", async () => {
+    const repo = (await saveRepository(actorFor(admin), { repo: "tarides-test/unset", app: "tarides" })).id;
+    const rule = (await getDb().buildRule.create({ data: { repositoryId: repo, name: "Dockerfile", kind: "docker" } })).id;
+    const b = await newBuild({ repositoryId: repo, ruleId: rule });
+    const lines: Array<{ fields: Record<string, unknown>; msg: string }> = [];
+    const capture = { child: () => capture, error: (fields: Record<string, unknown>, msg: string) => lines.push({ fields, msg }), warn() {}, info() {}, debug() {} };
+    const tasks = buildTaskList("test", capture as unknown as Logger);
+    const helpers = { job: { id: "1", attempts: 1 }, abortSignal: undefined } as unknown as JobHelpers;
+    // the task resolves (graphile-worker counts the job done) instead of throwing into 8 retries
+    await expect(tasks.build_check!({ buildId: b.id }, helpers)).resolves.toBeUndefined();
+    expect(lines).toHaveLength(1);
+    expect(String(lines[0]!.fields.fix)).toMatch(/has no installation id yet/);
+    expect(api.checkRuns).toHaveLength(0);
   });
 });
 
