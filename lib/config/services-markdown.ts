@@ -7,6 +7,7 @@ export const targetKindWords: Record<ServiceTargetRow["kind"], string> = {
   swarm_service: "swarm service",
   compose_service: "compose service",
   unikernel: "unikernel",
+  artifact_repository: "artifact repository",
 };
 
 /** `text` as an inline code span, whatever backticks it holds. */

@@ -5,7 +5,7 @@ import { getDb } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 
 export type BuildKindName = "docker" | "unikernel";
-export type TargetKindName = "swarm_service" | "compose_service" | "unikernel";
+export type TargetKindName = "swarm_service" | "compose_service" | "unikernel" | "artifact_repository";
 export type UnikernelTargetName = "hvt" | "xen" | "spt" | "virtio" | "unix";
 export type ConfirmLevelName = "harmless" | "mostly_harmless" | "average" | "above_average" | "dangerous";
 

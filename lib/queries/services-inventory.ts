@@ -8,7 +8,7 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 export interface ServiceTargetRow {
   id: string;
   name: string;
-  kind: "swarm_service" | "compose_service" | "unikernel";
+  kind: "swarm_service" | "compose_service" | "unikernel" | "artifact_repository";
   context: { id: string; name: string } | null;
   host: { id: string; name: string } | null;
   service: string;

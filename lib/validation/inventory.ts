@@ -266,7 +266,7 @@ export function checkTarget(t: { context?: string; host?: string; compose_projec
 export const targetEntity = z.strictObject(targetShape).superRefine(checkTarget);
 export type TargetEntity = z.output<typeof targetEntity>;
 
-export type TargetKind = "swarm_service" | "compose_service" | "unikernel";
+export type TargetKind = "swarm_service" | "compose_service" | "unikernel" | "artifact_repository";
 
 export function targetKind(t: { host?: string; compose_project?: string }): TargetKind {
   return t.host ? "unikernel" : t.compose_project ? "compose_service" : "swarm_service";

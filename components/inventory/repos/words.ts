@@ -6,6 +6,7 @@ export const targetKindLabels: Record<TargetKindName, string> = {
   swarm_service: "Swarm service",
   compose_service: "Compose service",
   unikernel: "Unikernel",
+  artifact_repository: "Artifact repository",
 };
 
 export const confirmLabels: Record<ConfirmLevelName, string> = {

@@ -4,13 +4,10 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import type { ServiceBuildRow, ServiceRepoRow, ServicesInventory, ServiceTargetRow } from "@/lib/queries/services-inventory";
 import { Badge } from "@/components/ui/badge";
+import { targetKindLabels } from "@/components/inventory/repos/words";
 import { Mono } from "@/components/ui/table";
 
-const kindWords: Record<ServiceTargetRow["kind"], string> = {
-  swarm_service: "Swarm service",
-  compose_service: "Compose service",
-  unikernel: "Unikernel",
-};
+const kindWords: Record<ServiceTargetRow["kind"], string> = targetKindLabels;
 
 const th = "whitespace-nowrap px-3 py-2 text-left text-xs font-medium uppercase tracking-wide text-zinc-500 first:pl-4 last:pr-4 dark:text-zinc-400";
 // no first:pl-4 here: rows under a rowspan start with a later column
