@@ -131,7 +131,7 @@ async function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void
 
 /**
  * A system user for SSH tests that must not run as root (permission checks): created with useradd when it
- * is missing (needs root), with /bin/sh as its shell and / as its home. Returns its uid and gid.
+ * is missing (needs root), with /bin/sh as its shell, / as its home and no password. Returns its uid and gid.
  */
 export async function ensureTestUser(name = "slipway-deploy"): Promise<{ name: string; uid: number; gid: number }> {
   const lookup = async () => {
@@ -143,7 +143,8 @@ export async function ensureTestUser(name = "slipway-deploy"): Promise<{ name: s
   if (found) return found;
   if (process.getuid?.() !== 0) throw new Error(`the test user ${name} does not exist and only root can create it (useradd)`);
   try {
-    await execFileAsync("/usr/sbin/useradd", ["--system", "--user-group", "--shell", "/bin/sh", "--home-dir", "/", "--no-create-home", name]);
+    // password "*": no password login, but not a locked account ("!"), which sshd refuses without PAM
+    await execFileAsync("/usr/sbin/useradd", ["--system", "--user-group", "--shell", "/bin/sh", "--home-dir", "/", "--no-create-home", "--password", "*", name]);
   } catch (err) {
     // exit status 9: another test file created it meanwhile
     if ((err as { code?: number }).code !== 9) throw err;
