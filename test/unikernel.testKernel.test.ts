@@ -30,7 +30,7 @@ interface Run {
 /** Runs a stand-in program locally with the host's PATH (argument array, no shell). */
 function run(host: UnikernelHost, program: string, args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(path.join(host.binDir, program), args, { env: { PATH: host.path }, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(path.join(host.binDir, program), args, { env: { ...process.env, PATH: host.path }, timeout: 30_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : -1) : 0;
       resolve({ code, stdout, stderr });
     });

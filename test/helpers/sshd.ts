@@ -107,6 +107,8 @@ function sshdConfig(opts: { port: number; dir: string; hostKeys: HostKey[]; env:
     "PasswordAuthentication no",
     "KbdInteractiveAuthentication no",
     "PermitRootLogin prohibit-password",
+    // as Debian's default sshd_config has it (uploads go over SFTP)
+    "Subsystem sftp internal-sftp",
     "LogLevel VERBOSE",
   ];
   for (const [name, value] of Object.entries(opts.env)) {
