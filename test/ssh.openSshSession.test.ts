@@ -13,6 +13,7 @@ import { SshError } from "@/lib/ssh/errors";
 import { generateDeployerKeyPair } from "@/lib/ssh/keys";
 import { openSshSession, type SshSession } from "@/lib/ssh/session";
 import { eventually } from "@/test/helpers/eventually";
+import { rejectionOf } from "@/test/helpers/rejection";
 import { ensureTestUser, startSshd, type Sshd } from "@/test/helpers/sshd";
 import { buildTestKernel } from "@/test/helpers/unikernel";
 
@@ -27,14 +28,7 @@ function sessionFor(sshd: Sshd, extra: Partial<Parameters<typeof openSshSession>
   return openSshSession({ address: sshd.address, port: sshd.port, user: sshd.user, pinnedKeys: sshd.hostKeys, privateKey: deployer.privateKey, ...extra });
 }
 
-async function rejection(p: Promise<unknown>): Promise<SshError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(SshError);
-  return err as SshError;
-}
+const rejection = (p: Promise<unknown>) => rejectionOf(p, SshError);
 
 /** Temporary upload files left in `dir` (`.<name>.tmp-<random>`). */
 async function leftovers(dir: string): Promise<string[]> {

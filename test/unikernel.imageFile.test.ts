@@ -20,6 +20,7 @@ import { fetchImageFile, parsePulledImageRef } from "@/lib/registry/artifact";
 import { OCI_INDEX, OCI_MANIFEST, putManifestList, RegistryError } from "@/lib/registry/client";
 import { importBusybox } from "@/test/helpers/busybox";
 import { startDockerd, type TestDockerd } from "@/test/helpers/dockerd";
+import { rejectionOf } from "@/test/helpers/rejection";
 import { startRegistry, type TestRegistry } from "@/test/helpers/registry";
 import { buildTestKernel } from "@/test/helpers/unikernel";
 
@@ -75,14 +76,7 @@ function dest(name: string): string {
   return path.join(out, name);
 }
 
-async function refusal(p: Promise<unknown>): Promise<ImageFileError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ImageFileError)) throw new Error(`expected an ImageFileError, got ${String(err)}`);
-  return err;
-}
+const refusal = (p: Promise<unknown>) => rejectionOf(p, ImageFileError);
 
 function fromEngine(image: string, file: string, extra: Partial<Parameters<typeof extractImageFile>[1]> = {}): Promise<ImageFile> {
   return extractImageFile(docker, { image, path: file, destination: dest(`engine-${sha256(image + file).slice(0, 8)}`), maxBytes: MAX, signal: AbortSignal.timeout(60_000), ...extra });

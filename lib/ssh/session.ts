@@ -5,6 +5,7 @@ import { createHash, randomBytes } from "node:crypto";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import type ssh2 from "ssh2";
+import { settleOnAbort } from "@/lib/docker/abort";
 import { openSsh, type SshTarget } from "@/lib/ssh/connect";
 import { endpoint, seconds, SshError, type SshErrorKind } from "@/lib/ssh/errors";
 import { remoteCommand } from "@/lib/ssh/quote";
@@ -121,25 +122,6 @@ function fileType(s: ssh2.Stats): RemoteFileType {
   return "other";
 }
 
-/** Rejects as soon as `signal` aborts, with what `reason()` says then. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal, reason: () => Error): Promise<T> {
-  if (signal.aborted) return Promise.reject(reason());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(reason());
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}
-
 /**
  * Asks the server to send `name` to the command (RFC 4254 §6.9; OpenSSH delivers it to the session's process).
  * ssh2's channel.signal() sends nothing once our side of the channel is ended, which it is as soon as stdin is
@@ -198,7 +180,7 @@ class Session implements SshSession {
     if (signal.aborted) throw why();
     const running = work(signal);
     try {
-      return await untilAborted(running, signal, why);
+      return await settleOnAbort(running, signal, why);
     } catch (err) {
       if (!signal.aborted) throw err;
       // let the work close its channel or remove its temporary file before the caller hears of the end
@@ -347,7 +329,7 @@ class Session implements SshSession {
         if (stream) {
           const chunks = stream[Symbol.asyncIterator]();
           for (;;) {
-            const next = await untilAborted(chunks.next() as Promise<IteratorResult<unknown>>, signal, () => new Error("aborted"));
+            const next = await settleOnAbort(chunks.next() as Promise<IteratorResult<unknown>>, signal);
             if (next.done) break;
             const value = next.value;
             write(Buffer.isBuffer(value) ? value : Buffer.from(value as string));
