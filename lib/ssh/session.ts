@@ -333,14 +333,14 @@ class Session implements SshSession {
             if (next.done) break;
             const value = next.value;
             write(Buffer.isBuffer(value) ? value : Buffer.from(value as string));
-            if (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
+            if (inFlight.size >= WRITES_IN_FLIGHT) await settleOnAbort(Promise.race(inFlight), signal);
             if (failed !== undefined) break;
             signal.throwIfAborted();
           }
         } else {
           write(source as Buffer);
         }
-        await Promise.all(inFlight);
+        await settleOnAbort(Promise.all(inFlight), signal);
         if (failed !== undefined) throw this.sftpError(failed, "write", remotePath);
         signal.throwIfAborted();
 
