@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Slipway's tests need on a Debian machine, when it is missing:
-# Debian packages (Chromium for the browser tests) and the npm dependencies.
+# Debian packages (Chromium for the browser tests; QEMU and a 32-bit gcc for the unikernel test kernel)
+# and the npm dependencies.
 # Safe to run again: it only installs what is not there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(chromium fonts-dejavu-core git docker.io docker-registry openssh-server openssh-client busybox-static procps openssl iproute2)
+DEBIAN_PACKAGES=(chromium fonts-dejavu-core git docker.io docker-registry openssh-server openssh-client busybox-static procps openssl iproute2 qemu-system-x86 gcc gcc-multilib binutils bzip2)
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do

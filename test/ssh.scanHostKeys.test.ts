@@ -5,6 +5,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SshError } from "@/lib/ssh/errors";
 import { scanHostKeys } from "@/lib/ssh/scan";
+import { rejectionOf } from "@/test/helpers/rejection";
 import { freePort, startSshd, SSH_KEYGEN, type Sshd } from "@/test/helpers/sshd";
 
 const execFileAsync = promisify(execFile);
@@ -34,14 +35,7 @@ async function tcpServer(behaviour: (socket: net.Socket) => void): Promise<{ por
   };
 }
 
-async function scanError(promise: Promise<unknown>): Promise<SshError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(SshError);
-  return err as SshError;
-}
+const scanError = (promise: Promise<unknown>) => rejectionOf(promise, SshError);
 
 describe("scanHostKeys", () => {
   let single: Sshd;

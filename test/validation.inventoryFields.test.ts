@@ -10,6 +10,8 @@ import {
   duration,
   formatDuration,
   normalizeRelativePath,
+  unikernelServiceName,
+  UNIKERNEL_SERVICE_NAME,
 } from "@/lib/validation/inventory-fields";
 
 describe("branch names (git check-ref-format, no leading dash)", () => {
@@ -106,4 +108,16 @@ describe("durations", () => {
   test.each([[3000, 3000], ["3000", 3000], ["50m", 3000], ["1h30m", 5400], ["1d", 86400]])("%s → %s s", (input, s) => expect(d.parse(input)).toBe(s));
   test.each(["5s", "2d", "fifty", "-5", "1.5h"])("%s is refused", (input) => expect(d.safeParse(input).success).toBe(false));
   test("formatted back", () => expect([3000, 5400, 45, 86400].map(formatDuration)).toEqual(["50m", "1h30m", "45s", "1d"]));
+});
+
+describe("unikernel service names (ocurrent-deployer's rule: a file name, a systemd unit, an albatross VM)", () => {
+  test.each(["www", "mirage-www", "mirage_www", "a", "Www2", "a-b_c-1"])("%s is valid", (name) => expect(unikernelServiceName.safeParse(name).success).toBe(true));
+  test.each(["", "1www", "-www", "_www", "www.example", "www/x", "../x", "w w", "www;id", "$(id)", "w\nw", "ü", "a".repeat(64)])("%j is refused, saying what is allowed", (name) => {
+    const r = unikernelServiceName.safeParse(name);
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0]!.message).toMatch(/letters, digits, '-' and '_', starting with a letter|is required|at most 63/);
+  });
+  test("the pattern is exported for programs that check names again", () => {
+    expect(UNIKERNEL_SERVICE_NAME.source).toBe("^[A-Za-z][-0-9A-Za-z_]*$");
+  });
 });

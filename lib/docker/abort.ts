@@ -1,12 +1,16 @@
 // docker-modem does not settle a request whose answer had begun when its connection dropped, so an
 // AbortSignal handed to dockerode is not enough to get control back. This settles the caller's promise
-// when the signal aborts, whatever the request does afterwards.
+// when the signal aborts, whatever the request does afterwards. (SSH sessions use it too: an SFTP request
+// cannot be taken back either.)
 
-/** `p`, or a rejection with the signal's reason as soon as `signal` aborts. */
-export function settleOnAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+/**
+ * `p`, or a rejection as soon as `signal` aborts: with the signal's reason, or with what `why()` says then
+ * (for a message that tells a deadline from a cancellation).
+ */
+export function settleOnAbort<T>(p: Promise<T>, signal: AbortSignal, why?: () => Error): Promise<T> {
   // the abandoned promise may still reject later: that must not become an unhandled rejection
   p.catch(() => undefined);
-  const reason = () => (signal.reason instanceof Error ? signal.reason : new Error("aborted"));
+  const reason = () => why?.() ?? (signal.reason instanceof Error ? signal.reason : new Error("aborted"));
   if (signal.aborted) return Promise.reject(reason());
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(reason());

@@ -15,6 +15,10 @@ export type SshErrorKind =
   | "auth_refused" // the server did not accept the deployer key
   | "bad_private_key" // the private key could not be read
   | "aborted" // the caller's AbortSignal fired
+  | "permission_denied" // logged in, but the user may not read or write that path
+  | "not_found" // logged in, but the path (or its directory) does not exist
+  | "too_large" // a remote file is larger than the caller reads
+  | "remote_failure" // logged in, but the host could not do what was asked (disk full, not a link, …)
   | "protocol"; // any other SSH protocol failure
 
 export interface PresentedHostKey {

@@ -132,6 +132,17 @@ export const serviceName = z
   .max(63, "has at most 63 characters")
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "use letters, digits, '_', '.' and '-', starting with a letter or digit (e.g. infra_deployer)");
 
+/** ocurrent-deployer's rule for a unikernel service name: it becomes a file name, a systemd unit and a VM name. */
+export const UNIKERNEL_SERVICE_NAME = /^[A-Za-z][-0-9A-Za-z_]*$/;
+
+/** A unikernel service on a host (`www` → unikernel@www, /var/unikernels/www, albatross VM `www`). */
+export const unikernelServiceName = z
+  .string({ error: "is required" })
+  .trim()
+  .min(1, "is required")
+  .max(63, "has at most 63 characters")
+  .regex(UNIKERNEL_SERVICE_NAME, "use letters, digits, '-' and '_', starting with a letter (e.g. www or mirage_www); no dots, slashes or spaces");
+
 /** A compose project name (docker compose: lowercase letters, digits, '_' and '-'). */
 export const composeProject = z
   .string()

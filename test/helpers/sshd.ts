@@ -24,8 +24,13 @@ export interface SshdOptions {
   hostKeyType?: HostKeyType | "all";
   /** authorized_keys lines for `user` */
   authorizedKeys?: string[];
-  /** SetEnv lines for every session, e.g. { DOCKER_HOST: "unix:///tmp/x/docker.sock" } */
+  /** SetEnv lines for every session, e.g. { DOCKER_HOST: "unix:///tmp/x/docker.sock" } or { PATH: "/stand-ins:/usr/bin:/bin" } */
   env?: Record<string, string>;
+  /**
+   * The user the tests log in as, when not the one running the tests (e.g. a non-root user from
+   * ensureTestUser, to meet "permission denied"). Its authorized_keys file is made readable by it.
+   */
+  loginUser?: string;
 }
 
 export interface HostKey {
@@ -39,7 +44,7 @@ export interface HostKey {
 export interface Sshd {
   port: number;
   address: "127.0.0.1";
-  /** the user the tests log in as: root when running as root, else the current user */
+  /** the user the tests log in as: `loginUser` when given, else root when running as root, else the current user */
   user: string;
   dir: string;
   /** sshd's log (LogLevel VERBOSE: connections, accepted and failed keys) */
@@ -102,6 +107,8 @@ function sshdConfig(opts: { port: number; dir: string; hostKeys: HostKey[]; env:
     "PasswordAuthentication no",
     "KbdInteractiveAuthentication no",
     "PermitRootLogin prohibit-password",
+    // as Debian's default sshd_config has it (uploads go over SFTP)
+    "Subsystem sftp internal-sftp",
     "LogLevel VERBOSE",
   ];
   for (const [name, value] of Object.entries(opts.env)) {
@@ -124,6 +131,31 @@ async function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void
   });
 }
 
+/**
+ * A system user for SSH tests that must not run as root (permission checks): created with useradd when it
+ * is missing (needs root), with /bin/sh as its shell, / as its home and no password. Returns its uid and gid.
+ */
+export async function ensureTestUser(name = "slipway-deploy"): Promise<{ name: string; uid: number; gid: number }> {
+  const lookup = async () => {
+    const { stdout } = await execFileAsync("/usr/bin/getent", ["passwd", name]).catch(() => ({ stdout: "" }));
+    const fields = stdout.trim().split(":");
+    return fields.length >= 7 ? { name, uid: Number(fields[2]), gid: Number(fields[3]) } : null;
+  };
+  const found = await lookup();
+  if (found) return found;
+  if (process.getuid?.() !== 0) throw new Error(`the test user ${name} does not exist and only root can create it (useradd)`);
+  try {
+    // password "*": no password login, but not a locked account ("!"), which sshd refuses without PAM
+    await execFileAsync("/usr/sbin/useradd", ["--system", "--user-group", "--shell", "/bin/sh", "--home-dir", "/", "--no-create-home", "--password", "*", name]);
+  } catch (err) {
+    // exit status 9: another test file created it meanwhile
+    if ((err as { code?: number }).code !== 9) throw err;
+  }
+  const made = await lookup();
+  if (!made) throw new Error(`useradd did not create the test user ${name}`);
+  return made;
+}
+
 export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   if (!existsSync(SSHD)) throw new Error("openssh-server is not installed; run scripts/setup.sh");
   const isRoot = process.getuid?.() === 0;
@@ -136,6 +168,9 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   const authorizedKeysFile = path.join(dir, "authorized_keys");
   const types: HostKeyType[] = opts.hostKeyType === "all" ? ["ed25519", "ecdsa", "rsa"] : [opts.hostKeyType ?? "ed25519"];
   const env = opts.env ?? {};
+  // sshd reads authorized_keys with the login user's rights: a non-root user needs to reach it
+  const keysMode = 0o644;
+  if (opts.loginUser) await fs.chmod(dir, 0o755);
 
   let child: ChildProcess | undefined;
   const killOnExit = () => child?.kill("SIGKILL");
@@ -167,7 +202,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   try {
     let hostKeys = await generateHostKeys(dir, types);
     await fs.writeFile(logFile, "");
-    await fs.writeFile(authorizedKeysFile, (opts.authorizedKeys ?? []).map((l) => `${l}\n`).join(""));
+    await fs.writeFile(authorizedKeysFile, (opts.authorizedKeys ?? []).map((l) => `${l}\n`).join(""), { mode: keysMode });
     let port = 0;
     for (let attempt = 0; ; attempt++) {
       port = await freePort();
@@ -185,12 +220,12 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     const sshd: Sshd = {
       port,
       address: "127.0.0.1",
-      user: isRoot ? "root" : os.userInfo().username,
+      user: opts.loginUser ?? (isRoot ? "root" : os.userInfo().username),
       dir,
       logFile,
       hostKeys,
       async setAuthorizedKeys(lines) {
-        await fs.writeFile(authorizedKeysFile, lines.map((l) => `${l}\n`).join(""));
+        await fs.writeFile(authorizedKeysFile, lines.map((l) => `${l}\n`).join(""), { mode: keysMode });
       },
       async replaceHostKey() {
         await stop();
