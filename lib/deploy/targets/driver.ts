@@ -76,7 +76,8 @@ export type Live =
 
 /**
  * What apply() did. A driver may return more (its own optional fields) and read them back in converge() and
- * restore(); re-verification hands converge() a bare Applied of what the target runs.
+ * restore(). Re-verification hands converge() a bare Applied of the release, and only when live() said the
+ * target is `settling`.
  */
 export interface Applied {
   /** what the target was set to, as live() reports it; kept as the target's live image once converged */
