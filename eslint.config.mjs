@@ -1,5 +1,6 @@
-// ESLint: Next's rules, TypeScript's, and the dependency direction of DESIGN.md:
-// app → lib, workers → lib, components → lib/validation (+ types); lib never imports app, workers or components.
+// ESLint: Next's rules, TypeScript's, and the dependency direction of DESIGN.md (docs/architecture.md):
+// app → lib, workers → lib, components → lib/validation (+ types); lib never imports app, workers or components;
+// the engine (lib/build, lib/deploy) is for workers only; target drivers do not import lib/services or lib/queries.
 import nextVitals from "eslint-config-next/core-web-vitals";
 import nextTs from "eslint-config-next/typescript";
 
@@ -24,6 +25,12 @@ const config = [
             { target: "./lib", from: ["./app", "./workers", "./components", "./scripts", "./test", "./e2e"], message: "lib/ must not depend on app/, workers/, components/ or scripts/ (DESIGN.md: dependency direction)" },
             { target: "./components", from: ["./app", "./workers", "./lib/db.ts", "./lib/db", "./lib/services", "./lib/generated"], message: "components/ import types and lib/validation only; data comes from pages as props" },
             { target: "./workers", from: ["./app", "./components"], message: "workers/ use lib/, never the web app" },
+            { target: ["./app", "./components"], from: ["./lib/deploy", "./lib/build"], message: "the engine (lib/build, lib/deploy) runs only in workers; routes and components reach it through lib/services (jobs) and lib/queries (its rows)" },
+            {
+              target: "./lib/deploy/targets",
+              from: ["./lib/services", "./lib/queries"],
+              message: "target drivers ask what they need of the inventory through the InventoryAccess they are given (lib/deploy/targets/driver.ts), never lib/services or lib/queries",
+            },
           ],
         },
       ],

@@ -26,8 +26,9 @@
 // Where Slipway's time went, and what was changed after the first runs of this benchmark (ratios then 1.47
 // release, 1.43 rollback): the swarm marks an update `completed` only after its own monitoring period
 // (UpdateConfig.Monitor) since the last new task reached running, and Slipway then waited its own stability
-// window again; lib/deploy/swarm.ts waitForConvergence now credits the time the swarm already watched the new
-// tasks (engine timestamps: UpdateStatus.CompletedAt minus the tasks' running time) to the target's window.
+// window again; waitForConvergence (lib/deploy/targets/swarm/convergence.ts) now credits the time the swarm
+// already watched the new tasks (engine timestamps: UpdateStatus.CompletedAt minus the tasks' running time)
+// to the target's window.
 // It polls every POLL_INTERVAL_MS (was 500 ms; the CLI polls every 200 ms). The worker's pickup sometimes
 // waited for graphile-worker's 2 s poll: the NOTIFY of a new job wakes all three runners of a worker
 // (workers/runtime.ts) at once, and the others' get_job locks every available named queue (FOR UPDATE SKIP
@@ -169,7 +170,7 @@ async function main() {
   const { contextAccess } = await import("@/lib/services/inventory/checks");
   const { saveBuildRule, saveContext, saveDeploymentRule, saveHost, saveRegistry, saveRepository, saveTarget } = await import("@/lib/services/inventory/entities");
   const { dockerClient } = await import("@/lib/docker/engine");
-  const { POLL_INTERVAL_MS } = await import("@/lib/deploy/swarm");
+  const { POLL_INTERVAL_MS } = await import("@/lib/deploy/targets/swarm/convergence");
   const { startWorker } = await import("@/workers/runtime");
   const { actorFor, createUser } = await import("@/test/helpers/fixtures");
   const { startDockerd } = await import("@/test/helpers/dockerd");

@@ -1,4 +1,4 @@
-// lib/deploy/compose.ts against a private dockerd (Engine 20.10, --bridge=none) and private registries:
+// lib/deploy/targets/compose (the compose driver's engine calls) against a private dockerd (Engine 20.10, --bridge=none) and private registries:
 // a "compose project" made here from containers carrying compose's labels is deployed to with images built
 // from an imported busybox and pulled back by "repo:tag@digest".
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -9,17 +9,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type Dockerode from "dockerode";
 import tar from "tar-fs";
 import { buildImage, pushImage, tagImage } from "@/lib/build/docker";
-import {
-  ComposeError,
-  deployComposeService,
-  inspectComposeService,
-  NUMBER_LABEL,
-  PROJECT_LABEL,
-  SERVICE_LABEL,
-  SLIPWAY_IMAGE_LABEL,
-  type ComposeResult,
-  type RegistryAuth,
-} from "@/lib/deploy/compose";
+import type { RegistryAuth } from "@/lib/docker/registry-auth";
+import { ComposeError, NUMBER_LABEL, PROJECT_LABEL, SERVICE_LABEL, SLIPWAY_IMAGE_LABEL } from "@/lib/deploy/targets/compose/containers";
+import { deployComposeService, inspectComposeService, type ComposeResult } from "@/lib/deploy/targets/compose/service";
 import { startDockerd, type TestDockerd } from "@/test/helpers/dockerd";
 import { startRegistry, type TestRegistry } from "@/test/helpers/registry";
 import { importBusybox } from "@/test/helpers/busybox";

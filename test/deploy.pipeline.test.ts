@@ -16,7 +16,8 @@ import { createDeploymentsForRelease } from "@/lib/services/deployments/schedule
 import { approveDeployment, rollbackTarget } from "@/lib/services/deployments/commands";
 import { notifyDeployment, notifyDrift } from "@/lib/services/deployments/notify";
 import { runDeployment } from "@/lib/deploy/runner";
-import { checkDrift, reapDeployments, reverifyDeployment } from "@/lib/deploy/recovery";
+import { reapDeployments, reverifyDeployment } from "@/lib/deploy/recovery";
+import { checkDrift } from "@/lib/deploy/drift";
 import { clearGithubClientCache } from "@/lib/github/app-client";
 import { pinHostKeys } from "@/lib/services/inventory/hosts";
 import { saveApp, saveBuildRule, saveChannel, saveContext, saveDeploymentRule, saveHost, saveRegistry, saveRepository, saveTarget } from "@/lib/services/inventory/entities";

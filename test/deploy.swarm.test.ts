@@ -1,4 +1,4 @@
-// lib/deploy/swarm.ts against a real single-node swarm (a private dockerd after `swarm init`) and a private
+// lib/deploy/targets/swarm (the swarm driver's engine calls) against a real single-node swarm (a private dockerd after `swarm init`) and a private
 // registry. The images are built FROM busybox imported from the host (nothing is pulled), pushed, and deployed
 // by `repo:tag@digest` as Slipway deploys them.
 //
@@ -12,16 +12,10 @@ import os from "node:os";
 import path from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  imageDigest,
-  inspectServiceImage,
-  readService,
-  rollbackService,
-  SwarmError,
-  updateServiceImage,
-  waitForConvergence,
-  type SwarmErrorReason,
-} from "@/lib/deploy/swarm";
+import { imageDigest } from "@/lib/deploy/targets/docker";
+import { readService, SwarmError, type SwarmErrorReason } from "@/lib/deploy/targets/swarm/engine";
+import { inspectServiceImage, waitForConvergence } from "@/lib/deploy/targets/swarm/convergence";
+import { rollbackService, updateServiceImage } from "@/lib/deploy/targets/swarm/update";
 import { importBusybox } from "@/test/helpers/busybox";
 import { startDockerd, type TestDockerd } from "@/test/helpers/dockerd";
 import { eventually } from "@/test/helpers/eventually";

@@ -7,7 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { readService, waitForConvergence } from "@/lib/deploy/swarm";
+import { readService } from "@/lib/deploy/targets/swarm/engine";
+import { waitForConvergence } from "@/lib/deploy/targets/swarm/convergence";
 import { settleOnAbort } from "@/lib/docker/abort";
 
 let dir: string;

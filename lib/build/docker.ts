@@ -1,6 +1,7 @@
 // Building and pushing with the Docker Engine API (dockerode), streaming the daemon's output into the
 // build log. Aborting the signal closes the request, and the daemon stops the build it was running.
 import type Dockerode from "dockerode";
+import type { RegistryAuth } from "@/lib/docker/registry-auth";
 import type { Readable } from "node:stream";
 
 export class DaemonError extends Error {
@@ -118,7 +119,7 @@ export interface PushInput {
   /** repo without tag, e.g. 127.0.0.1:5000/team/app */
   repo: string;
   tag: string;
-  auth?: { username: string; password: string; serveraddress: string };
+  auth?: RegistryAuth;
   signal: AbortSignal;
   onOutput(text: string): void;
 }

@@ -1,8 +1,8 @@
-// One deployment, start to end: claim it, reach the target's docker context (its pinned host keys first),
-// put the release's image by digest on the swarm service or the compose project's containers, wait until
-// the target converged and stayed up, check its health, and record how it ended. What the swarm or
-// Slipway rolled back is recorded as such, never as succeeded. Every step goes to the deployment's log.
-import type Dockerode from "dockerode";
+// One deployment, start to end: claim it, open a session on the target through its kind's driver
+// (lib/deploy/targets), apply the release, wait until the target converged and stayed up, check its health,
+// and record how it ended. What the target rolled back by itself or Slipway put back is recorded as such,
+// never as succeeded. The state machine, the audit events and the notifications are here alone; every step
+// goes to the deployment's log.
 import { getDb, type Tx } from "@/lib/db";
 import type { Logger } from "@/lib/log";
 import type { Actor } from "@/lib/auth/actor";
@@ -10,17 +10,14 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import { recordAudit } from "@/lib/audit/record";
 import type { AuditAction } from "@/lib/audit/actions";
 import { BuildLogWriter } from "@/lib/build/log-writer";
-import { dockerClient, type DockerClient, type DockerContextAccess } from "@/lib/docker/engine";
-import { explainDockerFailure } from "@/lib/docker/failure";
-import { contextAccess } from "@/lib/services/inventory/checks";
-import { revealSecret } from "@/lib/services/inventory/secret-values";
-import { splitImageRef } from "@/lib/build/image-ref";
 import { enqueueNotify, targetQueue, type NotifyEvent } from "@/lib/services/deployments/schedule";
 import { enqueueJob } from "@/lib/jobs/enqueue";
-import { SwarmError, rollbackService, updateServiceImage, waitForConvergence, type RegistryAuth } from "@/lib/deploy/swarm";
-import { ComposeError, deployComposeService } from "@/lib/deploy/compose";
-import { waitForHealthy } from "@/lib/deploy/health";
 import { settleOnAbort } from "@/lib/docker/abort";
+import { waitForHealthy } from "@/lib/deploy/health";
+import { inventoryAccess } from "@/lib/deploy/access";
+import { registryAuth, releaseImage } from "@/lib/deploy/release";
+import { driverFor } from "@/lib/deploy/targets";
+import { targetInclude, type DeployIo, type DeployRelease, type TargetSession } from "@/lib/deploy/targets/driver";
 
 export interface RunDeploymentOptions {
   workerId: string;
@@ -35,9 +32,9 @@ const BUSY_RETRY_MS = 5_000;
 export type DeploymentOutcome = { state: "succeeded" | "failed" | "rolled_back" | "interrupted"; reason: string | null } | { state: "skipped"; reason: string };
 
 const include = {
-  target: { include: { dockerContext: { select: { id: true, name: true } } } },
+  target: { include: targetInclude },
   release: { include: { build: { include: { commit: true } }, deploymentRule: { include: { registry: true } } } },
-  previousRelease: { select: { id: true, imageRepo: true, tag: true, digest: true } },
+  previousRelease: true,
 } as const satisfies Prisma.DeploymentInclude;
 
 type Loaded = Prisma.DeploymentGetPayload<{ include: typeof include }>;
@@ -45,17 +42,11 @@ type Loaded = Prisma.DeploymentGetPayload<{ include: typeof include }>;
 /** Why the run stopped early: carried as the abort reason. */
 class Stop extends Error {
   constructor(
-    readonly kind: "timeout" | "worker_stopping",
+    readonly why: "timeout" | "worker_stopping",
     message: string,
   ) {
     super(message);
   }
-}
-
-/** `repo:tag@sha256:…`: what the service is set to, so every node runs exactly the release. */
-export function releaseImage(r: { imageRepo: string | null; tag: string | null; digest: string | null }): string | null {
-  if (!r.imageRepo || !r.digest) return null;
-  return `${r.imageRepo}${r.tag ? `:${r.tag}` : ""}@${r.digest}`;
 }
 
 function workerActor(workerId: string): Actor {
@@ -124,27 +115,9 @@ export async function endDeployment(
   await enqueueNotify(tx, d.id, end.state as NotifyEvent);
 }
 
-/** Registry credentials for pulling the release's image on the target's nodes. */
-async function registryAuth(d: Loaded): Promise<RegistryAuth | undefined> {
-  const reg = d.release.deploymentRule.registry;
-  if (!reg?.username || !reg.passwordSecretId) return undefined;
-  const password = await revealSecret(reg.passwordSecretId);
-  if (!password) return undefined;
-  return { username: reg.username, password, serveraddress: reg.url || splitImageRef(`${d.release.imageRepo}:${d.release.tag ?? "latest"}`).registryHost };
-}
-
-function describe(err: unknown, client: DockerClient | null, access: DockerContextAccess | null): string {
+function describe(err: unknown, session: TargetSession | null): string {
   if (err instanceof Stop) return err.message;
-  // a changed host key is said as such whatever layer reported the failed connection
-  const refusedKey = client?.hostKeyVerdict()?.accepted === false;
-  if ((err instanceof SwarmError || err instanceof ComposeError) && !refusedKey) return err.message;
-  if (client && access) {
-    const f = explainDockerFailure(client, access, err, 15_000);
-    if (f.reason === "host_key_changed" && f.presented) {
-      return `${f.message} Presented ${f.presented.algorithm} ${f.presented.fingerprintSha256}; pinned ${f.pinned?.join(", ") || "none"}.`;
-    }
-    return f.message;
-  }
+  if (session) return session.explain(err);
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -163,7 +136,7 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
   const t = d.target;
   const actor = workerActor(opts.workerId);
   const image = releaseImage(d.release);
-  const previous = d.previousRelease ? releaseImage(d.previousRelease) : null;
+  const previousImage = d.previousRelease ? releaseImage(d.previousRelease) : null;
 
   const controller = new AbortController();
   const signal = controller.signal;
@@ -174,8 +147,8 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
   const timer = setTimeout(() => controller.abort(new Stop("timeout", `the deployment took longer than ${Math.round(budgetMs / 1000)} s in all and was stopped`)), budgetMs);
 
   const log = await BuildLogWriter.openDeployment(d.id, []);
-  let client: DockerClient | null = null;
-  let access: DockerContextAccess | null = null;
+  const io: DeployIo = { log, signal, deadline: Date.now() + budgetMs };
+  let session: TargetSession | null = null;
   let liveImage: string | null = null;
   /** the state the row is in now, for the audit event's "before" */
   let current: "deploying" | "verifying" = "deploying";
@@ -187,83 +160,53 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
   };
   let outcome: DeploymentOutcome;
   try {
+    const driver = driverFor(t.kind);
     if (!image) throw new Error("the release has no image digest; it cannot be deployed");
-    if (!t.dockerContextId || !t.dockerContext) throw new Error(`${t.name} names no docker context; set one on its deployment rule`);
-    const auth = await registryAuth(d);
+    const place = driver.place(t);
+    const auth = await registryAuth(d.release, d.release.deploymentRule.registry);
     if (auth) log.addSecrets([auth.password]);
-    log.step(`deployment ${d.id}: ${image} to ${t.kind === "swarm_service" ? "swarm service " : `compose service ${t.composeProject}/`}${t.service} through context ${t.dockerContext.name}`);
+    const release: DeployRelease = { row: d.release, image, auth };
+    const previous: DeployRelease | null = d.previousRelease && previousImage ? { row: d.previousRelease, image: previousImage, auth } : null;
+    log.step(`deployment ${d.id}: ${image} to ${place}`);
     log.line(`commit ${d.release.build.commit.sha}${d.release.build.commit.message ? ` ${d.release.build.commit.message.split("\n")[0]}` : ""}`);
-    if (previous) log.line(`previous release: ${previous}`);
-    const ctx = await contextAccess(t.dockerContextId);
-    access = ctx.access;
-    client = dockerClient(access, { timeoutMs: 15_000 });
-    const docker: Dockerode = client.docker;
-    const say = (line: string) => log.line(line);
-    const monitorMs = t.monitorSeconds * 1000;
-    const convergeMs = t.convergeTimeoutSeconds * 1000;
+    if (previousImage) log.line(`previous release: ${previousImage}`);
+    session = await driver.open(t, inventoryAccess, io);
+    const s = session;
 
-    if (t.kind === "swarm_service") {
-      log.step(`updating the service ${t.service}`);
-      const up = await settleOnAbort(updateServiceImage(docker, { service: t.service, image, auth, signal, log: say }), signal);
-      await getDb().deployment.update({ where: { id: d.id }, data: { state: "verifying", serviceVersion: BigInt(up.versionBefore) } });
-      current = "verifying";
-      log.step(`waiting for ${t.service} to converge (every replica on the new image, then ${t.monitorSeconds} s without a failure)`);
-      const conv = await settleOnAbort(waitForConvergence(docker, { serviceId: up.serviceId, image, monitorMs, timeoutMs: convergeMs, signal, log: say }), signal);
-      if (conv.outcome === "rolled_back") {
-        liveImage = up.previousImage;
-        outcome = await end("rolled_back", `the swarm rolled the update back: ${conv.message}`);
-      } else if (conv.outcome === "failed") {
-        log.step("rolling the service back to its previous image");
-        const rb = await settleOnAbort(rollbackService(docker, { service: t.service, auth, monitorMs, timeoutMs: convergeMs, signal, log: say }), signal);
-        liveImage = rb.image;
-        outcome = await end("failed", `${conv.message}; ${rb.outcome === "converged" ? `rolled back to ${rb.image ?? "the previous image"}` : `the rollback did not converge either: ${"message" in rb ? rb.message : ""}`}`);
-      } else {
-        liveImage = image;
-        const health = await checkHealth(d, signal, say, log);
-        if (health) {
-          log.step(`health check failed: rolling ${t.service} back to its previous image`);
-          const rb = await settleOnAbort(rollbackService(docker, { service: t.service, auth, monitorMs, timeoutMs: convergeMs, signal, log: say }), signal);
-          liveImage = rb.image;
-          outcome = await end("failed", `${health}; ${rb.outcome === "converged" ? `rolled back to ${rb.image ?? "the previous image"}` : `the rollback did not converge: ${"message" in rb ? rb.message : ""}`}`);
-        } else {
-          outcome = await end("succeeded", null);
-        }
-      }
-    } else if (t.kind === "compose_service") {
-      if (!t.composeProject) throw new Error(`${t.name} is a compose service but names no compose project`);
-      const project = t.composeProject;
-      log.step(`recreating the containers of ${project}/${t.service} one at a time`);
-      const res = await settleOnAbort(deployComposeService(docker, { project, service: t.service, image, auth, settleMs: monitorMs, healthTimeoutMs: t.healthTimeoutSeconds * 1000, signal, log: say }), signal);
-      await getDb().deployment.update({ where: { id: d.id }, data: { state: "verifying" } });
-      current = "verifying";
-      if (res.outcome === "restored") {
-        liveImage = previous;
-        outcome = await end("failed", res.message ?? "a container did not stay up; the previous containers were restored");
-      } else {
-        liveImage = image;
-        const health = await checkHealth(d, signal, say, log);
-        if (health && previous) {
-          log.step(`health check failed: putting ${previous} back on ${project}/${t.service}`);
-          const back = await settleOnAbort(deployComposeService(docker, { project, service: t.service, image: previous, auth, settleMs: monitorMs, healthTimeoutMs: t.healthTimeoutSeconds * 1000, signal, log: say }), signal);
-          liveImage = back.outcome === "converged" ? previous : image;
-          outcome = await end("failed", `${health}; ${back.outcome === "converged" ? `rolled back to ${previous}` : `putting the previous image back failed too: ${back.message ?? ""}`}`);
-        } else if (health) {
-          outcome = await end("failed", `${health}; there is no previous release to roll back to, so the new containers were left running`);
-        } else {
-          outcome = await end("succeeded", null);
-        }
-      }
+    const applied = await settleOnAbort(s.apply(release, io), signal);
+    await getDb().deployment.update({ where: { id: d.id }, data: { state: "verifying", ...(applied.version !== null ? { serviceVersion: BigInt(applied.version) } : {}) } });
+    current = "verifying";
+    if (applied.waiting) log.step(applied.waiting);
+    const conv = await settleOnAbort(s.converge(applied, io), signal);
+    if (conv.outcome === "rolled_back") {
+      liveImage = conv.live;
+      outcome = await end("rolled_back", `${conv.by} rolled the update back: ${conv.message}`);
+    } else if (conv.outcome === "failed" && conv.restored) {
+      liveImage = previousImage;
+      outcome = await end("failed", conv.message);
+    } else if (conv.outcome === "failed") {
+      const back = await settleOnAbort(s.restore(applied, previous, "not_converged", io), signal);
+      liveImage = back.live;
+      outcome = await end("failed", `${conv.message}; ${back.summary}`);
     } else {
-      throw new Error(`${t.name} is a unikernel target; unikernel deployments are not supported by this worker yet`);
+      liveImage = applied.reference;
+      const health = await checkHealth(d, signal, log);
+      if (health) {
+        const back = await settleOnAbort(s.restore(applied, previous, "unhealthy", io), signal);
+        liveImage = back.live;
+        outcome = await end("failed", `${health}; ${back.summary}`);
+      } else {
+        outcome = await end("succeeded", null);
+      }
     }
   } catch (err) {
     const stop = signal.aborted && signal.reason instanceof Stop ? signal.reason : null;
-    if (stop?.kind === "worker_stopping") {
+    if (stop?.why === "worker_stopping") {
       // the target may be half-way: the next worker's reaper re-verifies it against the live service
       log.step(`interrupted: ${stop.message}; the next worker re-verifies the service`);
       outcome = { state: "interrupted", reason: stop.message };
     } else {
-      const reason = describe(stop ?? err, client, access);
+      const reason = describe(stop ?? err, session);
       try {
         outcome = await end("failed", reason);
       } catch (endErr) {
@@ -275,6 +218,11 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
     clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onWorkerStop);
     try {
+      await session?.close();
+    } catch (err) {
+      opts.log.error({ deploymentId: d.id, err: err instanceof Error ? err.message : String(err) }, "could not close the session on the target");
+    }
+    try {
       await log.close();
     } catch (err) {
       opts.log.error({ deploymentId: d.id, err: err instanceof Error ? err.message : String(err) }, "could not store the end of the deployment log");
@@ -285,13 +233,13 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
 }
 
 /** The health check after convergence: null when healthy (or none configured), else why not. */
-async function checkHealth(d: Loaded, signal: AbortSignal, say: (l: string) => void, log: BuildLogWriter): Promise<string | null> {
+async function checkHealth(d: Loaded, signal: AbortSignal, log: BuildLogWriter): Promise<string | null> {
   const t = d.target;
   if (!t.healthUrl) {
-    say("no health URL on this target: converged and running is healthy (an image HEALTHCHECK is waited for by the engine)");
+    log.line("no health URL on this target: converged and running is healthy (an image HEALTHCHECK is waited for by the engine)");
     return null;
   }
   log.step(`health check: ${t.healthUrl} must answer 2xx within ${t.healthTimeoutSeconds} s`);
-  const r = await waitForHealthy(t.healthUrl, { windowMs: t.healthTimeoutSeconds * 1000, signal, log: say });
+  const r = await waitForHealthy(t.healthUrl, { windowMs: t.healthTimeoutSeconds * 1000, signal, log: (line) => log.line(line) });
   return r.ok ? null : `health check failed: ${r.message}`;
 }

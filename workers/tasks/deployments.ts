@@ -1,8 +1,9 @@
 // Deployment jobs: one deployment run (lib/deploy/runner.ts), re-verification after a worker stopped,
-// notifications, the reaper and the drift check (lib/deploy/recovery.ts).
+// notifications, the reaper (lib/deploy/recovery.ts) and the drift check (lib/deploy/drift.ts).
 import type { TaskContext } from "@/workers/tasks/types";
 import { runDeployment } from "@/lib/deploy/runner";
-import { checkDrift, reapDeployments, reverifyDeployment } from "@/lib/deploy/recovery";
+import { reapDeployments, reverifyDeployment } from "@/lib/deploy/recovery";
+import { checkDrift } from "@/lib/deploy/drift";
 import { notifyDeployment, notifyDrift } from "@/lib/services/deployments/notify";
 
 type Cron = { _cron?: { ts: string; backfilled?: boolean } };

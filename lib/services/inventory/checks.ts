@@ -14,6 +14,7 @@ import { describeContextTest, testDockerContext } from "@/lib/docker/context-che
 import { DockerContextError, type DockerContextAccess } from "@/lib/docker/engine";
 import { DockerEndpointError } from "@/lib/docker/endpoint";
 import { SshError } from "@/lib/ssh/errors";
+import type { SshTarget } from "@/lib/ssh/connect";
 import { testRegistryLogin } from "@/lib/registry/login";
 
 export const CONTEXT_TEST_TIMEOUT_MS = 15_000;
@@ -29,18 +30,25 @@ export async function contextAccess(contextId: string): Promise<{ name: string; 
   const host = ctx.host;
   return {
     name: ctx.name,
-    access: {
-      endpoint: ctx.endpoint,
-      ssh: host
-        ? {
-            address: host.address,
-            port: host.port,
-            user: ctx.endpoint.match(/^ssh:\/\/([^@]+)@/)?.[1] ?? host.user,
-            pinnedKeys: host.keys.map((k) => ({ algorithm: k.algorithm, publicKey: k.publicKey, fingerprintSha256: k.fingerprintSha256 })),
-            privateKey: creds.privateKey,
-          }
-        : undefined,
-    },
+    access: { endpoint: ctx.endpoint, ssh: host ? sshAccess(host, ctx.endpoint.match(/^ssh:\/\/([^@]+)@/)?.[1] ?? host.user, creds.privateKey) : undefined },
+  };
+}
+
+/** How to log in to a registered host over SSH: its address, port and user, its pinned keys and the deployer key. */
+export async function hostAccess(hostId: string): Promise<SshTarget> {
+  const host = await getDb().host.findUnique({ where: { id: hostId }, include: { keys: true } });
+  if (!host) throw new NotFoundError("That host does not exist any more; reload the page.");
+  const creds = await deployerCredentials();
+  return sshAccess(host, host.user, creds.privateKey);
+}
+
+function sshAccess(host: Prisma.HostGetPayload<{ include: { keys: true } }>, user: string, privateKey: string): SshTarget {
+  return {
+    address: host.address,
+    port: host.port,
+    user,
+    pinnedKeys: host.keys.map((k) => ({ algorithm: k.algorithm, publicKey: k.publicKey, fingerprintSha256: k.fingerprintSha256 })),
+    privateKey,
   };
 }
 

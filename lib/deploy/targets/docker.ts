@@ -1,0 +1,46 @@
+// What the two Docker drivers (swarm service, compose service) share: a client for the target's docker
+// context, their failures in words, and the digest in an image reference (what identifies a release there).
+import { dockerClient, type DockerClient, type DockerContextAccess } from "@/lib/docker/engine";
+import { explainDockerFailure } from "@/lib/docker/failure";
+import type { DeployTarget, InventoryAccess } from "@/lib/deploy/targets/driver";
+
+/** Bounds each SSH handshake and login of the client (an ssh:// context opens one per engine request). */
+const CLIENT_TIMEOUT_MS = 15_000;
+
+export interface DockerTargetClient {
+  client: DockerClient;
+  access: DockerContextAccess;
+}
+
+/** The name of the target's docker context, for the log; throws when the target names none. */
+export function contextName(target: DeployTarget): string {
+  if (!target.dockerContextId || !target.dockerContext) throw new Error(`${target.name} names no docker context; set one on its deployment rule`);
+  return target.dockerContext.name;
+}
+
+/** A client for the target's docker context (its host's pinned keys checked at the first call). */
+export async function openDockerContext(target: DeployTarget, inventory: InventoryAccess): Promise<DockerTargetClient> {
+  if (!target.dockerContextId) throw new Error("the target names no docker context");
+  const access = await inventory.dockerContext(target.dockerContextId);
+  return { client: dockerClient(access, { timeoutMs: CLIENT_TIMEOUT_MS }), access };
+}
+
+/**
+ * A failure of a call through the client, in words. The driver's own errors (`ownError`) are in words
+ * already; any other, and a changed host key whatever layer reported the failed connection, is explained
+ * from the client and the context (a changed key with both fingerprints).
+ */
+export function explainDockerError(err: unknown, { client, access }: DockerTargetClient, ownError: (err: unknown) => err is Error): string {
+  if (ownError(err) && client.hostKeyVerdict()?.accepted !== false) return err.message;
+  const f = explainDockerFailure(client, access, err, CLIENT_TIMEOUT_MS);
+  return f.presented ? `${f.message} Presented ${f.presented.algorithm} ${f.presented.fingerprintSha256}; pinned ${f.pinned?.join(", ") || "none"}.` : f.message;
+}
+
+/** "repo:tag@sha256:x" → "sha256:x" (null if none) — for comparing digests */
+export function imageDigest(image: string | null): string | null {
+  if (!image) return null;
+  const at = image.lastIndexOf("@");
+  if (at < 0) return null;
+  const digest = image.slice(at + 1);
+  return /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/.test(digest) ? digest : null;
+}
