@@ -25,6 +25,11 @@ import { headManifest, putManifestList, RegistryError, type RegistryCredentials 
 import { registryBaseUrl } from "@/lib/registry/address";
 import { archPlatform, archTag, splitImageRef } from "@/lib/build/image-ref";
 import { env } from "@/lib/env";
+import { extractImageFile } from "@/lib/docker/extract-file";
+import { ImageFileError, type ImageFile } from "@/lib/docker/image-file";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 
 /** How often a running build checks for a cancel request. */
 export const CANCEL_POLL_MS = 1_000;
@@ -129,7 +134,7 @@ async function requeue(b: LoadedBuild, reason: string): Promise<void> {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof BuildInputError || err instanceof GitError || err instanceof DaemonError || err instanceof RegistryError) return err.message;
+  if (err instanceof BuildInputError || err instanceof GitError || err instanceof DaemonError || err instanceof RegistryError || err instanceof ImageFileError) return err.message;
   const e = err as { statusCode?: number; json?: { message?: string }; message?: string };
   if (e?.json?.message) return `the Docker daemon answered${e.statusCode ? ` ${e.statusCode}` : ""}: ${e.json.message}`;
   return e?.message ?? String(err);
@@ -196,6 +201,13 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
     const servedRef = b.refs.find((r) => r.ref.headSha === b.commit.sha)?.ref;
     const fetchRef = servedRef ? (servedRef.kind === "branch" ? `refs/heads/${servedRef.name}` : `refs/pull/${servedRef.prNumber}/head`) : undefined;
 
+    const unikernel = rule.kind === "unikernel" ? rule.unikernelTarget : null;
+    if (rule.kind === "unikernel" && !unikernel) throw new BuildInputError("this unikernel build rule names no target (hvt, xen, spt, virtio or unix): set it on the build rule");
+    // a unikernel image only carries the file: it is built once, for the first architecture of the rule
+    const archs = unikernel ? rule.archs.slice(0, 1) : rule.archs;
+    // ocurrent-deployer's order: TARGET first, then the rule's own build args (which may override it)
+    const args = unikernel ? { TARGET: unikernel, ...buildArgs } : buildArgs;
+
     const published = await withTempCheckout(async (dir) => {
       log.step(`fetching ${repo.url} at ${b.commit.sha}`);
       const checkout = await fetchCommit(repo.url, b.commit.sha, dir, {
@@ -215,15 +227,15 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
       if (secrets.size > 0) log.line(`building with BuildKit: build secrets ${[...secrets.keys()].join(", ")} are served to RUN --mount=type=secret`);
       const images = new Map<string, string>();
       const localRepo = `slipway-build/${rule.id.toLowerCase()}`;
-      for (const arch of rule.archs) {
-        log.step(`building for linux/${arch}`);
+      for (const arch of archs) {
+        log.step(unikernel ? `building the ${unikernel} unikernel (--build-arg TARGET=${unikernel})` : `building for linux/${arch}`);
         const tag = `${b.commit.sha.slice(0, 12)}-${archTag(arch)}`;
         const input = {
           context: ctx.stream(),
           dockerfile: ctx.dockerfile,
           tag: `${localRepo}:${tag}`,
-          platform: rule.archs.length > 1 || arch !== "amd64" ? `linux/${arch}` : undefined,
-          buildArgs,
+          platform: archs.length > 1 || arch !== "amd64" ? `linux/${arch}` : undefined,
+          buildArgs: args,
           labels: { "org.opencontainers.image.revision": b.commit.sha, "dev.slipway.build": b.id, "dev.slipway.repository": repo.name },
           signal,
           onOutput: (t: string) => log.write(t),
@@ -233,27 +245,39 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
         log.line(`built ${id}`);
       }
 
+      // every unikernel build checks its artifact, whether it deploys or not: a pull request learns it is broken
+      const artifact = unikernel ? await takeArtifact(docker, images.get(archs[0]!)!, unikernel, rule.maxArtifactMib, signal, log) : null;
+
       const rules = publishingRules(b);
       if (rules.length === 0) {
         log.step("done: this branch or pull request deploys nowhere, so nothing is pushed");
-        return [] as Array<{ deploymentRuleId: string; imageRepo: string; tag: string; digest: string; platformDigests: Record<string, string> }>;
+        return [] as Published[];
       }
       await getDb().$transaction((tx) => setState(tx, b, { state: "pushing" }));
-      const out: Array<{ deploymentRuleId: string; imageRepo: string; tag: string; digest: string; platformDigests: Record<string, string> }> = [];
+      const out: Published[] = [];
       for (const d of rules) {
-        const { repo: imageRepo, tag, registryHost, path: repoPath } = splitImageRef(d.image!);
+        const ref = splitImageRef(d.image!);
+        const { repo: imageRepo, registryHost, path: repoPath } = ref;
+        // a unikernel's image is kept per commit (<tag>-<commit>, immutable) and the rule's tag moves to it (latest)
+        const tag = artifact ? commitTag(ref.tag, b.commit.sha) : ref.tag;
         const creds: RegistryCredentials = { username: d.registry?.username ?? null, password: d.registry ? (registryPasswords.get(d.registry.id) ?? null) : null };
         const auth = creds.username && creds.password ? { username: creds.username, password: creds.password, serveraddress: registryHost } : undefined;
         const platformDigests: Record<string, string> = {};
         const pushed: Array<{ arch: string; digest: string }> = [];
         for (const [arch, id] of images) {
-          const pushTag = rule.archs.length > 1 ? `${tag}-${archTag(arch)}` : tag;
+          const pushTag = archs.length > 1 ? `${tag}-${archTag(arch)}` : tag;
           log.step(`pushing ${imageRepo}:${pushTag}`);
           await tagImage(docker, id, imageRepo, pushTag, signal);
           const r = await pushImage(docker, { repo: imageRepo, tag: pushTag, auth, signal, onOutput: (t) => log.write(t) });
           platformDigests[arch] = r.digest;
           pushed.push({ arch, digest: r.digest });
           log.line(`${imageRepo}:${pushTag} is ${r.digest}`);
+          if (artifact) {
+            log.step(`moving ${imageRepo}:${ref.tag} to this commit`);
+            await tagImage(docker, id, imageRepo, ref.tag, signal);
+            const moved = await pushImage(docker, { repo: imageRepo, tag: ref.tag, auth, signal, onOutput: (t) => log.write(t) });
+            if (moved.digest !== r.digest) throw new RegistryError(`${imageRepo}:${ref.tag} was pushed as ${moved.digest}, not ${r.digest}: another push moved it meanwhile; rebuild`);
+          }
         }
         let digest = pushed[0]!.digest;
         if (pushed.length > 1) {
@@ -268,7 +292,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
           digest = await putManifestList(base, creds, repoPath, tag, entries, signal);
           log.line(`${imageRepo}:${tag} is ${digest}`);
         }
-        out.push({ deploymentRuleId: d.id, imageRepo, tag, digest, platformDigests });
+        out.push({ deploymentRuleId: d.id, imageRepo, tag, digest, platformDigests, artifact: artifact && unikernel ? { ...artifact, target: unikernel } : null });
       }
       return out;
     });
@@ -276,16 +300,22 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
     const deployNotes: string[] = [];
     await finish(b, "succeeded", null, async (tx) => {
       for (const p of published) {
+        const a = p.artifact;
         const rel = await tx.release.create({
-          data: { buildId: b.id, deploymentRuleId: p.deploymentRuleId, imageRepo: p.imageRepo, tag: p.tag, digest: p.digest, platformDigests: p.platformDigests },
+          data: {
+            buildId: b.id, deploymentRuleId: p.deploymentRuleId, imageRepo: p.imageRepo, tag: p.tag, digest: p.digest, platformDigests: p.platformDigests,
+            ...(a ? { artifactPath: a.path, artifactSha256: a.sha256, artifactSize: BigInt(a.size), artifactTarget: a.target } : {}),
+          },
         });
         await recordAudit(tx, {
           actor: { type: "worker", workerId: opts.workerId },
           action: "release.recorded",
           subjectType: "release",
           subjectId: rel.id,
-          summary: `${p.imageRepo}:${p.tag}@${p.digest} from ${repo.name} ${b.commit.sha.slice(0, 12)}`,
-          after: { image: `${p.imageRepo}:${p.tag}`, digest: p.digest, platforms: p.platformDigests, buildId: b.id },
+          summary: a
+            ? `${a.target} unikernel ${a.sha256.slice(0, 12)} (${a.size} bytes) in ${p.imageRepo}:${p.tag}@${p.digest} from ${repo.name} ${b.commit.sha.slice(0, 12)}`
+            : `${p.imageRepo}:${p.tag}@${p.digest} from ${repo.name} ${b.commit.sha.slice(0, 12)}`,
+          after: { image: `${p.imageRepo}:${p.tag}`, digest: p.digest, platforms: p.platformDigests, buildId: b.id, ...(a ? { artifact: { path: a.path, sha256: a.sha256, size: a.size, target: a.target } } : {}) },
         });
         // the deployments of the release are created with it: nothing can record a release and lose its deploys
         const { created, pinned } = await createDeploymentsForRelease(tx, rel.id, { type: "worker", workerId: opts.workerId });
@@ -293,7 +323,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
         deployNotes.push(...pinned.map((t) => `${t} is pinned: not deployed there (unpin it on its page to follow the branch again)`));
       }
     });
-    for (const p of published) log.line(`release: ${p.imageRepo}:${p.tag}@${p.digest}`);
+    for (const p of published) log.line(`release: ${p.imageRepo}:${p.tag}@${p.digest}${p.artifact ? ` with ${p.artifact.path} (sha256 ${p.artifact.sha256})` : ""}`);
     for (const n of deployNotes) log.line(n);
     log.step("succeeded");
     outcome = { state: "succeeded", reason: null };
@@ -318,6 +348,47 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
   }
   opts.log.info({ buildId: b.id, state: outcome.state }, "build ended");
   return outcome;
+}
+
+interface Published {
+  deploymentRuleId: string;
+  imageRepo: string;
+  tag: string;
+  digest: string;
+  platformDigests: Record<string, string>;
+  artifact: { path: string; size: number; sha256: string; target: UnikernelTargetName } | null;
+}
+type UnikernelTargetName = NonNullable<LoadedBuild["buildRule"]["unikernelTarget"]>;
+
+/** The rule's tag with the commit: live-mirage-hvt → live-mirage-hvt-<commit>; latest → <commit>. */
+export function commitTag(tag: string, sha: string): string {
+  const short = sha.slice(0, 12);
+  return tag === "latest" ? short : `${tag.slice(0, 128 - 13)}-${short}`;
+}
+
+/**
+ * Takes /unikernel.<target> out of the built image through the Engine API and checks it (one regular ELF file
+ * within the rule's size limit); its size and sha256 go on the release. The local copy is only for counting.
+ */
+async function takeArtifact(docker: Dockerode, image: string, target: UnikernelTargetName, maxMib: number, signal: AbortSignal, log: BuildLogWriter): Promise<{ path: string; size: number; sha256: string }> {
+  const file = `/unikernel.${target}`;
+  log.step(`taking ${file} out of the image`);
+  const dir = await mkdtemp(path.join(os.tmpdir(), "slipway-artifact-"));
+  try {
+    let got: ImageFile;
+    try {
+      got = await extractImageFile(docker, { image, path: file, destination: path.join(dir, `unikernel.${target}`), maxBytes: maxMib * 2 ** 20, signal });
+    } catch (err) {
+      if (err instanceof ImageFileError && err.problem === "missing") {
+        throw new ImageFileError("missing", `the built image has no ${file}: a unikernel build's Dockerfile must leave the kernel there (it is built with --build-arg TARGET=${target})`);
+      }
+      throw err;
+    }
+    log.line(`${file}: ${got.size} bytes, sha256 ${got.sha256}`);
+    return { path: file, size: got.size, sha256: got.sha256 };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 function formatDuration(seconds: number): string {

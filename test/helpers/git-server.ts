@@ -23,7 +23,7 @@ process.on("exit", () => {
   for (const root of roots) rmSync(root, { recursive: true, force: true });
 });
 
-export function git(cwd: string, args: string[], input?: string): string {
+export function git(cwd: string, args: string[], input?: string | Buffer): string {
   return execFileSync("git", args, { cwd, env: ENV, input, encoding: "utf8" }).trim();
 }
 
@@ -38,21 +38,21 @@ export interface BareRepo {
   /** the commit made at creation */
   initial: string;
   /** commits `files` (a whole tree) on top of branch (created if new) and moves it; returns the SHA */
-  commit(branch: string, files: Record<string, string>, message?: string): string;
+  commit(branch: string, files: Record<string, string | Buffer>, message?: string): string;
   /** points any ref (e.g. refs/pull/7/head) at sha */
   setRef(ref: string, sha: string): void;
   /** deletes the temp directory (stop the daemon serving it first) */
   remove(): void;
 }
 
-export function createBareRepo(files: Record<string, string>, opts: { branches?: string[]; name?: string } = {}): BareRepo {
+export function createBareRepo(files: Record<string, string | Buffer>, opts: { branches?: string[]; name?: string } = {}): BareRepo {
   const root = mkdtempSync(path.join(os.tmpdir(), "slipway-git-"));
   roots.add(root); // removed when the test process exits
   const name = opts.name ?? "repo.git";
   const dir = path.join(root, name);
   execFileSync("git", ["init", "--quiet", "--bare", "--initial-branch=main", "--", dir], { env: ENV });
 
-  const writeTree = (tree: Record<string, string>): string => {
+  const writeTree = (tree: Record<string, string | Buffer>): string => {
     const entries = Object.entries(tree).map(([file, content]) => {
       if (file.includes("/")) throw new Error("createBareRepo: top-level files only");
       const blob = git(dir, ["hash-object", "-w", "--stdin"], content);
@@ -60,7 +60,7 @@ export function createBareRepo(files: Record<string, string>, opts: { branches?:
     });
     return git(dir, ["mktree"], entries.join("\n") + "\n");
   };
-  const commit = (branch: string, tree: Record<string, string>, message = `commit on ${branch}`): string => {
+  const commit = (branch: string, tree: Record<string, string | Buffer>, message = `commit on ${branch}`): string => {
     const ref = `refs/heads/${branch}`;
     let parent: string | undefined;
     try {
