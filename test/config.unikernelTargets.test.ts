@@ -23,13 +23,17 @@ hosts:
 docker_contexts: [{ name: swarm, endpoint: "ssh://deploy@unikernels.example.org" }]
 `;
 
-/** Every unikernel key with a value other than its default. */
-const everything = `${header}
+/** The document with mirage/mirage-www and these build rules (YAML list items at indent 6). */
+const withBuilds = (builds: string) => `${header}
 repos:
   - repo: mirage/mirage-www
     app: mirage
     builds:
-      - kind: unikernel
+${builds}
+`;
+
+/** Every unikernel key with a value other than its default. */
+const everything = withBuilds(`      - kind: unikernel
         target: hvt
         max_size: 512
         build_args: ["EXTRA_FLAGS=--tls=true"]
@@ -65,8 +69,7 @@ repos:
             image: ocurrentbuilder/staging:live-mirage-xen
             targets:
               - { host: unikernel-host, service: wwwxen }
-              - { name: mirage-xen-artifacts, host: git-host, service: wwwxen, artifact_repo: /srv/git/mirage-deployments.git }
-`;
+              - { name: mirage-xen-artifacts, host: git-host, service: wwwxen, artifact_repo: /srv/git/mirage-deployments.git }`);
 
 async function rejected(text: string): Promise<ValidationError> {
   const db = getDb();
@@ -148,25 +151,14 @@ describe("slipway.yml", () => {
     ]);
   });
 
-  const unikernel = (target: string, deploy = "            image: ocurrentbuilder/staging:live-mirage-hvt\n") => `${header}
-repos:
-  - repo: mirage/mirage-www
-    app: mirage
-    builds:
-      - kind: unikernel
+  const unikernel = (target: string, deploy = "            image: ocurrentbuilder/staging:live-mirage-hvt\n") =>
+    withBuilds(`      - kind: unikernel
         target: hvt
         deploy:
           - branch: master
 ${deploy}            targets:
-              - ${target}
-`;
-  const docker = (body: string) => `${header}
-repos:
-  - repo: mirage/mirage-www
-    app: mirage
-    builds:
-${body}
-`;
+              - ${target}`);
+  const docker = withBuilds;
   const at = "repos[0].builds[0].deploy[0].targets[0]";
 
   const cases: Array<[string, string, string, RegExp]> = [

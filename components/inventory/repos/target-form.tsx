@@ -20,7 +20,7 @@ const roleWords = { build: "build only", swarm_manager: "swarm manager", both: "
 
 /** Error paths of the service (slipway.yml's nesting) that belong to the form's flat restart fields. */
 const errorPaths = {
-  restart_method: ["restart.method", "restart"],
+  restart_method: ["restart.method"],
   restart_unit: ["restart.unit"],
   restart_memory: ["restart.memory"],
   restart_networks: ["restart.networks"],
