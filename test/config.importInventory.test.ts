@@ -62,7 +62,7 @@ describe("import of ocurrent-deployer's pipeline", () => {
     const plan = await importInventory(actorFor(admin), example, { source: "ocurrent-deployer.yml" });
     const db = getDb();
     expect(await db.githubApp.count()).toBe(3);
-    expect(await db.repository.count()).toBe(21);
+    expect(await db.repository.count()).toBe(20);
     const ocamlCi = await db.repository.findUniqueOrThrow({ where: { name: "ocurrent/ocaml-ci" }, include: { buildRules: true, app: true } });
     expect(ocamlCi.app?.name).toBe("tarides");
     expect(ocamlCi.provider).toBe("github");
@@ -77,6 +77,10 @@ describe("import of ocurrent-deployer's pipeline", () => {
     expect(www.map((b) => [b.name, b.kind, b.unikernelTarget])).toEqual([["hvt", "unikernel", "hvt"], ["xen", "unikernel", "xen"]]);
     expect(www[0]!.deploymentRules[0]!.targets[0]!.kind).toBe("unikernel");
     expect(www[0]!.deploymentRules[0]!.targets[0]!.host?.name).toBe("unikernel-host");
+    // the hvt artifacts are kept in the registry repository ocurrent-deployer pushes to; the host runs mirage-redeploy www
+    expect(www[0]!.deploymentRules[0]!.image).toBe("ocurrentbuilder/staging:live-mirage-hvt");
+    expect(www[0]!.deploymentRules[0]!.registryId).not.toBeNull();
+    expect([www[0]!.deploymentRules[0]!.targets[0]!.restartMethod, www[0]!.deploymentRules[0]!.targets[0]!.restartArgv]).toEqual(["command", ["mirage-redeploy", "{service}"]]);
     expect(www[1]!.deploymentRules).toEqual([]);
     // the compose service, the ssh contexts bound to their hosts, the polled repository
     expect((await db.target.findUniqueOrThrow({ where: { name: "v3b.ocaml.org/watch/peertube" } })).kind).toBe("compose_service");
@@ -178,6 +182,8 @@ ${d}`);
     ["unikernel without a target", repo(`      - kind: unikernel`), "repos[0].builds[0].target", /names its target/],
     ["unikernel deployed to a context", repo(`      - { kind: unikernel, target: hvt, deploy: [{ branch: main, targets: [{ context: toxis, service: www }] }] }`), "repos[0].builds[0].deploy[0].targets[0].context", /to a host/],
     ["docker deployment without an image", deploy(`          - branch: live\n            targets: [{ context: toxis, service: s }]`), "repos[0].builds[0].deploy[0].image", /names the image/],
+    ["unikernel deployment without an image", repo(`      - { kind: unikernel, target: hvt, deploy: [{ branch: main, targets: [{ host: toxis, service: www }] }] }`), "repos[0].builds[0].deploy[0].image", /names the registry repository that keeps its artifacts/],
+    ["max_size on a docker build", repo(`      - { dockerfile: Dockerfile, max_size: 64 }`), "repos[0].builds[0].max_size", /a docker build has none/],
     ["two builds with one name", repo(`      - dockerfile: Dockerfile\n      - dockerfile: Dockerfile`), "repos[0].builds[1].name", /give one of them a name/],
     ["build arg over two lines", repo(`      - build_args: ["A=1\\nB=2"]`), "repos[0].builds[0].build_args[0]", /one line/],
     ["missing registry", deploy(`          - branch: live\n            image: ocurrent/x:live\n            registry: ghcr\n            targets: [{ context: toxis, service: s }]`), "repos[0].builds[0].deploy[0].registry", /no registry named 'ghcr'/],

@@ -1,7 +1,12 @@
 // lib/validation/inventory-fields.ts: the field rules forms, the API and slipway.yml share.
 import { describe, expect, test } from "vitest";
 import {
+  argvEntryProblem,
+  argvText,
   branchNameProblem,
+  hostPathProblem,
+  normalizeHostPath,
+  systemdUnit,
   gitUrl,
   hostAddressProblem,
   parseDockerEndpointText,
@@ -120,4 +125,54 @@ describe("unikernel service names (ocurrent-deployer's rule: a file name, a syst
   test("the pattern is exported for programs that check names again", () => {
     expect(UNIKERNEL_SERVICE_NAME.source).toBe("^[A-Za-z][-0-9A-Za-z_]*$");
   });
+});
+
+describe("paths on a host (a unikernel dir, an artifact repository)", () => {
+  const dir = { example: "/var/lib/slipway/unikernels" };
+  const repo = { home: true, example: "/srv/git/d.git" };
+  test.each(["/var/lib/slipway/unikernels", "/srv/unikernels/", "/a b/c"])("dir %s is valid", (p) => expect(hostPathProblem(p, dir)).toBeNull());
+  test.each([
+    ["var/lib", /absolute/],
+    ["~/unikernels", /absolute/],
+    ["/var/../etc", /'\.\.'/],
+    ["/var/lib/\n", /control/],
+    ["/", /root directory/],
+    ["//.", /root directory/],
+    ["", /required/],
+  ])("dir %j is refused", (p, why) => expect(hostPathProblem(p, dir)).toMatch(why));
+  test.each(["/srv/git/d.git", "~/d.git"])("artifact repository %s is valid", (p) => expect(hostPathProblem(p, repo)).toBeNull());
+  test.each([
+    ["d.git", /SSH user's home/],
+    ["~root/d.git", /not ~user/],
+    ["~", /not ~user|home/],
+    ["~/", /home directory/],
+    ["~/../d.git", /'\.\.'/],
+  ])("artifact repository %j is refused", (p, why) => expect(hostPathProblem(p, repo)).toMatch(why));
+  test.each([
+    ["/var//lib/./x/", "/var/lib/x"],
+    ["~/a//b/", "~/a/b"],
+  ])("%s is kept as %s", (p, want) => expect(normalizeHostPath(p)).toBe(want));
+});
+
+describe("restart commands", () => {
+  test.each([
+    ["mirage-redeploy", 0],
+    ["/usr/local/bin/mirage-redeploy", 0],
+    ["{service}", 1],
+    ["{file}", 2],
+    ["--sha256", 1],
+    ["--json={\"a\":1}", 1],
+  ] as const)("%s at %i is fine", (arg, i) => expect(argvEntryProblem(arg, i)).toBeNull());
+  test.each([
+    ["{service}", 0, /not a placeholder/],
+    ["-x", 0, /command name/],
+    ["a b", 0, /without spaces/],
+    ["/usr/../bin/x", 0, /'\.\.'/],
+    ["--file={file}", 1, /whole argument/],
+    ["{service}.hvt", 1, /whole argument/],
+    ["{serv}", 1, /unknown placeholder/],
+  ] as const)("%s at %i is refused", (arg, i, why) => expect(argvEntryProblem(arg, i)).toMatch(why));
+  test("argvText quotes what has spaces or quotes", () => expect(argvText(["mirage-redeploy", "{service}", "a b", 'x"y'])).toBe('mirage-redeploy {service} "a b" "x\\"y"'));
+  test.each(["unikernel@www", "mirage-www.service", "unikernel@www.service", "a:b_c"])("unit %s is valid", (u) => expect(systemdUnit.safeParse(u).success).toBe(true));
+  test.each(["-x", ".x", "a b", "a;b", "unikernel@", "a@b@c", "a/b"])("unit %j is refused", (u) => expect(systemdUnit.safeParse(u).success).toBe(false));
 });

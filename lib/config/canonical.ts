@@ -3,13 +3,20 @@
 // exported and imported again compares equal field by field.
 import {
   buildRuleName,
+  defaultRestartUnit,
   defaultTargetName,
+  DEFAULT_ALBATROSS_MEMORY_MIB,
+  DEFAULT_ARTIFACT_BRANCH,
   DEFAULT_GITHUB_WEB_URL,
+  DEFAULT_KEEP_ARTIFACTS,
+  DEFAULT_MAX_ARTIFACT_MIB,
+  DEFAULT_UNIKERNEL_DIR,
   targetKind,
   type ApprovalPolicy,
   type InventoryDocument,
   type TargetKind,
 } from "@/lib/validation/inventory";
+import type { RESTART_METHODS } from "@/lib/validation/inventory-fields";
 import { parseImageReference, registryDomain } from "@/lib/validation/inventory-fields";
 
 export interface CanonApp {
@@ -52,6 +59,15 @@ export interface CanonChannel {
   events: string[];
   enabled: boolean;
 }
+/** How a unikernel target restarts its service; the keys of other methods are null or empty. */
+export interface CanonRestart {
+  method: (typeof RESTART_METHODS)[number];
+  unit: string | null;
+  memory: number | null;
+  networks: string[];
+  args: string[];
+  argv: string[];
+}
 export interface CanonTarget {
   name: string;
   kind: TargetKind;
@@ -59,6 +75,13 @@ export interface CanonTarget {
   host: string | null;
   service: string;
   compose_project: string | null;
+  /** unikernel targets (null otherwise) */
+  dir: string | null;
+  keep: number | null;
+  restart: CanonRestart | null;
+  /** artifact repository targets (null otherwise) */
+  artifact_repo: string | null;
+  branch: string | null;
   health_url: string | null;
   health_timeout: number;
   converge_timeout: number;
@@ -83,6 +106,8 @@ export interface CanonBuild {
   include_git: boolean;
   timeout: number;
   target: "hvt" | "xen" | "spt" | "virtio" | "unix" | null;
+  /** unikernel builds: the largest artifact, in MiB (null for docker builds) */
+  max_size: number | null;
   deploy: CanonDeploy[];
 }
 export interface CanonRepo {
@@ -175,6 +200,7 @@ export const canonBuildFields = (b: Omit<BuildIn, "deploy">): Omit<CanonBuild, "
   include_git: b.include_git,
   timeout: b.timeout,
   target: b.target ?? null,
+  max_size: b.kind === "unikernel" ? (b.max_size ?? DEFAULT_MAX_ARTIFACT_MIB) : null,
 });
 
 /** A deployment rule without its targets; `registries` to find the one the image names. */
@@ -191,6 +217,39 @@ export const canonDeployFields = (d: Omit<DeployIn, "targets">, registries: Read
   confirm: d.confirm,
 });
 
+type Given<T> = { [K in keyof T]?: T[K] | null };
+
+/**
+ * The fields of a target's kind with their defaults, the others null: from a parsed file or form, and from
+ * the database's columns (lib/services/inventory/state.ts), so both sides compare equal.
+ */
+export function canonKindFields(
+  kind: TargetKind,
+  service: string,
+  t: { dir?: string | null; keep?: number | null; restart?: Given<CanonRestart> | null; artifact_repo?: string | null; branch?: string | null },
+): Pick<CanonTarget, "dir" | "keep" | "restart" | "artifact_repo" | "branch"> {
+  const r = t.restart ?? {};
+  const method = r.method ?? "systemd";
+  const unikernel = kind === "unikernel";
+  const repo = kind === "artifact_repository";
+  return {
+    dir: unikernel ? (t.dir ?? DEFAULT_UNIKERNEL_DIR) : null,
+    keep: unikernel ? (t.keep ?? DEFAULT_KEEP_ARTIFACTS) : null,
+    restart: unikernel
+      ? {
+          method,
+          unit: method === "systemd" ? (r.unit ?? defaultRestartUnit(service)) : null,
+          memory: method === "albatross" ? (r.memory ?? DEFAULT_ALBATROSS_MEMORY_MIB) : null,
+          networks: method === "albatross" ? [...(r.networks ?? [])] : [],
+          args: method === "albatross" ? [...(r.args ?? [])] : [],
+          argv: method === "command" ? [...(r.argv ?? [])] : [],
+        }
+      : null,
+    artifact_repo: repo ? (t.artifact_repo ?? null) : null,
+    branch: repo ? (t.branch ?? DEFAULT_ARTIFACT_BRANCH) : null,
+  };
+}
+
 export const canonTarget = (t: DeployIn["targets"][number]): CanonTarget => ({
   name: t.name ?? defaultTargetName(t),
   kind: targetKind(t),
@@ -198,6 +257,7 @@ export const canonTarget = (t: DeployIn["targets"][number]): CanonTarget => ({
   host: t.host ?? null,
   service: t.service,
   compose_project: t.compose_project ?? null,
+  ...canonKindFields(targetKind(t), t.service, t),
   health_url: t.health_url ?? null,
   health_timeout: t.health_timeout,
   converge_timeout: t.converge_timeout,

@@ -4,7 +4,7 @@
 import type { z } from "zod";
 import type { FieldIssue } from "@/lib/errors";
 import { formatPath } from "@/lib/validation/parse";
-import { inventoryDocument, type InventoryDocument } from "@/lib/validation/inventory";
+import { inventoryDocument, missingImageMessage, type InventoryDocument } from "@/lib/validation/inventory";
 import { parseDockerEndpointText } from "@/lib/validation/inventory-fields";
 import { canonicalize, hostKeyText, type CanonDoc } from "@/lib/config/canonical";
 import { parseKnownHosts } from "@/lib/ssh/known-hosts";
@@ -106,8 +106,7 @@ export function checkDocument(raw: unknown): CheckedDocument {
         const at = ["repos", ri, "builds", bi, "deploy", di];
         if (branches.has(d.branch)) add([...at, "branch"], `branch ${d.branch} is deployed twice by this build; put all its targets in one entry`);
         branches.add(d.branch);
-        if (b.kind === "docker" && !d.image) add([...at, "image"], "a docker build's deployment names the image to publish, e.g. ocurrent/base-images:live");
-        if (b.kind === "unikernel" && d.image) add([...at, "image"], "a unikernel is not published as an image; remove image");
+        if (!d.image) add([...at, "image"], missingImageMessage(b.kind));
         if (d.registry && !registries.has(d.registry)) add([...at, "registry"], `there is no registry named '${d.registry}' in registries`);
         d.targets.forEach((t, ti) => {
           const tat = [...at, "targets", ti];

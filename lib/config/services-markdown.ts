@@ -2,6 +2,7 @@
 // repository, then build; for each build the branches it deploys, the image each publishes and the services
 // each upgrades. A pure function of the read model, so the same inventory always gives the same text.
 import type { ServiceBuildRow, ServiceDeployRow, ServicesInventory, ServiceTargetRow } from "@/lib/queries/services-inventory";
+import { argvText } from "@/lib/validation/inventory-fields";
 
 export const targetKindWords: Record<ServiceTargetRow["kind"], string> = {
   swarm_service: "swarm service",
@@ -37,20 +38,37 @@ export function buildLine(b: ServiceBuildRow): string {
   return `${code(b.name)}: docker image built from ${code(b.dockerfile)}${dir} on ${archs}`;
 }
 
+/** How a unikernel target is restarted and where its files are, or where an artifact repository is: ", restarted by …". */
+function runWords(t: ServiceTargetRow): string {
+  if (t.kind === "artifact_repository") {
+    return `, committed to ${code(t.artifactRepoPath ?? "?")} branch ${code(t.artifactRepoBranch ?? "main")}`;
+  }
+  if (t.kind !== "unikernel") return "";
+  const dir = t.unikernelDir ? `, files in ${code(`${t.unikernelDir}/${t.service}/`)}` : "";
+  switch (t.restartMethod) {
+    case "command":
+      return `, restarted by the command ${code(argvText(t.restartArgv))}${dir}`;
+    case "albatross":
+      return `, run by albatross with ${t.memoryMib ?? "?"} MiB${t.networks.length ? ` on ${t.networks.map(code).join(", ")}` : ""}${dir}`;
+    default:
+      return `, restarted by systemd unit ${code(t.restartUnit ?? "?")}${dir}`;
+  }
+}
+
 export function targetLine(t: ServiceTargetRow): string {
   const where = t.context ? `docker context ${code(t.context.name)}` : t.host ? `host ${code(t.host.name)}` : "nowhere";
   const service = t.composeProject ? `${code(t.service)} of compose project ${code(t.composeProject)}` : code(t.service);
   const health = t.healthUrl ? ` @ <${t.healthUrl.replace(/[<>\s]/g, encodeURIComponent)}>` : "";
-  return `${code(t.name)}: ${targetKindWords[t.kind]} ${service} on ${where}${health}`;
+  return `${code(t.name)}: ${targetKindWords[t.kind]} ${service} on ${where}${runWords(t)}${health}`;
 }
 
 function branchUrl(repoWebUrl: string | null, branch: string): string | null {
   return repoWebUrl ? `${repoWebUrl}/tree/${branch.split("/").map(encodeURIComponent).join("/")}` : null;
 }
 
-function deployLines(d: ServiceDeployRow, repoWebUrl: string | null): string[] {
+function deployLines(d: ServiceDeployRow, b: ServiceBuildRow, repoWebUrl: string | null): string[] {
   const out = [`  - branch ${link(code(d.branch), branchUrl(repoWebUrl, d.branch))}${d.approvalMode === "manual" ? " (deploys after approval)" : ""}`];
-  if (d.image) out.push(`    - image: ${code(d.image)}${d.registry ? ` (pushed with registry ${code(d.registry.name)})` : ""}`);
+  if (d.image) out.push(`    - ${b.kind === "unikernel" ? "artifacts kept in" : "image"}: ${code(d.image)}${d.registry ? ` (pushed with registry ${code(d.registry.name)})` : ""}`);
   if (d.targets.length) {
     out.push("    - targets:");
     for (const t of d.targets) out.push(`      - ${targetLine(t)}`);
@@ -100,7 +118,7 @@ export function servicesMarkdown(inv: ServicesInventory, opts: ServicesMarkdownO
       for (const b of r.builds) {
         lines.push(`- ${buildLine(b)}`);
         if (b.deploys.length === 0) lines.push("  - built, not deployed");
-        for (const d of b.deploys) lines.push(...deployLines(d, r.webUrl));
+        for (const d of b.deploys) lines.push(...deployLines(d, b, r.webUrl));
         lines.push("");
       }
     }

@@ -2,10 +2,20 @@
 // out every field that has its default, so an export reads like a hand-written file.
 import { parseDocument, stringify } from "yaml";
 import type { FieldIssue } from "@/lib/errors";
-import { DEFAULT_GITHUB_API_URL, DEFAULT_GITHUB_WEB_URL } from "@/lib/validation/inventory";
+import {
+  buildRuleName,
+  defaultRestartUnit,
+  defaultTargetName,
+  DEFAULT_ALBATROSS_MEMORY_MIB,
+  DEFAULT_ARTIFACT_BRANCH,
+  DEFAULT_GITHUB_API_URL,
+  DEFAULT_GITHUB_WEB_URL,
+  DEFAULT_KEEP_ARTIFACTS,
+  DEFAULT_MAX_ARTIFACT_MIB,
+  DEFAULT_UNIKERNEL_DIR,
+} from "@/lib/validation/inventory";
 import { formatDuration } from "@/lib/validation/inventory-fields";
-import { defaultTargetName, buildRuleName } from "@/lib/validation/inventory";
-import { githubCloneUrl, inferRegistry, type CanonDoc } from "@/lib/config/canonical";
+import { githubCloneUrl, inferRegistry, type CanonDoc, type CanonTarget } from "@/lib/config/canonical";
 
 export const MAX_CONFIG_BYTES = 2 * 1024 * 1024;
 
@@ -37,6 +47,24 @@ function put(o: Obj, key: string, value: unknown, def?: unknown) {
 }
 
 const dur = (s: number) => (s % 60 === 0 && s > 0 ? formatDuration(s) : s);
+
+/** A target's unikernel or artifact repository keys, those that differ from their defaults. */
+function putKindFields(to: Obj, t: CanonTarget) {
+  put(to, "artifact_repo", t.artifact_repo);
+  put(to, "branch", t.branch, DEFAULT_ARTIFACT_BRANCH);
+  put(to, "dir", t.dir, DEFAULT_UNIKERNEL_DIR);
+  put(to, "keep", t.keep, DEFAULT_KEEP_ARTIFACTS);
+  if (!t.restart) return;
+  const r = t.restart;
+  const ro: Obj = {};
+  put(ro, "method", r.method, "systemd");
+  put(ro, "unit", r.unit, defaultRestartUnit(t.service));
+  put(ro, "memory", r.memory, DEFAULT_ALBATROSS_MEMORY_MIB);
+  put(ro, "networks", r.networks);
+  put(ro, "args", r.args);
+  put(ro, "argv", r.argv);
+  if (Object.keys(ro).length) to.restart = ro;
+}
 
 const HEADER = `# slipway.yml: Slipway's inventory. Secrets appear by name only; their values are set in the console.
 # Import: npm run slipway -- import slipway.yml --dry-run   (then without --dry-run), or Settings → Config.
@@ -116,6 +144,7 @@ export function toYaml(canon: CanonDoc): string {
           put(bo, "archs", b.archs, ["amd64"]);
           put(bo, "include_git", b.include_git, false);
           put(bo, "timeout", dur(b.timeout), dur(3000));
+          put(bo, "max_size", b.max_size, DEFAULT_MAX_ARTIFACT_MIB);
           if (b.deploy.length)
             bo.deploy = b.deploy.map((d) => {
               const d2: Obj = { branch: d.branch };
@@ -138,6 +167,7 @@ export function toYaml(canon: CanonDoc): string {
                 put(to, "host", t.host);
                 put(to, "compose_project", t.compose_project);
                 to.service = t.service;
+                putKindFields(to, t);
                 put(to, "health_url", t.health_url);
                 put(to, "health_timeout", dur(t.health_timeout), dur(60));
                 put(to, "converge_timeout", dur(t.converge_timeout), dur(600));

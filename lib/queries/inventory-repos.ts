@@ -8,8 +8,39 @@ export type BuildKindName = "docker" | "unikernel";
 export type TargetKindName = "swarm_service" | "compose_service" | "unikernel" | "artifact_repository";
 export type UnikernelTargetName = "hvt" | "xen" | "spt" | "virtio" | "unix";
 export type ConfirmLevelName = "harmless" | "mostly_harmless" | "average" | "above_average" | "dangerous";
+export type RestartMethodName = "systemd" | "albatross" | "command";
 
-export interface RepoTargetRow {
+/** How a unikernel target runs on its host, or where an artifact repository keeps the files (null/empty for other kinds). */
+export interface TargetRunFields {
+  unikernelDir: string | null;
+  keepArtifacts: number;
+  restartMethod: RestartMethodName | null;
+  restartUnit: string | null;
+  memoryMib: number | null;
+  networks: string[];
+  bootArgs: string[];
+  restartArgv: string[];
+  artifactRepoPath: string | null;
+  artifactRepoBranch: string | null;
+}
+
+/** The run fields of a target row (the columns have the same names). */
+export function targetRunFields(t: TargetRunFields): TargetRunFields {
+  return {
+    unikernelDir: t.unikernelDir,
+    keepArtifacts: t.keepArtifacts,
+    restartMethod: t.restartMethod,
+    restartUnit: t.restartUnit,
+    memoryMib: t.memoryMib,
+    networks: t.networks,
+    bootArgs: t.bootArgs,
+    restartArgv: t.restartArgv,
+    artifactRepoPath: t.artifactRepoPath,
+    artifactRepoBranch: t.artifactRepoBranch,
+  };
+}
+
+export interface RepoTargetRow extends TargetRunFields {
   id: string;
   name: string;
   kind: TargetKindName;
@@ -54,6 +85,8 @@ export interface RepoBuildRuleRow {
   includeGit: boolean;
   timeoutSeconds: number;
   unikernelTarget: UnikernelTargetName | null;
+  /** unikernel builds: the largest artifact accepted, in MiB */
+  maxArtifactMib: number;
   /** builds run with this rule */
   builds: number;
   deploymentRules: RepoDeployRuleRow[];
@@ -130,6 +163,7 @@ export async function getRepositoryDetail(id: string): Promise<RepositoryDetail 
       includeGit: b.includeGit,
       timeoutSeconds: b.timeoutSeconds,
       unikernelTarget: b.unikernelTarget,
+      maxArtifactMib: b.maxArtifactMib,
       builds: b._count.builds,
       deploymentRules: b.deploymentRules.map((d) => ({
         id: d.id,
@@ -150,6 +184,7 @@ export async function getRepositoryDetail(id: string): Promise<RepositoryDetail 
           host: t.host,
           service: t.service,
           composeProject: t.composeProject,
+          ...targetRunFields(t),
           healthUrl: t.healthUrl,
           healthTimeoutSeconds: t.healthTimeoutSeconds,
           convergeTimeoutSeconds: t.convergeTimeoutSeconds,

@@ -4,8 +4,9 @@
 // read this.
 import { getDb } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { targetRunFields, type TargetRunFields } from "@/lib/queries/inventory-repos";
 
-export interface ServiceTargetRow {
+export interface ServiceTargetRow extends TargetRunFields {
   id: string;
   name: string;
   kind: "swarm_service" | "compose_service" | "unikernel" | "artifact_repository";
@@ -119,6 +120,7 @@ export async function servicesInventory(): Promise<ServicesInventory> {
                 host: t.host,
                 service: t.service,
                 composeProject: t.composeProject,
+                ...targetRunFields(t),
                 healthUrl: t.healthUrl,
               })),
             };

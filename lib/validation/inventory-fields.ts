@@ -124,13 +124,9 @@ export const plainRepoName = z
   .max(140, "has at most 140 characters")
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9._-]+)*$/, "use letters, digits, '.', '_', '-' and '/', e.g. infra/website");
 
-/** A service name in swarm, compose or a unikernel host (Docker's service-name rule, roughly). */
-export const serviceName = z
-  .string({ error: "is required" })
-  .trim()
-  .min(1, "is required")
-  .max(63, "has at most 63 characters")
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "use letters, digits, '_', '.' and '-', starting with a letter or digit (e.g. infra_deployer)");
+/** A swarm or compose service name (Docker's service-name rule, roughly); unikernels have UNIKERNEL_SERVICE_NAME. */
+export const SERVICE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+export const SERVICE_NAME_PROBLEM = "use letters, digits, '_', '.' and '-', starting with a letter or digit (e.g. infra_deployer)";
 
 /** ocurrent-deployer's rule for a unikernel service name: it becomes a file name, a systemd unit and a VM name. */
 export const UNIKERNEL_SERVICE_NAME = /^[A-Za-z][-0-9A-Za-z_]*$/;
@@ -447,3 +443,119 @@ export const NOTIFICATION_EVENTS = [
   "drift.detected",
 ] as const;
 export const notificationEvent = z.enum(NOTIFICATION_EVENTS, { error: `must be one of ${NOTIFICATION_EVENTS.join(", ")}` });
+
+// ─── unikernel hosts and artifact repositories ──────────────────────────────────────────────────
+
+export const UNIKERNEL_SERVICE_PROBLEM =
+  "a unikernel's service name starts with a letter and has only letters, digits, '-' and '_' (e.g. www): it names files, a systemd unit and a VM on the host";
+
+/** Why a path on a host is unsafe, or null when fine. `home`: "~/relative" (the SSH user's home) is accepted too. */
+export function hostPathProblem(p: string, opts: { home?: boolean; example: string }): string | null {
+  if (p === "") return "is required";
+  if (/[\x00-\x1f\x7f]/.test(p)) return "must not contain control characters";
+  if (p.startsWith("~") && !p.startsWith("~/")) return opts.home ? "may start with ~/ (the SSH user's own home), not ~user" : `must be an absolute path, e.g. ${opts.example}`;
+  if (!p.startsWith("/") && !(opts.home && p.startsWith("~/"))) {
+    return opts.home ? `must be an absolute path (${opts.example}) or one under the SSH user's home (~/mirage-deployments.git)` : `must be an absolute path, e.g. ${opts.example}`;
+  }
+  if (p.split("/").includes("..")) return "must not contain '..'";
+  if (p.length > 1024) return "has at most 1024 characters";
+  if (normalizeHostPath(p) === "/" || normalizeHostPath(p) === "~") return `names the ${p.startsWith("~") ? "home directory" : "root directory"} itself; name a directory of its own, e.g. ${opts.example}`;
+  return null;
+}
+
+/** "/var/lib//x/./" → "/var/lib/x"; "~/a/" → "~/a". */
+export function normalizeHostPath(p: string): string {
+  const [head, ...rest] = p.split("/");
+  const parts = rest.filter((part) => part !== "" && part !== ".");
+  return head === "~" ? ["~", ...parts].join("/") : `/${parts.join("/")}`;
+}
+
+function hostPath(opts: { home?: boolean; example: string }) {
+  return z
+    .string({ error: "is required" })
+    .trim()
+    .superRefine((s, ctx) => {
+      const problem = hostPathProblem(s, opts);
+      if (problem) ctx.addIssue({ code: "custom", message: `path ${problem}` });
+    })
+    .transform(normalizeHostPath);
+}
+
+/** The directory on a unikernel host under which each service keeps its files. */
+export const unikernelDir = hostPath({ example: "/var/lib/slipway/unikernels" });
+
+/** An artifact repository's path on its host: absolute, or ~/relative. */
+export const artifactRepoPath = hostPath({ home: true, example: "/srv/git/mirage-deployments.git" });
+
+export const RESTART_METHODS = ["systemd", "albatross", "command"] as const;
+export const restartMethod = z.enum(RESTART_METHODS, { error: `must be one of ${RESTART_METHODS.join(", ")}` });
+
+/** A systemd unit name (systemctl would read a leading '-' as an option): unikernel@www, mirage-www.service. */
+export const systemdUnit = z
+  .string()
+  .trim()
+  .max(255, "has at most 255 characters")
+  .regex(
+    /^[A-Za-z0-9_:][A-Za-z0-9_:.-]*(?:@[A-Za-z0-9_:.-]+)?$/,
+    "must be a systemd unit name such as unikernel@www or mirage-www.service (letters, digits, ':', '_', '.', '-' and one '@' before an instance name; not starting with '-' or '.')",
+  );
+
+/** An albatross --net entry: the unikernel's network name, or name:bridge (the host's bridge interface). */
+export const albatrossNetwork = z
+  .string()
+  .trim()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}(?::[A-Za-z0-9][A-Za-z0-9_.-]{0,14})?$/,
+    "must be a network name, or name:bridge with the host's bridge interface (e.g. service or service:br0)",
+  );
+
+/** One argument on a command line Slipway runs without a shell: any text on one line. */
+const oneArgument = z
+  .string({ error: "must be text (quote it)" })
+  .min(1, "is empty; remove it")
+  .max(4096, "has at most 4096 characters")
+  .regex(/^[^\r\n\0]*$/, "must be on one line (no newline or NUL character)");
+
+/** An albatross --arg entry (a boot argument of the unikernel), e.g. --ipv4=10.0.0.2/24. */
+export const bootArg = oneArgument;
+
+/** What a command target's argv may name; each is replaced by one whole argument. */
+export const RESTART_PLACEHOLDERS = ["service", "file", "sha256", "commit"] as const;
+export const MAX_RESTART_ARGV = 32;
+const placeholderList = RESTART_PLACEHOLDERS.map((p) => `{${p}}`).join(", ");
+
+/** Why an argv entry is refused (beyond oneArgument), or null. `index` 0 is the program. */
+export function argvEntryProblem(arg: string, index: number): string | null {
+  const whole = /^\{([A-Za-z0-9_]+)\}$/.exec(arg);
+  if (index === 0) {
+    if (whole) return `the program is a command name or an absolute path, not a placeholder (${arg})`;
+    if (!/^(?:[A-Za-z0-9_][A-Za-z0-9_.+-]*|\/[^\s]*)$/.test(arg) || arg.split("/").includes("..")) {
+      return "the program must be a command name (mirage-redeploy) or an absolute path (/usr/local/bin/mirage-redeploy), without spaces or '..'";
+    }
+    return null;
+  }
+  if (whole) {
+    return (RESTART_PLACEHOLDERS as readonly string[]).includes(whole[1]!) ? null : `unknown placeholder ${arg}: use ${placeholderList}`;
+  }
+  const inside = [...arg.matchAll(/\{([A-Za-z0-9_]+)\}/g)].find((m) => (RESTART_PLACEHOLDERS as readonly string[]).includes(m[1]!));
+  if (inside) {
+    return `placeholder ${inside[0]} must be a whole argument, never part of one: split "${arg}" into two arguments (e.g. "--file", "${inside[0]}")`;
+  }
+  return null;
+}
+
+/** A restart command: the program, then its arguments, with placeholders only as whole arguments. */
+export const restartArgv = list(oneArgument, { commas: false }).superRefine((argv, ctx) => {
+  if (argv.length > MAX_RESTART_ARGV) {
+    ctx.addIssue({ code: "custom", message: `has at most ${MAX_RESTART_ARGV} entries (the program and ${MAX_RESTART_ARGV - 1} arguments)` });
+  }
+  argv.forEach((arg, i) => {
+    const problem = argvEntryProblem(arg, i);
+    if (problem) ctx.addIssue({ code: "custom", path: [i], message: problem });
+  });
+});
+
+/** How the console and the Services page show an argv: arguments with spaces or quotes are quoted. */
+export function argvText(argv: readonly string[]): string {
+  return argv.map((a) => (/^[^\s"'\\]+$/.test(a) ? a : JSON.stringify(a))).join(" ");
+}

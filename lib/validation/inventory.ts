@@ -4,8 +4,11 @@
 import { z } from "zod";
 import { githubLogin, roleSchema } from "@/lib/validation/users";
 import {
+  albatrossNetwork,
   architecture,
+  artifactRepoPath,
   bool,
+  bootArg,
   branchName,
   buildArg,
   composeProject,
@@ -27,8 +30,15 @@ import {
   repoDirPath,
   repoFilePath,
   resourceName,
-  serviceName,
+  restartArgv,
+  restartMethod,
+  SERVICE_NAME_PROBLEM,
+  SERVICE_NAME_RE,
+  systemdUnit,
   targetName,
+  UNIKERNEL_SERVICE_PROBLEM,
+  UNIKERNEL_SERVICE_NAME,
+  unikernelDir,
   unikernelTarget,
   unixUser,
 } from "@/lib/validation/inventory-fields";
@@ -202,11 +212,18 @@ export const buildShape = {
   timeout: withDefault(duration(60, 86400), 3000),
   /** unikernel target: hvt, xen, spt, virtio or unix */
   target: optional(unikernelTarget),
+  /** unikernel builds: the largest artifact accepted, in MiB (default DEFAULT_MAX_ARTIFACT_MIB) */
+  max_size: optional(int(1, 4096, "a whole number of MiB, from 1 to 4096")),
 };
 
-export function checkBuild(b: { kind: string; target?: string }, ctx: z.RefinementCtx) {
+export const DEFAULT_MAX_ARTIFACT_MIB = 256;
+
+export function checkBuild(b: { kind: string; target?: string; max_size?: number }, ctx: z.RefinementCtx) {
   if (b.kind === "unikernel" && !b.target) ctx.addIssue({ code: "custom", path: ["target"], message: "a unikernel build names its target (hvt, xen, spt, virtio or unix)" });
   if (b.kind === "docker" && b.target) ctx.addIssue({ code: "custom", path: ["target"], message: "only unikernel builds have a target; remove it or set kind: unikernel" });
+  if (b.kind === "docker" && b.max_size !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["max_size"], message: "max_size limits a unikernel's artifact; a docker build has none: remove it or set kind: unikernel" });
+  }
 }
 export const buildEntity = z.strictObject(buildShape).superRefine(checkBuild);
 export type BuildEntity = z.output<typeof buildEntity>;
@@ -233,7 +250,7 @@ export type ApprovalPolicy = z.output<typeof approvalObject>;
 
 export const deployShape = {
   branch: branchName,
-  /** registry/repo:tag to publish, for docker builds */
+  /** registry/repo:tag: the image a docker build publishes, or the registry repository that keeps a unikernel build's artifacts */
   image: optional(imageReference),
   /** the registry whose credentials push the image; by default the one whose address the image names */
   registry: optional(resourceName),
@@ -243,33 +260,119 @@ export const deployShape = {
 export const deployEntity = z.strictObject(deployShape);
 export type DeployEntity = z.output<typeof deployEntity>;
 
+/** What a deployment rule without an image is told (slipway.yml's check and the console's save say the same). */
+export function missingImageMessage(buildKind: "docker" | "unikernel"): string {
+  return buildKind === "docker"
+    ? "a docker build's deployment names the image to publish, e.g. ocurrent/base-images:live"
+    : "a unikernel build's deployment names the registry repository that keeps its artifacts, e.g. ocurrentbuilder/staging:live-mirage-hvt";
+}
+
 // ─── targets ────────────────────────────────────────────────────────────────────────────────────
+
+export const DEFAULT_UNIKERNEL_DIR = "/var/lib/slipway/unikernels";
+export const DEFAULT_KEEP_ARTIFACTS = 5;
+export const DEFAULT_ALBATROSS_MEMORY_MIB = 64;
+export const DEFAULT_ARTIFACT_BRANCH = "main";
+
+/** The systemd unit a unikernel target restarts when it names none. */
+export function defaultRestartUnit(service: string): string {
+  return `unikernel@${service}`;
+}
+
+/** Which restart method each key of `restart` belongs to. */
+const restartKeyMethod = { unit: "systemd", memory: "albatross", networks: "albatross", args: "albatross", argv: "command" } as const;
+
+export const restartShape = {
+  /** systemd (default), albatross or command */
+  method: withDefault(restartMethod, "systemd"),
+  /** systemd: the unit to restart; default unikernel@<service> */
+  unit: optional(systemdUnit),
+  /** albatross: --mem, in MiB; default DEFAULT_ALBATROSS_MEMORY_MIB */
+  memory: optional(int(16, 65536, "a whole number of MiB, from 16 to 65536")),
+  /** albatross: --net entries, name or name:bridge */
+  networks: list(albatrossNetwork).superRefine((nets, ctx) => {
+    const seen = new Set<string>();
+    nets.forEach((n, i) => {
+      const name = n.split(":")[0]!;
+      if (seen.has(name)) ctx.addIssue({ code: "custom", path: [i], message: `network '${name}' is listed twice; list each network once` });
+      seen.add(name);
+    });
+  }),
+  /** albatross: --arg entries, the unikernel's boot arguments */
+  args: list(bootArg, { commas: false }),
+  /** command: the program and its arguments; {service} {file} {sha256} {commit} as whole arguments */
+  argv: restartArgv,
+};
+
+export function checkRestart(r: { method: string; unit?: string; memory?: number; networks: string[]; args: string[]; argv: string[] }, ctx: z.RefinementCtx) {
+  for (const [key, method] of Object.entries(restartKeyMethod)) {
+    const v = r[key as keyof typeof restartKeyMethod];
+    const given = Array.isArray(v) ? v.length > 0 : v !== undefined;
+    if (given && method !== r.method) {
+      ctx.addIssue({ code: "custom", path: [key], message: `${key} belongs to the ${method} method, and this target restarts with ${r.method}: remove ${key}, or set method: ${method}` });
+    }
+  }
+  if (r.method === "command" && r.argv.length === 0) {
+    ctx.addIssue({ code: "custom", path: ["argv"], message: 'the command method runs argv: give the program and its arguments, e.g. [mirage-redeploy, "{service}"]' });
+  }
+}
+export const restartEntity = z.strictObject(restartShape).superRefine(checkRestart);
+export type RestartEntity = z.output<typeof restartEntity>;
 
 export const targetShape = {
   /** unique; GitHub's deployment environment. Default: "<context or host>/<service>" */
   name: optional(targetName),
   context: optional(resourceName),
   host: optional(resourceName),
-  service: serviceName,
+  /** its pattern depends on the kind (checkTarget) */
+  service: z.string({ error: "is required" }).trim().min(1, "is required").max(63, "has at most 63 characters"),
   compose_project: optional(composeProject),
+  /** unikernel hosts: files live in <dir>/<service>/; default DEFAULT_UNIKERNEL_DIR */
+  dir: optional(unikernelDir),
+  /** unikernel hosts: files kept per service; default DEFAULT_KEEP_ARTIFACTS */
+  keep: optional(int(1, 100, "a whole number of files, from 1 to 100")),
+  /** unikernel hosts: how the service is restarted on its new file */
+  restart: z.preprocess((v) => (v === null ? undefined : v), restartEntity.optional()),
+  /** artifact repositories: the git repository's path on the host (absolute or ~/relative) */
+  artifact_repo: optional(artifactRepoPath),
+  /** artifact repositories: the branch to commit to; default DEFAULT_ARTIFACT_BRANCH */
+  branch: optional(branchName),
   health_url: optional(httpUrl),
   health_timeout: withDefault(duration(5, 3600), 60),
   converge_timeout: withDefault(duration(10, 7200), 600),
   monitor: withDefault(duration(0, 600), 10),
 };
 
-export function checkTarget(t: { context?: string; host?: string; compose_project?: string }, ctx: z.RefinementCtx) {
-  if (t.context && t.host) ctx.addIssue({ code: "custom", path: ["host"], message: "a target is on a docker context (swarm or compose service) or on a host (unikernel), not both" });
-  if (!t.context && !t.host) ctx.addIssue({ code: "custom", path: ["context"], message: "a target names its docker context (for a swarm or compose service) or its host (for a unikernel)" });
-  if (t.compose_project && !t.context) ctx.addIssue({ code: "custom", path: ["compose_project"], message: "a compose service runs on a docker context" });
+type TargetPlace = { context?: string; host?: string; compose_project?: string; artifact_repo?: string };
+type TargetIn = TargetPlace & { service: string; dir?: string; keep?: number; restart?: unknown; branch?: string };
+
+export function checkTarget(t: TargetIn, ctx: z.RefinementCtx) {
+  const add = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+  if (t.context && t.host) add("host", "a target is on a docker context (swarm or compose service) or on a host (unikernel), not both");
+  if (!t.context && !t.host) add("context", "a target names its docker context (for a swarm or compose service) or its host (for a unikernel)");
+  if (t.compose_project && !t.context) add("compose_project", "a compose service runs on a docker context");
+  if (t.host ? !UNIKERNEL_SERVICE_NAME.test(t.service) : !SERVICE_NAME_RE.test(t.service)) add("service", t.host ? UNIKERNEL_SERVICE_PROBLEM : SERVICE_NAME_PROBLEM);
+  const kind = targetKind(t);
+  for (const key of ["dir", "keep", "restart"] as const) {
+    if (t[key] === undefined || kind === "unikernel") continue;
+    add(
+      key,
+      kind === "artifact_repository"
+        ? `${key} is for a unikernel run on the host; an artifact repository keeps the files in git: remove ${key}, or remove artifact_repo to deploy to the host itself`
+        : `${key} is for a unikernel target on a host (host: NAME); a swarm or compose service has none: remove it`,
+    );
+  }
+  if (t.artifact_repo && t.context) add("artifact_repo", "artifact_repo is a unikernel build's git repository on a host (host: NAME); a swarm or compose service has none: remove it");
+  if (t.branch !== undefined && !t.artifact_repo) add("branch", "branch is the artifact repository's branch: add artifact_repo: PATH, or remove branch");
 }
 export const targetEntity = z.strictObject(targetShape).superRefine(checkTarget);
 export type TargetEntity = z.output<typeof targetEntity>;
 
 export type TargetKind = "swarm_service" | "compose_service" | "unikernel" | "artifact_repository";
 
-export function targetKind(t: { host?: string; compose_project?: string }): TargetKind {
-  return t.host ? "unikernel" : t.compose_project ? "compose_service" : "swarm_service";
+export function targetKind(t: TargetPlace): TargetKind {
+  if (t.host) return t.artifact_repo ? "artifact_repository" : "unikernel";
+  return t.compose_project ? "compose_service" : "swarm_service";
 }
 
 export function defaultTargetName(t: { context?: string; host?: string; compose_project?: string; service: string }): string {

@@ -2,6 +2,7 @@
 // Add or edit a build rule: how to build the repository, as a Docker image or as a unikernel for one target.
 import { useState } from "react";
 import { ARCHITECTURES, UNIKERNEL_TARGETS } from "@/lib/validation/inventory-fields";
+import { DEFAULT_MAX_ARTIFACT_MIB } from "@/lib/validation/inventory";
 import type { RepoBuildRuleRow } from "@/lib/queries/inventory-repos";
 import type { FormAction } from "@/components/inventory/common/result-state";
 import { ActionForm, CancelButton, SubmitButton } from "@/components/inventory/common/action-form";
@@ -10,7 +11,7 @@ import { durationText, unikernelTargetLabels } from "@/components/inventory/repo
 
 export function BuildRuleForm({ action, repositoryId, rule }: { action: FormAction; repositoryId?: string; rule?: RepoBuildRuleRow }) {
   const [kind, setKind] = useState<"docker" | "unikernel">(rule?.kind ?? "docker");
-  const fields = ["name", "kind", "dockerfile", "context", "archs", "build_args", "build_secrets", "include_git", "timeout", ...(kind === "unikernel" ? ["target"] : [])];
+  const fields = ["name", "kind", "dockerfile", "context", "archs", "build_args", "build_secrets", "include_git", "timeout", ...(kind === "unikernel" ? ["target", "max_size"] : [])];
   return (
     <ActionForm action={action} label={rule ? `Edit build rule ${rule.name}` : "Add build rule"} fields={fields} closeOnSuccess resetOnSuccess={!rule}>
       <Hidden values={{ id: rule?.id, repository_id: rule ? undefined : repositoryId }} />
@@ -44,6 +45,15 @@ export function BuildRuleForm({ action, repositoryId, rule }: { action: FormActi
           hint="Unique in this repository."
         />
         <TextField name="timeout" label="Time limit" defaultValue={durationText(rule?.timeoutSeconds ?? 3000)} mono hint='Seconds or a duration such as "50m".' />
+        {kind === "unikernel" ? (
+          <TextField
+            name="max_size"
+            label="Largest artifact (MiB)"
+            defaultValue={String(rule?.maxArtifactMib ?? DEFAULT_MAX_ARTIFACT_MIB)}
+            inputMode="numeric"
+            hint="1 to 4096. A build whose unikernel is larger fails."
+          />
+        ) : null}
       </div>
       <CheckboxGroup
         name="archs"

@@ -1,6 +1,6 @@
 "use client";
-// Add or edit a deployment rule: which branch of a build deploys, the image it publishes (docker builds),
-// and how a deploy is approved.
+// Add or edit a deployment rule: which branch of a build deploys, the image it publishes (docker builds) or
+// the registry repository that keeps its artifacts (unikernel builds), and how a deploy is approved.
 import { useState } from "react";
 import { CONFIRM_LEVELS } from "@/lib/validation/inventory-fields";
 import type { RepoDeployRuleRow } from "@/lib/queries/inventory-repos";
@@ -36,7 +36,8 @@ export function DeploymentRuleForm({
     "branch",
     "confirm",
     "approval_mode",
-    ...(docker ? ["image", "registry"] : []),
+    "image",
+    "registry",
     ...(mode === "manual" ? ["min_approvers", "approver_role", "approval_expiry"] : []),
   ];
   return (
@@ -51,29 +52,25 @@ export function DeploymentRuleForm({
       <Hidden values={{ id: rule?.id, build_rule_id: rule ? undefined : buildRuleId }} />
       <div className="grid gap-4 md:grid-cols-3">
         <TextField name="branch" label="Branch" defaultValue={rule?.branch} placeholder="live" mono required hint="Each push to it deploys." />
-        {docker ? (
-          <>
-            <TextField
-              name="image"
-              label="Image to publish"
-              defaultValue={rule?.image ?? undefined}
-              placeholder="ocurrent/base-images:live"
-              mono
-              required
-              hint="registry/repository:tag"
-            />
-            <SelectField
-              name="registry"
-              label="Push with the credentials of"
-              defaultValue={rule?.registry?.name ?? ""}
-              options={[
-                { value: "", label: "The registry the image names" },
-                ...registries.map((r) => ({ value: r.name, label: `${r.name} (${r.url})` })),
-              ]}
-              hint={registries.length ? undefined : "No registries yet (Settings → Registries)."}
-            />
-          </>
-        ) : null}
+        <TextField
+          name="image"
+          label={docker ? "Image to publish" : "Registry repository for the artifacts"}
+          defaultValue={rule?.image ?? undefined}
+          placeholder={docker ? "ocurrent/base-images:live" : "ocurrentbuilder/staging:live-mirage-hvt"}
+          mono
+          required
+          hint={docker ? "registry/repository:tag" : "registry/repository:tag where each release's unikernel is kept."}
+        />
+        <SelectField
+          name="registry"
+          label="Push with the credentials of"
+          defaultValue={rule?.registry?.name ?? ""}
+          options={[
+            { value: "", label: "The registry the image names" },
+            ...registries.map((r) => ({ value: r.name, label: `${r.name} (${r.url})` })),
+          ]}
+          hint={registries.length ? undefined : "No registries yet (Settings → Registries)."}
+        />
       </div>
       <fieldset className="rounded-md border border-zinc-200 p-3 dark:border-zinc-800">
         <legend className="px-1 text-sm font-medium text-zinc-800 dark:text-zinc-200">Approval</legend>

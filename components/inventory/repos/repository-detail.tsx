@@ -14,6 +14,7 @@ import { RepositoryForm } from "@/components/inventory/repos/repository-form";
 import { BuildRuleForm } from "@/components/inventory/repos/build-rule-form";
 import { DeploymentRuleForm } from "@/components/inventory/repos/deployment-rule-form";
 import { TargetForm } from "@/components/inventory/repos/target-form";
+import { TargetRun } from "@/components/inventory/repos/target-run";
 import { approvalText, confirmLabels, durationText, targetKindLabels } from "@/components/inventory/repos/words";
 
 export interface RepoActions {
@@ -225,7 +226,12 @@ function BuildRuleCard({ rule, repoName, ...ctx }: Ctx & { rule: RepoBuildRuleRo
                 ["Build arguments", <MonoList key="ba" items={rule.buildArgs} />],
                 ["Build secrets", <MonoList key="bs" items={rule.buildSecrets} />],
                 ["Includes .git", rule.includeGit ? "yes" : "no"],
-                ...(rule.kind === "unikernel" ? ([["Unikernel target", <Mono key="t">{rule.unikernelTarget}</Mono>]] as [string, ReactNode][]) : []),
+                ...(rule.kind === "unikernel"
+                  ? ([
+                      ["Unikernel target", <Mono key="t">{rule.unikernelTarget}</Mono>],
+                      ["Largest artifact", `${rule.maxArtifactMib} MiB`],
+                    ] as [string, ReactNode][])
+                  : []),
               ]}
             />
           }
@@ -290,23 +296,19 @@ function DeploymentRuleBlock({ rule, build, ...ctx }: Ctx & { rule: RepoDeployRu
           <Facts
             className="mt-3"
             items={[
-              ...(build.kind === "docker"
-                ? ([
-                    ["Image", rule.image ? <Mono key="i">{rule.image}</Mono> : none],
-                    [
-                      "Registry",
-                      rule.registry ? (
-                        <span key="r">
-                          {rule.registry.name} <span className="text-xs text-zinc-500 dark:text-zinc-400">({rule.registry.url})</span>
-                        </span>
-                      ) : (
-                        <span key="r" className="text-zinc-500 dark:text-zinc-400">
-                          none registered for the image&apos;s address
-                        </span>
-                      ),
-                    ],
-                  ] as [string, ReactNode][])
-                : ([["Publishes", "a unikernel artifact, with its sha256, kept with the release"]] as [string, ReactNode][])),
+              [build.kind === "docker" ? "Image" : "Artifacts kept in", rule.image ? <Mono key="i">{rule.image}</Mono> : none],
+              [
+                "Registry",
+                rule.registry ? (
+                  <span key="r">
+                    {rule.registry.name} <span className="text-xs text-zinc-500 dark:text-zinc-400">({rule.registry.url})</span>
+                  </span>
+                ) : (
+                  <span key="r" className="text-zinc-500 dark:text-zinc-400">
+                    none registered for the image&apos;s address
+                  </span>
+                ),
+              ],
               ["Approval", approvalText(rule)],
               ["Confirmation level", confirmLabels[rule.confirmLevel]],
             ]}
@@ -317,7 +319,7 @@ function DeploymentRuleBlock({ rule, build, ...ctx }: Ctx & { rule: RepoDeployRu
         {rule.targets.length ? (
           <TargetTable targets={rule.targets} build={build} branch={rule.branch} {...ctx} />
         ) : (
-          <p className="text-sm text-zinc-600 dark:text-zinc-400">No targets yet: a push to {rule.branch} is built{build.kind === "docker" ? " and pushed" : ""}, and deployed nowhere.</p>
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">No targets yet: a push to {rule.branch} is built and pushed, and deployed nowhere.</p>
         )}
         {ctx.canEdit ? (
           <Disclosure label="Add target" title={`New target for branch ${rule.branch}`} icon="plus" className="mt-3" level={5}>
@@ -423,6 +425,7 @@ function TargetTable({ targets, build, branch, ...ctx }: Ctx & { targets: RepoTa
                         compose project <Mono small>{t.composeProject}</Mono>
                       </span>
                     ) : null}
+                    <TargetRun target={t} />
                   </td>
                   <td className={td}>
                     {t.healthUrl ? (

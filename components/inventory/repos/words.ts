@@ -1,12 +1,18 @@
 // How the repository pages name kinds, levels and policies.
 import { formatDuration } from "@/lib/validation/inventory-fields";
-import type { ConfirmLevelName, TargetKindName } from "@/lib/queries/inventory-repos";
+import type { ConfirmLevelName, RestartMethodName, TargetKindName } from "@/lib/queries/inventory-repos";
 
 export const targetKindLabels: Record<TargetKindName, string> = {
   swarm_service: "Swarm service",
   compose_service: "Compose service",
   unikernel: "Unikernel",
   artifact_repository: "Artifact repository",
+};
+
+export const restartMethodLabels: Record<RestartMethodName, string> = {
+  systemd: "systemd",
+  albatross: "Albatross",
+  command: "A command",
 };
 
 export const confirmLabels: Record<ConfirmLevelName, string> = {

@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import type { ServiceBuildRow, ServiceRepoRow, ServicesInventory, ServiceTargetRow } from "@/lib/queries/services-inventory";
 import { Badge } from "@/components/ui/badge";
 import { targetKindLabels } from "@/components/inventory/repos/words";
+import { TargetRun } from "@/components/inventory/repos/target-run";
 import { Mono } from "@/components/ui/table";
 
 const kindWords: Record<ServiceTargetRow["kind"], string> = targetKindLabels;
@@ -66,6 +67,7 @@ function TargetCells({ t }: { t: ServiceTargetRow }) {
       <td className={td}>
         <Mono className="wrap-anywhere">{t.service}</Mono>
         {t.composeProject ? <div className={`text-xs ${muted}`}>project {t.composeProject}</div> : null}
+        <TargetRun target={t} />
       </td>
     </>
   );
@@ -109,10 +111,11 @@ function RepoTable({ repo }: { repo: ServiceRepoRow }) {
               <Mono small className="wrap-anywhere">
                 {d.image}
               </Mono>
+              {b.kind === "unikernel" ? <div className={`mt-0.5 text-xs ${muted}`}>keeps the unikernel artifacts</div> : null}
               {d.registry ? <div className={`mt-0.5 text-xs ${muted}`}>pushed with {d.registry.name}</div> : null}
             </>
           ) : (
-            <span className={`text-xs ${muted}`}>{b.kind === "unikernel" ? "unikernel artifact" : "none"}</span>
+            <span className={`text-xs ${muted}`}>none</span>
           )}
         </td>
       );
@@ -123,7 +126,7 @@ function RepoTable({ repo }: { repo: ServiceRepoRow }) {
             {branch}
             {image}
             <td colSpan={4} className={`${td} text-xs ${muted}`}>
-              no targets yet: built{b.kind === "docker" ? " and pushed" : ""}, deployed nowhere
+              no targets yet: built and pushed, deployed nowhere
             </td>
           </tr>,
         );

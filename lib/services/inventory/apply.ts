@@ -10,6 +10,7 @@ import { ConflictError, NotFoundError, ValidationError } from "@/lib/errors";
 import type { Change, EntityKind, EntityValues } from "@/lib/config/diff";
 import { kindLabels } from "@/lib/config/diff";
 import { parseDockerEndpointText } from "@/lib/validation/inventory-fields";
+import { DEFAULT_KEEP_ARTIFACTS, DEFAULT_MAX_ARTIFACT_MIB, missingImageMessage } from "@/lib/validation/inventory";
 import { fingerprintSha256 } from "@/lib/ssh/keys";
 
 const subjectOf: Record<EntityKind, AuditSubjectType> = {
@@ -217,6 +218,7 @@ async function writeBuild(tx: Tx, id: string | null, b: EntityValues["build"], p
     includeGit: b.include_git,
     timeoutSeconds: b.timeout,
     unikernelTarget: b.target,
+    maxArtifactMib: b.max_size ?? DEFAULT_MAX_ARTIFACT_MIB,
   };
   if (id) {
     const before = await tx.buildRule.findUniqueOrThrow({ where: { id }, include: { deploymentRules: { include: { targets: true } } } });
@@ -231,8 +233,7 @@ async function writeBuild(tx: Tx, id: string | null, b: EntityValues["build"], p
 
 async function writeDeploy(tx: Tx, id: string | null, d: EntityValues["deploy"], parent: Change["parent"]): Promise<string> {
   const build = await buildRow(tx, parent.repo ?? "", parent.build ?? "");
-  if (build.kind === "docker" && !d.image) missing("image", "a docker build's deployment names the image to publish, e.g. ocurrent/base-images:live");
-  if (build.kind === "unikernel" && d.image) missing("image", "a unikernel is not published as an image; leave the image empty");
+  if (!d.image) missing("image", missingImageMessage(build.kind));
   const data = {
     branch: d.branch,
     image: d.image,
@@ -265,6 +266,16 @@ async function writeTarget(tx: Tx, id: string | null, t: EntityValues["target"],
     hostId,
     service: t.service,
     composeProject: t.compose_project,
+    unikernelDir: t.dir,
+    keepArtifacts: t.keep ?? DEFAULT_KEEP_ARTIFACTS,
+    restartMethod: t.restart?.method ?? null,
+    restartUnit: t.restart?.unit ?? null,
+    memoryMib: t.restart?.memory ?? null,
+    networks: t.restart?.networks ?? [],
+    bootArgs: t.restart?.args ?? [],
+    restartArgv: t.restart?.argv ?? [],
+    artifactRepoPath: t.artifact_repo,
+    artifactRepoBranch: t.branch,
     healthUrl: t.health_url,
     healthTimeoutSeconds: t.health_timeout,
     convergeTimeoutSeconds: t.converge_timeout,

@@ -342,10 +342,32 @@ export async function saveDeploymentRule(actor: Actor, raw: unknown): Promise<Sa
   });
 }
 
+/** Form fields of a unikernel target's restart (flat in the form, nested in slipway.yml). */
+const restartFormFields = {
+  restart_method: "method",
+  restart_unit: "unit",
+  restart_memory: "memory",
+  restart_networks: "networks",
+  restart_args: "args",
+  restart_argv: "argv",
+} as const;
+
+function restartFromForm(raw: Record<string, unknown>): Record<string, unknown> {
+  if (raw.restart !== undefined) return raw;
+  const out = { ...raw };
+  const restart: Record<string, unknown> = {};
+  for (const [field, key] of Object.entries(restartFormFields)) {
+    if (!(field in raw)) continue;
+    restart[key] = raw[field];
+    delete out[field];
+  }
+  return Object.keys(restart).length ? { ...out, restart } : out;
+}
+
 export async function saveTarget(actor: Actor, raw: unknown): Promise<Saved> {
   authorize(actor, "inventory.edit");
   const ids = parseInput(parentIds, raw);
-  const entity = parseInput(targetEntity, pick(raw, ["id", "deployment_rule_id"]));
+  const entity = parseInput(targetEntity, restartFromForm(pick(raw, ["id", "deployment_rule_id"])));
   const t = canonTarget(entity);
   return txn(async (tx) => {
     let parent: EntityParent = {};

@@ -2,7 +2,7 @@
 // and what an import is compared with. Read inside the inventory lock when it feeds a change.
 import type { Tx } from "@/lib/db";
 import type { CanonDoc, CanonRepo } from "@/lib/config/canonical";
-import { hostKeyText } from "@/lib/config/canonical";
+import { canonKindFields, hostKeyText } from "@/lib/config/canonical";
 
 /** Serializes every change to the inventory (forms, imports) so each sees the previous one's result. */
 export const INVENTORY_LOCK = 7_341_120_003;
@@ -87,6 +87,7 @@ export async function readInventory(db: Reader): Promise<CanonDoc> {
         include_git: b.includeGit,
         timeout: b.timeoutSeconds,
         target: b.unikernelTarget,
+        max_size: b.kind === "unikernel" ? b.maxArtifactMib : null,
         deploy: b.deploymentRules.map((d) => ({
           branch: d.branch,
           image: d.image,
@@ -105,6 +106,13 @@ export async function readInventory(db: Reader): Promise<CanonDoc> {
             host: t.host?.name ?? null,
             service: t.service,
             compose_project: t.composeProject,
+            ...canonKindFields(t.kind, t.service, {
+              dir: t.unikernelDir,
+              keep: t.keepArtifacts,
+              restart: { method: t.restartMethod, unit: t.restartUnit, memory: t.memoryMib, networks: t.networks, args: t.bootArgs, argv: t.restartArgv },
+              artifact_repo: t.artifactRepoPath,
+              branch: t.artifactRepoBranch,
+            }),
             health_url: t.healthUrl,
             health_timeout: t.healthTimeoutSeconds,
             converge_timeout: t.convergeTimeoutSeconds,
