@@ -34,7 +34,7 @@ export type DeploymentOutcome = { state: "succeeded" | "failed" | "rolled_back" 
 const include = {
   target: { include: targetInclude },
   release: { include: { build: { include: { commit: true } }, deploymentRule: { include: { registry: true } } } },
-  previousRelease: true,
+  previousRelease: { include: { build: { include: { commit: { select: { sha: true } } } } } },
 } as const satisfies Prisma.DeploymentInclude;
 
 type Loaded = Prisma.DeploymentGetPayload<{ include: typeof include }>;
@@ -165,8 +165,9 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
     const place = driver.place(t);
     const auth = await registryAuth(d.release, d.release.deploymentRule.registry);
     if (auth) log.addSecrets([auth.password]);
-    const release: DeployRelease = { row: d.release, image, auth };
-    const previous: DeployRelease | null = d.previousRelease && previousImage ? { row: d.previousRelease, image: previousImage, auth } : null;
+    const release: DeployRelease = { row: d.release, image, auth, commit: d.release.build.commit.sha };
+    const previous: DeployRelease | null =
+      d.previousRelease && previousImage ? { row: d.previousRelease, image: previousImage, auth, commit: d.previousRelease.build.commit.sha } : null;
     log.step(`deployment ${d.id}: ${image} to ${place}`);
     log.line(`commit ${d.release.build.commit.sha}${d.release.build.commit.message ? ` ${d.release.build.commit.message.split("\n")[0]}` : ""}`);
     if (previousImage) log.line(`previous release: ${previousImage}`);

@@ -17,6 +17,8 @@ export type { Release };
 export const targetInclude = {
   dockerContext: { select: { id: true, name: true } },
   host: { select: { id: true, name: true } },
+  /** what a driver must never delete from the target (a unikernel host keeps the pinned file) */
+  pinnedRelease: { select: { id: true, digest: true, artifactSha256: true, artifactTarget: true } },
 } as const satisfies Prisma.TargetInclude;
 
 /** A target row with the names of its docker context and host, as every driver gets it. */
@@ -30,6 +32,8 @@ export interface DeployRelease {
   image: string;
   /** credentials for the registry the image is in; none: pulled anonymously */
   auth?: RegistryAuth;
+  /** the commit the release was built from (a unikernel host's `latest` and an artifact repository name it) */
+  commit: string;
 }
 
 /** The deployment's log, as drivers write to it. */
