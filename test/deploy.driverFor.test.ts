@@ -1,5 +1,5 @@
 // lib/deploy/targets/index.ts: which kinds have a driver, and what the engine does with a kind that has none
-// (unikernel, until its driver lands): the runner fails the deployment with the reason in words, re-verification
+// (artifact repositories, until their driver lands): the runner fails the deployment with the reason in words, re-verification
 // fails it the same way, and the drift check leaves the target alone. Against the real database; no target
 // is reached. (Deployments through the drivers: test/deploy.pipeline.test.ts.)
 import { beforeAll, describe, expect, test } from "vitest";
@@ -13,15 +13,15 @@ import { checkDrift } from "@/lib/deploy/drift";
 import { saveBuildRule, saveDeploymentRule, saveHost, saveRepository, saveTarget } from "@/lib/services/inventory/entities";
 import { actorFor, createUser } from "@/test/helpers/fixtures";
 
-const NO_DRIVER = /^no driver for target kind unikernel\b/;
+const NO_DRIVER = /^no driver for target kind artifact_repository\b/;
 
-test("swarm and compose services have a driver; unikernel has none, said in words", () => {
-  expect([...drivenKinds].sort()).toEqual(["compose_service", "swarm_service"]);
+test("swarm services, compose services and unikernel hosts have a driver; artifact repositories have none, said in words", () => {
+  expect([...drivenKinds].sort()).toEqual(["compose_service", "swarm_service", "unikernel"]);
   expect(driverFor("swarm_service")).not.toBe(driverFor("compose_service"));
-  expect(() => driverFor("unikernel")).toThrow(NO_DRIVER);
+  expect(() => driverFor("artifact_repository")).toThrow(NO_DRIVER);
 });
 
-describe("a unikernel target", () => {
+describe("an artifact repository target", () => {
   let targetId: string;
   let releaseId: string;
 
@@ -30,8 +30,8 @@ describe("a unikernel target", () => {
     await saveHost(a, { name: "uk-host", address: "192.0.2.10", user: "deploy" });
     const repo = await saveRepository(a, { repo: "mirage-www", url: "https://git.example.org/mirage-www.git" });
     const build = await saveBuildRule(a, { repository_id: repo.id, kind: "unikernel", target: "hvt" });
-    const rule = await saveDeploymentRule(a, { build_rule_id: build.id, branch: "master" });
-    const target = await saveTarget(a, { deployment_rule_id: rule.id, name: "www", host: "uk-host", service: "www" });
+    const rule = await saveDeploymentRule(a, { build_rule_id: build.id, branch: "master", image: "127.0.0.1:5000/www:live-mirage-hvt" });
+    const target = await saveTarget(a, { deployment_rule_id: rule.id, name: "www", host: "uk-host", service: "www", artifact_repo: "/srv/git/www.git" });
     targetId = target.id;
     const db = getDb();
     const commit = await db.commit.create({ data: { repositoryId: repo.id, sha: "e".repeat(40), message: "unikernel" } });
@@ -40,7 +40,7 @@ describe("a unikernel target", () => {
       data: { buildId: b.id, deploymentRuleId: rule.id, imageRepo: "127.0.0.1:5000/www", tag: "hvt", digest: `sha256:${"1".repeat(64)}`, artifactPath: "/unikernel.hvt", artifactSha256: "2".repeat(64) },
     });
     releaseId = rel.id;
-    expect((await db.target.findUniqueOrThrow({ where: { id: targetId } })).kind).toBe("unikernel");
+    expect((await db.target.findUniqueOrThrow({ where: { id: targetId } })).kind).toBe("artifact_repository");
   });
 
   const deployment = (state: "queued" | "verifying") =>
@@ -57,7 +57,7 @@ describe("a unikernel target", () => {
     expect(row.reason).toMatch(NO_DRIVER);
     expect(await actions(d.id)).toEqual(["deployment.started", "deployment.failed"]);
     const text = (await readDeploymentLog(d.id, -1, 100)).map((c) => c.text).join("");
-    expect(text).toMatch(/==> failed: no driver for target kind unikernel/);
+    expect(text).toMatch(/==> failed: no driver for target kind artifact_repository/);
     expect(await getDb().target.findUniqueOrThrow({ where: { id: targetId } })).toMatchObject({ currentReleaseId: null, liveImage: null });
   });
 
@@ -65,7 +65,7 @@ describe("a unikernel target", () => {
     const d = await deployment("verifying");
     const out = await reverifyDeployment(d.id, { workerId: "w2" });
     expect(out?.state).toBe("failed");
-    expect(out?.reason).toMatch(/could not be checked: no driver for target kind unikernel/);
+    expect(out?.reason).toMatch(/could not be checked: no driver for target kind artifact_repository/);
     expect((await getDb().deployment.findUniqueOrThrow({ where: { id: d.id } })).state).toBe("failed");
   });
 

@@ -1,13 +1,15 @@
-// Which driver deploys to which kind of target. A kind without a driver (unikernel, for now) is refused in
+// Which driver deploys to which kind of target. A kind without a driver is refused in
 // words, and the deployment fails with that reason; the drift check leaves its targets alone.
 import type { TargetKind } from "@/lib/generated/prisma/enums";
 import type { TargetDriver } from "@/lib/deploy/targets/driver";
 import { swarmDriver } from "@/lib/deploy/targets/swarm/driver";
 import { composeDriver } from "@/lib/deploy/targets/compose/driver";
+import { unikernelDriver } from "@/lib/deploy/targets/unikernel/driver";
 
 const drivers: Partial<Record<TargetKind, TargetDriver>> = {
   swarm_service: swarmDriver,
   compose_service: composeDriver,
+  unikernel: unikernelDriver,
 };
 
 /** The kinds this worker can deploy to, inspect and re-verify. */
