@@ -286,7 +286,7 @@ describe("refusals leave the previous version current and running", () => {
 describe("after a worker died, and drift", () => {
   test("an interrupted deployment is re-verified against the file on the host", async () => {
     const s = await scenario();
-    const r1 = await deployed(s, img.v1);
+    await deployed(s, img.v1);
     await booted(s, "v1");
     // a deployment of v2 whose worker died before it switched: the host still runs v1
     const r2 = await release(s, img.v2);
