@@ -21,7 +21,7 @@ import {
 /** The largest artifact fetched from a registry for a deploy (build rules refuse more than 4 GiB). */
 const MAX_ARTIFACT_BYTES = 4 * 2 ** 30;
 /** How often the running check is asked while converging. */
-const POLL_MS = 500;
+const POLL_MS = 200;
 
 interface UnikernelApplied extends Applied {
   /** the file `current` named before the switch (a name in the service's dir); null when there was none */
@@ -77,15 +77,15 @@ function unikernelSession(t: DeployTarget, ssh: SshSession, where: Layout): Targ
     return r.code === 0;
   }
 
-  /** `current` → `name`, atomically: a new link beside it, renamed over it (mv -T replaces the link itself). */
+  /** `current` → `name`, atomically: a new link beside it, renamed over it (SFTP: no process on the host). */
   async function switchCurrent(name: string, io: DeployIo): Promise<void> {
     const tmp = `${where.dir}/.current.tmp-${randomBytes(4).toString("hex")}`;
-    const ln = await ssh.exec(["ln", "-s", "--", name, tmp], { signal: io.signal, timeoutMs: 30_000 });
-    if (ln.code !== 0) throw new Error(failed(`making the link ${tmp}`, ln));
-    const mv = await ssh.exec(["mv", "-T", "--", tmp, where.current], { signal: io.signal, timeoutMs: 30_000 });
-    if (mv.code !== 0) {
+    await ssh.symlink(name, tmp, { signal: io.signal });
+    try {
+      await ssh.replace(tmp, where.current, { signal: io.signal });
+    } catch (err) {
       await ssh.exec(["rm", "-f", "--", tmp], { timeoutMs: 15_000 }).catch(() => undefined);
-      throw new Error(failed(`switching ${where.current} to ${name}`, mv));
+      throw err;
     }
   }
 
@@ -134,14 +134,11 @@ function unikernelSession(t: DeployTarget, ssh: SshSession, where: Layout): Targ
 
   /** Deletes all but the newest `keep` files; never the current one or the pinned release's. */
   async function prune(keepNames: string[], io: DeployIo): Promise<void> {
-    const r = await ssh.exec(["find", where.dir, "-maxdepth", "1", "-type", "f", "-printf", "%T@ %f\\n"], { signal: io.signal, timeoutMs: 30_000 });
-    if (r.code !== 0) return void io.log.line(failed(`listing ${where.dir}`, r));
-    const files = r.stdout
-      .split("\n")
-      .map((l) => l.trim().split(" "))
-      .filter((p): p is [string, string] => p.length === 2 && sha256OfName(p[1] ?? null) !== null)
-      .sort((a, b) => Number(b[0]) - Number(a[0]))
-      .map(([, name]) => name);
+    const entries = await ssh.readdir(where.dir, { signal: io.signal });
+    const files = (entries ?? [])
+      .filter((e) => e.type === "file" && sha256OfName(e.name) !== null)
+      .sort((a, b) => b.mtime.getTime() - a.mtime.getTime())
+      .map((e) => e.name);
     const keep = new Set([...files.slice(0, t.keepArtifacts), ...keepNames]);
     const drop = files.filter((f) => !keep.has(f));
     if (drop.length === 0) return;
@@ -170,8 +167,10 @@ function unikernelSession(t: DeployTarget, ssh: SshSession, where: Layout): Targ
       const name = artifactName(r.artifactSha256, r.artifactTarget);
       const file = `${where.dir}/${name}`;
       io.log.step(`putting ${name} on ${ssh.target} (${methodWords(t)})`);
-      const mk = await ssh.exec(["mkdir", "-p", "--", where.dir], { signal: io.signal, timeoutMs: 30_000 });
-      if (mk.code !== 0) throw new Error(`${failed(`creating ${where.dir}`, mk)}; give ${ssh.target.split("@")[0]} write access to ${path.posix.dirname(where.dir)}`);
+      if ((await ssh.stat(where.dir, { signal: io.signal, follow: true }))?.type !== "directory") {
+        const mk = await ssh.exec(["mkdir", "-p", "--", where.dir], { signal: io.signal, timeoutMs: 30_000 });
+        if (mk.code !== 0) throw new Error(`${failed(`creating ${where.dir}`, mk)}; give ${ssh.target.split("@")[0]} write access to ${path.posix.dirname(where.dir)}`);
+      }
       const link = await ssh.readlink(where.current, { signal: io.signal });
       const before = link === null ? null : link.slice(link.lastIndexOf("/") + 1);
       const beforeLatest = link === null ? null : ((await ssh.readFile(where.latest, { maxBytes: 64 * 1024, signal: io.signal }))?.toString("utf8") ?? null);
