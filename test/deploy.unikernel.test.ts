@@ -14,7 +14,7 @@ import { ensureDeployerKey } from "@/lib/services/deployer-key";
 import { createDeploymentsForRelease } from "@/lib/services/deployments/schedule";
 import { rollbackTarget } from "@/lib/services/deployments/commands";
 import { runDeployment } from "@/lib/deploy/runner";
-import { reverifyDeployment } from "@/lib/deploy/recovery";
+import { reapDeployments, reverifyDeployment } from "@/lib/deploy/recovery";
 import { checkDrift } from "@/lib/deploy/drift";
 import { pinHostKeys } from "@/lib/services/inventory/hosts";
 import { saveBuildRule, saveDeploymentRule, saveHost, saveRegistry, saveRepository, saveTarget } from "@/lib/services/inventory/entities";
@@ -25,6 +25,7 @@ import { startSshd, type Sshd } from "@/test/helpers/sshd";
 import { buildTestKernel, createUnikernelHost, type UnikernelHost } from "@/test/helpers/unikernel";
 import { pushUnikernelImage, type UnikernelImage } from "@/test/helpers/unikernel-images";
 import { eventually } from "@/test/helpers/eventually";
+import { startScript, waitForExit } from "@/test/helpers/spawn";
 
 let dockerd: TestDockerd;
 let registry: TestRegistry;
@@ -32,7 +33,7 @@ let sshd: Sshd;
 let host: UnikernelHost;
 let admin: TestUser;
 let operator: TestUser;
-const img: Record<"v1" | "v2" | "v3" | "crash", UnikernelImage> = {} as Record<"v1" | "v2" | "v3" | "crash", UnikernelImage>;
+const img: Record<"v1" | "v2" | "v3" | "crash" | "big", UnikernelImage> = {} as Record<"v1" | "v2" | "v3" | "crash" | "big", UnikernelImage>;
 const quiet = rootLog.child({ test: "deploy.unikernel" });
 let n = 0;
 
@@ -45,6 +46,13 @@ beforeAll(async () => {
   }
   // a kernel that prints its version and exits at once: it never stays up
   img.crash = await pushUnikernelImage(dockerd.docker, { repo: `${registry.url}/mirage/www`, tag: "hvt-crash", kernel: await buildTestKernel({ version: "www-crash", variant: "exit", exitCode: 3 }) });
+  // a large kernel (the test kernel and 96 MiB of padding): its upload takes long enough to be interrupted
+  const { readFileSync: read, writeFileSync: write } = await import("node:fs");
+  const bigFile = path.join(host.runDir, "big.elf");
+  write(bigFile, Buffer.concat([read(await buildTestKernel({ version: "www-big", variant: "service" })), Buffer.alloc(96 * 2 ** 20)]));
+  img.big = await pushUnikernelImage(dockerd.docker, { repo: `${registry.url}/mirage/www`, tag: "hvt-big", kernel: bigFile });
+  // a restart that is slow the first time it runs (it marks that it started): a worker can be killed during it
+  writeFileSync(path.join(host.binDir, "slow-redeploy"), `#!/bin/bash\nset -eu\nif [ ! -e ${host.runDir}/slow-started ]; then touch ${host.runDir}/slow-started; sleep 20; fi\nexec systemctl restart "unikernel@$1"\n`, { mode: 0o755 });
   // the restart method of the `command` targets: fails for the sha256 written in BAD_SHA, else restarts the unit
   writeFileSync(path.join(host.binDir, "test-redeploy"), `#!/bin/bash\nset -eu\n[ "$(cat ${host.runDir}/BAD_SHA 2>/dev/null || true)" != "$2" ] || { echo "refusing $2" >&2; exit 4; }\nexec systemctl restart "unikernel@$1"\n`, { mode: 0o755 });
   const deployer = await ensureDeployerKey();
@@ -301,6 +309,80 @@ describe("after a worker died, and drift", () => {
     const w = await reverifyDeployment(r3.deploymentId!, { workerId: "test-worker" });
     expect(w).toEqual({ state: "succeeded", reason: null });
   }, 180_000);
+
+  /** Runs the deployment in a real worker process and SIGKILLs it once `when()` holds; then the reaper hands it to re-verification. */
+  async function killWorkerWhen(deploymentId: string, what: string, when: () => boolean | Promise<boolean>) {
+    const id = `doomed-${n}-${process.pid}`;
+    const child = startScript("workers/main.ts", [], { DATABASE_URL: process.env.DATABASE_URL, SLIPWAY_WORKER_ID: id, SLIPWAY_SECRET_KEY: process.env.SLIPWAY_SECRET_KEY, LOG_LEVEL: "info" });
+    const exited = waitForExit(child, 120_000);
+    try {
+      await eventually(what, async () => {
+        const d = await deployment(deploymentId);
+        if (["succeeded", "failed", "rolled_back"].includes(d.state)) throw new Error(`the deployment ended before the kill: ${d.state} ${d.reason}`);
+        return d.workerId === id && (await when());
+      }, 60_000, 10);
+    } catch (err) {
+      child.kill("SIGKILL");
+      const out = await exited;
+      throw new Error(`${(err as Error).message}\nworker stderr:\n${out.stderr.slice(-3000)}`);
+    } finally {
+      child.kill("SIGKILL");
+      await exited;
+    }
+    expect(["deploying", "verifying"]).toContain((await deployment(deploymentId)).state);
+    await getDb().workerHeartbeat.update({ where: { id }, data: { lastSeenAt: new Date(Date.now() - 60_000) } });
+    expect((await reapDeployments()).verify).toContain(deploymentId);
+    return reverifyDeployment(deploymentId, { workerId: "test-worker-2" });
+  }
+
+  test("a worker killed mid-upload: re-verified failed, the host still runs the recorded file, and the next deploy tidies up", async () => {
+    const s = await scenario();
+    const r1 = await deployed(s, img.v1);
+    await booted(s, "v1");
+    const r = await release(s, img.big);
+    const uploading = () => readdirSync(dirOf(s)).some((f) => f.startsWith(`.${img.big.sha256}.hvt.tmp-`));
+    const v = await killWorkerWhen(r.deploymentId!, "the upload to be under way", uploading);
+    expect(v?.state).toBe("failed");
+    expect(v?.reason).toContain(`runs ${dirOf(s)}/${img.v1.sha256}.hvt, not ${img.big.sha256}`);
+    // what is recorded is what runs
+    expect((await getDb().target.findUniqueOrThrow({ where: { id: s.targetId } })).currentReleaseId).toBe(r1.releaseId);
+    expect(current(s)).toBe(`${img.v1.sha256}.hvt`);
+    expect(host.unitLog(s.service)).toContain("slipway-test-kernel www-v1");
+    expect(await getDb().deployment.count({ where: { targetId: s.targetId, state: { in: ["queued", "deploying", "verifying"] } } })).toBe(0);
+    // the next deployment removes what the cut-off upload left
+    await deployed(s, img.v2);
+    expect(readdirSync(dirOf(s)).filter((f) => f.includes(".tmp-"))).toEqual([]);
+  }, 240_000);
+
+  test("a worker killed mid-restart: re-verification finishes the restart, and the host runs the release it records", async () => {
+    const s = await scenario({ method: "command", argv: ["slow-redeploy", "{service}"] });
+    try {
+      unlinkSync(path.join(host.runDir, "slow-started"));
+    } catch {
+      // not there yet
+    }
+    writeFileSync(path.join(host.runDir, "slow-started"), "");
+    await deployed(s, img.v1);
+    await booted(s, "v1");
+    unlinkSync(path.join(host.runDir, "slow-started"));
+    const r = await release(s, img.v2);
+    const restarting = () => {
+      try {
+        readFileSync(path.join(host.runDir, "slow-started"));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const v = await killWorkerWhen(r.deploymentId!, "the restart to be under way", restarting);
+    expect(v, await logText(r.deploymentId!)).toEqual({ state: "succeeded", reason: null });
+    expect(current(s)).toBe(`${img.v2.sha256}.hvt`);
+    await booted(s, "v2");
+    expect(readFileSync(path.join(dirOf(s), "latest"), "utf8")).toContain(`sha256 ${img.v2.sha256}`);
+    expect(readdirSync(dirOf(s))).not.toContain("latest.next");
+    expect((await getDb().target.findUniqueOrThrow({ where: { id: s.targetId } })).currentReleaseId).toBe(r.releaseId);
+    expect(await logText(r.deploymentId!)).toMatch(/restart was not confirmed: restarting/);
+  }, 240_000);
 
   test("a file switched by hand is drift; switched back, the drift clears", async () => {
     const s = await scenario();

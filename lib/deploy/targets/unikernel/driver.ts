@@ -15,7 +15,7 @@ import { openSshSession, type SshSession } from "@/lib/ssh/session";
 import { SshError } from "@/lib/ssh/errors";
 import type { Applied, DeployIo, DeployRelease, DeployTarget, Live, Outcome, Restored, TargetDriver, TargetSession } from "@/lib/deploy/targets/driver";
 import {
-  artifactName, latestText, layoutOf, methodOf, methodWords, restartArgv, runningArgv, sha256OfName, type Layout,
+  artifactName, latestText, layoutOf, methodOf, methodWords, parseLatest, restartArgv, runningArgv, sha256OfName, type Layout,
 } from "@/lib/deploy/targets/unikernel/layout";
 
 /** The largest artifact fetched from a registry for a deploy (build rules refuse more than 4 GiB). */
@@ -34,7 +34,7 @@ interface UnikernelApplied extends Applied {
 
 /** The commit a `latest` file names ("commit <sha>" line), or "" when it names none. */
 function commitOfLatest(text: string | null | undefined): string {
-  return /^commit ([0-9a-f]{40})$/m.exec(text ?? "")?.[1] ?? "";
+  return parseLatest(text ?? null).commit ?? "";
 }
 
 /** A command's failure in words, with what it printed (bounded). */
@@ -126,6 +126,7 @@ function unikernelSession(t: DeployTarget, ssh: SshSession, where: Layout): Targ
     io.log.step(`switching ${where.current} back to ${before}`);
     await switchCurrent(before, io);
     if (latest) await ssh.upload(Buffer.from(latest), where.latest, { mode: 0o644, signal: io.signal });
+    await ssh.exec(["rm", "-f", "--", where.next], { signal: io.signal, timeoutMs: 15_000 });
     const err = await restart(before, { sha256: sha256OfName(before) ?? "", commit: commitOfLatest(latest) }, io);
     if (err) return { live: `${where.dir}/${before}`, summary: `switched back to ${before}, but restarting it failed too: ${err}` };
     const stays = await watch(io);
@@ -135,6 +136,13 @@ function unikernelSession(t: DeployTarget, ssh: SshSession, where: Layout): Targ
   /** Deletes all but the newest `keep` files; never the current one or the pinned release's. */
   async function prune(keepNames: string[], io: DeployIo): Promise<void> {
     const entries = await ssh.readdir(where.dir, { signal: io.signal });
+    // an upload cut off with its connection (a worker that died) leaves its temporary file: one deployment
+    // runs per target at a time, so none of them is still being written
+    const stray = (entries ?? []).filter((e) => e.type === "file" && /^\.[0-9a-f]{64}\.[a-z]+\.tmp-/.test(e.name));
+    if (stray.length > 0) {
+      io.log.line(`removing ${stray.length} unfinished upload${stray.length === 1 ? "" : "s"} left by an earlier deployment`);
+      await ssh.exec(["rm", "-f", "--", ...stray.map((e) => `${where.dir}/${e.name}`)], { signal: io.signal, timeoutMs: 30_000 });
+    }
     const files = (entries ?? [])
       .filter((e) => e.type === "file" && sha256OfName(e.name) !== null)
       .sort((a, b) => b.mtime.getTime() - a.mtime.getTime())
@@ -147,15 +155,29 @@ function unikernelSession(t: DeployTarget, ssh: SshSession, where: Layout): Targ
     if (rm.code !== 0) io.log.line(failed("removing older files", rm));
   }
 
+  /** `latest.next` when it names the file `current` links to: a switch whose restart was not confirmed. */
+  async function unconfirmed(link: string, io: DeployIo): Promise<{ text: string; commit: string; sha256: string; file: string } | null> {
+    const text = (await ssh.readFile(where.next, { maxBytes: 64 * 1024, signal: io.signal }))?.toString("utf8") ?? null;
+    const next = parseLatest(text);
+    if (!text || !next.file || !next.sha256 || next.file !== link.slice(link.lastIndexOf("/") + 1)) return null;
+    return { text, commit: next.commit ?? "", sha256: next.sha256, file: next.file };
+  }
+
   return {
     async live(io): Promise<Live> {
       try {
         const link = await ssh.readlink(where.current, { signal: io.signal });
         if (link === null) return { state: "not_found", reason: `nothing is deployed on the host yet: ${where.current} does not exist` };
         const sha = sha256OfName(link);
+        const reference = `${where.dir}/${link.slice(link.lastIndexOf("/") + 1)}`;
+        const pending = await unconfirmed(link, io);
+        if (pending) {
+          // the file was switched to, but nobody saw its restart succeed: what runs may still be the old one
+          return { state: "found", identity: sha, reference, converged: false, settling: `${reference} was switched to but its restart was not confirmed: restarting ${methodWords(t)} on it`, description: `${where.current} → ${link}, not yet confirmed (latest.next)` };
+        }
         const up = await running(io);
         const words = up === null ? "" : up ? `, ${methodWords(t)} is running` : `, but ${methodWords(t)} is not running`;
-        return { state: "found", identity: sha, reference: `${where.dir}/${link.slice(link.lastIndexOf("/") + 1)}`, converged: up !== false, settling: null, description: `${where.current} → ${link}${words}` };
+        return { state: "found", identity: sha, reference, converged: up !== false, settling: null, description: `${where.current} → ${link}${words}` };
       } catch (err) {
         return { state: "unreachable", reason: explain(err) };
       }
@@ -206,10 +228,12 @@ function unikernelSession(t: DeployTarget, ssh: SshSession, where: Layout): Targ
         io.log.line(`sha256 on the host: ${sum}`);
       }
 
+      // the intent first (latest.next), then the switch, then the restart; latest only once the restart succeeded
+      await ssh.upload(Buffer.from(latestText({ commit: release.commit, sha256: r.artifactSha256, releaseId: r.id, file: name })), where.next, { mode: 0o644, signal: io.signal });
       io.log.step(`switching ${where.current} to ${name}${before ? ` (was ${before})` : ""}`);
       await switchCurrent(name, io);
-      await ssh.upload(Buffer.from(latestText({ commit: release.commit, sha256: r.artifactSha256, releaseId: r.id, file: name })), where.latest, { mode: 0o644, signal: io.signal });
       const restartError = await restart(name, { sha256: r.artifactSha256, commit: release.commit }, io);
+      if (!restartError) await ssh.replace(where.next, where.latest, { signal: io.signal });
       return {
         reference: file,
         version: null,
@@ -221,10 +245,24 @@ function unikernelSession(t: DeployTarget, ssh: SshSession, where: Layout): Targ
     },
 
     async converge(applied: UnikernelApplied, io): Promise<Outcome> {
+      if (applied.before === undefined) {
+        // re-verification of a deployment whose worker died after the switch: finish its restart, and go back
+        // to the last confirmed file (latest) when it does not run
+        const link = await ssh.readlink(where.current, { signal: io.signal });
+        const pending = link === null ? null : await unconfirmed(link, io);
+        if (pending) {
+          const latest = (await ssh.readFile(where.latest, { maxBytes: 64 * 1024, signal: io.signal }))?.toString("utf8") ?? null;
+          applied.before = parseLatest(latest).file;
+          applied.beforeLatest = latest;
+          const err = await restart(pending.file, { sha256: pending.sha256, commit: pending.commit }, io);
+          if (err) applied.restartError = err;
+          else await ssh.replace(where.next, where.latest, { signal: io.signal });
+        }
+      }
       const problem = applied.restartError ?? (await watch(io));
       if (problem) {
         // put the previous file back at once: the host must not stay on a file that does not run
-        if (applied.before === undefined) return { outcome: "failed", message: problem, restored: false };
+        if (applied.before === undefined || applied.before === null) return { outcome: "failed", message: problem, restored: false };
         const back = await putBack(applied.before, applied.beforeLatest ?? null, io);
         return { outcome: "rolled_back", by: "Slipway", message: `${problem}; ${back.summary}`, live: back.live };
       }

@@ -4,6 +4,8 @@
 //   <dir>/<service>/<sha256>.<target>   every release's file (the newest `keep` stay, plus the current and pinned ones)
 //   <dir>/<service>/current             a symbolic link to the running file, switched by a rename
 //   <dir>/<service>/latest              commit, sha256 and release of the current file, for people and scripts
+//   <dir>/<service>/latest.next         the same for a file being switched to: renamed to latest once its restart
+//                                       succeeded (a worker that dies between the two leaves it for the next one)
 import type { DeployTarget } from "@/lib/deploy/targets/driver";
 import { UNIKERNEL_SERVICE_NAME } from "@/lib/validation/inventory-fields";
 
@@ -15,6 +17,7 @@ export interface Layout {
   dir: string;
   current: string;
   latest: string;
+  next: string;
 }
 
 export function layoutOf(t: Pick<DeployTarget, "service" | "unikernelDir">): Layout {
@@ -24,7 +27,7 @@ export function layoutOf(t: Pick<DeployTarget, "service" | "unikernelDir">): Lay
   const root = (t.unikernelDir ?? DEFAULT_UNIKERNEL_DIR).replace(/\/+$/, "") || "/";
   if (!root.startsWith("/") || root.split("/").includes("..")) throw new Error(`the unikernel dir ${root} must be an absolute path without '..'`);
   const dir = `${root}/${t.service}`;
-  return { service: t.service, dir, current: `${dir}/current`, latest: `${dir}/latest` };
+  return { service: t.service, dir, current: `${dir}/current`, latest: `${dir}/latest`, next: `${dir}/latest.next` };
 }
 
 /** The file name a release gets on the host. */
@@ -42,6 +45,12 @@ export function sha256OfName(name: string | null): string | null {
 
 export function latestText(r: { commit: string; sha256: string; releaseId: string; file: string }): string {
   return `commit ${r.commit}\nsha256 ${r.sha256}\nrelease ${r.releaseId}\nfile ${r.file}\n`;
+}
+
+/** What a `latest` (or `latest.next`) file says; null fields when it does not say them. */
+export function parseLatest(text: string | null): { commit: string | null; sha256: string | null; file: string | null } {
+  const field = (k: string, re: RegExp) => (text ? (new RegExp(`^${k} (.+)$`, "m").exec(text)?.[1] ?? null) : null)?.match(re)?.[0] ?? null;
+  return { commit: field("commit", /^[0-9a-f]{40}$/), sha256: field("sha256", /^[0-9a-f]{64}$/), file: field("file", /^[0-9a-f]{64}\.[a-z]+$/) };
 }
 
 export type Method = "systemd" | "albatross" | "command";
