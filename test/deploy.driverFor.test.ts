@@ -15,8 +15,8 @@ import { actorFor, createUser } from "@/test/helpers/fixtures";
 
 const NO_DRIVER = /^no driver for target kind unikernel\b/;
 
-test("swarm and compose services have a driver; unikernel has none, said in words", () => {
-  expect([...drivenKinds].sort()).toEqual(["compose_service", "swarm_service"]);
+test("swarm and compose services and artifact repositories have a driver; unikernel has none, said in words", () => {
+  expect([...drivenKinds].sort()).toEqual(["artifact_repository", "compose_service", "swarm_service"]);
   expect(driverFor("swarm_service")).not.toBe(driverFor("compose_service"));
   expect(() => driverFor("unikernel")).toThrow(NO_DRIVER);
 });

@@ -4,10 +4,12 @@ import type { TargetKind } from "@/lib/generated/prisma/enums";
 import type { TargetDriver } from "@/lib/deploy/targets/driver";
 import { swarmDriver } from "@/lib/deploy/targets/swarm/driver";
 import { composeDriver } from "@/lib/deploy/targets/compose/driver";
+import { artifactRepositoryDriver } from "@/lib/deploy/targets/artifact-repository/driver";
 
 const drivers: Partial<Record<TargetKind, TargetDriver>> = {
   swarm_service: swarmDriver,
   compose_service: composeDriver,
+  artifact_repository: artifactRepositoryDriver,
 };
 
 /** The kinds this worker can deploy to, inspect and re-verify. */
