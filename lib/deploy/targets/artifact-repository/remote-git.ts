@@ -2,6 +2,8 @@
 // lib/ssh/quote.ts), in the C locale so that its messages can be told apart, with no hooks of the work clone,
 // no signing and a fixed committer. A failure becomes an ArtifactRepositoryError that says what to do.
 import type { ExecResult, SshSession } from "@/lib/ssh/session";
+import { SshError } from "@/lib/ssh/errors";
+import { shellQuote } from "@/lib/ssh/quote";
 import type { DeployIo } from "@/lib/deploy/targets/driver";
 
 export type RepoProblem =
@@ -33,6 +35,11 @@ const SAFE_CONFIG = [
 export const LONG_GIT_MS = 300_000;
 const SHORT_GIT_MS = 60_000;
 
+/** An argument as a reader would type it: quoted only when it needs to be. */
+function shown(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./^{}-]+$/.test(arg) ? arg : shellQuote(arg);
+}
+
 function lastLines(text: string, n = 4): string {
   return text.trim().split("\n").slice(-n).join(" / ");
 }
@@ -48,10 +55,17 @@ export class RemoteGit {
 
   /** Runs `git args…` on the host; a non-zero exit is a result. Each command goes to the log. */
   async run(args: string[], io: DeployIo, opts: { long?: boolean; maxOutputBytes?: number } = {}): Promise<ExecResult> {
-    io.log.line(`$ git ${args.join(" ")}`);
+    const command = `git ${args.map(shown).join(" ")}`;
+    io.log.line(`$ ${command}`);
     const limit = opts.long ? LONG_GIT_MS : SHORT_GIT_MS;
     const timeoutMs = Math.max(1_000, Math.min(limit, io.deadline - Date.now()));
-    return this.ssh.exec(["env", "LC_ALL=C", "git", ...SAFE_CONFIG, ...args], { signal: io.signal, timeoutMs, maxOutputBytes: opts.maxOutputBytes });
+    try {
+      return await this.ssh.exec(["env", "LC_ALL=C", "git", ...SAFE_CONFIG, ...args], { signal: io.signal, timeoutMs, maxOutputBytes: opts.maxOutputBytes });
+    } catch (err) {
+      // the session's message shows the fixed settings first: say which git command it was
+      if (err instanceof SshError) throw new SshError(err.kind, `${command.length > 100 ? `${command.slice(0, 97)}...` : command}: ${err.message}`, { cause: err });
+      throw err;
+    }
   }
 
   /** Runs `git args…` and returns its output; throws in words (naming `what`) when it fails. */
