@@ -30,7 +30,7 @@ describe("a unikernel target", () => {
     await saveHost(a, { name: "uk-host", address: "192.0.2.10", user: "deploy" });
     const repo = await saveRepository(a, { repo: "mirage-www", url: "https://git.example.org/mirage-www.git" });
     const build = await saveBuildRule(a, { repository_id: repo.id, kind: "unikernel", target: "hvt" });
-    const rule = await saveDeploymentRule(a, { build_rule_id: build.id, branch: "master" });
+    const rule = await saveDeploymentRule(a, { build_rule_id: build.id, branch: "master", image: "127.0.0.1:5000/www:live-mirage-hvt" });
     const target = await saveTarget(a, { deployment_rule_id: rule.id, name: "www", host: "uk-host", service: "www" });
     targetId = target.id;
     const db = getDb();
