@@ -144,14 +144,11 @@ async function pinCurrentKeys(): Promise<void> {
 
 // ─── the repository as the test sees it ─────────────────────────────────────────────────────────
 
-async function git(repo: string, args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync("git", ["-c", "safe.directory=*", "--git-dir", repo, ...args], { encoding: "buffer", maxBuffer: 64 * 2 ** 20 }).then((r) => ({ stdout: r.stdout.toString("latin1") }));
-  return stdout;
-}
 async function gitBytes(repo: string, args: string[]): Promise<Buffer> {
   return (await execFileAsync("git", ["-c", "safe.directory=*", "--git-dir", repo, ...args], { encoding: "buffer", maxBuffer: 64 * 2 ** 20 })).stdout;
 }
-const latest = async (repo: string) => (await git(repo, ["show", "main:hvt/latest"])).toString();
+const git = async (repo: string, args: string[]) => (await gitBytes(repo, args)).toString("utf8");
+const latest = (repo: string) => git(repo, ["show", "main:hvt/latest"]);
 const commitCount = async (repo: string) => Number((await git(repo, ["rev-list", "--count", "main"])).trim());
 const head = async (repo: string) => (await git(repo, ["rev-parse", "main"])).trim();
 async function isAncestor(repo: string, older: string, newer: string): Promise<boolean> {
@@ -254,6 +251,14 @@ async function deploy(id: string, state: "succeeded" | "failed"): Promise<{ reas
   return { reason: (await deployment(id)).reason, log };
 }
 
+/** A scenario whose repository has v1 deployed by Slipway. */
+async function withV1Deployed(): Promise<{ s: Scenario; r1: Awaited<ReturnType<typeof release>> }> {
+  const s = await scenario();
+  const r1 = await release(s, kernels.v1);
+  await deploy(r1.deploymentId, "succeeded");
+  return { s, r1 };
+}
+
 /** live() of the target, through its kind's driver, as the drift check asks it. */
 async function live(targetId: string) {
   const t = await getDb().target.findUniqueOrThrow({ where: { id: targetId }, include: targetInclude });
@@ -328,9 +333,7 @@ describe("deploying to an artifact repository", () => {
   }, 240_000);
 
   test("live() reads the sha256 beside latest; the drift check compares it with the current release's", async () => {
-    const s = await scenario();
-    const r1 = await release(s, kernels.v1);
-    await deploy(r1.deploymentId, "succeeded");
+    const { s, r1 } = await withV1Deployed();
     expect(await live(s.targetId)).toMatchObject({ state: "found", identity: kernels.v1.sha256, reference: `hvt/${r1.sha}`, converged: true, settling: null });
     expect((await checkDrift()).changes.filter((c) => c.targetId === s.targetId)).toEqual([]);
 
@@ -353,9 +356,7 @@ describe("deploying to an artifact repository", () => {
   }, 60_000);
 
   test("someone else pushes between Slipway's clone and its push: Slipway's commit is rebased onto theirs once and pushed", async () => {
-    const s = await scenario();
-    const r1 = await release(s, kernels.v1);
-    await deploy(r1.deploymentId, "succeeded");
+    const { s } = await withV1Deployed();
     const before = await head(s.repo);
     armRace(s.repo, "xen/latest", "f".repeat(40));
     const r2 = await release(s, kernels.v2);
@@ -372,9 +373,7 @@ describe("deploying to an artifact repository", () => {
   }, 240_000);
 
   test("someone else moves the same latest meanwhile: the deployment fails naming both commits, their latest stays, nothing is forced", async () => {
-    const s = await scenario();
-    const r1 = await release(s, kernels.v1);
-    await deploy(r1.deploymentId, "succeeded");
+    const { s } = await withV1Deployed();
     const other = "e".repeat(40);
     armRace(s.repo, "hvt/latest", other);
     const r2 = await release(s, kernels.v2);
@@ -388,9 +387,7 @@ describe("deploying to an artifact repository", () => {
   }, 240_000);
 
   test("a release whose kernel is not the recorded one (sha256 mismatch) fails in words before anything is committed", async () => {
-    const s = await scenario();
-    const r1 = await release(s, kernels.v1);
-    await deploy(r1.deploymentId, "succeeded");
+    const { s, r1 } = await withV1Deployed();
     const count = await commitCount(s.repo);
     const r2 = await release(s, kernels.v2, { artifactSha256: "0".repeat(64) });
     const out = await deploy(r2.deploymentId, "failed");
@@ -437,9 +434,7 @@ describe("deploying to an artifact repository", () => {
   }, 120_000);
 
   test("a changed host key: refused before anything is written, with both fingerprints", async () => {
-    const s = await scenario();
-    const r1 = await release(s, kernels.v1);
-    await deploy(r1.deploymentId, "succeeded");
+    const { s, r1 } = await withV1Deployed();
     const count = await commitCount(s.repo);
     const pinned = sshd.hostKeys.map((k) => k.fingerprintSha256);
     await sshd.replaceHostKey();
