@@ -18,6 +18,12 @@
 //      its own): the comparison is Slipway-over-ssh against the CLI on the local socket, alternating as in 1.
 //      Also the cost of one convergence poll (two engine calls) through each context.
 //   4. as 1 with the service scaled to BENCH_DEPLOY_REPLICAS (3) replicas.
+//   5. unikernel: artifact ready (its release recorded) → restarted and running, to a unikernel host (a private
+//      sshd whose sessions find stand-in `systemctl` that boots the file in QEMU, test/helpers/unikernel.ts) with
+//      monitor 1 s: Slipway (fetch from the registry, upload, sha256 on the host, switch `current`, `latest`,
+//      `systemctl restart`, `is-active` for 1 s) against the same done by hand in the same run: `scp` of the
+//      file (already on disk: the hand does not fetch it), then `ssh host ln -sfn … current && systemctl
+//      restart …`, then `ssh host systemctl is-active …` until it has answered active for 1 s. Alternating.
 // The service: busybox whose CMD traps TERM (so a stop does not wait for the grace period), StopGracePeriod
 // 1 s, no networks, UpdateConfig { Parallelism 1, Delay 0, Monitor 1 s, FailureAction rollback, stop-first };
 // the targets have monitor 1 s (Slipway's stability window equals the CLI's verify wait) and
@@ -69,7 +75,7 @@ const SETTLE_PAUSE_MS = 500;
 
 // ─── options ──────────────────────────────────────────────────────────────────────────────────────
 
-const only = onlyMeasurements("1,2,3,4");
+const only = onlyMeasurements("1,2,3,4,5");
 const options = {
   /** measured rounds per side, per measurement (after one warm-up round each) */
   rounds: num("BENCH_DEPLOY_ROUNDS", 7, 3, { integer: true }),
@@ -136,7 +142,7 @@ interface CliRound {
 
 async function main() {
   if (argv.includes("--help")) {
-    console.log("npm run bench:deploy [-- --quick] [-- --only=1,2,3,4]   (BENCH_DEPLOY_ROUNDS, BENCH_DEPLOY_REPLICAS; see the top of bench/deploy.ts)");
+    console.log("npm run bench:deploy [-- --quick] [-- --only=1,2,3,4,5]   (BENCH_DEPLOY_ROUNDS, BENCH_DEPLOY_REPLICAS; see the top of bench/deploy.ts)");
     return;
   }
   if (process.getuid?.() !== 0) throw new Error("bench:deploy starts a private dockerd in swarm mode, which needs root (run it as root, e.g. in the dev container)");
@@ -559,6 +565,122 @@ async function main() {
     await settle(`scaled to ${options.replicas}`);
     console.log(`\n4. release recorded → converged, ${options.replicas} replicas (stop-first, parallelism 1), unix://: Slipway vs docker CLI, ${options.rounds} each (+1 warm-up each)${loadNow()}`);
     report("4", `release→converged (${options.replicas} replicas)`, await compare("4", (v) => slipwayRelease(local, v)), true);
+  }
+
+  // ─── 5. unikernel hosts ────────────────────────────────────────────────────────────────────
+  if (only.has("5")) {
+    const { createUnikernelHost, buildTestKernel } = await import("@/test/helpers/unikernel");
+    const { pushUnikernelImage } = await import("@/test/helpers/unikernel-images");
+    const ukhost = await createUnikernelHost();
+    onCleanup("unikernel host", () => ukhost.cleanup());
+    // the hand's own key, beside the deployer's in authorized_keys; known_hosts from the pinned keys
+    const handKey = path.join(work, "hand_ed25519");
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "bench-hand", "-f", handKey]);
+    const { readFileSync, writeFileSync } = await import("node:fs");
+    const uksshd = await startSshd({ authorizedKeys: [deployer.publicKey, readFileSync(`${handKey}.pub`, "utf8").trim()], env: { PATH: ukhost.path } });
+    onCleanup("unikernel sshd", () => uksshd.stop());
+    const knownHosts = path.join(work, "known_hosts");
+    writeFileSync(knownHosts, uksshd.hostKeys.map((k) => `[127.0.0.1]:${uksshd.port} ${k.algorithm} ${k.publicKey}`).join("\n") + "\n");
+    const sshArgs = ["-i", handKey, "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR"];
+    const ukHost = await saveHost(admin, { name: "ukhost", address: "127.0.0.1", port: uksshd.port, user: uksshd.user });
+    await pinHostKeys(admin, { host_id: ukHost.id, keys: uksshd.hostKeys.map((k) => `${k.algorithm} ${k.publicKey}`) });
+    const kernels: string[] = [];
+    const ukImages: Awaited<ReturnType<typeof pushUnikernelImage>>[] = [];
+    for (let v = 0; v < VARIANTS; v++) {
+      kernels.push(await buildTestKernel({ version: `bench-${v}`, variant: "service" }));
+      ukImages.push(await pushUnikernelImage(docker, { repo: `${registry.url}/bench/www`, tag: `hvt-${v}`, kernel: kernels[v]! }));
+    }
+    const ukRepo = (await saveRepository(admin, { repo: "bench/www", url: "https://git.example.org/bench-www.git", poll_interval: 86400 })).id;
+    await getDb().repository.update({ where: { id: ukRepo }, data: { lastPolledAt: new Date() } });
+    const ukBuild = (await saveBuildRule(admin, { repository_id: ukRepo, kind: "unikernel", target: "hvt" })).id;
+    const ukRule = (await saveDeploymentRule(admin, { build_rule_id: ukBuild, branch: "master", image: `${registry.url}/bench/www:live-mirage-hvt`, registry: "local" })).id;
+    const SLIP = "slipway";
+    const HAND = "hand";
+    await saveTarget(admin, { deployment_rule_id: ukRule, name: "bench-unikernel", host: "ukhost", service: SLIP, dir: ukhost.unikernelDir, monitor: 1, converge_timeout: 60, restart: { method: "systemd" } });
+    let ukN = 0;
+    const ukSteps = new Map<string, number[]>();
+
+    const slipUnikernel = async (v: number): Promise<number> => {
+      const img = ukImages[v]!;
+      ukN++;
+      const sha = (0xfe0000 + ukN).toString(16).padStart(40, "0");
+      const commit = await getDb().commit.create({ data: { repositoryId: ukRepo, sha, message: `bench ${img.tag}` } });
+      const b = await getDb().build.create({ data: { buildRuleId: ukBuild, commitId: commit.id, state: "succeeded", trigger: "webhook" } });
+      const p0 = performance.now();
+      const d = await getDb().$transaction(async (tx) => {
+        const rel = await tx.release.create({
+          data: { buildId: b.id, deploymentRuleId: ukRule, imageRepo: img.repo, tag: img.tag, digest: img.digest, artifactPath: img.path, artifactSha256: img.sha256, artifactSize: BigInt(img.size), artifactTarget: "hvt" },
+        });
+        return (await createDeploymentsForRelease(tx, rel.id, { type: "worker", workerId: "bench-build-runner" })).created[0]?.id;
+      });
+      if (!d) throw new Error("the unikernel release created no deployment");
+      const row = await until("the unikernel deployment to end", async () => {
+        const r = (await q<{ state: string; reason: string | null }>("SELECT state::text, reason FROM deployments WHERE id = $1", [d]))[0];
+        return r && !["queued", "deploying", "verifying"].includes(r.state) ? r : null;
+      }, 120_000, POLL_MS);
+      const total = performance.now() - p0;
+      if (row.state !== "succeeded") throw new Error(`unikernel deployment ended ${row.state}: ${row.reason ?? ""}`);
+      if (!ukhost.unitLog(SLIP).includes(`slipway-test-kernel bench-${v}`)) throw new Error(`the host did not boot bench-${v} for Slipway`);
+      const text = await until("the deployment log", async () => {
+        const t = (await readDeploymentLog(d, -1, 10_000)).map((c) => c.text).join("");
+        return /==> succeeded/.test(t) ? t : null;
+      }, 10_000, 50);
+      for (const m of text.matchAll(/^==> (.*) \((\d+(?:\.\d+)?) s\)$/gm)) {
+        const key = m[1]!.replace(/^deployment \S+: .*/, "deployment … (opened)").replace(/[0-9a-f]{64}/g, "<sha256>").replace(/\(was .*\)/, "").trim();
+        ukSteps.set(key, [...(ukSteps.get(key) ?? []), Number(m[2])]);
+      }
+      await sleep(SETTLE_PAUSE_MS);
+      return total;
+    };
+    const ssh = (args: string[]) => execFileP("ssh", [...sshArgs, "-p", String(uksshd.port), `${uksshd.user}@127.0.0.1`, ...args], { signal: cliAbort.signal });
+    const handUnikernel = async (v: number): Promise<number> => {
+      const img = ukImages[v]!;
+      const dir = `${ukhost.unikernelDir}/${HAND}`;
+      const p0 = performance.now();
+      await execFileP("scp", [...sshArgs, "-q", "-P", String(uksshd.port), kernels[v]!, `${uksshd.user}@127.0.0.1:${dir}/${img.sha256}.hvt`], { signal: cliAbort.signal });
+      await ssh([`ln -sfn ${img.sha256}.hvt ${dir}/current && systemctl restart unikernel@${HAND}`]);
+      let upSince: number | null = null;
+      for (;;) {
+        const active = await ssh([`systemctl is-active unikernel@${HAND}`]).then(() => true, () => false);
+        const now = performance.now();
+        if (active) {
+          upSince ??= now;
+          if (now - upSince >= 1000) break;
+        } else upSince = null;
+        if (now - p0 > 60_000) throw new Error("by hand: the unit did not stay up");
+        await sleep(200);
+      }
+      const total = performance.now() - p0;
+      if (!ukhost.unitLog(HAND).includes(`slipway-test-kernel bench-${v}`)) throw new Error(`the host did not boot bench-${v} by hand`);
+      await sleep(SETTLE_PAUSE_MS);
+      return total;
+    };
+    execFileSync("mkdir", ["-p", `${ukhost.unikernelDir}/${HAND}`]);
+
+    console.log(`\n5. unikernel: artifact ready → restarted and running 1 s (systemd stand-in booting QEMU over ssh): Slipway vs by hand (scp + ssh), alternating, ${options.rounds} each (+1 warm-up each)${loadNow()}`);
+    let uv = 0;
+    const next = () => (uv = (uv + 1) % VARIANTS);
+    await slipUnikernel(next());
+    await handUnikernel(uv);
+    const slipTimes: number[] = [];
+    const handTimes: number[] = [];
+    for (let i = 0; i < options.rounds; i++) {
+      const v = next();
+      if (i % 2 === 0) {
+        slipTimes.push(await slipUnikernel(v));
+        handTimes.push(await handUnikernel(v));
+      } else {
+        handTimes.push(await handUnikernel(v));
+        slipTimes.push(await slipUnikernel(v));
+      }
+      process.stdout.write(`  5 round ${i + 1}/${options.rounds}: Slipway ${secs(slipTimes.at(-1)!)}, by hand ${secs(handTimes.at(-1)!)}\n`);
+    }
+    const ratio = median(slipTimes) / median(handTimes);
+    console.log(`  Slipway median ${secs(median(slipTimes))}, max ${secs(max(slipTimes))}; by hand median ${secs(median(handTimes))}, max ${secs(max(handTimes))}; ratio ${ratio.toFixed(3)}`);
+    console.log(`  the deployment log's step headings (median seconds after the log opened): ${[...ukSteps].map(([k, v]) => `"${k}" ${median(v).toFixed(2)}`).join(", ")}`);
+    rows.push({ figure: `5 unikernel ready→running median Slipway / by hand (n=${slipTimes.length})`, value: `${secs(median(slipTimes))} / ${secs(median(handTimes))}`, goal: "" });
+    rows.push({ figure: "5 unikernel ratio Slipway/by hand", value: ratio.toFixed(3), goal: "≤ 1.10" });
+    summary.push(`unikernel ready→running ratio ${ratio.toFixed(2)} (goal ≤ 1.10: ${ratio <= 1.1 ? "met" : "missed"})`);
   }
 
   await worker.stop();

@@ -285,6 +285,35 @@ describe("readlink, stat, readFile", () => {
   });
 });
 
+describe("symlink, replace, readdir", () => {
+  let s: SshSession;
+  const dir = () => path.join(scratch, "links");
+  beforeAll(async () => {
+    s = await sessionFor(root);
+    await fs.mkdir(dir());
+    await fs.writeFile(path.join(dir(), "a.hvt"), "a");
+    await fs.writeFile(path.join(dir(), "b.hvt"), "b");
+    await fs.symlink("a.hvt", path.join(dir(), "current"));
+  });
+  afterAll(() => s?.close());
+
+  it("switches a link atomically: a new link beside it, renamed over it (the link itself, not its target)", async () => {
+    await s.symlink("b.hvt", path.join(dir(), ".current.tmp"));
+    expect(await fs.readlink(path.join(dir(), ".current.tmp"))).toBe("b.hvt");
+    await s.replace(path.join(dir(), ".current.tmp"), path.join(dir(), "current"));
+    expect(await fs.readlink(path.join(dir(), "current"))).toBe("b.hvt");
+    expect(await fs.readFile(path.join(dir(), "a.hvt"), "utf8")).toBe("a");
+    await expect(fs.lstat(path.join(dir(), ".current.tmp"))).rejects.toThrow(/ENOENT/);
+  });
+
+  it("readdir lists names, types and times; null for a missing directory", async () => {
+    const list = await s.readdir(dir());
+    expect(list?.map((e) => [e.name, e.type]).sort()).toEqual([["a.hvt", "file"], ["b.hvt", "file"], ["current", "symlink"]]);
+    expect(list?.every((e) => e.mtime.getTime() > 0)).toBe(true);
+    expect(await s.readdir(path.join(dir(), "missing"))).toBeNull();
+  });
+});
+
 describe("the connection", () => {
   it("a changed host key is refused before any login, so nothing is written", async () => {
     const other = await startSshd();

@@ -79,6 +79,12 @@ export interface SshSession {
   stat(remotePath: string, opts?: CallOptions & { follow?: boolean }): Promise<RemoteStat | null>;
   /** A small file's content, at most `maxBytes` (larger files are refused); null when it does not exist. */
   readFile(remotePath: string, opts: CallOptions & { maxBytes: number }): Promise<Buffer | null>;
+  /** Makes `linkPath` a symbolic link to `linkTarget` (it must not exist yet). */
+  symlink(linkTarget: string, linkPath: string, opts?: CallOptions): Promise<void>;
+  /** Renames `from` over `to` (atomically where the server offers posix-rename@openssh.com). */
+  replace(from: string, to: string, opts?: CallOptions): Promise<void>;
+  /** The entries of a directory (without . and ..); null when it does not exist. */
+  readdir(dir: string, opts?: CallOptions): Promise<Array<{ name: string; type: RemoteFileType; mtime: Date }> | null>;
   /** Ends the connection; calls still running fail with kind "closed". */
   close(): void;
 }
@@ -405,6 +411,36 @@ class Session implements SshSession {
       if (temporary) await this.request<void>((s, cb) => s.unlink(temporary, (err) => cb(err, undefined))).catch(() => undefined);
     };
     await Promise.race([tidy(), new Promise((r) => setTimeout(r, CLEANUP_MS).unref())]);
+  }
+
+  async symlink(linkTarget: string, linkPath: string, opts: CallOptions = {}): Promise<void> {
+    checkRemotePath(linkPath);
+    if (linkTarget.includes("\0")) throw new SshError("remote_failure", "a link target cannot hold a NUL byte");
+    return this.bounded(`making the link ${linkPath}`, opts, SFTP_TIMEOUT_MS, async () => {
+      // ssh2 swaps the arguments for OpenSSH's server, whose order differs from the draft standard
+      await this.request<void>((s, cb) => s.symlink(linkTarget, linkPath, (err) => cb(err, undefined))).catch((err: unknown) => {
+        throw this.sftpError(err, "write", linkPath);
+      });
+    });
+  }
+
+  async replace(from: string, to: string, opts: CallOptions = {}): Promise<void> {
+    checkRemotePath(from);
+    checkRemotePath(to);
+    return this.bounded(`renaming ${from} to ${to}`, opts, SFTP_TIMEOUT_MS, async () => this.rename(await this.sftp(), from, to));
+  }
+
+  async readdir(dir: string, opts: CallOptions = {}): Promise<Array<{ name: string; type: RemoteFileType; mtime: Date }> | null> {
+    checkRemotePath(dir);
+    return this.bounded(`listing ${dir}`, opts, SFTP_TIMEOUT_MS, async () => {
+      try {
+        const list = await this.request<ssh2.FileEntryWithStats[]>((s, cb) => s.readdir(dir, cb));
+        return list.filter((e) => e.filename !== "." && e.filename !== "..").map((e) => ({ name: e.filename, type: fileType(e.attrs), mtime: new Date(e.attrs.mtime * 1000) }));
+      } catch (err) {
+        if (isMissing(err)) return null;
+        throw this.sftpError(err, "read", dir);
+      }
+    });
   }
 
   async readlink(remotePath: string, opts: CallOptions = {}): Promise<string | null> {

@@ -1,14 +1,16 @@
-// Which driver deploys to which kind of target. A kind without a driver (unikernel, for now) is refused in
+// Which driver deploys to which kind of target. A kind without a driver is refused in
 // words, and the deployment fails with that reason; the drift check leaves its targets alone.
 import type { TargetKind } from "@/lib/generated/prisma/enums";
 import type { TargetDriver } from "@/lib/deploy/targets/driver";
 import { swarmDriver } from "@/lib/deploy/targets/swarm/driver";
 import { composeDriver } from "@/lib/deploy/targets/compose/driver";
+import { unikernelDriver } from "@/lib/deploy/targets/unikernel/driver";
 import { artifactRepositoryDriver } from "@/lib/deploy/targets/artifact-repository/driver";
 
 const drivers: Partial<Record<TargetKind, TargetDriver>> = {
   swarm_service: swarmDriver,
   compose_service: composeDriver,
+  unikernel: unikernelDriver,
   artifact_repository: artifactRepositoryDriver,
 };
 

@@ -103,7 +103,6 @@ export async function createDeploymentsForRelease(tx: Tx, releaseId: string, act
   const created: CreatedDeployment[] = [];
   const pinned: string[] = [];
   for (const t of rule.targets) {
-    if (t.kind === "unikernel") continue; // unikernel targets deploy through their own engine (not in this release)
     if (t.pinnedReleaseId) {
       pinned.push(t.name);
       continue;
