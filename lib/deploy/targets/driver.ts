@@ -19,6 +19,8 @@ export const targetInclude = {
   host: { select: { id: true, name: true } },
   /** what a driver must never delete from the target (a unikernel host keeps the pinned file) */
   pinnedRelease: { select: { id: true, digest: true, artifactSha256: true, artifactTarget: true } },
+  /** a unikernel build's target (hvt, xen, …): where an artifact repository keeps its files, even before a release is at hand */
+  deploymentRule: { select: { buildRule: { select: { unikernelTarget: true } } } },
 } as const satisfies Prisma.TargetInclude;
 
 /** A target row with the names of its docker context and host, as every driver gets it. */

@@ -5,11 +5,13 @@ import type { TargetDriver } from "@/lib/deploy/targets/driver";
 import { swarmDriver } from "@/lib/deploy/targets/swarm/driver";
 import { composeDriver } from "@/lib/deploy/targets/compose/driver";
 import { unikernelDriver } from "@/lib/deploy/targets/unikernel/driver";
+import { artifactRepositoryDriver } from "@/lib/deploy/targets/artifact-repository/driver";
 
 const drivers: Partial<Record<TargetKind, TargetDriver>> = {
   swarm_service: swarmDriver,
   compose_service: composeDriver,
   unikernel: unikernelDriver,
+  artifact_repository: artifactRepositoryDriver,
 };
 
 /** The kinds this worker can deploy to, inspect and re-verify. */
