@@ -303,7 +303,7 @@ describe("deploying to an artifact repository", () => {
     const booted = path.join(scratch, "v1.hvt");
     writeFileSync(booted, await decompressed(s.repo, `hvt/${r1.sha}/www.hvt.bz2`));
     expect((await bootKernel(booted, { timeoutMs: 20_000 })).output).toContain("slipway-test-kernel www-v1");
-    expect(first.log).toMatch(/==> fetching \/unikernel\.hvt from 127\.0\.0\.1:\d+\/mirage\/www@sha256:/);
+    expect(first.log).toMatch(/fetching \/unikernel\.hvt from 127\.0\.0\.1:\d+\/mirage\/www@sha256:/);
     expect(first.log).toContain(`sha256 ${kernels.v1.sha256}, as the release records`);
     expect(first.log).toMatch(/\$ git init --quiet --initial-branch=main/);
     expect(first.log).toMatch(/pushed [0-9a-f]{40} to main/);

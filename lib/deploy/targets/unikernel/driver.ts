@@ -10,7 +10,7 @@ import { createReadStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fetchImageFile } from "@/lib/registry/artifact";
+import { fetchReleaseFile } from "@/lib/deploy/targets/release-file";
 import { openSshSession, type SshSession } from "@/lib/ssh/session";
 import { SshError } from "@/lib/ssh/errors";
 import type { Applied, DeployIo, DeployRelease, DeployTarget, Live, Outcome, Restored, TargetDriver, TargetSession } from "@/lib/deploy/targets/driver";
@@ -18,8 +18,6 @@ import {
   artifactName, latestText, layoutOf, methodOf, methodWords, parseLatest, restartArgv, runningArgv, sha256OfName, type Layout,
 } from "@/lib/deploy/targets/unikernel/layout";
 
-/** The largest artifact fetched from a registry for a deploy (build rules refuse more than 4 GiB). */
-const MAX_ARTIFACT_BYTES = 4 * 2 ** 30;
 /** How often the running check is asked while converging. */
 const POLL_MS = 200;
 
@@ -208,13 +206,7 @@ function unikernelSession(t: DeployTarget, ssh: SshSession, where: Layout): Targ
       } else {
         const local = await mkdtemp(path.join(os.tmpdir(), "slipway-unikernel-"));
         try {
-          io.log.line(`fetching ${r.artifactPath} from ${release.image}`);
-          const got = await fetchImageFile({
-            image: release.image, registryUrl: release.auth?.serveraddress,
-            credentials: { username: release.auth?.username ?? null, password: release.auth?.password ?? null },
-            path: r.artifactPath, destination: path.join(local, name), maxBytes: MAX_ARTIFACT_BYTES, signal: io.signal,
-          });
-          got.verifySha256(r.artifactSha256);
+          const got = await fetchReleaseFile(release, local, name, io);
           io.log.line(`uploading ${got.size} bytes to ${file}`);
           await ssh.upload(createReadStream(got.path), file, { mode: 0o755, signal: io.signal });
         } finally {
