@@ -53,6 +53,8 @@ beforeAll(async () => {
   img.big = await pushUnikernelImage(dockerd.docker, { repo: `${registry.url}/mirage/www`, tag: "hvt-big", kernel: bigFile });
   // a restart that is slow the first time it runs (it marks that it started): a worker can be killed during it
   writeFileSync(path.join(host.binDir, "slow-redeploy"), `#!/bin/bash\nset -eu\nif [ ! -e ${host.runDir}/slow-started ]; then touch ${host.runDir}/slow-started; sleep 20; fi\nexec systemctl restart "unikernel@$1"\n`, { mode: 0o755 });
+  // a sha256sum that lies about files while LIE_SHA exists (as a disk that corrupted the upload would make it)
+  writeFileSync(path.join(host.binDir, "sha256sum"), `#!/bin/bash\nif [ -e ${host.runDir}/LIE_SHA ]; then for f in "\${@: -1}"; do echo "${"0".repeat(64)}  $f"; done; exit 0; fi\nexec /usr/bin/sha256sum "$@"\n`, { mode: 0o755 });
   // the restart method of the `command` targets: fails for the sha256 written in BAD_SHA, else restarts the unit
   writeFileSync(path.join(host.binDir, "test-redeploy"), `#!/bin/bash\nset -eu\n[ "$(cat ${host.runDir}/BAD_SHA 2>/dev/null || true)" != "$2" ] || { echo "refusing $2" >&2; exit 4; }\nexec systemctl restart "unikernel@$1"\n`, { mode: 0o755 });
   const deployer = await ensureDeployerKey();
@@ -251,6 +253,20 @@ describe("refusals leave the previous version current and running", () => {
     await booted(s, "v1");
     const r = await release(s, img.v2, { sha256: "0".repeat(64) });
     await previousStays(s, r.deploymentId!, /sha256/);
+    expect(files(s)).toEqual([`${img.v1.sha256}.hvt`]);
+  }, 120_000);
+
+  test("a file whose sha256 on the host is not the release's after the upload is removed, and nothing is switched", async () => {
+    const s = await scenario();
+    await deployed(s, img.v1);
+    await booted(s, "v1");
+    const r = await release(s, img.v2);
+    writeFileSync(path.join(host.runDir, "LIE_SHA"), "");
+    try {
+      await previousStays(s, r.deploymentId!, new RegExp(`has sha256 0{64}, not the release's ${img.v2.sha256}: it was removed and nothing was switched`));
+    } finally {
+      unlinkSync(path.join(host.runDir, "LIE_SHA"));
+    }
     expect(files(s)).toEqual([`${img.v1.sha256}.hvt`]);
   }, 120_000);
 
