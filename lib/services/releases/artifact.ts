@@ -96,7 +96,7 @@ export async function fetchReleaseArtifact(
       );
     }
     if (err instanceof RegistryError) {
-      throw new ArtifactUnavailableError(`Reading ${where} from the registry failed: ${err.message}. Check the registry's address and credentials under Settings → Registries.`);
+      throw new ArtifactUnavailableError(`Reading ${where} from the registry failed: ${err.message} (under Settings → Registries).`);
     }
     throw err;
   }
