@@ -22,18 +22,20 @@ export function UnikernelFacts({
   const run = unikernelRun({ ...fields, service });
   return (
     <>
-      <Fact term="Host">
-        {host ? (
-          <>
-            <Link href={`/hosts/${host.id}`} className="link">
-              {host.name}
-            </Link>
-            <Mono small className={`${sub} break-all`}>{`${host.user}@${host.address}${host.port === 22 ? "" : `:${host.port}`}`}</Mono>
-          </>
-        ) : (
-          <span className="text-zinc-500 dark:text-zinc-400">none: set one on the target</span>
-        )}
-      </Fact>
+      <div className="col-span-2">
+        <Fact term="Host">
+          {host ? (
+            <>
+              <Link href={`/hosts/${host.id}`} className="link">
+                {host.name}
+              </Link>
+              <Mono small className={`${sub} break-all`}>{`${host.user}@${host.address}${host.port === 22 ? "" : `:${host.port}`}`}</Mono>
+            </>
+          ) : (
+            <span className="text-zinc-500 dark:text-zinc-400">none: set one on the target</span>
+          )}
+        </Fact>
+      </div>
       <div className="col-span-2">
         <Fact term="Restarted by">
           {run.method === "command" ? (

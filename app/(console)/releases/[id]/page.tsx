@@ -76,7 +76,7 @@ export default async function ReleasePage({ params }: { params: Params }) {
               <span className={muted}>
                 {" "}
                 · {r.buildRule.kind}
-                {r.artifact ? ` · ${r.artifact.target}` : ""}
+                {r.artifact && r.artifact.target !== r.buildRule.name ? ` · ${r.artifact.target}` : ""}
               </span>
               <span className={`block text-xs ${muted}`}>
                 <Mono small>{r.buildRule.dockerfile}</Mono>

@@ -134,104 +134,120 @@ export default async function TargetPage({ params }: { params: Params }) {
         />
       </div>
 
-      <div className="mb-5 grid gap-5 xl:grid-cols-3">
-        <Panel id="current-heading" title="Current release" className="xl:col-span-2">
-          {current ? (
-            <dl className="grid grid-cols-2 gap-x-6 gap-y-4 lg:grid-cols-3">
-              <Fact term="Commit">
-                <Link href={`/builds/${current.buildId}`} className="link" title={current.commitSha}>
-                  <Mono className="text-inherit!">{shortSha(current.commitSha)}</Mono>
-                </Link>
-                {firstLine(current.commitMessage) ? <span className="block">{firstLine(current.commitMessage)}</span> : null}
-                {current.pushedBy ? <span className={`block text-xs ${muted}`}>pushed by {current.pushedBy}</span> : null}
-              </Fact>
-              <Fact term={unikernel ? "Running since" : "Deployed"}>
-                {t.runningSince ? (
-                  <>
-                    <Timestamp date={t.runningSince.at} now={now} relative />
-                    <Link href={`/deployments/${t.runningSince.deploymentId}`} className={`block text-xs ${muted} hover:underline`}>
-                      by this deployment
-                    </Link>
-                  </>
-                ) : t.lastDeployedAt ? (
-                  <Timestamp date={t.lastDeployedAt} now={now} relative />
-                ) : (
-                  <span className={muted}>unknown</span>
-                )}
-              </Fact>
-              <Fact term="Release">
-                <Link href={`/releases/${current.id}`} className="link">
-                  Release {shortSha(current.commitSha)}
-                </Link>
-                {current.artifact ? (
-                  <span className={`block text-xs ${muted}`}>
-                    {current.artifact.target}
-                    {current.artifact.size !== null ? ` · ${formatBytes(current.artifact.size)}` : ""}
-                  </span>
-                ) : current.digest ? (
-                  <Mono small className={`block ${muted}`} title={imageReference(current) ?? current.digest}>
-                    {shortDigest(current.digest)}
-                  </Mono>
-                ) : null}
-              </Fact>
-              {last ? (
-                <Fact term="Last deployment">
-                  <Link href={`/deployments/${last.id}`} className="inline-block rounded-full" aria-label={`Last deployment to ${t.name}: ${deploymentStates[last.state].label}`}>
-                    <DeploymentStateBadge state={last.state} />
+      <div className="mb-5 grid items-start gap-5 xl:grid-cols-3">
+        <div className="space-y-5 xl:col-span-2">
+          <Panel id="current-heading" title="Current release">
+            {current ? (
+              <dl className="grid grid-cols-2 gap-x-6 gap-y-4 lg:grid-cols-3">
+                <Fact term="Commit">
+                  <Link href={`/builds/${current.buildId}`} className="link" title={current.commitSha}>
+                    <Mono className="text-inherit!">{shortSha(current.commitSha)}</Mono>
                   </Link>
-                  <span className={`block text-xs ${muted}`}>
-                    <Timestamp date={last.finishedAt ?? last.createdAt} now={now} relative />
-                  </span>
+                  {firstLine(current.commitMessage) ? <span className="block">{firstLine(current.commitMessage)}</span> : null}
+                  {current.pushedBy ? <span className={`block text-xs ${muted}`}>pushed by {current.pushedBy}</span> : null}
                 </Fact>
-              ) : null}
-              {current.artifact ? (
-                <>
-                  <div className="col-span-2 lg:col-span-3">
-                    <Fact term="File on the host">
-                      <Mono className="break-all">{`${dir}/${current.artifact.sha256}.${current.artifact.target}`}</Mono>
-                    </Fact>
-                  </div>
-                  <div className="col-span-2 lg:col-span-3">
-                    <Fact term="sha256">
-                      <Sha256 value={current.artifact.sha256} label={`Copy the sha256 ${current.artifact.sha256}`} />
-                    </Fact>
-                  </div>
-                </>
-              ) : (
-                <div className="col-span-2 lg:col-span-3">
-                  <Fact term="Image">
-                    {imageReference(current) ? (
-                      <span className="flex items-start gap-2">
-                        <Mono className="min-w-0 break-all">{imageReference(current)}</Mono>
-                        <CopyButton text={imageReference(current)!} label={`Copy the image reference ${imageReference(current)}`} />
-                      </span>
-                    ) : (
-                      <span className={muted}>none</span>
-                    )}
-                  </Fact>
-                </div>
-              )}
-            </dl>
-          ) : (
-            <div className="space-y-2 text-sm text-zinc-600 dark:text-zinc-400">
-              <p>
-                Slipway has not deployed to {t.name} yet. The next release of <Mono small>{t.branch}</Mono> deploys here
-                {t.pin ? " once the target is unpinned" : ""}.
-              </p>
-              {last ? (
-                <p className="flex flex-wrap items-center gap-2">
-                  The last deployment:
-                  <Link href={`/deployments/${last.id}`} className="inline-block rounded-full" aria-label={`Last deployment to ${t.name}: ${deploymentStates[last.state].label}`}>
-                    <DeploymentStateBadge state={last.state} />
+                <Fact term={unikernel ? "Running since" : "Deployed"}>
+                  {t.runningSince ? (
+                    <>
+                      <Timestamp date={t.runningSince.at} now={now} relative />
+                      <Link href={`/deployments/${t.runningSince.deploymentId}`} className={`block text-xs ${muted} hover:underline`}>
+                        by this deployment
+                      </Link>
+                    </>
+                  ) : t.lastDeployedAt ? (
+                    <Timestamp date={t.lastDeployedAt} now={now} relative />
+                  ) : (
+                    <span className={muted}>unknown</span>
+                  )}
+                </Fact>
+                <Fact term="Release">
+                  <Link href={`/releases/${current.id}`} className="link">
+                    Release {shortSha(current.commitSha)}
                   </Link>
-                  <Timestamp date={last.finishedAt ?? last.createdAt} now={now} relative />
+                  {current.artifact ? (
+                    <span className={`block text-xs ${muted}`}>
+                      {current.artifact.target}
+                      {current.artifact.size !== null ? ` · ${formatBytes(current.artifact.size)}` : ""}
+                    </span>
+                  ) : current.digest ? (
+                    <Mono small className={`block ${muted}`} title={imageReference(current) ?? current.digest}>
+                      {shortDigest(current.digest)}
+                    </Mono>
+                  ) : null}
+                </Fact>
+                {last ? (
+                  <Fact term="Last deployment">
+                    <Link href={`/deployments/${last.id}`} className="inline-block rounded-full" aria-label={`Last deployment to ${t.name}: ${deploymentStates[last.state].label}`}>
+                      <DeploymentStateBadge state={last.state} />
+                    </Link>
+                    <span className={`block text-xs ${muted}`}>
+                      <Timestamp date={last.finishedAt ?? last.createdAt} now={now} relative />
+                    </span>
+                  </Fact>
+                ) : null}
+                {current.artifact ? (
+                  <>
+                    <div className="col-span-2 lg:col-span-3">
+                      <Fact term="File on the host">
+                        <Mono className="break-all">{`${dir}/${current.artifact.sha256}.${current.artifact.target}`}</Mono>
+                      </Fact>
+                    </div>
+                    <div className="col-span-2 lg:col-span-3">
+                      <Fact term="sha256">
+                        <Sha256 value={current.artifact.sha256} label={`Copy the sha256 ${current.artifact.sha256}`} />
+                      </Fact>
+                    </div>
+                  </>
+                ) : (
+                  <div className="col-span-2 lg:col-span-3">
+                    <Fact term="Image">
+                      {imageReference(current) ? (
+                        <span className="flex items-start gap-2">
+                          <Mono className="min-w-0 break-all">{imageReference(current)}</Mono>
+                          <CopyButton text={imageReference(current)!} label={`Copy the image reference ${imageReference(current)}`} />
+                        </span>
+                      ) : (
+                        <span className={muted}>none</span>
+                      )}
+                    </Fact>
+                  </div>
+                )}
+              </dl>
+            ) : (
+              <div className="space-y-2 text-sm text-zinc-600 dark:text-zinc-400">
+                <p>
+                  Slipway has not deployed to {t.name} yet. The next release of <Mono small>{t.branch}</Mono> deploys here
+                  {t.pin ? " once the target is unpinned" : ""}.
                 </p>
-              ) : unikernel ? (
-                <p>Check the host below before the first deploy: it says what the host still needs.</p>
-              ) : null}
-            </div>
-          )}
-        </Panel>
+                {last ? (
+                  <p className="flex flex-wrap items-center gap-2">
+                    The last deployment:
+                    <Link href={`/deployments/${last.id}`} className="inline-block rounded-full" aria-label={`Last deployment to ${t.name}: ${deploymentStates[last.state].label}`}>
+                      <DeploymentStateBadge state={last.state} />
+                    </Link>
+                    <Timestamp date={last.finishedAt ?? last.createdAt} now={now} relative />
+                  </p>
+                ) : unikernel ? (
+                  <p>Check the host below before the first deploy: it says what the host still needs.</p>
+                ) : null}
+              </div>
+            )}
+          </Panel>
+        {unikernel ? (
+          <Panel
+            id="host-check-heading"
+            title="Host check"
+            description={
+              <>
+                Can Slipway log in to {t.host?.name ?? "the host"}, write <Mono small className="break-all">{`${dir}/`}</Mono> and restart {t.service} there? Check before the
+                first deploy, and when a deploy fails on the host.
+              </>
+            }
+          >
+            {canCheck ? <HostCheck action={checkTargetHostAction} targetId={t.id} /> : <p className={`text-sm ${muted}`}>Operators and admins can check the host.</p>}
+          </Panel>
+        ) : null}
+        </div>
 
         <Panel id="facts-heading" title="Target">
           <dl className="grid grid-cols-2 gap-x-6 gap-y-4">
@@ -274,21 +290,6 @@ export default async function TargetPage({ params }: { params: Params }) {
           </dl>
         </Panel>
       </div>
-
-      {unikernel ? (
-        <Panel
-          id="host-check-heading"
-          title="Host check"
-          description={
-            <>
-              Before the first deploy: can Slipway log in to {t.host?.name ?? "the host"}, write <Mono small className="break-all">{`${dir}/`}</Mono> and restart {t.service} there?
-            </>
-          }
-          className="mb-5"
-        >
-          {canCheck ? <HostCheck action={checkTargetHostAction} targetId={t.id} /> : <p className={`text-sm ${muted}`}>Operators and admins can check the host.</p>}
-        </Panel>
-      ) : null}
 
       <section aria-labelledby="history-heading">
         <div className="mb-3 flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
