@@ -1,10 +1,10 @@
 // Starts e2e/support/serve.ts (Slipway + embedded PostgreSQL + GitHub stand-in) and stops it afterwards.
 // The specs find the server and its database in process.env (E2E_BASE_URL, E2E_DATABASE_URL), and the
-// services it started as JSON (E2E_SSHD, E2E_BUILD, E2E_SWARM).
+// services it started as JSON (E2E_SSHD, E2E_BUILD, E2E_SWARM, E2E_UNIKERNEL).
 import { spawn } from "node:child_process";
 import path from "node:path";
 import type { FullConfig } from "@playwright/test";
-import type { E2ESwarm } from "./support/serve";
+import type { E2ESwarm, E2EUnikernel } from "./support/serve";
 
 export default async function globalSetup(_config: FullConfig): Promise<() => Promise<void>> {
   const port = Number(process.env.E2E_PORT ?? 3900);
@@ -17,6 +17,7 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   type Ready = { baseURL: string; databaseUrl: string; github: string; sshd: { port: number; user: string; dir: string; fingerprints: string[] };
     build: { dockerEndpoint: string; gitUrl: string; sha: string };
     swarm: E2ESwarm;
+    unikernel: E2EUnikernel;
   };
   const ready = await new Promise<Ready>((resolve, reject) => {
     let buf = "";
@@ -41,6 +42,7 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   process.env.E2E_SSHD = JSON.stringify(ready.sshd);
   process.env.E2E_BUILD = JSON.stringify(ready.build);
   process.env.E2E_SWARM = JSON.stringify(ready.swarm);
+  process.env.E2E_UNIKERNEL = JSON.stringify(ready.unikernel);
   return async () => {
     if (child.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));

@@ -1,5 +1,7 @@
 // What a build released: per deployment rule, the image (repo:tag@digest, and each architecture's own
-// digest) or the unikernel artifact, each copyable as the exact reference to deploy.
+// digest) or the unikernel artifact, each copyable as the exact reference to deploy, and a link to the
+// release's page (its deployments; a unikernel's Download).
+import Link from "next/link";
 import type { BuildReleaseRow } from "@/lib/queries/build-detail";
 import { CopyButton } from "@/components/inventory/common/copy-button";
 import { Mono } from "@/components/ui/table";
@@ -16,8 +18,13 @@ export function ReleaseList({ releases }: { releases: BuildReleaseRow[] }) {
         const ref = imageReference(r);
         return (
           <li key={r.id} className="py-3 first:pt-0 last:pb-0">
-            <p className="mb-1 text-xs text-zinc-500 dark:text-zinc-400">
-              For branch <Mono small>{r.branch}</Mono>
+            <p className="mb-1 flex flex-wrap items-baseline justify-between gap-x-3 text-xs text-zinc-500 dark:text-zinc-400">
+              <span>
+                For branch <Mono small>{r.branch}</Mono>
+              </span>
+              <Link href={`/releases/${r.id}`} className="link" aria-label={`The release for ${r.branch}: its deployments${r.artifactPath ? " and its file" : ""}`}>
+                Release page →
+              </Link>
             </p>
             {ref ? (
               <div className="flex items-start gap-3">

@@ -1,7 +1,7 @@
 // Deployments in words, for their pages: the state as a sentence (with the reason it ended), the approval
 // policy, the image reference. Reasons are stored as lower-case phrases ("rejected by alice: not today").
 import type { DeploymentStateName } from "@/lib/validation/deployment-states";
-import { confirmLabels } from "@/components/inventory/repos/words";
+import { confirmLabels, targetKindLabels } from "@/components/inventory/repos/words";
 import { roleLabels, type Role } from "@/lib/auth/roles";
 
 export const deploymentTriggerWords: Record<string, string> = {
@@ -11,7 +11,22 @@ export const deploymentTriggerWords: Record<string, string> = {
   health_rollback: "health rollback",
 };
 
-export const targetKindWords: Record<string, string> = { swarm_service: "swarm service", compose_service: "compose service", unikernel: "unikernel" };
+/** In a sentence: "swarm service", "compose service", "unikernel", "artifact repository". */
+export const targetKindWords: Record<string, string> = Object.fromEntries(Object.entries(targetKindLabels).map(([kind, label]) => [kind, label.toLowerCase()]));
+
+/** What a target's `service` is called on its page: the swarm or compose service, the unikernel, the files' name. */
+export function targetServiceTerm(kind: string): string {
+  switch (kind) {
+    case "compose_service":
+      return "Compose service";
+    case "unikernel":
+      return "Unikernel";
+    case "artifact_repository":
+      return "Files named";
+    default:
+      return "Service";
+  }
+}
 
 /** "cancelled by alice" → "Cancelled by alice." */
 function sentence(text: string): string {

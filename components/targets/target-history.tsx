@@ -1,5 +1,5 @@
-// Every release a target ran or was asked to run, newest first: the commit, the image digest, and each
-// deployment of it there (how it ended, why, what asked for it, when; each links to its page), and "Roll back to this"
+// Every release a target ran or was asked to run, newest first: the commit, the release (its page: the image
+// digest, or a unikernel's file sha256), and each deployment of it there (how it ended, why, what asked for it, when; each links to its page), and "Roll back to this"
 // for operators on every release but the one running now.
 import Link from "next/link";
 import type { TargetHistoryRow } from "@/lib/queries/deployment-detail";
@@ -9,6 +9,7 @@ import { Badge } from "@/components/ui/badge";
 import { Table, THead, TBody, Th, Td, Sub, Mono } from "@/components/ui/table";
 import { Timestamp } from "@/components/ui/timestamp";
 import { firstLine, shortDigest, shortSha } from "@/components/format/ids";
+import { formatBytes } from "@/components/format/bytes";
 import { deploymentTriggerWords, imageReference } from "@/components/deployments/words";
 import { RollbackButton } from "@/components/targets/rollback-button";
 
@@ -35,8 +36,8 @@ export function TargetHistory({
     <Table caption={`Releases ${targetName} ran or was asked to run, newest first`}>
       <THead>
         <tr>
+          <Th>Commit</Th>
           <Th>Release</Th>
-          <Th>Image</Th>
           <Th>Deployments here</Th>
           {canRollBack ? (
             <Th>
@@ -76,14 +77,15 @@ export function TargetHistory({
                 {r.pushedBy || r.commitAuthor ? <Sub>{r.pushedBy ? `pushed by ${r.pushedBy}` : `by ${r.commitAuthor}`}</Sub> : null}
               </Td>
               <Td className="whitespace-nowrap">
-                {r.digest ? (
-                  <Mono small title={image ?? r.digest}>
-                    {shortDigest(r.digest)}
-                  </Mono>
-                ) : (
-                  <span className="text-zinc-500 dark:text-zinc-400">no digest</span>
-                )}
-                {r.tag ? (
+                <Link href={`/releases/${r.id}`} className="link" title={r.artifact ? `sha256:${r.artifact.sha256}` : (image ?? undefined)} aria-label={`Release ${shortSha(r.commitSha)}`}>
+                  <Mono small className="text-inherit!">{r.artifact ? `sha256:${r.artifact.sha256.slice(0, 12)}` : r.digest ? shortDigest(r.digest) : "no digest"}</Mono>
+                </Link>
+                {r.artifact ? (
+                  <Sub>
+                    {r.artifact.target}
+                    {r.artifact.size !== null ? ` · ${formatBytes(r.artifact.size)}` : ""}
+                  </Sub>
+                ) : r.tag ? (
                   <Sub>
                     tag <Mono small>{r.tag}</Mono>
                   </Sub>

@@ -2,8 +2,10 @@
 // custom server, a worker, migrations), on a fresh embedded PostgreSQL, with GitHub's OAuth endpoints
 // pointed at the loopback stand-in. Prints one line `READY <json>` when it can be used; stops on SIGTERM.
 // Besides: a real SSH server, and a private dockerd that builds (build-live) and is a swarm manager with a
-// private registry and a service running an app image (deploy-live).
-import { mkdtempSync, rmSync } from "node:fs";
+// private registry and a service running an app image (deploy-live); for the unikernel spec, a git repository
+// shaped like mirage-www with test kernels to commit, and a second SSH server as a unikernel host whose
+// sessions find stand-in systemctl and albatross-client programs that boot kernels in QEMU.
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -15,6 +17,7 @@ import { importBusybox } from "@/test/helpers/busybox";
 import { startRegistry, type TestRegistry } from "@/test/helpers/registry";
 import { buildAppImage, type AppImage } from "@/test/helpers/app-images";
 import { createBareRepo, startGitDaemon } from "@/test/helpers/git-server";
+import { buildTestKernel, createUnikernelHost } from "@/test/helpers/unikernel";
 import type Dockerode from "dockerode";
 
 const SECOND = 1_000_000_000;
@@ -51,6 +54,30 @@ async function prepareSwarm(docker: Dockerode, registry: TestRegistry, base: str
   return { dockerEndpoint: endpoint, socketPath, registry: registry.url, service, serviceId: created.id as string, images: { v1, v2 } };
 }
 
+/** What unikernel.spec.ts gets (E2E_UNIKERNEL): a repository to push kernels to, the kernels, a unikernel host. */
+export interface E2EUnikernel {
+  /** git:// URL of the bare repository; master holds a README only, the spec pushes the kernels */
+  gitUrl: string;
+  /** the bare repository, for the spec's pushes (test/helpers/git-server.ts commitFiles) */
+  repoDir: string;
+  /** master's first commit */
+  initial: string;
+  /** mirage-www's shape: the kernel chosen by ARG TARGET */
+  dockerfile: string;
+  /** multiboot kernels that print `slipway-test-kernel www-<target>-<version>` and stay up */
+  kernels: Record<"v1" | "v2", Record<"hvt" | "xen", string>>;
+  /** createUnikernelHost's directory (test/helpers/unikernel.ts unikernelHostAt reads its logs) */
+  hostRoot: string;
+  unikernelDir: string;
+  /** the unikernel host's sshd: no authorized key yet (the spec installs the deployer's, as an admin does) */
+  sshd: { port: number; user: string; dir: string; hostKeys: { algorithm: string; publicKey: string; fingerprintSha256: string }[] };
+  /** the private registry's 127.0.0.1:PORT and the build dockerd's endpoint */
+  registry: string;
+  dockerEndpoint: string;
+}
+
+const UNIKERNEL_DOCKERFILE = "FROM scratch\nARG TARGET\nCOPY unikernel.${TARGET} /unikernel.${TARGET}\n";
+
 async function main() {
   const port = Number(process.env.E2E_PORT ?? 3900);
   const ghPort = port + 1;
@@ -73,6 +100,15 @@ async function main() {
     { Dockerfile: `FROM ${busybox}\nRUN ["/bin/sh", "-c", "for i in 1 2 3 4 5 6 7 8; do echo tick $i; sleep 1; done"]\n` },
     { name: "live.git" },
   );
+  // mirage-www's shape, served by the same daemon (a link under its root); master starts with a README only
+  const mirage = createBareRepo({ "README.md": "# mirage-www (e2e)\n" }, { name: "mirage-www.git", initialBranch: "master" });
+  symlinkSync(mirage.dir, path.join(repo.root, "mirage-www.git"));
+  const kernelsReady = Promise.all(
+    (["v1", "v2"] as const).flatMap((v) => (["hvt", "xen"] as const).map(async (t) => [v, t, await buildTestKernel({ version: `www-${t}-${v}`, variant: "service" })] as const)),
+  );
+  kernelsReady.catch(() => undefined);
+  const ukhost = await createUnikernelHost();
+  const uksshd = await startSshd({ env: { PATH: ukhost.path } });
   const gitd = await startGitDaemon(repo.root);
   const env = process.env as Record<string, string | undefined>;
   Object.assign(env, {
@@ -102,6 +138,20 @@ async function main() {
   const worker = await startWorker({ connectionString: pg.url, concurrency: 2 });
   const web = await startWebServer({ dev: false, port, host: "127.0.0.1", trustProxy: false });
   const swarm = await swarmReady;
+  const kernels = { v1: {}, v2: {} } as E2EUnikernel["kernels"];
+  for (const [v, t, file] of await kernelsReady) kernels[v][t] = file;
+  const unikernel: E2EUnikernel = {
+    gitUrl: gitd.url("mirage-www.git"),
+    repoDir: mirage.dir,
+    initial: mirage.initial,
+    dockerfile: UNIKERNEL_DOCKERFILE,
+    kernels,
+    hostRoot: path.dirname(ukhost.binDir),
+    unikernelDir: ukhost.unikernelDir,
+    sshd: { port: uksshd.port, user: uksshd.user, dir: uksshd.dir, hostKeys: uksshd.hostKeys.map((k) => ({ algorithm: k.algorithm, publicKey: k.publicKey, fingerprintSha256: k.fingerprintSha256 })) },
+    registry: registry.url,
+    dockerEndpoint: dockerd.endpoint,
+  };
   console.log(
     `READY ${JSON.stringify({
       baseURL: `http://127.0.0.1:${port}`,
@@ -110,6 +160,7 @@ async function main() {
       sshd: { port: sshd.port, user: sshd.user, dir: sshd.dir, fingerprints: sshd.hostKeys.map((k) => k.fingerprintSha256) },
       build: { dockerEndpoint: dockerd.endpoint, gitUrl: gitd.url("live.git"), sha: repo.initial },
       swarm,
+      unikernel,
     })}`,
   );
 
@@ -122,6 +173,9 @@ async function main() {
     await closeDb().catch(() => undefined);
     await gh.close().catch(() => undefined);
     await sshd.stop().catch(() => undefined);
+    await uksshd.stop().catch(() => undefined);
+    // the QEMUs the stand-in systemctl started
+    await ukhost.cleanup().catch(() => undefined);
     await gitd.stop().catch(() => undefined);
     // with the service removed first (its task exits at once on SIGTERM), dockerd stops sooner
     await dockerd.docker
@@ -131,6 +185,7 @@ async function main() {
     await dockerd.stop().catch(() => undefined);
     await registry.stop().catch(() => undefined);
     repo.remove();
+    mirage.remove();
     await pg.stop().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
     process.exit(0);

@@ -89,7 +89,7 @@ const select = {
 } satisfies Prisma.BuildSelect;
 
 /** { "amd64": "sha256:…" } as stored; anything else in the column is left out. */
-function platformDigestList(value: Prisma.JsonValue | null): { arch: string; digest: string }[] {
+export function platformDigestList(value: Prisma.JsonValue | null): { arch: string; digest: string }[] {
   if (!value || typeof value !== "object" || Array.isArray(value)) return [];
   return Object.entries(value)
     .filter((e): e is [string, string] => typeof e[1] === "string")

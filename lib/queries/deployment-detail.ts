@@ -1,7 +1,8 @@
 // Deployments and targets for their pages: one deployment (what, where, who approved, how it ended), the
 // approvals inbox, a target with every release it ran, and the dashboard's targets.
 import { getDb, type Tx } from "@/lib/db";
-import type { ApprovalDecision, DeploymentState, DeploymentTrigger, Role, TargetKind } from "@/lib/generated/prisma/client";
+import type { ApprovalDecision, DeploymentState, DeploymentTrigger, Role, TargetKind, UnikernelTarget } from "@/lib/generated/prisma/client";
+import { targetRunFields, type TargetRunFields } from "@/lib/queries/inventory-repos";
 
 export interface DeploymentProgress {
   state: DeploymentState;
@@ -26,6 +27,15 @@ export interface ReleaseFacts {
   pushedBy: string | null;
   buildId: string;
   createdAt: Date;
+  /** a unikernel release's file: its target, path in the image, sha256 and size */
+  artifact: ReleaseArtifactFacts | null;
+}
+
+export interface ReleaseArtifactFacts {
+  target: UnikernelTarget;
+  path: string;
+  sha256: string;
+  size: number | null;
 }
 
 export interface DeploymentDetail {
@@ -54,6 +64,7 @@ export interface DeploymentDetail {
     composeProject: string | null;
     healthUrl: string | null;
     dockerContext: { id: string; name: string } | null;
+    host: { id: string; name: string } | null;
     pinned: boolean;
   };
   repository: { id: string; name: string };
@@ -71,6 +82,10 @@ const releaseSelect = {
   digest: true,
   createdAt: true,
   buildId: true,
+  artifactTarget: true,
+  artifactPath: true,
+  artifactSha256: true,
+  artifactSize: true,
   build: { select: { commit: { select: { sha: true, message: true, author: true, pushedBy: true } } } },
 } as const;
 
@@ -81,10 +96,18 @@ function releaseFacts(r: {
   digest: string | null;
   createdAt: Date;
   buildId: string;
+  artifactTarget: UnikernelTarget | null;
+  artifactPath: string | null;
+  artifactSha256: string | null;
+  artifactSize: bigint | null;
   build: { commit: { sha: string; message: string | null; author: string | null; pushedBy: string | null } };
 }): ReleaseFacts {
   const c = r.build.commit;
-  return { id: r.id, imageRepo: r.imageRepo, tag: r.tag, digest: r.digest, commitSha: c.sha, commitMessage: c.message, commitAuthor: c.author, pushedBy: c.pushedBy, buildId: r.buildId, createdAt: r.createdAt };
+  const artifact =
+    r.artifactTarget && r.artifactPath && r.artifactSha256
+      ? { target: r.artifactTarget, path: r.artifactPath, sha256: r.artifactSha256, size: r.artifactSize === null ? null : Number(r.artifactSize) }
+      : null;
+  return { id: r.id, imageRepo: r.imageRepo, tag: r.tag, digest: r.digest, commitSha: c.sha, commitMessage: c.message, commitAuthor: c.author, pushedBy: c.pushedBy, buildId: r.buildId, createdAt: r.createdAt, artifact };
 }
 
 export async function getDeploymentDetail(id: string): Promise<DeploymentDetail | null> {
@@ -92,7 +115,7 @@ export async function getDeploymentDetail(id: string): Promise<DeploymentDetail 
   const d = await getDb().deployment.findUnique({
     where: { id },
     include: {
-      target: { include: { dockerContext: { select: { id: true, name: true } } } },
+      target: { include: { dockerContext: { select: { id: true, name: true } }, host: { select: { id: true, name: true } } } },
       requestedBy: { select: { login: true } },
       cancelledBy: { select: { login: true } },
       release: { select: { ...releaseSelect, deploymentRule: { select: { branch: true, approvalMode: true, minApprovers: true, approverRole: true, confirmLevel: true, buildRule: { select: { repository: { select: { id: true, name: true } } } } } } } },
@@ -128,6 +151,7 @@ export async function getDeploymentDetail(id: string): Promise<DeploymentDetail 
       composeProject: d.target.composeProject,
       healthUrl: d.target.healthUrl,
       dockerContext: d.target.dockerContext,
+      host: d.target.host,
       pinned: d.target.pinnedReleaseId !== null,
     },
     repository: rule.buildRule.repository,
@@ -200,6 +224,10 @@ export interface TargetDetail {
   name: string;
   kind: TargetKind;
   service: string;
+  /** unikernels and artifact repositories: the host */
+  host: { id: string; name: string; address: string; port: number; user: string } | null;
+  /** how a unikernel runs on its host (null/empty for other kinds) */
+  run: TargetRunFields;
   composeProject: string | null;
   healthUrl: string | null;
   healthTimeoutSeconds: number;
@@ -217,6 +245,10 @@ export interface TargetDetail {
   lastDeployedAt: Date | null;
   /** a deployment queued or running now */
   active: { id: string; state: DeploymentState } | null;
+  /** the newest deployment to the target, whatever its state */
+  lastDeployment: { id: string; state: DeploymentState; createdAt: Date; finishedAt: Date | null } | null;
+  /** the last deployment that put the current release there and succeeded: when it ended */
+  runningSince: { deploymentId: string; at: Date } | null;
   /** the newest release of the rule, when it is not the current one (offered after unpinning) */
   newestRelease: ReleaseFacts | null;
   history: TargetHistoryRow[];
@@ -234,6 +266,7 @@ async function readTargetDetail(db: Tx, id: string, historyLimit: number): Promi
     where: { id },
     include: {
       dockerContext: { select: { id: true, name: true } },
+      host: { select: { id: true, name: true, address: true, port: true, user: true } },
       pinnedBy: { select: { login: true } },
       currentRelease: { select: releaseSelect },
       pinnedRelease: { select: releaseSelect },
@@ -241,7 +274,7 @@ async function readTargetDetail(db: Tx, id: string, historyLimit: number): Promi
     },
   });
   if (!t) return null;
-  const [deployments, active, newest] = await Promise.all([
+  const [deployments, active, newest, last, since] = await Promise.all([
     db.deployment.findMany({
       where: { targetId: id, state: { notIn: ["superseded"] } },
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -250,6 +283,14 @@ async function readTargetDetail(db: Tx, id: string, historyLimit: number): Promi
     }),
     db.deployment.findFirst({ where: { targetId: id, state: { in: ["queued", "deploying", "verifying"] } }, orderBy: { createdAt: "desc" }, select: { id: true, state: true } }),
     db.release.findFirst({ where: { deploymentRuleId: t.deploymentRuleId, digest: { not: null } }, orderBy: { createdAt: "desc" }, select: releaseSelect }),
+    db.deployment.findFirst({ where: { targetId: id }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], select: { id: true, state: true, createdAt: true, finishedAt: true } }),
+    t.currentReleaseId
+      ? db.deployment.findFirst({
+          where: { targetId: id, releaseId: t.currentReleaseId, state: "succeeded", finishedAt: { not: null } },
+          orderBy: { finishedAt: "desc" },
+          select: { id: true, finishedAt: true },
+        })
+      : null,
   ]);
   // every release the target ran or was asked to run, newest deployment first
   const byRelease = new Map<string, TargetHistoryRow>();
@@ -267,6 +308,8 @@ async function readTargetDetail(db: Tx, id: string, historyLimit: number): Promi
     name: t.name,
     kind: t.kind,
     service: t.service,
+    host: t.host,
+    run: targetRunFields(t),
     composeProject: t.composeProject,
     healthUrl: t.healthUrl,
     healthTimeoutSeconds: t.healthTimeoutSeconds,
@@ -283,6 +326,8 @@ async function readTargetDetail(db: Tx, id: string, historyLimit: number): Promi
     driftDetectedAt: t.driftDetectedAt,
     lastDeployedAt: t.lastDeployedAt,
     active,
+    lastDeployment: last,
+    runningSince: since?.finishedAt ? { deploymentId: since.id, at: since.finishedAt } : null,
     newestRelease: newest && newest.id !== t.currentReleaseId ? releaseFacts(newest) : null,
     history: [...byRelease.values()],
   };

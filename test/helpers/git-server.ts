@@ -45,37 +45,42 @@ export interface BareRepo {
   remove(): void;
 }
 
-export function createBareRepo(files: Record<string, string | Buffer>, opts: { branches?: string[]; name?: string } = {}): BareRepo {
+/**
+ * Commits `tree` (a whole tree of top-level files) on top of `branch` of the bare repository `dir` (the branch
+ * is created when new) and moves the branch: a push. Returns the commit's SHA.
+ */
+export function commitFiles(dir: string, branch: string, tree: Record<string, string | Buffer>, message = `commit on ${branch}`): string {
+  const entries = Object.entries(tree).map(([file, content]) => {
+    if (file.includes("/")) throw new Error("commitFiles: top-level files only");
+    const blob = git(dir, ["hash-object", "-w", "--stdin"], content);
+    return `100644 blob ${blob}\t${file}`;
+  });
+  const treeSha = git(dir, ["mktree"], entries.join("\n") + "\n");
+  const ref = `refs/heads/${branch}`;
+  let parent: string | undefined;
+  try {
+    parent = git(dir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  } catch {
+    parent = undefined;
+  }
+  const args = ["commit-tree", treeSha, "-m", message];
+  if (parent) args.push("-p", parent);
+  const sha = git(dir, args);
+  git(dir, ["update-ref", ref, sha]);
+  return sha;
+}
+
+export function createBareRepo(files: Record<string, string | Buffer>, opts: { branches?: string[]; name?: string; /** default main */ initialBranch?: string } = {}): BareRepo {
   const root = mkdtempSync(path.join(os.tmpdir(), "slipway-git-"));
   roots.add(root); // removed when the test process exits
   const name = opts.name ?? "repo.git";
   const dir = path.join(root, name);
-  execFileSync("git", ["init", "--quiet", "--bare", "--initial-branch=main", "--", dir], { env: ENV });
+  const initialBranch = opts.initialBranch ?? "main";
+  execFileSync("git", ["init", "--quiet", "--bare", `--initial-branch=${initialBranch}`, "--", dir], { env: ENV });
 
-  const writeTree = (tree: Record<string, string | Buffer>): string => {
-    const entries = Object.entries(tree).map(([file, content]) => {
-      if (file.includes("/")) throw new Error("createBareRepo: top-level files only");
-      const blob = git(dir, ["hash-object", "-w", "--stdin"], content);
-      return `100644 blob ${blob}\t${file}`;
-    });
-    return git(dir, ["mktree"], entries.join("\n") + "\n");
-  };
-  const commit = (branch: string, tree: Record<string, string | Buffer>, message = `commit on ${branch}`): string => {
-    const ref = `refs/heads/${branch}`;
-    let parent: string | undefined;
-    try {
-      parent = git(dir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
-    } catch {
-      parent = undefined;
-    }
-    const args = ["commit-tree", writeTree(tree), "-m", message];
-    if (parent) args.push("-p", parent);
-    const sha = git(dir, args);
-    git(dir, ["update-ref", ref, sha]);
-    return sha;
-  };
+  const commit = (branch: string, tree: Record<string, string | Buffer>, message = `commit on ${branch}`): string => commitFiles(dir, branch, tree, message);
 
-  const initial = commit("main", files, "initial commit");
+  const initial = commit(initialBranch, files, "initial commit");
   for (const b of opts.branches ?? []) git(dir, ["update-ref", `refs/heads/${b}`, initial]);
   return {
     dir,

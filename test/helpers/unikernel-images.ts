@@ -22,7 +22,10 @@ export interface UnikernelImage {
   target: string;
 }
 
-export async function pushUnikernelImage(docker: Dockerode, opts: { repo: string; tag: string; target?: string; kernel: string }): Promise<UnikernelImage> {
+export async function pushUnikernelImage(
+  docker: Dockerode,
+  opts: { repo: string; tag: string; target?: string; kernel: string; /** for a registry with auth */ auth?: { username: string; password: string; serveraddress: string } },
+): Promise<UnikernelImage> {
   const target = opts.target ?? "hvt";
   const dir = mkdtempSync(path.join(os.tmpdir(), "slipway-ukimg-"));
   try {
@@ -36,7 +39,7 @@ export async function pushUnikernelImage(docker: Dockerode, opts: { repo: string
     }).catch((err: unknown) => {
       throw new Error(`building ${opts.repo}:${opts.tag} failed: ${(err as Error).message}\n${out}`);
     });
-    const { digest } = await pushImage(docker, { repo: opts.repo, tag: opts.tag, signal, onOutput: () => undefined });
+    const { digest } = await pushImage(docker, { repo: opts.repo, tag: opts.tag, signal, onOutput: () => undefined, ...(opts.auth ? { auth: opts.auth } : {}) });
     const bytes = readFileSync(opts.kernel);
     return { repo: opts.repo, tag: opts.tag, digest, path: `/unikernel.${target}`, sha256: createHash("sha256").update(bytes).digest("hex"), size: bytes.length, target };
   } finally {

@@ -305,14 +305,14 @@ function systemctlScript(unikernelDir: string, runDir: string): string {
 ${commonBash(runDir)}
 UNIKERNEL_DIR=${remoteCommand([unikernelDir])}
 
-usage() { echo "usage: systemctl restart|stop|is-active unikernel@<service>" >&2; exit 2; }
+usage() { echo "usage: systemctl restart|stop|is-active|cat unikernel@<service>" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 verb=$1
 unit=$2
 unit=\${unit%.service}
 case "$unit" in
   unikernel@*) service=\${unit#unikernel@} ;;
-  *) echo "Unit $2 not found." >&2; exit 5 ;;
+  *) [ "$verb" = cat ] && { echo "No files found for $2." >&2; exit 1; }; echo "Unit $2 not found." >&2; exit 5 ;;
 esac
 valid_name "$service" || { echo "Invalid unit name \\"$2\\"." >&2; exit 1; }
 pidfile="$RUN_DIR/unit-$service.pid"
@@ -331,6 +331,9 @@ case "$verb" in
     ;;
   stop)
     stop_qemu "$pidfile"
+    ;;
+  cat)
+    printf '# /etc/systemd/system/unikernel@.service\\n[Unit]\\nDescription=Unikernel %%i (test stand-in)\\n\\n[Service]\\nExecStart=qemu %s/%%i/current\\n' "$UNIKERNEL_DIR"
     ;;
   is-active)
     if live_pid "$pidfile" >/dev/null; then echo active; exit 0; fi
@@ -453,6 +456,17 @@ export async function createUnikernelHost(opts: { dir?: string } = {}): Promise<
   await fs.writeFile(path.join(binDir, "systemctl"), systemctlScript(unikernelDir, runDir), { mode: 0o755 });
   await fs.writeFile(path.join(binDir, "albatross-client"), albatrossScript(runDir), { mode: 0o755 });
 
+  return unikernelHostAt(root, { remove: !opts.dir });
+}
+
+/**
+ * The stand-in host made by createUnikernelHost in `root` (perhaps by another process, such as the e2e
+ * server): its directories, logs and QEMU pids. cleanup() kills its QEMUs; with `remove`, it deletes `root`.
+ */
+export function unikernelHostAt(root: string, opts: { remove?: boolean } = {}): UnikernelHost {
+  const binDir = path.join(root, "bin");
+  const unikernelDir = path.join(root, "unikernels");
+  const runDir = path.join(root, "run");
   const pidFiles = async () => (await fs.readdir(runDir)).filter((f) => f.endsWith(".pid")).map((f) => path.join(runDir, f));
   return {
     binDir,
@@ -468,7 +482,7 @@ export async function createUnikernelHost(opts: { dir?: string } = {}): Promise<
         const pid = livePid(file);
         if (pid !== null) process.kill(pid, "SIGKILL");
       }
-      if (!opts.dir) await fs.rm(root, { recursive: true, force: true });
+      if (opts.remove) await fs.rm(root, { recursive: true, force: true });
     },
   };
 }

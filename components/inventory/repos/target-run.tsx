@@ -3,6 +3,7 @@
 import type { TargetKindName, TargetRunFields } from "@/lib/queries/inventory-repos";
 import { argvText } from "@/lib/validation/inventory-fields";
 import { Mono } from "@/components/ui/table";
+import { unikernelRun } from "@/components/inventory/repos/words";
 
 const line = "mt-0.5 block text-xs text-zinc-500 dark:text-zinc-400";
 
@@ -15,16 +16,17 @@ export function TargetRun({ target: t }: { target: TargetRunFields & { kind: Tar
     );
   }
   if (t.kind !== "unikernel") return null;
+  const run = unikernelRun(t);
   return (
     <>
       <span className={line}>
-        {t.restartMethod === "command" ? (
+        {run.method === "command" ? (
           <>
             restarted by <Mono small className="wrap-anywhere">{argvText(t.restartArgv)}</Mono>
           </>
-        ) : t.restartMethod === "albatross" ? (
+        ) : run.method === "albatross" ? (
           <>
-            albatross, {t.memoryMib ?? "?"} MiB
+            albatross, {run.memoryMib} MiB
             {t.networks.length ? (
               <>
                 {" "}
@@ -39,12 +41,12 @@ export function TargetRun({ target: t }: { target: TargetRunFields & { kind: Tar
           </>
         ) : (
           <>
-            systemd unit <Mono small>{t.restartUnit ?? "?"}</Mono>
+            systemd unit <Mono small>{run.unit}</Mono>
           </>
         )}
       </span>
       <span className={line}>
-        files in <Mono small className="wrap-anywhere">{`${t.unikernelDir ?? "?"}/${t.service}/`}</Mono>, {t.keepArtifacts} kept
+        files in <Mono small className="wrap-anywhere">{`${run.dir}/`}</Mono>, {t.keepArtifacts} kept
       </span>
     </>
   );

@@ -1,6 +1,7 @@
 // How the repository pages name kinds, levels and policies.
 import { formatDuration } from "@/lib/validation/inventory-fields";
-import type { ConfirmLevelName, RestartMethodName, TargetKindName } from "@/lib/queries/inventory-repos";
+import { DEFAULT_ALBATROSS_MEMORY_MIB, DEFAULT_UNIKERNEL_DIR, defaultRestartUnit } from "@/lib/validation/inventory";
+import type { ConfirmLevelName, RestartMethodName, TargetKindName, TargetRunFields } from "@/lib/queries/inventory-repos";
 
 export const targetKindLabels: Record<TargetKindName, string> = {
   swarm_service: "Swarm service",
@@ -41,4 +42,15 @@ export function approvalText(r: { approvalMode: "automatic" | "manual"; minAppro
   if (r.approvalMode === "automatic") return "Automatic";
   const who = `${r.minApprovers} ${r.approverRole}${r.minApprovers === 1 ? "" : "s"}`;
   return `Manual: ${who}${r.approvalExpirySeconds ? `, request expires after ${durationText(r.approvalExpirySeconds)}` : ""}`;
+}
+
+/** A unikernel target as its host runs it, defaults filled in: the method, systemd's unit, the service's directory, albatross's memory. */
+export function unikernelRun(t: Pick<TargetRunFields, "restartMethod" | "restartUnit" | "unikernelDir" | "memoryMib"> & { service: string }) {
+  return {
+    method: t.restartMethod ?? "systemd",
+    unit: t.restartUnit ?? defaultRestartUnit(t.service),
+    /** <dir>/<service>, where its files, `current` and `latest` are */
+    dir: `${(t.unikernelDir ?? DEFAULT_UNIKERNEL_DIR).replace(/\/+$/, "")}/${t.service}`,
+    memoryMib: t.memoryMib ?? DEFAULT_ALBATROSS_MEMORY_MIB,
+  };
 }

@@ -16,6 +16,8 @@ import { Panel, Fact } from "@/components/inventory/common/panel";
 import { CopyButton } from "@/components/inventory/common/copy-button";
 import { DeploymentStateBadge } from "@/components/status/state-badges";
 import { firstLine, shortDigest, shortSha } from "@/components/format/ids";
+import { formatBytes } from "@/components/format/bytes";
+import { Sha256 } from "@/components/releases/artifact-facts";
 import { LiveDuration } from "@/components/builds/live-duration";
 import { LogViewer } from "@/components/logs/log-viewer";
 import { DecisionForm } from "@/components/deployments/decision-form";
@@ -108,6 +110,14 @@ export default async function DeploymentPage({ params }: { params: Params }) {
                       {t.dockerContext.name}
                     </Link>
                   </>
+                ) : t.host ? (
+                  <>
+                    {" "}
+                    on host{" "}
+                    <Link href={`/hosts/${t.host.id}`} className="hover:underline">
+                      {t.host.name}
+                    </Link>
+                  </>
                 ) : null}
               </span>
               {t.pinned ? <span className="block text-xs text-amber-700 dark:text-amber-400">pinned</span> : null}
@@ -125,18 +135,6 @@ export default async function DeploymentPage({ params }: { params: Params }) {
               {d.requestedBy ? ` by ${d.requestedBy}` : ""}
               {d.cancelledBy ? <span className={`block text-xs ${muted}`}>cancelled by {d.cancelledBy}</span> : null}
             </Fact>
-            <div className="col-span-2 lg:col-span-3">
-              <Fact term="Release image">
-                {image ? (
-                  <span className="flex items-start gap-2">
-                    <Mono className="min-w-0 break-all">{image}</Mono>
-                    <CopyButton text={image} label={`Copy the image reference ${image}`} />
-                  </span>
-                ) : (
-                  <span className={muted}>no image digest</span>
-                )}
-              </Fact>
-            </div>
             <Fact term="Commit">
               <span className="inline-flex flex-wrap items-center gap-2">
                 <Link href={`/builds/${d.release.buildId}`} className="link" title={`The build of ${d.release.commitSha}`}>
@@ -151,10 +149,23 @@ export default async function DeploymentPage({ params }: { params: Params }) {
                 {d.release.pushedBy ? `pushed by ${d.release.pushedBy}` : null}
               </span>
             </Fact>
+            <Fact term="Release">
+              <Link href={`/releases/${d.release.id}`} className="link">
+                Release {shortSha(d.release.commitSha)}
+              </Link>
+              {d.release.artifact ? (
+                <span className={`block text-xs ${muted}`}>
+                  {d.release.artifact.target} unikernel {d.release.artifact.path}
+                  {d.release.artifact.size !== null ? `, ${formatBytes(d.release.artifact.size)}` : ""}
+                </span>
+              ) : null}
+            </Fact>
             <Fact term="Previous release">
               {d.previousRelease ? (
                 <>
-                  <Mono title={d.previousRelease.commitSha}>{shortSha(d.previousRelease.commitSha)}</Mono>
+                  <Link href={`/releases/${d.previousRelease.id}`} className="link" title={`Release ${d.previousRelease.commitSha}`}>
+                    <Mono className="text-inherit!">{shortSha(d.previousRelease.commitSha)}</Mono>
+                  </Link>
                   {d.previousRelease.digest ? (
                     <span className={`block text-xs ${muted}`}>
                       <Mono small title={imageReference(d.previousRelease) ?? undefined}>
@@ -167,6 +178,25 @@ export default async function DeploymentPage({ params }: { params: Params }) {
                 <span className={muted}>none: the first deployment Slipway made there</span>
               )}
             </Fact>
+            {d.release.artifact ? (
+              <div className="col-span-2 lg:col-span-3">
+                <Fact term="File sha256">
+                  <Sha256 value={d.release.artifact.sha256} label={`Copy the sha256 ${d.release.artifact.sha256}`} />
+                </Fact>
+              </div>
+            ) : null}
+            <div className="col-span-2 lg:col-span-3">
+              <Fact term="Release image">
+                {image ? (
+                  <span className="flex items-start gap-2">
+                    <Mono className="min-w-0 break-all">{image}</Mono>
+                    <CopyButton text={image} label={`Copy the image reference ${image}`} />
+                  </span>
+                ) : (
+                  <span className={muted}>no image digest</span>
+                )}
+              </Fact>
+            </div>
             <Fact term="Created">
               <Timestamp date={d.createdAt} seconds />
             </Fact>

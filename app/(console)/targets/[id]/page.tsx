@@ -1,6 +1,8 @@
-// One target: what it is (kind, service, docker context, health check, timeouts), what it runs now, whether
-// the service drifted from its last release, its pin (with Unpin) or a newer release to deploy, the
-// deployment running now, and every release it ran with "Roll back to this" for operators.
+// One target: what it is (kind, service, docker context or host, restart method for a unikernel, health check,
+// timeouts), what it runs now (for a unikernel: the file and its sha256, running since when), whether it
+// drifted from its last release, its pin (with Unpin) or a newer release to deploy, the deployment running
+// now or the last one, Check host for a unikernel's host (operators), and every release it ran with "Roll back
+// to this" for operators.
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { Metadata } from "next";
@@ -20,10 +22,15 @@ import { DeploymentStateBadge, deploymentStates } from "@/components/status/stat
 import { LiveRefresh } from "@/components/lists/live-refresh";
 import { firstLine, shortDigest, shortSha } from "@/components/format/ids";
 import { formatDuration } from "@/components/format/time";
-import { imageReference, targetKindWords } from "@/components/deployments/words";
+import { formatBytes } from "@/components/format/bytes";
+import { imageReference, targetKindWords, targetServiceTerm } from "@/components/deployments/words";
+import { unikernelRun } from "@/components/inventory/repos/words";
 import { PinControls } from "@/components/targets/pin-controls";
 import { TargetHistory } from "@/components/targets/target-history";
-import { deployReleaseAction, rollbackTargetAction, unpinTargetAction } from "../actions";
+import { UnikernelFacts } from "@/components/targets/unikernel-facts";
+import { HostCheck } from "@/components/targets/host-check";
+import { Sha256 } from "@/components/releases/artifact-facts";
+import { checkTargetHostAction, deployReleaseAction, rollbackTargetAction, unpinTargetAction } from "../actions";
 
 type Params = Promise<{ id: string }>;
 
@@ -41,12 +48,17 @@ export default async function TargetPage({ params }: { params: Params }) {
   if (!t) notFound();
   const now = new Date();
   const canOperate = can(user, "deployment.rollback");
+  const canCheck = can(user, "inventory.test");
+  const unikernel = t.kind === "unikernel";
   const running = t.active && isRunningDeploymentState(t.active.state) ? t.active : null;
   const busy = running ? `A deployment to ${t.name} is ${deploymentStates[running.state].label.toLowerCase()} now; wait until it ends.` : null;
   const queued = t.active && t.active.state === "queued" ? t.active : null;
   const waiting = queued ? "The deployment queued for this target now is superseded by the rollback and does not run." : null;
   const current = t.currentRelease;
   const drift = t.driftDetectedAt !== null;
+  const dir = unikernel ? unikernelRun({ ...t.run, service: t.service }).dir : null;
+  // the last deployment, when it is not the one running now nor the one that put the current release there
+  const last = t.lastDeployment && t.lastDeployment.id !== t.active?.id && t.lastDeployment.id !== t.runningSince?.deploymentId ? t.lastDeployment : null;
 
   return (
     <>
@@ -59,7 +71,8 @@ export default async function TargetPage({ params }: { params: Params }) {
         title={t.name}
         description={
           <>
-            {targetKindWords[t.kind] ?? t.kind} <Mono>{t.composeProject ? `${t.composeProject}/${t.service}` : t.service}</Mono>, deployed from{" "}
+            {targetKindWords[t.kind] ?? t.kind} <Mono>{t.composeProject ? `${t.composeProject}/${t.service}` : t.service}</Mono>
+            {t.host ? ` on host ${t.host.name}` : ""}, deployed from{" "}
             <Link href={`/repositories/${t.repository.id}`} className="link">
               {t.repository.name}
             </Link>{" "}
@@ -94,7 +107,7 @@ export default async function TargetPage({ params }: { params: Params }) {
           </Notice>
         ) : null}
         {drift ? (
-          <Notice tone="warning" role="status" title={t.liveImage ? `Runs ${t.liveImage}, not its last release` : "Runs another image than its last release"}>
+          <Notice tone="warning" role="status" title={t.liveImage ? `Runs ${t.liveImage}, not its last release` : `Runs another ${unikernel ? "file" : "image"} than its last release`}>
             <p>
               The drift check saw it <Timestamp date={t.driftDetectedAt!} now={now} relative />
               {t.liveCheckedAt ? (
@@ -103,7 +116,7 @@ export default async function TargetPage({ params }: { params: Params }) {
                   (last checked <Timestamp date={t.liveCheckedAt} now={now} relative />)
                 </>
               ) : null}
-              : someone changed the service outside Slipway. Deploy a release, or roll back to one, to put it back under Slipway&apos;s control.
+              : someone changed the {unikernel ? "unikernel's files" : "service"} outside Slipway. Deploy a release, or roll back to one, to put it back under Slipway&apos;s control.
             </p>
           </Notice>
         ) : null}
@@ -121,66 +134,149 @@ export default async function TargetPage({ params }: { params: Params }) {
         />
       </div>
 
-      <div className="mb-5 grid gap-5 xl:grid-cols-3">
-        <Panel id="current-heading" title="Current release" className="xl:col-span-2">
-          {current ? (
-            <dl className="grid grid-cols-2 gap-x-6 gap-y-4 lg:grid-cols-3">
-              <Fact term="Commit">
-                <Link href={`/builds/${current.buildId}`} className="link" title={current.commitSha}>
-                  <Mono className="text-inherit!">{shortSha(current.commitSha)}</Mono>
-                </Link>
-                {firstLine(current.commitMessage) ? <span className="block">{firstLine(current.commitMessage)}</span> : null}
-                {current.pushedBy ? <span className={`block text-xs ${muted}`}>pushed by {current.pushedBy}</span> : null}
-              </Fact>
-              <Fact term="Deployed">{t.lastDeployedAt ? <Timestamp date={t.lastDeployedAt} now={now} relative /> : <span className={muted}>unknown</span>}</Fact>
-              <Fact term="Digest">
-                {current.digest ? (
-                  <Mono small title={imageReference(current) ?? current.digest}>
-                    {shortDigest(current.digest)}
-                  </Mono>
-                ) : (
-                  <span className={muted}>none</span>
-                )}
-              </Fact>
-              <div className="col-span-2 lg:col-span-3">
-                <Fact term="Image">
-                  {imageReference(current) ? (
-                    <span className="flex items-start gap-2">
-                      <Mono className="min-w-0 break-all">{imageReference(current)}</Mono>
-                      <CopyButton text={imageReference(current)!} label={`Copy the image reference ${imageReference(current)}`} />
-                    </span>
+      <div className="mb-5 grid items-start gap-5 xl:grid-cols-3">
+        <div className="space-y-5 xl:col-span-2">
+          <Panel id="current-heading" title="Current release">
+            {current ? (
+              <dl className="grid grid-cols-2 gap-x-6 gap-y-4 lg:grid-cols-3">
+                <Fact term="Commit">
+                  <Link href={`/builds/${current.buildId}`} className="link" title={current.commitSha}>
+                    <Mono className="text-inherit!">{shortSha(current.commitSha)}</Mono>
+                  </Link>
+                  {firstLine(current.commitMessage) ? <span className="block">{firstLine(current.commitMessage)}</span> : null}
+                  {current.pushedBy ? <span className={`block text-xs ${muted}`}>pushed by {current.pushedBy}</span> : null}
+                </Fact>
+                <Fact term={unikernel ? "Running since" : "Deployed"}>
+                  {t.runningSince ? (
+                    <>
+                      <Timestamp date={t.runningSince.at} now={now} relative />
+                      <Link href={`/deployments/${t.runningSince.deploymentId}`} className={`block text-xs ${muted} hover:underline`}>
+                        by this deployment
+                      </Link>
+                    </>
+                  ) : t.lastDeployedAt ? (
+                    <Timestamp date={t.lastDeployedAt} now={now} relative />
                   ) : (
-                    <span className={muted}>none</span>
+                    <span className={muted}>unknown</span>
                   )}
                 </Fact>
+                <Fact term="Release">
+                  <Link href={`/releases/${current.id}`} className="link">
+                    Release {shortSha(current.commitSha)}
+                  </Link>
+                  {current.artifact ? (
+                    <span className={`block text-xs ${muted}`}>
+                      {current.artifact.target}
+                      {current.artifact.size !== null ? ` · ${formatBytes(current.artifact.size)}` : ""}
+                    </span>
+                  ) : current.digest ? (
+                    <Mono small className={`block ${muted}`} title={imageReference(current) ?? current.digest}>
+                      {shortDigest(current.digest)}
+                    </Mono>
+                  ) : null}
+                </Fact>
+                {last ? (
+                  <Fact term="Last deployment">
+                    <Link href={`/deployments/${last.id}`} className="inline-block rounded-full" aria-label={`Last deployment to ${t.name}: ${deploymentStates[last.state].label}`}>
+                      <DeploymentStateBadge state={last.state} />
+                    </Link>
+                    <span className={`block text-xs ${muted}`}>
+                      <Timestamp date={last.finishedAt ?? last.createdAt} now={now} relative />
+                    </span>
+                  </Fact>
+                ) : null}
+                {current.artifact ? (
+                  <>
+                    <div className="col-span-2 lg:col-span-3">
+                      <Fact term="File on the host">
+                        <Mono className="break-all">{`${dir}/${current.artifact.sha256}.${current.artifact.target}`}</Mono>
+                      </Fact>
+                    </div>
+                    <div className="col-span-2 lg:col-span-3">
+                      <Fact term="sha256">
+                        <Sha256 value={current.artifact.sha256} label={`Copy the sha256 ${current.artifact.sha256}`} />
+                      </Fact>
+                    </div>
+                  </>
+                ) : (
+                  <div className="col-span-2 lg:col-span-3">
+                    <Fact term="Image">
+                      {imageReference(current) ? (
+                        <span className="flex items-start gap-2">
+                          <Mono className="min-w-0 break-all">{imageReference(current)}</Mono>
+                          <CopyButton text={imageReference(current)!} label={`Copy the image reference ${imageReference(current)}`} />
+                        </span>
+                      ) : (
+                        <span className={muted}>none</span>
+                      )}
+                    </Fact>
+                  </div>
+                )}
+              </dl>
+            ) : (
+              <div className="space-y-2 text-sm text-zinc-600 dark:text-zinc-400">
+                <p>
+                  Slipway has not deployed to {t.name} yet. The next release of <Mono small>{t.branch}</Mono> deploys here
+                  {t.pin ? " once the target is unpinned" : ""}.
+                </p>
+                {last ? (
+                  <p className="flex flex-wrap items-center gap-2">
+                    The last deployment:
+                    <Link href={`/deployments/${last.id}`} className="inline-block rounded-full" aria-label={`Last deployment to ${t.name}: ${deploymentStates[last.state].label}`}>
+                      <DeploymentStateBadge state={last.state} />
+                    </Link>
+                    <Timestamp date={last.finishedAt ?? last.createdAt} now={now} relative />
+                  </p>
+                ) : unikernel ? (
+                  <p>Check the host below before the first deploy: it says what the host still needs.</p>
+                ) : null}
               </div>
-            </dl>
-          ) : (
-            <p className="text-sm text-zinc-600 dark:text-zinc-400">
-              Slipway has not deployed to {t.name} yet. The next release of <Mono small>{t.branch}</Mono> deploys here
-              {t.pin ? " once the target is unpinned" : ""}.
-            </p>
-          )}
-        </Panel>
+            )}
+          </Panel>
+        {unikernel ? (
+          <Panel
+            id="host-check-heading"
+            title="Host check"
+            description={
+              <>
+                Can Slipway log in to {t.host?.name ?? "the host"}, write <Mono small className="break-all">{`${dir}/`}</Mono> and restart {t.service} there? Check before the
+                first deploy, and when a deploy fails on the host.
+              </>
+            }
+          >
+            {canCheck ? <HostCheck action={checkTargetHostAction} targetId={t.id} /> : <p className={`text-sm ${muted}`}>Operators and admins can check the host.</p>}
+          </Panel>
+        ) : null}
+        </div>
 
         <Panel id="facts-heading" title="Target">
           <dl className="grid grid-cols-2 gap-x-6 gap-y-4">
             <Fact term="Kind">{targetKindWords[t.kind] ?? t.kind}</Fact>
-            <Fact term={t.kind === "compose_service" ? "Compose service" : t.kind === "unikernel" ? "Unikernel" : "Service"}>
+            <Fact term={targetServiceTerm(t.kind)}>
               <Mono>{t.service}</Mono>
               {t.composeProject ? <span className={`block text-xs ${muted}`}>project {t.composeProject}</span> : null}
             </Fact>
-            <Fact term="Docker context">
-              {t.dockerContext ? (
-                <Link href={`/contexts/${t.dockerContext.id}`} className="link">
-                  {t.dockerContext.name}
+            {unikernel ? (
+              <UnikernelFacts service={t.service} host={t.host} run={t.run} />
+            ) : t.host ? (
+              <Fact term="Host">
+                <Link href={`/hosts/${t.host.id}`} className="link">
+                  {t.host.name}
                 </Link>
-              ) : (
-                <span className={muted}>none</span>
-              )}
-            </Fact>
+              </Fact>
+            ) : (
+              <Fact term="Docker context">
+                {t.dockerContext ? (
+                  <Link href={`/contexts/${t.dockerContext.id}`} className="link">
+                    {t.dockerContext.name}
+                  </Link>
+                ) : (
+                  <span className={muted}>none</span>
+                )}
+              </Fact>
+            )}
             <div className="col-span-2">
-              <Fact term="Image">{t.image ? <Mono small className="break-all">{t.image}</Mono> : <span className={muted}>none</span>}</Fact>
+              <Fact term={unikernel ? "Kept in the registry as" : "Image"}>{t.image ? <Mono small className="break-all">{t.image}</Mono> : <span className={muted}>none</span>}</Fact>
             </div>
             <div className="col-span-2">
               <Fact term="Health URL">{t.healthUrl ? <Mono small className="break-all">{t.healthUrl}</Mono> : <span className={muted}>none: converged and running counts as healthy</span>}</Fact>
