@@ -4,7 +4,7 @@
 import { getDb } from "@/lib/db";
 import type { Actor } from "@/lib/auth/actor";
 import { recordAudit } from "@/lib/audit/record";
-import { releaseImage } from "@/lib/deploy/release";
+import { releaseImage } from "@/lib/services/releases/pull";
 import { inventoryAccess } from "@/lib/deploy/access";
 import { drivenKinds, driverFor } from "@/lib/deploy/targets";
 import { targetInclude, type DeployIo, type DeployTarget, type Live, type TargetDriver, type TargetSession } from "@/lib/deploy/targets/driver";

@@ -12,7 +12,7 @@ import { enqueueJob } from "@/lib/jobs/enqueue";
 import { BuildLogWriter } from "@/lib/build/log-writer";
 import { enqueueDeployment, targetQueue } from "@/lib/services/deployments/schedule";
 import { endDeployment } from "@/lib/deploy/runner";
-import { releaseImage } from "@/lib/deploy/release";
+import { releaseImage } from "@/lib/services/releases/pull";
 import { inventoryAccess } from "@/lib/deploy/access";
 import { driverFor } from "@/lib/deploy/targets";
 import { targetInclude, type DeployIo, type TargetSession } from "@/lib/deploy/targets/driver";

@@ -15,7 +15,7 @@ import { enqueueJob } from "@/lib/jobs/enqueue";
 import { settleOnAbort } from "@/lib/docker/abort";
 import { waitForHealthy } from "@/lib/deploy/health";
 import { inventoryAccess } from "@/lib/deploy/access";
-import { registryAuth, releaseImage } from "@/lib/deploy/release";
+import { registryAuth, releaseImage } from "@/lib/services/releases/pull";
 import { driverFor } from "@/lib/deploy/targets";
 import { targetInclude, type DeployIo, type DeployRelease, type TargetSession } from "@/lib/deploy/targets/driver";
 
@@ -165,9 +165,10 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
     const place = driver.place(t);
     const auth = await registryAuth(d.release, d.release.deploymentRule.registry);
     if (auth) log.addSecrets([auth.password]);
-    const release: DeployRelease = { row: d.release, image, auth, commit: d.release.build.commit.sha };
+    const registryUrl = d.release.deploymentRule.registry?.url ?? undefined;
+    const release: DeployRelease = { row: d.release, image, auth, registryUrl, commit: d.release.build.commit.sha };
     const previous: DeployRelease | null =
-      d.previousRelease && previousImage ? { row: d.previousRelease, image: previousImage, auth, commit: d.previousRelease.build.commit.sha } : null;
+      d.previousRelease && previousImage ? { row: d.previousRelease, image: previousImage, auth, registryUrl, commit: d.previousRelease.build.commit.sha } : null;
     log.step(`deployment ${d.id}: ${image} to ${place}`);
     log.line(`commit ${d.release.build.commit.sha}${d.release.build.commit.message ? ` ${d.release.build.commit.message.split("\n")[0]}` : ""}`);
     if (previousImage) log.line(`previous release: ${previousImage}`);

@@ -34,6 +34,8 @@ export interface DeployRelease {
   image: string;
   /** credentials for the registry the image is in; none: pulled anonymously */
   auth?: RegistryAuth;
+  /** the deployment rule's registry address, when it names one (its scheme tells a plain-HTTP registry) */
+  registryUrl?: string;
   /** the commit the release was built from (a unikernel host's `latest` and an artifact repository name it) */
   commit: string;
 }

@@ -20,7 +20,7 @@ export async function fetchReleaseFile(release: DeployRelease, dir: string, name
   const file = await fetchImageFile({
     image,
     // the deployment rule's registry: its address (its scheme, for a plain-HTTP registry) and its credentials
-    registryUrl: release.auth?.serveraddress,
+    registryUrl: release.registryUrl ?? release.auth?.serveraddress,
     credentials: { username: release.auth?.username ?? null, password: release.auth?.password ?? null },
     path: row.artifactPath,
     destination: path.join(dir, name),
