@@ -8,6 +8,7 @@ import { Notice } from "@/components/ui/notice";
 import { GitHubSignInButton } from "@/components/login/github-sign-in-button";
 import { DevLoginForm } from "@/components/login/dev-login-form";
 import { signInErrorMessage } from "@/components/login/sign-in-errors";
+import { sameOriginPath } from "@/lib/auth/callback-url";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -17,22 +18,10 @@ function one(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/**
- * Only paths inside the console: "/builds" yes, and next-auth's absolute form of it on this console's own
- * origin; "//evil.example", other origins and "/login" no.
- */
+/** Only paths inside the console (never back to /login or an API route), else the dashboard. */
 function safeCallbackUrl(v: string | undefined): string {
-  if (v && /^https?:\/\//.test(v)) {
-    try {
-      const u = new URL(v);
-      v = u.origin === new URL(env().SLIPWAY_URL).origin ? `${u.pathname}${u.search}` : undefined;
-    } catch {
-      v = undefined;
-    }
-  }
-  if (!v || !v.startsWith("/") || v.startsWith("//") || v.startsWith("/\\")) return "/";
-  if (v === "/login" || v.startsWith("/login?") || v.startsWith("/api/")) return "/";
-  return v;
+  const path = sameOriginPath(v, env().SLIPWAY_URL);
+  return path === "/login" || path.startsWith("/login?") || path.startsWith("/login#") || path.startsWith("/api/") ? "/" : path;
 }
 
 export default async function LoginPage({ searchParams }: { searchParams: SearchParams }) {
@@ -55,7 +44,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
         <div className="space-y-5 rounded-xl border border-zinc-200 bg-white p-6 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
           {error ? (
             <Notice tone="error" role="alert">
-              {signInErrorMessage(error, one(sp.message))}
+              {signInErrorMessage(error)}
             </Notice>
           ) : null}
           {callbackUrl !== "/" && !error ? (

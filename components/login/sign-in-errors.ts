@@ -1,4 +1,5 @@
-// next-auth's ?error= codes (and the development login's) in words for the person signing in.
+// next-auth's ?error= codes (and the development login's) in words for the person signing in. Only these
+// words are ever shown: nothing from the URL reaches the page, so a link cannot put its own text there.
 
 const messages: Record<string, string> = {
   OAuthSignin:
@@ -12,14 +13,13 @@ const messages: Record<string, string> = {
   SessionRequired: "Sign in to see that page.",
   Configuration: "Sign-in is misconfigured on the server. Tell whoever runs Slipway; the server log has the details.",
   Verification: "That sign-in link has expired or was already used. Sign in again.",
+  DevLogin: "The development login failed. Try again.",
+  DevLoginInvalid: "The development login needs a GitHub-style login (letters, digits and single dashes, at most 39) and one of the roles listed.",
+  DevLoginRefused: "The development login refused this sign-in: the development login is off, or that user is disabled (an admin can enable it under Settings → Users).",
   Default: "Signing in failed. Try again.",
 };
 
-/** The message for a ?error= code; DevLogin carries the route's own message in ?message=. */
-export function signInErrorMessage(code: string, message?: string): string {
-  if (code === "DevLogin") {
-    const detail = (message ?? "").trim().slice(0, 300);
-    return detail ? `The development login failed: ${detail}` : "The development login failed. Try again.";
-  }
-  return messages[code] ?? messages.Default!;
+/** The message for a ?error= code; an unknown code gets the default words. */
+export function signInErrorMessage(code: string): string {
+  return (Object.hasOwn(messages, code) ? messages[code] : undefined) ?? messages.Default!;
 }

@@ -8,6 +8,7 @@ import { deriveKey } from "@/lib/auth/secret";
 import { currentRequestMeta } from "@/lib/auth/request-meta";
 import { recordLogin, recordLoginRefused, recordLogout } from "@/lib/services/auth";
 import { log } from "@/lib/log";
+import { sameOriginPath } from "@/lib/auth/callback-url";
 
 interface GitHubUser {
   id: number;
@@ -91,14 +92,8 @@ export function authOptions(): NextAuthOptions {
         return { ...session, user: { id: u.id, login: u.login, name: u.name, image: u.image, role: u.role } };
       },
       async redirect({ url, baseUrl }) {
-        // Only ever back into the console.
-        if (url.startsWith("/")) return `${baseUrl}${url}`;
-        try {
-          if (new URL(url).origin === baseUrl) return url;
-        } catch {
-          // fall through
-        }
-        return baseUrl;
+        // Only ever back into the console: a same-origin path, decided by lib/auth/callback-url.ts.
+        return new URL(sameOriginPath(url, baseUrl), baseUrl).href;
       },
     },
     events: {

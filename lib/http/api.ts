@@ -7,6 +7,7 @@ import { sessionUserByToken } from "@/lib/queries/sessions";
 import { requestMetaFrom } from "@/lib/auth/request-meta";
 import type { Actor } from "@/lib/auth/actor";
 import { log } from "@/lib/log";
+import { sameOriginRequest } from "@/lib/http/same-origin";
 
 export type ApiActor = Actor & { type: "user" };
 
@@ -19,20 +20,6 @@ export async function actorFromRequest(req: NextRequest): Promise<ApiActor | nul
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-
-/** Cookie-authenticated writes must come from the console's own pages (no cross-site request forgery). */
-function sameOrigin(req: NextRequest): boolean {
-  const site = req.headers.get("sec-fetch-site");
-  if (site) return site === "same-origin" || site === "none";
-  const origin = req.headers.get("origin");
-  if (!origin) return false;
-  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
-  try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
-}
 
 export function errorResponse(err: unknown): NextResponse {
   if (err instanceof CommandError) {
@@ -52,7 +39,7 @@ export function withActor<C>(handler: Handler<C>) {
     try {
       const actor = await actorFromRequest(req);
       if (!actor) throw new UnauthenticatedError();
-      if (!SAFE_METHODS.has(req.method) && !sameOrigin(req)) {
+      if (!SAFE_METHODS.has(req.method) && !sameOriginRequest(req)) {
         return NextResponse.json({ error: "Cross-site request refused; use the console.", code: "forbidden" }, { status: 403 });
       }
       return await handler(req, actor, ctx);

@@ -5,25 +5,27 @@ import { devLogin } from "@/lib/services/auth";
 import { devLoginEnabled, env } from "@/lib/env";
 import { sessionCookieName } from "@/lib/auth/cookies";
 import { requestMetaFrom } from "@/lib/auth/request-meta";
-import { CommandError } from "@/lib/errors";
+import { sameOriginPath } from "@/lib/auth/callback-url";
+import { CommandError, ForbiddenError } from "@/lib/errors";
+import { sameOriginRequest } from "@/lib/http/same-origin";
 import { formToObject } from "@/lib/validation/parse";
 
-function back(req: NextRequest, path: string): NextResponse {
+function back(path: string): NextResponse {
   return NextResponse.redirect(new URL(path, env().SLIPWAY_URL), 303);
 }
 
 export async function POST(req: NextRequest): Promise<Response> {
   if (!devLoginEnabled()) return NextResponse.json({ error: "The development login is off." }, { status: 404 });
-  const site = req.headers.get("sec-fetch-site");
-  if (site && site !== "same-origin" && site !== "none") return NextResponse.json({ error: "Cross-site request refused." }, { status: 403 });
+  // login CSRF: a cross-site page must not sign the visitor in as a user of its choosing
+  if (!sameOriginRequest(req)) return NextResponse.json({ error: "Cross-site request refused; sign in from the console's own login page." }, { status: 403 });
   const form = formToObject(await req.formData());
-  const callbackUrl = typeof form.callbackUrl === "string" && form.callbackUrl.startsWith("/") && !form.callbackUrl.startsWith("//") ? form.callbackUrl : "/";
+  const callbackUrl = sameOriginPath(form.callbackUrl, env().SLIPWAY_URL);
   try {
     const { sessionToken, expires } = await devLogin(
       { login: form.login || undefined, role: form.role || undefined },
       { enabled: true, sessionDays: env().SLIPWAY_SESSION_DAYS, meta: requestMetaFrom(req.headers) },
     );
-    const res = back(req, callbackUrl);
+    const res = back(callbackUrl);
     res.cookies.set(sessionCookieName(), sessionToken, {
       httpOnly: true,
       sameSite: "lax",
@@ -33,7 +35,8 @@ export async function POST(req: NextRequest): Promise<Response> {
     });
     return res;
   } catch (err) {
-    if (err instanceof CommandError) return back(req, `/login?error=DevLogin&message=${encodeURIComponent(err.message)}`);
+    // the login page shows its own words for a known code, never text from the URL
+    if (err instanceof CommandError) return back(`/login?error=${err instanceof ForbiddenError ? "DevLoginRefused" : "DevLoginInvalid"}`);
     throw err;
   }
 }
