@@ -2,6 +2,9 @@
 // into JSON answers with the right status. Handlers stay a few lines that call lib/services.
 import { NextResponse, type NextRequest } from "next/server";
 import { CommandError, UnauthenticatedError, ValidationError } from "@/lib/errors";
+import { authorize } from "@/lib/services/authorize";
+import type { Permission } from "@/lib/auth/roles";
+import { BODY_LIMITS, BodyTooLargeError, readTextBody } from "@/lib/http/body";
 import { sessionCookieName } from "@/lib/auth/cookies";
 import { sessionUserByToken } from "@/lib/queries/sessions";
 import { requestMetaFrom } from "@/lib/auth/request-meta";
@@ -25,7 +28,8 @@ export function errorResponse(err: unknown): NextResponse {
   if (err instanceof CommandError) {
     const body: Record<string, unknown> = { error: err.message, code: err.code };
     if (err instanceof ValidationError) body.issues = err.issues;
-    return NextResponse.json(body, { status: err.status });
+    // a body left unread must not be taken for the next request on a kept-alive connection
+    return NextResponse.json(body, { status: err.status, headers: err instanceof BodyTooLargeError ? { connection: "close" } : undefined });
   }
   log.error({ err }, "unexpected error in API route");
   return NextResponse.json({ error: "Something went wrong on the server; it was logged. Try again.", code: "internal" }, { status: 500 });
@@ -33,8 +37,11 @@ export function errorResponse(err: unknown): NextResponse {
 
 type Handler<C> = (req: NextRequest, actor: ApiActor, ctx: C) => Promise<Response>;
 
-/** Wraps a route handler that needs a signed-in user. The command inside checks the role. */
-export function withActor<C>(handler: Handler<C>) {
+/**
+ * Wraps a route handler that needs a signed-in user. With `permission`, the role is checked here too, before
+ * the handler reads any of the body (the command inside checks it again).
+ */
+export function withActor<C>(handler: Handler<C>, opts: { permission?: Permission } = {}) {
   return async (req: NextRequest, ctx: C): Promise<Response> => {
     try {
       const actor = await actorFromRequest(req);
@@ -42,6 +49,7 @@ export function withActor<C>(handler: Handler<C>) {
       if (!SAFE_METHODS.has(req.method) && !sameOriginRequest(req)) {
         return NextResponse.json({ error: "Cross-site request refused; use the console.", code: "forbidden" }, { status: 403 });
       }
+      if (opts.permission) authorize(actor, opts.permission);
       return await handler(req, actor, ctx);
     } catch (err) {
       return errorResponse(err);
@@ -49,9 +57,9 @@ export function withActor<C>(handler: Handler<C>) {
   };
 }
 
-/** The JSON object in the body, or a 400 that says what is wrong with it. */
-export async function jsonBody(req: NextRequest): Promise<Record<string, unknown>> {
-  const text = await req.text();
+/** The JSON object in the body (read through the streaming limit), or a 400/413 that says what is wrong. */
+export async function jsonBody(req: NextRequest, limit: number = BODY_LIMITS.json): Promise<Record<string, unknown>> {
+  const text = await readTextBody(req, limit);
   if (!text) return {};
   let value: unknown;
   try {

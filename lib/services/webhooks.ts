@@ -11,6 +11,7 @@ import { refMoveOf, type RefMove } from "@/lib/services/refs";
 import { enqueueJob } from "@/lib/jobs/enqueue";
 import { revealSecret } from "@/lib/services/inventory/secret-values";
 import { log } from "@/lib/log";
+import { readLimitedStream, type BodySource } from "@/lib/http/body";
 import { formatPath } from "@/lib/validation/parse";
 import { z } from "zod";
 
@@ -20,7 +21,7 @@ export interface WebhookResult {
   /** the request body was not read to the end: answer with Connection: close so nobody reuses the connection */
   close?: boolean;
 }
-export interface WebhookInput { appName: string; headers: Headers; body: ReadableStream<Uint8Array> | Uint8Array | null }
+export interface WebhookInput { appName: string; headers: Headers; body: BodySource }
 
 /** SLIPWAY_WEBHOOK_MAX_BYTES (checked with the rest of the environment at start, lib/env.ts). */
 export function webhookMaxBytes(): number {
@@ -38,23 +39,6 @@ export async function pruneWebhookDeliveries(now = new Date()): Promise<number> 
   return getDb().$executeRaw`
     DELETE FROM webhook_deliveries
     WHERE received_at < ${cutoff} AND (status <> 'accepted' OR after_sha IS NULL OR received_at < ${lastChance})`;
-}
-
-/** Reads at most `max` bytes; null when the body is larger (reading stops there). */
-export async function readBounded(body: WebhookInput["body"], max: number): Promise<Uint8Array | null> {
-  if (body === null) return new Uint8Array();
-  if (body instanceof Uint8Array) return body.byteLength > max ? null : body;
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) { await reader.cancel(); return null; }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** A refusal; `close` when the body was not read to the end (the connection cannot be reused). */
@@ -193,7 +177,7 @@ export async function receiveGithubWebhook(input: WebhookInput): Promise<Webhook
     : null;
   if (!app) return error(404, "no GitHub app of that name is registered in Slipway; check the webhook URL (Settings → GitHub apps shows it)", true);
 
-  const raw = await readBounded(input.body, max);
+  const raw = await readLimitedStream(input.body, max);
   if (raw === null) return error(413, `payload is larger than ${max} bytes`, true);
 
   const secret = app.webhookSecretId ? await revealSecret(app.webhookSecretId) : null;

@@ -8,7 +8,7 @@ import { requestMetaFrom } from "@/lib/auth/request-meta";
 import { sameOriginPath } from "@/lib/auth/callback-url";
 import { CommandError, ForbiddenError } from "@/lib/errors";
 import { sameOriginRequest } from "@/lib/http/same-origin";
-import { formToObject } from "@/lib/validation/parse";
+import { BodyTooLargeError, readFormBody } from "@/lib/http/body";
 
 function back(path: string): NextResponse {
   return NextResponse.redirect(new URL(path, env().SLIPWAY_URL), 303);
@@ -18,7 +18,13 @@ export async function POST(req: NextRequest): Promise<Response> {
   if (!devLoginEnabled()) return NextResponse.json({ error: "The development login is off." }, { status: 404 });
   // login CSRF: a cross-site page must not sign the visitor in as a user of its choosing
   if (!sameOriginRequest(req)) return NextResponse.json({ error: "Cross-site request refused; sign in from the console's own login page." }, { status: 403 });
-  const form = formToObject(await req.formData());
+  let form: Record<string, string>;
+  try {
+    form = await readFormBody(req);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) return NextResponse.json({ error: err.message }, { status: 413, headers: { connection: "close" } });
+    throw err;
+  }
   const callbackUrl = sameOriginPath(form.callbackUrl, env().SLIPWAY_URL);
   try {
     const { sessionToken, expires } = await devLogin(

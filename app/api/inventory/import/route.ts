@@ -5,6 +5,7 @@
 // An invalid file answers 400 with `issues` (path: message).
 import { NextResponse } from "next/server";
 import { withActor } from "@/lib/http/api";
+import { readTextBody } from "@/lib/http/body";
 import { ValidationError } from "@/lib/errors";
 import { MAX_CONFIG_BYTES } from "@/lib/config/yaml";
 import { importInventory, previewImport } from "@/lib/services/inventory/config";
@@ -25,11 +26,7 @@ export const POST = withActor(async (req, actor) => {
       { status: 415 },
     );
   }
-  const length = Number(req.headers.get("content-length") ?? 0);
-  if (length > MAX_CONFIG_BYTES) {
-    return NextResponse.json({ error: `slipway.yml is limited to ${MAX_CONFIG_BYTES / 1024 / 1024} MiB.`, code: "too_large" }, { status: 413 });
-  }
-  const text = await req.text();
+  const text = await readTextBody(req, MAX_CONFIG_BYTES, "slipway.yml");
   if (!text.trim()) throw new ValidationError([{ path: "", message: "the request body is empty; send the contents of slipway.yml" }]);
   const params = req.nextUrl.searchParams;
   if (truthy(params.get("dry_run"))) {
@@ -40,4 +37,4 @@ export const POST = withActor(async (req, actor) => {
     source: params.get("source") === "console" ? "Settings → Config" : "the REST API",
   });
   return NextResponse.json({ dryRun: false, plan });
-});
+}, { permission: "inventory.edit" }); // the role before the body: a viewer's upload is never read

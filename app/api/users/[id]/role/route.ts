@@ -9,6 +9,6 @@ export const PUT = withActor<Ctx>(async (req, actor, ctx) => {
   const { id } = await ctx.params;
   const user = await changeUserRole(actor, { ...(await jsonBody(req)), userId: id });
   return NextResponse.json({ user });
-});
+}, { permission: "users.manage" }); // the role before the body
 
 export const POST = PUT;
