@@ -216,6 +216,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
         signal,
         depth: rule.includeGit ? 50 : 1,
         ref: fetchRef,
+        allowFile: !repo.appId, // a webhook drives an app's repository: never from this machine's files
       });
       await getDb().commit.update({ where: { id: b.commitId }, data: { message: checkout.message.slice(0, 10_000), author: checkout.author.slice(0, 300), committedAt: checkout.committedAt } });
       log.line(`${checkout.sha.slice(0, 12)} ${checkout.message.split("\n")[0] ?? ""} (${checkout.author})`);

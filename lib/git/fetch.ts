@@ -4,10 +4,10 @@ import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { maskUrl, tokenCredentials, urlSecrets } from "@/lib/git/credentials";
-import { assertRemoteUrl } from "@/lib/git/ls-remote";
+import { assertRemoteUrl, remoteProtocolEnv, type RemoteUrlOptions } from "@/lib/git/ls-remote";
 import { GitError, runGit, type RunGitOptions } from "@/lib/git/run";
 
-export interface FetchCommitOptions {
+export interface FetchCommitOptions extends RemoteUrlOptions {
   token?: string;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -29,7 +29,7 @@ const SHA = /^[0-9a-f]{40}$/;
 
 export async function fetchCommit(url: string, sha: string, dir: string, opts: FetchCommitOptions): Promise<CheckedOutCommit> {
   if (!SHA.test(sha)) throw new GitError("failed", `"${sha.slice(0, 80)}" is not a full commit SHA (40 lowercase hex characters)`);
-  assertRemoteUrl(url);
+  assertRemoteUrl(url, opts);
   if (opts.ref !== undefined && !isFetchableRef(opts.ref)) {
     throw new GitError("failed", `"${opts.ref.slice(0, 200)}" is not a full ref name (refs/heads/BRANCH or refs/pull/N/head)`);
   }
@@ -42,7 +42,7 @@ export async function fetchCommit(url: string, sha: string, dir: string, opts: F
   const creds = tokenCredentials(url, opts.token);
   const secrets = [...creds.secrets, ...urlSecrets(url)];
   const local: RunGitOptions = { cwd: dir, timeoutMs: opts.timeoutMs, signal: opts.signal, secrets };
-  const remote: RunGitOptions = { ...local, env: creds.env };
+  const remote: RunGitOptions = { ...local, env: { ...creds.env, ...remoteProtocolEnv(opts) } };
   const deadline = Date.now() + opts.timeoutMs;
   const left = (): RunGitOptions => ({ ...remote, timeoutMs: Math.max(1, deadline - Date.now()) });
 

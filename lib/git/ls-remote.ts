@@ -1,6 +1,7 @@
 // The heads of a remote repository: every branch, every pull request head (refs/pull/N/head) and the default branch.
 import { tokenCredentials, urlSecrets } from "@/lib/git/credentials";
 import { GitError, runGit } from "@/lib/git/run";
+import { gitUrlProblem } from "@/lib/validation/inventory-fields";
 
 export interface RemoteRefs {
   branches: Map<string, string>;
@@ -11,13 +12,13 @@ export interface RemoteRefs {
 
 const SHA = /^[0-9a-f]{40}$/;
 
-export async function listRemoteRefs(url: string, opts: { token?: string; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<RemoteRefs> {
-  assertRemoteUrl(url);
+export async function listRemoteRefs(url: string, opts: { token?: string; timeoutMs?: number; signal?: AbortSignal } & RemoteUrlOptions = {}): Promise<RemoteRefs> {
+  assertRemoteUrl(url, opts);
   const creds = tokenCredentials(url, opts.token);
   const { stdout } = await runGit(["ls-remote", "--symref", "--", url], {
     timeoutMs: opts.timeoutMs ?? 30_000,
     signal: opts.signal,
-    env: creds.env,
+    env: { ...creds.env, ...remoteProtocolEnv(opts) },
     secrets: [...creds.secrets, ...urlSecrets(url)],
   });
   return parseLsRemote(stdout);
@@ -49,9 +50,23 @@ export function parseLsRemote(stdout: string): RemoteRefs {
   return head === undefined ? { branches, pulls } : { branches, pulls, head };
 }
 
-/** Only URLs of the transports Slipway uses; anything else (ext::, fd::, a path starting with -) is refused. */
-export function assertRemoteUrl(url: string): void {
-  if (!/^(https?|git|ssh|file):\/\/[^\s]+$/i.test(url) && !/^[a-z0-9][a-z0-9._-]*@[a-z0-9.-]+:[^\s]+$/i.test(url)) {
-    throw new GitError("failed", `"${url.replace(/\/\/[^/@]*@/, "//***@")}" is not a git URL Slipway accepts; use https://, ssh://, git:// or file:// (for example https://github.com/OWNER/REPO.git)`);
+export interface RemoteUrlOptions {
+  /** file:// too (default true); false for a repository a webhook drives */
+  allowFile?: boolean;
+}
+
+/**
+ * Only URLs of the transports Slipway uses (lib/validation/inventory-fields.ts gitUrlProblem); anything else
+ * (ext::, fd::, a user or host starting with '-', file:// where not allowed) is refused before git runs.
+ */
+export function assertRemoteUrl(url: string, opts: RemoteUrlOptions = {}): void {
+  const problem = gitUrlProblem(url, opts);
+  if (problem) {
+    throw new GitError("failed", `"${url.replace(/\/\/[^/@]*@/, "//***@").slice(0, 300)}" is not a git URL Slipway accepts: ${problem} (for example https://github.com/OWNER/REPO.git)`);
   }
+}
+
+/** git's own list of transports it may use, also for redirects and submodules: without file:// unless allowed. */
+export function remoteProtocolEnv(opts: RemoteUrlOptions = {}): Record<string, string> {
+  return { GIT_ALLOW_PROTOCOL: opts.allowFile === false ? "git:http:https:ssh" : "file:git:http:https:ssh" };
 }

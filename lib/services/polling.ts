@@ -41,7 +41,7 @@ export async function pollRepository(repositoryId: string, signal?: AbortSignal)
   const seenSeq = await latestDeliverySeq(db, repo.id);
   let listing: Awaited<ReturnType<typeof listRemoteRefs>>;
   try {
-    listing = await listRemoteRefs(repo.url, { timeoutMs: POLL_TIMEOUT_MS, signal });
+    listing = await listRemoteRefs(repo.url, { timeoutMs: POLL_TIMEOUT_MS, signal, allowFile: !repo.appId });
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
     await db.repository.update({ where: { id: repo.id }, data: { lastPolledAt: new Date(), lastPollError: error } });

@@ -176,35 +176,63 @@ export const branchName = z
     if (problem) ctx.addIssue({ code: "custom", message: `branch name ${problem}` });
   });
 
+/** The transports Slipway fetches with. file:// only for a repository polled by URL, never one a webhook drives. */
+export const GIT_URL_SCHEMES = ["https", "http", "ssh", "git", "file"] as const;
+
+function decoded(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 /**
- * A git URL Slipway may fetch: https/http/ssh/git/file URLs or scp-like user@host:path. Never a transport
- * that runs a program (ext::, or anything starting with '-').
+ * Why `s` is not a git URL Slipway may fetch, or null when it is: https/http/ssh/git(/file) URLs or scp-like
+ * user@host:path. Never a transport that runs a program (ext::, fd::), nor a user or host that git or ssh
+ * would read as an option ("ssh://-oProxyCommand=…/x", "git@-oProxyCommand=…:x"), even percent-encoded.
  */
+export function gitUrlProblem(s: string, opts: { allowFile?: boolean } = {}): string | null {
+  const allowFile = opts.allowFile ?? true;
+  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(s)) return "remote-helper transports such as ext:: are refused: use https://, ssh:// or git://";
+  if (s.startsWith("-")) return "must not start with '-'";
+  if (/[\x00-\x20\x7f]/.test(s)) return "a git URL has no spaces or control characters";
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(s)?.[1]?.toLowerCase();
+  if (scheme) {
+    if (!(GIT_URL_SCHEMES as readonly string[]).includes(scheme)) return `the ${scheme}:// scheme is not supported: use https://, ssh://, git:// or file://`;
+    if (scheme === "file" && !allowFile) return "file:// URLs are only for repositories polled by URL; a repository of a GitHub app is fetched over https://, ssh:// or git://";
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      return "is not a valid URL";
+    }
+    if (scheme === "file") return (u.hostname && u.hostname !== "localhost") || u.pathname.length < 2 ? "a file:// URL names an absolute path: file:///srv/git/app.git" : null;
+    if (!u.hostname) return "names no host";
+    if (decoded(u.hostname).startsWith("-")) return "the host must not start with '-' (ssh would read it as an option)";
+    if (decoded(u.username).startsWith("-")) return "the user must not start with '-' (ssh would read it as an option)";
+    if (u.pathname.startsWith("/-")) return "the path must not start with '-'";
+    return null;
+  }
+  const scp = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(.+)$/.exec(s); // scp-like git@github.com:owner/name.git
+  if (scp) {
+    if (scp[1]!.startsWith("-")) return "the user must not start with '-' (ssh would read it as an option)";
+    if (scp[2]!.startsWith("-")) return "the host must not start with '-' (ssh would read it as an option)";
+    if (scp[3]!.startsWith("-") || scp[3] === "/") return "the path must not start with '-' or be '/' alone";
+    return null;
+  }
+  return "must be a URL such as https://github.com/owner/name.git, ssh://git@host/path.git or git@host:owner/name.git";
+}
+
+/** A git URL Slipway may fetch (gitUrlProblem says what is wrong). */
 export const gitUrl = z
   .string({ error: "is required" })
   .trim()
   .min(1, "is required")
   .max(2048, "is too long")
   .superRefine((s, ctx) => {
-    const bad = (message: string) => ctx.addIssue({ code: "custom", message });
-    if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(s)) return bad("remote-helper transports such as ext:: are refused: use https://, ssh:// or file://");
-    if (s.startsWith("-")) return bad("must not start with '-'");
-     
-    if (/[\x00-\x20\x7f]/.test(s)) return bad("a git URL has no spaces or control characters");
-    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(s)?.[1]?.toLowerCase();
-    if (scheme) {
-      if (!["https", "http", "ssh", "git", "file"].includes(scheme)) return bad(`the ${scheme}:// scheme is not supported: use https://, ssh://, git:// or file://`);
-      try {
-        const u = new URL(s);
-        if (scheme !== "file" && !u.hostname) bad("names no host");
-        if (scheme === "file" && ((u.hostname && u.hostname !== "localhost") || u.pathname.length < 2)) bad("a file:// URL names an absolute path: file:///srv/git/app.git");
-      } catch {
-        bad("is not a valid URL");
-      }
-      return;
-    }
-    if (/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/].*$|^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\/.+$/.test(s)) return; // scp-like git@github.com:owner/name.git
-    bad("must be a URL such as https://github.com/owner/name.git, ssh://git@host/path.git or git@host:owner/name.git");
+    const problem = gitUrlProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
 // ─── paths ──────────────────────────────────────────────────────────────────────────────────────

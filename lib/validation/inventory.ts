@@ -16,6 +16,7 @@ import {
   dockerEndpoint,
   duration,
   gitUrl,
+  gitUrlProblem,
   githubRepoName,
   hostAddress,
   httpUrl,
@@ -181,6 +182,9 @@ export function checkRepo(r: { repo: string; app?: string; url?: string }, ctx: 
   if (r.app) {
     const ok = githubRepoName.safeParse(r.repo);
     if (!ok.success) ctx.addIssue({ code: "custom", path: ["repo"], message: ok.error.issues[0]!.message });
+    // a webhook (anyone who can sign one) starts its fetches: never from this machine's own files
+    const problem = r.url ? gitUrlProblem(r.url, { allowFile: false }) : null;
+    if (problem) ctx.addIssue({ code: "custom", path: ["url"], message: problem });
   } else {
     const ok = plainRepoName.safeParse(r.repo);
     if (!ok.success) ctx.addIssue({ code: "custom", path: ["repo"], message: ok.error.issues[0]!.message });
