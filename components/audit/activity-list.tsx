@@ -3,6 +3,7 @@ import Link from "next/link";
 import { Timestamp } from "@/components/ui/timestamp";
 import { actionWords } from "@/components/audit/words";
 import type { AuditEventItem } from "@/components/audit/types";
+import { visibleText } from "@/components/format/visible-text";
 
 export function ActivityList({ events, now }: { events: AuditEventItem[]; now: Date }) {
   return (
@@ -13,10 +14,10 @@ export function ActivityList({ events, now }: { events: AuditEventItem[]; now: D
             <Timestamp date={e.createdAt} now={now} relative />
           </span>
           <span className="min-w-0 flex-1">
-            <span className="break-words text-zinc-900 dark:text-zinc-100">{e.summary}</span>
+            <span className="break-words text-zinc-900 dark:text-zinc-100">{visibleText(e.summary)}</span>
             <span className="ml-2 whitespace-nowrap text-xs text-zinc-500 dark:text-zinc-400">
               <Link href={`/audit?actor=${encodeURIComponent(e.actorLabel)}`} className="hover:underline" title={`Events by ${e.actorLabel}`}>
-                {e.actorLabel}
+                {visibleText(e.actorLabel)}
               </Link>
               {" · "}
               <Link href={`/audit?action=${encodeURIComponent(e.action)}`} className="font-mono hover:underline" title={actionWords(e.action) ?? e.action}>

@@ -6,6 +6,7 @@ import { Timestamp } from "@/components/ui/timestamp";
 import { actionWords, actorTypeWords, subjectTypeWords } from "@/components/audit/words";
 import type { AuditEventItem } from "@/components/audit/types";
 import { ChangeView } from "@/components/audit/change-view";
+import { visibleText } from "@/components/format/visible-text";
 
 function filterHref(params: Record<string, string>): string {
   return `/audit?${new URLSearchParams(params).toString()}`;
@@ -34,7 +35,7 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
               </Td>
               <Td className="min-w-24">
                 <Link href={filterHref({ actor: e.actorLabel })} className="font-medium text-zinc-900 hover:underline dark:text-zinc-100" title={`Only events by ${e.actorLabel}`}>
-                  {e.actorLabel}
+                  {visibleText(e.actorLabel)}
                 </Link>
                 {e.actorType !== "user" ? <Sub>{actorTypeWords[e.actorType] ?? e.actorType}</Sub> : null}
               </Td>
@@ -71,7 +72,7 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
                       <path d="M6 4l4 4-4 4" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" />
                     </svg>
                     <span>
-                      {e.summary}
+                      {visibleText(e.summary)}
                       <span className="sr-only"> (show details)</span>
                     </span>
                   </summary>

@@ -5,6 +5,7 @@ import Link from "next/link";
 import type { BuildReleaseRow } from "@/lib/queries/build-detail";
 import { CopyButton } from "@/components/inventory/common/copy-button";
 import { Mono } from "@/components/ui/table";
+import { visibleText } from "@/components/format/visible-text";
 
 function imageReference(r: BuildReleaseRow): string | null {
   if (!r.imageRepo) return null;
@@ -20,9 +21,9 @@ export function ReleaseList({ releases }: { releases: BuildReleaseRow[] }) {
           <li key={r.id} className="py-3 first:pt-0 last:pb-0">
             <p className="mb-1 flex flex-wrap items-baseline justify-between gap-x-3 text-xs text-zinc-500 dark:text-zinc-400">
               <span>
-                For branch <Mono small>{r.branch}</Mono>
+                For branch <Mono small>{visibleText(r.branch)}</Mono>
               </span>
-              <Link href={`/releases/${r.id}`} className="link" aria-label={`The release for ${r.branch}: its deployments${r.artifactPath ? " and its file" : ""}`}>
+              <Link href={`/releases/${r.id}`} className="link" aria-label={`The release for ${visibleText(r.branch)}: its deployments${r.artifactPath ? " and its file" : ""}`}>
                 Release page →
               </Link>
             </p>

@@ -1,4 +1,5 @@
 // Short forms of long identifiers; the full value always goes in a title or a copyable cell.
+import { visibleText } from "@/components/format/visible-text";
 
 /** A git commit: the first 7 characters, as git shows it. */
 export function shortSha(sha: string): string {
@@ -11,7 +12,7 @@ export function shortDigest(digest: string): string {
   return `${algo ? `${algo}:` : ""}${(hex ?? "").slice(0, 12)}`;
 }
 
-/** The first line of a commit message, for tables. */
+/** The first line of a commit message (its title), control characters shown as escapes (visibleText). */
 export function firstLine(text: string | null | undefined): string {
-  return (text ?? "").split("\n", 1)[0]?.trim() ?? "";
+  return visibleText((text ?? "").split("\n", 1)[0]?.trim() ?? "");
 }

@@ -1,5 +1,6 @@
 // A branch or pull request, as a build names it.
 import { Mono } from "@/components/ui/table";
+import { visibleText } from "@/components/format/visible-text";
 
 export interface RefView {
   kind: string;
@@ -13,7 +14,7 @@ export function RefLabel({ value: r, small = false }: { value: RefView; small?: 
   }
   return (
     <Mono small={small} className="whitespace-nowrap">
-      {r.name}
+      {visibleText(r.name)}
     </Mono>
   );
 }

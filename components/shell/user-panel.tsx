@@ -3,6 +3,7 @@ import { Avatar } from "@/components/shell/avatar";
 import { RoleBadge } from "@/components/status/role-badge";
 import { SignOutButton } from "@/components/shell/sign-out-button";
 import type { Role } from "@/lib/auth/roles";
+import { visibleText } from "@/components/format/visible-text";
 
 export function UserPanel({ user }: { user: { login: string; name: string | null; image: string | null; role: Role } }) {
   return (
@@ -14,8 +15,8 @@ export function UserPanel({ user }: { user: { login: string; name: string | null
             {user.login}
           </p>
           {user.name && user.name !== user.login ? (
-            <p className="truncate text-xs text-zinc-500 dark:text-zinc-400" title={user.name}>
-              {user.name}
+            <p className="truncate text-xs text-zinc-500 dark:text-zinc-400" title={visibleText(user.name)}>
+              {visibleText(user.name)}
             </p>
           ) : null}
         </div>

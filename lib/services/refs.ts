@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { Tx } from "@/lib/db";
 import { ZERO_SHA, type NormalizedEvent } from "@/lib/github/webhook-events";
 import { newestMove, type ReportedMove } from "@/lib/services/ref-order";
+import { branchNameProblem } from "@/lib/validation/inventory-fields";
 
 export type RefKindName = "branch" | "pull_request";
 
@@ -203,13 +204,16 @@ export async function syncRemoteRefs(
   /** the newest webhook delivery of the repository received before the listing was taken: older events never undo it */
   seenSeq: bigint | null = null,
 ): Promise<RefChanges> {
+  // a branch name git's ref-name rules refuse (or with control characters) is never stored, as a webhook's is refused
+  const branches = [...listing.branches].filter(([name]) => branchNameProblem(name) === null);
+  const listedBranches = new Set(branches.map(([name]) => name));
   const updates: RefUpdate[] = [
-    ...[...listing.branches].map(([name, sha]) => ({ kind: "branch" as const, name, headSha: sha })),
+    ...branches.map(([name, sha]) => ({ kind: "branch" as const, name, headSha: sha })),
     ...[...listing.pulls].map(([n, sha]) => ({ kind: "pull_request" as const, name: String(n), prNumber: n, headSha: sha })),
   ];
   const open = await tx.ref.findMany({ where: { repositoryId, closedAt: null }, select: { kind: true, name: true, prNumber: true } });
   for (const r of open) {
-    const listed = r.kind === "branch" ? listing.branches.has(r.name) : r.prNumber !== null && listing.pulls.has(r.prNumber);
+    const listed = r.kind === "branch" ? listedBranches.has(r.name) : r.prNumber !== null && listing.pulls.has(r.prNumber);
     if (!listed) updates.push({ kind: r.kind, name: r.kind === "branch" ? r.name : String(r.prNumber), prNumber: r.prNumber ?? undefined, headSha: null });
   }
   const changes = await applyRefUpdates(tx, repositoryId, updates);

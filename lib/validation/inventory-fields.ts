@@ -156,7 +156,7 @@ export function branchNameProblem(name: string): string | null {
   if (name === "@") return "must not be '@'";
   if (name.startsWith("refs/")) return "is the branch name alone, without refs/heads/ (e.g. live)";
    
-  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return "must not contain spaces, control characters or any of ~ ^ : ? * [ \\";
+  if (/[\x00-\x20\x7f-\x9f~^:?*[\\]/.test(name)) return "must not contain spaces, control characters or any of ~ ^ : ? * [ \\";
   if (name.includes("..")) return "must not contain '..'";
   if (name.includes("@{")) return "must not contain '@{'";
   if (name.includes("//") || name.startsWith("/") || name.endsWith("/")) return "must not start or end with '/' or contain '//'";
