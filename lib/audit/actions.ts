@@ -16,6 +16,7 @@ export const auditActions = {
   "repository.created": "repository added",
   "repository.updated": "repository changed",
   "repository.deleted": "repository removed",
+  "repository.badge_changed": "repository badge shown or hidden",
   "build_rule.created": "build rule added",
   "build_rule.updated": "build rule changed",
   "build_rule.deleted": "build rule removed",

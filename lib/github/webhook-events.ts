@@ -29,7 +29,7 @@ const branch = z.string().superRefine((s, ctx) => {
   if (problem) ctx.addIssue({ code: "custom", message: `branch name ${problem}` });
 });
 
-const repo = z.object({ full_name: name(140), id: githubId, owner: z.object({ login: name(100) }) });
+const repo = z.object({ full_name: name(140), id: githubId, owner: z.object({ login: name(100) }), private: z.boolean().optional() });
 const installation = z.object({ id: githubId }).optional();
 const base = { repository: repo, installation };
 const action = name(100);

@@ -15,14 +15,26 @@ export function badgeStatusOf(states: readonly string[]): BadgeStatus {
 }
 
 /**
+ * Whether a repository's public badge tells anything: always for a repository GitHub says is public and for
+ * a plain git repository (its name is Slipway's own); for a private GitHub repository, or one whose privacy
+ * Slipway has not learned yet, only when an admin turned the badge on (Repositories → the repository).
+ */
+export function badgeShown(repo: { provider: string; isPrivate: boolean | null; privateBadge: boolean }): boolean {
+  if (repo.privateBadge) return true;
+  if (repo.isPrivate === null) return repo.provider !== "github";
+  return !repo.isPrivate;
+}
+
+/**
  * The status of `branch` (the repository's default branch when omitted) of the repository named
  * `repositoryName`; "unknown" when there is no such repository or open branch, or nothing built its head.
  */
 export async function branchBadgeStatus(repositoryName: string, branch?: string): Promise<BadgeStatus> {
   if (!repositoryName || repositoryName.length > 200 || (branch !== undefined && (branch === "" || branch.length > 255))) return "unknown";
   const db = getDb();
-  const repo = await db.repository.findUnique({ where: { name: repositoryName }, select: { id: true, defaultBranch: true } });
-  if (!repo) return "unknown";
+  const repo = await db.repository.findUnique({ where: { name: repositoryName }, select: { id: true, defaultBranch: true, provider: true, isPrivate: true, privateBadge: true } });
+  // a private repository answers as if it did not exist, unless an admin showed its badge
+  if (!repo || !badgeShown(repo)) return "unknown";
   const ref = await db.ref.findUnique({
     where: { repositoryId_kind_name: { repositoryId: repo.id, kind: "branch", name: branch ?? repo.defaultBranch } },
     select: { headSha: true, closedAt: true },

@@ -98,6 +98,10 @@ export interface RepositoryDetail {
   provider: "github" | "git";
   app: { id: string; name: string; webUrl: string } | null;
   url: string;
+  /** GitHub's private flag; null until learned */
+  isPrivate: boolean | null;
+  /** an admin showed the public badge although the repository is (or may be) private */
+  privateBadge: boolean;
   defaultBranch: string;
   pollIntervalSeconds: number;
   enabled: boolean;
@@ -141,6 +145,8 @@ export async function getRepositoryDetail(id: string): Promise<RepositoryDetail 
   return {
     id: r.id,
     name: r.name,
+    isPrivate: r.isPrivate,
+    privateBadge: r.privateBadge,
     provider: r.provider,
     app: r.app,
     url: r.url,

@@ -55,14 +55,16 @@ type Parsed = {
   owner: string;
   githubId: number;
   installationId?: number;
+  /** GitHub's repository.private, when the payload says */
+  isPrivate?: boolean;
   event: Omit<NormalizedEvent, "deliveryId" | "repositoryId" | "seq"> | null;
   ignored?: string;
 };
 
 function parseEvent(event: string, json: unknown): Parsed | { error: string } {
   const fail = (e: z.ZodError) => ({ error: `${event} payload has fields Slipway cannot take: ${formatIssues(e.issues)}` });
-  const common = (p: { repository: { full_name: string; id: number; owner: { login: string } }; installation?: { id: number } }) => ({
-    fullName: p.repository.full_name, owner: p.repository.owner.login, githubId: p.repository.id, installationId: p.installation?.id,
+  const common = (p: { repository: { full_name: string; id: number; owner: { login: string }; private?: boolean }; installation?: { id: number } }) => ({
+    fullName: p.repository.full_name, owner: p.repository.owner.login, githubId: p.repository.id, installationId: p.installation?.id, isPrivate: p.repository.private,
   });
   switch (event) {
     case "push": {
@@ -207,7 +209,7 @@ export async function receiveGithubWebhook(input: WebhookInput): Promise<Webhook
   // GitHub's names are case-insensitive: Ocurrent/Site is ocurrent/site
   const repo = await db.repository.findFirst({
     where: { name: { equals: parsed.fullName, mode: "insensitive" }, appId: app.id },
-    select: { id: true, name: true, githubId: true, installationId: true },
+    select: { id: true, name: true, githubId: true, installationId: true, isPrivate: true },
   });
   if (!repo) return ignore(withAction, `repository ${parsed.fullName} is not registered under app ${app.name}`);
   if (repo.githubId !== null && repo.githubId !== BigInt(parsed.githubId)) {
@@ -233,6 +235,8 @@ export async function receiveGithubWebhook(input: WebhookInput): Promise<Webhook
     const learn: Prisma.RepositoryUpdateInput = {};
     if (repo.githubId === null) learn.githubId = BigInt(parsed.githubId);
     if (parsed.installationId !== undefined && repo.installationId !== BigInt(parsed.installationId)) learn.installationId = BigInt(parsed.installationId);
+    // a repository made private stops its public badge from the next delivery on (lib/queries/badges.ts)
+    if (parsed.isPrivate !== undefined && repo.isPrivate !== parsed.isPrivate) learn.isPrivate = parsed.isPrivate;
     if (Object.keys(learn).length > 0) await tx.repository.update({ where: { id: repo.id }, data: learn });
     // one repository's events run one after another; their order is decided by `seq` (lib/services/refs.ts applyRefEvent)
     const normalized: NormalizedEvent = { ...checked.data, seq: Number(id) };

@@ -14,6 +14,7 @@ import {
   type Saved,
 } from "@/lib/services/inventory/entities";
 import { buildNow } from "@/lib/services/builds/commands";
+import { setPrivateBadge } from "@/lib/services/inventory/badges";
 
 function refresh() {
   revalidatePath("/repositories", "layout");
@@ -82,6 +83,18 @@ export async function deleteRepositoryAction(prev: ActionState, form: FormData):
   const state = await deleteOne(prev, form);
   if (state?.ok) redirect("/repositories");
   return state;
+}
+
+const setPrivateBadgeCmd = userAction(async (actor, input) => {
+  const r = await setPrivateBadge(actor, input);
+  revalidatePath("/repositories", "layout");
+  if (!r.changed) return "Nothing changed.";
+  return r.show ? `The public badge of ${r.repository} now shows its state to anyone.` : `The public badge of ${r.repository} now answers “unknown”.`;
+});
+
+/** Shows or hides the public badge of a private GitHub repository (admins; audited). */
+export async function setPrivateBadgeAction(prev: ActionState, form: FormData): Promise<ActionState> {
+  return setPrivateBadgeCmd(prev, form);
 }
 
 const buildNowCmd = userAction(async (actor, input) => {

@@ -11,6 +11,8 @@ import { openRefs } from "@/lib/queries/refs";
 import { env } from "@/lib/env";
 import { RefList } from "@/components/inventory/repos/ref-list";
 import { StatusBadgeSnippet } from "@/components/inventory/repos/status-badge-snippet";
+import { BadgeVisibilityForm } from "@/components/inventory/repos/badge-visibility";
+import { badgeShown } from "@/lib/queries/badges";
 import { PageHeader } from "@/components/ui/page-header";
 import { Notice } from "@/components/ui/notice";
 import { Badge } from "@/components/ui/badge";
@@ -23,6 +25,7 @@ import {
   saveDeploymentRuleAction,
   saveRepositoryAction,
   saveTargetAction,
+  setPrivateBadgeAction,
 } from "./actions";
 
 type Props = { params: Promise<{ id: string }> };
@@ -87,7 +90,17 @@ export default async function RepositoryPage({ params }: Props) {
         hasBuildRules={repo.buildRules.length > 0}
         buildNow={canBuild ? buildNowAction : undefined}
       />
-      <StatusBadgeSnippet repository={repo.name} branch={repo.defaultBranch} consoleUrl={env().SLIPWAY_URL} />
+      <StatusBadgeSnippet
+        repository={repo.name}
+        branch={repo.defaultBranch}
+        consoleUrl={env().SLIPWAY_URL}
+        visibility={{ isPrivate: repo.isPrivate, github: repo.provider === "github", shown: badgeShown(repo), privateBadge: repo.privateBadge }}
+        toggle={
+          canEdit && repo.provider === "github" && (repo.isPrivate !== false || repo.privateBadge) ? (
+            <BadgeVisibilityForm repositoryId={repo.id} shown={repo.privateBadge} action={setPrivateBadgeAction} />
+          ) : undefined
+        }
+      />
     </>
   );
 }
