@@ -53,8 +53,9 @@ export function StatusBadgeSnippet({
       </h2>
       <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400">
         The state of <code className="font-mono">{branch}</code>&rsquo;s latest build, for anyone (it shows only the state). Now:{" "}
-        {/* eslint-disable-next-line @next/next/no-img-element -- a live SVG from our own API, not an asset to optimise */}
-        <img src={badgePath(repository, branch)} alt={`build status of ${branch}`} height={20} className="inline-block h-5 w-auto align-middle" />
+        {/* eslint-disable-next-line @next/next/no-img-element -- a live SVG from our own API, not an asset to optimise;
+            &shown= (ignored by the API) makes the browser fetch it again when an admin shows or hides it */}
+        <img src={`${badgePath(repository, branch)}&shown=${visibility.shown ? "1" : "0"}`} alt={`build status of ${branch}`} height={20} className="inline-block h-5 w-auto align-middle" />
       </p>
       <Notice tone={visibility.shown ? "info" : "warning"} className="mb-3">
         {visibilityWords(visibility)}
