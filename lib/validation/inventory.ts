@@ -132,7 +132,8 @@ export const secretShape = {
 export function checkSecretScope(s: { scope: string; app?: string; repo?: string }, ctx: z.RefinementCtx) {
   if (s.scope === "app" && !s.app) ctx.addIssue({ code: "custom", path: ["app"], message: "an app-scoped secret names its app" });
   if (s.scope === "repository" && !s.repo) ctx.addIssue({ code: "custom", path: ["repo"], message: "a repository-scoped secret names its repository" });
-  if (s.scope !== "app" && s.app) ctx.addIssue({ code: "custom", path: ["app"], message: "only app-scoped secrets name an app (set scope: app)" });
+  // a repository-scoped secret may name the app of its repository's entry (needed when the repository is listed under several apps)
+  if (s.scope === "global" && s.app) ctx.addIssue({ code: "custom", path: ["app"], message: "only app- and repository-scoped secrets name an app (set scope: app)" });
   if (s.scope !== "repository" && s.repo) ctx.addIssue({ code: "custom", path: ["repo"], message: "only repository-scoped secrets name a repository (set scope: repository)" });
 }
 export const secretEntity = z.strictObject(secretShape).superRefine(checkSecretScope);

@@ -87,7 +87,7 @@ export default async function RepositoryPage({ params }: Props) {
         hasBuildRules={repo.buildRules.length > 0}
         buildNow={canBuild ? buildNowAction : undefined}
       />
-      <StatusBadgeSnippet repository={repo.name} branch={repo.defaultBranch} consoleUrl={env().SLIPWAY_URL} />
+      <StatusBadgeSnippet repository={repo.name} app={repo.app?.name ?? null} branch={repo.defaultBranch} consoleUrl={env().SLIPWAY_URL} />
     </>
   );
 }
