@@ -41,7 +41,7 @@ const mirage: Flavour = { name: "mirage", appId: 5102, installation: 88002, secr
 
 let admin: TestUser;
 
-function inventory(extra = ""): string {
+function inventory(extra = "", flavours: Flavour[] = [tarides, mirage], secrets = true): string {
   const app = (f: Flavour) => `  - { name: ${f.name}, app_id: ${f.appId}, api_url: "${f.api!.url}" }`;
   const entry = (f: Flavour) => `  - repo: ${REPO}
     app: ${f.name}
@@ -58,10 +58,8 @@ ${app(tarides)}
 ${app(mirage)}
 docker_contexts:
   - { name: local, endpoint: "unix:///var/run/docker.sock" }
-secrets:
-  - { name: deploy-token, scope: repository, repo: ${REPO}, app: mirage }
-repos:
-${entry(tarides)}${entry(mirage)}${extra}`;
+${secrets ? `secrets:\n  - { name: deploy-token, scope: repository, repo: ${REPO}, app: mirage }\n` : ""}repos:
+${flavours.map(entry).join("")}${extra}`;
 }
 
 beforeAll(async () => {
@@ -115,11 +113,18 @@ async function buildsOf(f: Flavour) {
 
 describe("repo-under-several-apps", () => {
   test("slipway.yml lists one repository under two apps; export and import again changes nothing", async () => {
+    // listed under one app first; adding the second app's entry leaves the first one as it is
+    await importInventory(actorFor(admin), inventory("", [tarides], false));
+    const first = await entry(tarides);
     const plan = await importInventory(actorFor(admin), inventory());
-    expect(plan.changes.filter((c) => c.kind === "repo").map((c) => [c.action, c.label]).sort()).toEqual([
+    expect(plan.changes.map((c) => [c.action, c.label])).toEqual([
       ["create", `repository ${REPO} (app mirage)`],
-      ["create", `repository ${REPO} (app tarides)`],
+      ["create", `secret repository ${REPO} (app mirage) / deploy-token`],
+      ["create", `build Dockerfile of ${REPO} (app mirage)`],
+      ["create", `deployment of branch live-mirage (${REPO} (app mirage), Dockerfile)`],
+      ["create", "target mirage-deployer"],
     ]);
+    expect((await entry(tarides)).id).toBe(first.id);
     const entries = await getDb().repository.findMany({ where: { name: REPO }, include: { app: true, buildRules: { include: { deploymentRules: { include: { targets: true } } } } } });
     expect(
       entries
@@ -199,5 +204,15 @@ describe("repo-under-several-apps", () => {
     expect(await branchBadgeStatus(REPO, "live-mirage", "mirage")).toBe("failing");
     expect(await branchBadgeStatus(REPO, "live-mirage", "tarides")).toBe("unknown");
     expect(await branchBadgeStatus(REPO, "live-ci3")).toBe("passing");
+  });
+
+  test("a repository listed once that moves to another app is the same entry, with its history", async () => {
+    const single = (app: string) => `  - { repo: ocurrent/moved, app: ${app}, builds: [{ dockerfile: Dockerfile }] }\n`;
+    await importInventory(actorFor(admin), inventory(single("tarides")));
+    const before = await getDb().repository.findFirstOrThrow({ where: { name: "ocurrent/moved" } });
+    const plan = await importInventory(actorFor(admin), inventory(single("mirage")));
+    expect(plan.changes.map((c) => [c.action, c.label, c.fields])).toEqual([["update", "repository ocurrent/moved", ["app"]]]);
+    const after = await getDb().repository.findMany({ where: { name: "ocurrent/moved" }, include: { app: true } });
+    expect(after.map((r) => [r.id, r.app?.name])).toEqual([[before.id, "mirage"]]);
   });
 });
