@@ -57,8 +57,8 @@ const target = (compose: boolean) =>
 /** What the target page and the deployment log say when the driver cannot see the target. */
 async function liveReason(driver: TargetDriver, compose: boolean, access: DockerContextAccess): Promise<string> {
   const inventory: InventoryAccess = { dockerContext: async () => access, host: async () => Promise.reject(new Error("no host")) };
-  const session = await driver.open(target(compose), inventory);
   const io: DeployIo = { log: { step: () => undefined, line: () => undefined }, signal: AbortSignal.timeout(20_000), deadline: Date.now() + 20_000 };
+  const session = await driver.open(target(compose), inventory, io);
   try {
     const live = await session.live(io);
     if (live.state !== "unreachable") throw new Error(`expected unreachable, got ${live.state}`);
