@@ -43,7 +43,7 @@ test("an admin sets credentials on the Settings pages", async ({ page }) => {
 
   await page.goto("/settings/apps");
   const app = await openForm(page, "Add GitHub app");
-  await app.getByLabel("Name").fill("viewer-e2e");
+  await app.getByLabel("Name", { exact: true }).fill("viewer-e2e");
   await app.getByLabel("App ID").fill("4242");
   await app.getByLabel("Private key (.pem)").fill(SECRETS.appKey);
   await app.getByLabel("Webhook secret").fill(SECRETS.webhookSecret);
@@ -52,23 +52,23 @@ test("an admin sets credentials on the Settings pages", async ({ page }) => {
 
   await page.goto("/settings/registries");
   const reg = await openForm(page, "Add registry");
-  await reg.getByLabel("Name").fill("viewer-e2e-registry");
+  await reg.getByLabel("Name", { exact: true }).fill("viewer-e2e-registry");
   await reg.getByLabel("Address").fill("registry.example.org");
-  await reg.getByLabel("Username").fill("ci-bot");
+  await reg.getByLabel("Username", { exact: false }).fill("ci-bot");
   await reg.getByLabel("Password or access token").fill(SECRETS.registryPassword);
   await reg.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("heading", { name: "viewer-e2e-registry" })).toBeVisible();
 
   await page.goto("/settings/secrets");
   const secret = await openForm(page, "Add secret");
-  await secret.getByLabel("Name").fill("VIEWER_E2E_TOKEN");
+  await secret.getByLabel("Name", { exact: true }).fill("VIEWER_E2E_TOKEN");
   await secret.getByLabel("Value").fill(SECRETS.buildSecret);
   await secret.getByRole("button", { name: "Save" }).click();
   await expect(page.getByText("VIEWER_E2E_TOKEN").first()).toBeVisible();
 
   await page.goto("/settings/notifications");
   const channel = await openForm(page, "Add channel");
-  await channel.getByLabel("Name").fill("viewer-e2e-channel");
+  await channel.getByLabel("Name", { exact: true }).fill("viewer-e2e-channel");
   await channel.getByLabel("Slack webhook URL").fill(SECRETS.slackUrl);
   await channel.getByRole("checkbox").first().check();
   await channel.getByRole("button", { name: "Save" }).click();
