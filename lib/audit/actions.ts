@@ -30,6 +30,7 @@ export const auditActions = {
   "host.deleted": "host removed",
   "host.key_pinned": "host key accepted",
   "host.key_removed": "host key removed",
+  "host.key_retired": "host key replaced",
   "host.checked": "host connection tested",
   "docker_context.created": "docker context added",
   "docker_context.updated": "docker context changed",

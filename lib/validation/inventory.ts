@@ -16,6 +16,7 @@ import {
   dockerEndpoint,
   duration,
   gitUrl,
+  githubApiUrl,
   githubRepoName,
   hostAddress,
   httpUrl,
@@ -69,7 +70,7 @@ export const appShape = {
   /** GitHub's numeric App ID */
   app_id: optional(int(1, Number.MAX_SAFE_INTEGER, "GitHub's numeric App ID")),
   slug: optional(z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,33}$/, "is the app's URL name, e.g. ocurrent-deployer")),
-  api_url: withDefault(httpUrl, DEFAULT_GITHUB_API_URL),
+  api_url: withDefault(githubApiUrl, DEFAULT_GITHUB_API_URL),
   web_url: withDefault(httpUrl, DEFAULT_GITHUB_WEB_URL),
   /** installations of these accounts are served; empty = all */
   accounts: list(githubLogin),
