@@ -10,8 +10,10 @@ export class ComposeError extends Error {
   constructor(
     message: string,
     readonly reason: ComposeFailureReason,
+    /** the engine's or the connection's own error, for lib/deploy/targets/failure-class.ts */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = "ComposeError";
   }
 }

@@ -22,8 +22,10 @@ export class SwarmError extends Error {
   constructor(
     message: string,
     readonly reason: SwarmErrorReason,
+    /** the engine's or the connection's own error, for lib/deploy/targets/failure-class.ts */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = "SwarmError";
   }
 }
@@ -162,10 +164,10 @@ export function engineError(docker: Dockerode, what: string, err: unknown): Swar
   if (err instanceof SwarmError) return err;
   const f = errorFields(err);
   if (typeof f.statusCode === "number") {
-    return new SwarmError(`The Docker engine at ${engineName(docker)} answered HTTP ${f.statusCode} while ${what}: ${engineMessage(err)}. Check dockerd's log on that machine.`, "engine_error");
+    return new SwarmError(`The Docker engine at ${engineName(docker)} answered HTTP ${f.statusCode} while ${what}: ${engineMessage(err)}. Check dockerd's log on that machine.`, "engine_error", err);
   }
   const words = connectionWords(f);
-  return new SwarmError(`Could not talk to the Docker engine at ${engineName(docker)} while ${what}: ${f.message ?? String(err)}${words ? ` (${words})` : ""}.`, "engine_error");
+  return new SwarmError(`Could not talk to the Docker engine at ${engineName(docker)} while ${what}: ${f.message ?? String(err)}${words ? ` (${words})` : ""}.`, "engine_error", err);
 }
 
 /**
