@@ -11,3 +11,21 @@ export function retryWords(r: { waitingFor: string; attempts: number; retryAt: D
   const left = secondsUntil(r.retryAt, r.now);
   return `waiting for ${r.waitingFor}: attempt ${r.attempts}, ${left > 0 ? `next in ${left} s` : "next attempt due now"}`;
 }
+
+/** A queued deployment waiting for its next attempt after a transient failure, as the console shows it. */
+export interface DeploymentRetryView {
+  waitingFor: string;
+  /** attempts made so far (each failed) */
+  attempts: number;
+  retryAt: Date;
+  /** no attempt after this */
+  until: Date | null;
+  /** the last attempt's failure, in words */
+  reason: string | null;
+}
+
+/** The retry view of a deployment row: only while it is queued with a next attempt. */
+export function retryView(d: { state: string; retryAt: Date | null; retryUntil: Date | null; retryWaitingFor: string | null; attempts: number; reason: string | null }): DeploymentRetryView | null {
+  if (d.state !== "queued" || !d.retryAt) return null;
+  return { waitingFor: d.retryWaitingFor ?? "the target", attempts: d.attempts, retryAt: d.retryAt, until: d.retryUntil, reason: d.reason };
+}
