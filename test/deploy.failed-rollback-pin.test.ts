@@ -43,7 +43,7 @@ async function target() {
   const created = await db.$transaction((tx) => createDeploymentsForRelease(tx, releases[1]!.id, { type: "worker", workerId: "test" }));
   await db.deployment.update({ where: { id: created.created[0]!.id }, data: { state: "succeeded", finishedAt: new Date() } });
   await db.target.update({ where: { id: t.id }, data: { currentReleaseId: releases[1]!.id } });
-  return { id: t.id, name: t.name, r1: releases[0]!, r2: releases[1]!, r3: releases[2]! };
+  return { id: t.id, r1: releases[0]!, r2: releases[1]!, r3: releases[2]! };
 }
 
 const pinOf = async (id: string) => {

@@ -251,7 +251,7 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
 function retryTarget(t: DeployTarget, failure: Extract<FailureClass, { transient: true }>): string {
   const where = failure.endpoint ? ` (${failure.endpoint})` : "";
   if (failure.registry) return `the registry${where}`;
-  return `${t.host?.name ?? t.dockerContext?.name ?? t.name}${where}`;
+  return `${t.host?.name ?? t.dockerContext?.host?.name ?? t.dockerContext?.name ?? t.name}${where}`;
 }
 
 /** Why a transient failure is not retried (any more). */
