@@ -109,7 +109,7 @@ export default async function TargetPage({ params }: { params: Params }) {
             {t.active.retry ? <RetryWaiting retry={t.active.retry} now={now} /> : null}
           </Notice>
         ) : null}
-        {t.failedRollback && t.failedRollback.state !== "succeeded" ? (
+        {t.failedRollback ? (
           <FailedRollback
             targetId={t.id}
             targetName={t.name}
