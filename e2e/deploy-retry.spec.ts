@@ -79,6 +79,8 @@ test.afterAll(async () => {
 
 const row = async () => (await query<{ state: string; attempts: number; retry_at: Date | null }>("SELECT state::text, attempts, retry_at FROM deployments WHERE id = $1", [seeded.deploymentId]))[0]!;
 
+test.setTimeout(150_000);
+
 test("a deployment whose engine drops connections waits to retry: both pages count down and follow the next attempt; Cancel stops it", async ({ page }) => {
   await expect.poll(async () => (await row()).retry_at !== null, { timeout: 30_000 }).toBe(true);
   expect(await row()).toMatchObject({ state: "queued", attempts: 1 });
@@ -112,6 +114,10 @@ test("a deployment whose engine drops connections waits to retry: both pages cou
   await expect(retry).toHaveCount(0);
   const after = connections;
   const attempts = (await row()).attempts;
+  // its job comes due, is taken by the worker and finds nothing to run
+  const jobs = async () =>
+    Number((await query<{ n: string }>("SELECT count(*)::text AS n FROM graphile_worker._private_jobs WHERE payload->>'deploymentId' = $1 AND task_id = (SELECT id FROM graphile_worker._private_tasks WHERE identifier = 'deploy_run')", [seeded.deploymentId]))[0]!.n);
+  await expect.poll(jobs, { timeout: 60_000 }).toBe(0);
   expect(await row()).toMatchObject({ state: "cancelled", attempts });
   expect(connections).toBe(after);
 });
