@@ -89,21 +89,23 @@ test("a deployment whose engine drops connections waits to retry: both pages cou
   await signInWithGitHub(page, "alice");
   await page.goto(`/deployments/${seeded.deploymentId}`);
   const retry = page.getByTestId("deployment-retry");
-  await expect(retry).toContainText(/^Waiting for retry-swarm: attempt 1, next in \d+ s/);
-  await expect(retry).toContainText("Last attempt:");
+  const words = /^Waiting for retry-swarm: attempt (\d+), (next in \d+ s|next attempt due now)/;
+  await expect(retry).toContainText(words);
+  await expect(retry).toContainText("Last attempt: Could not talk to the Docker engine");
   await expect(retry).toContainText("Cancel stops it.");
   await expect(page.getByTestId("deployment-state")).toHaveText("Queued");
-  await expect(page.getByTestId("deployment-log")).toContainText("==> waiting for retry-swarm: attempt 1");
+  await expect(page.getByTestId("deployment-log")).toContainText("==> waiting for retry-swarm: attempt 1, next in 10 s");
   await shot(page, "deployment-retry-waiting");
 
   await page.goto(`/targets/${seeded.targetId}`);
-  const onTarget = page.getByTestId("deployment-retry");
-  await expect(onTarget).toContainText(/^Waiting for retry-swarm: attempt \d, next in \d+ s/);
+  await expect(page.getByTestId("deployment-retry")).toContainText(words);
   await shot(page, "target-retry-waiting");
 
-  // the second attempt (10 s after the first) fails too: the page follows it without a reload
+  // the next attempt fails too: the page follows it without a reload
   await page.goto(`/deployments/${seeded.deploymentId}`);
-  await expect(retry).toContainText(/attempt 2, next in \d+ s/, { timeout: 40_000 });
+  const shown = Number(words.exec((await retry.textContent()) ?? "")?.[1]);
+  expect(shown).toBeGreaterThanOrEqual(1);
+  await expect(retry).toContainText(new RegExp(`attempt ${shown + 1}, `), { timeout: 60_000 });
   const audit = await query<{ n: string }>("SELECT count(*)::text AS n FROM audit_events WHERE subject_id = $1 AND action = 'deployment.retry_scheduled'", [seeded.deploymentId]);
   expect(Number(audit[0]!.n)).toBeGreaterThanOrEqual(2);
 

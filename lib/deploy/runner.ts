@@ -166,6 +166,8 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
   const end = async (state: "succeeded" | "failed" | "rolled_back", reason: string | null) => {
     const masked = reason === null ? null : log.mask(reason);
     log.step(`${state.replace("_", " ")}${masked ? `: ${masked}` : ""}`);
+    // the log's last line is stored before the end is: a log stream that sees the deployment ended has it all
+    await log.flush();
     await getDb().$transaction((tx) => endDeployment(tx, { id: d.id, targetId: t.id, targetName: t.name, releaseId: d.releaseId, state: current }, { state, reason: masked, liveImage, actor }));
     return { state, reason: masked };
   };
