@@ -167,7 +167,7 @@ export function engineError(docker: Dockerode, what: string, err: unknown): Swar
   if (err instanceof SwarmError) return err;
   const f = errorFields(err);
   if (typeof f.statusCode === "number") {
-    return new SwarmError(`The Docker engine at ${engineName(docker)} answered HTTP ${f.statusCode} while ${what}: ${engineMessage(err)}. Check dockerd's log on that machine.`, "engine_error");
+    return new SwarmError(`The Docker engine at ${engineName(docker)} answered HTTP ${f.statusCode} while ${what}: ${engineMessage(err)}. Check dockerd's log on that machine.`, "engine_error", { cause: err });
   }
   const words = connectionWords(docker, f);
   return new SwarmError(`Could not talk to the Docker engine at ${engineName(docker)} while ${what}: ${f.message ?? String(err)}${words ? ` (${words})` : ""}.`, "engine_error", { cause: err });
