@@ -185,9 +185,17 @@ function assertNobodyElseCanWrite(dir: string, what: string): void {
   }
 }
 
-/** Makes `dir` (and missing parents) with `mode`, then checks that nobody else can write there. */
+/** Makes `dir` (and missing parents) with `mode` where nobody else can write, and checks that they cannot. */
 function ensurePrivateDir(dir: string, mode: number, what: string): string {
-  mkdirSync(dir, { recursive: true, mode });
+  let existing = path.resolve(dir);
+  while (!existsSync(existing)) existing = path.dirname(existing);
+  assertNobodyElseCanWrite(existing, what); // nothing is made under a directory others could change
+  const missing = path.relative(existing, path.resolve(dir)).split(path.sep).filter(Boolean);
+  for (let i = 0, d = existing; i < missing.length; i++) {
+    d = path.join(d, missing[i]!);
+    mkdirSync(d);
+    chmodSync(d, i === missing.length - 1 ? mode : 0o755); // whatever the umask: PostgreSQL's user passes through
+  }
   chmodSync(dir, mode);
   assertNobodyElseCanWrite(dir, what);
   return dir;

@@ -7,9 +7,10 @@ const NOT_THE_USERS = /^(VITEST|TEST_DATABASE_URL$|DATABASE_URL$|NODE_ENV$|PORT$
 
 /** The environment a user's shell would have: this one without vitest's and Slipway's variables, plus `extra`. */
 export function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
+  const env: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(process.env)) if (!NOT_THE_USERS.test(k)) env[k] = v;
-  return { ...env, ...extra };
+  // without NODE_ENV, as in a user's shell (the project's types declare it always set)
+  return { ...env, ...extra } as NodeJS.ProcessEnv;
 }
 
 export interface NpmRun {
