@@ -13,7 +13,7 @@ import path from "node:path";
 import { parseEnv, devLoginEnabled, githubLoginEnabled } from "@/lib/env";
 import { checkDatabase } from "@/lib/db/check";
 import { prepareDatabase } from "@/lib/db/prepare";
-import { findDatabase, type Database } from "@/lib/db/find-database";
+import { dataDirOf, findDatabase, type Database } from "@/lib/db/find-database";
 import { closeDb } from "@/lib/db";
 import { startWorker, type WorkerHandle } from "@/workers/runtime";
 import { startWebServer, type WebServer } from "@/scripts/lib/web-server";
@@ -45,13 +45,10 @@ async function main() {
   const procEnv = process.env as Record<string, string | undefined>;
   procEnv.NODE_ENV ??= "development";
   const production = process.env.NODE_ENV === "production";
-  const dataDir = path.resolve(process.env.SLIPWAY_DATA_DIR || ".slipway");
-  if (!production) {
-    ensureSecretKey(dataDir);
-    if (process.env.SLIPWAY_DEV_LOGIN === undefined && !(process.env.GITHUB_CLIENT_ID && process.env.GITHUB_CLIENT_SECRET)) {
-      process.env.SLIPWAY_DEV_LOGIN = "1";
-    }
+  if (!production && process.env.SLIPWAY_DEV_LOGIN === undefined && !(process.env.GITHUB_CLIENT_ID && process.env.GITHUB_CLIENT_SECRET)) {
+    process.env.SLIPWAY_DEV_LOGIN = "1";
   }
+  if (!production) ensureSecretKey(dataDirOf(parseEnv(process.env)));
   const e = parseEnv(process.env);
 
   let db: Database | undefined;
@@ -87,7 +84,6 @@ async function main() {
   process.on("SIGTERM", onSignal);
 
   try {
-    if (!e.DATABASE_URL) say(`starting the embedded PostgreSQL (data directory ${dataDir})`);
     db = await findDatabase(e, "own", say);
     const url = db.url;
     process.env.DATABASE_URL = url;

@@ -36,10 +36,15 @@ function adoptDataDirSecretKey(dataDir: string): void {
   resetEnvCache();
 }
 
+/** The data directory of the embedded database (and of the quick start's secret key). */
+export function dataDirOf(e: Env): string {
+  return path.resolve(e.SLIPWAY_DATA_DIR);
+}
+
 export async function findDatabase(e: Env, use: DatabaseUse, log: (line: string) => void = () => undefined): Promise<Database> {
   if (e.DATABASE_URL) return { url: e.DATABASE_URL, where: redactUrl(e.DATABASE_URL), close: async () => undefined };
 
-  const dataDir = path.resolve(e.SLIPWAY_DATA_DIR);
+  const dataDir = dataDirOf(e);
   if (use !== "own" && dataDirOwner(dataDir)) {
     const url = runningEmbeddedUrl(dataDir);
     if (!url) {
@@ -60,6 +65,7 @@ export async function findDatabase(e: Env, use: DatabaseUse, log: (line: string)
   let server: EmbeddedPostgres;
   try {
     adoptDataDirSecretKey(dataDir);
+    log(`starting the embedded PostgreSQL (data directory ${dataDir})`);
     server = await startEmbeddedPostgres({ dataDir, port: e.SLIPWAY_PG_PORT, log });
   } catch (err) {
     release();
