@@ -460,7 +460,11 @@ function placeCluster(dataDir: string, user: RunAs | null, creds: Credentials | 
         `a directory above it is private. Let that user through it (chmod o+x), or set DATABASE_URL`,
     );
   }
-  if (known) return known;
+  if (known) {
+    // an outside cluster whose directory was removed is made again where nobody else can write
+    if (known !== inPlace && !existsSync(path.dirname(known))) ensurePrivateDir(path.dirname(known), 0o711, path.dirname(known));
+    return known;
+  }
   if (!user || letThrough(user, dataDir)) return inPlace;
   const parent = ensurePrivateDir(path.join(systemDir, "pg-clusters"), 0o711, `${systemDir}/pg-clusters`);
   const cluster = path.join(parent, clusterName(dataDir));
