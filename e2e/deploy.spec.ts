@@ -6,8 +6,9 @@
 //
 // There is no swarm here: the target's docker context is a unix socket this spec serves. It takes every
 // request and answers nothing (the worker's deployment stays "deploying"; the engine's own 30 s timeout is
-// longer than the checks made meanwhile), until the spec hangs up: the deployment then fails with the
-// reason in words.
+// longer than the checks made meanwhile), until the spec tells it to refuse: it then answers every request
+// with an engine error (HTTP 500, a refusal that is not retried), and the deployment fails with the reason in
+// words. (A dropped connection would be a transient failure, retried: e2e/deploy-retry.spec.ts.)
 // Rows are seeded straight into the database.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -25,23 +26,30 @@ const sha = () => randomBytes(20).toString("hex");
 const digest = () => `sha256:${randomBytes(32).toString("hex")}`;
 const short = (s: string) => s.slice(0, 7);
 
-// ── a docker endpoint that takes requests and does not answer, until told to hang up ─────────────
-// (it sends nothing at all: a hang-up after a partial answer leaves docker-modem's promise unsettled)
+// ── a docker endpoint that takes requests and does not answer, until told to refuse ──────────────
+// (then it answers each request whole with HTTP 500: a partial answer leaves docker-modem's promise unsettled)
 type Mode = "hold" | "refuse";
 let mode: Mode = "hold";
 const held = new Set<net.Socket>();
 let sockDir = "";
 let sockPath = "";
+const REFUSAL = JSON.stringify({ message: "rpc error: code = Unknown desc = the e2e engine refuses every request" });
+const refuse = (socket: net.Socket) =>
+  socket.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(REFUSAL)}\r\nConnection: close\r\n\r\n${REFUSAL}`);
 const fakeDocker = net.createServer((socket) => {
   socket.on("error", () => undefined);
-  if (mode === "refuse") return socket.destroy();
+  if (mode === "refuse") {
+    // answer once the request has arrived
+    socket.once("data", () => refuse(socket));
+    return;
+  }
   held.add(socket);
   socket.on("close", () => held.delete(socket));
 });
 
 function hangUp() {
   mode = "refuse";
-  for (const s of held) s.destroy();
+  for (const s of held) refuse(s);
 }
 
 interface Seeded {
@@ -213,7 +221,7 @@ test("approving from the inbox queues the deployment, and its page follows the w
   await expect(other.getByRole("status").filter({ hasText: `A deployment to ${seeded.live.name} is deploying.` })).toBeVisible();
   await other.close();
 
-  // the endpoint hangs up: the page shows the end and why, without a reload
+  // the endpoint refuses: the page shows the end and why, without a reload
   hangUp();
   await expect(page.getByTestId("deployment-state")).toHaveText("Failed", { timeout: 20_000 });
   await expect(page.getByTestId("deployment-reason")).toHaveText(/^Failed.{10,}/);
@@ -284,19 +292,38 @@ test("rolling back takes one confirmed click: the target is pinned, and the audi
 
   await trigger.click();
   await dialog.getByRole("button", { name: `Roll back to ${short(seeded.commits.a)}` }).click();
-  await expect(page.getByText(`Pinned at ${short(seeded.commits.a)} by alice`)).toBeVisible();
+  await expect(page.getByText(`Pinned at ${short(seeded.commits.a)} by alice`, { exact: true })).toBeVisible();
   await expect(page.getByRole("button", { name: `Unpin ${seeded.live.name}` })).toBeVisible();
-  const [pin] = await query<{ pinned_release_id: string }>("SELECT pinned_release_id FROM targets WHERE id = $1", [seeded.live.id]);
-  expect(pin!.pinned_release_id).toBe(seeded.releases.a);
+  // (the rollback fails at once here, and puts the pin back: the pin's row is checked in the audit log below)
+  await shot(page, "target-pinned");
   // the rollback deployment runs (and fails here: the docker endpoint refuses now)
   const [rb] = await query<{ id: string }>("SELECT id FROM deployments WHERE target_id = $1 AND trigger = 'rollback'", [seeded.live.id]);
   await expect.poll(async () => (await query<{ state: string }>("SELECT state::text FROM deployments WHERE id = $1", [rb!.id]))[0]!.state, { timeout: 20_000 }).toBe("failed");
+  // failed-rollback-pin: the pin is as it was before (none); the page says what happened and offers the retry
   await page.reload();
-  await expect(page.getByText(`Pinned at ${short(seeded.commits.a)} by alice`)).toBeVisible();
-  await shot(page, "target-pinned");
+  await expect(page.getByText(/^Pinned at /)).toHaveCount(0);
+  expect((await query<{ p: string | null }>("SELECT pinned_release_id AS p FROM targets WHERE id = $1", [seeded.live.id]))[0]!.p).toBeNull();
+  const failed = page.getByTestId("failed-rollback");
+  await expect(page.getByText(`The rollback to ${short(seeded.commits.a)} failed`)).toBeVisible();
+  await expect(failed).toContainText("the e2e engine refuses every request");
+  await expect(failed).toContainText(`${seeded.live.name} does not run ${short(seeded.commits.a)}, so the pin is as it was before the rollback: not pinned.`);
+  await shot(page, "target-rollback-failed");
+  // Retry rollback is one click: the same rollback again, pinned again while it runs
+  await failed.getByRole("button", { name: `Retry rollback of ${seeded.live.name} to ${short(seeded.commits.a)}` }).click();
+  await expect.poll(async () => (await query<{ n: string }>("SELECT count(*)::text AS n FROM deployments WHERE target_id = $1 AND trigger = 'rollback'", [seeded.live.id]))[0]!.n).toBe("2");
+  const [retried] = await query<{ id: string; requested: string }>(
+    "SELECT d.id, u.login AS requested FROM deployments d JOIN users u ON u.id = d.requested_by_id WHERE d.target_id = $1 AND d.trigger = 'rollback' AND d.id <> $2",
+    [seeded.live.id, rb!.id],
+  );
+  expect(retried!.requested).toBe("alice");
+  await expect.poll(async () => (await query<{ state: string }>("SELECT state::text FROM deployments WHERE id = $1", [retried!.id]))[0]!.state, { timeout: 20_000 }).toBe("failed");
+  expect((await query<{ p: string | null }>("SELECT pinned_release_id AS p FROM targets WHERE id = $1", [seeded.live.id]))[0]!.p).toBeNull();
+  // the cases below need a pinned target: pinned at a, as a rollback that succeeded leaves it
+  await query("UPDATE targets SET pinned_release_id = $2, pinned_by_id = (SELECT id FROM users WHERE login = 'alice'), pinned_at = now() WHERE id = $1", [seeded.live.id, seeded.releases.a]);
 
   await page.goto(`/audit?subjectType=target&subjectId=${seeded.live.id}`);
-  await expect(page.getByRole("link", { name: "target pinned" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "target pinned" }).first()).toBeVisible();
+  await expect(page.getByRole("link", { name: "pin put back after a rollback that did not succeed" }).first()).toBeVisible();
   // (other specs roll back too: this rollback's row)
   await page.goto(`/audit?action=deployment.rollback_requested`);
   await expect(page.getByRole("row").filter({ hasText: rb!.id }).getByRole("link", { name: "rollback requested" })).toBeVisible();
@@ -317,7 +344,7 @@ test("a viewer reads deployments and targets but gets no Approve, Reject, Roll b
   await expect(page.getByText("Operators and admins approve deployments; you can read them.")).toBeVisible();
   await expect(page.getByRole("button", { name: /approve|reject|cancel deployment/i })).toHaveCount(0);
   await page.goto(`/targets/${seeded.live.id}`);
-  await expect(page.getByText(`Pinned at ${short(seeded.commits.a)} by alice`)).toBeVisible();
+  await expect(page.getByText(`Pinned at ${short(seeded.commits.a)} by alice`, { exact: true })).toBeVisible();
   await expect(page.getByRole("button", { name: /roll back|unpin|deploy/i })).toHaveCount(0);
   await context.close();
 });

@@ -1,7 +1,7 @@
 // The inventory, as an admin builds it in the console: a GitHub app, a host scanned and accepted against a
 // real sshd (then tested: authentication refused until the deployer key is installed), a docker context
 // through that host, a repository with a build rule, a deployment rule and a target, all visible on the
-// Services page. A viewer sees no edit controls and the server refuses the admin pages and commands.
+// Services page. A viewer sees no edit controls (Settings pages included) and the server refuses the admin commands.
 import { appendFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { test, expect, type Page } from "@playwright/test";
@@ -141,7 +141,7 @@ test("an admin registers an app, a host (scan + accept + test), a context and a 
   expect(yaml).not.toContain("E2E-NOT-A-REAL-KEY");
 });
 
-test("a viewer sees the inventory without edit controls, and the server refuses admin pages and commands", async ({ browser }) => {
+test("a viewer sees the inventory without edit controls, and the server refuses admin commands", async ({ browser }) => {
   const context = await browser.newContext();
   const page = await context.newPage();
   await signInWithGitHub(page, "victor");
@@ -159,9 +159,14 @@ test("a viewer sees the inventory without edit controls, and the server refuses 
   await page.getByRole("link", { name: "ocurrent/e2e-demo" }).first().click();
   await expect(page.getByRole("button", { name: /add build rule|add target|edit|delete/i })).toHaveCount(0);
 
-  for (const admin of ["/settings/apps", "/settings/secrets", "/settings/config"]) {
-    const res = await page.goto(admin);
-    expect(res?.status(), admin).toBe(403);
+  // viewers read these pages too (e2e/viewer-settings.spec.ts), without controls or secret values
+  for (const settings of ["/settings/apps", "/settings/secrets", "/settings/config"]) {
+    const res = await page.goto(settings);
+    expect(res?.status(), settings).toBe(200);
+    await expect(page.getByRole("button", { name: /^(Add |Save|Delete|Edit)/ }), settings).toHaveCount(0);
+    const html = await page.content();
+    expect(html).not.toContain(WEBHOOK_SECRET);
+    expect(html).not.toContain("E2E-NOT-A-REAL-KEY");
   }
   const nonAuthEvents = async () => (await query<{ count: string }>("SELECT count(*) FROM audit_events WHERE action NOT LIKE 'auth.%'"))[0]!.count;
   const before = await nonAuthEvents();

@@ -49,7 +49,8 @@ export const envSchema = z
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     DATABASE_URL: postgresUrl.optional(),
     SLIPWAY_DATA_DIR: z.string().trim().min(1).default(".slipway"),
-    SLIPWAY_URL: httpUrl.default("http://127.0.0.1:3000"),
+    /** unset: http://HOST:PORT (see baseUrlFor) */
+    SLIPWAY_URL: httpUrl.optional(),
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     HOST: z.string().trim().min(1).default("127.0.0.1"),
     SLIPWAY_SECRET_KEY: secretKey.optional(),
@@ -73,6 +74,8 @@ export const envSchema = z
     SLIPWAY_WEBHOOK_MAX_BYTES: z.coerce.number().int().min(100).max(1024 * 1024 * 1024).default(25 * 1024 * 1024),
     /** webhook deliveries older than this are deleted by the hourly maintenance (they de-duplicate redeliveries and order events) */
     SLIPWAY_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
+    /** how long a deployment that failed on a transient error (host, sshd, dockerd or registry briefly down) is retried, in seconds; 0: never */
+    SLIPWAY_DEPLOY_RETRY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
     /** local mode (like ocurrent-deployer-local): only deployment branches are built, every repository is polled anonymously, nothing is reported to GitHub */
     SLIPWAY_LOCAL: bool,
     /** in local mode, build only this repository (its name) */
@@ -104,7 +107,17 @@ export const envSchema = z
       });
     }
     // run these checks even when a variable above is malformed, so every problem is named at once
-  }, { when: () => true });
+  }, { when: () => true })
+  .transform((env) => ({ ...env, SLIPWAY_URL: env.SLIPWAY_URL ?? baseUrlFor(env.HOST, env.PORT) }));
+
+/**
+ * The console's URL when SLIPWAY_URL is not set: where it listens, so links, redirects, the OAuth callback
+ * and webhook URLs follow PORT (and HOST; an all-interfaces HOST is reached at 127.0.0.1).
+ */
+export function baseUrlFor(host: string, port: number): string {
+  const h = host === "0.0.0.0" || host === "::" || host === "[::]" ? "127.0.0.1" : host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -147,14 +160,4 @@ export function devLoginEnabled(e: Env = env()): boolean {
 
 export function githubLoginEnabled(e: Env = env()): boolean {
   return Boolean(e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET);
-}
-
-/** DATABASE_URL, or a clear error when it is missing. */
-export function databaseUrl(e: Env = env()): string {
-  if (!e.DATABASE_URL) {
-    throw new EnvError([
-      "DATABASE_URL: is not set; run `npm start` for the embedded database, or set it to postgresql://USER:PASSWORD@HOST:5432/DB",
-    ]);
-  }
-  return e.DATABASE_URL;
 }

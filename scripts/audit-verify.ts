@@ -1,12 +1,22 @@
 // npm run audit:verify — checks the audit log's hash chain and reports the first broken link.
-import { parseEnv, databaseUrl, EnvError } from "@/lib/env";
+// The database is found as every command finds it (lib/db/find-database.ts).
+import { parseEnv, EnvError } from "@/lib/env";
+import { findDatabase } from "@/lib/db/find-database";
+import { EmbeddedPostgresError } from "@/lib/db/embedded";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { closeDb } from "@/lib/db";
 
 async function main(): Promise<number> {
-  process.env.DATABASE_URL = databaseUrl(parseEnv(process.env));
-  const result = await verifyAuditChain();
-  await closeDb();
+  const db = await findDatabase(parseEnv(process.env), "borrow");
+  process.env.DATABASE_URL = db.url;
+  let result;
+  try {
+    result = await verifyAuditChain();
+  } finally {
+    await closeDb();
+    await db.close();
+  }
+  console.log(`database: ${db.where}`);
   if (result.ok) {
     console.log(`audit log intact: ${result.checked} event(s), every link verified`);
     return 0;
@@ -21,7 +31,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(`audit:verify: ${err instanceof EnvError ? err.message : (err as Error).message}`);
+    console.error(`audit:verify: ${err instanceof EnvError || err instanceof EmbeddedPostgresError ? err.message : (err as Error).message}`);
     process.exit(1);
   },
 );

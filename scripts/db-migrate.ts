@@ -1,11 +1,21 @@
 // npm run db:migrate [-- --status | --resolve-rolled-back NAME | --resolve-applied NAME]
-import { parseEnv, databaseUrl, EnvError } from "@/lib/env";
+// The database is found as every command finds it (lib/db/find-database.ts).
+import { parseEnv, EnvError } from "@/lib/env";
 import { prepareDatabase } from "@/lib/db/prepare";
+import { findDatabase } from "@/lib/db/find-database";
+import { EmbeddedPostgresError } from "@/lib/db/embedded";
 import { migrationStatus, resolveApplied, resolveRolledBack, MigrationError } from "@/lib/db/migrate";
 
 async function main() {
-  const url = databaseUrl(parseEnv(process.env));
-  const [flag, name] = process.argv.slice(2);
+  const db = await findDatabase(parseEnv(process.env), "borrow");
+  try {
+    await migrateCommand(db.url, process.argv.slice(2));
+  } finally {
+    await db.close();
+  }
+}
+
+async function migrateCommand(url: string, [flag, name]: string[]) {
   if (flag === "--status") {
     for (const m of await migrationStatus(url)) console.log(`${m.state.padEnd(12)} ${m.name}`);
     return;
@@ -23,7 +33,7 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof EnvError || err instanceof MigrationError) console.error(`db:migrate: ${err.message}`);
+  if (err instanceof EnvError || err instanceof MigrationError || err instanceof EmbeddedPostgresError) console.error(`db:migrate: ${err.message}`);
   else console.error(err);
   process.exit(1);
 });

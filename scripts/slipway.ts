@@ -1,13 +1,14 @@
 // npm run slipway -- COMMAND: Slipway's command line.
 //   import FILE [--dry-run]   show what slipway.yml would change, then apply it in one transaction (audited)
 //   export [FILE]             write the inventory as slipway.yml (to stdout without FILE)
-// Uses DATABASE_URL; without it, the quick start's embedded database in SLIPWAY_DATA_DIR (default .slipway),
-// whether or not `npm start` is running.
+// Finds the database as every command does (lib/db/find-database.ts): DATABASE_URL; without it, the quick
+// start's embedded database in SLIPWAY_DATA_DIR (default .slipway), whether or not `npm start` is running.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { EnvError, parseEnv } from "@/lib/env";
-import { claimDataDir, EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedPostgres } from "@/lib/db/embedded";
+import { EmbeddedPostgresError } from "@/lib/db/embedded";
+import { findDatabase } from "@/lib/db/find-database";
 import { ValidationError, CommandError } from "@/lib/errors";
 import type { Change } from "@/lib/config/diff";
 
@@ -27,34 +28,16 @@ function describeChange(c: Change): string {
 }
 
 async function withDatabase<T>(fn: () => Promise<T>): Promise<T> {
-  const e = parseEnv(process.env);
-  let pg: EmbeddedPostgres | undefined;
-  let release: (() => void) | undefined;
-  if (!e.DATABASE_URL) {
-    const dataDir = path.resolve(e.SLIPWAY_DATA_DIR || ".slipway");
-    const secretFile = path.join(dataDir, "secret.key");
-    if (!process.env.SLIPWAY_SECRET_KEY && existsSync(secretFile)) process.env.SLIPWAY_SECRET_KEY = readFileSync(secretFile, "utf8").trim();
-    try {
-      release = claimDataDir(dataDir);
-      pg = await startEmbeddedPostgres({ dataDir, port: e.SLIPWAY_PG_PORT });
-      process.env.DATABASE_URL = pg.url;
-    } catch (err) {
-      // `npm start` owns the data directory: talk to its database, which it keeps running
-      const credFile = path.join(dataDir, "postgres.json");
-      if (!(err instanceof EmbeddedPostgresError) || !/another Slipway/.test(err.message) || !existsSync(credFile)) throw err;
-      const c = JSON.parse(readFileSync(credFile, "utf8")) as { user: string; password: string; port: number };
-      process.env.DATABASE_URL = `postgresql://${c.user}:${encodeURIComponent(c.password)}@127.0.0.1:${c.port}/slipway`;
-    }
-  }
+  const db = await findDatabase(parseEnv(process.env), "borrow");
+  process.env.DATABASE_URL = db.url;
   const { prepareDatabase } = await import("@/lib/db/prepare");
   const { closeDb } = await import("@/lib/db");
   try {
-    await prepareDatabase(process.env.DATABASE_URL!);
+    await prepareDatabase(db.url);
     return await fn();
   } finally {
     await closeDb().catch(() => undefined);
-    await pg?.stop();
-    release?.();
+    await db.close();
   }
 }
 

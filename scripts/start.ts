@@ -13,8 +13,7 @@ import path from "node:path";
 import { parseEnv, devLoginEnabled, githubLoginEnabled } from "@/lib/env";
 import { checkDatabase } from "@/lib/db/check";
 import { prepareDatabase } from "@/lib/db/prepare";
-import { redactUrl } from "@/lib/db/migrate";
-import { claimDataDir, startEmbeddedPostgres, type EmbeddedPostgres } from "@/lib/db/embedded";
+import { dataDirOf, findDatabase, type Database } from "@/lib/db/find-database";
 import { closeDb } from "@/lib/db";
 import { startWorker, type WorkerHandle } from "@/workers/runtime";
 import { startWebServer, type WebServer } from "@/scripts/lib/web-server";
@@ -46,17 +45,13 @@ async function main() {
   const procEnv = process.env as Record<string, string | undefined>;
   procEnv.NODE_ENV ??= "development";
   const production = process.env.NODE_ENV === "production";
-  const dataDir = path.resolve(process.env.SLIPWAY_DATA_DIR || ".slipway");
-  if (!production) {
-    ensureSecretKey(dataDir);
-    if (process.env.SLIPWAY_DEV_LOGIN === undefined && !(process.env.GITHUB_CLIENT_ID && process.env.GITHUB_CLIENT_SECRET)) {
-      process.env.SLIPWAY_DEV_LOGIN = "1";
-    }
+  if (!production && process.env.SLIPWAY_DEV_LOGIN === undefined && !(process.env.GITHUB_CLIENT_ID && process.env.GITHUB_CLIENT_SECRET)) {
+    process.env.SLIPWAY_DEV_LOGIN = "1";
   }
+  if (!production) ensureSecretKey(dataDirOf(parseEnv(process.env)));
   const e = parseEnv(process.env);
 
-  let pg: EmbeddedPostgres | undefined;
-  let releaseDataDir: (() => void) | undefined;
+  let db: Database | undefined;
   let worker: WorkerHandle | undefined;
   let web: WebServer | undefined;
   let stopping: Promise<void> | undefined;
@@ -67,11 +62,8 @@ async function main() {
       await web?.close().catch((err: unknown) => console.error("web server:", err));
       await worker?.stop().catch((err: unknown) => console.error("worker:", err));
       await closeDb().catch(() => undefined);
-      if (pg) {
-        say("stopping the embedded PostgreSQL");
-        await pg.stop();
-      }
-      releaseDataDir?.();
+      if (db?.server) say("stopping the embedded PostgreSQL");
+      await db?.close();
       say("stopped");
     })();
     return stopping;
@@ -81,7 +73,7 @@ async function main() {
     // a second signal a moment later means "now" (one Ctrl-C can arrive twice through wrappers: ignore those)
     if (firstSignalAt && Date.now() - firstSignalAt > 1000) {
       say(`${signal} again: stopping the database now and exiting`);
-      void pg?.stop().finally(() => process.exit(130));
+      void (db?.server?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
       return;
     }
     if (firstSignalAt) return;
@@ -92,20 +84,15 @@ async function main() {
   process.on("SIGTERM", onSignal);
 
   try {
-    if (!e.DATABASE_URL) {
-      releaseDataDir = claimDataDir(dataDir);
-      say(`starting the embedded PostgreSQL (data in ${path.join(dataDir, "postgres")})`);
-      pg = await startEmbeddedPostgres({ dataDir, port: e.SLIPWAY_PG_PORT, log: say });
-      process.env.DATABASE_URL = pg.url;
-    }
-    const url = process.env.DATABASE_URL!;
+    db = await findDatabase(e, "own", say);
+    const url = db.url;
+    process.env.DATABASE_URL = url;
     await checkDatabase(url);
     const migrated = await prepareDatabase(url, say);
     say(migrated.applied.length ? `database ready (${migrated.applied.length} migration(s) applied)` : "database ready");
     if (production) ensureProductionBuild();
 
     worker = await startWorker({ connectionString: url, concurrency: e.SLIPWAY_WORKER_CONCURRENCY, buildConcurrency: e.SLIPWAY_BUILD_CONCURRENCY, deployConcurrency: e.SLIPWAY_DEPLOY_CONCURRENCY });
-    process.env.NEXTAUTH_URL ??= e.SLIPWAY_URL;
     web = await startWebServer({ dev: !production, port: e.PORT, host: e.HOST, trustProxy: e.SLIPWAY_TRUST_PROXY });
     worker.done.then(
       () => {
@@ -120,7 +107,7 @@ async function main() {
     const lines = [
       "",
       `Slipway is running: open ${e.SLIPWAY_URL}${e.SLIPWAY_URL.includes(`:${e.PORT}`) ? "" : ` (listening on ${web.url})`}`,
-      `  database: ${pg ? `embedded PostgreSQL in ${path.join(dataDir, "postgres")}` : redactUrl(url)}`,
+      `  database: ${db.where}`,
       `  mode:     ${production ? "production" : "quick start (development mode; pages compile on first visit)"}`,
     ];
     if (githubLoginEnabled(e)) lines.push(`  sign in:  with GitHub${e.SLIPWAY_ADMINS.length ? ` (admins: ${e.SLIPWAY_ADMINS.join(", ")})` : " — set SLIPWAY_ADMINS=your-login to be admin"}`);

@@ -19,7 +19,7 @@ test("dry run, import, export and refusals from the command line", async () => {
   const applied = await runScript("scripts/slipway.ts", ["import", "examples/ocurrent-deployer.yml"], env(), 60_000);
   expect(applied.code, applied.stderr).toBe(0);
   expect(applied.stdout).toMatch(/applied: \d+ created/);
-  expect(await getDb().repository.count()).toBe(20);
+  expect(await getDb().repository.count()).toBe(22);
 
   const exported = await runScript("scripts/slipway.ts", ["export"], env(), 60_000);
   expect(exported.code, exported.stderr).toBe(0);

@@ -62,8 +62,19 @@ describe("import of ocurrent-deployer's pipeline", () => {
     const plan = await importInventory(actorFor(admin), example, { source: "ocurrent-deployer.yml" });
     const db = getDb();
     expect(await db.githubApp.count()).toBe(3);
-    expect(await db.repository.count()).toBe(20);
-    const ocamlCi = await db.repository.findUniqueOrThrow({ where: { name: "ocurrent/ocaml-ci" }, include: { buildRules: true, app: true } });
+    expect(await db.repository.count()).toBe(22);
+    // the deployer deploys itself under each of its three apps: three entries, each with its own branch
+    const deployer = await db.repository.findMany({
+      where: { name: "ocurrent/ocurrent-deployer" },
+      include: { app: true, buildRules: { include: { deploymentRules: true } } },
+      orderBy: { app: { name: "asc" } },
+    });
+    expect(deployer.map((r) => [r.app?.name, r.buildRules.flatMap((b) => b.deploymentRules.map((d) => d.branch))])).toEqual([
+      ["mirage", ["live-mirage"]],
+      ["ocaml", ["live-ocaml-org"]],
+      ["tarides", ["live-ci3"]],
+    ]);
+    const ocamlCi = await db.repository.findFirstOrThrow({ where: { name: "ocurrent/ocaml-ci" }, include: { buildRules: true, app: true } });
     expect(ocamlCi.app?.name).toBe("tarides");
     expect(ocamlCi.provider).toBe("github");
     expect(ocamlCi.url).toBe("https://github.com/ocurrent/ocaml-ci.git");

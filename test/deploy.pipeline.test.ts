@@ -13,7 +13,7 @@ import { log as rootLog } from "@/lib/log";
 import { readDeploymentLog } from "@/lib/build/log-store";
 import { ensureDeployerKey } from "@/lib/services/deployer-key";
 import { createDeploymentsForRelease } from "@/lib/services/deployments/schedule";
-import { approveDeployment, rollbackTarget } from "@/lib/services/deployments/commands";
+import { approveDeployment, cancelDeployment, rollbackTarget } from "@/lib/services/deployments/commands";
 import { notifyDeployment, notifyDrift } from "@/lib/services/deployments/notify";
 import { runDeployment } from "@/lib/deploy/runner";
 import { reapDeployments, reverifyDeployment } from "@/lib/deploy/recovery";
@@ -301,14 +301,17 @@ describe("deploying to a swarm service over the pinned SSH context", () => {
     expect(await getDb().auditEvent.count({ where: { subjectId: s.targetId, action: "target.drift_detected" } })).toBe(1);
   }, 120_000);
 
-  test("sshd stopped: the deployment fails with the reason in words, and nothing is left running", async () => {
+  test("sshd stopped: the deployment waits to retry with the reason in words (test/deploy.transient-retry.test.ts), and nothing is left running", async () => {
     const s = await scenario();
     const r = await release(s, img.v2);
     await sshd.stop();
     try {
-      expect((await run(r.deploymentId!)).state).toBe("failed");
+      expect((await run(r.deploymentId!)).state).toBe("retrying");
+      expect(await deployment(r.deploymentId!)).toMatchObject({ state: "queued", workerId: null });
       expect((await deployment(r.deploymentId!)).reason).toMatch(/127\.0\.0\.1|refused|reach/i);
       expect(await specImage(s.serviceId)).toBe(img.v1.ref);
+      // no retry left behind for the worker process of a later case
+      await cancelDeployment(actorFor(op1), { deploymentId: r.deploymentId });
     } finally {
       const deployer = await ensureDeployerKey();
       sshd = await startSshd({ authorizedKeys: [deployer.publicKey], env: { DOCKER_HOST: swarm.endpoint } });

@@ -1,6 +1,7 @@
 // npm run worker — a worker process. Run as many as you like against one database.
 // SIGTERM/SIGINT: stop taking jobs, let running ones finish, record the stop, exit.
-import { parseEnv, databaseUrl } from "@/lib/env";
+import { parseEnv } from "@/lib/env";
+import { findDatabase } from "@/lib/db/find-database";
 import { prepareDatabase } from "@/lib/db/prepare";
 import { startWorker } from "@/workers/runtime";
 import { closeDb } from "@/lib/db";
@@ -10,7 +11,8 @@ import { explainStartupError } from "@/lib/startup-error";
 
 async function main() {
   const e = parseEnv(process.env);
-  const url = databaseUrl(e);
+  const { url } = await findDatabase(e, "attach");
+  process.env.DATABASE_URL = url;
   await checkDatabase(url);
   await prepareDatabase(url, (m) => log.info(m));
   const worker = await startWorker({ connectionString: url, concurrency: e.SLIPWAY_WORKER_CONCURRENCY, buildConcurrency: e.SLIPWAY_BUILD_CONCURRENCY, deployConcurrency: e.SLIPWAY_DEPLOY_CONCURRENCY });

@@ -1,9 +1,11 @@
-// Settings → Users: one row per user, with a role form and a disable/enable button.
+// Settings → Users: one row per user; for admins with a role form and a disable/enable button, for everyone
+// else read-only (the role as a badge).
 import { Table, THead, TBody, Th, RowTh, Td, Sub } from "@/components/ui/table";
 import { Timestamp } from "@/components/ui/timestamp";
 import { Badge } from "@/components/ui/badge";
 import { Avatar } from "@/components/shell/avatar";
 import { RoleForm } from "@/components/users/role-form";
+import { RoleBadge } from "@/components/status/role-badge";
 import { DisableForm } from "@/components/users/disable-form";
 import type { ActionState } from "@/lib/auth/action";
 import type { UserListRow } from "@/lib/queries/users";
@@ -23,8 +25,9 @@ export function UserTable({
   /** the signed-in admin's id: they cannot disable themselves */
   me: string;
   now: Date;
-  changeRole: Action;
-  setDisabled: Action;
+  /** admins only; without them the table is read-only */
+  changeRole?: Action;
+  setDisabled?: Action;
 }) {
   return (
     <Table caption="Users, by login">
@@ -51,7 +54,7 @@ export function UserTable({
               </div>
             </RowTh>
             <Td>
-              <RoleForm userId={u.id} login={u.login} role={u.role} action={changeRole} />
+              {changeRole ? <RoleForm userId={u.id} login={u.login} role={u.role} action={changeRole} /> : <RoleBadge role={u.role} />}
             </Td>
             <Td>
               <div className="flex items-start gap-3">
@@ -61,7 +64,7 @@ export function UserTable({
                     {u.activeSessions} session{u.activeSessions === 1 ? "" : "s"}
                   </Sub>
                 </div>
-                {u.id === me ? (
+                {!setDisabled ? null : u.id === me ? (
                   <p className="pt-1 text-xs text-zinc-500 dark:text-zinc-400">Another admin can disable you.</p>
                 ) : (
                   <DisableForm userId={u.id} login={u.login} disabled={u.disabled} action={setDisabled} />

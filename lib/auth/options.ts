@@ -32,7 +32,9 @@ let cached: NextAuthOptions | undefined;
 export function authOptions(): NextAuthOptions {
   if (cached) return cached;
   const e = env();
-  process.env.NEXTAUTH_URL ??= e.SLIPWAY_URL;
+  // next-auth builds its redirects and callback URLs from NEXTAUTH_URL (unset: http://localhost:3000), read
+  // per request: it is always SLIPWAY_URL, which follows PORT when unset; a stale one from the shell is replaced
+  process.env.NEXTAUTH_URL = e.SLIPWAY_URL;
   const providers: NextAuthOptions["providers"] = [];
   if (githubLoginEnabled(e)) {
     providers.push(

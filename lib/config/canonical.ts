@@ -149,7 +149,42 @@ export function inferRegistry(image: string | null | undefined, registries: Read
 }
 
 export function canonicalSecretKey(s: { scope: string; app: string | null; repo: string | null; name: string }): string {
-  return s.scope === "app" ? `app ${s.app} / ${s.name}` : s.scope === "repository" ? `repository ${s.repo} / ${s.name}` : s.name;
+  if (s.scope === "app") return `app ${s.app} / ${s.name}`;
+  if (s.scope === "repository") return `repository ${s.repo}${s.app ? ` (app ${s.app})` : ""} / ${s.name}`;
+  return s.name;
+}
+
+/**
+ * Repository names listed more than once in any of the documents (one GitHub repository under several apps):
+ * their entries are told apart by app in keys and labels. A name listed once in each document keys by name
+ * alone, so moving a repository to another app is an update that keeps its history.
+ */
+export function sharedRepoNames(...docs: ReadonlyArray<{ repos: ReadonlyArray<{ repo: string }> }>): Set<string> {
+  const shared = new Set<string>();
+  for (const d of docs) {
+    const seen = new Set<string>();
+    for (const r of d.repos) {
+      if (seen.has(r.repo)) shared.add(r.repo);
+      seen.add(r.repo);
+    }
+  }
+  return shared;
+}
+
+/** A repository entry as keys and labels name it: "owner/name", or "owner/name (app tarides)" when the name is shared. */
+export function repoEntryName(r: { repo: string; app?: string | null }, shared: ReadonlySet<string>): string {
+  return shared.has(r.repo) ? `${r.repo} (${r.app ? `app ${r.app}` : "no app"})` : r.repo;
+}
+
+/**
+ * The app of a repository-scoped secret: the one it names, else the app of the only entry of its repository
+ * (so a file that leaves it out and the database, which always knows it, compare equal).
+ */
+function secretRepoApp(s: { scope: string; app?: string | null; repo?: string | null }, repos: ReadonlyArray<{ repo: string; app?: string | null }>): string | null {
+  if (s.scope !== "repository") return s.app ?? null;
+  if (s.app) return s.app;
+  const entries = repos.filter((r) => r.repo === s.repo);
+  return entries.length === 1 ? (entries[0]!.app ?? null) : null;
 }
 
 type Doc = InventoryDocument;
@@ -277,7 +312,7 @@ export function canonicalize(doc: InventoryDocument): CanonDoc {
     hosts: doc.hosts.map(canonHost),
     docker_contexts: doc.docker_contexts.map(canonContext),
     registries,
-    secrets: doc.secrets.map(canonSecret),
+    secrets: doc.secrets.map((s) => ({ ...canonSecret(s), app: secretRepoApp(s, doc.repos) })),
     notifications: doc.notifications.map(canonChannel),
     repos: doc.repos.map((r) => ({
       ...canonRepoFields(r, webUrlOf.get(r.app ?? "")),

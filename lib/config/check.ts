@@ -62,7 +62,17 @@ export function checkDocument(raw: unknown): CheckedDocument {
   unique(doc.registries, (r) => r.name, (i) => ["registries", i, "name"], "registry name");
   unique(doc.notifications, (c) => c.name, (i) => ["notifications", i, "name"], "channel name");
   unique(doc.secrets, (s) => `${s.scope}:${s.app ?? s.repo ?? ""}:${s.name}`, (i) => ["secrets", i, "name"], "secret");
-  unique(doc.repos, (r) => r.repo, (i) => ["repos", i, "repo"], "repository");
+  // one GitHub repository may be listed under several apps (each entry deploys its own branches), once per app
+  const entries = new Map<string, number>();
+  doc.repos.forEach((r, i) => {
+    const k = `${r.repo.toLowerCase()}\u0000${r.app ?? ""}`;
+    const first = entries.get(k);
+    if (first === undefined) entries.set(k, i);
+    else {
+      const under = r.app ? `under app ${r.app}` : "without an app";
+      add(["repos", i, "repo"], `repository ${r.repo} is listed twice ${under} (first at ${formatPath(["repos", first])}); merge the two entries into one (put the builds of both under one entry)`);
+    }
+  });
 
   const canon = canonicalize(doc);
   const apps = new Set(doc.apps.map((a) => a.name));
@@ -70,6 +80,7 @@ export function checkDocument(raw: unknown): CheckedDocument {
   const contexts = new Map(doc.docker_contexts.map((c) => [c.name, c]));
   const registries = new Set(doc.registries.map((r) => r.name));
   const repos = new Set(doc.repos.map((r) => r.repo));
+  const appsOfRepo = (name: string) => doc.repos.filter((r) => r.repo === name).map((r) => r.app ?? null);
 
   doc.docker_contexts.forEach((c, ci) => {
     const ep = parseDockerEndpointText(c.endpoint);
@@ -83,6 +94,10 @@ export function checkDocument(raw: unknown): CheckedDocument {
   doc.secrets.forEach((s, si) => {
     if (s.app && !apps.has(s.app)) add(["secrets", si, "app"], `there is no app named '${s.app}' in apps`);
     if (s.repo && !repos.has(s.repo)) add(["secrets", si, "repo"], `there is no repository '${s.repo}' in repos`);
+    else if (s.repo && s.app && !appsOfRepo(s.repo).includes(s.app)) add(["secrets", si, "app"], `repository ${s.repo} is not listed under app ${s.app} in repos`);
+    else if (s.repo && !s.app && appsOfRepo(s.repo).length > 1) {
+      add(["secrets", si, "app"], `repository ${s.repo} is listed under several apps (${appsOfRepo(s.repo).map((a) => a ?? "no app").join(", ")}); name the app of the entry this secret is for`);
+    }
   });
 
   const targetNames = new Map<string, string>();
@@ -97,7 +112,7 @@ export function checkDocument(raw: unknown): CheckedDocument {
       } else buildNames.set(cb.name, bi);
       for (const [si, secret] of b.build_secrets.entries()) {
         const visible = doc.secrets.some(
-          (s) => s.name === secret && (s.scope === "global" || (s.scope === "app" && s.app === r.app) || (s.scope === "repository" && s.repo === r.repo)),
+          (s) => s.name === secret && (s.scope === "global" || (s.scope === "app" && s.app === r.app) || (s.scope === "repository" && s.repo === r.repo && (!s.app || s.app === r.app))),
         );
         if (!visible) add(["repos", ri, "builds", bi, "build_secrets", si], `no secret '${secret}' is declared for this repository, its app, or globally in secrets`);
       }

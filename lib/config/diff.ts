@@ -14,7 +14,7 @@ import type {
   CanonSecret,
   CanonTarget,
 } from "@/lib/config/canonical";
-import { canonicalSecretKey } from "@/lib/config/canonical";
+import { canonicalSecretKey, repoEntryName, sharedRepoNames } from "@/lib/config/canonical";
 
 export type EntityKind = "app" | "host" | "context" | "registry" | "channel" | "repo" | "secret" | "build" | "deploy" | "target";
 
@@ -36,9 +36,13 @@ export interface EntityValues {
   target: CanonTarget;
 }
 
-/** Where an entity sits: a repo's name for builds; repo and build for deployment rules; all three for targets. */
+/**
+ * Where an entity sits: a repo's name and app for builds; repo, app and build for deployment rules; and the
+ * branch too for targets. The app tells apart the entries of a repository listed under several apps.
+ */
 export interface EntityParent {
   repo?: string;
+  app?: string | null;
   build?: string;
   branch?: string;
 }
@@ -80,8 +84,11 @@ interface Entry<K extends EntityKind> {
 }
 type AnyEntry = { [K in EntityKind]: Entry<K> }[EntityKind];
 
-/** Every entity of a document, keyed by kind and natural key. */
-export function entities(doc: CanonDoc): AnyEntry[] {
+/**
+ * Every entity of a document, keyed by kind and natural key. `shared`: repository names whose entries are
+ * keyed by app too (lib/config/canonical.ts sharedRepoNames; by default those listed twice in `doc`).
+ */
+export function entities(doc: CanonDoc, shared: ReadonlySet<string> = sharedRepoNames(doc)): AnyEntry[] {
   const out: AnyEntry[] = [];
   for (const a of doc.apps) out.push({ kind: "app", key: a.name, label: `GitHub app ${a.name}`, parent: {}, value: a });
   for (const h of doc.hosts) out.push({ kind: "host", key: h.name, label: `host ${h.name}`, parent: {}, value: h });
@@ -93,19 +100,21 @@ export function entities(doc: CanonDoc): AnyEntry[] {
     out.push({ kind: "secret", key, label: `secret ${key}`, parent: {}, value: s });
   }
   for (const { builds, ...repo } of doc.repos) {
-    out.push({ kind: "repo", key: repo.repo, label: `repository ${repo.repo}`, parent: {}, value: repo });
+    const name = repoEntryName(repo, shared);
+    const at = { repo: repo.repo, app: repo.app };
+    out.push({ kind: "repo", key: name, label: `repository ${name}`, parent: {}, value: repo });
     for (const { deploy, ...build } of builds) {
-      out.push({ kind: "build", key: `${repo.repo} ${build.name}`, label: `build ${build.name} of ${repo.repo}`, parent: { repo: repo.repo }, value: build });
+      out.push({ kind: "build", key: `${name} ${build.name}`, label: `build ${build.name} of ${name}`, parent: at, value: build });
       for (const { targets, ...rule } of deploy) {
         out.push({
           kind: "deploy",
-          key: `${repo.repo} ${build.name} ${rule.branch}`,
-          label: `deployment of branch ${rule.branch} (${repo.repo}, ${build.name})`,
-          parent: { repo: repo.repo, build: build.name },
+          key: `${name} ${build.name} ${rule.branch}`,
+          label: `deployment of branch ${rule.branch} (${name}, ${build.name})`,
+          parent: { ...at, build: build.name },
           value: rule,
         });
         for (const t of targets) {
-          out.push({ kind: "target", key: t.name, label: `target ${t.name}`, parent: { repo: repo.repo, build: build.name, branch: rule.branch }, value: t });
+          out.push({ kind: "target", key: t.name, label: `target ${t.name}`, parent: { ...at, build: build.name, branch: rule.branch }, value: t });
         }
       }
     }
@@ -122,8 +131,11 @@ function changedFields(a: object, b: object): string[] {
 
 /** The changes that turn `current` into `desired`. */
 export function diffInventory(current: CanonDoc, desired: CanonDoc): Change[] {
-  const now = new Map(entities(current).map((e) => [`${e.kind}\u0000${e.key}`, e]));
-  const want = new Map(entities(desired).map((e) => [`${e.kind}\u0000${e.key}`, e]));
+  // a repository listed under several apps on either side is matched entry by entry (by app)
+  const shared = sharedRepoNames(current, desired);
+  const now = new Map(entities(current, shared).map((e) => [`${e.kind}\u0000${e.key}`, e]));
+  const want = new Map(entities(desired, shared).map((e) => [`${e.kind}\u0000${e.key}`, e]));
+  const place = (p: EntityParent) => `${p.repo === undefined ? "" : repoEntryName({ repo: p.repo, app: p.app }, shared)} ${p.build ?? ""} ${p.branch ?? ""}`;
   const upserts: Change[] = [];
   const deletes: Change[] = [];
   for (const [id, w] of want) {
@@ -134,7 +146,7 @@ export function diffInventory(current: CanonDoc, desired: CanonDoc): Change[] {
     }
     // a target that moved to another deployment rule is an update of its parent too
     const fields = changedFields(n.value, w.value);
-    if (w.kind === "target" && JSON.stringify(n.parent) !== JSON.stringify(w.parent)) fields.push("deployment rule");
+    if (w.kind === "target" && place(n.parent) !== place(w.parent)) fields.push("deployment rule");
     if (fields.length) {
       upserts.push({ kind: w.kind, action: "update", key: w.key, label: w.label, parent: w.parent, before: n.value, after: w.value, fields } as Change);
     }

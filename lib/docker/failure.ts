@@ -4,6 +4,9 @@ import { explainSshFailure } from "@/lib/ssh/errors";
 import { fingerprintSha256 } from "@/lib/ssh/keys";
 import type { DockerClient, DockerContextAccess } from "@/lib/docker/engine";
 
+/** Where the docker CLI on a host looks for the engine when DOCKER_HOST does not say otherwise. */
+const REMOTE_DOCKER_SOCKET = "/var/run/docker.sock";
+
 export type DockerFailureReason = "host_key_changed" | "unreachable" | "timeout" | "auth_refused" | "engine_error";
 
 export interface DockerFailure {
@@ -108,6 +111,22 @@ function sshFailure(client: DockerClient, ctx: DockerContextAccess, err: unknown
   }
 }
 
+const SOCKET_ERROR_CODES = new Set(["ENOENT", "ECONNREFUSED", "EACCES", "EPERM", "ENOTSOCK", "ECONNRESET", "EPIPE", "EHOSTUNREACH", "EHOSTDOWN", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT"]);
+
+/**
+ * Whether a dockerode call failed on the way to the engine (the socket, the SSH leg, or the remote
+ * `docker system dial-stdio`) rather than with an answer of the engine: explainDockerFailure then says what
+ * refused (the local socket, the SSH host and port, or the Docker socket on the remote host).
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  if (!err || typeof err !== "object") return false;
+  const f = fields(err);
+  if (typeof f.statusCode === "number") return false;
+  if (typeof f.level === "string") return true;
+  if (typeof f.code === "string" && SOCKET_ERROR_CODES.has(f.code)) return true;
+  return /socket hang up|connection closed|other side closed/i.test(f.message ?? "");
+}
+
 /**
  * Turns what a dockerode call rejected with into a failure in words. Call it only after the caller's own
  * signal and the deadline were ruled out.
@@ -122,10 +141,16 @@ export function explainDockerFailure(client: DockerClient, ctx: DockerContextAcc
     return { reason: "engine_error", message: `The Docker engine at ${client.target} answered HTTP ${f.statusCode}: ${said}. Check dockerd's log on that machine.` };
   }
   if (client.endpoint.kind === "ssh") {
-    // the login worked (no ssh2 error), so the remote command is what failed
+    // the login worked (no ssh2 error), so the remote command is what failed: the remote docker CLI could not
+    // reach the engine's socket on that host (the local dockerd plays no part)
+    const user = ctx.ssh?.user ?? "the user";
+    const host = ctx.ssh?.address ?? client.target;
     return {
       reason: "engine_error",
-      message: `Logged in to ${client.target}, but Docker did not answer through \`docker system dial-stdio\` (${f.message ?? "connection closed"}). Check that Docker is installed there, that dockerd runs, and that ${ctx.ssh?.user ?? "the user"} may use it (member of the docker group).`,
+      message:
+        `Logged in to ${client.target}, but Docker did not answer through \`docker system dial-stdio\` (${f.message ?? "connection closed"}): ` +
+        `the Docker socket on ${host} (${REMOTE_DOCKER_SOCKET}, or the one DOCKER_HOST names for ${user} there) refused the connection or is missing. ` +
+        `Check that Docker is installed there, that dockerd runs on ${host} (systemctl status docker), and that ${user} may use its socket (member of the docker group).`,
     };
   }
   return { reason: "engine_error", message: `Talking to the Docker engine at ${client.target} failed: ${f.message ?? String(err)}. Check that the socket is dockerd's.` };

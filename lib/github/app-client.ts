@@ -13,6 +13,7 @@ import { getDb } from "@/lib/db";
 import { log } from "@/lib/log";
 import { revealSecret } from "@/lib/services/inventory/secret-values";
 import { slipwayVersion } from "@/lib/version";
+import { isSecureOrLoopbackUrl } from "@/lib/validation/loopback";
 
 export const GITHUB_REQUEST_TIMEOUT_MS = 15_000;
 /** a cached installation token is used until this long before it expires */
@@ -109,6 +110,18 @@ async function loadApp(row: AppRow): Promise<LoadedApp> {
   if (!privateKey) {
     throw new GithubAppSetupError(
       `GitHub app ${row.name} has no private key: generate one on the app's page on GitHub and paste the .pem file under Settings → GitHub apps.`,
+    );
+  }
+  let api: URL | null;
+  try {
+    api = new URL(row.apiUrl);
+  } catch {
+    api = null;
+  }
+  if (!api || !isSecureOrLoopbackUrl(api)) {
+    // saved before https was required: the JWT and installation tokens would travel in clear
+    throw new GithubAppSetupError(
+      `GitHub app ${row.name} has an API URL that is not https:// (${row.apiUrl}); Slipway does not send the app's credentials over plain HTTP. Set an https:// API URL under Settings → GitHub apps.`,
     );
   }
   const appId = Number(row.appId);

@@ -10,9 +10,9 @@ const cronPayload = z
 export const jobPayloads = {
   /** hourly housekeeping: expired sessions, long-gone workers */
   maintenance: cronPayload,
-  /** every minute: enqueue a poll for each git repository whose interval has passed */
+  /** every minute: enqueue a poll for each git repository that falls due before the next minute, for that moment (run_at) */
   repositories_poll_due: cronPayload,
-  /** git ls-remote one repository and record the heads that moved */
+  /** git ls-remote one repository, record the heads that moved, and plan its next poll one interval later */
   repository_poll: z.object({ repositoryId: z.string().min(1).max(64) }).strict(),
   /** one accepted GitHub webhook delivery, normalized: track the ref and start or cancel builds */
   "github.event": normalizedEvent,

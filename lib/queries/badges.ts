@@ -26,20 +26,32 @@ export function badgeShown(repo: { provider: string; isPrivate: boolean | null; 
 }
 
 /**
- * The status of `branch` (the repository's default branch when omitted) of the repository named
- * `repositoryName`; "unknown" when there is no such repository or open branch, or nothing built its head.
+ * The status of `branch` (each entry's default branch when omitted) of the repository named `repositoryName`;
+ * "unknown" when there is no such repository or open branch, or nothing built its head. A repository listed
+ * under several apps has one entry per app: `app` names the one to show; without it the badge covers every
+ * entry (failing if any app's rules failed), so an address never means one app today and another tomorrow.
+ * A private entry (badgeShown) answers "unknown", as if it did not exist, and so does a badge covering it.
  */
-export async function branchBadgeStatus(repositoryName: string, branch?: string): Promise<BadgeStatus> {
+export async function branchBadgeStatus(repositoryName: string, branch?: string, app?: string): Promise<BadgeStatus> {
   if (!repositoryName || repositoryName.length > 200 || (branch !== undefined && (branch === "" || branch.length > 255))) return "unknown";
+  if (app !== undefined && (app === "" || app.length > 100)) return "unknown";
   const db = getDb();
-  const repo = await db.repository.findUnique({ where: { name: repositoryName }, select: { id: true, defaultBranch: true, provider: true, isPrivate: true, privateBadge: true } });
-  // a private repository answers as if it did not exist, unless an admin showed its badge
-  if (!repo || !badgeShown(repo)) return "unknown";
-  const ref = await db.ref.findUnique({
-    where: { repositoryId_kind_name: { repositoryId: repo.id, kind: "branch", name: branch ?? repo.defaultBranch } },
-    select: { headSha: true, closedAt: true },
+  const entries = await db.repository.findMany({
+    where: { name: repositoryName, ...(app === undefined ? {} : { app: { name: app } }) },
+    select: { id: true, defaultBranch: true, provider: true, isPrivate: true, privateBadge: true },
+    take: 20,
   });
-  if (!ref || ref.closedAt) return "unknown";
-  const builds = (await latestBuildsOfCommits(repo.id, [ref.headSha])).get(ref.headSha) ?? [];
-  return badgeStatusOf(builds.map((b) => b.state));
+  // a private repository answers as if it did not exist, unless an admin showed its badge
+  if (entries.some((e) => !badgeShown(e))) return "unknown";
+  const states: string[] = [];
+  for (const repo of entries) {
+    const ref = await db.ref.findUnique({
+      where: { repositoryId_kind_name: { repositoryId: repo.id, kind: "branch", name: branch ?? repo.defaultBranch } },
+      select: { headSha: true, closedAt: true },
+    });
+    if (!ref || ref.closedAt) continue;
+    const builds = (await latestBuildsOfCommits(repo.id, [ref.headSha])).get(ref.headSha) ?? [];
+    states.push(...builds.map((b) => b.state));
+  }
+  return badgeStatusOf(states);
 }

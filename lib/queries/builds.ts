@@ -97,7 +97,7 @@ export async function recentBuilds(limit = 8): Promise<BuildListRow[]> {
   return (await listBuilds({ limit })).rows;
 }
 
-/** Repository names for the Builds page's filter. */
+/** Repository names for the Builds page's filter (a repository listed under several apps once: the filter shows the builds of every entry). */
 export async function buildFilterRepositories(): Promise<string[]> {
-  return (await getDb().repository.findMany({ orderBy: { name: "asc" }, select: { name: true }, take: 500 })).map((r) => r.name);
+  return (await getDb().repository.findMany({ orderBy: { name: "asc" }, select: { name: true }, distinct: ["name"], take: 500 })).map((r) => r.name);
 }

@@ -3,6 +3,7 @@
 import { getDb, type Tx } from "@/lib/db";
 import type { ApprovalDecision, DeploymentState, DeploymentTrigger, Role, TargetKind, UnikernelTarget } from "@/lib/generated/prisma/client";
 import { targetRunFields, type TargetRunFields } from "@/lib/queries/inventory-repos";
+import { retryView, type DeploymentRetryView } from "@/lib/validation/deployment-retry";
 
 export interface DeploymentProgress {
   state: DeploymentState;
@@ -73,6 +74,8 @@ export interface DeploymentDetail {
   release: ReleaseFacts;
   previousRelease: { id: string; imageRepo: string | null; tag: string | null; digest: string | null; commitSha: string } | null;
   approvals: { login: string; decision: ApprovalDecision; comment: string | null; at: Date }[];
+  /** queued again after a transient failure: what it waits for and when it tries next */
+  retry: DeploymentRetryView | null;
 }
 
 const releaseSelect = {
@@ -162,6 +165,7 @@ export async function getDeploymentDetail(id: string): Promise<DeploymentDetail 
       ? { id: d.previousRelease.id, imageRepo: d.previousRelease.imageRepo, tag: d.previousRelease.tag, digest: d.previousRelease.digest, commitSha: d.previousRelease.build.commit.sha }
       : null,
     approvals: d.approvals.map((a) => ({ login: a.user.login, decision: a.decision, comment: a.comment, at: a.createdAt })),
+    retry: retryView(d),
   };
 }
 
@@ -243,8 +247,10 @@ export interface TargetDetail {
   liveCheckedAt: Date | null;
   driftDetectedAt: Date | null;
   lastDeployedAt: Date | null;
-  /** a deployment queued or running now */
-  active: { id: string; state: DeploymentState } | null;
+  /** a deployment queued or running now; `retry` when it waits for its next attempt after a transient failure */
+  active: { id: string; state: DeploymentState; retry: DeploymentRetryView | null } | null;
+  /** the newest deployment is a rollback that did not succeed: what it wanted, how it ended, and the pin now (as before it) */
+  failedRollback: { deploymentId: string; state: DeploymentState; reason: string | null; release: ReleaseFacts; finishedAt: Date | null } | null;
   /** the newest deployment to the target, whatever its state */
   lastDeployment: { id: string; state: DeploymentState; createdAt: Date; finishedAt: Date | null } | null;
   /** the last deployment that put the current release there and succeeded: when it ended */
@@ -281,9 +287,17 @@ async function readTargetDetail(db: Tx, id: string, historyLimit: number): Promi
       take: 500,
       include: { requestedBy: { select: { login: true } }, release: { select: releaseSelect } },
     }),
-    db.deployment.findFirst({ where: { targetId: id, state: { in: ["queued", "deploying", "verifying"] } }, orderBy: { createdAt: "desc" }, select: { id: true, state: true } }),
+    db.deployment.findFirst({
+      where: { targetId: id, state: { in: ["queued", "deploying", "verifying"] } },
+      orderBy: { createdAt: "desc" },
+      select: { id: true, state: true, reason: true, attempts: true, retryAt: true, retryUntil: true, retryWaitingFor: true },
+    }),
     db.release.findFirst({ where: { deploymentRuleId: t.deploymentRuleId, digest: { not: null } }, orderBy: { createdAt: "desc" }, select: releaseSelect }),
-    db.deployment.findFirst({ where: { targetId: id }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], select: { id: true, state: true, createdAt: true, finishedAt: true } }),
+    db.deployment.findFirst({
+      where: { targetId: id },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      select: { id: true, state: true, createdAt: true, finishedAt: true, trigger: true, reason: true, release: { select: releaseSelect } },
+    }),
     t.currentReleaseId
       ? db.deployment.findFirst({
           where: { targetId: id, releaseId: t.currentReleaseId, state: "succeeded", finishedAt: { not: null } },
@@ -325,8 +339,12 @@ async function readTargetDetail(db: Tx, id: string, historyLimit: number): Promi
     liveCheckedAt: t.liveCheckedAt,
     driftDetectedAt: t.driftDetectedAt,
     lastDeployedAt: t.lastDeployedAt,
-    active,
-    lastDeployment: last,
+    active: active ? { id: active.id, state: active.state, retry: retryView(active) } : null,
+    failedRollback:
+      last && last.trigger === "rollback" && (last.state === "failed" || last.state === "rolled_back")
+        ? { deploymentId: last.id, state: last.state, reason: last.reason, release: releaseFacts(last.release), finishedAt: last.finishedAt }
+        : null,
+    lastDeployment: last ? { id: last.id, state: last.state, createdAt: last.createdAt, finishedAt: last.finishedAt } : null,
     runningSince: since?.finishedAt ? { deploymentId: since.id, at: since.finishedAt } : null,
     newestRelease: newest && newest.id !== t.currentReleaseId ? releaseFacts(newest) : null,
     history: [...byRelease.values()],

@@ -1,4 +1,5 @@
-// Repositories for the Repositories page: by name, keyset-paginated on the (unique) name.
+// Repositories for the Repositories page: by name, keyset-paginated on (name, id): one name may be listed
+// under several apps.
 import { getDb } from "@/lib/db";
 import type { Prisma, RepositoryProvider } from "@/lib/generated/prisma/client";
 import { PAGE_SIZE, toPage, type KeysetPage } from "@/lib/queries/paging";
@@ -34,18 +35,23 @@ const select = {
   _count: { select: { buildRules: true } },
 } satisfies Prisma.RepositorySelect;
 
-/** Repositories in name order. `after` is the name of the last repository of the previous page. */
+/**
+ * Repositories in name order; the entries of a repository listed under several apps by id after that. `after`
+ * is the id of the last repository of the previous page (an older link's name works too).
+ */
 export async function listRepositories(opts: { after?: string; limit?: number } = {}): Promise<KeysetPage<RepositoryListRow>> {
   const limit = opts.limit ?? PAGE_SIZE;
-  const rows = await getDb().repository.findMany({
-    where: opts.after ? { name: { gt: opts.after } } : {},
-    orderBy: { name: "asc" },
-    take: limit + 1,
-    select,
-  });
+  const db = getDb();
+  const cursor = opts.after ? await db.repository.findUnique({ where: { id: opts.after }, select: { id: true, name: true } }) : null;
+  const where: Prisma.RepositoryWhereInput = cursor
+    ? { OR: [{ name: { gt: cursor.name } }, { name: cursor.name, id: { gt: cursor.id } }] }
+    : opts.after
+      ? { name: { gt: opts.after } }
+      : {};
+  const rows = await db.repository.findMany({ where, orderBy: [{ name: "asc" }, { id: "asc" }], take: limit + 1, select });
   return toPage(
     rows.map(({ app, _count, ...r }) => ({ ...r, app: app?.name ?? null, buildRules: _count.buildRules })),
     limit,
-    (r) => r.name,
+    (r) => r.id,
   );
 }

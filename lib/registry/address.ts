@@ -1,6 +1,6 @@
 // Where a registry's HTTP API lives, from the address an admin writes (`ghcr.io`, `127.0.0.1:5000`,
 // `http://registry.lan:5000`): the same choice of scheme dockerd makes by default.
-import { isIP } from "node:net";
+import { isLoopbackHost } from "@/lib/validation/loopback";
 
 /** A registry address that cannot be used; the message says what to write instead. */
 export class RegistryAddressError extends Error {
@@ -15,12 +15,7 @@ const DOCKER_HUB_API = "https://registry-1.docker.io";
 const EXAMPLES = "ghcr.io, 127.0.0.1:5000 or https://registry.example.org:5443";
 
 /** localhost, 127.0.0.0/8 and ::1: the registries dockerd talks to over plain HTTP without being told. */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (h === "localhost" || h.endsWith(".localhost")) return true;
-  if (isIP(h) === 4) return h.startsWith("127.");
-  return h === "::1";
-}
+export { isLoopbackHost };
 
 /**
  * The base URL of a registry's API (scheme, host, port; no trailing slash). `host[:port]` means https,

@@ -13,8 +13,10 @@ export class RegistryError extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    /** what failed underneath (a refused connection), for lib/deploy/targets/failure-class.ts */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = "RegistryError";
   }
 }

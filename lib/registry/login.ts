@@ -7,7 +7,7 @@ export { registryBaseUrl };
 
 export type RegistryLoginResult =
   | { ok: true; message: string }
-  | { ok: false; reason: "unauthorized" | "unreachable" | "timeout" | "not_a_registry" | "error"; status?: number; message: string };
+  | { ok: false; reason: "unauthorized" | "unreachable" | "timeout" | "error"; status?: number; message: string };
 
 export interface RegistryLoginInput {
   /** host[:port] or http(s)://host[:port] */
@@ -36,26 +36,28 @@ function fail(reason: Failure["reason"], message: string, status?: number): neve
   throw new LoginFailure(status === undefined ? { ok: false, reason, message } : { ok: false, reason, status, message });
 }
 
-/** Network and TLS errors of fetch (undici puts the system error in `cause`) in words. */
+/**
+ * Until something has answered as a Docker registry, every failure is said the same way: refused, reset, not
+ * HTTP, not TLS, an untrusted certificate, a silent port, a web server without the registry API. Telling them
+ * apart would make "Test login" a port scanner of the console's network (which loopback ports are open, what
+ * answers there); the words list what to check instead.
+ */
+function couldNotReach(name: string, what = "a Docker registry"): never {
+  fail("unreachable", unreachableMessage(name, what));
+}
+
+function unreachableMessage(name: string, what = "a Docker registry"): string {
+  return `Could not reach ${what} at ${name}: check the address and port, that the registry runs and the console's machine can reach it, whether it needs http:// or https://, and that its TLS certificate is trusted.`;
+}
+
+/** Network and TLS errors of fetch (undici puts the system error in `cause`). */
 function networkFailure(err: unknown, target: string, what: string): never {
-  const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
-  const code = cause?.code ?? "";
-  if (code === "ECONNREFUSED") fail("unreachable", `${what} at ${target} refused the connection: is the registry running on that port?`);
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") fail("unreachable", `the name ${target} does not resolve: check the registry address`);
-  if (code === "EHOSTUNREACH" || code === "ENETUNREACH") fail("unreachable", `${target} cannot be reached from the console (no route to it): check the address and the network`);
-  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") {
-    fail("unreachable", `${target} closed the connection before answering: check that the address names a registry (and http:// or https:// if it needs one)`);
-  }
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code)) {
-    fail("error", `the TLS certificate of ${target} is not trusted (${code}): give the registry a certificate from a trusted authority`);
-  }
+  const cause = (err as { cause?: { message?: string } } | undefined)?.cause;
+  // decided by the client from the address alone, before connecting: no answer is revealed
   if (cause?.message === "bad port") {
     fail("unreachable", `Slipway's HTTP client refuses to connect to the port of ${target} (one of the ports browsers block for safety): run the registry on another port`);
   }
-  if (code === "EPROTO" || /wrong version number|packet length too long/i.test(cause?.message ?? "")) {
-    fail("error", `${target} does not speak HTTPS; if it is a plain-HTTP registry, write its address as http://${target}`);
-  }
-  fail("unreachable", `${what} at ${target} could not be reached: ${cause?.message ?? (err instanceof Error ? err.message : String(err))}`);
+  couldNotReach(target, what);
 }
 
 async function get(url: string, headers: Record<string, string>, signal: AbortSignal, target: string, what: string): Promise<Response> {
@@ -76,12 +78,9 @@ function basic(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`;
 }
 
-/** A registry's /v2/ answers with the API version header (or, from older ones, a JSON body). */
-async function checkIsRegistry(res: Response, name: string): Promise<void> {
-  if (res.headers.has(API_VERSION_HEADER)) return discard(res);
-  const body = (await res.text().catch(() => "")).trim();
-  if (body.startsWith("{")) return;
-  fail("not_a_registry", `${name} answers HTTP on /v2/ but is not a Docker registry (no Docker registry API there): check the address and port`, res.status);
+/** A registry's /v2/ answers with the API version header, whatever its status; anything else is not one. */
+function isRegistry(res: Response): boolean {
+  return res.headers.has(API_VERSION_HEADER);
 }
 
 /** The registry's answer to a request for /v2/ with credentials, turned into the result. */
@@ -123,7 +122,8 @@ async function bearerToken(challenge: AuthChallenge, name: string, username: str
   }
   if (res.status !== 200) {
     await discard(res);
-    fail("error", `the token service ${realmName} of ${name} answered HTTP ${res.status}; check that it is up`, res.status);
+    // the registry names the realm: what answers there is not echoed either
+    fail("error", `Could not get a token from the token service ${realmName} of ${name}: check that it is up and that the registry's auth configuration names it`);
   }
   const text = await res.text();
   let token: unknown;
@@ -153,9 +153,13 @@ async function login(input: RegistryLoginInput, signal: AbortSignal): Promise<Re
   const username = input.username?.trim() || undefined;
   const password = input.password ?? undefined;
 
-  const first = await get(v2, {}, signal, name, "the registry");
+  const first = await get(v2, {}, signal, name, "a Docker registry");
+  if (!isRegistry(first)) {
+    await discard(first);
+    couldNotReach(name);
+  }
   if (first.status === 200) {
-    await checkIsRegistry(first, name);
+    await discard(first);
     return {
       ok: true,
       message: username ? `${name} answers without a login: the registry needs no login (the username is not used).` : `${name} answers: the registry needs no login.`,
@@ -163,14 +167,13 @@ async function login(input: RegistryLoginInput, signal: AbortSignal): Promise<Re
   }
   if (first.status !== 401) {
     await discard(first);
-    if (first.status === 404) fail("not_a_registry", `${name} has no Docker registry API (HTTP 404 for /v2/): check the address and port`, 404);
     fail("error", `${name} answered HTTP ${first.status} for /v2/; check that the registry is healthy`, first.status);
   }
 
   const challenges = parseAuthChallenges(first.headers.get("www-authenticate") ?? "");
   await discard(first);
   if (challenges.length === 0) {
-    fail("not_a_registry", `${name} asks for a login (HTTP 401) without saying how (no WWW-Authenticate header): is this a Docker registry?`, 401);
+    fail("error", `${name} asks for a login (HTTP 401) without saying how (no WWW-Authenticate header); check the registry's auth configuration`, 401);
   }
   if (!username || password === undefined || password === "") {
     fail("unauthorized", `${name} needs a login: give the registry's username and password.`, 401);
@@ -179,10 +182,10 @@ async function login(input: RegistryLoginInput, signal: AbortSignal): Promise<Re
   const bearer = challenges.find((c) => c.scheme === "bearer");
   if (bearer) {
     const { token, realmName } = await bearerToken(bearer, name, username, password, signal);
-    return judgeAuthenticated(await get(v2, { authorization: `Bearer ${token}` }, signal, name, "the registry"), name, username, realmName);
+    return judgeAuthenticated(await get(v2, { authorization: `Bearer ${token}` }, signal, name, "a Docker registry"), name, username, realmName);
   }
   if (challenges.some((c) => c.scheme === "basic")) {
-    return judgeAuthenticated(await get(v2, { authorization: basic(username, password) }, signal, name, "the registry"), name, username);
+    return judgeAuthenticated(await get(v2, { authorization: basic(username, password) }, signal, name, "a Docker registry"), name, username);
   }
   fail("error", `${name} asks for a login by ${challenges.map((c) => c.scheme).join(", ")}, which Slipway does not speak (it speaks Basic and Bearer token auth)`, 401);
 }
@@ -201,12 +204,8 @@ export async function testRegistryLogin(input: RegistryLoginInput): Promise<Regi
   } catch (err) {
     if (err instanceof LoginFailure) return err.result;
     input.signal?.throwIfAborted();
-    if (deadline.aborted) {
-      const name = safeName(input.url);
-      return { ok: false, reason: "timeout", message: `${name} did not answer within ${formatSeconds(timeoutMs)}: check that the address names a running registry and that nothing blocks the port` };
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    return { ok: false, reason: "error", message: `checking the registry failed unexpectedly: ${redact(message, input.password)}` };
+    // a silent port, or a body cut off: said as any other place without a registry (see couldNotReach)
+    return { ok: false, reason: deadline.aborted ? "timeout" : "unreachable", message: unreachableMessage(safeName(input.url)) };
   }
 }
 
@@ -216,13 +215,4 @@ function safeName(url: string): string {
   } catch {
     return "the registry";
   }
-}
-
-function formatSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
-}
-
-/** Belt and braces for unexpected errors: the password never reaches a message. */
-function redact(message: string, password: string | null | undefined): string {
-  return password ? message.split(password).join("[password]") : message;
 }

@@ -2,6 +2,7 @@
 // accepts what a form sends (strings) as well as what YAML gives (numbers, booleans, lists), so one schema
 // serves both. Messages say what is expected, with an example.
 import { z } from "zod";
+import { isSecureOrLoopbackUrl } from "@/lib/validation/loopback";
 
 // ─── form-friendly building blocks ──────────────────────────────────────────────────────────────
 
@@ -364,6 +365,22 @@ export const httpUrl = z
       ctx.addIssue({ code: "custom", message: "must be a URL such as https://example.org/health" });
     }
   });
+
+/**
+ * A GitHub API base URL: the App's JWT and installation tokens are sent to it, so https:// only, except a
+ * loopback address (a GitHub stand-in on the same machine) over http://.
+ */
+export const githubApiUrl = httpUrl.superRefine((s, ctx) => {
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    return; // httpUrl said so already
+  }
+  if (u.protocol === "http:" && !isSecureOrLoopbackUrl(u)) {
+    ctx.addIssue({ code: "custom", message: "must be an https:// URL: the app's credentials are sent to it (http:// only for a loopback address such as 127.0.0.1)" });
+  }
+});
 
 // ─── images ─────────────────────────────────────────────────────────────────────────────────────
 

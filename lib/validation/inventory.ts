@@ -17,6 +17,7 @@ import {
   duration,
   gitUrl,
   gitUrlProblem,
+  githubApiUrl,
   githubRepoName,
   hostAddress,
   httpUrl,
@@ -70,7 +71,7 @@ export const appShape = {
   /** GitHub's numeric App ID */
   app_id: optional(int(1, Number.MAX_SAFE_INTEGER, "GitHub's numeric App ID")),
   slug: optional(z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,33}$/, "is the app's URL name, e.g. ocurrent-deployer")),
-  api_url: withDefault(httpUrl, DEFAULT_GITHUB_API_URL),
+  api_url: withDefault(githubApiUrl, DEFAULT_GITHUB_API_URL),
   web_url: withDefault(httpUrl, DEFAULT_GITHUB_WEB_URL),
   /** installations of these accounts are served; empty = all */
   accounts: list(githubLogin),
@@ -133,7 +134,8 @@ export const secretShape = {
 export function checkSecretScope(s: { scope: string; app?: string; repo?: string }, ctx: z.RefinementCtx) {
   if (s.scope === "app" && !s.app) ctx.addIssue({ code: "custom", path: ["app"], message: "an app-scoped secret names its app" });
   if (s.scope === "repository" && !s.repo) ctx.addIssue({ code: "custom", path: ["repo"], message: "a repository-scoped secret names its repository" });
-  if (s.scope !== "app" && s.app) ctx.addIssue({ code: "custom", path: ["app"], message: "only app-scoped secrets name an app (set scope: app)" });
+  // a repository-scoped secret may name the app of its repository's entry (needed when the repository is listed under several apps)
+  if (s.scope === "global" && s.app) ctx.addIssue({ code: "custom", path: ["app"], message: "only app- and repository-scoped secrets name an app (set scope: app)" });
   if (s.scope !== "repository" && s.repo) ctx.addIssue({ code: "custom", path: ["repo"], message: "only repository-scoped secrets name a repository (set scope: repository)" });
 }
 export const secretEntity = z.strictObject(secretShape).superRefine(checkSecretScope);

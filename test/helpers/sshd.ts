@@ -53,6 +53,10 @@ export interface Sshd {
   setAuthorizedKeys(lines: string[]): Promise<void>;
   /** new host keys of the same types, and a restart on the same port */
   replaceHostKey(): Promise<void>;
+  /** stops sshd and keeps its directory, keys and port: a host that is briefly down */
+  pause(): Promise<void>;
+  /** starts it again on the same port with the same keys */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -231,6 +235,12 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
         await stop();
         hostKeys = await generateHostKeys(dir, types);
         sshd.hostKeys = hostKeys;
+        if (!(await run(port, hostKeys))) throw new Error(`sshd could not listen again on 127.0.0.1:${port}`);
+      },
+      async pause() {
+        await stop();
+      },
+      async resume() {
         if (!(await run(port, hostKeys))) throw new Error(`sshd could not listen again on 127.0.0.1:${port}`);
       },
       async stop() {

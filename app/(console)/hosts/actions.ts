@@ -8,7 +8,7 @@ import { userAction, type ActionState } from "@/lib/auth/action";
 import { deleteInventoryEntity, saveHost } from "@/lib/services/inventory/entities";
 import { pinHostKeys, removeHostKey, scanHost, testHost } from "@/lib/services/inventory/hosts";
 import type { ResultState } from "@/components/inventory/common/result-state";
-import type { HostTestResult, ScanResult } from "@/components/inventory/hosts/types";
+import type { HostTestResult, PinResult, ScanResult } from "@/components/inventory/hosts/types";
 import { resultAction, savedMessage } from "./result-action";
 
 function refresh(hostId?: string) {
@@ -62,16 +62,16 @@ export async function scanHostAction(prev: ResultState<ScanResult>, form: FormDa
   return scan(prev, form);
 }
 
-const pin = resultAction<{ pinned: string[] }>(async (actor, input) => {
-  const r = await pinHostKeys(actor, { host_id: input.host_id, keys: input.keys, known_hosts: input.known_hosts });
+const pin = resultAction<PinResult>(async (actor, input) => {
+  const r = await pinHostKeys(actor, { host_id: input.host_id, keys: input.keys, known_hosts: input.known_hosts, keep_existing: input.keep_existing });
   refresh(String(input.host_id));
-  const message = r.pinned.length
-    ? `Accepted ${r.pinned.length} key${r.pinned.length === 1 ? "" : "s"}: ${r.pinned.join(", ")}.`
-    : "Those keys were already accepted; nothing changed.";
+  const accepted = r.pinned.length ? `Accepted ${r.pinned.length} key${r.pinned.length === 1 ? "" : "s"}: ${r.pinned.join(", ")}.` : "";
+  const retired = r.retired.length ? `Retired ${r.retired.join(", ")}: Slipway no longer accepts ${r.retired.length === 1 ? "it" : "them"}.` : "";
+  const message = accepted || retired ? `${accepted} ${retired}`.trim() + " Test the connection again." : "Those keys were already accepted; nothing changed.";
   return { message, result: r };
 });
 
-export async function pinHostKeysAction(prev: ResultState<{ pinned: string[] }>, form: FormData): Promise<ResultState<{ pinned: string[] }>> {
+export async function pinHostKeysAction(prev: ResultState<PinResult>, form: FormData): Promise<ResultState<PinResult>> {
   return pin(prev, form);
 }
 

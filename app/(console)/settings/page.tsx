@@ -17,8 +17,8 @@ export default async function SettingsPage() {
       title: "Users",
       body: manageUsers
         ? "Who can sign in, and with which role: viewer, operator or admin. Disable someone to end their sessions at once."
-        : "Who can sign in and with which role. Only admins can open this page.",
-      note: manageUsers ? null : "Admins only",
+        : "Who can sign in and with which role. Admins change roles.",
+      note: null,
     },
     {
       href: "/settings/deployments",

@@ -12,6 +12,14 @@ export interface ScannedKey {
 export interface ScanResult {
   host: string;
   keys: ScannedKey[];
+  /** keys accepted for the host that it did not present: accepting the scanned keys retires them */
+  notPresented: { algorithm: string; fingerprintSha256: string }[];
+}
+
+/** What accepting keys did: fingerprints newly accepted, and those retired (replaced) */
+export interface PinResult {
+  pinned: string[];
+  retired: string[];
 }
 
 export type HostTestStatus = "connected" | "no_pinned_keys" | "host_key_changed" | "auth_refused" | "timeout" | "unreachable";

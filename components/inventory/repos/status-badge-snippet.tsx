@@ -4,9 +4,13 @@ import type { ReactNode } from "react";
 import { CopyableText } from "@/components/inventory/common/copy-button";
 import { Notice } from "@/components/ui/notice";
 
-/** /api/badges/<owner>/<name>.svg?branch=<branch>, each path segment encoded. */
-export function badgePath(repository: string, branch: string): string {
-  return `/api/badges/${repository.split("/").map(encodeURIComponent).join("/")}.svg?branch=${encodeURIComponent(branch)}`;
+/**
+ * /api/badges/<owner>/<name>.svg?branch=<branch>&app=<app>, each path segment encoded. The app is always named
+ * when the entry has one: the same repository may be listed under several apps, each with its own builds.
+ */
+export function badgePath(repository: string, branch: string, app: string | null = null): string {
+  const query = new URLSearchParams({ branch, ...(app ? { app } : {}) });
+  return `/api/badges/${repository.split("/").map(encodeURIComponent).join("/")}.svg?${query.toString()}`;
 }
 
 /** What Slipway knows of the repository's visibility, and whether its badge answers. */
@@ -31,12 +35,15 @@ function visibilityWords(v: BadgeVisibility): string {
 
 export function StatusBadgeSnippet({
   repository,
+  app = null,
   branch,
   consoleUrl,
   visibility,
   toggle,
 }: {
   repository: string;
+  /** the app of this entry of the repository */
+  app?: string | null;
   branch: string;
   /** SLIPWAY_URL */ consoleUrl: string;
   visibility: BadgeVisibility;
@@ -45,7 +52,7 @@ export function StatusBadgeSnippet({
 }) {
   const base = consoleUrl.replace(/\/+$/, "");
   const builds = `${base}/builds?${new URLSearchParams({ repository, branch }).toString()}`;
-  const markdown = `[![build](${base}${badgePath(repository, branch)})](${builds})`;
+  const markdown = `[![build](${base}${badgePath(repository, branch, app)})](${builds})`;
   return (
     <section aria-labelledby="badge-heading" className="mt-8">
       <h2 id="badge-heading" className="mb-1 text-base font-semibold text-zinc-900 dark:text-zinc-100">
@@ -55,7 +62,7 @@ export function StatusBadgeSnippet({
         The state of <code className="font-mono">{branch}</code>&rsquo;s latest build, for anyone (it shows only the state). Now:{" "}
         {/* eslint-disable-next-line @next/next/no-img-element -- a live SVG from our own API, not an asset to optimise;
             &shown= (ignored by the API) makes the browser fetch it again when an admin shows or hides it */}
-        <img src={`${badgePath(repository, branch)}&shown=${visibility.shown ? "1" : "0"}`} alt={`build status of ${branch}`} height={20} className="inline-block h-5 w-auto align-middle" />
+        <img src={`${badgePath(repository, branch, app)}&shown=${visibility.shown ? "1" : "0"}`} alt={`build status of ${branch}`} height={20} className="inline-block h-5 w-auto align-middle" />
       </p>
       <Notice tone={visibility.shown ? "info" : "warning"} className="mb-3">
         {visibilityWords(visibility)}

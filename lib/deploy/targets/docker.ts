@@ -1,7 +1,7 @@
 // What the two Docker drivers (swarm service, compose service) share: a client for the target's docker
 // context, their failures in words, and the digest in an image reference (what identifies a release there).
 import { dockerClient, type DockerClient, type DockerContextAccess } from "@/lib/docker/engine";
-import { explainDockerFailure } from "@/lib/docker/failure";
+import { explainDockerFailure, isConnectionFailure } from "@/lib/docker/failure";
 import type { DeployTarget, InventoryAccess } from "@/lib/deploy/targets/driver";
 
 /** Bounds each SSH handshake and login of the client (an ssh:// context opens one per engine request). */
@@ -27,12 +27,15 @@ export async function openDockerContext(target: DeployTarget, inventory: Invento
 
 /**
  * A failure of a call through the client, in words. The driver's own errors (`ownError`) are in words
- * already; any other, and a changed host key whatever layer reported the failed connection, is explained
- * from the client and the context (a changed key with both fingerprints).
+ * already, except those whose cause is a failed connection; those, any other error, and a changed host key
+ * whatever layer reported the failed connection, are explained from the client and the context (a changed
+ * key with both fingerprints; a refusal by the SSH host and port or by the remote Docker socket).
  */
 export function explainDockerError(err: unknown, { client, access }: DockerTargetClient, ownError: (err: unknown) => err is Error): string {
-  if (ownError(err) && client.hostKeyVerdict()?.accepted !== false) return err.message;
-  const f = explainDockerFailure(client, access, err, CLIENT_TIMEOUT_MS);
+  // a driver's error that wraps a failed connection is said by what refused it (socket, sshd, remote docker socket)
+  const cause = ownError(err) && isConnectionFailure(err.cause) ? err.cause : undefined;
+  if (ownError(err) && cause === undefined && client.hostKeyVerdict()?.accepted !== false) return err.message;
+  const f = explainDockerFailure(client, access, cause ?? err, CLIENT_TIMEOUT_MS);
   return f.presented ? `${f.message} Presented ${f.presented.algorithm} ${f.presented.fingerprintSha256}; pinned ${f.pinned?.join(", ") || "none"}.` : f.message;
 }
 

@@ -15,7 +15,8 @@ export type { Release };
 
 /** What the engine loads with every target it hands to a driver. */
 export const targetInclude = {
-  dockerContext: { select: { id: true, name: true } },
+  /** the context's host: what a retry says it waits for */
+  dockerContext: { select: { id: true, name: true, host: { select: { name: true } } } },
   host: { select: { id: true, name: true } },
   /** what a driver must never delete from the target (a unikernel host keeps the pinned file) */
   pinnedRelease: { select: { id: true, digest: true, artifactSha256: true, artifactTarget: true } },

@@ -4,6 +4,7 @@
 // checked against the sha256 the build recorded. Any worker can do it, long after the build host pruned its images.
 import path from "node:path";
 import { fetchImageFile, type ImageFile } from "@/lib/registry/artifact";
+import { RegistryError } from "@/lib/registry/client";
 import type { DeployIo, DeployRelease } from "@/lib/deploy/targets/driver";
 
 /** generous: MirageOS kernels are a few MiB; the build rule's own limit (at most 4 GiB) was checked at build time */
@@ -26,6 +27,10 @@ export async function fetchReleaseFile(release: DeployRelease, dir: string, name
     destination: path.join(dir, name),
     maxBytes: MAX_ARTIFACT_BYTES,
     signal: io.signal,
+  }).catch((err: unknown) => {
+    if (err instanceof RegistryError || io.signal.aborted) throw err;
+    // a registry that does not answer: said so, its cause kept (a refused connection is worth a retry)
+    throw new RegistryError(`could not fetch ${row.artifactPath} from ${image}: ${err instanceof Error ? err.message : String(err)}`, undefined, err);
   });
   file.verifySha256(row.artifactSha256);
   io.log.line(`${row.artifactPath}: ${file.size} bytes, sha256 ${file.sha256}, as the release records`);

@@ -19,6 +19,7 @@ import {
 } from "@/lib/validation/deployments";
 import { confirmLevelAtLeast, deploymentStateLabels, isRunningDeploymentState, RUNNING_DEPLOYMENT_STATES } from "@/lib/validation/deployment-states";
 import { APPROVAL_LEVEL_SETTING, approvalThreshold, createDeployment, enqueueDeployment } from "@/lib/services/deployments/schedule";
+import { pinBeforeRollback, restorePinAfterRollback } from "@/lib/services/deployments/rollback-pin";
 
 function actorUser(actor: Actor): { id: string; login: string } | null {
   return actor.type === "user" || actor.type === "api_token" ? { id: actor.userId, login: actor.login } : null;
@@ -165,7 +166,8 @@ export async function cancelDeployment(actor: Actor, raw: unknown): Promise<{ me
     const reason = `cancelled by ${user?.login ?? "the system"}`;
     await tx.deployment.update({ where: { id: d.id }, data: { state: "cancelled", reason, cancelledById: user?.id ?? null, finishedAt: new Date() } });
     await recordAudit(tx, { actor, action: "deployment.cancelled", subjectType: "deployment", subjectId: d.id, summary: `${d.target.name}: ${reason}`, before: { state: d.state }, after: { state: "cancelled" } });
-    return { message: `Cancelled the deployment to ${d.target.name}.` };
+    const unpinned = await restorePinAfterRollback(tx, d.id, actor);
+    return { message: `Cancelled the deployment to ${d.target.name}.${unpinned ? " Its pin is back to what it was before the rollback." : ""}` };
   });
 }
 
@@ -181,6 +183,8 @@ async function lockTarget(tx: Tx, targetId: string) {
       deploymentRuleId: true,
       currentReleaseId: true,
       pinnedReleaseId: true,
+      pinnedById: true,
+      pinnedAt: true,
       pinnedBy: { select: { login: true } },
       deploymentRule: { select: { approvalMode: true, approvalExpirySeconds: true, confirmLevel: true } },
     },
@@ -217,6 +221,8 @@ export async function rollbackTarget(actor: Actor, raw: unknown): Promise<{ depl
     const release = await releaseOfTarget(tx, target, input.releaseId);
     await assertNothingRunning(tx, target, "roll back");
     const sha = short(release.build.commit.sha);
+    // read before createDeployment supersedes a waiting rollback, whose remembered pin this one inherits
+    const pinBefore = await pinBeforeRollback(tx, target);
     const d = await createDeployment(tx, {
       targetId: target.id,
       releaseId: release.id,
@@ -228,6 +234,7 @@ export async function rollbackTarget(actor: Actor, raw: unknown): Promise<{ depl
       actor,
       summary: `${target.name}: roll back to ${release.imageRepo}:${release.tag} (${sha})`,
     });
+    await tx.deployment.update({ where: { id: d.id }, data: pinBefore });
     await tx.target.update({ where: { id: target.id }, data: { pinnedReleaseId: release.id, pinnedById: user?.id ?? null, pinnedAt: new Date() } });
     await recordAudit(tx, {
       actor,

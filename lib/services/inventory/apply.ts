@@ -51,19 +51,30 @@ async function registryId(tx: Tx, name: string, field = "registry"): Promise<str
   const row = await tx.registry.findUnique({ where: { name }, select: { id: true } });
   return row?.id ?? missing(field, `there is no registry named '${name}'; add it under Registries first`);
 }
-async function repoRow(tx: Tx, name: string, field = "repo") {
-  const row = await tx.repository.findUnique({ where: { name } });
-  return row ?? missing(field, `there is no repository '${name}'`);
+/**
+ * The entry of repository `name` under `app` (null: the entry without an app). A repository may be listed
+ * under several apps; `app` undefined takes the only entry of that name and asks for the app when there are more.
+ */
+async function repoRow(tx: Tx, name: string, app: string | null | undefined, field = "repo") {
+  const rows = await tx.repository.findMany({
+    where: { name, ...(app === undefined ? {} : app === null ? { appId: null } : { app: { name: app } }) },
+    include: { app: { select: { name: true } } },
+    take: 10,
+  });
+  if (rows.length === 1) return rows[0]!;
+  if (rows.length === 0) return missing(field, `there is no repository '${name}'${app ? ` under app ${app}` : app === null ? " without an app" : ""}`);
+  const apps = rows.map((r) => r.app?.name ?? "(no app)").join(", ");
+  return missing(field, `repository ${name} is listed under several apps (${apps}); name the app of the entry you mean`);
 }
-async function buildRow(tx: Tx, repo: string, build: string) {
-  const r = await repoRow(tx, repo);
+async function buildRow(tx: Tx, parent: Change["parent"], build: string) {
+  const r = await repoRow(tx, parent.repo ?? "", parent.app);
   const row = await tx.buildRule.findUnique({ where: { repositoryId_name: { repositoryId: r.id, name: build } } });
-  return row ?? missing("build", `repository ${repo} has no build rule named '${build}'`);
+  return row ?? missing("build", `repository ${parent.repo} has no build rule named '${build}'`);
 }
-async function deployRow(tx: Tx, repo: string, build: string, branch: string) {
-  const b = await buildRow(tx, repo, build);
+async function deployRow(tx: Tx, parent: Change["parent"], branch: string) {
+  const b = await buildRow(tx, parent, parent.build ?? "");
   const row = await tx.deploymentRule.findUnique({ where: { buildRuleId_branch: { buildRuleId: b.id, branch } } });
-  return row ?? missing("branch", `build ${build} of ${repo} has no deployment rule for branch '${branch}'`);
+  return row ?? missing("branch", `build ${parent.build} of ${parent.repo} has no deployment rule for branch '${branch}'`);
 }
 
 /** The host an ssh:// endpoint goes through: same address and port (and the same user, when several match). */
@@ -84,7 +95,7 @@ async function scopeKeyOf(tx: Tx, s: EntityValues["secret"]): Promise<{ scopeKey
     return { scopeKey: `app:${id}`, appId: id, repositoryId: null };
   }
   if (s.scope === "repository") {
-    const r = await repoRow(tx, s.repo ?? "");
+    const r = await repoRow(tx, s.repo ?? "", s.app ?? undefined);
     return { scopeKey: `repository:${r.id}`, appId: null, repositoryId: r.id };
   }
   return { scopeKey: "global", appId: null, repositoryId: null };
@@ -105,17 +116,19 @@ async function findExisting(tx: Tx, change: AppliedChange): Promise<{ id: string
       return tx.registry.findUnique({ where: { name: (key as EntityValues["registry"]).name }, select: { id: true } });
     case "channel":
       return tx.notificationChannel.findUnique({ where: { name: (key as EntityValues["channel"]).name }, select: { id: true } });
-    case "repo":
-      return tx.repository.findUnique({ where: { name: (key as EntityValues["repo"]).repo }, select: { id: true } });
+    case "repo": {
+      const r = key as EntityValues["repo"];
+      return tx.repository.findFirst({ where: { name: r.repo, ...(r.app ? { app: { name: r.app } } : { appId: null }) }, select: { id: true } });
+    }
     case "secret": {
       const s = key as EntityValues["secret"];
       const { scopeKey } = await scopeKeyOf(tx, s);
       return tx.secret.findUnique({ where: { scopeKey_name: { scopeKey, name: s.name } }, select: { id: true } });
     }
     case "build":
-      return buildRow(tx, change.parent.repo!, (key as EntityValues["build"]).name);
+      return buildRow(tx, change.parent, (key as EntityValues["build"]).name);
     case "deploy":
-      return deployRow(tx, change.parent.repo!, change.parent.build!, (key as EntityValues["deploy"]).branch);
+      return deployRow(tx, change.parent, (key as EntityValues["deploy"]).branch);
     case "target":
       return tx.target.findUnique({ where: { name: (key as EntityValues["target"]).name }, select: { id: true } });
   }
@@ -206,7 +219,7 @@ async function writeSecret(tx: Tx, id: string | null, s: EntityValues["secret"],
 }
 
 async function writeBuild(tx: Tx, id: string | null, b: EntityValues["build"], parent: Change["parent"]): Promise<string> {
-  const repo = await repoRow(tx, parent.repo ?? "");
+  const repo = await repoRow(tx, parent.repo ?? "", parent.app);
   const data = {
     name: b.name,
     kind: b.kind,
@@ -232,7 +245,7 @@ async function writeBuild(tx: Tx, id: string | null, b: EntityValues["build"], p
 }
 
 async function writeDeploy(tx: Tx, id: string | null, d: EntityValues["deploy"], parent: Change["parent"]): Promise<string> {
-  const build = await buildRow(tx, parent.repo ?? "", parent.build ?? "");
+  const build = await buildRow(tx, parent, parent.build ?? "");
   if (!d.image) missing("image", missingImageMessage(build.kind));
   const data = {
     branch: d.branch,
@@ -248,7 +261,7 @@ async function writeDeploy(tx: Tx, id: string | null, d: EntityValues["deploy"],
 }
 
 async function writeTarget(tx: Tx, id: string | null, t: EntityValues["target"], parent: Change["parent"]): Promise<string> {
-  const rule = await deployRow(tx, parent.repo ?? "", parent.build ?? "", parent.branch ?? "");
+  const rule = await deployRow(tx, parent, parent.branch ?? "");
   const build = await tx.buildRule.findUniqueOrThrow({ where: { id: rule.buildRuleId } });
   if (build.kind === "docker" && t.host) missing("host", "a docker build deploys to a docker context, not to a host");
   if (build.kind === "unikernel" && t.context) missing("context", "a unikernel deploys to a host, not to a docker context");
@@ -382,10 +395,17 @@ async function ensureNameFree(tx: Tx, change: AppliedChange, existingId: string 
     case "channel":
       other = await tx.notificationChannel.findUnique({ where: { name: (after as EntityValues["channel"]).name }, select: { id: true } });
       break;
-    case "repo":
-      field = "repo";
-      other = await tx.repository.findUnique({ where: { name: (after as EntityValues["repo"]).repo }, select: { id: true } });
+    case "repo": {
+      // one entry per repository and app: a second one under the same app is refused (merge them)
+      const r = after as EntityValues["repo"];
+      other = await tx.repository.findFirst({ where: { name: r.repo, ...(r.app ? { app: { name: r.app } } : { appId: null }) }, select: { id: true } });
+      if (other && other.id !== existingId) {
+        throw new ValidationError([
+          { path: "repo", message: `repository ${r.repo} is already listed ${r.app ? `under app ${r.app}` : "without an app"}; add these build rules to that entry instead` },
+        ]);
+      }
       break;
+    }
     case "target":
       other = await tx.target.findUnique({ where: { name: (after as EntityValues["target"]).name }, select: { id: true } });
       break;
@@ -396,13 +416,13 @@ async function ensureNameFree(tx: Tx, change: AppliedChange, existingId: string 
       break;
     }
     case "build": {
-      const repo = await repoRow(tx, change.parent.repo ?? "");
+      const repo = await repoRow(tx, change.parent.repo ?? "", change.parent.app);
       other = await tx.buildRule.findUnique({ where: { repositoryId_name: { repositoryId: repo.id, name: (after as EntityValues["build"]).name } }, select: { id: true } });
       break;
     }
     case "deploy": {
       field = "branch";
-      const b = await buildRow(tx, change.parent.repo ?? "", change.parent.build ?? "");
+      const b = await buildRow(tx, change.parent, change.parent.build ?? "");
       other = await tx.deploymentRule.findUnique({ where: { buildRuleId_branch: { buildRuleId: b.id, branch: (after as EntityValues["deploy"]).branch } }, select: { id: true } });
       break;
     }

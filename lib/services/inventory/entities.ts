@@ -33,6 +33,9 @@ import {
   canonRepoFields,
   canonSecret,
   canonTarget,
+  canonicalSecretKey,
+  repoEntryName,
+  sharedRepoNames,
   type CanonDoc,
 } from "@/lib/config/canonical";
 import { entities, kindLabels, type Change, type EntityKind, type EntityParent, type EntityValues } from "@/lib/config/diff";
@@ -47,11 +50,15 @@ function userIdOf(actor: Actor): string | null {
 }
 
 
-/** Where a row sits in the canonical document: its kind's natural key and its parent. */
-async function locate(tx: Tx, kind: EntityKind, id: string): Promise<{ key: string; parent: EntityParent }> {
+/** Where a row sits in the canonical document `doc` (read in the same transaction): its kind's natural key and its parent. */
+async function locate(tx: Tx, kind: EntityKind, id: string, doc: CanonDoc): Promise<{ key: string; parent: EntityParent }> {
   const notFound = () => {
     throw new NotFoundError(`That ${kindLabels[kind]} does not exist any more; reload the page.`);
   };
+  const shared = sharedRepoNames(doc);
+  const repoInclude = { include: { app: { select: { name: true } } } } as const;
+  const at = (r: { name: string; app: { name: string } | null }) => ({ repo: r.name, app: r.app?.name ?? null });
+  const entry = (r: { name: string; app: { name: string } | null }) => repoEntryName({ repo: r.name, app: r.app?.name ?? null }, shared);
   switch (kind) {
     case "app":
       return { key: (await tx.githubApp.findUnique({ where: { id } }))?.name ?? notFound(), parent: {} };
@@ -63,29 +70,31 @@ async function locate(tx: Tx, kind: EntityKind, id: string): Promise<{ key: stri
       return { key: (await tx.registry.findUnique({ where: { id } }))?.name ?? notFound(), parent: {} };
     case "channel":
       return { key: (await tx.notificationChannel.findUnique({ where: { id } }))?.name ?? notFound(), parent: {} };
-    case "repo":
-      return { key: (await tx.repository.findUnique({ where: { id } }))?.name ?? notFound(), parent: {} };
+    case "repo": {
+      const r = await tx.repository.findUnique({ where: { id }, ...repoInclude });
+      return { key: r ? entry(r) : notFound(), parent: {} };
+    }
     case "secret": {
-      const s = await tx.secret.findUnique({ where: { id }, include: { app: true, repository: true } });
+      const s = await tx.secret.findUnique({ where: { id }, include: { app: true, repository: repoInclude } });
       if (!s || s.scope === "owned") return notFound();
-      const key = s.scope === "app" ? `app ${s.app?.name} / ${s.name}` : s.scope === "repository" ? `repository ${s.repository?.name} / ${s.name}` : s.name;
-      return { key, parent: {} };
+      const app = (s.scope === "repository" ? s.repository?.app?.name : s.app?.name) ?? null;
+      return { key: canonicalSecretKey({ scope: s.scope, app, repo: s.repository?.name ?? null, name: s.name }), parent: {} };
     }
     case "build": {
-      const b = await tx.buildRule.findUnique({ where: { id }, include: { repository: true } });
+      const b = await tx.buildRule.findUnique({ where: { id }, include: { repository: repoInclude } });
       if (!b) return notFound();
-      return { key: `${b.repository.name} ${b.name}`, parent: { repo: b.repository.name } };
+      return { key: `${entry(b.repository)} ${b.name}`, parent: at(b.repository) };
     }
     case "deploy": {
-      const d = await tx.deploymentRule.findUnique({ where: { id }, include: { buildRule: { include: { repository: true } } } });
+      const d = await tx.deploymentRule.findUnique({ where: { id }, include: { buildRule: { include: { repository: repoInclude } } } });
       if (!d) return notFound();
-      return { key: `${d.buildRule.repository.name} ${d.buildRule.name} ${d.branch}`, parent: { repo: d.buildRule.repository.name, build: d.buildRule.name } };
+      return { key: `${entry(d.buildRule.repository)} ${d.buildRule.name} ${d.branch}`, parent: { ...at(d.buildRule.repository), build: d.buildRule.name } };
     }
     case "target": {
-      const t = await tx.target.findUnique({ where: { id }, include: { deploymentRule: { include: { buildRule: { include: { repository: true } } } } } });
+      const t = await tx.target.findUnique({ where: { id }, include: { deploymentRule: { include: { buildRule: { include: { repository: repoInclude } } } } } });
       if (!t) return notFound();
       const d = t.deploymentRule;
-      return { key: t.name, parent: { repo: d.buildRule.repository.name, build: d.buildRule.name, branch: d.branch } };
+      return { key: t.name, parent: { ...at(d.buildRule.repository), build: d.buildRule.name, branch: d.branch } };
     }
   }
 }
@@ -108,8 +117,9 @@ async function saveChange<K extends EntityKind>(
   let before: EntityValues[K] | null = null;
   let key = label;
   if (id) {
-    const at = await locate(tx, kind, id);
-    before = current(await readInventory(tx), kind, at.key);
+    const doc = await readInventory(tx);
+    const at = await locate(tx, kind, id, doc);
+    before = current(doc, kind, at.key);
     key = at.key;
     parent = at.parent;
   }
@@ -211,8 +221,9 @@ export async function saveHost(actor: Actor, raw: unknown): Promise<Saved> {
     // Pinned keys are managed by scan/accept/paste (lib/services/inventory/hosts.ts), not by this form.
     let keys: string[] = [];
     if (id) {
-      const at = await locate(tx, "host", id);
-      keys = current(await readInventory(tx), "host", at.key)?.host_keys ?? [];
+      const doc = await readInventory(tx);
+      const at = await locate(tx, "host", id, doc);
+      keys = current(doc, "host", at.key)?.host_keys ?? [];
     }
     const after = { ...canonHost({ ...entity, host_keys: [] }), host_keys: keys };
     return saved(id, await saveChange(tx, actor, "host", id, after, {}, after.name));
@@ -277,6 +288,11 @@ export async function saveSecret(actor: Actor, raw: unknown): Promise<Saved> {
   const entity = parseInput(secretEntity, pick(raw, ["id", "value"]));
   const after = canonSecret(entity);
   return txn(async (tx) => {
+    if (after.scope === "repository" && !after.app) {
+      // the app of the repository's entry, as the inventory names it (asked for when the repository is under several apps)
+      const entries = await tx.repository.findMany({ where: { name: after.repo ?? "" }, select: { app: { select: { name: true } } }, take: 2 });
+      if (entries.length === 1) after.app = entries[0]!.app?.name ?? null;
+    }
     const r = await saveChange(tx, actor, "secret", id, after, {}, after.name);
     if (value !== undefined) {
       await storeSecretValue(tx, r.id, value, userIdOf(actor));
@@ -310,9 +326,9 @@ export async function saveBuildRule(actor: Actor, raw: unknown): Promise<Saved> 
   return txn(async (tx) => {
     let parent: EntityParent = {};
     if (!ids.id) {
-      const repo = ids.repository_id ? await tx.repository.findUnique({ where: { id: ids.repository_id } }) : null;
+      const repo = ids.repository_id ? await tx.repository.findUnique({ where: { id: ids.repository_id }, include: { app: { select: { name: true } } } }) : null;
       if (!repo) throw new NotFoundError("That repository does not exist any more; reload the page.");
-      parent = { repo: repo.name };
+      parent = { repo: repo.name, app: repo.app?.name ?? null };
     }
     return saved(ids.id, await saveChange(tx, actor, "build", ids.id, after, parent, after.name));
   });
@@ -332,9 +348,11 @@ export async function saveDeploymentRule(actor: Actor, raw: unknown): Promise<Sa
   return txn(async (tx) => {
     let parent: EntityParent = {};
     if (!ids.id) {
-      const b = ids.build_rule_id ? await tx.buildRule.findUnique({ where: { id: ids.build_rule_id }, include: { repository: true } }) : null;
+      const b = ids.build_rule_id
+        ? await tx.buildRule.findUnique({ where: { id: ids.build_rule_id }, include: { repository: { include: { app: { select: { name: true } } } } } })
+        : null;
       if (!b) throw new NotFoundError("That build rule does not exist any more; reload the page.");
-      parent = { repo: b.repository.name, build: b.name };
+      parent = { repo: b.repository.name, app: b.repository.app?.name ?? null, build: b.name };
     }
     const registries = await tx.registry.findMany({ select: { name: true, url: true } });
     const after = canonDeployFields(entity, registries);
@@ -373,10 +391,13 @@ export async function saveTarget(actor: Actor, raw: unknown): Promise<Saved> {
     let parent: EntityParent = {};
     if (!ids.id) {
       const d = ids.deployment_rule_id
-        ? await tx.deploymentRule.findUnique({ where: { id: ids.deployment_rule_id }, include: { buildRule: { include: { repository: true } } } })
+        ? await tx.deploymentRule.findUnique({
+            where: { id: ids.deployment_rule_id },
+            include: { buildRule: { include: { repository: { include: { app: { select: { name: true } } } } } } },
+          })
         : null;
       if (!d) throw new NotFoundError("That deployment rule does not exist any more; reload the page.");
-      parent = { repo: d.buildRule.repository.name, build: d.buildRule.name, branch: d.branch };
+      parent = { repo: d.buildRule.repository.name, app: d.buildRule.repository.app?.name ?? null, build: d.buildRule.name, branch: d.branch };
     }
     return saved(ids.id, await saveChange(tx, actor, "target", ids.id, t, parent, t.name));
   });
@@ -392,8 +413,9 @@ export async function deleteInventoryEntity(actor: Actor, raw: unknown): Promise
   const { kind, id } = parseInput(z.object({ kind: z.enum(deletableKinds, { error: "unknown kind" }), id: z.string().trim().min(1, "is required").max(64) }), raw);
   return txn(async (tx) => {
     await lockInventory(tx);
-    const at = await locate(tx, kind, id);
-    const before = current(await readInventory(tx), kind, at.key);
+    const doc = await readInventory(tx);
+    const at = await locate(tx, kind, id, doc);
+    const before = current(doc, kind, at.key);
     const label = `${kindLabels[kind]} ${kind === "deploy" ? `for branch ${(before as EntityValues["deploy"] | null)?.branch}` : at.key}`;
     await applyChange(tx, actor, { kind, action: "delete", key: at.key, label, parent: at.parent, before, after: null, fields: [], id } as Change & { id: string });
     return { label };

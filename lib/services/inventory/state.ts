@@ -22,11 +22,11 @@ export async function readInventory(db: Reader): Promise<CanonDoc> {
     db.secret.findMany({
       where: { scope: { not: "owned" } },
       orderBy: [{ scope: "asc" }, { name: "asc" }],
-      include: { app: { select: { name: true } }, repository: { select: { name: true } } },
+      include: { app: { select: { name: true } }, repository: { select: { name: true, app: { select: { name: true } } } } },
     }),
     db.notificationChannel.findMany({ orderBy: { name: "asc" } }),
     db.repository.findMany({
-      orderBy: { name: "asc" },
+      orderBy: [{ name: "asc" }, { app: { name: "asc" } }],
       include: {
         app: { select: { name: true } },
         buildRules: {
@@ -65,7 +65,8 @@ export async function readInventory(db: Reader): Promise<CanonDoc> {
     secrets: secrets.map((s) => ({
       name: s.name,
       scope: s.scope as "global" | "app" | "repository",
-      app: s.app?.name ?? null,
+      // a repository-scoped secret names its repository's app: the same name may be listed under several apps
+      app: (s.scope === "repository" ? s.repository?.app?.name : s.app?.name) ?? null,
       repo: s.repository?.name ?? null,
     })),
     notifications: channels.map((c) => ({ name: c.name, kind: c.kind, events: [...c.events].sort(), enabled: c.enabled })),

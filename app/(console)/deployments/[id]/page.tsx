@@ -23,6 +23,7 @@ import { LogViewer } from "@/components/logs/log-viewer";
 import { DecisionForm } from "@/components/deployments/decision-form";
 import { ApprovalList } from "@/components/deployments/approval-list";
 import { CancelDeploymentButton } from "@/components/deployments/cancel-deployment-button";
+import { RetryWaiting } from "@/components/deployments/retry-waiting";
 import { approvalPolicyText, deploymentNoticeTone, deploymentStateSentence, deploymentTriggerWords, imageReference, targetKindWords } from "@/components/deployments/words";
 import { cancelDeploymentAction, decideDeploymentAction } from "../actions";
 
@@ -76,9 +77,11 @@ export default async function DeploymentPage({ params }: { params: Params }) {
         }
       />
 
-      <Notice tone={expired ? "warning" : deploymentNoticeTone(d.state)} role="status" className="mb-5">
+      <Notice tone={expired || d.retry ? "warning" : deploymentNoticeTone(d.state)} role="status" className="mb-5">
         <p data-testid="deployment-reason">
-          {expired
+          {d.retry ? (
+            <RetryWaiting retry={d.retry} now={now} />
+          ) : expired
             ? `The approval window closed ${d.approvalExpiresAt ? `at ${d.approvalExpiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC` : ""}; it can no longer be approved. Deploy the release again from the target's page if it is still wanted.`
             : deploymentStateSentence({ state: d.state, reason: d.reason, targetName: t.name, approvals: approved, needed })}
           {d.state === "superseded" && d.supersededById ? (

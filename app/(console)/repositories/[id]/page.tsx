@@ -92,6 +92,7 @@ export default async function RepositoryPage({ params }: Props) {
       />
       <StatusBadgeSnippet
         repository={repo.name}
+        app={repo.app?.name ?? null}
         branch={repo.defaultBranch}
         consoleUrl={env().SLIPWAY_URL}
         visibility={{ isPrivate: repo.isPrivate, github: repo.provider === "github", shown: badgeShown(repo), privateBadge: repo.privateBadge }}

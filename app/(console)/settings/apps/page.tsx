@@ -1,6 +1,8 @@
-// Settings → GitHub apps (admins): the GitHub App installations that deliver webhooks and take check runs.
+// Settings → GitHub apps: the GitHub App installations that deliver webhooks and take check runs. Everyone
+// reads them (credentials only as set / not set); admins add, edit and delete.
 import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/session";
+import { can } from "@/lib/auth/roles";
 import { env } from "@/lib/env";
 import { listApps } from "@/lib/queries/inventory-settings";
 import { PageHeader } from "@/components/ui/page-header";
@@ -13,7 +15,8 @@ import { deleteAppAction, saveAppAction } from "./actions";
 export const metadata: Metadata = { title: "GitHub apps" };
 
 export default async function AppsPage() {
-  await requirePageUser("inventory.edit", "/settings/apps");
+  const user = await requirePageUser("console.view", "/settings/apps");
+  const admin = can(user, "inventory.edit");
   const apps = await listApps();
   const base = env().SLIPWAY_URL.replace(/\/+$/, "");
   return (
@@ -22,18 +25,20 @@ export default async function AppsPage() {
         title="GitHub apps"
         description="Each GitHub App delivers push and pull-request webhooks for the repositories that belong to it, and receives Slipway's check runs. Its private key and webhook secret are encrypted at rest and never shown again."
       />
-      <Disclosure label="Add GitHub app" variant="primary" defaultOpen={!apps.length} className="mb-5">
+      {admin ? (
+        <Disclosure label="Add GitHub app" variant="primary" defaultOpen={!apps.length} className="mb-5">
           <div className="max-w-4xl rounded-lg border border-zinc-200 bg-white p-5 dark:border-zinc-800 dark:bg-zinc-900">
             <h2 className="mb-3 text-base font-semibold text-zinc-900 dark:text-zinc-100">New GitHub app</h2>
             <AppForm action={saveAppAction} />
           </div>
         </Disclosure>
+      ) : null}
       {apps.length ? (
         <AppList
           apps={apps}
           webhookUrl={(name) => `${base}/api/webhooks/github/${encodeURIComponent(name)}`}
-          saveAction={saveAppAction}
-          deleteAction={deleteAppAction}
+          saveAction={admin ? saveAppAction : undefined}
+          deleteAction={admin ? deleteAppAction : undefined}
         />
       ) : (
         <EmptyState title="No GitHub apps yet">
@@ -41,7 +46,7 @@ export default async function AppsPage() {
             Create a GitHub App (Settings → Developer settings → GitHub Apps on GitHub) with push, pull request and check run permissions, install it on
             your organisation, then register it here with its private key and webhook secret.
           </p>
-          <p>Add the first one with the form above.</p>
+          <p>{admin ? "Add the first one with the form above." : "Ask an admin to register one."}</p>
         </EmptyState>
       )}
     </>

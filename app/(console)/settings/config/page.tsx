@@ -1,7 +1,8 @@
-// Settings → Config (admins): the whole inventory as slipway.yml. Export it; import one with a preview of
-// every change, applied in one audited transaction.
+// Settings → Config: the whole inventory as slipway.yml. Everyone exports it (it holds no secret values);
+// admins import one with a preview of every change, applied in one audited transaction.
 import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/session";
+import { can } from "@/lib/auth/roles";
 import { PageHeader } from "@/components/ui/page-header";
 import { ImportPanel } from "@/components/inventory/config/import-panel";
 
@@ -10,7 +11,8 @@ export const metadata: Metadata = { title: "Config" };
 const card = "rounded-lg border border-zinc-200 bg-white p-5 dark:border-zinc-800 dark:bg-zinc-900";
 
 export default async function ConfigPage() {
-  await requirePageUser("inventory.edit", "/settings/config");
+  const user = await requirePageUser("console.view", "/settings/config");
+  const admin = can(user, "inventory.edit");
   return (
     <>
       <PageHeader
@@ -39,7 +41,7 @@ export default async function ConfigPage() {
           Checked with the same rules as the forms. The preview lists every entity the file creates, updates or deletes; applying is all or
           nothing, in one transaction, with an audit event per change. From a shell: <code className="font-mono text-xs">npm run slipway -- import slipway.yml --dry-run</code>.
         </p>
-        <ImportPanel />
+        {admin ? <ImportPanel /> : <p className="text-sm text-zinc-600 dark:text-zinc-400">Only admins import a file.</p>}
       </section>
     </>
   );

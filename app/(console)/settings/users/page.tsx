@@ -1,7 +1,7 @@
-// Settings → Users (admins): roles, and who may sign in.
+// Settings → Users: roles, and who may sign in. Everyone reads it; admins change roles and disable users.
 import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/session";
-import { roleDescriptions, roleLabels, roles } from "@/lib/auth/roles";
+import { can, roleDescriptions, roleLabels, roles } from "@/lib/auth/roles";
 import { env } from "@/lib/env";
 import { listUsers, roleCounts } from "@/lib/queries/users";
 import { PageHeader } from "@/components/ui/page-header";
@@ -13,7 +13,8 @@ import { changeRoleAction, setDisabledAction } from "./actions";
 export const metadata: Metadata = { title: "Users" };
 
 export default async function UsersPage() {
-  const me = await requirePageUser("users.manage", "/settings/users");
+  const me = await requirePageUser("console.view", "/settings/users");
+  const manage = can(me, "users.manage");
   const now = new Date();
   const [users, counts] = await Promise.all([listUsers(now), roleCounts()]);
   const e = env();
@@ -21,7 +22,11 @@ export default async function UsersPage() {
     <>
       <PageHeader
         title="Users"
-        description="Everyone who has signed in. Role changes apply at once, on the user's next click; disabling a user ends their sessions. Every change is in the audit log."
+        description={
+          manage
+            ? "Everyone who has signed in. Role changes apply at once, on the user's next click; disabling a user ends their sessions. Every change is in the audit log."
+            : "Everyone who has signed in, and their roles. Only admins change roles or disable users."
+        }
       />
 
       <section aria-labelledby="roles-heading" className="mb-6 rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
@@ -57,7 +62,7 @@ export default async function UsersPage() {
       </section>
 
       {users.length ? (
-        <UserTable users={users} me={me.id} now={now} changeRole={changeRoleAction} setDisabled={setDisabledAction} />
+        <UserTable users={users} me={me.id} now={now} changeRole={manage ? changeRoleAction : undefined} setDisabled={manage ? setDisabledAction : undefined} />
       ) : (
         <EmptyState title="No users yet">Users appear here after they sign in for the first time.</EmptyState>
       )}

@@ -29,6 +29,8 @@ import { PinControls } from "@/components/targets/pin-controls";
 import { TargetHistory } from "@/components/targets/target-history";
 import { UnikernelFacts } from "@/components/targets/unikernel-facts";
 import { HostCheck } from "@/components/targets/host-check";
+import { FailedRollback } from "@/components/targets/failed-rollback";
+import { RetryWaiting } from "@/components/deployments/retry-waiting";
 import { Sha256 } from "@/components/releases/artifact-facts";
 import { checkTargetHostAction, deployReleaseAction, rollbackTargetAction, unpinTargetAction } from "../actions";
 
@@ -104,7 +106,25 @@ export default async function TargetPage({ params }: { params: Params }) {
                 </Link>
               </span>
             </p>
+            {t.active.retry ? <RetryWaiting retry={t.active.retry} now={now} /> : null}
           </Notice>
+        ) : null}
+        {t.failedRollback ? (
+          <FailedRollback
+            targetId={t.id}
+            targetName={t.name}
+            rollback={{
+              deploymentId: t.failedRollback.deploymentId,
+              state: t.failedRollback.state === "rolled_back" ? "rolled_back" : "failed",
+              reason: t.failedRollback.reason,
+              releaseId: t.failedRollback.release.id,
+              sha: t.failedRollback.release.commitSha,
+            }}
+            pin={t.pin ? { sha: t.pin.release.commitSha, by: t.pin.by } : null}
+            busy={t.active ? `A deployment to ${t.name} is ${deploymentStates[t.active.state].label.toLowerCase()} now; wait until it ends.` : null}
+            canOperate={canOperate}
+            action={rollbackTargetAction}
+          />
         ) : null}
         {drift ? (
           <Notice tone="warning" role="status" title={t.liveImage ? `Runs ${t.liveImage}, not its last release` : `Runs another ${unikernel ? "file" : "image"} than its last release`}>

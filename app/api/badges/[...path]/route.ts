@@ -1,6 +1,7 @@
-// GET /api/badges/<repository>.svg?branch=main — a README status badge: "build | passing / failing /
-// running / cancelled / unknown" for the latest builds of the branch's head (the default branch when no
-// ?branch= is given). Repository names may hold a slash (owner/name), so the path is a catch-all.
+// GET /api/badges/<repository>.svg?branch=main&app=tarides — a README status badge: "build | passing /
+// failing / running / cancelled / unknown" for the latest builds of the branch's head (the default branch
+// when no ?branch= is given). ?app= picks the entry of a repository listed under several apps; without it the
+// badge covers them all. Repository names may hold a slash (owner/name), so the path is a catch-all.
 //
 // Public on purpose: README images are fetched anonymously (GitHub's image proxy sends no cookie). It draws
 // only one of those five words, never a name, commit or log. An unknown repository or branch answers 200
@@ -29,8 +30,10 @@ export async function GET(req: Request, ctx: Ctx): Promise<Response> {
   if (!joined.endsWith(".svg")) {
     return new Response("A badge address ends in .svg: /api/badges/<owner>/<repo>.svg?branch=main\n", { status: 404, headers: { "Content-Type": "text/plain; charset=utf-8" } });
   }
-  const branch = new URL(req.url).searchParams.get("branch") ?? undefined;
-  const status = await branchBadgeStatus(joined.slice(0, -".svg".length), branch);
+  const query = new URL(req.url).searchParams;
+  const branch = query.get("branch") ?? undefined;
+  const app = query.get("app") ?? undefined;
+  const status = await branchBadgeStatus(joined.slice(0, -".svg".length), branch, app);
   return new Response(statusBadgeSvg("build", status), {
     headers: {
       "Content-Type": "image/svg+xml; charset=utf-8",

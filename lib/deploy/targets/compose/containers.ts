@@ -10,8 +10,10 @@ export class ComposeError extends Error {
   constructor(
     message: string,
     readonly reason: ComposeFailureReason,
+    /** the engine call's own failure, kept for lib/docker/failure to say what refused the connection */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = "ComposeError";
   }
 }

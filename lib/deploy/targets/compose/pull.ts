@@ -43,9 +43,9 @@ export async function pullImage(docker: Dockerode, image: string, auth: Registry
     });
   } catch (err) {
     if (signal.aborted) throw err;
-    throw new ComposeError(pullFailure(image, engineMessage(err), auth), "pull_failed");
+    throw new ComposeError(pullFailure(image, engineMessage(err), auth), "pull_failed", { cause: err });
   }
-  if (failed) throw new ComposeError(pullFailure(image, failed, auth), "pull_failed");
+  if (failed) throw new ComposeError(pullFailure(image, failed, auth), "pull_failed", new Error(failed));
   try {
     const info = await docker.getImage(ref).inspect({ abortSignal: signal } as Dockerode.ImageInspectOptions);
     log(`Pulled ${image} (image ${shortId(info.Id)})`);

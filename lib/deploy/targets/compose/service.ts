@@ -84,7 +84,7 @@ async function engineStep<T>(signal: AbortSignal, what: string, call: () => Prom
   } catch (err) {
     if (err instanceof ComposeError) throw err;
     if (signal.aborted) throw cancelled(`while ${what}${changes ? "" : "; no container was changed"}`);
-    throw new ComposeError(`The Docker engine failed while ${what}: ${engineMessage(err)}`, "engine_error");
+    throw new ComposeError(`The Docker engine failed while ${what}: ${engineMessage(err)}`, "engine_error", { cause: err });
   }
 }
 

@@ -22,8 +22,10 @@ export class SwarmError extends Error {
   constructor(
     message: string,
     readonly reason: SwarmErrorReason,
+    /** the engine call's own failure, kept when the way to the engine failed (explained by lib/docker/failure) */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = "SwarmError";
   }
 }
@@ -140,7 +142,10 @@ export function notAManager(docker: Dockerode, err: unknown): SwarmError {
   );
 }
 
-function connectionWords(f: EngineErrorFields): string {
+function connectionWords(docker: Dockerode, f: EngineErrorFields): string {
+  // over ssh:// the socket is an SSH channel: sshd or the remote docker refused, never a local dockerd
+  const modem = ((docker as unknown as { modem?: ModemFields }).modem ?? {}) as ModemFields;
+  if (modem.protocol === "ssh") return "";
   switch (f.code) {
     case "ENOENT":
       return "there is no socket at that path; is dockerd running?";
@@ -162,10 +167,10 @@ export function engineError(docker: Dockerode, what: string, err: unknown): Swar
   if (err instanceof SwarmError) return err;
   const f = errorFields(err);
   if (typeof f.statusCode === "number") {
-    return new SwarmError(`The Docker engine at ${engineName(docker)} answered HTTP ${f.statusCode} while ${what}: ${engineMessage(err)}. Check dockerd's log on that machine.`, "engine_error");
+    return new SwarmError(`The Docker engine at ${engineName(docker)} answered HTTP ${f.statusCode} while ${what}: ${engineMessage(err)}. Check dockerd's log on that machine.`, "engine_error", { cause: err });
   }
-  const words = connectionWords(f);
-  return new SwarmError(`Could not talk to the Docker engine at ${engineName(docker)} while ${what}: ${f.message ?? String(err)}${words ? ` (${words})` : ""}.`, "engine_error");
+  const words = connectionWords(docker, f);
+  return new SwarmError(`Could not talk to the Docker engine at ${engineName(docker)} while ${what}: ${f.message ?? String(err)}${words ? ` (${words})` : ""}.`, "engine_error", { cause: err });
 }
 
 /**

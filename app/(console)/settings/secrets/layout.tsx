@@ -1,9 +1,0 @@
-// Only admins reach Settings → Secrets. Checked here, above the page's loading boundary, so a viewer or an
-// operator gets a real 403 response (forbidden() inside a streamed page would answer 200).
-import type { ReactNode } from "react";
-import { requirePageUser } from "@/lib/auth/session";
-
-export default async function SecretsLayout({ children }: { children: ReactNode }) {
-  await requirePageUser("inventory.edit", "/settings/secrets");
-  return children;
-}
