@@ -182,6 +182,11 @@ export function ImportPanel() {
                 {result.issues.map((i, n) => (
                   <li key={n} className="flex flex-wrap gap-x-2">
                     {i.path ? <code className="font-mono text-xs font-semibold">{i.path}</code> : null}
+                    {i.line && !i.path.startsWith("line ") ? (
+                      <span className="text-xs text-red-800 dark:text-red-200">
+                        line {i.line}, column {i.column}
+                      </span>
+                    ) : null}
                     <span>{i.message}</span>
                   </li>
                 ))}

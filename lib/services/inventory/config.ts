@@ -32,7 +32,7 @@ export async function exportInventory(actor: Actor): Promise<string> {
 function parseConfig(text: string) {
   const y = readYaml(text);
   if (!y.ok) throw new ValidationError(y.issues);
-  const checked = checkDocument(y.value);
+  const checked = checkDocument(y.value, y.locate);
   if (!checked.ok) throw new ValidationError(checked.issues);
   return checked.canon;
 }
