@@ -353,6 +353,7 @@ export interface TargetSummaryRow {
 /** Every target with its current release, last deployment state, pin and drift (the dashboard). */
 export async function targetSummaries(): Promise<TargetSummaryRow[]> {
   const rows = await getDb().target.findMany({
+    where: { archivedAt: null },
     orderBy: { name: "asc" },
     include: {
       pinnedBy: { select: { login: true } },

@@ -110,16 +110,20 @@ export interface RepositoryDetail {
 
 const detailInclude = {
   app: { select: { id: true, name: true, webUrl: true } },
+  // the inventory: what was archived (removed with history) is not part of it
   buildRules: {
+    where: { archivedAt: null },
     orderBy: [{ position: "asc" }, { name: "asc" }],
     include: {
       _count: { select: { builds: true } },
       deploymentRules: {
+        where: { archivedAt: null },
         orderBy: { branch: "asc" },
         include: {
           _count: { select: { releases: true } },
           registry: { select: { id: true, name: true, url: true } },
           targets: {
+            where: { archivedAt: null },
             orderBy: { name: "asc" },
             include: {
               _count: { select: { deployments: true } },

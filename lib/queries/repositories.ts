@@ -38,7 +38,7 @@ const select = {
 export async function listRepositories(opts: { after?: string; limit?: number } = {}): Promise<KeysetPage<RepositoryListRow>> {
   const limit = opts.limit ?? PAGE_SIZE;
   const rows = await getDb().repository.findMany({
-    where: opts.after ? { name: { gt: opts.after } } : {},
+    where: { archivedAt: null, ...(opts.after ? { name: { gt: opts.after } } : {}) },
     orderBy: { name: "asc" },
     take: limit + 1,
     select,
