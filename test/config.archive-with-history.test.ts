@@ -11,6 +11,9 @@ import { createDeploymentsForRelease } from "@/lib/services/deployments/schedule
 import { rollbackTarget } from "@/lib/services/deployments/commands";
 import { listRepositories } from "@/lib/queries/repositories";
 import { dashboardCounts } from "@/lib/queries/dashboard";
+import { getDeploymentDetail, getTargetDetail } from "@/lib/queries/deployment-detail";
+import { getBuildDetail } from "@/lib/queries/build-detail";
+import { getRepositoryDetail } from "@/lib/queries/inventory-repos";
 import { ConflictError, ValidationError } from "@/lib/errors";
 import { actorFor, createUser, type TestUser } from "@/test/helpers/fixtures";
 
@@ -113,6 +116,11 @@ describe("archive-with-history", () => {
     const created = await db.$transaction((tx) => createDeploymentsForRelease(tx, h.release.id, { type: "system", label: "test" }));
     expect(created.created).toEqual([]);
     await expect(rollbackTarget(actorFor(admin), { targetId: h.target.id, releaseId: h.release.id })).rejects.toBeInstanceOf(ConflictError);
+    // the pages of its history still read, and say archived
+    expect((await getDeploymentDetail(h.done.id))?.target).toMatchObject({ name: "toxis/web", archived: true });
+    expect(await getTargetDetail(h.target.id)).toMatchObject({ name: "toxis/web", archived: true });
+    expect((await getBuildDetail(h.build.id))?.buildRule).toMatchObject({ name: "Dockerfile", archived: true });
+    expect(await getRepositoryDetail(h.repo.id)).toMatchObject({ name: "infra/web", archived: true, buildRules: [] });
   });
 
   test("importing an entry of the same name restores the archived one, history and all", async () => {

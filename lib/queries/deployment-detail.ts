@@ -66,6 +66,8 @@ export interface DeploymentDetail {
     dockerContext: { id: string; name: string } | null;
     host: { id: string; name: string } | null;
     pinned: boolean;
+    /** removed from the inventory with its history kept */
+    archived: boolean;
   };
   repository: { id: string; name: string };
   branch: string;
@@ -153,6 +155,7 @@ export async function getDeploymentDetail(id: string): Promise<DeploymentDetail 
       dockerContext: d.target.dockerContext,
       host: d.target.host,
       pinned: d.target.pinnedReleaseId !== null,
+      archived: d.target.archivedAt !== null,
     },
     repository: rule.buildRule.repository,
     branch: rule.branch,
@@ -238,6 +241,8 @@ export interface TargetDetail {
   branch: string;
   image: string | null;
   currentRelease: ReleaseFacts | null;
+  /** removed from the inventory with its history kept: it deploys nothing */
+  archived: boolean;
   pin: { release: ReleaseFacts; by: string | null; at: Date | null } | null;
   liveImage: string | null;
   liveCheckedAt: Date | null;
@@ -317,6 +322,7 @@ async function readTargetDetail(db: Tx, id: string, historyLimit: number): Promi
     monitorSeconds: t.monitorSeconds,
     dockerContext: t.dockerContext,
     repository: t.deploymentRule.buildRule.repository,
+    archived: t.archivedAt !== null,
     branch: t.deploymentRule.branch,
     image: t.deploymentRule.image,
     currentRelease: t.currentRelease ? releaseFacts(t.currentRelease) : null,

@@ -101,6 +101,8 @@ export interface RepositoryDetail {
   defaultBranch: string;
   pollIntervalSeconds: number;
   enabled: boolean;
+  /** removed from the inventory with its history kept (its builds and deployments stay readable) */
+  archived: boolean;
   lastPolledAt: Date | null;
   lastPollError: string | null;
   createdAt: Date;
@@ -151,6 +153,7 @@ export async function getRepositoryDetail(id: string): Promise<RepositoryDetail 
     defaultBranch: r.defaultBranch,
     pollIntervalSeconds: r.pollIntervalSeconds,
     enabled: r.enabled,
+    archived: r.archivedAt !== null,
     lastPolledAt: r.lastPolledAt,
     lastPollError: r.lastPollError,
     createdAt: r.createdAt,
