@@ -40,7 +40,8 @@ export interface BuildDetail {
   /** the build host */
   dockerContext: { id: string; name: string } | null;
   repository: { id: string; name: string; provider: RepositoryProvider };
-  buildRule: { id: string; name: string; kind: BuildKind; dockerfile: string; archs: string[] };
+  /** archived: the rule (or its repository) was removed from the inventory with its history kept */
+  buildRule: { id: string; name: string; kind: BuildKind; dockerfile: string; archs: string[]; archived: boolean };
   commit: { sha: string; message: string | null; author: string | null; committedAt: Date | null };
   refs: { id: string; kind: RefKind; name: string; prNumber: number | null; prTitle: string | null; closed: boolean }[];
   supersededById: string | null;
@@ -67,7 +68,7 @@ const select = {
   triggeredBy: { select: { login: true } },
   cancelledBy: { select: { login: true } },
   dockerContext: { select: { id: true, name: true } },
-  buildRule: { select: { id: true, name: true, kind: true, dockerfile: true, archs: true, repository: { select: { id: true, name: true, provider: true } } } },
+  buildRule: { select: { id: true, name: true, kind: true, dockerfile: true, archs: true, archivedAt: true, repository: { select: { id: true, name: true, provider: true, archivedAt: true } } } },
   commit: { select: { sha: true, message: true, author: true, committedAt: true } },
   refs: {
     select: { ref: { select: { id: true, kind: true, name: true, prNumber: true, prTitle: true, closedAt: true } } },
@@ -123,8 +124,15 @@ export async function getBuildDetail(id: string): Promise<BuildDetail | null> {
     logBytes: b.logBytes,
     timeoutSeconds: b.timeoutSeconds,
     dockerContext: b.dockerContext,
-    repository: b.buildRule.repository,
-    buildRule: { id: b.buildRule.id, name: b.buildRule.name, kind: b.buildRule.kind, dockerfile: b.buildRule.dockerfile, archs: b.buildRule.archs },
+    repository: { id: b.buildRule.repository.id, name: b.buildRule.repository.name, provider: b.buildRule.repository.provider },
+    buildRule: {
+      id: b.buildRule.id,
+      name: b.buildRule.name,
+      kind: b.buildRule.kind,
+      dockerfile: b.buildRule.dockerfile,
+      archs: b.buildRule.archs,
+      archived: b.buildRule.archivedAt !== null || b.buildRule.repository.archivedAt !== null,
+    },
     commit: b.commit,
     refs: b.refs.map(({ ref }) => ({ id: ref.id, kind: ref.kind, name: ref.name, prNumber: ref.prNumber, prTitle: ref.prTitle, closed: ref.closedAt !== null })),
     supersededById: b.supersededById,

@@ -67,6 +67,8 @@ export interface DeploymentDetail {
     dockerContext: { id: string; name: string } | null;
     host: { id: string; name: string } | null;
     pinned: boolean;
+    /** removed from the inventory with its history kept */
+    archived: boolean;
   };
   repository: { id: string; name: string };
   branch: string;
@@ -156,6 +158,7 @@ export async function getDeploymentDetail(id: string): Promise<DeploymentDetail 
       dockerContext: d.target.dockerContext,
       host: d.target.host,
       pinned: d.target.pinnedReleaseId !== null,
+      archived: d.target.archivedAt !== null,
     },
     repository: rule.buildRule.repository,
     branch: rule.branch,
@@ -242,6 +245,8 @@ export interface TargetDetail {
   branch: string;
   image: string | null;
   currentRelease: ReleaseFacts | null;
+  /** removed from the inventory with its history kept: it deploys nothing */
+  archived: boolean;
   pin: { release: ReleaseFacts; by: string | null; at: Date | null } | null;
   liveImage: string | null;
   liveCheckedAt: Date | null;
@@ -331,6 +336,7 @@ async function readTargetDetail(db: Tx, id: string, historyLimit: number): Promi
     monitorSeconds: t.monitorSeconds,
     dockerContext: t.dockerContext,
     repository: t.deploymentRule.buildRule.repository,
+    archived: t.archivedAt !== null,
     branch: t.deploymentRule.branch,
     image: t.deploymentRule.image,
     currentRelease: t.currentRelease ? releaseFacts(t.currentRelease) : null,
@@ -371,6 +377,7 @@ export interface TargetSummaryRow {
 /** Every target with its current release, last deployment state, pin and drift (the dashboard). */
 export async function targetSummaries(): Promise<TargetSummaryRow[]> {
   const rows = await getDb().target.findMany({
+    where: { archivedAt: null },
     orderBy: { name: "asc" },
     include: {
       pinnedBy: { select: { login: true } },

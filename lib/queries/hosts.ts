@@ -27,7 +27,7 @@ const select = {
   lastCheckedAt: true,
   lastCheckResult: true,
   createdAt: true,
-  _count: { select: { keys: true, dockerContexts: true, targets: true } },
+  _count: { select: { keys: true, dockerContexts: true, targets: { where: { archivedAt: null } } } },
 } satisfies Prisma.HostSelect;
 
 /** Hosts in name order. `after` is the name of the last host of the previous page. */

@@ -32,7 +32,7 @@ export async function hostDetail(id: string): Promise<HostDetail | null> {
     include: {
       keys: { orderBy: { acceptedAt: "asc" }, include: { acceptedBy: { select: { login: true } } } },
       dockerContexts: { orderBy: { name: "asc" }, select: { id: true, name: true, endpoint: true } },
-      _count: { select: { targets: true } },
+      _count: { select: { targets: { where: { archivedAt: null } } } },
     },
   });
   if (!h) return null;
@@ -98,7 +98,7 @@ const contextSelect = {
   createdAt: true,
   updatedAt: true,
   host: { select: { id: true, name: true } },
-  _count: { select: { targets: true } },
+  _count: { select: { targets: { where: { archivedAt: null } } } },
 } satisfies Prisma.DockerContextSelect;
 
 function checkOf(v: Prisma.JsonValue | null): ContextCheck | null {

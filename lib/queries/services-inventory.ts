@@ -62,13 +62,16 @@ export interface ServicesInventory {
 const include = {
   app: { select: { name: true, webUrl: true } },
   buildRules: {
+    where: { archivedAt: null },
     orderBy: [{ position: "asc" }, { name: "asc" }],
     include: {
       deploymentRules: {
+        where: { archivedAt: null },
         orderBy: { branch: "asc" },
         include: {
           registry: { select: { name: true, url: true } },
           targets: {
+            where: { archivedAt: null },
             orderBy: { name: "asc" },
             include: { dockerContext: { select: { id: true, name: true } }, host: { select: { id: true, name: true } } },
           },
@@ -80,7 +83,7 @@ const include = {
 
 /** The whole services inventory (it is small: one row per repository, build rule, rule and target). */
 export async function servicesInventory(): Promise<ServicesInventory> {
-  const repos = await getDb().repository.findMany({ orderBy: { name: "asc" }, include });
+  const repos = await getDb().repository.findMany({ where: { archivedAt: null }, orderBy: { name: "asc" }, include });
   const byApp = new Map<string | null, ServiceRepoRow[]>();
   const counts = { repos: 0, builds: 0, deploys: 0, targets: 0, notDeployed: 0 };
   for (const r of repos) {

@@ -66,7 +66,7 @@ function DeleteEntity({ kind, id, what, consequence, action }: { kind: "repo" | 
   return (
     <DeleteButton action={action} kind={kind} id={id} what={what} ariaLabel={`Delete ${what}`} small>
       <p>
-        {consequence ? `${consequence} ` : ""}The change is recorded in the audit log. Entities with release or deployment history cannot be deleted.
+        {consequence ? `${consequence} ` : ""}If it has history (builds, releases or deployments), it is archived instead: it leaves the inventory and never builds or deploys again, and its history stays readable. The change is recorded in the audit log.
       </p>
     </DeleteButton>
   );

@@ -136,12 +136,17 @@ export async function scheduleBuildsForMovedRefs(tx: Tx, repositoryId: string, m
     where: { id: repositoryId },
     select: {
       enabled: true,
+      archivedAt: true,
       name: true,
       appId: true,
-      buildRules: { orderBy: { position: "asc" }, select: { id: true, name: true, deploymentRules: { select: { branch: true } } } },
+      buildRules: {
+        where: { archivedAt: null },
+        orderBy: { position: "asc" },
+        select: { id: true, name: true, deploymentRules: { where: { archivedAt: null }, select: { branch: true } } },
+      },
     },
   });
-  if (!repo.enabled) return [];
+  if (!repo.enabled || repo.archivedAt) return [];
   const local = env().SLIPWAY_LOCAL;
   if (local && env().SLIPWAY_LOCAL_REPOSITORY && repo.name !== env().SLIPWAY_LOCAL_REPOSITORY) return [];
   const deploymentBranchesOnly = opts.deploymentBranchesOnly ?? local;

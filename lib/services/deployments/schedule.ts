@@ -92,7 +92,7 @@ export async function createDeploymentsForRelease(tx: Tx, releaseId: string, act
           approvalMode: true,
           approvalExpirySeconds: true,
           confirmLevel: true,
-          targets: { orderBy: { name: "asc" }, select: { id: true, name: true, kind: true, currentReleaseId: true, pinnedReleaseId: true } },
+          targets: { where: { archivedAt: null }, orderBy: { name: "asc" }, select: { id: true, name: true, kind: true, currentReleaseId: true, pinnedReleaseId: true } },
         },
       },
     },

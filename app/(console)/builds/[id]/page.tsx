@@ -15,6 +15,7 @@ import { Mono } from "@/components/ui/table";
 import { Panel, Fact } from "@/components/inventory/common/panel";
 import { CopyButton } from "@/components/inventory/common/copy-button";
 import { BuildStateBadge } from "@/components/status/state-badges";
+import { Badge } from "@/components/ui/badge";
 import { RefLabel } from "@/components/lists/ref-label";
 import { buildTriggerWords } from "@/components/lists/build-table";
 import { firstLine, shortSha } from "@/components/format/ids";
@@ -113,6 +114,14 @@ export default async function BuildPage({ params }: { params: Params }) {
                 {" "}
                 · {b.buildRule.kind} · {b.buildRule.archs.join(", ")}
               </span>
+              {b.buildRule.archived ? (
+                <>
+                  {" "}
+                  <Badge tone="zinc" title="Removed from the inventory with its history kept: it builds nothing more">
+                    archived
+                  </Badge>
+                </>
+              ) : null}
             </Fact>
             <Fact term="Commit">
               <span className="inline-flex flex-wrap items-center gap-2">

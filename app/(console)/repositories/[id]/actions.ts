@@ -51,9 +51,9 @@ const saveTargetCmd = userAction(async (actor, input) => {
 });
 
 const deleteOne = userAction(async (actor, input) => {
-  const { label } = await deleteInventoryEntity(actor, input);
+  const { label, archived } = await deleteInventoryEntity(actor, input);
   refresh();
-  return `Deleted ${label}.`;
+  return archived ? `Archived ${label}: it has history, which stays readable; it no longer builds or deploys.` : `Deleted ${label}.`;
 });
 
 export async function saveRepositoryAction(prev: ActionState, form: FormData): Promise<ActionState> {

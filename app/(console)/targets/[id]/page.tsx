@@ -84,6 +84,11 @@ export default async function TargetPage({ params }: { params: Params }) {
         actions={
           <>
             <LiveRefresh active={t.active !== null} />
+            {t.archived ? (
+              <Badge tone="zinc" title="Removed from the inventory with its history kept: it deploys nothing">
+                Archived
+              </Badge>
+            ) : null}
             {t.pin ? (
               <Badge tone="amber" title="Pinned: new releases do not deploy here">
                 Pinned
