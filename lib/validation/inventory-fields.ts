@@ -2,6 +2,7 @@
 // accepts what a form sends (strings) as well as what YAML gives (numbers, booleans, lists), so one schema
 // serves both. Messages say what is expected, with an example.
 import { z } from "zod";
+import { CONFIRM_LEVELS } from "@/lib/validation/deployment-states";
 
 // ─── form-friendly building blocks ──────────────────────────────────────────────────────────────
 
@@ -430,7 +431,6 @@ export const buildArg = z
 export const UNIKERNEL_TARGETS = ["hvt", "xen", "spt", "virtio", "unix"] as const;
 export const unikernelTarget = z.enum(UNIKERNEL_TARGETS, { error: `must be one of ${UNIKERNEL_TARGETS.join(", ")}` });
 
-export const CONFIRM_LEVELS = ["harmless", "mostly_harmless", "average", "above_average", "dangerous"] as const;
 export const confirmLevel = z.enum(CONFIRM_LEVELS, { error: `must be one of ${CONFIRM_LEVELS.join(", ")}` });
 
 export const NOTIFICATION_EVENTS = [

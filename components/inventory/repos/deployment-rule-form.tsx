@@ -2,7 +2,7 @@
 // Add or edit a deployment rule: which branch of a build deploys, the image it publishes (docker builds) or
 // the registry repository that keeps its artifacts (unikernel builds), and how a deploy is approved.
 import { useState } from "react";
-import { CONFIRM_LEVELS } from "@/lib/validation/inventory-fields";
+import { CONFIRM_LEVELS } from "@/lib/validation/deployment-states";
 import type { RepoDeployRuleRow } from "@/lib/queries/inventory-repos";
 import type { FormAction } from "@/components/inventory/common/result-state";
 import { ActionForm, CancelButton, SubmitButton } from "@/components/inventory/common/action-form";
