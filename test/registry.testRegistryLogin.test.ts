@@ -112,7 +112,7 @@ describe("testRegistryLogin", () => {
       expect(await testRegistryLogin({ url: `127.0.0.1:${port}`, timeoutMs: 500 })).toEqual({
         ok: false,
         reason: "timeout",
-        message: `127.0.0.1:${port} did not answer within 500 ms: check that the address names a running registry and that nothing blocks the port`,
+        message: `127.0.0.1:${port} did not answer within 0.5 s: check that the address names a running registry and that nothing blocks the port`,
       });
       expect(Date.now() - started).toBeLessThan(2000);
 

@@ -7,6 +7,7 @@
 // - The webhook URL is a secret (anyone holding it can post to the channel): it never appears in an error
 //   message or a log line; errors name the channel instead.
 import { isIP } from "node:net";
+import { seconds } from "@/lib/seconds";
 
 export type DeploymentEvent = "deployment.pending_approval" | "deployment.started" | "deployment.succeeded" | "deployment.failed" | "deployment.rolled_back" | "drift";
 
@@ -196,8 +197,6 @@ const SLACK_ERRORS: Record<string, string> = {
   rollup_error: "Slack had an internal problem (rollup_error); try again later",
 };
 
-const formatSeconds = (ms: number) => `${ms / 1000} s`;
-
 /** At most `max` bytes of the answer (Slack's answers are a word; a stranger's could be anything). */
 async function readSome(res: Response, max = 4096): Promise<string> {
   if (!res.body) return "";
@@ -257,7 +256,7 @@ export async function postSlack(url: string, message: SlackMessage, opts: { sign
     body = (await readSome(res)).trim();
   } catch (err) {
     opts.signal?.throwIfAborted();
-    if (deadline.aborted) throw new SlackError(`${where} did not answer within ${formatSeconds(timeoutMs)}: check that Slipway can reach Slack (HTTPS to hooks.slack.com)`);
+    if (deadline.aborted) throw new SlackError(`${where} did not answer within ${seconds(timeoutMs)}: check that Slipway can reach Slack (HTTPS to hooks.slack.com)`);
     // fetch's own errors name the host at most; keep only the system's error code
     const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
     const code = typeof cause?.code === "string" ? ` (${cause.code})` : "";

@@ -2,6 +2,7 @@
 // API v2: GET /v2/, and on 401 the challenge it names (Basic, or a Bearer token from the realm it names).
 import { parseAuthChallenges, type AuthChallenge } from "@/lib/registry/challenge";
 import { isLoopbackHost, RegistryAddressError, registryBaseUrl, registryDisplayName } from "@/lib/registry/address";
+import { seconds } from "@/lib/seconds";
 
 export { registryBaseUrl };
 
@@ -203,7 +204,7 @@ export async function testRegistryLogin(input: RegistryLoginInput): Promise<Regi
     input.signal?.throwIfAborted();
     if (deadline.aborted) {
       const name = safeName(input.url);
-      return { ok: false, reason: "timeout", message: `${name} did not answer within ${formatSeconds(timeoutMs)}: check that the address names a running registry and that nothing blocks the port` };
+      return { ok: false, reason: "timeout", message: `${name} did not answer within ${seconds(timeoutMs)}: check that the address names a running registry and that nothing blocks the port` };
     }
     const message = err instanceof Error ? err.message : String(err);
     return { ok: false, reason: "error", message: `checking the registry failed unexpectedly: ${redact(message, input.password)}` };
@@ -216,10 +217,6 @@ function safeName(url: string): string {
   } catch {
     return "the registry";
   }
-}
-
-function formatSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /** Belt and braces for unexpected errors: the password never reaches a message. */

@@ -14,7 +14,7 @@
 //   here so that a mistyped name never deploys to an unrelated service.
 import type Dockerode from "dockerode";
 import { settleOnAbort } from "@/lib/docker/abort";
-import { seconds } from "@/lib/docker/failure";
+import { seconds } from "@/lib/seconds";
 
 export type SwarmErrorReason = "service_missing" | "not_a_manager" | "update_rejected" | "timeout" | "engine_error" | "cancelled";
 
