@@ -32,6 +32,14 @@ function fields(err: unknown): ErrorFields {
   return err && typeof err === "object" ? (err as ErrorFields) : { message: String(err) };
 }
 
+/** What the engine said, without docker-modem's "(HTTP code 404) unexpected - " in front. */
+export function engineMessage(err: unknown): string {
+  const f = fields(err);
+  const said = f.json && typeof f.json === "object" ? f.json.message : undefined;
+  // for streaming calls (pull) docker-modem keeps the engine's answer only in the message
+  return (said || f.message || String(err)).replace(/^\(HTTP code \d+\) [^-]*- /, "").trim();
+}
+
 export function timeoutFailure(client: DockerClient, timeoutMs: number): DockerFailure {
   const how = client.endpoint.kind === "ssh" ? "Check that the host is up, that sshd and Docker run there, and that no firewall drops the connection." : "Check that dockerd is running and not stuck (systemctl status docker).";
   return { reason: "timeout", message: `The Docker engine at ${client.target} did not answer within ${seconds(timeoutMs)}. ${how}` };
