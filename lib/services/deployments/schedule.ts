@@ -15,10 +15,22 @@ export const APPROVAL_LEVEL_SETTING = "deploy.approval_confirm_level";
 /** Rules at this level or above wait for approval unless an admin sets another level. */
 export const DEFAULT_APPROVAL_LEVEL: ConfirmLevelName = "above_average";
 
-export async function approvalThreshold(tx: Tx): Promise<ConfirmLevelName> {
-  const row = await tx.setting.findUnique({ where: { key: APPROVAL_LEVEL_SETTING } });
+export interface ApprovalLevelSetting {
+  level: ConfirmLevelName;
+  /** nobody set it (or the stored value is not a level): the default applies */
+  isDefault: boolean;
+  updatedAt: Date | null;
+}
+
+/** The confirm level at or above which a deploy waits for approval, read in the caller's transaction (or from the client). */
+export async function readApprovalLevel(db: Pick<Tx, "setting">): Promise<ApprovalLevelSetting> {
+  const row = await db.setting.findUnique({ where: { key: APPROVAL_LEVEL_SETTING } });
   const parsed = z.enum(CONFIRM_LEVELS).safeParse(row?.value);
-  return parsed.success ? parsed.data : DEFAULT_APPROVAL_LEVEL;
+  return parsed.success ? { level: parsed.data, isDefault: false, updatedAt: row?.updatedAt ?? null } : { level: DEFAULT_APPROVAL_LEVEL, isDefault: true, updatedAt: null };
+}
+
+export async function approvalThreshold(tx: Tx): Promise<ConfirmLevelName> {
+  return (await readApprovalLevel(tx)).level;
 }
 
 export type NotifyEvent = "pending_approval" | "started" | "succeeded" | "failed" | "rolled_back";
