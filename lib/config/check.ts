@@ -5,7 +5,7 @@ import type { z } from "zod";
 import type { FieldIssue } from "@/lib/errors";
 import { formatPath } from "@/lib/validation/parse";
 import { inventoryDocument, missingImageMessage, type InventoryDocument } from "@/lib/validation/inventory";
-import { parseDockerEndpointText } from "@/lib/validation/inventory-fields";
+import { readDockerEndpoint } from "@/lib/docker/endpoint";
 import { canonicalize, hostKeyText, type CanonDoc } from "@/lib/config/canonical";
 import { parseKnownHosts } from "@/lib/ssh/known-hosts";
 
@@ -72,7 +72,7 @@ export function checkDocument(raw: unknown): CheckedDocument {
   const repos = new Set(doc.repos.map((r) => r.repo));
 
   doc.docker_contexts.forEach((c, ci) => {
-    const ep = parseDockerEndpointText(c.endpoint);
+    const ep = readDockerEndpoint(c.endpoint);
     if ("problem" in ep || ep.kind !== "ssh") return;
     const matching = doc.hosts.filter((h) => h.address.toLowerCase() === ep.host.toLowerCase() && h.port === ep.port);
     if (matching.length === 0) {
