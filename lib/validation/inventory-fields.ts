@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { CONFIRM_LEVELS } from "@/lib/validation/deployment-states";
 import { isIpv4, isIpv6 } from "@/lib/validation/ip-address";
+import { NOTIFICATION_EVENTS } from "@/lib/validation/notification-events";
 import { readDockerEndpoint } from "@/lib/docker/endpoint";
 
 // ─── form-friendly building blocks ──────────────────────────────────────────────────────────────
@@ -399,15 +400,6 @@ export const unikernelTarget = z.enum(UNIKERNEL_TARGETS, { error: `must be one o
 
 export const confirmLevel = z.enum(CONFIRM_LEVELS, { error: `must be one of ${CONFIRM_LEVELS.join(", ")}` });
 
-export const NOTIFICATION_EVENTS = [
-  "deployment.pending_approval",
-  "deployment.started",
-  "deployment.succeeded",
-  "deployment.failed",
-  "deployment.rolled_back",
-  "build.failed",
-  "drift.detected",
-] as const;
 export const notificationEvent = z.enum(NOTIFICATION_EVENTS, { error: `must be one of ${NOTIFICATION_EVENTS.join(", ")}` });
 
 // ─── unikernel hosts and artifact repositories ──────────────────────────────────────────────────

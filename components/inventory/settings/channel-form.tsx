@@ -3,7 +3,7 @@
 // and whether it is on.
 import { ActionForm, SubmitButton } from "@/components/inventory/common/action-form";
 import { CheckboxGroup, Hidden, SecretField, SelectField, TextField } from "@/components/inventory/common/fields";
-import { NOTIFICATION_EVENTS } from "@/lib/validation/inventory-fields";
+import { NOTIFICATION_EVENTS } from "@/lib/validation/notification-events";
 import { notificationEventLabels } from "@/components/inventory/settings/event-labels";
 import type { FormAction } from "@/components/inventory/common/result-state";
 import type { ChannelRow } from "@/lib/queries/inventory-settings";

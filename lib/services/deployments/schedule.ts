@@ -7,6 +7,7 @@ import type { Actor } from "@/lib/auth/actor";
 import type { DeploymentState, DeploymentTrigger } from "@/lib/generated/prisma/client";
 import { recordAudit } from "@/lib/audit/record";
 import { enqueueJob } from "@/lib/jobs/enqueue";
+import type { DeploymentNotifyEvent } from "@/lib/validation/notification-events";
 import { z } from "zod";
 import { CONFIRM_LEVELS, WAITING_DEPLOYMENT_STATES, confirmLevelAtLeast, type ConfirmLevelName } from "@/lib/validation/deployment-states";
 
@@ -33,8 +34,6 @@ export async function approvalThreshold(tx: Tx): Promise<ConfirmLevelName> {
   return (await readApprovalLevel(tx)).level;
 }
 
-export type NotifyEvent = "pending_approval" | "started" | "succeeded" | "failed" | "rolled_back";
-
 /** The graphile queue that runs one deployment of a target at a time. */
 export function targetQueue(targetId: string): string {
   return `target:${targetId}`;
@@ -45,7 +44,7 @@ export async function enqueueDeployment(tx: Tx, deploymentId: string, targetId: 
 }
 
 /** Notifications (Slack, GitHub Deployments) for a state change, in order per deployment. */
-export async function enqueueNotify(tx: Tx, deploymentId: string, event: NotifyEvent): Promise<void> {
+export async function enqueueNotify(tx: Tx, deploymentId: string, event: DeploymentNotifyEvent): Promise<void> {
   await enqueueJob(tx, "deploy_notify", { deploymentId, event }, { queueName: `deployment-notify:${deploymentId}`, maxAttempts: 5 });
 }
 
