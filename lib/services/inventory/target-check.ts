@@ -12,7 +12,7 @@ import { authorize } from "@/lib/services/authorize";
 import { ConflictError, NotFoundError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation/parse";
 import { DEFAULT_UNIKERNEL_DIR, defaultRestartUnit } from "@/lib/validation/inventory";
-import { hostAccess } from "@/lib/services/inventory/checks";
+import { hostAccess } from "@/lib/services/inventory/access";
 import { openSshSession, type ExecResult, type SshSession } from "@/lib/ssh/session";
 import { SshError } from "@/lib/ssh/errors";
 
