@@ -6,7 +6,7 @@ import { userAction, type ActionState } from "@/lib/auth/action";
 import { deleteInventoryEntity, saveContext } from "@/lib/services/inventory/entities";
 import { testContext } from "@/lib/services/inventory/checks";
 import type { CheckOutcome } from "@/components/inventory/common/result-state";
-import { resultAction, savedMessage } from "../hosts/result-action";
+import { resultAction, savedMessage } from "../result-action";
 
 function refresh(id?: string) {
   revalidatePath("/contexts");

@@ -8,7 +8,7 @@ import { userAction, type ActionState } from "@/lib/auth/action";
 import { deleteInventoryEntity, saveHost } from "@/lib/services/inventory/entities";
 import { pinHostKeys, removeHostKey, scanHost, testHost } from "@/lib/services/inventory/hosts";
 import type { HostTestResult, ScanResult } from "@/components/inventory/hosts/types";
-import { resultAction, savedMessage } from "./result-action";
+import { resultAction, savedMessage } from "../result-action";
 
 function refresh(hostId?: string) {
   revalidatePath("/hosts");

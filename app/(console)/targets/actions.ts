@@ -8,7 +8,7 @@ import { userAction } from "@/lib/auth/action";
 import { deployRelease, rollbackTarget, unpinTarget } from "@/lib/services/deployments/commands";
 import { checkUnikernelTarget } from "@/lib/services/inventory/target-check";
 import type { TargetCheckView } from "@/components/targets/types";
-import { resultAction } from "../hosts/result-action";
+import { resultAction } from "../result-action";
 
 function refresh() {
   revalidatePath("/", "layout");

@@ -5,7 +5,7 @@ import { userAction } from "@/lib/auth/action";
 import { deleteInventoryEntity, saveRegistry } from "@/lib/services/inventory/entities";
 import { testRegistry } from "@/lib/services/inventory/checks";
 import type { CheckOutcome } from "@/components/inventory/common/result-state";
-import { resultAction, savedMessage } from "../../hosts/result-action";
+import { resultAction, savedMessage } from "../../result-action";
 
 const PATH = "/settings/registries";
 

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { userAction } from "@/lib/auth/action";
 import { deleteInventoryEntity, saveSecret } from "@/lib/services/inventory/entities";
-import { savedMessage } from "../../hosts/result-action";
+import { savedMessage } from "../../result-action";
 
 const PATH = "/settings/secrets";
 
