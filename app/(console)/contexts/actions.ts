@@ -5,7 +5,7 @@ import { redirect } from "next/navigation";
 import { userAction, type ActionState } from "@/lib/auth/action";
 import { deleteInventoryEntity, saveContext } from "@/lib/services/inventory/entities";
 import { testContext } from "@/lib/services/inventory/checks";
-import type { CheckOutcome } from "@/components/inventory/common/result-state";
+import type { CheckOutcome } from "@/components/ui/forms/result-state";
 import { resultAction, savedMessage } from "../result-action";
 
 function refresh(id?: string) {

@@ -1,9 +1,9 @@
 "use client";
 // Accept host keys from pasted known_hosts lines: `ssh-keyscan -H host` output (hashed |1|… names
 // accepted) or lines from a trusted ~/.ssh/known_hosts. Lines for another host are refused.
-import { ActionForm, SubmitButton } from "@/components/inventory/common/action-form";
-import { Hidden, TextAreaField } from "@/components/inventory/common/fields";
-import type { FormAction, ResultState } from "@/components/inventory/common/result-state";
+import { ActionForm, SubmitButton } from "@/components/ui/forms/action-form";
+import { Hidden, TextAreaField } from "@/components/ui/forms/fields";
+import type { FormAction, ResultState } from "@/components/ui/forms/result-state";
 
 export function KnownHostsForm({ hostId, address, port, action }: { hostId: string; address: string; port: number; action: FormAction<ResultState<{ pinned: string[] }>> }) {
   const scanCommand = port === 22 ? `ssh-keyscan -H ${address}` : `ssh-keyscan -H -p ${port} ${address}`;

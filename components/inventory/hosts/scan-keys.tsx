@@ -2,11 +2,11 @@
 // "Scan host keys": ask the host which SSH host keys it has (nothing is saved), show each key's algorithm
 // and SHA256 fingerprint, and let the admin tick the ones to accept ("Accept selected keys" pins them).
 import { useState } from "react";
-import { ActionForm, FormSummary, SubmitButton, fieldId, useActionForm } from "@/components/inventory/common/action-form";
-import { Hidden } from "@/components/inventory/common/fields";
-import { CheckResult } from "@/components/inventory/common/check-result";
+import { ActionForm, FormSummary, SubmitButton, fieldId, useActionForm } from "@/components/ui/forms/action-form";
+import { Hidden } from "@/components/ui/forms/fields";
+import { CheckResult } from "@/components/ui/forms/check-result";
 import { Badge } from "@/components/ui/badge";
-import type { FormAction, ResultState } from "@/components/inventory/common/result-state";
+import type { FormAction, ResultState } from "@/components/ui/forms/result-state";
 import type { ScanResult } from "@/components/inventory/hosts/types";
 
 type PinState = ResultState<{ pinned: string[] }>;

@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { userAction } from "@/lib/auth/action";
 import { deleteInventoryEntity, saveRegistry } from "@/lib/services/inventory/entities";
 import { testRegistry } from "@/lib/services/inventory/checks";
-import type { CheckOutcome } from "@/components/inventory/common/result-state";
+import type { CheckOutcome } from "@/components/ui/forms/result-state";
 import { resultAction, savedMessage } from "../../result-action";
 
 const PATH = "/settings/registries";
