@@ -1,10 +1,10 @@
 "use client";
 // Cancel (while the build is queued or running, after a confirmation) and Rebuild (once it ended), for
 // operators. A refusal is shown in words next to the button; a rebuild opens the new attempt's page.
-import { ActionForm, SubmitButton, useActionForm } from "@/components/inventory/common/action-form";
-import { ConfirmAction } from "@/components/inventory/common/confirm-dialog";
-import { Hidden } from "@/components/inventory/common/fields";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import { ActionForm, SubmitButton, useActionForm } from "@/components/ui/forms/action-form";
+import { ConfirmAction } from "@/components/ui/forms/confirm-dialog";
+import { Hidden } from "@/components/ui/forms/fields";
+import type { FormAction } from "@/components/ui/forms/result-state";
 
 function Outcome() {
   const { state } = useActionForm();

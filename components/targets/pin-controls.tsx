@@ -4,10 +4,10 @@
 // release (<sha>)", after a confirmation. What the last Unpin did stays here after the banner goes.
 import { useCallback, useId, useState } from "react";
 import type { ActionState } from "@/lib/auth/action";
-import { ActionForm, SubmitButton, useActionForm } from "@/components/inventory/common/action-form";
-import { ConfirmAction } from "@/components/inventory/common/confirm-dialog";
-import { Hidden } from "@/components/inventory/common/fields";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import { ActionForm, SubmitButton, useActionForm } from "@/components/ui/forms/action-form";
+import { ConfirmAction } from "@/components/ui/forms/confirm-dialog";
+import { Hidden } from "@/components/ui/forms/fields";
+import type { FormAction } from "@/components/ui/forms/result-state";
 import { Notice } from "@/components/ui/notice";
 import { Timestamp } from "@/components/ui/timestamp";
 import { Mono } from "@/components/ui/table";

@@ -22,7 +22,7 @@ import {
   targetEntity,
   type InventoryDocument,
 } from "@/lib/validation/inventory";
-import { parseDockerEndpointText } from "@/lib/validation/inventory-fields";
+import { readDockerEndpoint } from "@/lib/docker/endpoint";
 import { canonicalize, hostKeyText, type CanonDoc } from "@/lib/config/canonical";
 import { parseKnownHosts } from "@/lib/ssh/known-hosts";
 
@@ -291,7 +291,7 @@ function wholeDocumentRules(
     isObj(h) && typeof h.address === "string" ? [{ address: h.address.trim().toLowerCase(), port: h.port === undefined || h.port === null || h.port === "" ? 22 : Number(h.port) }] : [],
   );
   doc.docker_contexts.forEach((c, ci) => {
-    const ep = parseDockerEndpointText(c.endpoint);
+    const ep = readDockerEndpoint(c.endpoint);
     if ("problem" in ep || ep.kind !== "ssh") return;
     if (!hostAddresses.some((h) => h.address === ep.host.toLowerCase() && h.port === ep.port)) {
       add(["docker_contexts", at.docker_contexts[ci]!, "endpoint"], `no host in hosts has address ${ep.host} and port ${ep.port}; register the host (with its pinned keys) so Slipway can reach this context`);

@@ -1,5 +1,6 @@
 // One build for its page: what was built, for which refs, by whom, where, how long, its other attempts
 // and what it released; and the few fields the log stream follows.
+import "server-only";
 import { getDb } from "@/lib/db";
 import type { BuildKind, BuildState, BuildTrigger, Prisma, RefKind, RepositoryProvider } from "@/lib/generated/prisma/client";
 

@@ -1,4 +1,5 @@
 // The dashboard's counters. Builds "today" count from midnight UTC, as every time in the console is UTC.
+import "server-only";
 import { ACTIVE_BUILD_STATES } from "@/lib/validation/build-states";
 import { getDb } from "@/lib/db";
 

@@ -1,5 +1,6 @@
 // Deployments and targets for their pages: one deployment (what, where, who approved, how it ended), the
 // approvals inbox, a target with every release it ran, and the dashboard's targets.
+import "server-only";
 import { getDb, type Tx } from "@/lib/db";
 import type { ApprovalDecision, DeploymentState, DeploymentTrigger, Role, TargetKind, UnikernelTarget } from "@/lib/generated/prisma/client";
 import { targetRunFields, type TargetRunFields } from "@/lib/queries/inventory-repos";

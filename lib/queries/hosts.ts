@@ -1,4 +1,5 @@
 // Hosts for the Hosts page: by name, keyset-paginated on the (unique) name.
+import "server-only";
 import { getDb } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { PAGE_SIZE, toPage, type KeysetPage } from "@/lib/queries/paging";

@@ -1,4 +1,5 @@
 // Read models for the host page (/hosts/[id]: pinned keys, contexts on it) and the Contexts pages.
+import "server-only";
 import { getDb } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 

@@ -1,6 +1,7 @@
 // Read models for the repository pages: one repository with its build rules, deployment rules and targets
 // (the /repositories/[id] page), and the names the forms offer in their selects (apps, registries, docker
 // contexts, hosts).
+import "server-only";
 import { getDb } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 

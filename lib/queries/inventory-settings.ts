@@ -1,5 +1,6 @@
 // Read models for Settings → GitHub apps, Registries, Secrets and Notifications. Secret values never leave
 // the database here: each credential is reported only as set or not set.
+import "server-only";
 import { getDb } from "@/lib/db";
 
 /** A credential row counts as set when it exists and holds a sealed value. */

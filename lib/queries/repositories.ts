@@ -1,5 +1,6 @@
 // Repositories for the Repositories page: by name, keyset-paginated on (name, id): one name may be listed
 // under several apps.
+import "server-only";
 import { getDb } from "@/lib/db";
 import type { Prisma, RepositoryProvider } from "@/lib/generated/prisma/client";
 import { PAGE_SIZE, toPage, type KeysetPage } from "@/lib/queries/paging";

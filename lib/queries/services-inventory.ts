@@ -2,6 +2,7 @@
 // the targets it upgrades, grouped by app (flavour) then repository. Builds that deploy nowhere are listed
 // too ("built, not deployed"). The /services page and its Markdown download (lib/config/services-markdown.ts)
 // read this.
+import "server-only";
 import { getDb } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { targetRunFields, type TargetRunFields } from "@/lib/queries/inventory-repos";

@@ -1,5 +1,5 @@
 // The README badge of a repository's default branch: how it looks now, and the Markdown to paste.
-import { CopyableText } from "@/components/inventory/common/copy-button";
+import { CopyableText } from "@/components/ui/forms/copy-button";
 
 /**
  * /api/badges/<owner>/<name>.svg?branch=<branch>&app=<app>, each path segment encoded. The app is always named

@@ -1,6 +1,7 @@
 // Build commands from people: Build now, Rebuild, Cancel. authorize → validate → rows + jobs + audit in one
 // transaction. What a running build does on cancel is the runner's (lib/build/runner.ts): it polls
 // cancel_requested_at and aborts the daemon-side build.
+import "server-only";
 import { getDb, type Tx } from "@/lib/db";
 import type { Actor } from "@/lib/auth/actor";
 import { recordAudit } from "@/lib/audit/record";

@@ -13,7 +13,7 @@ import type { AuditAction, AuditSubjectType } from "@/lib/audit/actions";
 import { ConflictError, NotFoundError, ValidationError } from "@/lib/errors";
 import type { Change, EntityKind, EntityValues } from "@/lib/config/diff";
 import { kindLabels } from "@/lib/config/diff";
-import { parseDockerEndpointText } from "@/lib/validation/inventory-fields";
+import { readDockerEndpoint } from "@/lib/docker/endpoint";
 import { DEFAULT_KEEP_ARTIFACTS, DEFAULT_MAX_ARTIFACT_MIB, missingImageMessage } from "@/lib/validation/inventory";
 import { fingerprintSha256 } from "@/lib/ssh/keys";
 
@@ -83,7 +83,7 @@ async function deployRow(tx: Tx, parent: Change["parent"], branch: string) {
 
 /** The host an ssh:// endpoint goes through: same address and port (and the same user, when several match). */
 async function hostForEndpoint(tx: Tx, endpoint: string): Promise<string | null> {
-  const ep = parseDockerEndpointText(endpoint);
+  const ep = readDockerEndpoint(endpoint);
   if ("problem" in ep) missing("endpoint", ep.problem);
   if (ep.kind !== "ssh") return null;
   const hosts = await tx.host.findMany({ where: { address: { equals: ep.host, mode: "insensitive" }, port: ep.port } });
