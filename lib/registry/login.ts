@@ -2,7 +2,6 @@
 // API v2: GET /v2/, and on 401 the challenge it names (Basic, or a Bearer token from the realm it names).
 import { parseAuthChallenges, type AuthChallenge } from "@/lib/registry/challenge";
 import { isLoopbackHost, RegistryAddressError, registryBaseUrl, registryDisplayName } from "@/lib/registry/address";
-import { seconds } from "@/lib/seconds";
 
 export { registryBaseUrl };
 
