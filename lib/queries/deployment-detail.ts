@@ -251,6 +251,8 @@ export interface TargetDetail {
   runningSince: { deploymentId: string; at: Date } | null;
   /** the newest release of the rule, when it is not the current one (offered after unpinning) */
   newestRelease: ReleaseFacts | null;
+  /** while pinned: the newest release of the rule when it is newer than the pinned one (held back by the pin) */
+  heldBack: ReleaseFacts | null;
   history: TargetHistoryRow[];
 }
 
@@ -329,6 +331,7 @@ async function readTargetDetail(db: Tx, id: string, historyLimit: number): Promi
     lastDeployment: last,
     runningSince: since?.finishedAt ? { deploymentId: since.id, at: since.finishedAt } : null,
     newestRelease: newest && newest.id !== t.currentReleaseId ? releaseFacts(newest) : null,
+    heldBack: newest && t.pinnedRelease && newest.id !== t.pinnedReleaseId && newest.createdAt > t.pinnedRelease.createdAt ? releaseFacts(newest) : null,
     history: [...byRelease.values()],
   };
 }
