@@ -39,7 +39,13 @@ test.describe("pinned-newer-release", () => {
       `${short(data.commits.newest)} Rewrite the status page: one row per platform, failures first, with links to the logs, released`,
     );
     await expect(banner.getByRole("button", { name: `Unpin ${data.targets.web.name}` })).toBeVisible();
+    await expect(banner.getByRole("link", { name: `Release ${short(data.commits.newest)}` })).toHaveAttribute("href", `/releases/${data.releases.newest}`);
     await shot(page, "target-pinned-newer-release");
+    // the Targets list says so too
+    await page.goto("/targets");
+    const row = page.getByRole("table", { name: "Targets" }).getByRole("row").filter({ has: page.getByRole("link", { name: data.targets.web.name, exact: true }) });
+    await expect(row).toContainText(`Pinned at ${short(data.commits.pinned)} by alice`);
+    await expect(row).toContainText(`Newer release ${short(data.commits.newest)} waiting`);
 
     // a target pinned at its newest release holds nothing back: the plain pin banner
     await query("UPDATE targets SET pinned_release_id = $1, pinned_by_id = (SELECT id FROM users WHERE login = 'alice'), pinned_at = now() WHERE id = $2", [

@@ -29,11 +29,14 @@ interface Overflow {
 async function overflow(page: Page): Promise<Overflow> {
   return page.evaluate(() => {
     const cut: Overflow["cut"] = [];
+    const seen = new Set<Element>();
     for (const table of Array.from(document.querySelectorAll("main table"))) {
-      // the frame that clips or scrolls it: the nearest ancestor whose overflow-x is not visible
+      // the frame that clips or scrolls it: the nearest ancestor whose overflow-x is not visible (a table
+      // nested in another one, as the audit log's change view, has the outer table's frame: counted once)
       let frame: HTMLElement | null = table.parentElement;
       while (frame && frame.tagName !== "MAIN" && getComputedStyle(frame).overflowX === "visible") frame = frame.parentElement;
-      if (!frame || frame.tagName === "MAIN") continue;
+      if (!frame || frame.tagName === "MAIN" || seen.has(frame)) continue;
+      seen.add(frame);
       if (frame.scrollWidth > frame.clientWidth + 1) {
         const caption = table.querySelector("caption")?.textContent?.trim();
         cut.push({ what: `table "${caption ?? table.getAttribute("aria-label") ?? "?"}"`, scrollWidth: frame.scrollWidth, clientWidth: frame.clientWidth });

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, test } from "vitest";
 import { getDb } from "@/lib/db";
-import { getTargetDetail } from "@/lib/queries/deployment-detail";
+import { getTargetDetail, targetSummaries } from "@/lib/queries/deployment-detail";
 import { getBuildDetail } from "@/lib/queries/build-detail";
 import { createUser } from "@/test/helpers/fixtures";
 
@@ -58,6 +58,12 @@ describe("pinned-newer-release", () => {
     const t = await getTargetDetail(pinnedTargetId);
     expect(t!.pin).not.toBeNull();
     expect(t!.heldBack).toBeNull();
+  });
+
+  test("the targets list says which release waits behind each pin", async () => {
+    const rows = Object.fromEntries((await targetSummaries()).map((t) => [t.name, t]));
+    expect(rows["pins-live"]).toMatchObject({ pinnedBy: "alice-pins", pinnedSha: releases.a.sha, heldBackSha: releases.c.sha });
+    expect(rows["pins-canary"]).toMatchObject({ pinnedSha: releases.c.sha, heldBackSha: null });
   });
 
   test("once unpinned, nothing is held back (the newest is offered for deploying instead)", async () => {

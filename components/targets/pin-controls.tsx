@@ -30,6 +30,7 @@ export interface NewestView {
 
 /** A newer release the pin holds back. */
 export interface HeldBackView {
+  releaseId: string;
   sha: string;
   message: string;
   createdAt: Date;
@@ -83,7 +84,9 @@ export function PinControls({
         </p>
       ) : null}
       {pin ? (
+        // keyed: the Deploy form below must not inherit the Unpin form's state (its answer) when the banner swaps
         <Notice
+          key="pin"
           tone="warning"
           title={heldBack ? `Newer release ${shortSha(heldBack.sha)} is waiting: pinned at ${shortSha(pin.sha)} by ${pin.by ?? "someone"}` : `Pinned at ${shortSha(pin.sha)} by ${pin.by ?? "someone"}`}
         >
@@ -91,7 +94,11 @@ export function PinControls({
             <div className="max-w-2xl space-y-1">
               {heldBack ? (
                 <p data-testid="held-back-release">
-                  <Mono small>{shortSha(heldBack.sha)}</Mono>
+                  <Link href={`/releases/${heldBack.releaseId}`} className="underline underline-offset-2" aria-label={`Release ${shortSha(heldBack.sha)}`}>
+                    <Mono small className="text-inherit!">
+                      {shortSha(heldBack.sha)}
+                    </Mono>
+                  </Link>
                   {heldBack.message ? ` ${heldBack.message}` : ""}, released <Timestamp date={heldBack.createdAt} now={now} relative />, is the newest release of{" "}
                   <Mono small>{branch}</Mono>; it does not deploy to {targetName} while the pin holds.
                 </p>
@@ -134,7 +141,7 @@ export function PinControls({
           </div>
         </Notice>
       ) : newest ? (
-        <Notice tone="info" title="A newer release is not running here">
+        <Notice key="newest" tone="info" title="A newer release is not running here">
           <div className="flex flex-wrap items-end justify-between gap-x-6 gap-y-2">
             <p className="max-w-2xl">
               <Mono small>{shortSha(newest.sha)}</Mono>

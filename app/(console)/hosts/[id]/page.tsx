@@ -155,7 +155,7 @@ export default async function HostPage({ params, searchParams }: { params: Param
             {host.dockerContexts.length ? (
               <ul className="space-y-1 text-sm">
                 {host.dockerContexts.map((c) => (
-                  <li key={c.id} className="min-w-0 break-all">
+                  <li key={c.id} className="min-w-0 [overflow-wrap:anywhere]">
                     <Link href={`/contexts/${c.id}`} className="link">
                       {c.name}
                     </Link>{" "}
@@ -177,7 +177,7 @@ export default async function HostPage({ params, searchParams }: { params: Param
             {host.targets.length ? (
               <ul className="space-y-1 text-sm" aria-label={`Targets on ${host.name}`}>
                 {host.targets.map((t) => (
-                  <li key={t.id} className="min-w-0 break-all">
+                  <li key={t.id} className="min-w-0 [overflow-wrap:anywhere]">
                     <Link href={`/targets/${t.id}`} className="link">
                       {t.name}
                     </Link>{" "}

@@ -128,7 +128,7 @@ export default async function TargetPage({ params }: { params: Params }) {
           targetName={t.name}
           branch={t.branch}
           pin={t.pin ? { sha: t.pin.release.commitSha, by: t.pin.by, at: t.pin.at } : null}
-          heldBack={t.heldBack ? { sha: t.heldBack.commitSha, message: firstLine(t.heldBack.commitMessage), createdAt: t.heldBack.createdAt } : null}
+          heldBack={t.heldBack ? { releaseId: t.heldBack.id, sha: t.heldBack.commitSha, message: firstLine(t.heldBack.commitMessage), createdAt: t.heldBack.createdAt } : null}
           newest={
             t.newestRelease && !t.pin
               ? { releaseId: t.newestRelease.id, sha: t.newestRelease.commitSha, message: firstLine(t.newestRelease.commitMessage), waitingDeploymentId: newestWaiting?.id ?? null }
