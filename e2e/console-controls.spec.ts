@@ -132,6 +132,9 @@ test.describe("control-confirmations", () => {
     await signInWithGitHub(page, "alice");
     await page.goto(`/deployments/${data.deployments.pending}`);
     await expect(page.getByRole("button", { name: "Cancel deployment" })).toHaveAttribute("aria-haspopup", "dialog");
+    // waiting for approval: no log yet, nothing to pause or follow
+    await expect(page.getByTestId("deployment-log")).toContainText("The log starts once the deployment is approved");
+    await expect(page.getByRole("button", { name: /^(pause|follow)$/i })).toHaveCount(0);
     await page.goto(`/deployments/${data.deployments.failed}`);
     await expect(page.getByTestId("deployment-state")).toHaveText("Failed");
     await expect(page.getByRole("button", { name: /cancel deployment|pause|follow/i })).toHaveCount(0);

@@ -1,6 +1,6 @@
 "use client";
 // A build's or a deployment's log, live: reads /api/builds/:id/log or /api/deployments/:id/log (Server-Sent
-// Events), follows the tail unless paused (Pause and Follow show only while the run goes on), marks the steps (classic builder "Step 2/7 :", BuildKit
+// Events), follows the tail unless paused (Pause and Follow show only while the run goes on, not while it waits), marks the steps (classic builder "Step 2/7 :", BuildKit
 // "#5 [2/3]", Slipway's "==> ") as headings with the time since the run started, and reconnects after a
 // dropped connection, resuming after the last chunk it has. When the stream reports a new state, the page
 // re-renders from the server.
@@ -285,8 +285,8 @@ export function LogViewer({
           </p>
         </div>
         <div className="flex items-center gap-2">
-          {/* following means something only while lines still arrive */}
-          {running ? (
+          {/* following means something only while lines can arrive: not before the run starts, not after it ended */}
+          {running && waiting(state) === null ? (
             <button
               type="button"
               className="btn-secondary px-2.5 py-1 text-xs"
