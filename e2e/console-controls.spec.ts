@@ -9,7 +9,7 @@ import { mkdirSync } from "node:fs";
 import { test, expect, type Page } from "@playwright/test";
 import { signInWithGitHub } from "./support/login";
 import { query } from "./support/db";
-import { seedConsole, type ConsoleData } from "./support/console-data";
+import { retireConsole, seedConsole, type ConsoleData } from "./support/console-data";
 
 test.describe.configure({ mode: "serial" });
 
@@ -27,6 +27,10 @@ test.beforeAll(async ({ browser }) => {
   await signInWithGitHub(page, "alice");
   await page.close();
   data = await seedConsole();
+});
+
+test.afterAll(async () => {
+  await retireConsole(data);
 });
 
 test.describe("pinned-newer-release", () => {

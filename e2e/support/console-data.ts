@@ -4,6 +4,8 @@
 // names and messages, builds that succeeded, failed (with a long reason) and a release per build, a target
 // rolled back and pinned while a newer release waits, a failed deployment and one waiting for approval.
 // Nothing here is reachable: the docker endpoints are sockets that do not exist, the hosts refuse.
+// retireConsole() cancels what still waits for approval, so the specs that count the Approvals inbox after
+// these ones find only their own.
 import { randomBytes, randomUUID } from "node:crypto";
 import { query } from "./db";
 
@@ -201,4 +203,12 @@ export async function seedConsole(): Promise<ConsoleData> {
   );
   const pending = await deploy(targets.worker.id, releases.newest, null, "pending_approval", "release", "48 minutes");
   return { suffix, repository, hosts, contexts, targets, commits, releases, builds, deployments: { failed, pending }, image };
+}
+
+/** Ends what the seed left waiting for approval (the specs after this one count the Approvals inbox). */
+export async function retireConsole(data: ConsoleData | undefined): Promise<void> {
+  if (!data) return;
+  await query("UPDATE deployments SET state = 'cancelled', reason = 'e2e: cleaned up after the console specs', finished_at = now(), updated_at = now() WHERE id = $1 AND state = 'pending_approval'", [
+    data.deployments.pending,
+  ]);
 }
