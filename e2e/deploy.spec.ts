@@ -340,7 +340,9 @@ test("unpinning lets the target follow its branch again and offers the newest re
   await offer.click();
   const dialog = page.getByRole("dialog", { name: `Deploy ${short(seeded.commits.c)} to ${seeded.live.name}?` });
   await dialog.getByRole("button", { name: `Deploy ${short(seeded.commits.c)}` }).click();
-  await expect(page.getByText(`The deployment to ${seeded.live.name} waits for approval by someone else.`)).toBeVisible();
+  // the offer becomes a link to the deployment that now waits (Deploy again would only replace it)
+  await expect(page.getByRole("link", { name: "Its deployment waits for approval" })).toHaveAttribute("href", /^\/deployments\/\w+$/);
+  await expect(page.getByRole("button", { name: `Deploy the newest release (${short(seeded.commits.c)})` })).toHaveCount(0);
   await page.goto("/approvals");
   await expect(page.getByRole("heading", { name: seeded.live.name, exact: true })).toBeVisible();
   const audit = (await query<{ action: string }>("SELECT action FROM audit_events WHERE subject_id = $1", [seeded.live.id])).map((r) => r.action);
