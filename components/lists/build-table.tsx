@@ -37,7 +37,7 @@ export function BuildTable({ builds, now, caption = "Builds, newest first" }: { 
                 <BuildStateBadge state={b.state} />
                 {explain ? <Sub className="w-40 text-pretty">{b.reason}</Sub> : null}
               </Td>
-              <Td className="min-w-40 [overflow-wrap:anywhere]">
+              <Td className="min-w-56 [overflow-wrap:anywhere]">
                 <span className="font-medium text-zinc-900 dark:text-zinc-100">{b.repository.name}</span>
                 <Sub>
                   {b.buildRule.name} · {b.buildRule.kind}
