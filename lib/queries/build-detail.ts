@@ -49,6 +49,11 @@ export interface BuildDetail {
   releases: BuildReleaseRow[];
   /** every attempt of the same rule on the same commit, this one included, newest first */
   attempts: BuildAttemptRow[];
+  /**
+   * where a successful rebuild would deploy: the deployment rules whose branch still points at this commit
+   * (as the build runner picks them), with their targets; a pinned target takes nothing
+   */
+  rebuildDeploysTo: { branch: string; targets: { name: string; pinned: boolean }[] }[];
 }
 
 const select = {
@@ -110,6 +115,17 @@ export async function getBuildDetail(id: string): Promise<BuildDetail | null> {
     select: { id: true, attempt: true, state: true, queuedAt: true },
     take: 50,
   });
+  const heads = await db.ref.findMany({
+    where: { kind: "branch", closedAt: null, headSha: b.commit.sha, builds: { some: { buildId: b.id } } },
+    select: { name: true },
+  });
+  const rules = heads.length
+    ? await db.deploymentRule.findMany({
+        where: { buildRuleId: b.buildRuleId, image: { not: null }, branch: { in: heads.map((h) => h.name) } },
+        orderBy: { branch: "asc" },
+        select: { branch: true, targets: { orderBy: { name: "asc" }, select: { name: true, pinnedReleaseId: true } } },
+      })
+    : [];
   return {
     id: b.id,
     state: b.state,
@@ -148,6 +164,7 @@ export async function getBuildDetail(id: string): Promise<BuildDetail | null> {
       artifactSha256: r.artifactSha256,
     })),
     attempts,
+    rebuildDeploysTo: rules.map((r) => ({ branch: r.branch, targets: r.targets.map((t) => ({ name: t.name, pinned: t.pinnedReleaseId !== null })) })),
   };
 }
 

@@ -34,7 +34,7 @@ export function ContextList({ contexts, now, testAction }: { contexts: ContextRo
               </Link>
             </RowTh>
             <Td>
-              <Mono className="whitespace-nowrap">{c.endpoint}</Mono>
+              <Mono className="[overflow-wrap:anywhere]">{c.endpoint}</Mono>
               <Sub>
                 {c.host ? (
                   <>

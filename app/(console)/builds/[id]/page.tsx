@@ -80,7 +80,7 @@ export default async function BuildPage({ params }: { params: Params }) {
               <BuildStateBadge state={b.state} />
             </span>
             {canCancel && active ? <CancelBuildButton action={cancelBuildAction} buildId={b.id} what={what} cancelling={b.cancelRequestedAt !== null} /> : null}
-            {canRebuild && !active ? <RebuildButton action={rebuildAction} buildId={b.id} /> : null}
+            {canRebuild && !active ? <RebuildButton action={rebuildAction} buildId={b.id} sha={shortSha(b.commit.sha)} deploys={b.rebuildDeploysTo} /> : null}
           </>
         }
       />
