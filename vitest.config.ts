@@ -6,7 +6,12 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   resolve: {
-    alias: { "@": path.resolve(import.meta.dirname) },
+    alias: {
+      "@": path.resolve(import.meta.dirname),
+      // modules the web app alone uses are marked server-only (Next.js refuses them in a browser bundle); the
+      // tests import them directly, as the server does
+      "server-only": path.resolve(import.meta.dirname, "node_modules/server-only/empty.js"),
+    },
   },
   test: {
     environment: "node",

@@ -173,7 +173,7 @@ async function main() {
   const { createDeploymentsForRelease } = await import("@/lib/services/deployments/schedule");
   const { rollbackTarget, unpinTarget } = await import("@/lib/services/deployments/commands");
   const { pinHostKeys } = await import("@/lib/services/inventory/hosts");
-  const { contextAccess } = await import("@/lib/services/inventory/checks");
+  const { contextAccess } = await import("@/lib/services/inventory/access");
   const { saveBuildRule, saveContext, saveDeploymentRule, saveHost, saveRegistry, saveRepository, saveTarget } = await import("@/lib/services/inventory/entities");
   const { dockerClient } = await import("@/lib/docker/engine");
   const { POLL_INTERVAL_MS } = await import("@/lib/deploy/targets/swarm/convergence");

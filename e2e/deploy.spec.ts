@@ -1,7 +1,7 @@
 // Deployments as people run them in the console, against the e2e server's real worker: the Approvals
 // inbox (approve with a comment; your own change refused in words), the deployment page following the
 // worker live to the end (state badge, reason, log), a one-click rollback on the target page behind a
-// confirmation (pin banner, audit events), Unpin and the newest release offered, what a viewer does not
+// confirmation (pin banner, audit events), Unpin (confirmed) and the newest release offered, what a viewer does not
 // get, the dashboard's targets and the approval level under Settings.
 //
 // There is no swarm here: the target's docker context is a unix socket this spec serves. It takes every
@@ -352,7 +352,10 @@ test("a viewer reads deployments and targets but gets no Approve, Reject, Roll b
 test("unpinning lets the target follow its branch again and offers the newest release", async ({ page }) => {
   await signInWithGitHub(page, "alice");
   await page.goto(`/targets/${seeded.live.id}`);
+  // the pin holds back the newest release, and says so next to Unpin
+  await expect(page.getByTestId("pin-controls")).toContainText(`Newer release ${short(seeded.commits.c)} is waiting: pinned at ${short(seeded.commits.a)} by alice`);
   await page.getByRole("button", { name: `Unpin ${seeded.live.name}` }).click();
+  await page.getByRole("dialog", { name: `Unpin ${seeded.live.name}?` }).getByRole("button", { name: "Unpin", exact: true }).click();
   await expect(page.getByText(`${seeded.live.name} follows its branch again.`)).toBeVisible();
   await expect(page.getByText(/^Pinned at /)).toHaveCount(0);
   const offer = page.getByRole("button", { name: `Deploy the newest release (${short(seeded.commits.c)})` });
@@ -364,7 +367,9 @@ test("unpinning lets the target follow its branch again and offers the newest re
   await offer.click();
   const dialog = page.getByRole("dialog", { name: `Deploy ${short(seeded.commits.c)} to ${seeded.live.name}?` });
   await dialog.getByRole("button", { name: `Deploy ${short(seeded.commits.c)}` }).click();
-  await expect(page.getByText(`The deployment to ${seeded.live.name} waits for approval by someone else.`)).toBeVisible();
+  // the offer becomes a link to the deployment that now waits (Deploy again would only replace it)
+  await expect(page.getByRole("link", { name: "Its deployment waits for approval" })).toHaveAttribute("href", /^\/deployments\/\w+$/);
+  await expect(page.getByRole("button", { name: `Deploy the newest release (${short(seeded.commits.c)})` })).toHaveCount(0);
   await page.goto("/approvals");
   await expect(page.getByRole("heading", { name: seeded.live.name, exact: true })).toBeVisible();
   const audit = (await query<{ action: string }>("SELECT action FROM audit_events WHERE subject_id = $1", [seeded.live.id])).map((r) => r.action);

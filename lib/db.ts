@@ -2,6 +2,7 @@
 // Constructing the client does not connect; the first query does (with DATABASE_URL as set then).
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
+import { env } from "@/lib/env";
 
 import type { Prisma } from "@/lib/generated/prisma/client";
 export type { Prisma };
@@ -14,7 +15,7 @@ function createClient(): PrismaClient {
       "DATABASE_URL is not set; run `npm start` for the embedded database, or set it to postgresql://USER:PASSWORD@HOST:5432/DB",
     );
   }
-  const adapter = new PrismaPg({ connectionString, max: Number(process.env.SLIPWAY_DB_POOL ?? 10) });
+  const adapter = new PrismaPg({ connectionString, max: env().SLIPWAY_DB_POOL });
   return new PrismaClient({ adapter });
 }
 

@@ -48,6 +48,9 @@ export class ConflictError extends CommandError {
 export interface FieldIssue {
   path: string;
   message: string;
+  /** where the field is in the text it came from (slipway.yml), 1-based, when known */
+  line?: number;
+  column?: number;
 }
 
 /** Input failed validation (400): every problem, with the path of the field. */

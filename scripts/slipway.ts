@@ -90,7 +90,10 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof ValidationError) {
       console.error(`slipway.yml is not valid; nothing was written:`);
-      for (const i of err.issues) console.error(`  ${i.path ? `${i.path}: ` : ""}${i.message}`);
+      for (const i of err.issues) {
+        const at = i.line && !i.path.startsWith("line ") ? ` (line ${i.line}, column ${i.column})` : "";
+        console.error(`  ${i.path ? `${i.path}${at}: ` : ""}${i.message}`);
+      }
       process.exit(1);
     }
     if (err instanceof UsageError || err instanceof EnvError || err instanceof CommandError || err instanceof EmbeddedPostgresError) {

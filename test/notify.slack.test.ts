@@ -2,7 +2,8 @@
 // Slack's incoming webhooks (test/helpers/slack.ts) over real HTTP: taken, refused in Slack's words,
 // failing, hanging, aborted, and URLs refused before any request.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { escapeMrkdwn, postSlack, SlackError, slackMessage, type DeploymentEvent, type DeploymentFacts } from "@/lib/notify/slack";
+import { escapeMrkdwn, postSlack, SlackError, slackMessage, type NotificationFacts } from "@/lib/notify/slack";
+import type { NotificationEvent } from "@/lib/validation/notification-events";
 import { fakeSha } from "@/test/helpers/github-api";
 import { startSlackStandIn, type SlackStandIn } from "@/test/helpers/slack";
 
@@ -11,7 +12,7 @@ const SHORT = SHA.slice(0, 12);
 const COMMIT_URL = `https://github.com/tarides-test/site/commit/${SHA}`;
 const PAGE_URL = "https://slipway.example.org/deployments/dep_123";
 
-function facts(over: Partial<DeploymentFacts> = {}): DeploymentFacts {
+function facts(over: Partial<NotificationFacts> = {}): NotificationFacts {
   return {
     event: "deployment.succeeded",
     target: "www-live",
@@ -62,35 +63,37 @@ describe("slackMessage", () => {
   });
 
   test("each event has its own wording", () => {
-    const wording: Record<DeploymentEvent, RegExp> = {
+    const wording: Record<NotificationEvent, RegExp> = {
       "deployment.pending_approval": new RegExp(`^Deploying tarides-test/site@${SHORT} \\(live\\) to www-live waits for approval`),
       "deployment.started": new RegExp(`^Deploying tarides-test/site@${SHORT} \\(live\\) to www-live by alice`),
       "deployment.succeeded": new RegExp(`^Deployed tarides-test/site@${SHORT} \\(live\\) to www-live`),
       "deployment.failed": new RegExp(`^Deployment of tarides-test/site@${SHORT} \\(live\\) to www-live failed: docker service update timed out$`),
       "deployment.rolled_back": new RegExp(`^Deployment of tarides-test/site@${SHORT} \\(live\\) to www-live was rolled back: docker service update timed out$`),
-      drift: new RegExp(`^Drift on www-live: it runs 127.0.0.1:5000/site:hotfix instead of 127.0.0.1:5000/site:live, which Slipway deployed from tarides-test/site@${SHORT} \\(live\\)`),
+      "build.failed": new RegExp(`^Build of tarides-test/site@${SHORT} \\(live\\) failed: docker service update timed out$`),
+      "drift.detected": new RegExp(`^Drift on www-live: it runs 127.0.0.1:5000/site:hotfix instead of 127.0.0.1:5000/site:live, which Slipway deployed from tarides-test/site@${SHORT} \\(live\\)`),
     };
-    const emoji: Record<DeploymentEvent, string> = {
+    const emoji: Record<NotificationEvent, string> = {
       "deployment.pending_approval": ":hourglass_flowing_sand:",
       "deployment.started": ":rocket:",
       "deployment.succeeded": ":white_check_mark:",
       "deployment.failed": ":x:",
       "deployment.rolled_back": ":leftwards_arrow_with_hook:",
-      drift: ":warning:",
+      "build.failed": ":x:",
+      "drift.detected": ":warning:",
     };
-    for (const event of Object.keys(wording) as DeploymentEvent[]) {
-      const failed = event === "deployment.failed" || event === "deployment.rolled_back";
-      const m = slackMessage(facts({ event, reason: failed ? "docker service update timed out" : null, liveImage: event === "drift" ? "127.0.0.1:5000/site:hotfix" : undefined }));
+    for (const event of Object.keys(wording) as NotificationEvent[]) {
+      const failed = event === "deployment.failed" || event === "deployment.rolled_back" || event === "build.failed";
+      const m = slackMessage(facts({ event, reason: failed ? "docker service update timed out" : null, liveImage: event === "drift.detected" ? "127.0.0.1:5000/site:hotfix" : undefined }));
       expect(m.text, event).toMatch(wording[event]);
       expect(blockTexts(m.blocks), event).toContain(`${emoji[event]} *`);
       if (failed) expect(blockTexts(m.blocks)).toContain("*Reason*\ndocker service update timed out");
     }
-    const drift = blockTexts(slackMessage(facts({ event: "drift", liveImage: "127.0.0.1:5000/site:hotfix" })).blocks);
+    const drift = blockTexts(slackMessage(facts({ event: "drift.detected", liveImage: "127.0.0.1:5000/site:hotfix" })).blocks);
     expect(drift).toContain("*Deployed image*\n127.0.0.1:5000/site:live");
     expect(drift).toContain("*Live image*\n127.0.0.1:5000/site:hotfix");
-    expect(slackMessage(facts({ event: "drift", liveImage: null })).text).toMatch(/^Drift on www-live: it no longer runs 127\.0\.0\.1:5000\/site:live/);
+    expect(slackMessage(facts({ event: "drift.detected", liveImage: null })).text).toMatch(/^Drift on www-live: it no longer runs 127\.0\.0\.1:5000\/site:live/);
     // a target without a release: no commit to name
-    const bare = slackMessage(facts({ event: "drift", commitSha: "", commitUrl: null, commitMessage: null, image: null, liveImage: "nginx:1" }));
+    const bare = slackMessage(facts({ event: "drift.detected", commitSha: "", commitUrl: null, commitMessage: null, image: null, liveImage: "nginx:1" }));
     expect(bare.text).toBe("Drift on www-live: it runs nginx:1 instead of the image, which Slipway deployed from tarides-test/site (live)");
     expect(blockTexts(bare.blocks)).not.toContain("*Commit*");
   });

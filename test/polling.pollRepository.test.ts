@@ -48,12 +48,18 @@ describe("pollRepository", () => {
   });
 
   test("a repository that cannot be reached keeps its refs and records the error in words", async () => {
-    const { id } = await saveRepository(actorFor(admin), { repo: "infra/gone", url: daemon.url("no-such-repo.git") });
+    const { id } = await saveRepository(actorFor(admin), { repo: "infra/gone", url: daemon.url("site.git") });
+    expect((await pollRepository(id)).ok).toBe(true);
+    const before = await refsOf(id);
+    expect(before.length).toBeGreaterThan(0);
+    // the repository moves away: the next poll cannot list it
+    await getDb().repository.update({ where: { id }, data: { url: daemon.url("no-such-repo.git"), lastPolledAt: null } });
     const r = await pollRepository(id);
-    expect(r.ok).toBe(false);
+    expect(r).toMatchObject({ ok: false, error: expect.stringContaining("no-such-repo.git") });
     const row = await getDb().repository.findUniqueOrThrow({ where: { id } });
-    expect(row.lastPollError).toBeTruthy();
+    expect(row.lastPollError).toBe(r.ok === false && "error" in r ? r.error : "");
     expect(row.lastPolledAt).not.toBeNull();
+    expect(await refsOf(id)).toEqual(before);
   });
 });
 

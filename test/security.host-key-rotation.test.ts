@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { getDb } from "@/lib/db";
 import { saveContext, saveHost } from "@/lib/services/inventory/entities";
 import { pinHostKeys, removeHostKey, scanHost, testHost } from "@/lib/services/inventory/hosts";
-import { hostAccess } from "@/lib/services/inventory/checks";
+import { hostAccess } from "@/lib/services/inventory/access";
 import { ensureDeployerKey } from "@/lib/services/deployer-key";
 import { actorFor, createUser, type TestUser } from "@/test/helpers/fixtures";
 import { startSshd, type Sshd } from "@/test/helpers/sshd";

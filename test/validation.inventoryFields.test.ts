@@ -9,7 +9,6 @@ import {
   systemdUnit,
   gitUrl,
   hostAddressProblem,
-  parseDockerEndpointText,
   parseImageReference,
   relativePathProblem,
   duration,
@@ -18,6 +17,7 @@ import {
   unikernelServiceName,
   UNIKERNEL_SERVICE_NAME,
 } from "@/lib/validation/inventory-fields";
+import { readDockerEndpoint } from "@/lib/docker/endpoint";
 
 describe("branch names (git check-ref-format, no leading dash)", () => {
   test.each(["main", "live", "live-ci3", "feature/x", "release/1.2", "a.b", "über"])("%s is valid", (b) => expect(branchNameProblem(b)).toBeNull());
@@ -83,9 +83,9 @@ describe("host addresses and endpoints", () => {
   test.each(["toxis.example.org", "localhost", "203.0.113.7", "2001:db8::1", "[2001:db8::1]", "ci3.ocamllabs.io."])("%s is an address", (a) => expect(hostAddressProblem(a)).toBeNull());
   test.each(["-oProxyCommand=x", "exa mple.org", "300.1.1.1", "a_b.example.org", "", "host;rm"])("%s is not", (a) => expect(hostAddressProblem(a)).not.toBeNull());
   test("docker endpoints", () => {
-    expect(parseDockerEndpointText("unix:///var/run/docker.sock")).toEqual({ kind: "unix", socketPath: "/var/run/docker.sock" });
-    expect(parseDockerEndpointText("ssh://root@toxis.example.org")).toEqual({ kind: "ssh", user: "root", host: "toxis.example.org", port: 22 });
-    expect(parseDockerEndpointText("ssh://deploy@[2001:db8::1]:2222")).toEqual({ kind: "ssh", user: "deploy", host: "2001:db8::1", port: 2222 });
+    expect(readDockerEndpoint("unix:///var/run/docker.sock")).toEqual({ kind: "unix", socketPath: "/var/run/docker.sock" });
+    expect(readDockerEndpoint("ssh://root@toxis.example.org")).toEqual({ kind: "ssh", user: "root", host: "toxis.example.org", port: 22 });
+    expect(readDockerEndpoint("ssh://deploy@[2001:db8::1]:2222")).toEqual({ kind: "ssh", user: "deploy", host: "2001:db8::1", port: 2222 });
     for (const [bad, why] of [
       ["ssh://toxis", /user/],
       ["tcp://toxis:2375", /ssh:\/\//],
@@ -95,7 +95,7 @@ describe("host addresses and endpoints", () => {
       ["ssh://root@toxis:99999", /port/],
       ["http://toxis", /ssh:\/\//],
     ] as const) {
-      const r = parseDockerEndpointText(bad);
+      const r = readDockerEndpoint(bad);
       expect("problem" in r ? r.problem : "", bad).toMatch(why);
     }
   });

@@ -65,11 +65,14 @@ export async function startWorker(opts: {
   const longTasks = Object.fromEntries(Object.entries(all).filter(([name]) => long.has(name)));
   const deployTasks = Object.fromEntries(Object.entries(all).filter(([name]) => deploy.has(name)));
   const common = { connectionString: opts.connectionString, noHandleSignals: true, pollInterval: 2_000, logger: graphileLogger(log) };
+  // the first runner carries the schedules; the build and deploy runners get an empty list, else graphile-worker
+  // looks for a ./crontab file and logs "cron is disabled", which reads as if polling were off
+  const noCron = { parsedCronItems: [] };
   // webhooks, polls, check runs and the reaper keep flowing while builds run: two runners, one process
   const runner: Runner = await run({ ...common, concurrency: opts.concurrency, taskList: shortTasks, crontab });
   let buildRunner: Runner;
   try {
-    buildRunner = await run({ ...common, concurrency: opts.buildConcurrency ?? 2, taskList: longTasks });
+    buildRunner = await run({ ...common, ...noCron, concurrency: opts.buildConcurrency ?? 2, taskList: longTasks });
   } catch (err) {
     await runner.stop();
     throw err;
@@ -78,7 +81,7 @@ export async function startWorker(opts: {
   try {
     // a NOTIFY wakes every runner at once, and the others' job lookups can hide a named queue's new job from this
     // one until its next poll (graphile-worker 0.17): deployments poll often so a deploy starts at once
-    deployRunner = await run({ ...common, pollInterval: DEPLOY_POLL_MS, concurrency: opts.deployConcurrency ?? 4, taskList: deployTasks });
+    deployRunner = await run({ ...common, ...noCron, pollInterval: DEPLOY_POLL_MS, concurrency: opts.deployConcurrency ?? 4, taskList: deployTasks });
   } catch (err) {
     await Promise.all([runner.stop(), buildRunner.stop()]);
     throw err;
@@ -91,7 +94,10 @@ export async function startWorker(opts: {
     await Promise.all(runners.map((r) => r.stop()));
     throw err;
   }
-  log.info({ concurrency: opts.concurrency, buildConcurrency: opts.buildConcurrency ?? 2, deployConcurrency: opts.deployConcurrency ?? 4, tasks: Object.keys(handlers) }, "worker started");
+  log.info(
+    { concurrency: opts.concurrency, buildConcurrency: opts.buildConcurrency ?? 2, deployConcurrency: opts.deployConcurrency ?? 4, tasks: Object.keys(handlers), schedules: crontab.split("\n") },
+    "worker started",
+  );
   // builds left running by a worker that died are queued again or failed now, not a minute from now
   void reapBuilds({ exceptWorkerId: id })
     .then((r) => {

@@ -22,7 +22,7 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
           <Th>Action</Th>
           <Th>Subject</Th>
           <Th className="w-full">Summary</Th>
-          <Th className="hidden xl:table-cell">IP</Th>
+          <Th className="hidden 2xl:table-cell">IP</Th>
         </tr>
       </THead>
       <TBody>
@@ -65,7 +65,7 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
                   </Sub>
                 ) : null}
               </Td>
-              <Td className="min-w-56">
+              <Td className="min-w-56 [overflow-wrap:anywhere]">
                 <details className="group">
                   <summary className="flex list-none items-start gap-1.5 rounded-sm text-zinc-900 marker:hidden dark:text-zinc-100 [&::-webkit-details-marker]:hidden">
                     <svg viewBox="0 0 16 16" aria-hidden="true" className="mt-0.5 size-4 shrink-0 text-zinc-400 transition-transform group-open:rotate-90">
@@ -105,7 +105,7 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
                   </div>
                 </details>
               </Td>
-              <Td className="hidden whitespace-nowrap xl:table-cell">{e.ip ? <Mono small>{e.ip}</Mono> : <span className="text-zinc-400">—</span>}</Td>
+              <Td className="hidden whitespace-nowrap 2xl:table-cell">{e.ip ? <Mono small>{e.ip}</Mono> : <span className="text-zinc-400">—</span>}</Td>
             </tr>
           );
         })}

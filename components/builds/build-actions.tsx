@@ -1,10 +1,12 @@
 "use client";
 // Cancel (while the build is queued or running, after a confirmation) and Rebuild (once it ended), for
-// operators. A refusal is shown in words next to the button; a rebuild opens the new attempt's page.
-import { ActionForm, SubmitButton, useActionForm } from "@/components/inventory/common/action-form";
-import { ConfirmAction } from "@/components/inventory/common/confirm-dialog";
-import { Hidden } from "@/components/inventory/common/fields";
-import type { FormAction } from "@/components/inventory/common/result-state";
+// operators. A rebuild that would deploy (its commit is still the head of a deployment branch) asks first and
+// names the targets; one that deploys nowhere runs at once. A refusal is shown in words next to the button;
+// a rebuild opens the new attempt's page.
+import { ActionForm, SubmitButton, useActionForm } from "@/components/ui/forms/action-form";
+import { ConfirmAction } from "@/components/ui/forms/confirm-dialog";
+import { Hidden } from "@/components/ui/forms/fields";
+import type { FormAction } from "@/components/ui/forms/result-state";
 
 function Outcome() {
   const { state } = useActionForm();
@@ -23,7 +25,41 @@ function Outcome() {
   );
 }
 
-export function RebuildButton({ action, buildId }: { action: FormAction; buildId: string }) {
+export interface RebuildDeploys {
+  branch: string;
+  targets: { name: string; pinned: boolean }[];
+}
+
+function list(names: string[]): string {
+  return names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
+export function RebuildButton({ action, buildId, sha, deploys }: { action: FormAction; buildId: string; /** short commit */ sha: string; deploys: RebuildDeploys[] }) {
+  const targets = deploys.flatMap((d) => d.targets);
+  const to = targets.filter((t) => !t.pinned).map((t) => t.name);
+  const pinned = targets.filter((t) => t.pinned).map((t) => t.name);
+  if (to.length) {
+    return (
+      <ConfirmAction
+        action={action}
+        values={{ buildId }}
+        trigger="Rebuild"
+        triggerVariant="primary"
+        title={`Rebuild ${sha} and deploy it?`}
+        confirmLabel="Rebuild and deploy"
+        confirmVariant="primary"
+        pendingText="Queueing…"
+        showSuccess
+      >
+        <p>
+          {sha} is still the head of {list(deploys.map((d) => d.branch))}: once the rebuild succeeds, its new image is released and deployed to {list(to)}
+          , as a push would be (after approval where the rule asks for it).
+        </p>
+        {pinned.length ? <p>{list(pinned)} {pinned.length === 1 ? "is" : "are"} pinned and keep{pinned.length === 1 ? "s" : ""} running what {pinned.length === 1 ? "it runs" : "they run"}.</p> : null}
+        <p>The rebuild is recorded in the audit log.</p>
+      </ConfirmAction>
+    );
+  }
   return (
     <ActionForm action={action} summary={false} className="flex flex-wrap items-center justify-end gap-3" label="Rebuild">
       <Hidden values={{ buildId }} />

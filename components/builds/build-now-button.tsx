@@ -1,9 +1,9 @@
 "use client";
 // "Build now" on a branch or pull request (operators): builds its current head with every build rule of
 // the repository; says what it queued, or why not, next to the button.
-import { ActionForm, SubmitButton, useActionForm } from "@/components/inventory/common/action-form";
-import { Hidden } from "@/components/inventory/common/fields";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import { ActionForm, SubmitButton, useActionForm } from "@/components/ui/forms/action-form";
+import { Hidden } from "@/components/ui/forms/fields";
+import type { FormAction } from "@/components/ui/forms/result-state";
 
 function Outcome() {
   const { state } = useActionForm();

@@ -3,7 +3,7 @@
 // release's page (its deployments; a unikernel's Download).
 import Link from "next/link";
 import type { BuildReleaseRow } from "@/lib/queries/build-detail";
-import { CopyButton } from "@/components/inventory/common/copy-button";
+import { CopyButton } from "@/components/ui/forms/copy-button";
 import { Mono } from "@/components/ui/table";
 import { visibleText } from "@/components/format/visible-text";
 

@@ -8,7 +8,7 @@ import Link from "next/link";
 import { useCallback, useState } from "react";
 import type { ActionState } from "@/lib/auth/action";
 import type { PendingApprovalRow } from "@/lib/queries/deployment-detail";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import type { FormAction } from "@/components/ui/forms/result-state";
 import { DecisionForm } from "@/components/deployments/decision-form";
 import { Timestamp } from "@/components/ui/timestamp";
 import { Mono } from "@/components/ui/table";

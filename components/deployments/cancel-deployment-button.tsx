@@ -1,8 +1,8 @@
 "use client";
 // Cancel a deployment that waits for approval or is queued (a running one is never interrupted half-way),
 // after a confirmation that says what happens.
-import { ConfirmAction } from "@/components/inventory/common/confirm-dialog";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import { ConfirmAction } from "@/components/ui/forms/confirm-dialog";
+import type { FormAction } from "@/components/ui/forms/result-state";
 
 export function CancelDeploymentButton({ action, deploymentId, targetName, pending }: { action: FormAction; deploymentId: string; targetName: string; /** waits for approval (else queued) */ pending: boolean }) {
   return (

@@ -5,7 +5,7 @@
 // on the page: a decided deployment usually leaves it, so the page says so itself).
 import { startTransition, useActionState, useEffect, useId, useRef } from "react";
 import type { ActionState } from "@/lib/auth/action";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import type { FormAction } from "@/components/ui/forms/result-state";
 
 export function DecisionForm({
   action,

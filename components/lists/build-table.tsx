@@ -37,7 +37,7 @@ export function BuildTable({ builds, now, caption = "Builds, newest first" }: { 
                 <BuildStateBadge state={b.state} />
                 {explain ? <Sub className="w-40 text-pretty">{b.reason}</Sub> : null}
               </Td>
-              <Td className="whitespace-nowrap">
+              <Td className="min-w-56 [overflow-wrap:anywhere]">
                 <span className="font-medium text-zinc-900 dark:text-zinc-100">{b.repository.name}</span>
                 <Sub>
                   {b.buildRule.name} · {b.buildRule.kind}
@@ -57,14 +57,14 @@ export function BuildTable({ builds, now, caption = "Builds, newest first" }: { 
                   <span className="text-zinc-400">—</span>
                 )}
               </Td>
-              <Td className="w-full">
+              <Td className="w-full min-w-40">
                 <Link href={`/builds/${b.id}`} className="link" aria-label={`Build ${shortSha(b.commit.sha)} of ${b.repository.name} ${b.buildRule.name}${b.attempt > 1 ? `, attempt ${b.attempt}` : ""}`}>
                   <Mono title={b.commit.sha} className="text-inherit! dark:text-inherit!">
                     {shortSha(b.commit.sha)}
                   </Mono>
                 </Link>
                 {message ? (
-                  <Sub className="line-clamp-1 max-w-md break-all">
+                  <Sub className="line-clamp-2 max-w-md [overflow-wrap:anywhere]">
                     <span title={message}>{message}</span>
                   </Sub>
                 ) : null}

@@ -44,13 +44,13 @@ export function DeploymentTable({ deployments, now, caption = "Deployments, newe
                 ) : null}
                 {d.reason && ["failed", "rolled_back", "cancelled", "superseded"].includes(d.state) ? (
                   <Sub className="w-40 text-pretty">
-                    <span className="line-clamp-3 break-words" title={d.reason}>
+                    <span className="line-clamp-3 [overflow-wrap:anywhere]" title={d.reason}>
                       {d.reason}
                     </span>
                   </Sub>
                 ) : null}
               </Td>
-              <Td className="whitespace-nowrap">
+              <Td className="min-w-32 [overflow-wrap:anywhere]">
                 <Link href={`/targets/${d.target.id}`} className="font-medium text-zinc-900 hover:underline dark:text-zinc-100">
                   {d.target.name}
                 </Link>
@@ -61,7 +61,7 @@ export function DeploymentTable({ deployments, now, caption = "Deployments, newe
                   {d.target.kind === "unikernel" ? " (unikernel)" : null}
                 </Sub>
               </Td>
-              <Td className="w-full whitespace-nowrap">
+              <Td className="w-full min-w-48 [overflow-wrap:anywhere]">
                 <Link href={`/deployments/${d.id}`} className="link" aria-label={`Deployment of ${shortSha(d.release.commitSha)} to ${d.target.name}`}>
                   {id ? (
                     <Mono title={image ? `${image}@${id}` : id} className="text-inherit! dark:text-inherit!">

@@ -1,6 +1,6 @@
 "use client";
 // A build's or a deployment's log, live: reads /api/builds/:id/log or /api/deployments/:id/log (Server-Sent
-// Events), follows the tail unless paused, marks the steps (classic builder "Step 2/7 :", BuildKit
+// Events), follows the tail unless paused (Pause and Follow show only while the run goes on, not while it waits), marks the steps (classic builder "Step 2/7 :", BuildKit
 // "#5 [2/3]", Slipway's "==> ") as headings with the time since the run started, and reconnects after a
 // dropped connection, resuming after the last chunk it has. When the stream reports a new state, the page
 // re-renders from the server.
@@ -285,32 +285,35 @@ export function LogViewer({
           </p>
         </div>
         <div className="flex items-center gap-2">
-          <button
-            type="button"
-            className="btn-secondary px-2.5 py-1 text-xs"
-            title={follow ? "Stop scrolling to new lines" : "Scroll to new lines as they arrive"}
-            onClick={() => {
-              pausedByScroll.current = false;
-              setFollow((f) => !f);
-            }}
-          >
-            {follow ? (
-              <>
-                <svg viewBox="0 0 16 16" className="size-3.5" fill="currentColor" aria-hidden="true" focusable="false">
-                  <rect x="4" y="3" width="3" height="10" rx="0.5" />
-                  <rect x="9" y="3" width="3" height="10" rx="0.5" />
-                </svg>
-                Pause
-              </>
-            ) : (
-              <>
-                <svg viewBox="0 0 16 16" className="size-3.5" fill="none" stroke="currentColor" strokeWidth="1.6" aria-hidden="true" focusable="false">
-                  <path d="M8 3v9m-4-4 4 4 4-4" strokeLinecap="round" strokeLinejoin="round" />
-                </svg>
-                Follow
-              </>
-            )}
-          </button>
+          {/* following means something only while lines can arrive: not before the run starts, not after it ended */}
+          {running && waiting(state) === null ? (
+            <button
+              type="button"
+              className="btn-secondary px-2.5 py-1 text-xs"
+              title={follow ? "Stop scrolling to new lines" : "Scroll to new lines as they arrive"}
+              onClick={() => {
+                pausedByScroll.current = false;
+                setFollow((f) => !f);
+              }}
+            >
+              {follow ? (
+                <>
+                  <svg viewBox="0 0 16 16" className="size-3.5" fill="currentColor" aria-hidden="true" focusable="false">
+                    <rect x="4" y="3" width="3" height="10" rx="0.5" />
+                    <rect x="9" y="3" width="3" height="10" rx="0.5" />
+                  </svg>
+                  Pause
+                </>
+              ) : (
+                <>
+                  <svg viewBox="0 0 16 16" className="size-3.5" fill="none" stroke="currentColor" strokeWidth="1.6" aria-hidden="true" focusable="false">
+                    <path d="M8 3v9m-4-4 4 4 4-4" strokeLinecap="round" strokeLinejoin="round" />
+                  </svg>
+                  Follow
+                </>
+              )}
+            </button>
+          ) : null}
           <a href={downloadHref} download className="btn-secondary px-2.5 py-1 text-xs">
             Download
           </a>

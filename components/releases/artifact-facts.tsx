@@ -1,8 +1,8 @@
 // A unikernel release's file: its target, its path in the image, its size and sha256 (copyable, wrapped),
 // and the Download that streams it from the registry, checked against that sha256.
 import type { ReleaseArtifact } from "@/lib/queries/release-detail";
-import { Fact } from "@/components/inventory/common/panel";
-import { CopyButton } from "@/components/inventory/common/copy-button";
+import { Fact } from "@/components/ui/forms/panel";
+import { CopyButton } from "@/components/ui/forms/copy-button";
 import { Mono } from "@/components/ui/table";
 import { unikernelTargetLabels } from "@/components/inventory/repos/words";
 import { formatByteCount, formatBytes } from "@/components/format/bytes";

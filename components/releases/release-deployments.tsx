@@ -23,7 +23,7 @@ export function ReleaseDeployments({ rows, now }: { rows: ReleaseDeploymentRow[]
           const ended = d.reason && (d.state === "failed" || d.state === "rolled_back" || d.state === "cancelled" || d.state === "superseded");
           return (
             <tr key={d.id}>
-              <Td className="whitespace-nowrap">
+              <Td className="min-w-40 [overflow-wrap:anywhere]">
                 <Link href={`/targets/${d.target.id}`} className="font-medium text-zinc-900 hover:underline dark:text-zinc-100">
                   {d.target.name}
                 </Link>
@@ -36,7 +36,7 @@ export function ReleaseDeployments({ rows, now }: { rows: ReleaseDeploymentRow[]
                   <DeploymentStateBadge state={d.state} />
                 </Link>
                 {ended ? (
-                  <Sub className="line-clamp-2 max-w-xl break-words">
+                  <Sub className="line-clamp-2 max-w-xl [overflow-wrap:anywhere]">
                     <span title={d.reason!}>{d.reason}</span>
                   </Sub>
                 ) : null}

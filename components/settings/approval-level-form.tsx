@@ -1,8 +1,8 @@
 "use client";
 // Settings → Deployments: the confirm level at or above which deployments wait for approval, for admins.
-import { ActionForm, SubmitButton } from "@/components/inventory/common/action-form";
-import { SelectField } from "@/components/inventory/common/fields";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import { ActionForm, SubmitButton } from "@/components/ui/forms/action-form";
+import { SelectField } from "@/components/ui/forms/fields";
+import type { FormAction } from "@/components/ui/forms/result-state";
 import { CONFIRM_LEVELS, type ConfirmLevelName } from "@/lib/validation/deployment-states";
 import { confirmLabels } from "@/components/inventory/repos/words";
 

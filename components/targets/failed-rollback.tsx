@@ -2,9 +2,9 @@
 // The newest deployment to a target is a rollback that did not succeed: it says so, with the reason, that the pin
 // is as it was before the rollback (not pinned, or pinned where it was), and offers "Retry rollback": one click
 // that requests the same rollback again (and pins the target there again).
-import type { FormAction } from "@/components/inventory/common/result-state";
-import { ActionForm, SubmitButton, useActionForm } from "@/components/inventory/common/action-form";
-import { Hidden } from "@/components/inventory/common/fields";
+import type { FormAction } from "@/components/ui/forms/result-state";
+import { ActionForm, SubmitButton, useActionForm } from "@/components/ui/forms/action-form";
+import { Hidden } from "@/components/ui/forms/fields";
 import { Notice } from "@/components/ui/notice";
 import { Mono } from "@/components/ui/table";
 import { shortSha } from "@/components/format/ids";

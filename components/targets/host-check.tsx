@@ -2,10 +2,10 @@
 // "Check host" on a unikernel target's page (operators), before its first deploy: logs in to the host and
 // answers, item by item with ✓ or ✗, whether Slipway can log in, write the service's directory, find the
 // restart program and (systemd) the unit; each failure says what to do.
-import { ActionForm, SubmitButton, useActionForm } from "@/components/inventory/common/action-form";
-import { Hidden } from "@/components/inventory/common/fields";
-import { CheckResult } from "@/components/inventory/common/check-result";
-import type { FormAction, ResultState } from "@/components/inventory/common/result-state";
+import { ActionForm, SubmitButton, useActionForm } from "@/components/ui/forms/action-form";
+import { Hidden } from "@/components/ui/forms/fields";
+import { CheckResult } from "@/components/ui/forms/check-result";
+import type { FormAction, ResultState } from "@/components/ui/forms/result-state";
 import type { TargetCheckItemView, TargetCheckView } from "@/components/targets/types";
 
 const marks: Record<TargetCheckItemView["outcome"], { sign: string; words: string; className: string }> = {

@@ -1,27 +1,18 @@
 "use client";
-// A target's pin and the release it could move to. Pinned: "Pinned at <sha> by <user>", what that means,
-// and Unpin for operators. Not pinned while a newer release than the current one exists: "Deploy the newest
-// release (<sha>)", after a confirmation. What the last Unpin did stays here after the banner goes.
+// A target's pin and the release it could move to. Pinned: "Pinned at <sha> by <user>", or, when a newer
+// release of the branch is held back by the pin, "Newer release <sha> is waiting: pinned at <sha> by <user>";
+// what that means, and Unpin for operators, after a confirmation. Not pinned while a newer release than the
+// current one exists: "Deploy the newest release (<sha>)", after a confirmation, unless a deployment of it
+// already waits for approval (then a link to it). What the last Unpin did stays here after the banner goes.
 import { useCallback, useId, useState } from "react";
+import Link from "next/link";
 import type { ActionState } from "@/lib/auth/action";
-import { ActionForm, SubmitButton, useActionForm } from "@/components/inventory/common/action-form";
-import { ConfirmAction } from "@/components/inventory/common/confirm-dialog";
-import { Hidden } from "@/components/inventory/common/fields";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import { ConfirmAction } from "@/components/ui/forms/confirm-dialog";
+import type { FormAction } from "@/components/ui/forms/result-state";
 import { Notice } from "@/components/ui/notice";
 import { Timestamp } from "@/components/ui/timestamp";
 import { Mono } from "@/components/ui/table";
 import { shortSha } from "@/components/format/ids";
-
-function Refusal() {
-  const { state } = useActionForm();
-  if (!state || state.ok) return null;
-  return (
-    <p role="alert" className="mt-2 rounded-md border border-red-300 bg-red-50 px-3 py-1.5 text-sm text-red-950 dark:border-red-800 dark:bg-red-950/60 dark:text-red-100">
-      {state.error}
-    </p>
-  );
-}
 
 export interface PinView {
   sha: string;
@@ -33,6 +24,16 @@ export interface NewestView {
   releaseId: string;
   sha: string;
   message: string;
+  /** a deployment of it to this target that waits for approval, if any */
+  waitingDeploymentId?: string | null;
+}
+
+/** A newer release the pin holds back. */
+export interface HeldBackView {
+  releaseId: string;
+  sha: string;
+  message: string;
+  createdAt: Date;
 }
 
 export function PinControls({
@@ -40,6 +41,7 @@ export function PinControls({
   targetName,
   branch,
   pin,
+  heldBack,
   newest,
   busy,
   canOperate,
@@ -51,6 +53,8 @@ export function PinControls({
   targetName: string;
   branch: string;
   pin: PinView | null;
+  /** while pinned: the newest release of the branch, when newer than the pinned one */
+  heldBack: HeldBackView | null;
   /** the newest release of the rule when the target does not run it */
   newest: NewestView | null;
   /** why nothing can be deployed now (a deployment is running), or null */
@@ -80,29 +84,64 @@ export function PinControls({
         </p>
       ) : null}
       {pin ? (
-        <Notice tone="warning" title={`Pinned at ${shortSha(pin.sha)} by ${pin.by ?? "someone"}`}>
+        // keyed: the Deploy form below must not inherit the Unpin form's state (its answer) when the banner swaps
+        <Notice
+          key="pin"
+          tone="warning"
+          title={heldBack ? `Newer release ${shortSha(heldBack.sha)} is waiting: pinned at ${shortSha(pin.sha)} by ${pin.by ?? "someone"}` : `Pinned at ${shortSha(pin.sha)} by ${pin.by ?? "someone"}`}
+        >
           <div className="flex flex-wrap items-end justify-between gap-x-6 gap-y-2">
-            <p className="max-w-2xl">
-              {pin.at ? (
-                <>
-                  Since <Timestamp date={pin.at} now={now} relative />:{" "}
-                </>
+            <div className="max-w-2xl space-y-1">
+              {heldBack ? (
+                <p data-testid="held-back-release">
+                  <Link href={`/releases/${heldBack.releaseId}`} className="underline underline-offset-2" aria-label={`Release ${shortSha(heldBack.sha)}`}>
+                    <Mono small className="text-inherit!">
+                      {shortSha(heldBack.sha)}
+                    </Mono>
+                  </Link>
+                  {heldBack.message ? ` ${heldBack.message}` : ""}, released <Timestamp date={heldBack.createdAt} now={now} relative />, is the newest release of{" "}
+                  <Mono small>{branch}</Mono>; it does not deploy to {targetName} while the pin holds.
+                </p>
               ) : null}
-              new releases of <Mono small>{branch}</Mono> build but do not deploy to {targetName} until someone unpins it.
-            </p>
+              <p>
+                {pin.at ? (
+                  <>
+                    Since <Timestamp date={pin.at} now={now} relative />:{" "}
+                  </>
+                ) : null}
+                new releases of <Mono small>{branch}</Mono> build but do not deploy to {targetName} until someone unpins it.
+              </p>
+            </div>
             {canOperate ? (
-              <ActionForm action={unpin} summary={false} className="shrink-0" label={`Unpin ${targetName}`}>
-                <Hidden values={{ targetId }} />
-                <SubmitButton variant="secondary" pendingText="Unpinning…" ariaLabel={`Unpin ${targetName}`}>
-                  Unpin
-                </SubmitButton>
-                <Refusal />
-              </ActionForm>
+              <ConfirmAction
+                action={unpin}
+                values={{ targetId }}
+                trigger="Unpin"
+                triggerAriaLabel={`Unpin ${targetName}`}
+                triggerVariant="secondary"
+                title={`Unpin ${targetName}?`}
+                confirmLabel="Unpin"
+                confirmVariant="primary"
+                pendingText="Unpinning…"
+                dismissLabel="Keep the pin"
+                className="shrink-0"
+              >
+                <p>
+                  {targetName} follows <Mono small>{branch}</Mono> again: the next release of {branch} deploys there
+                  {heldBack ? "" : " as soon as it is built"}.
+                </p>
+                {heldBack ? (
+                  <p>
+                    Unpinning does not deploy the waiting release {shortSha(heldBack.sha)} by itself: this page then offers to deploy it.
+                  </p>
+                ) : null}
+                <p>The unpin is recorded in the audit log.</p>
+              </ConfirmAction>
             ) : null}
           </div>
         </Notice>
       ) : newest ? (
-        <Notice tone="info" title="A newer release is not running here">
+        <Notice key="newest" tone="info" title="A newer release is not running here">
           <div className="flex flex-wrap items-end justify-between gap-x-6 gap-y-2">
             <p className="max-w-2xl">
               <Mono small>{shortSha(newest.sha)}</Mono>
@@ -110,7 +149,11 @@ export function PinControls({
               {busy ? <span id={busyId}> {busy}</span> : null}
             </p>
             {canOperate ? (
-              busy ? (
+              newest.waitingDeploymentId ? (
+                <Link href={`/deployments/${newest.waitingDeploymentId}`} className="btn-secondary shrink-0">
+                  Its deployment waits for approval
+                </Link>
+              ) : busy ? (
                 <button type="button" className="btn-primary shrink-0" disabled aria-describedby={busyId}>
                   Deploy the newest release ({shortSha(newest.sha)})
                 </button>

@@ -3,8 +3,8 @@
 // release is deployed as it was built, and the target is pinned there), then the rollback. Disabled, with
 // the reason next to it, while a deployment is changing the target.
 import { useId } from "react";
-import { ConfirmAction } from "@/components/inventory/common/confirm-dialog";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import { ConfirmAction } from "@/components/ui/forms/confirm-dialog";
+import type { FormAction } from "@/components/ui/forms/result-state";
 import { shortSha } from "@/components/format/ids";
 
 export function RollbackButton({

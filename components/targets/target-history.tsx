@@ -3,7 +3,7 @@
 // for operators on every release but the one running now.
 import Link from "next/link";
 import type { TargetHistoryRow } from "@/lib/queries/deployment-detail";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import type { FormAction } from "@/components/ui/forms/result-state";
 import { DeploymentStateBadge, deploymentStates } from "@/components/status/state-badges";
 import { Badge } from "@/components/ui/badge";
 import { Table, THead, TBody, Th, Td, Sub, Mono } from "@/components/ui/table";

@@ -56,6 +56,11 @@ export function TargetTable({ targets, now, caption = "Targets" }: { targets: Ta
                     Pinned{t.pinnedSha ? ` at ${shortSha(t.pinnedSha)}` : ""} by {t.pinnedBy}
                   </Badge>
                 ) : null}
+                {t.heldBackSha ? (
+                  <Badge tone="amber" title={`The newest release of ${t.branch} (${shortSha(t.heldBackSha)}) does not deploy here while the pin holds`}>
+                    Newer release {shortSha(t.heldBackSha)} waiting
+                  </Badge>
+                ) : null}
                 {t.drift ? (
                   <Badge tone="rose" title={t.liveImage ? `The service runs ${t.liveImage}` : "The service runs another image than its last release"}>
                     Drifted

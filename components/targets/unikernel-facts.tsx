@@ -4,7 +4,7 @@
 import Link from "next/link";
 import type { TargetRunFields } from "@/lib/queries/inventory-repos";
 import { argvText } from "@/lib/validation/inventory-fields";
-import { Fact } from "@/components/inventory/common/panel";
+import { Fact } from "@/components/ui/forms/panel";
 import { Mono } from "@/components/ui/table";
 import { unikernelRun } from "@/components/inventory/repos/words";
 

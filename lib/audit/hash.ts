@@ -1,6 +1,7 @@
 // The audit hash chain: each event's hash covers the previous event's hash and this event's fields,
 // serialized canonically (object keys sorted), so changing, removing or reordering any event breaks it.
 import { createHash } from "node:crypto";
+import type { AuditEventFields } from "@/lib/audit/event";
 
 /** JSON with object keys sorted at every level; the same value always gives the same text. */
 export function canonicalJson(value: unknown): string {
@@ -17,23 +18,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export interface HashedFields {
-  id: bigint;
-  createdAt: Date;
-  actorType: string;
-  actorId: string | null;
-  actorLabel: string;
-  action: string;
-  subjectType: string;
-  subjectId: string | null;
-  summary: string;
-  before: unknown;
-  after: unknown;
-  ip: string | null;
-  userAgent: string | null;
-}
-
-export function eventHash(prevHash: string, e: HashedFields): string {
+export function eventHash(prevHash: string, e: AuditEventFields): string {
   const body = canonicalJson([
     "slipway-audit-v1",
     e.id.toString(),

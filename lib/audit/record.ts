@@ -8,6 +8,7 @@ import type { Actor } from "@/lib/auth/actor";
 import { actorLabel } from "@/lib/auth/actor";
 import type { AuditAction, AuditSubjectType } from "@/lib/audit/actions";
 import { eventHash } from "@/lib/audit/hash";
+import type { AuditEventFields } from "@/lib/audit/event";
 import { redact } from "@/lib/audit/redact";
 
 export const AUDIT_CHAIN_LOCK = 7_341_120_001;
@@ -55,7 +56,7 @@ export async function recordAudit(tx: Tx, input: AuditInput): Promise<bigint> {
         ? input.actor.workerId
         : null;
 
-  const fields = {
+  const fields: AuditEventFields = {
     id: BigInt(next.id),
     createdAt,
     actorType: input.actor.type,

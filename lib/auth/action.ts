@@ -1,5 +1,6 @@
 // Server actions: one wrapper that finds the actor and turns command errors into words for the form.
 // The command itself checks the role (on the server, whatever the page showed).
+import "server-only";
 import { currentActor } from "@/lib/auth/session";
 import { CommandError, ValidationError } from "@/lib/errors";
 import type { Actor } from "@/lib/auth/actor";

@@ -3,6 +3,7 @@
 // - OAuth tokens are not stored (Slipway never acts as the user on GitHub);
 // - sessions are stored as the SHA-256 of the cookie value, with the client's address and user agent;
 // - disabled users have no session.
+import "server-only";
 import type { Adapter, AdapterAccount, AdapterSession, AdapterUser } from "next-auth/adapters";
 import { getDb } from "@/lib/db";
 import { env } from "@/lib/env";

@@ -1,5 +1,6 @@
 // next-auth configuration: GitHub OAuth (URLs configurable for GitHub Enterprise and tests), database
 // sessions through Slipway's adapter, and audit events for sign-in and sign-out.
+import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import GitHubProvider from "next-auth/providers/github";
 import { env, githubLoginEnabled } from "@/lib/env";

@@ -1,5 +1,6 @@
 // The signed-in user for pages, server actions and route handlers. One entry point for anything that needs
 // a session; the role is re-read from the database on every request, so a role change applies at once.
+import "server-only";
 import { cookies, headers } from "next/headers";
 import { redirect, forbidden } from "next/navigation";
 import { sessionCookieName } from "@/lib/auth/cookies";

@@ -6,6 +6,7 @@
 import { getDb } from "@/lib/db";
 import { HEARTBEAT_STALE_MS } from "@/lib/queries/workers";
 import { enqueueJob } from "@/lib/jobs/enqueue";
+import { liveJobExists } from "@/lib/jobs/pending";
 import { BuildLogWriter } from "@/lib/build/log-writer";
 import { enqueueBuildFollowUps, RUNNING_BUILD_STATES } from "@/lib/services/builds/schedule";
 
@@ -71,9 +72,7 @@ export async function reapBuilds(opts: { now?: Date; exceptWorkerId?: string } =
   const orphans = await getDb().$queryRaw<{ id: string }[]>`
     SELECT b.id FROM builds b
     WHERE b.state = 'queued' AND b.updated_at < ${new Date(now.getTime() - ORPHAN_AFTER_MS)}
-      AND NOT EXISTS (
-        SELECT 1 FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
-        WHERE t.identifier = 'build_run' AND j.payload->>'buildId' = b.id AND j.attempts < j.max_attempts)`;
+      AND NOT ${liveJobExists("build_run", "buildId", "b.id")}`;
   for (const { id } of orphans) {
     const done = await getDb().$transaction(async (tx) => {
       const rows = await tx.$queryRaw<{ state: string }[]>`SELECT state::text FROM builds WHERE id = ${id} FOR UPDATE`;

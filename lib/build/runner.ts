@@ -13,7 +13,7 @@ import { buildImage, DaemonError, pushImage, tagImage } from "@/lib/build/docker
 import { buildImageBuildKit } from "@/lib/build/buildkit";
 import { chooseBuildHost, type BuildHostChoice } from "@/lib/build/host";
 import { dockerClient } from "@/lib/docker/engine";
-import { contextAccess } from "@/lib/services/inventory/checks";
+import { contextAccess } from "@/lib/services/inventory/access";
 import { revealSecret } from "@/lib/services/inventory/secret-values";
 import { fetchCommit, withTempCheckout } from "@/lib/git/fetch";
 import { GitError } from "@/lib/git/run";

@@ -1,7 +1,6 @@
-// slipway.yml text ⇄ documents. Reading reports YAML syntax errors with line and column; writing leaves
-// out every field that has its default, so an export reads like a hand-written file.
-import { parseDocument, stringify } from "yaml";
-import type { FieldIssue } from "@/lib/errors";
+// slipway.yml documents → text. Writing leaves out every field that has its default, so an export reads
+// like a hand-written file. Reading (bounded, with line and column for every problem) is in yaml-read.ts.
+import { stringify } from "yaml";
 import {
   buildRuleName,
   defaultRestartUnit,
@@ -17,24 +16,8 @@ import {
 import { formatDuration } from "@/lib/validation/inventory-fields";
 import { githubCloneUrl, inferRegistry, type CanonDoc, type CanonTarget } from "@/lib/config/canonical";
 
-export const MAX_CONFIG_BYTES = 2 * 1024 * 1024;
-
-export function readYaml(text: string): { ok: true; value: unknown } | { ok: false; issues: FieldIssue[] } {
-  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
-    return { ok: false, issues: [{ path: "", message: `the file is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB; is it the right file?` }] };
-  }
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  if (doc.errors.length) {
-    return {
-      ok: false,
-      issues: doc.errors.map((e) => {
-        const at = e.linePos?.[0];
-        return { path: at ? `line ${at.line}, column ${at.col}` : "", message: `YAML: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}` };
-      }),
-    };
-  }
-  return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) };
-}
+// reading (with its bounds) lives in yaml-read.ts; the limit is re-exported for the import route
+export { MAX_CONFIG_BYTES, readYaml } from "@/lib/config/yaml-read";
 
 type Obj = Record<string, unknown>;
 

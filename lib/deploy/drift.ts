@@ -39,7 +39,7 @@ export async function checkDrift(opts: { signal?: AbortSignal; actor?: Actor } =
   const db = getDb();
   const actor: Actor = opts.actor ?? { type: "system", label: "drift check" };
   const targets = await db.target.findMany({
-    where: { kind: { in: drivenKinds }, currentReleaseId: { not: null }, deployments: { none: { state: { in: ["queued", "deploying", "verifying"] } } } },
+    where: { kind: { in: drivenKinds }, archivedAt: null, currentReleaseId: { not: null }, deployments: { none: { state: { in: ["queued", "deploying", "verifying"] } } } },
     include: { ...targetInclude, currentRelease: true },
   });
   const changes: DriftChange[] = [];

@@ -9,6 +9,7 @@ import type { Actor } from "@/lib/auth/actor";
 import { recordAudit } from "@/lib/audit/record";
 import { HEARTBEAT_STALE_MS } from "@/lib/queries/workers";
 import { enqueueJob } from "@/lib/jobs/enqueue";
+import { liveJobExists } from "@/lib/jobs/pending";
 import { BuildLogWriter } from "@/lib/build/log-writer";
 import { enqueueDeployment, targetQueue } from "@/lib/services/deployments/schedule";
 import { endDeployment } from "@/lib/deploy/runner";
@@ -66,9 +67,7 @@ export async function reapDeployments(opts: { now?: Date; exceptWorkerId?: strin
   const orphans = await db.$queryRaw<{ id: string; target_id: string }[]>`
     SELECT d.id, d.target_id FROM deployments d
     WHERE d.state = 'queued' AND d.queued_at < ${new Date(now.getTime() - ORPHAN_AFTER_MS)}
-      AND NOT EXISTS (
-        SELECT 1 FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
-        WHERE t.identifier = 'deploy_run' AND j.payload->>'deploymentId' = d.id AND j.attempts < j.max_attempts)`;
+      AND NOT ${liveJobExists("deploy_run", "deploymentId", "d.id")}`;
   for (const o of orphans) {
     await db.$transaction((tx) => enqueueDeployment(tx, o.id, o.target_id));
     out.resubmitted.push(o.id);

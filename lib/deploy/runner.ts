@@ -10,8 +10,9 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import { recordAudit } from "@/lib/audit/record";
 import type { AuditAction } from "@/lib/audit/actions";
 import { BuildLogWriter } from "@/lib/build/log-writer";
-import { enqueueNotify, targetQueue, type NotifyEvent } from "@/lib/services/deployments/schedule";
+import { enqueueNotify, targetQueue } from "@/lib/services/deployments/schedule";
 import { restorePinAfterRollback } from "@/lib/services/deployments/rollback-pin";
+import type { DeploymentNotifyEvent } from "@/lib/validation/notification-events";
 import { enqueueJob } from "@/lib/jobs/enqueue";
 import { settleOnAbort } from "@/lib/docker/abort";
 import { waitForHealthy } from "@/lib/deploy/health";
@@ -123,7 +124,7 @@ export async function endDeployment(
     before: { state: d.state },
     after: { state: end.state, reason: end.reason },
   });
-  await enqueueNotify(tx, d.id, end.state as NotifyEvent);
+  await enqueueNotify(tx, d.id, end.state as DeploymentNotifyEvent);
 }
 
 function describe(err: unknown, session: TargetSession | null): string {

@@ -1,6 +1,8 @@
 // The endpoint of a Docker context as an admin writes it: `unix:///var/run/docker.sock` for the engine on
 // the console's own machine, or `ssh://user@host[:port]` for an engine reached through a registered host.
-import { isIP } from "node:net";
+// The one parser: the engine, the forms (lib/validation/inventory-fields.ts) and slipway.yml import use it,
+// so it runs in the browser too (no node: imports).
+import { isIpv4, isIpv6 } from "@/lib/validation/ip-address";
 
 export type DockerEndpoint = { kind: "unix"; socketPath: string } | { kind: "ssh"; user: string; host: string; port: number };
 
@@ -38,12 +40,12 @@ function sshHost(raw: string): string {
   if (raw === "") throw new DockerEndpointError(`the endpoint names no host; write ssh://user@host, such as ssh://deploy@build1.example.org`);
   if (raw.startsWith("[")) {
     const inner = raw.endsWith("]") ? raw.slice(1, -1) : "";
-    if (isIP(inner) !== 6) throw new DockerEndpointError(`"${raw}" is not an IPv6 address in brackets, such as [2001:db8::7]`);
+    if (!isIpv6(inner)) throw new DockerEndpointError(`"${raw}" is not an IPv6 address in brackets, such as [2001:db8::7]`);
     return inner;
   }
   if (raw.startsWith("-")) throw new DockerEndpointError(`the host "${raw}" starts with '-', which ssh would read as an option; give a host name or an address`);
   if (raw.includes(":")) throw new DockerEndpointError(`write an IPv6 address in brackets, such as ssh://deploy@[${raw}]:22`);
-  if (isIP(raw) === 4) return raw;
+  if (isIpv4(raw)) return raw;
   if (/^[\d.]+$/.test(raw)) throw new DockerEndpointError(`"${raw}" is not a valid IPv4 address`);
   if (raw.length > 253 || !DNS_NAME.test(raw)) {
     throw new DockerEndpointError(`"${raw}" is not a host name or an IP address (such as build1.example.org or 203.0.113.7)`);
@@ -121,6 +123,16 @@ export function parseDockerEndpoint(text: string): DockerEndpoint {
       throw new DockerEndpointError(`"${s}" has no scheme; write ${EXAMPLES}`);
     default:
       throw new DockerEndpointError(`${scheme}:// is not a Docker endpoint Slipway uses; write ${EXAMPLES}`);
+  }
+}
+
+/** parseDockerEndpoint for forms and imports: the endpoint, or what is wrong with it in words. */
+export function readDockerEndpoint(text: string): DockerEndpoint | { problem: string } {
+  try {
+    return parseDockerEndpoint(text);
+  } catch (err) {
+    if (err instanceof DockerEndpointError) return { problem: err.message };
+    throw err;
   }
 }
 

@@ -1,6 +1,7 @@
 // Why a call to a Docker engine failed, as a reason for code and a sentence for the admin. Covers the local
 // socket, the SSH leg (through lib/ssh's explanations) and the engine's own HTTP errors.
 import { explainSshFailure } from "@/lib/ssh/errors";
+import { seconds } from "@/lib/seconds";
 import { fingerprintSha256 } from "@/lib/ssh/keys";
 import type { DockerClient, DockerContextAccess } from "@/lib/docker/engine";
 
@@ -34,8 +35,12 @@ function fields(err: unknown): ErrorFields {
   return err && typeof err === "object" ? (err as ErrorFields) : { message: String(err) };
 }
 
-export function seconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10} s`;
+/** What the engine said, without docker-modem's "(HTTP code 404) unexpected - " in front. */
+export function engineMessage(err: unknown): string {
+  const f = fields(err);
+  const said = f.json && typeof f.json === "object" ? f.json.message : undefined;
+  // for streaming calls (pull) docker-modem keeps the engine's answer only in the message
+  return (said || f.message || String(err)).replace(/^\(HTTP code \d+\) [^-]*- /, "").trim();
 }
 
 export function timeoutFailure(client: DockerClient, timeoutMs: number): DockerFailure {

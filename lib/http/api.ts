@@ -1,5 +1,6 @@
 // Route handlers: one wrapper that finds the actor, refuses cross-site writes, and turns command errors
 // into JSON answers with the right status. Handlers stay a few lines that call lib/services.
+import "server-only";
 import { NextResponse, type NextRequest } from "next/server";
 import { CommandError, UnauthenticatedError, ValidationError } from "@/lib/errors";
 import { authorize } from "@/lib/services/authorize";

@@ -4,6 +4,7 @@
 // `state` event whenever the build's state changes (and first thing), `end` with the final state once the
 // build has ended and every chunk was sent, and a heartbeat comment every 15 s so proxies keep the
 // connection open. A reconnecting client resumes after the last seq it got (Last-Event-ID or ?after=).
+import "server-only";
 import { isActiveBuildState } from "@/lib/validation/build-states";
 import { readBuildLog, readDeploymentLog, type LogChunk } from "@/lib/build/log-store";
 import { getBuildProgress } from "@/lib/queries/build-detail";

@@ -3,6 +3,7 @@
 // directory, then streamed to the browser as an attachment with its length and sha256. The file is opened
 // and then deleted before the first byte is sent: the open handle keeps it readable, and nothing is left
 // behind however the download ends.
+import "server-only";
 import { mkdtemp, open, rm, type FileHandle } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";

@@ -1,6 +1,7 @@
 // Job names and their payload schemas. The enqueuer and the worker validate against the same schema.
 import { z } from "zod";
 import { normalizedEvent } from "@/lib/github/webhook-events";
+import { DEPLOYMENT_NOTIFY_EVENTS } from "@/lib/validation/notification-events";
 
 /** What graphile-worker adds to the payload of a job its crontab starts. */
 const cronPayload = z
@@ -27,7 +28,9 @@ export const jobPayloads = {
   /** a deployment whose worker stopped: compare the live service with what it was deploying, and end it */
   deploy_verify: z.object({ deploymentId: z.string().min(1).max(64) }).strict(),
   /** Slack messages and the GitHub deployment status for one state change of a deployment */
-  deploy_notify: z.object({ deploymentId: z.string().min(1).max(64), event: z.enum(["pending_approval", "started", "succeeded", "failed", "rolled_back"]) }).strict(),
+  deploy_notify: z.object({ deploymentId: z.string().min(1).max(64), event: z.enum(DEPLOYMENT_NOTIFY_EVENTS) }).strict(),
+  /** Slack messages for a build that failed (channels subscribed to build.failed) */
+  build_notify: z.object({ buildId: z.string().min(1).max(64) }).strict(),
   /** every minute: expired approvals, deployments held by stopped workers, queued ones whose job is gone */
   deployments_reap: cronPayload,
   /** every 5 minutes: compare each target's live image with its last release */

@@ -1,4 +1,4 @@
-// Deployment notifications to Slack through an incoming webhook: the message (Block Kit blocks with a
+// Notifications to Slack (deployments, failed builds, drift) through an incoming webhook: the message (Block Kit blocks with a
 // plain `text` fallback for notifications) and the POST that delivers it.
 //
 // - Everything that comes from outside (commit messages, reasons, names) is escaped for mrkdwn: Slack
@@ -7,12 +7,13 @@
 // - The webhook URL is a secret (anyone holding it can post to the channel): it never appears in an error
 //   message or a log line; errors name the channel instead.
 import { isIP } from "node:net";
+import { seconds } from "@/lib/seconds";
+import type { NotificationEvent } from "@/lib/validation/notification-events";
 
-export type DeploymentEvent = "deployment.pending_approval" | "deployment.started" | "deployment.succeeded" | "deployment.failed" | "deployment.rolled_back" | "drift";
-
-export interface DeploymentFacts {
-  event: DeploymentEvent;
-  target: string;
+export interface NotificationFacts {
+  event: NotificationEvent;
+  /** the target deployed to; null for a build */
+  target: string | null;
   /** owner/name */
   repository: string;
   branch: string;
@@ -21,7 +22,7 @@ export interface DeploymentFacts {
   commitUrl: string | null;
   commitMessage: string | null;
   image: string | null;
-  /** the Slipway deployment page */
+  /** the Slipway page of the deployment, build or target */
   pageUrl: string;
   actor: string | null;
   reason: string | null;
@@ -96,18 +97,19 @@ const firstLine = (s: string | null): string | null => {
   return line ? line : null;
 };
 
-const EMOJI: Record<DeploymentEvent, string> = {
+const EMOJI: Record<NotificationEvent, string> = {
   "deployment.pending_approval": ":hourglass_flowing_sand:",
   "deployment.started": ":rocket:",
   "deployment.succeeded": ":white_check_mark:",
   "deployment.failed": ":x:",
   "deployment.rolled_back": ":leftwards_arrow_with_hook:",
-  drift: ":warning:",
+  "build.failed": ":x:",
+  "drift.detected": ":warning:",
 };
 
 /** The headline of an event; `commit` is the commit as the caller writes it (a link in blocks, plain in the fallback). */
-function headline(f: DeploymentFacts, commit: string, esc: (s: string) => string): string {
-  const target = esc(f.target);
+function headline(f: NotificationFacts, commit: string, esc: (s: string) => string): string {
+  const target = esc(f.target ?? "its target");
   const what = `${commit} (${esc(f.branch)})`;
   switch (f.event) {
     case "deployment.pending_approval":
@@ -120,7 +122,9 @@ function headline(f: DeploymentFacts, commit: string, esc: (s: string) => string
       return `Deployment of ${what} to ${target} failed`;
     case "deployment.rolled_back":
       return `Deployment of ${what} to ${target} was rolled back`;
-    case "drift": {
+    case "build.failed":
+      return `Build of ${what} failed`;
+    case "drift.detected": {
       const deployed = f.image ? esc(f.image) : "the image";
       return f.liveImage
         ? `Drift on ${target}: it runs ${esc(f.liveImage)} instead of ${deployed}, which Slipway deployed from ${what}`
@@ -134,7 +138,7 @@ function headline(f: DeploymentFacts, commit: string, esc: (s: string) => string
  * notifications show) and `blocks` (headline with the commit link, commit subject, facts, reason, and a
  * link to the Slipway page).
  */
-export function slackMessage(f: DeploymentFacts): SlackMessage {
+export function slackMessage(f: NotificationFacts): SlackMessage {
   const short = f.commitSha.slice(0, 12);
   // drift on a target without a release knows no commit
   const commitLabel = short ? `${f.repository}@${short}` : f.repository;
@@ -154,18 +158,18 @@ export function slackMessage(f: DeploymentFacts): SlackMessage {
   const field = (name: string, value: string) => ({ type: "mrkdwn", text: `*${name}*\n${value}` });
   const within = (s: string) => escapedWithin(s, FIELD_MAX - 100);
   const fields = [
-    field("Target", within(f.target)),
+    ...(f.target !== null ? [field("Target", within(f.target))] : []),
     field("Branch", within(f.branch)),
     ...(short ? [field("Commit", link(f.commitUrl, short))] : []),
-    ...(f.image ? [field(f.event === "drift" ? "Deployed image" : "Image", within(f.image))] : []),
-    ...(f.event === "drift" ? [field("Live image", f.liveImage ? within(f.liveImage) : "unknown")] : []),
+    ...(f.image ? [field(f.event === "drift.detected" ? "Deployed image" : "Image", within(f.image))] : []),
+    ...(f.event === "drift.detected" ? [field("Live image", f.liveImage ? within(f.liveImage) : "unknown")] : []),
     ...(f.actor ? [field("By", within(f.actor))] : []),
   ];
   blocks.push({ type: "section", fields });
   if (reason) blocks.push({ type: "section", text: { type: "mrkdwn", text: `*Reason*\n${escapedWithin(reason, Math.min(REASON_MAX, SECTION_MAX - 20))}` } });
   blocks.push({
     type: "context",
-    elements: [{ type: "mrkdwn", text: `${link(f.pageUrl, "Open the deployment in Slipway")} · ${escapedWithin(f.repository, 500)}` }],
+    elements: [{ type: "mrkdwn", text: `${link(f.pageUrl, f.event === "build.failed" ? "Open the build in Slipway" : "Open the deployment in Slipway")} · ${escapedWithin(f.repository, 500)}` }],
   });
   return { text, blocks };
 }
@@ -195,8 +199,6 @@ const SLACK_ERRORS: Record<string, string> = {
   team_disabled: "the Slack workspace is disabled (team_disabled)",
   rollup_error: "Slack had an internal problem (rollup_error); try again later",
 };
-
-const formatSeconds = (ms: number) => `${ms / 1000} s`;
 
 /** At most `max` bytes of the answer (Slack's answers are a word; a stranger's could be anything). */
 async function readSome(res: Response, max = 4096): Promise<string> {
@@ -257,7 +259,7 @@ export async function postSlack(url: string, message: SlackMessage, opts: { sign
     body = (await readSome(res)).trim();
   } catch (err) {
     opts.signal?.throwIfAborted();
-    if (deadline.aborted) throw new SlackError(`${where} did not answer within ${formatSeconds(timeoutMs)}: check that Slipway can reach Slack (HTTPS to hooks.slack.com)`);
+    if (deadline.aborted) throw new SlackError(`${where} did not answer within ${seconds(timeoutMs)}: check that Slipway can reach Slack (HTTPS to hooks.slack.com)`);
     // fetch's own errors name the host at most; keep only the system's error code
     const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
     const code = typeof cause?.code === "string" ? ` (${cause.code})` : "";

@@ -6,58 +6,14 @@
 import { getDb, type Prisma } from "@/lib/db";
 import { Prisma as P } from "@/lib/generated/prisma/client";
 import type { AuditFilter } from "@/lib/validation/audit";
+import { auditEventColumns, storedAuditEvent, type AuditEventRow, type StoredAuditEvent } from "@/lib/audit/event";
 
-export interface AuditEventView {
-  id: string;
-  createdAt: Date;
-  actorType: string;
-  actorId: string | null;
-  actorLabel: string;
-  action: string;
-  subjectType: string;
-  subjectId: string | null;
-  summary: string;
-  before: unknown;
-  after: unknown;
-  ip: string | null;
-  userAgent: string | null;
-  hash: string;
-}
+/** An event as the Audit page and the export show it (lib/audit/event.ts), its id as text. */
+export type AuditEventView = Omit<StoredAuditEvent, "id" | "prevHash"> & { id: string };
 
-interface Row {
-  id: bigint;
-  created_at: Date;
-  actor_type: string;
-  actor_id: string | null;
-  actor_label: string;
-  action: string;
-  subject_type: string;
-  subject_id: string | null;
-  summary: string;
-  before: unknown;
-  after: unknown;
-  ip: string | null;
-  user_agent: string | null;
-  hash: string;
-}
-
-function toView(r: Row): AuditEventView {
-  return {
-    id: r.id.toString(),
-    createdAt: r.created_at,
-    actorType: r.actor_type,
-    actorId: r.actor_id,
-    actorLabel: r.actor_label,
-    action: r.action,
-    subjectType: r.subject_type,
-    subjectId: r.subject_id,
-    summary: r.summary,
-    before: r.before,
-    after: r.after,
-    ip: r.ip,
-    userAgent: r.user_agent,
-    hash: r.hash,
-  };
+function toView(r: AuditEventRow): AuditEventView {
+  const { id, prevHash: _prevHash, ...rest } = storedAuditEvent(r);
+  return { ...rest, id: id.toString() };
 }
 
 async function idBounds(filter: AuditFilter): Promise<{ minId?: bigint; maxId?: bigint; empty: boolean }> {
@@ -112,10 +68,8 @@ export async function listAuditEvents(filter: AuditFilter): Promise<AuditPage> {
   if (upper.length) where.push(P.sql`id <= ${upper.reduce((a, b) => (a < b ? a : b))}`);
   if (bounds.minId !== undefined) where.push(P.sql`id >= ${bounds.minId}`);
   const clause = where.length ? P.sql`WHERE ${P.join(where, " AND ")}` : P.empty;
-  const rows = await getDb().$queryRaw<Row[]>`
-    SELECT id, created_at, actor_type::text AS actor_type, actor_id, actor_label, action, subject_type, subject_id,
-           summary, before, after, ip, user_agent, hash
-    FROM audit_events ${clause}
+  const rows = await getDb().$queryRaw<AuditEventRow[]>`
+    SELECT ${auditEventColumns} FROM audit_events ${clause}
     ORDER BY id DESC
     LIMIT ${filter.limit + 1}`;
   const events = rows.slice(0, filter.limit).map(toView);

@@ -1,5 +1,6 @@
 // What a README badge shows: the state of a branch's head commit, over the latest attempt of every build
 // rule of the repository.
+import "server-only";
 import { isActiveBuildState } from "@/lib/validation/build-states";
 import { getDb } from "@/lib/db";
 import { latestBuildsOfCommits } from "@/lib/queries/refs";

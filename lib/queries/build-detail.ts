@@ -1,5 +1,6 @@
 // One build for its page: what was built, for which refs, by whom, where, how long, its other attempts
 // and what it released; and the few fields the log stream follows.
+import "server-only";
 import { getDb } from "@/lib/db";
 import type { BuildKind, BuildState, BuildTrigger, Prisma, RefKind, RepositoryProvider } from "@/lib/generated/prisma/client";
 
@@ -40,13 +41,19 @@ export interface BuildDetail {
   /** the build host */
   dockerContext: { id: string; name: string } | null;
   repository: { id: string; name: string; provider: RepositoryProvider };
-  buildRule: { id: string; name: string; kind: BuildKind; dockerfile: string; archs: string[] };
+  /** archived: the rule (or its repository) was removed from the inventory with its history kept */
+  buildRule: { id: string; name: string; kind: BuildKind; dockerfile: string; archs: string[]; archived: boolean };
   commit: { sha: string; message: string | null; author: string | null; committedAt: Date | null };
   refs: { id: string; kind: RefKind; name: string; prNumber: number | null; prTitle: string | null; closed: boolean }[];
   supersededById: string | null;
   releases: BuildReleaseRow[];
   /** every attempt of the same rule on the same commit, this one included, newest first */
   attempts: BuildAttemptRow[];
+  /**
+   * where a successful rebuild would deploy: the deployment rules whose branch still points at this commit
+   * (as the build runner picks them), with their targets; a pinned target takes nothing
+   */
+  rebuildDeploysTo: { branch: string; targets: { name: string; pinned: boolean }[] }[];
 }
 
 const select = {
@@ -67,7 +74,7 @@ const select = {
   triggeredBy: { select: { login: true } },
   cancelledBy: { select: { login: true } },
   dockerContext: { select: { id: true, name: true } },
-  buildRule: { select: { id: true, name: true, kind: true, dockerfile: true, archs: true, repository: { select: { id: true, name: true, provider: true } } } },
+  buildRule: { select: { id: true, name: true, kind: true, dockerfile: true, archs: true, archivedAt: true, repository: { select: { id: true, name: true, provider: true, archivedAt: true } } } },
   commit: { select: { sha: true, message: true, author: true, committedAt: true } },
   refs: {
     select: { ref: { select: { id: true, kind: true, name: true, prNumber: true, prTitle: true, closedAt: true } } },
@@ -108,6 +115,17 @@ export async function getBuildDetail(id: string): Promise<BuildDetail | null> {
     select: { id: true, attempt: true, state: true, queuedAt: true },
     take: 50,
   });
+  const heads = await db.ref.findMany({
+    where: { kind: "branch", closedAt: null, headSha: b.commit.sha, builds: { some: { buildId: b.id } } },
+    select: { name: true },
+  });
+  const rules = heads.length
+    ? await db.deploymentRule.findMany({
+        where: { buildRuleId: b.buildRuleId, image: { not: null }, branch: { in: heads.map((h) => h.name) } },
+        orderBy: { branch: "asc" },
+        select: { branch: true, targets: { orderBy: { name: "asc" }, select: { name: true, pinnedReleaseId: true } } },
+      })
+    : [];
   return {
     id: b.id,
     state: b.state,
@@ -123,8 +141,15 @@ export async function getBuildDetail(id: string): Promise<BuildDetail | null> {
     logBytes: b.logBytes,
     timeoutSeconds: b.timeoutSeconds,
     dockerContext: b.dockerContext,
-    repository: b.buildRule.repository,
-    buildRule: { id: b.buildRule.id, name: b.buildRule.name, kind: b.buildRule.kind, dockerfile: b.buildRule.dockerfile, archs: b.buildRule.archs },
+    repository: { id: b.buildRule.repository.id, name: b.buildRule.repository.name, provider: b.buildRule.repository.provider },
+    buildRule: {
+      id: b.buildRule.id,
+      name: b.buildRule.name,
+      kind: b.buildRule.kind,
+      dockerfile: b.buildRule.dockerfile,
+      archs: b.buildRule.archs,
+      archived: b.buildRule.archivedAt !== null || b.buildRule.repository.archivedAt !== null,
+    },
     commit: b.commit,
     refs: b.refs.map(({ ref }) => ({ id: ref.id, kind: ref.kind, name: ref.name, prNumber: ref.prNumber, prTitle: ref.prTitle, closed: ref.closedAt !== null })),
     supersededById: b.supersededById,
@@ -139,6 +164,7 @@ export async function getBuildDetail(id: string): Promise<BuildDetail | null> {
       artifactSha256: r.artifactSha256,
     })),
     attempts,
+    rebuildDeploysTo: rules.map((r) => ({ branch: r.branch, targets: r.targets.map((t) => ({ name: t.name, pinned: t.pinnedReleaseId !== null })) })),
   };
 }
 

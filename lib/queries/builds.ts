@@ -1,5 +1,6 @@
 // Builds for the Builds page and the dashboard: newest first, keyset-paginated on (queued_at, id),
 // which the builds_queued_at_id index serves; optionally only one repository, branch, pull request or state.
+import "server-only";
 import { getDb } from "@/lib/db";
 import type { BuildKind, BuildState, BuildTrigger, Prisma, RefKind } from "@/lib/generated/prisma/client";
 import { PAGE_SIZE, olderThan, toPage, type KeysetPage } from "@/lib/queries/paging";

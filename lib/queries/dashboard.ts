@@ -1,4 +1,5 @@
 // The dashboard's counters. Builds "today" count from midnight UTC, as every time in the console is UTC.
+import "server-only";
 import { ACTIVE_BUILD_STATES } from "@/lib/validation/build-states";
 import { getDb } from "@/lib/db";
 
@@ -20,8 +21,8 @@ export function startOfUtcDay(now: Date): Date {
 export async function dashboardCounts(now: Date = new Date()): Promise<DashboardCounts> {
   const db = getDb();
   const [repositories, targets, buildsToday, buildsActive, deploymentsPendingApproval, deploymentsActive] = await Promise.all([
-    db.repository.count(),
-    db.target.count(),
+    db.repository.count({ where: { archivedAt: null } }),
+    db.target.count({ where: { archivedAt: null } }),
     db.build.count({ where: { queuedAt: { gte: startOfUtcDay(now) } } }),
     db.build.count({ where: { state: { in: [...ACTIVE_BUILD_STATES] } } }),
     db.deployment.count({ where: { state: "pending_approval" } }),

@@ -1,4 +1,5 @@
 // The deployer key's public half for the console (the private half is never read here).
+import "server-only";
 import { getDb } from "@/lib/db";
 
 export interface DeployerKeyView {

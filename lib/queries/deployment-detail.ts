@@ -1,5 +1,6 @@
 // Deployments and targets for their pages: one deployment (what, where, who approved, how it ended), the
 // approvals inbox, a target with every release it ran, and the dashboard's targets.
+import "server-only";
 import { getDb, type Tx } from "@/lib/db";
 import type { ApprovalDecision, DeploymentState, DeploymentTrigger, Role, TargetKind, UnikernelTarget } from "@/lib/generated/prisma/client";
 import { targetRunFields, type TargetRunFields } from "@/lib/queries/inventory-repos";
@@ -67,6 +68,8 @@ export interface DeploymentDetail {
     dockerContext: { id: string; name: string } | null;
     host: { id: string; name: string } | null;
     pinned: boolean;
+    /** removed from the inventory with its history kept */
+    archived: boolean;
   };
   repository: { id: string; name: string };
   branch: string;
@@ -156,6 +159,7 @@ export async function getDeploymentDetail(id: string): Promise<DeploymentDetail 
       dockerContext: d.target.dockerContext,
       host: d.target.host,
       pinned: d.target.pinnedReleaseId !== null,
+      archived: d.target.archivedAt !== null,
     },
     repository: rule.buildRule.repository,
     branch: rule.branch,
@@ -242,6 +246,8 @@ export interface TargetDetail {
   branch: string;
   image: string | null;
   currentRelease: ReleaseFacts | null;
+  /** removed from the inventory with its history kept: it deploys nothing */
+  archived: boolean;
   pin: { release: ReleaseFacts; by: string | null; at: Date | null } | null;
   liveImage: string | null;
   liveCheckedAt: Date | null;
@@ -257,6 +263,8 @@ export interface TargetDetail {
   runningSince: { deploymentId: string; at: Date } | null;
   /** the newest release of the rule, when it is not the current one (offered after unpinning) */
   newestRelease: ReleaseFacts | null;
+  /** while pinned: the newest release of the rule when it is newer than the pinned one (held back by the pin) */
+  heldBack: ReleaseFacts | null;
   history: TargetHistoryRow[];
 }
 
@@ -331,6 +339,7 @@ async function readTargetDetail(db: Tx, id: string, historyLimit: number): Promi
     monitorSeconds: t.monitorSeconds,
     dockerContext: t.dockerContext,
     repository: t.deploymentRule.buildRule.repository,
+    archived: t.archivedAt !== null,
     branch: t.deploymentRule.branch,
     image: t.deploymentRule.image,
     currentRelease: t.currentRelease ? releaseFacts(t.currentRelease) : null,
@@ -347,6 +356,7 @@ async function readTargetDetail(db: Tx, id: string, historyLimit: number): Promi
     lastDeployment: last ? { id: last.id, state: last.state, createdAt: last.createdAt, finishedAt: last.finishedAt } : null,
     runningSince: since?.finishedAt ? { deploymentId: since.id, at: since.finishedAt } : null,
     newestRelease: newest && newest.id !== t.currentReleaseId ? releaseFacts(newest) : null,
+    heldBack: newest && t.pinnedRelease && newest.id !== t.pinnedReleaseId && newest.createdAt > t.pinnedRelease.createdAt ? releaseFacts(newest) : null,
     history: [...byRelease.values()],
   };
 }
@@ -364,19 +374,33 @@ export interface TargetSummaryRow {
   lastDeployedAt: Date | null;
   pinnedBy: string | null;
   pinnedSha: string | null;
+  /** while pinned: the commit of the newest release of the branch, when newer than the pinned one (held back) */
+  heldBackSha: string | null;
   drift: boolean;
   liveImage: string | null;
 }
 
-/** Every target with its current release, last deployment state, pin and drift (the dashboard). */
+/** The newest release's commit when the pin holds it back (a release newer than the pinned one), else null. */
+function heldBack(pinnedId: string | null, pinned: { createdAt: Date } | null, newest: { id: string; createdAt: Date; build: { commit: { sha: string } } } | undefined): string | null {
+  return pinnedId && pinned && newest && newest.id !== pinnedId && newest.createdAt > pinned.createdAt ? newest.build.commit.sha : null;
+}
+
+/** Every target with its current release, last deployment state, pin (and what it holds back) and drift (the dashboard). */
 export async function targetSummaries(): Promise<TargetSummaryRow[]> {
   const rows = await getDb().target.findMany({
+    where: { archivedAt: null },
     orderBy: { name: "asc" },
     include: {
       pinnedBy: { select: { login: true } },
-      pinnedRelease: { select: { build: { select: { commit: { select: { sha: true } } } } } },
+      pinnedRelease: { select: { createdAt: true, build: { select: { commit: { select: { sha: true } } } } } },
       currentRelease: { select: { digest: true, tag: true, build: { select: { commit: { select: { sha: true } } } } } },
-      deploymentRule: { select: { branch: true, buildRule: { select: { repository: { select: { name: true } } } } } },
+      deploymentRule: {
+        select: {
+          branch: true,
+          buildRule: { select: { repository: { select: { name: true } } } },
+          releases: { where: { digest: { not: null } }, orderBy: { createdAt: "desc" }, take: 1, select: { id: true, createdAt: true, build: { select: { commit: { select: { sha: true } } } } } },
+        },
+      },
       deployments: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: 1, select: { id: true, state: true } },
     },
   });
@@ -393,6 +417,7 @@ export async function targetSummaries(): Promise<TargetSummaryRow[]> {
     lastDeployedAt: t.lastDeployedAt,
     pinnedBy: t.pinnedReleaseId ? (t.pinnedBy?.login ?? "someone") : null,
     pinnedSha: t.pinnedRelease?.build.commit.sha ?? null,
+    heldBackSha: heldBack(t.pinnedReleaseId, t.pinnedRelease, t.deploymentRule.releases[0]),
     drift: t.driftDetectedAt !== null,
     liveImage: t.liveImage,
   }));

@@ -1,19 +1,9 @@
 // Console-wide deployment settings as the Settings → Deployments page shows them: the confirm level at or
-// above which a deploy waits for approval (the value lib/services/deployments/schedule.ts decides with).
-import { z } from "zod";
+// above which a deploy waits for approval (read by lib/services/deployments/schedule.ts, which decides with it).
+import "server-only";
 import { getDb } from "@/lib/db";
-import { APPROVAL_LEVEL_SETTING, DEFAULT_APPROVAL_LEVEL } from "@/lib/services/deployments/schedule";
-import { CONFIRM_LEVELS, type ConfirmLevelName } from "@/lib/validation/deployment-states";
-
-export interface ApprovalLevelSetting {
-  level: ConfirmLevelName;
-  /** nobody set it (or the stored value is not a level): the default applies */
-  isDefault: boolean;
-  updatedAt: Date | null;
-}
+import { readApprovalLevel, type ApprovalLevelSetting } from "@/lib/services/deployments/schedule";
 
 export async function approvalLevelSetting(): Promise<ApprovalLevelSetting> {
-  const row = await getDb().setting.findUnique({ where: { key: APPROVAL_LEVEL_SETTING } });
-  const parsed = z.enum(CONFIRM_LEVELS).safeParse(row?.value);
-  return parsed.success ? { level: parsed.data, isDefault: false, updatedAt: row?.updatedAt ?? null } : { level: DEFAULT_APPROVAL_LEVEL, isDefault: true, updatedAt: null };
+  return readApprovalLevel(getDb());
 }

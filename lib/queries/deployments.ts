@@ -1,5 +1,6 @@
 // Deployments for the Deployments page and the dashboard: newest first, keyset-paginated on
 // (created_at, id), which the deployments_created_at_id index serves.
+import "server-only";
 import { getDb } from "@/lib/db";
 import type { DeploymentState, DeploymentTrigger, Prisma, TargetKind } from "@/lib/generated/prisma/client";
 import { PAGE_SIZE, olderThan, toPage, type KeysetPage } from "@/lib/queries/paging";

@@ -1,4 +1,5 @@
 // Health of the web process: the database answers, and how many workers are connected.
+import "server-only";
 import { getDb } from "@/lib/db";
 import { slipwayVersion } from "@/lib/version";
 

@@ -1,4 +1,5 @@
 // Read models for the host page (/hosts/[id]: pinned keys, contexts on it) and the Contexts pages.
+import "server-only";
 import { getDb } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 
@@ -23,7 +24,17 @@ export interface HostDetail {
   updatedAt: Date;
   keys: PinnedHostKeyRow[];
   dockerContexts: { id: string; name: string; endpoint: string }[];
-  targets: number;
+  /** targets that run on the host: on it directly (unikernels, artifact repositories) or through one of its docker contexts */
+  targets: HostTargetRow[];
+}
+
+export interface HostTargetRow {
+  id: string;
+  name: string;
+  kind: string;
+  service: string;
+  /** the docker context it runs on, or null for a target on the host itself */
+  context: string | null;
 }
 
 export async function hostDetail(id: string): Promise<HostDetail | null> {
@@ -32,10 +43,15 @@ export async function hostDetail(id: string): Promise<HostDetail | null> {
     include: {
       keys: { orderBy: { acceptedAt: "asc" }, include: { acceptedBy: { select: { login: true } } } },
       dockerContexts: { orderBy: { name: "asc" }, select: { id: true, name: true, endpoint: true } },
-      _count: { select: { targets: true } },
     },
   });
   if (!h) return null;
+  const targets = await getDb().target.findMany({
+    where: { archivedAt: null, OR: [{ hostId: id }, { dockerContext: { hostId: id } }] },
+    orderBy: { name: "asc" },
+    take: 500,
+    select: { id: true, name: true, kind: true, service: true, dockerContext: { select: { name: true } } },
+  });
   return {
     id: h.id,
     name: h.name,
@@ -48,7 +64,7 @@ export async function hostDetail(id: string): Promise<HostDetail | null> {
     updatedAt: h.updatedAt,
     keys: h.keys.map((k) => ({ id: k.id, algorithm: k.algorithm, fingerprintSha256: k.fingerprintSha256, acceptedBy: k.acceptedBy?.login ?? null, acceptedAt: k.acceptedAt })),
     dockerContexts: h.dockerContexts,
-    targets: h._count.targets,
+    targets: targets.map((t) => ({ id: t.id, name: t.name, kind: t.kind, service: t.service, context: t.dockerContext?.name ?? null })),
   };
 }
 
@@ -98,7 +114,7 @@ const contextSelect = {
   createdAt: true,
   updatedAt: true,
   host: { select: { id: true, name: true } },
-  _count: { select: { targets: true } },
+  _count: { select: { targets: { where: { archivedAt: null } } } },
 } satisfies Prisma.DockerContextSelect;
 
 function checkOf(v: Prisma.JsonValue | null): ContextCheck | null {

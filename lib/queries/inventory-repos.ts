@@ -1,6 +1,7 @@
 // Read models for the repository pages: one repository with its build rules, deployment rules and targets
 // (the /repositories/[id] page), and the names the forms offer in their selects (apps, registries, docker
 // contexts, hosts).
+import "server-only";
 import { getDb } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 
@@ -105,6 +106,8 @@ export interface RepositoryDetail {
   defaultBranch: string;
   pollIntervalSeconds: number;
   enabled: boolean;
+  /** removed from the inventory with its history kept (its builds and deployments stay readable) */
+  archived: boolean;
   lastPolledAt: Date | null;
   lastPollError: string | null;
   createdAt: Date;
@@ -114,16 +117,20 @@ export interface RepositoryDetail {
 
 const detailInclude = {
   app: { select: { id: true, name: true, webUrl: true } },
+  // the inventory: what was archived (removed with history) is not part of it
   buildRules: {
+    where: { archivedAt: null },
     orderBy: [{ position: "asc" }, { name: "asc" }],
     include: {
       _count: { select: { builds: true } },
       deploymentRules: {
+        where: { archivedAt: null },
         orderBy: { branch: "asc" },
         include: {
           _count: { select: { releases: true } },
           registry: { select: { id: true, name: true, url: true } },
           targets: {
+            where: { archivedAt: null },
             orderBy: { name: "asc" },
             include: {
               _count: { select: { deployments: true } },
@@ -153,6 +160,7 @@ export async function getRepositoryDetail(id: string): Promise<RepositoryDetail 
     defaultBranch: r.defaultBranch,
     pollIntervalSeconds: r.pollIntervalSeconds,
     enabled: r.enabled,
+    archived: r.archivedAt !== null,
     lastPolledAt: r.lastPolledAt,
     lastPollError: r.lastPollError,
     createdAt: r.createdAt,

@@ -1,5 +1,6 @@
 // Read models for Settings → GitHub apps, Registries, Secrets and Notifications. Secret values never leave
 // the database here: each credential is reported only as set or not set.
+import "server-only";
 import { getDb } from "@/lib/db";
 
 /** A credential row counts as set when it exists and holds a sealed value. */
@@ -146,7 +147,7 @@ export async function listSecrets(): Promise<SecretRow[]> {
 export async function secretScopeChoices(): Promise<{ apps: string[]; repositories: string[] }> {
   const [apps, repos] = await Promise.all([
     getDb().githubApp.findMany({ orderBy: { name: "asc" }, select: { name: true }, take: 500 }),
-    getDb().repository.findMany({ orderBy: { name: "asc" }, select: { name: true }, distinct: ["name"], take: 2000 }),
+    getDb().repository.findMany({ orderBy: { name: "asc" }, where: { archivedAt: null }, select: { name: true }, distinct: ["name"], take: 2000 }),
   ]);
   return { apps: apps.map((a) => a.name), repositories: repos.map((r) => r.name) };
 }

@@ -1,4 +1,5 @@
 // The numbers the console's sidebar shows next to its links, read on every page: one count each.
+import "server-only";
 import { getDb } from "@/lib/db";
 
 export interface NavCounts {

@@ -1,5 +1,6 @@
 // The branch and pull-request heads of a repository, for its page, each with the latest build of its
 // head commit by every build rule.
+import "server-only";
 import { getDb } from "@/lib/db";
 import type { BuildState } from "@/lib/generated/prisma/client";
 

@@ -1,6 +1,7 @@
 // One release for its page: what was built (repository, build rule, commit, branch), the image by digest, the
 // unikernel file it carries (target, path, size, sha256, the name it downloads as), every deployment of it,
 // and which of its deployment rule's targets run it now or are pinned to it.
+import "server-only";
 import { getDb } from "@/lib/db";
 import type { BuildKind, BuildState, DeploymentState, DeploymentTrigger, Prisma, TargetKind, UnikernelTarget } from "@/lib/generated/prisma/client";
 import { artifactDownloadName } from "@/lib/validation/releases";

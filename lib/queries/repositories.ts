@@ -1,5 +1,6 @@
 // Repositories for the Repositories page: by name, keyset-paginated on (name, id): one name may be listed
 // under several apps.
+import "server-only";
 import { getDb } from "@/lib/db";
 import type { Prisma, RepositoryProvider } from "@/lib/generated/prisma/client";
 import { PAGE_SIZE, toPage, type KeysetPage } from "@/lib/queries/paging";
@@ -43,11 +44,12 @@ export async function listRepositories(opts: { after?: string; limit?: number } 
   const limit = opts.limit ?? PAGE_SIZE;
   const db = getDb();
   const cursor = opts.after ? await db.repository.findUnique({ where: { id: opts.after }, select: { id: true, name: true } }) : null;
-  const where: Prisma.RepositoryWhereInput = cursor
+  const page: Prisma.RepositoryWhereInput = cursor
     ? { OR: [{ name: { gt: cursor.name } }, { name: cursor.name, id: { gt: cursor.id } }] }
     : opts.after
       ? { name: { gt: opts.after } }
       : {};
+  const where: Prisma.RepositoryWhereInput = { archivedAt: null, ...page };
   const rows = await db.repository.findMany({ where, orderBy: [{ name: "asc" }, { id: "asc" }], take: limit + 1, select });
   return toPage(
     rows.map(({ app, _count, ...r }) => ({ ...r, app: app?.name ?? null, buildRules: _count.buildRules })),

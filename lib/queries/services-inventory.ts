@@ -2,6 +2,7 @@
 // the targets it upgrades, grouped by app (flavour) then repository. Builds that deploy nowhere are listed
 // too ("built, not deployed"). The /services page and its Markdown download (lib/config/services-markdown.ts)
 // read this.
+import "server-only";
 import { getDb } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { targetRunFields, type TargetRunFields } from "@/lib/queries/inventory-repos";
@@ -62,13 +63,16 @@ export interface ServicesInventory {
 const include = {
   app: { select: { name: true, webUrl: true } },
   buildRules: {
+    where: { archivedAt: null },
     orderBy: [{ position: "asc" }, { name: "asc" }],
     include: {
       deploymentRules: {
+        where: { archivedAt: null },
         orderBy: { branch: "asc" },
         include: {
           registry: { select: { name: true, url: true } },
           targets: {
+            where: { archivedAt: null },
             orderBy: { name: "asc" },
             include: { dockerContext: { select: { id: true, name: true } }, host: { select: { id: true, name: true } } },
           },
@@ -80,7 +84,7 @@ const include = {
 
 /** The whole services inventory (it is small: one row per repository, build rule, rule and target). */
 export async function servicesInventory(): Promise<ServicesInventory> {
-  const repos = await getDb().repository.findMany({ orderBy: { name: "asc" }, include });
+  const repos = await getDb().repository.findMany({ where: { archivedAt: null }, orderBy: { name: "asc" }, include });
   const byApp = new Map<string | null, ServiceRepoRow[]>();
   const counts = { repos: 0, builds: 0, deploys: 0, targets: 0, notDeployed: 0 };
   for (const r of repos) {

@@ -1,4 +1,5 @@
 // Looks up the signed-in user from the session cookie value.
+import "server-only";
 import { getDb } from "@/lib/db";
 import { hashToken } from "@/lib/auth/tokens";
 import type { Role } from "@/lib/auth/roles";

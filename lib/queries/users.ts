@@ -1,4 +1,5 @@
 // Users for Settings → Users.
+import "server-only";
 import { getDb } from "@/lib/db";
 import type { Role } from "@/lib/auth/roles";
 

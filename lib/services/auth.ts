@@ -1,4 +1,5 @@
 // Sign-in, sign-out and the development login: each recorded in the audit log.
+import "server-only";
 import { getDb } from "@/lib/db";
 import type { RequestMeta } from "@/lib/auth/actor";
 import { recordAudit } from "@/lib/audit/record";

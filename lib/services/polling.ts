@@ -41,7 +41,7 @@ export async function enqueueDuePolls(now = new Date()): Promise<number> {
     const due = await tx.$queryRaw<{ id: string; due_at: Date }[]>`
       SELECT id, GREATEST(COALESCE(last_polled_at + make_interval(secs => poll_interval_seconds), ${now}), ${now}) AS due_at
       FROM repositories
-      WHERE (provider = 'git' OR ${local}) AND enabled
+      WHERE (provider = 'git' OR ${local}) AND enabled AND archived_at IS NULL
         AND (${only}::text IS NULL OR name = ${only})
         AND (last_polled_at IS NULL OR last_polled_at + make_interval(secs => poll_interval_seconds) < ${horizon})`;
     for (const r of due) await enqueuePoll(tx, r.id, r.due_at);
@@ -72,6 +72,7 @@ export async function pollRepository(repositoryId: string, signal?: AbortSignal)
   const repo = await db.repository.findUnique({ where: { id: repositoryId } });
   if (!repo) return { ok: false, skipped: "the repository was deleted" };
   if (!repo.enabled) return { ok: false, skipped: "the repository is disabled" };
+  if (repo.archivedAt) return { ok: false, skipped: "the repository is archived" };
   // webhook deliveries received before the listing is taken are older than what it shows (local mode polls
   // repositories that also send webhooks): none of them may move a ref back afterwards
   const seenSeq = await latestDeliverySeq(db, repo.id);

@@ -1,5 +1,6 @@
 // Commands on users: role changes, disabling, and the user records that sign-in creates.
 // Each command: authorize → validate → change rows + audit event in one transaction.
+import "server-only";
 import { getDb, type Tx } from "@/lib/db";
 import type { Actor } from "@/lib/auth/actor";
 import { systemActor } from "@/lib/auth/actor";

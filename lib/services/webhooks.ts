@@ -208,7 +208,7 @@ export async function receiveGithubWebhook(input: WebhookInput): Promise<Webhook
   const withAction = { ...base, action: parsed.action };
   // GitHub's names are case-insensitive: Ocurrent/Site is ocurrent/site
   const repo = await db.repository.findFirst({
-    where: { name: { equals: parsed.fullName, mode: "insensitive" }, appId: app.id },
+    where: { name: { equals: parsed.fullName, mode: "insensitive" }, appId: app.id, archivedAt: null },
     select: { id: true, name: true, githubId: true, installationId: true, isPrivate: true },
   });
   if (!repo) return ignore(withAction, `repository ${parsed.fullName} is not registered under app ${app.name}`);

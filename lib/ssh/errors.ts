@@ -1,5 +1,6 @@
 // Why an SSH connection failed, as a kind for code and a sentence for the admin: what happened and what to do.
 // Messages never contain key material: ssh2's own messages are kept only where they name a protocol step.
+import { seconds } from "@/lib/seconds";
 
 export type SshErrorKind =
   | "timeout" // no answer within the time limit
@@ -47,15 +48,10 @@ export function endpoint(address: string, port: number): string {
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/** 10000 → "10", 1500 → "1.5" */
-export function seconds(ms: number): string {
-  return String(Math.round(ms / 100) / 10);
-}
-
 export function timeoutError(address: string, port: number, timeoutMs: number): SshError {
   return new SshError(
     "timeout",
-    `Timed out after ${seconds(timeoutMs)} s connecting to ${endpoint(address, port)}. Check the address and port, and that no firewall drops Slipway's connections.`,
+    `Timed out after ${seconds(timeoutMs)} connecting to ${endpoint(address, port)}. Check the address and port, and that no firewall drops Slipway's connections.`,
   );
 }
 

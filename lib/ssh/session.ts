@@ -7,7 +7,8 @@ import type { Readable } from "node:stream";
 import type ssh2 from "ssh2";
 import { settleOnAbort } from "@/lib/docker/abort";
 import { openSsh, type SshTarget } from "@/lib/ssh/connect";
-import { endpoint, seconds, SshError, type SshErrorKind } from "@/lib/ssh/errors";
+import { endpoint, SshError, type SshErrorKind } from "@/lib/ssh/errors";
+import { seconds } from "@/lib/seconds";
 import { remoteCommand } from "@/lib/ssh/quote";
 
 export interface CallOptions {
@@ -181,7 +182,7 @@ class Session implements SshSession {
           ? new SshError("closed", `${what} on ${this.target} was stopped: the session was closed.`)
           : new SshError("closed", `The SSH connection to ${this.target} ended during ${what}. Check the host and the network, then try again.`);
       }
-      return new SshError("timeout", `${what} on ${this.target} did not finish within ${seconds(timeoutMs)} s. Check that the host is not overloaded and its disk answers, or allow more time.`);
+      return new SshError("timeout", `${what} on ${this.target} did not finish within ${seconds(timeoutMs)}. Check that the host is not overloaded and its disk answers, or allow more time.`);
     };
     if (signal.aborted) throw why();
     const running = work(signal);

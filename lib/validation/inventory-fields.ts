@@ -3,6 +3,10 @@
 // serves both. Messages say what is expected, with an example.
 import { z } from "zod";
 import { isSecureOrLoopbackUrl } from "@/lib/validation/loopback";
+import { CONFIRM_LEVELS } from "@/lib/validation/deployment-states";
+import { isIpv4, isIpv6 } from "@/lib/validation/ip-address";
+import { NOTIFICATION_EVENTS } from "@/lib/validation/notification-events";
+import { readDockerEndpoint } from "@/lib/docker/endpoint";
 
 // ─── form-friendly building blocks ──────────────────────────────────────────────────────────────
 
@@ -279,24 +283,14 @@ export const repoDirPath = z
 
 // ─── network ────────────────────────────────────────────────────────────────────────────────────
 
-const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const dnsName = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-
-function isIpv6(s: string): boolean {
-  if (!/^[0-9A-Fa-f:.]+$/.test(s) || !s.includes(":")) return false;
-  try {
-    return new URL(`http://[${s}]/`).hostname.length > 2;
-  } catch {
-    return false;
-  }
-}
 
 /** A host name, an IPv4 address, or an IPv6 address (brackets allowed and dropped). */
 export function hostAddressProblem(s: string): string | null {
   if (s === "") return "is required";
   if (s.startsWith("-")) return "must not start with '-'";
   const bare = s.startsWith("[") && s.endsWith("]") ? s.slice(1, -1) : s;
-  if (ipv4.test(bare) || isIpv6(bare)) return null;
+  if (isIpv4(bare) || isIpv6(bare)) return null;
   if (/^[\d.]+$/.test(bare)) return "is not a valid IPv4 address";
   if (dnsName.test(bare)) return null;
   return "must be a host name (toxis.example.org) or an IP address (203.0.113.7, 2001:db8::1)";
@@ -318,37 +312,11 @@ export const unixUser = z
   .trim()
   .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, "must be a user name such as root or deploy (letters, digits, '_', '.', '-'; not starting with '-')");
 
-export type DockerEndpoint = { kind: "unix"; socketPath: string } | { kind: "ssh"; user: string; host: string; port: number };
-
-/** Parses `unix:///path` or `ssh://user@host[:port]`; a problem in words otherwise. */
-export function parseDockerEndpointText(s: string): DockerEndpoint | { problem: string } {
-  if (s.startsWith("unix://")) {
-    const p = s.slice("unix://".length);
-    if (!p.startsWith("/")) return { problem: "a unix endpoint needs an absolute socket path: unix:///var/run/docker.sock" };
-     
-    if (/[\x00-\x1f\x7f]/.test(p) || p.split("/").includes("..")) return { problem: "the socket path must be a plain absolute path" };
-    return { kind: "unix", socketPath: p };
-  }
-  if (/^tcp:\/\/|^https?:\/\//.test(s)) {
-    return { problem: "tcp:// endpoints are not supported: use ssh://user@host through a registered host, so its pinned keys apply" };
-  }
-  const m = /^ssh:\/\/([^@/]+)@(\[[0-9A-Fa-f:.]+\]|[^:/[\]]+)(?::(\d+))?\/?$/.exec(s);
-  if (!s.startsWith("ssh://")) return { problem: "must be unix:///path/to/docker.sock or ssh://user@host[:port]" };
-  if (!m) return { problem: "must be ssh://user@host or ssh://user@host:port (with the user)" };
-  const [, user, rawHost, rawPort] = m;
-  if (!unixUser.safeParse(user).success) return { problem: `'${user}' is not a valid user name` };
-  const hostProblem = hostAddressProblem(rawHost!);
-  if (hostProblem) return { problem: `host ${hostProblem}` };
-  const portNumber = rawPort === undefined ? 22 : Number(rawPort);
-  if (!(portNumber >= 1 && portNumber <= 65535)) return { problem: "the port must be from 1 to 65535" };
-  return { kind: "ssh", user: user!, host: rawHost!.replace(/^\[|\]$/g, ""), port: portNumber };
-}
-
 export const dockerEndpoint = z
   .string({ error: "is required" })
   .trim()
   .superRefine((s, ctx) => {
-    const r = parseDockerEndpointText(s);
+    const r = readDockerEndpoint(s);
     if ("problem" in r) ctx.addIssue({ code: "custom", message: r.problem });
   });
 
@@ -475,18 +443,8 @@ export const buildArg = z
 export const UNIKERNEL_TARGETS = ["hvt", "xen", "spt", "virtio", "unix"] as const;
 export const unikernelTarget = z.enum(UNIKERNEL_TARGETS, { error: `must be one of ${UNIKERNEL_TARGETS.join(", ")}` });
 
-export const CONFIRM_LEVELS = ["harmless", "mostly_harmless", "average", "above_average", "dangerous"] as const;
 export const confirmLevel = z.enum(CONFIRM_LEVELS, { error: `must be one of ${CONFIRM_LEVELS.join(", ")}` });
 
-export const NOTIFICATION_EVENTS = [
-  "deployment.pending_approval",
-  "deployment.started",
-  "deployment.succeeded",
-  "deployment.failed",
-  "deployment.rolled_back",
-  "build.failed",
-  "drift.detected",
-] as const;
 export const notificationEvent = z.enum(NOTIFICATION_EVENTS, { error: `must be one of ${NOTIFICATION_EVENTS.join(", ")}` });
 
 // ─── unikernel hosts and artifact repositories ──────────────────────────────────────────────────

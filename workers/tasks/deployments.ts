@@ -5,6 +5,7 @@ import { runDeployment } from "@/lib/deploy/runner";
 import { reapDeployments, reverifyDeployment } from "@/lib/deploy/recovery";
 import { checkDrift } from "@/lib/deploy/drift";
 import { notifyDeployment, notifyDrift } from "@/lib/services/deployments/notify";
+import type { JobPayload } from "@/lib/jobs/definitions";
 
 type Cron = { _cron?: { ts: string; backfilled?: boolean } };
 
@@ -18,7 +19,7 @@ export async function deployVerify(payload: { deploymentId: string }, ctx: TaskC
   ctx.log.info({ deploymentId: payload.deploymentId, ...(r ?? { state: "not running any more" }) }, "deployment re-verified");
 }
 
-export async function deployNotify(payload: { deploymentId: string; event: "pending_approval" | "started" | "succeeded" | "failed" | "rolled_back" }, ctx: TaskContext): Promise<void> {
+export async function deployNotify(payload: JobPayload<"deploy_notify">, ctx: TaskContext): Promise<void> {
   await notifyDeployment(payload.deploymentId, payload.event, ctx.log, ctx.helpers.abortSignal);
 }
 

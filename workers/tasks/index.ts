@@ -7,7 +7,7 @@ import type { TaskContext } from "@/workers/tasks/types";
 import { maintenance } from "@/workers/tasks/maintenance";
 import { pollDue, pollOne } from "@/workers/tasks/polling";
 import { githubEvent } from "@/workers/tasks/github-event";
-import { buildRun, buildsReap } from "@/workers/tasks/builds";
+import { buildNotify, buildRun, buildsReap } from "@/workers/tasks/builds";
 import { buildCheck } from "@/workers/tasks/build-check";
 import { deployNotify, deployRun, deployVerify, deploymentsReap, driftCheck } from "@/workers/tasks/deployments";
 
@@ -21,6 +21,7 @@ export const handlers: Handlers = {
   build_run: buildRun,
   build_check: buildCheck,
   builds_reap: buildsReap,
+  build_notify: buildNotify,
   deploy_run: deployRun,
   deploy_verify: deployVerify,
   deploy_notify: deployNotify,

@@ -5,8 +5,8 @@ import { redirect } from "next/navigation";
 import { userAction, type ActionState } from "@/lib/auth/action";
 import { deleteInventoryEntity, saveContext } from "@/lib/services/inventory/entities";
 import { testContext } from "@/lib/services/inventory/checks";
-import type { CheckOutcome, ResultState } from "@/components/inventory/common/result-state";
-import { resultAction, savedMessage } from "../hosts/result-action";
+import type { CheckOutcome } from "@/components/ui/forms/result-state";
+import { resultAction, savedMessage } from "../result-action";
 
 function refresh(id?: string) {
   revalidatePath("/contexts");
@@ -14,15 +14,11 @@ function refresh(id?: string) {
   revalidatePath("/hosts", "layout");
 }
 
-const save = userAction(async (actor, input) => {
+export const saveContextAction = userAction(async (actor, input) => {
   const saved = await saveContext(actor, input);
   refresh(saved.id);
   return savedMessage(`docker context ${String(input.name ?? "").trim()}`, saved);
 });
-
-export async function saveContextAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return save(prev, form);
-}
 
 export async function deleteContextAction(prev: ActionState, form: FormData): Promise<ActionState> {
   const state = await userAction(async (actor, input) => {
@@ -34,12 +30,8 @@ export async function deleteContextAction(prev: ActionState, form: FormData): Pr
   return state;
 }
 
-const test = resultAction<CheckOutcome>(async (actor, input) => {
+export const testContextAction = resultAction<CheckOutcome>(async (actor, input) => {
   const r = await testContext(actor, { context_id: input.context_id });
   refresh(String(input.context_id));
   return { message: r.message, result: r };
 });
-
-export async function testContextAction(prev: ResultState<CheckOutcome>, form: FormData): Promise<ResultState<CheckOutcome>> {
-  return test(prev, form);
-}

@@ -5,7 +5,7 @@ import { can } from "@/lib/auth/roles";
 import { hostEndpointSuggestions, listContexts } from "@/lib/queries/inventory-hosts";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Disclosure } from "@/components/inventory/common/disclosure";
+import { Disclosure } from "@/components/ui/forms/disclosure";
 import { ContextList } from "@/components/inventory/hosts/context-list";
 import { ContextForm } from "@/components/inventory/hosts/context-form";
 import { saveContextAction, testContextAction } from "./actions";

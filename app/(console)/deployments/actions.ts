@@ -4,7 +4,7 @@
 // (no self-approval, expiry), lock the deployment and audit; these wrappers refresh what shows deployments
 // (the whole console: the sidebar counts pending approvals).
 import { revalidatePath } from "next/cache";
-import { userAction, type ActionState } from "@/lib/auth/action";
+import { userAction } from "@/lib/auth/action";
 import { approveDeployment, cancelDeployment, rejectDeployment } from "@/lib/services/deployments/commands";
 import { ValidationError } from "@/lib/errors";
 
@@ -12,7 +12,8 @@ function refresh() {
   revalidatePath("/", "layout");
 }
 
-const decide = userAction(async (actor, input) => {
+/** Approve or reject (the pressed button's `decision`), with the form's comment. */
+export const decideDeploymentAction = userAction(async (actor, input) => {
   const { decision, ...rest } = input;
   if (decision !== "approve" && decision !== "reject") {
     throw new ValidationError([{ path: "decision", message: "must be approve or reject; press Approve or Reject" }]);
@@ -22,17 +23,8 @@ const decide = userAction(async (actor, input) => {
   return r.message;
 });
 
-/** Approve or reject (the pressed button's `decision`), with the form's comment. */
-export async function decideDeploymentAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return decide(prev, form);
-}
-
-const cancel = userAction(async (actor, input) => {
+export const cancelDeploymentAction = userAction(async (actor, input) => {
   const r = await cancelDeployment(actor, input);
   refresh();
   return r.message;
 });
-
-export async function cancelDeploymentAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return cancel(prev, form);
-}

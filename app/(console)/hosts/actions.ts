@@ -7,9 +7,8 @@ import { redirect } from "next/navigation";
 import { userAction, type ActionState } from "@/lib/auth/action";
 import { deleteInventoryEntity, saveHost } from "@/lib/services/inventory/entities";
 import { pinHostKeys, removeHostKey, scanHost, testHost } from "@/lib/services/inventory/hosts";
-import type { ResultState } from "@/components/inventory/common/result-state";
 import type { HostTestResult, PinResult, ScanResult } from "@/components/inventory/hosts/types";
-import { resultAction, savedMessage } from "./result-action";
+import { resultAction, savedMessage } from "../result-action";
 
 function refresh(hostId?: string) {
   revalidatePath("/hosts");
@@ -29,15 +28,11 @@ export async function createHostAction(prev: ActionState, form: FormData): Promi
   return state;
 }
 
-const updateHost = userAction(async (actor, input) => {
+export const updateHostAction = userAction(async (actor, input) => {
   const saved = await saveHost(actor, input);
   refresh(saved.id);
   return savedMessage(`host ${String(input.name ?? "").trim()}`, saved);
 });
-
-export async function updateHostAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return updateHost(prev, form);
-}
 
 export async function deleteHostAction(prev: ActionState, form: FormData): Promise<ActionState> {
   const state = await userAction(async (actor, input) => {
@@ -49,7 +44,7 @@ export async function deleteHostAction(prev: ActionState, form: FormData): Promi
   return state;
 }
 
-const scan = resultAction<ScanResult>(async (actor, input) => {
+export const scanHostAction = resultAction<ScanResult>(async (actor, input) => {
   const r = await scanHost(actor, { host_id: input.host_id });
   const fresh = r.keys.filter((k) => !k.pinned).length;
   const message = r.keys.length
@@ -58,11 +53,7 @@ const scan = resultAction<ScanResult>(async (actor, input) => {
   return { message, result: r };
 });
 
-export async function scanHostAction(prev: ResultState<ScanResult>, form: FormData): Promise<ResultState<ScanResult>> {
-  return scan(prev, form);
-}
-
-const pin = resultAction<PinResult>(async (actor, input) => {
+export const pinHostKeysAction = resultAction<PinResult>(async (actor, input) => {
   const r = await pinHostKeys(actor, { host_id: input.host_id, keys: input.keys, known_hosts: input.known_hosts, keep_existing: input.keep_existing });
   refresh(String(input.host_id));
   const accepted = r.pinned.length ? `Accepted ${r.pinned.length} key${r.pinned.length === 1 ? "" : "s"}: ${r.pinned.join(", ")}.` : "";
@@ -71,26 +62,14 @@ const pin = resultAction<PinResult>(async (actor, input) => {
   return { message, result: r };
 });
 
-export async function pinHostKeysAction(prev: ResultState<PinResult>, form: FormData): Promise<ResultState<PinResult>> {
-  return pin(prev, form);
-}
-
-const removeKey = userAction(async (actor, input) => {
+export const removeHostKeyAction = userAction(async (actor, input) => {
   const r = await removeHostKey(actor, { host_id: input.host_id, key_id: input.key_id });
   refresh(String(input.host_id));
   return `Removed the pinned key ${r.removed}.`;
 });
 
-export async function removeHostKeyAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return removeKey(prev, form);
-}
-
-const test = resultAction<HostTestResult>(async (actor, input) => {
+export const testHostAction = resultAction<HostTestResult>(async (actor, input) => {
   const r = await testHost(actor, { host_id: input.host_id });
   refresh(String(input.host_id));
   return { message: r.message, result: r };
 });
-
-export async function testHostAction(prev: ResultState<HostTestResult>, form: FormData): Promise<ResultState<HostTestResult>> {
-  return test(prev, form);
-}

@@ -8,7 +8,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Pager } from "@/components/ui/pager";
 import { HostList } from "@/components/inventory/hosts/host-list";
 import { HostForm } from "@/components/inventory/hosts/host-form";
-import { Disclosure } from "@/components/inventory/common/disclosure";
+import { Disclosure } from "@/components/ui/forms/disclosure";
 import { cursorParam, type SearchParams } from "../search-params";
 import { createHostAction } from "./actions";
 

@@ -8,7 +8,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Pager } from "@/components/ui/pager";
 import { RepositoryList } from "@/components/inventory/repos/repository-list";
-import { Disclosure } from "@/components/inventory/common/disclosure";
+import { Disclosure } from "@/components/ui/forms/disclosure";
 import { RepositoryForm } from "@/components/inventory/repos/repository-form";
 import { cursorParam, type SearchParams } from "../search-params";
 import { addRepositoryAction } from "./actions";

@@ -4,48 +4,35 @@
 // target's host, answered item by item). The commands check the role (operator); those that change something
 // lock the target and audit, and these wrappers refresh the console.
 import { revalidatePath } from "next/cache";
-import { userAction, type ActionState } from "@/lib/auth/action";
+import { userAction } from "@/lib/auth/action";
 import { deployRelease, rollbackTarget, unpinTarget } from "@/lib/services/deployments/commands";
 import { checkUnikernelTarget } from "@/lib/services/inventory/target-check";
-import type { ResultState } from "@/components/inventory/common/result-state";
 import type { TargetCheckView } from "@/components/targets/types";
-import { resultAction } from "../hosts/result-action";
+import { resultAction } from "../result-action";
 
 function refresh() {
   revalidatePath("/", "layout");
 }
 
-const rollback = userAction(async (actor, input) => {
+export const rollbackTargetAction = userAction(async (actor, input) => {
   const r = await rollbackTarget(actor, input);
   refresh();
   return r.message;
 });
 
-export async function rollbackTargetAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return rollback(prev, form);
-}
-
-const unpin = userAction(async (actor, input) => {
+export const unpinTargetAction = userAction(async (actor, input) => {
   const r = await unpinTarget(actor, input);
   refresh();
   return r.message;
 });
 
-export async function unpinTargetAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return unpin(prev, form);
-}
-
-const deploy = userAction(async (actor, input) => {
+export const deployReleaseAction = userAction(async (actor, input) => {
   const r = await deployRelease(actor, input);
   refresh();
   return r.message;
 });
 
-export async function deployReleaseAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return deploy(prev, form);
-}
-
-const checkHost = resultAction<TargetCheckView>(async (actor, input) => {
+export const checkTargetHostAction = resultAction<TargetCheckView>(async (actor, input) => {
   const r = await checkUnikernelTarget(actor, { target_id: input.target_id });
   const failed = r.items.filter((i) => i.outcome === "failed").length;
   const message = r.ok
@@ -53,7 +40,3 @@ const checkHost = resultAction<TargetCheckView>(async (actor, input) => {
     : `${r.host} is not ready for ${r.target} yet: ${failed} of ${r.items.length} checks failed. Fix what is marked ✗ and check again.`;
   return { message, result: r };
 });
-
-export async function checkTargetHostAction(prev: ResultState<TargetCheckView>, form: FormData): Promise<ResultState<TargetCheckView>> {
-  return checkHost(prev, form);
-}

@@ -144,7 +144,7 @@ export function ImportPanel() {
           className="field font-mono text-[0.8125rem] leading-5"
         />
         <p id={`${id}-text-hint`} className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
-          The whole inventory: anything in the console but not in the file is deleted. Secrets are listed by name; their values stay as they are.
+          The whole inventory: anything in the console but not in the file is removed (a repository, rule or target with history is archived instead). Secrets are listed by name; their values stay as they are.
         </p>
       </div>
       <div className="flex flex-wrap items-center gap-3">
@@ -182,6 +182,11 @@ export function ImportPanel() {
                 {result.issues.map((i, n) => (
                   <li key={n} className="flex flex-wrap gap-x-2">
                     {i.path ? <code className="font-mono text-xs font-semibold">{i.path}</code> : null}
+                    {i.line && !i.path.startsWith("line ") ? (
+                      <span className="text-xs text-red-800 dark:text-red-200">
+                        line {i.line}, column {i.column}
+                      </span>
+                    ) : null}
                     <span>{i.message}</span>
                   </li>
                 ))}

@@ -2,11 +2,11 @@
 // Add or edit a docker context: its endpoint (a local socket, or ssh:// through a registered host), what
 // Slipway uses it for, the architectures it builds and how many builds it takes at once.
 import { useId } from "react";
-import { ActionForm, SubmitButton } from "@/components/inventory/common/action-form";
-import { CheckboxGroup, Hidden, SelectField, TextField } from "@/components/inventory/common/fields";
+import { ActionForm, SubmitButton } from "@/components/ui/forms/action-form";
+import { CheckboxGroup, Hidden, SelectField, TextField } from "@/components/ui/forms/fields";
 import { contextRoleOptions } from "@/components/inventory/hosts/context-labels";
 import { ARCHITECTURES } from "@/lib/validation/inventory-fields";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import type { FormAction } from "@/components/ui/forms/result-state";
 import type { ContextRoleName } from "@/lib/queries/inventory-hosts";
 
 export interface ContextFormValues {

@@ -3,9 +3,9 @@ import Link from "next/link";
 import { Table, THead, TBody, Th, RowTh, Td, Sub, Mono } from "@/components/ui/table";
 import { Timestamp } from "@/components/ui/timestamp";
 import { Badge } from "@/components/ui/badge";
-import { CheckButton } from "@/components/inventory/common/check-button";
+import { CheckButton } from "@/components/ui/forms/check-button";
 import { contextRoleLabels } from "@/components/inventory/hosts/context-labels";
-import type { CheckOutcome, FormAction, ResultState } from "@/components/inventory/common/result-state";
+import type { CheckOutcome, FormAction, ResultState } from "@/components/ui/forms/result-state";
 import type { ContextRow } from "@/lib/queries/inventory-hosts";
 
 export function ContextList({ contexts, now, testAction }: { contexts: ContextRow[]; now: Date; /** for operators and admins */ testAction?: FormAction<ResultState<CheckOutcome>> }) {
@@ -34,7 +34,7 @@ export function ContextList({ contexts, now, testAction }: { contexts: ContextRo
               </Link>
             </RowTh>
             <Td>
-              <Mono className="whitespace-nowrap">{c.endpoint}</Mono>
+              <Mono className="[overflow-wrap:anywhere]">{c.endpoint}</Mono>
               <Sub>
                 {c.host ? (
                   <>

@@ -1,8 +1,8 @@
 "use client";
 // Add or edit a host: name, address, SSH port and user. Host keys are accepted separately (scan or paste).
-import { ActionForm, SubmitButton } from "@/components/inventory/common/action-form";
-import { Hidden, TextField } from "@/components/inventory/common/fields";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import { ActionForm, SubmitButton } from "@/components/ui/forms/action-form";
+import { Hidden, TextField } from "@/components/ui/forms/fields";
+import type { FormAction } from "@/components/ui/forms/result-state";
 
 export interface HostFormValues {
   id: string;

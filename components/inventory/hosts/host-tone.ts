@@ -1,6 +1,6 @@
 // The colour of a stored "Test connection" sentence. The host row keeps only the sentence
 // (lib/ssh/connect.ts: describeHostCheck), whose first words say how it went.
-import type { CheckTone } from "@/components/inventory/common/check-result";
+import type { CheckTone } from "@/components/ui/forms/check-result";
 import type { HostTestStatus } from "@/components/inventory/hosts/types";
 
 export function hostStatusTone(status: HostTestStatus): CheckTone {

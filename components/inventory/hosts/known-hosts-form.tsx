@@ -2,9 +2,9 @@
 // Accept host keys from pasted known_hosts lines: `ssh-keyscan -H host` output (hashed |1|… names
 // accepted) or lines from a trusted ~/.ssh/known_hosts. Lines for another host are refused. The pasted keys
 // replace the ones accepted before, unless the admin explicitly keeps those too.
-import { ActionForm, SubmitButton } from "@/components/inventory/common/action-form";
-import { CheckboxField, Hidden, TextAreaField } from "@/components/inventory/common/fields";
-import type { FormAction, ResultState } from "@/components/inventory/common/result-state";
+import { ActionForm, SubmitButton } from "@/components/ui/forms/action-form";
+import { CheckboxField, Hidden, TextAreaField } from "@/components/ui/forms/fields";
+import type { FormAction, ResultState } from "@/components/ui/forms/result-state";
 import type { PinResult } from "@/components/inventory/hosts/types";
 
 export function KnownHostsForm({ hostId, address, port, action }: { hostId: string; address: string; port: number; action: FormAction<ResultState<PinResult>> }) {

@@ -2,8 +2,8 @@
 import { Table, THead, TBody, Th, Td, Mono } from "@/components/ui/table";
 import { Timestamp } from "@/components/ui/timestamp";
 import { EmptyState } from "@/components/ui/empty-state";
-import { ConfirmAction } from "@/components/inventory/common/confirm-dialog";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import { ConfirmAction } from "@/components/ui/forms/confirm-dialog";
+import type { FormAction } from "@/components/ui/forms/result-state";
 import type { PinnedHostKeyRow } from "@/lib/queries/inventory-hosts";
 
 export function PinnedKeys({

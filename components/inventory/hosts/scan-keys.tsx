@@ -3,11 +3,11 @@
 // and SHA256 fingerprint, and let the admin tick the ones to trust ("Accept selected keys" pins them). The
 // ticked keys replace the ones accepted before, unless the admin explicitly keeps those too.
 import { useState } from "react";
-import { ActionForm, FormSummary, SubmitButton, fieldId, useActionForm } from "@/components/inventory/common/action-form";
-import { CheckboxField, Hidden } from "@/components/inventory/common/fields";
-import { CheckResult } from "@/components/inventory/common/check-result";
+import { ActionForm, FormSummary, SubmitButton, fieldId, useActionForm } from "@/components/ui/forms/action-form";
+import { CheckboxField, Hidden } from "@/components/ui/forms/fields";
+import { CheckResult } from "@/components/ui/forms/check-result";
 import { Badge } from "@/components/ui/badge";
-import type { FormAction, ResultState } from "@/components/inventory/common/result-state";
+import type { FormAction, ResultState } from "@/components/ui/forms/result-state";
 import type { PinResult, ScanResult } from "@/components/inventory/hosts/types";
 
 type PinState = ResultState<PinResult>;

@@ -2,12 +2,12 @@
 // "Test connection": log in with the deployer key, checking the pinned host keys. The answer is a sentence,
 // coloured by what happened; a refused login shows the line to install in authorized_keys.
 import type { ReactNode } from "react";
-import { ActionForm, SubmitButton, useActionForm } from "@/components/inventory/common/action-form";
-import { Hidden } from "@/components/inventory/common/fields";
-import { CheckResult } from "@/components/inventory/common/check-result";
-import { CopyableText } from "@/components/inventory/common/copy-button";
+import { ActionForm, SubmitButton, useActionForm } from "@/components/ui/forms/action-form";
+import { Hidden } from "@/components/ui/forms/fields";
+import { CheckResult } from "@/components/ui/forms/check-result";
+import { CopyableText } from "@/components/ui/forms/copy-button";
 import { hostStatusTone } from "@/components/inventory/hosts/host-tone";
-import type { FormAction, ResultState } from "@/components/inventory/common/result-state";
+import type { FormAction, ResultState } from "@/components/ui/forms/result-state";
 import type { HostTestResult } from "@/components/inventory/hosts/types";
 
 function Outcome({ user, deployerPublicKey, last }: { user: string; deployerPublicKey: string | null; last?: ReactNode }) {

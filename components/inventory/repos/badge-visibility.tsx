@@ -1,8 +1,8 @@
 "use client";
 // The switch an admin uses to show the public README badge of a private GitHub repository (audited).
 import type { ActionState } from "@/lib/auth/action";
-import type { FormAction } from "@/components/inventory/common/result-state";
-import { ActionForm, SubmitButton } from "@/components/inventory/common/action-form";
+import type { FormAction } from "@/components/ui/forms/result-state";
+import { ActionForm, SubmitButton } from "@/components/ui/forms/action-form";
 
 export function BadgeVisibilityForm({ repositoryId, shown, action }: { repositoryId: string; shown: boolean; action: FormAction<ActionState> }) {
   return (

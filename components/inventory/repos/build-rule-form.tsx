@@ -4,9 +4,9 @@ import { useState } from "react";
 import { ARCHITECTURES, UNIKERNEL_TARGETS } from "@/lib/validation/inventory-fields";
 import { DEFAULT_MAX_ARTIFACT_MIB } from "@/lib/validation/inventory";
 import type { RepoBuildRuleRow } from "@/lib/queries/inventory-repos";
-import type { FormAction } from "@/components/inventory/common/result-state";
-import { ActionForm, CancelButton, SubmitButton } from "@/components/inventory/common/action-form";
-import { CheckboxField, CheckboxGroup, Hidden, RadioGroupField, SelectField, TextAreaField, TextField } from "@/components/inventory/common/fields";
+import type { FormAction } from "@/components/ui/forms/result-state";
+import { ActionForm, CancelButton, SubmitButton } from "@/components/ui/forms/action-form";
+import { CheckboxField, CheckboxGroup, Hidden, RadioGroupField, SelectField, TextAreaField, TextField } from "@/components/ui/forms/fields";
 import { durationText, unikernelTargetLabels } from "@/components/inventory/repos/words";
 
 export function BuildRuleForm({ action, repositoryId, rule }: { action: FormAction; repositoryId?: string; rule?: RepoBuildRuleRow }) {

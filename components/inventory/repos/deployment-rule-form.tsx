@@ -2,11 +2,11 @@
 // Add or edit a deployment rule: which branch of a build deploys, the image it publishes (docker builds) or
 // the registry repository that keeps its artifacts (unikernel builds), and how a deploy is approved.
 import { useState } from "react";
-import { CONFIRM_LEVELS } from "@/lib/validation/inventory-fields";
+import { CONFIRM_LEVELS } from "@/lib/validation/deployment-states";
 import type { RepoDeployRuleRow } from "@/lib/queries/inventory-repos";
-import type { FormAction } from "@/components/inventory/common/result-state";
-import { ActionForm, CancelButton, SubmitButton } from "@/components/inventory/common/action-form";
-import { Hidden, SelectField, TextField } from "@/components/inventory/common/fields";
+import type { FormAction } from "@/components/ui/forms/result-state";
+import { ActionForm, CancelButton, SubmitButton } from "@/components/ui/forms/action-form";
+import { Hidden, SelectField, TextField } from "@/components/ui/forms/fields";
 import { confirmLabels, durationText } from "@/components/inventory/repos/words";
 
 /** Error paths of the service (slipway.yml's nesting) that belong to the form's flat fields. */

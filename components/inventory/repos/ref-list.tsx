@@ -2,7 +2,7 @@
 // latest build of that commit by each build rule, and (operators) "Build now".
 import Link from "next/link";
 import type { RefRow } from "@/lib/queries/refs";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import type { FormAction } from "@/components/ui/forms/result-state";
 import { Timestamp } from "@/components/ui/timestamp";
 import { BuildStateBadge } from "@/components/status/state-badges";
 import { BuildNowButton } from "@/components/builds/build-now-button";

@@ -6,10 +6,10 @@ import type { InventoryChoices, RepoBuildRuleRow, RepoDeployRuleRow, RepoTargetR
 import { Badge } from "@/components/ui/badge";
 import { Mono } from "@/components/ui/table";
 import { Timestamp } from "@/components/ui/timestamp";
-import type { FormAction } from "@/components/inventory/common/result-state";
-import { Disclosure } from "@/components/inventory/common/disclosure";
-import { EditableRow, EditableSection } from "@/components/inventory/common/editable";
-import { DeleteButton } from "@/components/inventory/common/confirm-dialog";
+import type { FormAction } from "@/components/ui/forms/result-state";
+import { Disclosure } from "@/components/ui/forms/disclosure";
+import { EditableRow, EditableSection } from "@/components/ui/forms/editable";
+import { DeleteButton } from "@/components/ui/forms/confirm-dialog";
 import { RepositoryForm } from "@/components/inventory/repos/repository-form";
 import { BuildRuleForm } from "@/components/inventory/repos/build-rule-form";
 import { DeploymentRuleForm } from "@/components/inventory/repos/deployment-rule-form";
@@ -66,7 +66,7 @@ function DeleteEntity({ kind, id, what, consequence, action }: { kind: "repo" | 
   return (
     <DeleteButton action={action} kind={kind} id={id} what={what} ariaLabel={`Delete ${what}`} small>
       <p>
-        {consequence ? `${consequence} ` : ""}The change is recorded in the audit log. Entities with release or deployment history cannot be deleted.
+        {consequence ? `${consequence} ` : ""}If it has history (builds, releases or deployments), it is archived instead: it leaves the inventory and never builds or deploys again, and its history stays readable. The change is recorded in the audit log.
       </p>
     </DeleteButton>
   );

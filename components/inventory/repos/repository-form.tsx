@@ -2,9 +2,9 @@
 // Add or edit a repository: a GitHub repository of one of the apps (owner/name; webhooks tell Slipway about
 // pushes), or any git URL Slipway polls with git ls-remote.
 import { useState } from "react";
-import type { FormAction } from "@/components/inventory/common/result-state";
-import { ActionForm, CancelButton, SubmitButton } from "@/components/inventory/common/action-form";
-import { Hidden, RadioGroupField, SelectField, TextField } from "@/components/inventory/common/fields";
+import type { FormAction } from "@/components/ui/forms/result-state";
+import { ActionForm, CancelButton, SubmitButton } from "@/components/ui/forms/action-form";
+import { Hidden, RadioGroupField, SelectField, TextField } from "@/components/ui/forms/fields";
 import { durationText } from "@/components/inventory/repos/words";
 
 export interface RepositoryFormValues {

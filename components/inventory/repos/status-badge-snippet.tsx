@@ -1,7 +1,7 @@
 // The README badge of a repository's default branch: how it looks now, the Markdown to paste, and whether
 // anyone may see it (a private GitHub repository's badge is off unless an admin turns it on).
 import type { ReactNode } from "react";
-import { CopyableText } from "@/components/inventory/common/copy-button";
+import { CopyableText } from "@/components/ui/forms/copy-button";
 import { Notice } from "@/components/ui/notice";
 
 /**

@@ -11,9 +11,9 @@ import {
   DEFAULT_KEEP_ARTIFACTS,
   DEFAULT_UNIKERNEL_DIR,
 } from "@/lib/validation/inventory";
-import type { FormAction } from "@/components/inventory/common/result-state";
-import { ActionForm, CancelButton, SubmitButton } from "@/components/inventory/common/action-form";
-import { Hidden, RadioGroupField, SelectField, TextAreaField, TextField } from "@/components/inventory/common/fields";
+import type { FormAction } from "@/components/ui/forms/result-state";
+import { ActionForm, CancelButton, SubmitButton } from "@/components/ui/forms/action-form";
+import { Hidden, RadioGroupField, SelectField, TextAreaField, TextField } from "@/components/ui/forms/fields";
 import { durationText, restartMethodLabels } from "@/components/inventory/repos/words";
 
 const roleWords = { build: "build only", swarm_manager: "swarm manager", both: "swarm + build" } as const;

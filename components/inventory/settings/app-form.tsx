@@ -1,9 +1,9 @@
 "use client";
 // Add or edit a GitHub App: the names and URLs Slipway needs, the accounts it serves, and its two
 // credentials (the private key and the webhook secret), which are write-only.
-import { ActionForm, SubmitButton } from "@/components/inventory/common/action-form";
-import { Hidden, SecretField, TextAreaField, TextField } from "@/components/inventory/common/fields";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import { ActionForm, SubmitButton } from "@/components/ui/forms/action-form";
+import { Hidden, SecretField, TextAreaField, TextField } from "@/components/ui/forms/fields";
+import type { FormAction } from "@/components/ui/forms/result-state";
 import type { AppRow } from "@/lib/queries/inventory-settings";
 
 export function AppForm({ action, app }: { action: FormAction; app?: AppRow }) {

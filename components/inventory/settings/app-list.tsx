@@ -1,11 +1,11 @@
 // Settings → GitHub apps: each app with the webhook URL to paste into GitHub and whether its credentials are set.
 import { Badge } from "@/components/ui/badge";
-import { EntityCard, EntityList, Fact } from "@/components/inventory/common/panel";
-import { CopyableText } from "@/components/inventory/common/copy-button";
-import { DeleteButton } from "@/components/inventory/common/confirm-dialog";
-import { Disclosure } from "@/components/inventory/common/disclosure";
+import { EntityCard, EntityList, Fact } from "@/components/ui/forms/panel";
+import { CopyableText } from "@/components/ui/forms/copy-button";
+import { DeleteButton } from "@/components/ui/forms/confirm-dialog";
+import { Disclosure } from "@/components/ui/forms/disclosure";
 import { AppForm } from "@/components/inventory/settings/app-form";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import type { FormAction } from "@/components/ui/forms/result-state";
 import type { AppRow } from "@/lib/queries/inventory-settings";
 
 function SetBadge({ what, set }: { what: string; set: boolean }) {

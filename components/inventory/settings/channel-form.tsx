@@ -1,11 +1,11 @@
 "use client";
 // Add or edit a Slack channel: its name, the incoming-webhook URL (write-only), the events it hears about
 // and whether it is on.
-import { ActionForm, SubmitButton } from "@/components/inventory/common/action-form";
-import { CheckboxGroup, Hidden, SecretField, SelectField, TextField } from "@/components/inventory/common/fields";
-import { NOTIFICATION_EVENTS } from "@/lib/validation/inventory-fields";
+import { ActionForm, SubmitButton } from "@/components/ui/forms/action-form";
+import { CheckboxGroup, Hidden, SecretField, SelectField, TextField } from "@/components/ui/forms/fields";
+import { NOTIFICATION_EVENTS } from "@/lib/validation/notification-events";
 import { notificationEventLabels } from "@/components/inventory/settings/event-labels";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import type { FormAction } from "@/components/ui/forms/result-state";
 import type { ChannelRow } from "@/lib/queries/inventory-settings";
 
 const enabledOptions = [

@@ -1,11 +1,11 @@
 // Settings → Notifications: each Slack channel, its events, whether it is on and whether its URL is set.
 import { Badge } from "@/components/ui/badge";
-import { EntityCard, EntityList } from "@/components/inventory/common/panel";
-import { DeleteButton } from "@/components/inventory/common/confirm-dialog";
-import { Disclosure } from "@/components/inventory/common/disclosure";
+import { EntityCard, EntityList } from "@/components/ui/forms/panel";
+import { DeleteButton } from "@/components/ui/forms/confirm-dialog";
+import { Disclosure } from "@/components/ui/forms/disclosure";
 import { ChannelForm } from "@/components/inventory/settings/channel-form";
 import { eventLabel } from "@/components/inventory/settings/event-labels";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import type { FormAction } from "@/components/ui/forms/result-state";
 import type { ChannelRow } from "@/lib/queries/inventory-settings";
 
 export function ChannelList({ channels, saveAction, deleteAction }: { channels: ChannelRow[]; saveAction?: FormAction; deleteAction?: FormAction }) {

@@ -1,7 +1,7 @@
-// Words for the notification events (lib/validation/inventory-fields.ts: NOTIFICATION_EVENTS).
-import type { NOTIFICATION_EVENTS } from "@/lib/validation/inventory-fields";
+// Words for the notification events (lib/validation/notification-events.ts).
+import type { NotificationEvent } from "@/lib/validation/notification-events";
 
-export const notificationEventLabels: Record<(typeof NOTIFICATION_EVENTS)[number], string> = {
+export const notificationEventLabels: Record<NotificationEvent, string> = {
   "deployment.pending_approval": "A deployment waits for approval",
   "deployment.started": "A deployment started",
   "deployment.succeeded": "A deployment succeeded",

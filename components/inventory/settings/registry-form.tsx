@@ -1,8 +1,8 @@
 "use client";
 // Add or edit a registry: its address, the user to log in as, and the password (write-only).
-import { ActionForm, SubmitButton } from "@/components/inventory/common/action-form";
-import { Hidden, SecretField, TextField } from "@/components/inventory/common/fields";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import { ActionForm, SubmitButton } from "@/components/ui/forms/action-form";
+import { Hidden, SecretField, TextField } from "@/components/ui/forms/fields";
+import type { FormAction } from "@/components/ui/forms/result-state";
 import type { RegistryRow } from "@/lib/queries/inventory-settings";
 
 export function RegistryForm({ action, registry }: { action: FormAction; registry?: RegistryRow }) {

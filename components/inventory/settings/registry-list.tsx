@@ -1,12 +1,12 @@
 // Settings → Registries: each registry with its login and last test; Test login, Edit and Delete.
 import { Badge } from "@/components/ui/badge";
-import { EntityCard, EntityList, Fact } from "@/components/inventory/common/panel";
-import { LastCheck } from "@/components/inventory/common/check-result";
-import { CheckButton } from "@/components/inventory/common/check-button";
-import { DeleteButton } from "@/components/inventory/common/confirm-dialog";
-import { Disclosure } from "@/components/inventory/common/disclosure";
+import { EntityCard, EntityList, Fact } from "@/components/ui/forms/panel";
+import { LastCheck } from "@/components/ui/forms/check-result";
+import { CheckButton } from "@/components/ui/forms/check-button";
+import { DeleteButton } from "@/components/ui/forms/confirm-dialog";
+import { Disclosure } from "@/components/ui/forms/disclosure";
 import { RegistryForm } from "@/components/inventory/settings/registry-form";
-import type { CheckOutcome, FormAction, ResultState } from "@/components/inventory/common/result-state";
+import type { CheckOutcome, FormAction, ResultState } from "@/components/ui/forms/result-state";
 import type { RegistryRow } from "@/lib/queries/inventory-settings";
 
 /** The row keeps only the "Test login" sentence (lib/registry/login.ts), whose words say how it went. */

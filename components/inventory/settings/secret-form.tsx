@@ -2,9 +2,9 @@
 // Add a secret, or edit one (rename, rescope, set or replace its value). The scope decides which select
 // follows: an app for app-scoped secrets, a repository for repository-scoped ones; only that one is posted.
 import { useState } from "react";
-import { ActionForm, SubmitButton } from "@/components/inventory/common/action-form";
-import { Hidden, SecretField, SelectField, TextField } from "@/components/inventory/common/fields";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import { ActionForm, SubmitButton } from "@/components/ui/forms/action-form";
+import { Hidden, SecretField, SelectField, TextField } from "@/components/ui/forms/fields";
+import type { FormAction } from "@/components/ui/forms/result-state";
 import type { SecretRow, SecretScopeName } from "@/lib/queries/inventory-settings";
 
 const scopeOptions: { value: SecretScopeName; label: string }[] = [

@@ -1,11 +1,11 @@
 // Settings → Secrets: build secrets by scope and name, whether each has a value, who set it last.
 import { Badge } from "@/components/ui/badge";
 import { Timestamp } from "@/components/ui/timestamp";
-import { EntityCard, EntityList } from "@/components/inventory/common/panel";
-import { DeleteButton } from "@/components/inventory/common/confirm-dialog";
-import { Disclosure } from "@/components/inventory/common/disclosure";
+import { EntityCard, EntityList } from "@/components/ui/forms/panel";
+import { DeleteButton } from "@/components/ui/forms/confirm-dialog";
+import { Disclosure } from "@/components/ui/forms/disclosure";
 import { SecretForm } from "@/components/inventory/settings/secret-form";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import type { FormAction } from "@/components/ui/forms/result-state";
 import type { SecretRow } from "@/lib/queries/inventory-settings";
 
 function scopeWords(s: SecretRow): string {

@@ -1,6 +1,7 @@
 // Build commands from people: Build now, Rebuild, Cancel. authorize → validate → rows + jobs + audit in one
 // transaction. What a running build does on cancel is the runner's (lib/build/runner.ts): it polls
 // cancel_requested_at and aborts the daemon-side build.
+import "server-only";
 import { getDb, type Tx } from "@/lib/db";
 import type { Actor } from "@/lib/auth/actor";
 import { recordAudit } from "@/lib/audit/record";
@@ -21,7 +22,7 @@ async function lockBuild(tx: Tx, buildId: string) {
     where: { id: buildId },
     include: {
       commit: { select: { sha: true } },
-      buildRule: { select: { name: true, repository: { select: { id: true, name: true, appId: true, enabled: true } } } },
+      buildRule: { select: { name: true, archivedAt: true, repository: { select: { id: true, name: true, appId: true, enabled: true } } } },
       refs: { select: { refId: true } },
     },
   });
@@ -40,7 +41,7 @@ export async function buildNow(actor: Actor, raw: unknown): Promise<BuildCommand
   return getDb().$transaction(async (tx) => {
     const ref = await tx.ref.findUnique({
       where: { id: input.refId },
-      include: { repository: { select: { id: true, name: true, appId: true, enabled: true, buildRules: { orderBy: { position: "asc" }, select: { id: true, name: true } } } } },
+      include: { repository: { select: { id: true, name: true, appId: true, enabled: true, buildRules: { where: { archivedAt: null }, orderBy: { position: "asc" }, select: { id: true, name: true } } } } },
     });
     if (!ref) throw new NotFoundError(`There is no branch or pull request with id ${input.refId}; reload the page.`);
     if (ref.closedAt) throw new ConflictError(`${ref.name} was deleted or closed; there is nothing to build.`);
@@ -83,6 +84,7 @@ export async function rebuild(actor: Actor, raw: unknown): Promise<BuildCommandR
     const b = await lockBuild(tx, input.buildId);
     const repo = b.buildRule.repository;
     if (!repo.enabled) throw new ConflictError(`${repo.name} is disabled; enable it on its page first.`);
+    if (b.buildRule.archivedAt) throw new ConflictError(`Build rule ${b.buildRule.name} of ${repo.name} is archived (removed from the inventory); it builds nothing more. Add it back to build again.`);
     const latest = await lockLatestAttempt(tx, b.buildRuleId, b.commitId);
     if (latest && isActiveBuildState(latest.state)) {
       throw new ConflictError(`Attempt ${latest.attempt} of this commit is still queued or running; cancel it first or wait for it.`);

@@ -8,9 +8,10 @@ import { createBuild, isActiveBuildState, lockLatestAttempt } from "@/lib/servic
 
 export async function rerunFromGithub(e: NormalizedEvent): Promise<{ rebuilt: string[]; skipped: string }> {
   return getDb().$transaction(async (tx) => {
-    const repo = await tx.repository.findUnique({ where: { id: e.repositoryId }, select: { id: true, name: true, appId: true, enabled: true } });
+    const repo = await tx.repository.findUnique({ where: { id: e.repositoryId }, select: { id: true, name: true, appId: true, enabled: true, archivedAt: true } });
     if (!repo) return { rebuilt: [], skipped: "the repository was deleted" };
     if (!repo.enabled) return { rebuilt: [], skipped: "the repository is disabled" };
+    if (repo.archivedAt) return { rebuilt: [], skipped: "the repository is archived" };
     // the build the check run reports on, else the latest attempt of each rule on the commit
     let builds = e.checkRunId
       ? await tx.build.findMany({ where: { checkRunId: BigInt(e.checkRunId), buildRule: { repositoryId: repo.id } }, include: { refs: true, commit: true, buildRule: true } })

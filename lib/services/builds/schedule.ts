@@ -34,6 +34,9 @@ export interface ScheduledBuild {
 
 /** Enqueues what follows a build's state change: the GitHub check run is brought up to date. */
 export async function enqueueBuildFollowUps(tx: Tx, buildId: string, repositoryHasApp: boolean): Promise<void> {
+  // a failed build is announced to the channels subscribed to build.failed, once
+  const { state } = await tx.build.findUniqueOrThrow({ where: { id: buildId }, select: { state: true } });
+  if (state === "failed") await enqueueJob(tx, "build_notify", { buildId }, { jobKey: `build_notify:${buildId}`, jobKeyMode: "preserve_run_at", maxAttempts: 5 });
   // local mode reports nothing to GitHub
   if (!repositoryHasApp || env().SLIPWAY_LOCAL) return;
   // one job per state change, no job key: the handler syncs the build's current state under a per-build
@@ -136,12 +139,17 @@ export async function scheduleBuildsForMovedRefs(tx: Tx, repositoryId: string, m
     where: { id: repositoryId },
     select: {
       enabled: true,
+      archivedAt: true,
       name: true,
       appId: true,
-      buildRules: { orderBy: { position: "asc" }, select: { id: true, name: true, deploymentRules: { select: { branch: true } } } },
+      buildRules: {
+        where: { archivedAt: null },
+        orderBy: { position: "asc" },
+        select: { id: true, name: true, deploymentRules: { where: { archivedAt: null }, select: { branch: true } } },
+      },
     },
   });
-  if (!repo.enabled) return [];
+  if (!repo.enabled || repo.archivedAt) return [];
   const local = env().SLIPWAY_LOCAL;
   if (local && env().SLIPWAY_LOCAL_REPOSITORY && repo.name !== env().SLIPWAY_LOCAL_REPOSITORY) return [];
   const deploymentBranchesOnly = opts.deploymentBranchesOnly ?? local;

@@ -174,11 +174,12 @@ export async function cancelDeployment(actor: Actor, raw: unknown): Promise<{ me
 async function lockTarget(tx: Tx, targetId: string) {
   const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM targets WHERE id = ${targetId} FOR UPDATE`;
   if (rows.length === 0) throw new NotFoundError(`There is no target with id ${targetId}; it may have been removed. Reload the page.`);
-  return tx.target.findUniqueOrThrow({
+  const target = await tx.target.findUniqueOrThrow({
     where: { id: targetId },
     select: {
       id: true,
       name: true,
+      archivedAt: true,
       kind: true,
       deploymentRuleId: true,
       currentReleaseId: true,
@@ -189,6 +190,10 @@ async function lockTarget(tx: Tx, targetId: string) {
       deploymentRule: { select: { approvalMode: true, approvalExpirySeconds: true, confirmLevel: true } },
     },
   });
+  if (target.archivedAt) {
+    throw new ConflictError(`Target ${target.name} is archived (removed from the inventory with its history kept); it deploys nothing. Add it back (slipway.yml or Repositories) to deploy to it again.`);
+  }
+  return target;
 }
 
 async function releaseOfTarget(tx: Tx, target: { name: string; deploymentRuleId: string }, releaseId: string) {

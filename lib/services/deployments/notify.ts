@@ -6,16 +6,11 @@ import { env } from "@/lib/env";
 import type { Logger } from "@/lib/log";
 import { installationOctokit } from "@/lib/github/app-client";
 import { createGithubDeployment, setGithubDeploymentStatus } from "@/lib/github/deployments";
-import { postSlack, slackMessage, type DeploymentEvent, type DeploymentFacts } from "@/lib/notify/slack";
+import { postSlack, slackMessage, type NotificationFacts } from "@/lib/notify/slack";
 import { revealSecret } from "@/lib/services/inventory/secret-values";
-import type { NotifyEvent } from "@/lib/services/deployments/schedule";
+import { deploymentNotificationEvent, type DeploymentNotifyEvent, type NotificationEvent } from "@/lib/validation/notification-events";
 
 const githubState = { started: "in_progress", succeeded: "success", failed: "failure", rolled_back: "failure" } as const;
-
-/** The event name a notification channel subscribes to (lib/validation/inventory-fields.ts NOTIFICATION_EVENTS). */
-function channelEvent(event: DeploymentEvent): string {
-  return event === "drift" ? "drift.detected" : event;
-}
 
 export function deploymentUrl(id: string): string {
   return `${env().SLIPWAY_URL.replace(/\/+$/, "")}/deployments/${encodeURIComponent(id)}`;
@@ -25,14 +20,14 @@ export function targetUrl(id: string): string {
   return `${env().SLIPWAY_URL.replace(/\/+$/, "")}/targets/${encodeURIComponent(id)}`;
 }
 
-function commitUrl(repoUrl: string, sha: string): string | null {
+export function commitUrl(repoUrl: string, sha: string): string | null {
   const m = /^https:\/\/github\.com\/([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(repoUrl);
   return m ? `https://github.com/${m[1]}/commit/${sha}` : null;
 }
 
 /** Slack channels subscribed to the event, each with its webhook URL (a secret). */
-async function channelsFor(event: DeploymentEvent): Promise<Array<{ name: string; url: string }>> {
-  const channels = await getDb().notificationChannel.findMany({ where: { enabled: true, kind: "slack", events: { has: channelEvent(event) } }, orderBy: { name: "asc" } });
+async function channelsFor(event: NotificationEvent): Promise<Array<{ name: string; url: string }>> {
+  const channels = await getDb().notificationChannel.findMany({ where: { enabled: true, kind: "slack", events: { has: event } }, orderBy: { name: "asc" } });
   const out: Array<{ name: string; url: string }> = [];
   for (const c of channels) {
     const url = c.urlSecretId ? await revealSecret(c.urlSecretId) : null;
@@ -42,7 +37,7 @@ async function channelsFor(event: DeploymentEvent): Promise<Array<{ name: string
 }
 
 /** Posts to every channel; a channel that fails does not stop the others. Throws at the end if any failed (the job retries). */
-export async function postToChannels(facts: DeploymentFacts, log: Logger, signal?: AbortSignal): Promise<number> {
+export async function postToChannels(facts: NotificationFacts, log: Logger, signal?: AbortSignal): Promise<number> {
   const channels = await channelsFor(facts.event);
   const message = slackMessage(facts);
   const failures: string[] = [];
@@ -60,7 +55,7 @@ export async function postToChannels(facts: DeploymentFacts, log: Logger, signal
   return channels.length;
 }
 
-export async function notifyDeployment(deploymentId: string, event: NotifyEvent, log: Logger, signal?: AbortSignal): Promise<void> {
+export async function notifyDeployment(deploymentId: string, event: DeploymentNotifyEvent, log: Logger, signal?: AbortSignal): Promise<void> {
   const d = await getDb().deployment.findUnique({
     where: { id: deploymentId },
     include: {
@@ -80,8 +75,8 @@ export async function notifyDeployment(deploymentId: string, event: NotifyEvent,
   if (!d) return;
   const repo = d.release.deploymentRule.buildRule.repository;
   const sha = d.release.build.commit.sha;
-  const facts: DeploymentFacts = {
-    event: `deployment.${event}`,
+  const facts: NotificationFacts = {
+    event: deploymentNotificationEvent(event),
     target: d.target.name,
     repository: repo.name,
     branch: d.release.deploymentRule.branch,
@@ -135,7 +130,7 @@ export async function notifyDrift(change: { targetId: string; name: string; live
   const sha = t.currentRelease?.build.commit.sha ?? "";
   await postToChannels(
     {
-      event: "drift",
+      event: "drift.detected",
       target: t.name,
       repository: repo.name,
       branch: t.deploymentRule.branch,

@@ -7,6 +7,7 @@ import type { Actor } from "@/lib/auth/actor";
 import type { DeploymentState, DeploymentTrigger } from "@/lib/generated/prisma/client";
 import { recordAudit } from "@/lib/audit/record";
 import { enqueueJob } from "@/lib/jobs/enqueue";
+import type { DeploymentNotifyEvent } from "@/lib/validation/notification-events";
 import { z } from "zod";
 import { CONFIRM_LEVELS, WAITING_DEPLOYMENT_STATES, confirmLevelAtLeast, type ConfirmLevelName } from "@/lib/validation/deployment-states";
 
@@ -15,13 +16,23 @@ export const APPROVAL_LEVEL_SETTING = "deploy.approval_confirm_level";
 /** Rules at this level or above wait for approval unless an admin sets another level. */
 export const DEFAULT_APPROVAL_LEVEL: ConfirmLevelName = "above_average";
 
-export async function approvalThreshold(tx: Tx): Promise<ConfirmLevelName> {
-  const row = await tx.setting.findUnique({ where: { key: APPROVAL_LEVEL_SETTING } });
-  const parsed = z.enum(CONFIRM_LEVELS).safeParse(row?.value);
-  return parsed.success ? parsed.data : DEFAULT_APPROVAL_LEVEL;
+export interface ApprovalLevelSetting {
+  level: ConfirmLevelName;
+  /** nobody set it (or the stored value is not a level): the default applies */
+  isDefault: boolean;
+  updatedAt: Date | null;
 }
 
-export type NotifyEvent = "pending_approval" | "started" | "succeeded" | "failed" | "rolled_back";
+/** The confirm level at or above which a deploy waits for approval, read in the caller's transaction (or from the client). */
+export async function readApprovalLevel(db: Pick<Tx, "setting">): Promise<ApprovalLevelSetting> {
+  const row = await db.setting.findUnique({ where: { key: APPROVAL_LEVEL_SETTING } });
+  const parsed = z.enum(CONFIRM_LEVELS).safeParse(row?.value);
+  return parsed.success ? { level: parsed.data, isDefault: false, updatedAt: row?.updatedAt ?? null } : { level: DEFAULT_APPROVAL_LEVEL, isDefault: true, updatedAt: null };
+}
+
+export async function approvalThreshold(tx: Tx): Promise<ConfirmLevelName> {
+  return (await readApprovalLevel(tx)).level;
+}
 
 /** The graphile queue that runs one deployment of a target at a time. */
 export function targetQueue(targetId: string): string {
@@ -33,7 +44,7 @@ export async function enqueueDeployment(tx: Tx, deploymentId: string, targetId: 
 }
 
 /** Notifications (Slack, GitHub Deployments) for a state change, in order per deployment. */
-export async function enqueueNotify(tx: Tx, deploymentId: string, event: NotifyEvent): Promise<void> {
+export async function enqueueNotify(tx: Tx, deploymentId: string, event: DeploymentNotifyEvent): Promise<void> {
   await enqueueJob(tx, "deploy_notify", { deploymentId, event }, { queueName: `deployment-notify:${deploymentId}`, maxAttempts: 5 });
 }
 
@@ -92,7 +103,7 @@ export async function createDeploymentsForRelease(tx: Tx, releaseId: string, act
           approvalMode: true,
           approvalExpirySeconds: true,
           confirmLevel: true,
-          targets: { orderBy: { name: "asc" }, select: { id: true, name: true, kind: true, currentReleaseId: true, pinnedReleaseId: true } },
+          targets: { where: { archivedAt: null }, orderBy: { name: "asc" }, select: { id: true, name: true, kind: true, currentReleaseId: true, pinnedReleaseId: true } },
         },
       },
     },

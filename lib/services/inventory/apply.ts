@@ -1,7 +1,11 @@
 // The one place the inventory is written. A change (lib/config/diff.ts) is applied to the database with an
 // audit event, inside the caller's transaction; the console's forms and slipway.yml import both come here.
 // References are resolved by name when the change is applied, so a change list applies in order in one
-// transaction (a repository created before its build rules). Deletes refuse to erase history.
+// transaction (a repository created before its build rules). Deletes never erase history: a repository,
+// build rule, deployment rule or target that has some (builds, releases, deployments) is archived instead
+// (archivedAt set, with whatever it holds): it leaves the inventory and never builds or deploys again, and
+// its history stays readable and linked. Creating one with the natural key of an archived one restores it,
+// history and all. Hosts, contexts, registries and apps still used by live entries are refused.
 import type { Tx } from "@/lib/db";
 import type { Actor } from "@/lib/auth/actor";
 import { recordAudit } from "@/lib/audit/record";
@@ -9,7 +13,7 @@ import type { AuditAction, AuditSubjectType } from "@/lib/audit/actions";
 import { ConflictError, NotFoundError, ValidationError } from "@/lib/errors";
 import type { Change, EntityKind, EntityValues } from "@/lib/config/diff";
 import { kindLabels } from "@/lib/config/diff";
-import { parseDockerEndpointText } from "@/lib/validation/inventory-fields";
+import { readDockerEndpoint } from "@/lib/docker/endpoint";
 import { DEFAULT_KEEP_ARTIFACTS, DEFAULT_MAX_ARTIFACT_MIB, missingImageMessage } from "@/lib/validation/inventory";
 import { fingerprintSha256 } from "@/lib/ssh/keys";
 
@@ -79,7 +83,7 @@ async function deployRow(tx: Tx, parent: Change["parent"], branch: string) {
 
 /** The host an ssh:// endpoint goes through: same address and port (and the same user, when several match). */
 async function hostForEndpoint(tx: Tx, endpoint: string): Promise<string | null> {
-  const ep = parseDockerEndpointText(endpoint);
+  const ep = readDockerEndpoint(endpoint);
   if ("problem" in ep) missing("endpoint", ep.problem);
   if (ep.kind !== "ssh") return null;
   const hosts = await tx.host.findMany({ where: { address: { equals: ep.host, mode: "insensitive" }, port: ep.port } });
@@ -101,7 +105,54 @@ async function scopeKeyOf(tx: Tx, s: EntityValues["secret"]): Promise<{ scopeKey
   return { scopeKey: "global", appId: null, repositoryId: null };
 }
 
+type Archivable = "repo" | "build" | "deploy" | "target";
+const archivable = (kind: EntityKind): kind is Archivable => kind === "repo" || kind === "build" || kind === "deploy" || kind === "target";
+
+async function archivedAtOf(tx: Tx, kind: Archivable, id: string): Promise<Date | null | undefined> {
+  const select = { archivedAt: true } as const;
+  const row =
+    kind === "repo"
+      ? await tx.repository.findUnique({ where: { id }, select })
+      : kind === "build"
+        ? await tx.buildRule.findUnique({ where: { id }, select })
+        : kind === "deploy"
+          ? await tx.deploymentRule.findUnique({ where: { id }, select })
+          : await tx.target.findUnique({ where: { id }, select });
+  return row ? row.archivedAt : undefined;
+}
+
+/** The archived row a create of this natural key restores, if there is one. */
+async function findArchived(tx: Tx, change: AppliedChange): Promise<{ id: string } | null> {
+  const after = change.after;
+  if (!after || !archivable(change.kind)) return null;
+  const archived = { archivedAt: { not: null } };
+  switch (change.kind) {
+    case "repo":
+    {
+      const r = after as EntityValues["repo"];
+      return tx.repository.findFirst({ where: { name: r.repo, ...(r.app ? { app: { name: r.app } } : { appId: null }), ...archived }, select: { id: true } });
+    }
+    case "build": {
+      const repo = await repoRow(tx, change.parent.repo ?? "", change.parent.app);
+      return tx.buildRule.findFirst({ where: { repositoryId: repo.id, name: (after as EntityValues["build"]).name, ...archived }, select: { id: true } });
+    }
+    case "deploy": {
+      const b = await buildRow(tx, change.parent, change.parent.build ?? "");
+      return tx.deploymentRule.findFirst({ where: { buildRuleId: b.id, branch: (after as EntityValues["deploy"]).branch, ...archived }, select: { id: true } });
+    }
+    case "target":
+      return tx.target.findFirst({ where: { name: (after as EntityValues["target"]).name, ...archived }, select: { id: true } });
+  }
+}
+
 async function findExisting(tx: Tx, change: AppliedChange): Promise<{ id: string } | null> {
+  const found = await findAny(tx, change);
+  // an archived row is not in the inventory: it cannot be changed or removed, only restored by a create
+  if (found && archivable(change.kind) && (await archivedAtOf(tx, change.kind, found.id))) return null;
+  return found;
+}
+
+async function findAny(tx: Tx, change: AppliedChange): Promise<{ id: string } | null> {
   const key = change.before;
   if (change.id) return { id: change.id };
   if (!key) return null;
@@ -200,6 +251,7 @@ async function writeRepo(tx: Tx, id: string | null, r: EntityValues["repo"]): Pr
     defaultBranch: r.default_branch,
     pollIntervalSeconds: r.poll_interval,
     enabled: r.enabled,
+    archivedAt: null,
   };
   return id ? (await tx.repository.update({ where: { id }, data })).id : (await tx.repository.create({ data })).id;
 }
@@ -232,9 +284,11 @@ async function writeBuild(tx: Tx, id: string | null, b: EntityValues["build"], p
     timeoutSeconds: b.timeout,
     unikernelTarget: b.target,
     maxArtifactMib: b.max_size ?? DEFAULT_MAX_ARTIFACT_MIB,
+    archivedAt: null,
   };
   if (id) {
-    const before = await tx.buildRule.findUniqueOrThrow({ where: { id }, include: { deploymentRules: { include: { targets: true } } } });
+    const live = { where: { archivedAt: null } };
+    const before = await tx.buildRule.findUniqueOrThrow({ where: { id }, include: { deploymentRules: { ...live, include: { targets: live } } } });
     if (before.kind !== b.kind && before.deploymentRules.some((d) => d.targets.length)) {
       throw new ConflictError(`build ${before.name} deploys to targets of the ${before.kind} kind; remove its deployment rules before making it a ${b.kind} build`);
     }
@@ -256,6 +310,7 @@ async function writeDeploy(tx: Tx, id: string | null, d: EntityValues["deploy"],
     approverRole: d.approval.approver_role,
     approvalExpirySeconds: d.approval.expires_after,
     confirmLevel: d.confirm,
+    archivedAt: null,
   };
   return id ? (await tx.deploymentRule.update({ where: { id }, data })).id : (await tx.deploymentRule.create({ data: { ...data, buildRuleId: build.id } })).id;
 }
@@ -294,6 +349,7 @@ async function writeTarget(tx: Tx, id: string | null, t: EntityValues["target"],
     convergeTimeoutSeconds: t.converge_timeout,
     monitorSeconds: t.monitor,
     deploymentRuleId: rule.id,
+    archivedAt: null,
   };
   return id ? (await tx.target.update({ where: { id }, data })).id : (await tx.target.create({ data })).id;
 }
@@ -304,70 +360,128 @@ function plural(n: number, one: string, many = `${one}s`) {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-async function deleteRow(tx: Tx, kind: EntityKind, id: string, label: string): Promise<void> {
+/** Archives a row and everything under it that is still live, with one timestamp. */
+async function archiveRow(tx: Tx, kind: Archivable, id: string): Promise<void> {
+  const archivedAt = new Date();
+  const live = { archivedAt: null };
+  // what was waiting to deploy there never will: cancelled (a deployment under way finishes)
+  const targets =
+    kind === "repo"
+      ? { deploymentRule: { buildRule: { repositoryId: id } } }
+      : kind === "build"
+        ? { deploymentRule: { buildRuleId: id } }
+        : kind === "deploy"
+          ? { deploymentRuleId: id }
+          : { id };
+  await tx.deployment.updateMany({
+    where: { state: { in: ["pending_approval", "queued"] }, target: { ...live, ...targets } },
+    data: { state: "cancelled", reason: "cancelled: the target was removed from the inventory (archived)", finishedAt: archivedAt },
+  });
+  if (kind === "repo") {
+    await tx.target.updateMany({ where: { ...live, deploymentRule: { buildRule: { repositoryId: id } } }, data: { archivedAt } });
+    await tx.deploymentRule.updateMany({ where: { ...live, buildRule: { repositoryId: id } }, data: { archivedAt } });
+    await tx.buildRule.updateMany({ where: { ...live, repositoryId: id }, data: { archivedAt } });
+    await tx.repository.update({ where: { id }, data: { archivedAt } });
+  } else if (kind === "build") {
+    await tx.target.updateMany({ where: { ...live, deploymentRule: { buildRuleId: id } }, data: { archivedAt } });
+    await tx.deploymentRule.updateMany({ where: { ...live, buildRuleId: id }, data: { archivedAt } });
+    await tx.buildRule.update({ where: { id }, data: { archivedAt } });
+  } else if (kind === "deploy") {
+    await tx.target.updateMany({ where: { ...live, deploymentRuleId: id }, data: { archivedAt } });
+    await tx.deploymentRule.update({ where: { id }, data: { archivedAt } });
+  } else {
+    await tx.target.update({ where: { id }, data: { archivedAt } });
+  }
+}
+
+/** What of a row's history keeps it (archived) instead of deleting it, in words; null when it has none. */
+async function historyOf(tx: Tx, kind: Archivable, id: string): Promise<string | null> {
+  const archived = { archivedAt: { not: null } };
+  const parts: string[] = [];
+  if (kind === "repo") {
+    const builds = await tx.build.count({ where: { buildRule: { repositoryId: id } } });
+    if (builds) parts.push(plural(builds, "build"));
+    if (!builds && (await tx.buildRule.count({ where: { repositoryId: id, ...archived } }))) parts.push("archived build rules");
+  } else if (kind === "build") {
+    const builds = await tx.build.count({ where: { buildRuleId: id } });
+    if (builds) parts.push(plural(builds, "build"));
+    if (!builds && (await tx.deploymentRule.count({ where: { buildRuleId: id, ...archived } }))) parts.push("archived deployment rules");
+  } else if (kind === "deploy") {
+    const releases = await tx.release.count({ where: { deploymentRuleId: id } });
+    if (releases) parts.push(plural(releases, "release"));
+    const deployments = await tx.deployment.count({ where: { target: { deploymentRuleId: id } } });
+    if (deployments) parts.push(plural(deployments, "deployment"));
+    if (!releases && !deployments && (await tx.target.count({ where: { deploymentRuleId: id, ...archived } }))) parts.push("archived targets");
+  } else {
+    const deployments = await tx.deployment.count({ where: { targetId: id } });
+    if (deployments) parts.push(plural(deployments, "deployment"));
+  }
+  return parts.length ? parts.join(" and ") : null;
+}
+
+/** Deletes a row, or archives it when it has history; says which (and why, for an archive). */
+async function deleteRow(tx: Tx, kind: EntityKind, id: string, label: string): Promise<{ archived: string | null }> {
   const refuse = (why: string) => {
     throw new ConflictError(`${label} cannot be deleted: ${why}`);
   };
+  const live = { archivedAt: null };
+  const archived = { archivedAt: { not: null } };
   switch (kind) {
     case "app": {
-      const repos = await tx.repository.count({ where: { appId: id } });
+      const repos = await tx.repository.count({ where: { appId: id, ...live } });
       if (repos) refuse(`${plural(repos, "repository", "repositories")} belong to it; move or delete them first`);
+      // archived repositories keep their history, not their app
+      await tx.repository.updateMany({ where: { appId: id, ...archived }, data: { appId: null } });
       const app = await tx.githubApp.update({ where: { id }, data: { privateKeySecretId: null, webhookSecretId: null } });
       await tx.secret.deleteMany({ where: { scopeKey: `github_app:${app.id}` } });
       await tx.githubApp.delete({ where: { id } });
-      return;
+      return { archived: null };
     }
     case "host": {
-      const [contexts, targets] = await Promise.all([tx.dockerContext.count({ where: { hostId: id } }), tx.target.count({ where: { hostId: id } })]);
+      const [contexts, targets] = await Promise.all([tx.dockerContext.count({ where: { hostId: id } }), tx.target.count({ where: { hostId: id, ...live } })]);
       if (contexts || targets) refuse(`${plural(contexts, "docker context")} and ${plural(targets, "target")} use it; change them first`);
+      await tx.target.updateMany({ where: { hostId: id, ...archived }, data: { hostId: null } });
       await tx.host.delete({ where: { id } });
-      return;
+      return { archived: null };
     }
     case "context": {
-      const targets = await tx.target.count({ where: { dockerContextId: id } });
+      const targets = await tx.target.count({ where: { dockerContextId: id, ...live } });
       if (targets) refuse(`${plural(targets, "target")} deploy through it; change them first`);
+      await tx.target.updateMany({ where: { dockerContextId: id, ...archived }, data: { dockerContextId: null } });
       await tx.dockerContext.delete({ where: { id } });
-      return;
+      return { archived: null };
     }
     case "registry": {
-      const rules = await tx.deploymentRule.count({ where: { registryId: id } });
+      const rules = await tx.deploymentRule.count({ where: { registryId: id, ...live } });
       if (rules) refuse(`${plural(rules, "deployment rule")} push with it; change them first`);
+      await tx.deploymentRule.updateMany({ where: { registryId: id, ...archived }, data: { registryId: null } });
       await tx.registry.update({ where: { id }, data: { passwordSecretId: null } });
       await tx.secret.deleteMany({ where: { scopeKey: `registry:${id}` } });
       await tx.registry.delete({ where: { id } });
-      return;
+      return { archived: null };
     }
     case "channel":
       await tx.notificationChannel.update({ where: { id }, data: { urlSecretId: null } });
       await tx.secret.deleteMany({ where: { scopeKey: `notification_channel:${id}` } });
       await tx.notificationChannel.delete({ where: { id } });
-      return;
+      return { archived: null };
     case "secret":
       await tx.secret.delete({ where: { id } });
-      return;
-    case "repo": {
-      const releases = await tx.release.count({ where: { build: { buildRule: { repositoryId: id } } } });
-      if (releases) refuse(`it has ${plural(releases, "release")}; Slipway keeps release history. Disable the repository instead (enabled: false)`);
-      await tx.repository.delete({ where: { id } });
-      return;
-    }
-    case "build": {
-      const releases = await tx.release.count({ where: { build: { buildRuleId: id } } });
-      if (releases) refuse(`it has ${plural(releases, "release")}; Slipway keeps release history`);
-      await tx.buildRule.delete({ where: { id } });
-      return;
-    }
-    case "deploy": {
-      const releases = await tx.release.count({ where: { deploymentRuleId: id } });
-      if (releases) refuse(`it has ${plural(releases, "release")}; Slipway keeps release history`);
-      await tx.deploymentRule.delete({ where: { id } });
-      return;
-    }
+      return { archived: null };
+    case "repo":
+    case "build":
+    case "deploy":
     case "target": {
-      const deployments = await tx.deployment.count({ where: { targetId: id } });
-      if (deployments) refuse(`it has ${plural(deployments, "deployment")} in its history, which Slipway keeps`);
-      await tx.target.delete({ where: { id } });
-      return;
+      const history = await historyOf(tx, kind, id);
+      if (history) {
+        await archiveRow(tx, kind, id);
+        return { archived: history };
+      }
+      if (kind === "repo") await tx.repository.delete({ where: { id } });
+      else if (kind === "build") await tx.buildRule.delete({ where: { id } });
+      else if (kind === "deploy") await tx.deploymentRule.delete({ where: { id } });
+      else await tx.target.delete({ where: { id } });
+      return { archived: null };
     }
   }
 }
@@ -432,19 +546,28 @@ async function ensureNameFree(tx: Tx, change: AppliedChange, existingId: string 
   }
 }
 
-function describe(change: AppliedChange): string {
-  if (change.action === "create") return `${kindLabels[change.kind]} created: ${change.label.replace(/^[^ ]+ /, "")}`;
-  if (change.action === "delete") return `${change.label} deleted`;
+function describe(change: AppliedChange, how: { archived: string | null; restored: boolean }): string {
+  const name = change.label.replace(/^[^ ]+ /, "");
+  if (change.action === "create") return how.restored ? `${kindLabels[change.kind]} restored from the archive: ${name}` : `${kindLabels[change.kind]} created: ${name}`;
+  if (change.action === "delete") {
+    return how.archived
+      ? `${change.label} archived: it has ${how.archived}, which Slipway keeps; it no longer builds or deploys, and its history stays readable`
+      : `${change.label} deleted`;
+  }
   return `${change.label} changed: ${change.fields.join(", ")}`;
 }
 
 /** Applies one change with its audit event, in the caller's transaction; returns the row id. */
 export async function applyChange(tx: Tx, actor: Actor, change: AppliedChange): Promise<string> {
-  const existing = change.action === "create" ? null : await findExisting(tx, change);
+  let existing = change.action === "create" ? null : await findExisting(tx, change);
   if (change.action !== "create" && !existing) throw new NotFoundError(`${change.label} does not exist any more; reload the page.`);
+  // a create with the natural key of an archived row restores that row (its history continues)
+  const restored = change.action === "create" ? await findArchived(tx, change) : null;
+  if (restored) existing = restored;
   const id = existing?.id ?? null;
+  let archived: string | null = null;
   if (change.action === "delete") {
-    await deleteRow(tx, change.kind, id!, change.label);
+    archived = (await deleteRow(tx, change.kind, id!, change.label)).archived;
   } else {
     await ensureNameFree(tx, change, id);
   }
@@ -484,13 +607,13 @@ export async function applyChange(tx: Tx, actor: Actor, change: AppliedChange): 
     }
   }
   const subject = subjectOf[change.kind];
-  const verb = change.action === "create" ? "created" : change.action === "update" ? "updated" : "deleted";
+  const verb = change.action === "create" ? (restored ? "restored" : "created") : change.action === "update" ? "updated" : archived ? "archived" : "deleted";
   await recordAudit(tx, {
     actor,
     action: `${subject}.${verb}` as AuditAction,
     subjectType: subject,
     subjectId: rowId,
-    summary: describe(change),
+    summary: describe(change, { archived, restored: restored !== null }),
     before: change.before ?? undefined,
     after: change.after ?? undefined,
   });

@@ -1,11 +1,12 @@
 // slipway.yml: export the inventory, preview an import (the diff), and apply it in one transaction.
-// An import is all or nothing: any invalid field, missing reference or refused delete writes nothing.
+// An import is all or nothing: any invalid field, missing reference or refused change writes nothing, and
+// every problem is reported in one answer. A dry run is the import itself, rolled back at its end.
 import { createHash } from "node:crypto";
 import { getDb } from "@/lib/db";
 import type { Actor } from "@/lib/auth/actor";
 import { authorize } from "@/lib/services/authorize";
 import { recordAudit } from "@/lib/audit/record";
-import { ConflictError, ValidationError } from "@/lib/errors";
+import { CommandError, ConflictError, ValidationError, type FieldIssue } from "@/lib/errors";
 import { checkDocument } from "@/lib/config/check";
 import { diffInventory, summarizeChanges, type Change } from "@/lib/config/diff";
 import { readYaml, toYaml } from "@/lib/config/yaml";
@@ -32,17 +33,24 @@ export async function exportInventory(actor: Actor): Promise<string> {
 function parseConfig(text: string) {
   const y = readYaml(text);
   if (!y.ok) throw new ValidationError(y.issues);
-  const checked = checkDocument(y.value);
+  const checked = checkDocument(y.value, y.locate);
   if (!checked.ok) throw new ValidationError(checked.issues);
   return checked.canon;
 }
 
-/** What importing `text` would change, without changing anything. */
+/** Thrown at the end of a dry run's transaction to roll it back with the plan it applied. */
+class DryRunRollback extends Error {
+  constructor(readonly plan: ImportPlan) {
+    super("dry run: rolled back");
+  }
+}
+
+/**
+ * What importing `text` would change, without changing anything: the import itself, run to its end inside
+ * a transaction that is then rolled back, so a dry run that passes means the import passes.
+ */
 export async function previewImport(actor: Actor, text: string): Promise<ImportPlan> {
-  authorize(actor, "inventory.edit");
-  const desired = parseConfig(text);
-  const changes = diffInventory(await readInventory(getDb()), desired);
-  return { changes, counts: summarizeChanges(changes), planId: planId(changes) };
+  return runImport(actor, text, { dryRun: true });
 }
 
 /**
@@ -54,38 +62,54 @@ export async function importInventory(
   text: string,
   opts: { expectedPlanId?: string; source?: string } = {},
 ): Promise<ImportPlan> {
+  return runImport(actor, text, { ...opts, dryRun: false });
+}
+
+async function runImport(actor: Actor, text: string, opts: { expectedPlanId?: string; source?: string; dryRun: boolean }): Promise<ImportPlan> {
   authorize(actor, "inventory.edit");
   const desired = parseConfig(text);
-  return getDb().$transaction(
-    async (tx) => {
-      await lockInventory(tx);
-      const changes = diffInventory(await readInventory(tx), desired);
-      const plan = { changes, counts: summarizeChanges(changes), planId: planId(changes) };
-      if (opts.expectedPlanId && opts.expectedPlanId !== plan.planId) {
-        throw new ConflictError("The inventory changed since this import was previewed; review the new list of changes and apply again.");
-      }
-      for (const change of changes) {
-        try {
-          await applyChange(tx, actor, change);
-        } catch (err) {
-          if (err instanceof ValidationError) {
-            throw new ValidationError(err.issues.map((i) => ({ path: change.label, message: i.path ? `${i.path}: ${i.message}` : i.message })));
-          }
-          throw err;
+  try {
+    return await getDb().$transaction(
+      async (tx) => {
+        await lockInventory(tx);
+        const changes = diffInventory(await readInventory(tx), desired);
+        const plan = { changes, counts: summarizeChanges(changes), planId: planId(changes) };
+        if (opts.expectedPlanId && opts.expectedPlanId !== plan.planId) {
+          throw new ConflictError("The inventory changed since this import was previewed; review the new list of changes and apply again.");
         }
-      }
-      if (changes.length) {
-        const c = plan.counts;
-        await recordAudit(tx, {
-          actor,
-          action: "inventory.imported",
-          subjectType: "system",
-          summary: `slipway.yml imported${opts.source ? ` from ${opts.source}` : ""}: ${c.create} created, ${c.update} changed, ${c.delete} deleted`,
-          after: { counts: c, planId: plan.planId },
-        });
-      }
-      return plan;
-    },
-    { timeout: 120_000, maxWait: 30_000 },
-  );
+        // Every change is tried, each behind a savepoint, so one answer lists every change that cannot be
+        // applied (a refused change is undone and the next one goes on; any refusal rolls all back).
+        const issues: FieldIssue[] = [];
+        for (const [n, change] of changes.entries()) {
+          await tx.$executeRawUnsafe(`SAVEPOINT change_${n}`);
+          try {
+            await applyChange(tx, actor, change);
+            await tx.$executeRawUnsafe(`RELEASE SAVEPOINT change_${n}`);
+          } catch (err) {
+            if (!(err instanceof CommandError)) throw err;
+            await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT change_${n}`);
+            if (err instanceof ValidationError) issues.push(...err.issues.map((i) => ({ path: change.label, message: i.path ? `${i.path}: ${i.message}` : i.message })));
+            else issues.push({ path: change.label, message: err.message });
+          }
+        }
+        if (issues.length) throw new ValidationError(issues);
+        if (changes.length) {
+          const c = plan.counts;
+          await recordAudit(tx, {
+            actor,
+            action: "inventory.imported",
+            subjectType: "system",
+            summary: `slipway.yml imported${opts.source ? ` from ${opts.source}` : ""}: ${c.create} created, ${c.update} changed, ${c.delete} deleted`,
+            after: { counts: c, planId: plan.planId },
+          });
+        }
+        if (opts.dryRun) throw new DryRunRollback(plan);
+        return plan;
+      },
+      { timeout: 120_000, maxWait: 30_000 },
+    );
+  } catch (err) {
+    if (err instanceof DryRunRollback) return err.plan;
+    throw err;
+  }
 }

@@ -403,12 +403,28 @@ export async function saveTarget(actor: Actor, raw: unknown): Promise<Saved> {
   });
 }
 
+async function isArchived(tx: Tx, kind: "repo" | "build" | "deploy" | "target", id: string): Promise<boolean> {
+  const select = { archivedAt: true } as const;
+  const row =
+    kind === "repo"
+      ? await tx.repository.findUnique({ where: { id }, select })
+      : kind === "build"
+        ? await tx.buildRule.findUnique({ where: { id }, select })
+        : kind === "deploy"
+          ? await tx.deploymentRule.findUnique({ where: { id }, select })
+          : await tx.target.findUnique({ where: { id }, select });
+  return Boolean(row?.archivedAt);
+}
+
 // ─── delete ─────────────────────────────────────────────────────────────────────────────────────
 
 export const deletableKinds = ["app", "host", "context", "registry", "channel", "secret", "repo", "build", "deploy", "target"] as const;
 
-/** Deletes one entity (refused, with the reason, while others use it or it has history). */
-export async function deleteInventoryEntity(actor: Actor, raw: unknown): Promise<{ label: string }> {
+/**
+ * Deletes one entity; a repository, rule or target with history is archived instead (`archived` says so).
+ * Refused, with the reason, while live entries use it.
+ */
+export async function deleteInventoryEntity(actor: Actor, raw: unknown): Promise<{ label: string; archived: boolean }> {
   authorize(actor, "inventory.edit");
   const { kind, id } = parseInput(z.object({ kind: z.enum(deletableKinds, { error: "unknown kind" }), id: z.string().trim().min(1, "is required").max(64) }), raw);
   return txn(async (tx) => {
@@ -418,6 +434,7 @@ export async function deleteInventoryEntity(actor: Actor, raw: unknown): Promise
     const before = current(doc, kind, at.key);
     const label = `${kindLabels[kind]} ${kind === "deploy" ? `for branch ${(before as EntityValues["deploy"] | null)?.branch}` : at.key}`;
     await applyChange(tx, actor, { kind, action: "delete", key: at.key, label, parent: at.parent, before, after: null, fields: [], id } as Change & { id: string });
-    return { label };
+    const archived = kind === "repo" || kind === "build" || kind === "deploy" || kind === "target" ? await isArchived(tx, kind, id) : false;
+    return { label, archived };
   });
 }

@@ -25,18 +25,22 @@ export async function readInventory(db: Reader): Promise<CanonDoc> {
       include: { app: { select: { name: true } }, repository: { select: { name: true, app: { select: { name: true } } } } },
     }),
     db.notificationChannel.findMany({ orderBy: { name: "asc" } }),
+    // archived rows (removed while they had history) are not part of the inventory
     db.repository.findMany({
+      where: { archivedAt: null },
       orderBy: [{ name: "asc" }, { app: { name: "asc" } }],
       include: {
         app: { select: { name: true } },
         buildRules: {
+          where: { archivedAt: null },
           orderBy: [{ position: "asc" }, { name: "asc" }],
           include: {
             deploymentRules: {
+              where: { archivedAt: null },
               orderBy: { branch: "asc" },
               include: {
                 registry: { select: { name: true } },
-                targets: { orderBy: { name: "asc" }, include: { dockerContext: { select: { name: true } }, host: { select: { name: true } } } },
+                targets: { where: { archivedAt: null }, orderBy: { name: "asc" }, include: { dockerContext: { select: { name: true } }, host: { select: { name: true } } } },
               },
             },
           },

@@ -3,6 +3,7 @@
 // restart method's program, and (systemd) does systemd know the unit? Each item is answered in words with
 // what to do. Like the other checks it reaches out from the web process within a bound (15 s); it changes no
 // row, so it writes no audit event (on the host it may create the service's directory, as a deploy would).
+import "server-only";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { getDb } from "@/lib/db";
@@ -11,7 +12,7 @@ import { authorize } from "@/lib/services/authorize";
 import { ConflictError, NotFoundError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation/parse";
 import { DEFAULT_UNIKERNEL_DIR, defaultRestartUnit } from "@/lib/validation/inventory";
-import { hostAccess } from "@/lib/services/inventory/checks";
+import { hostAccess } from "@/lib/services/inventory/access";
 import { openSshSession, type ExecResult, type SshSession } from "@/lib/ssh/session";
 import { SshError } from "@/lib/ssh/errors";
 

@@ -2,6 +2,7 @@
 // image (with its deployment rule's registry credentials) into a directory the caller owns, and checked
 // against the sha256 the build recorded before anyone gets a byte. A read: viewers may do it, and it writes
 // no audit event. The registry is asked from the web process, bounded in time.
+import "server-only";
 import path from "node:path";
 import { getDb } from "@/lib/db";
 import type { Actor } from "@/lib/auth/actor";

@@ -12,15 +12,11 @@ function refresh() {
   revalidatePath("/");
 }
 
-const cancel = userAction(async (actor, input) => {
+export const cancelBuildAction = userAction(async (actor, input) => {
   const r = await cancelBuild(actor, input);
   refresh();
   return r.message;
 });
-
-export async function cancelBuildAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return cancel(prev, form);
-}
 
 /** Queues the next attempt and opens its page. */
 export async function rebuildAction(prev: ActionState, form: FormData): Promise<ActionState> {

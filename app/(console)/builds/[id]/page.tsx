@@ -12,9 +12,10 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Notice } from "@/components/ui/notice";
 import { Timestamp } from "@/components/ui/timestamp";
 import { Mono } from "@/components/ui/table";
-import { Panel, Fact } from "@/components/inventory/common/panel";
-import { CopyButton } from "@/components/inventory/common/copy-button";
+import { Panel, Fact } from "@/components/ui/forms/panel";
+import { CopyButton } from "@/components/ui/forms/copy-button";
 import { BuildStateBadge } from "@/components/status/state-badges";
+import { Badge } from "@/components/ui/badge";
 import { RefLabel } from "@/components/lists/ref-label";
 import { buildTriggerWords } from "@/components/lists/build-table";
 import { firstLine, shortSha } from "@/components/format/ids";
@@ -79,7 +80,7 @@ export default async function BuildPage({ params }: { params: Params }) {
               <BuildStateBadge state={b.state} />
             </span>
             {canCancel && active ? <CancelBuildButton action={cancelBuildAction} buildId={b.id} what={what} cancelling={b.cancelRequestedAt !== null} /> : null}
-            {canRebuild && !active ? <RebuildButton action={rebuildAction} buildId={b.id} /> : null}
+            {canRebuild && !active ? <RebuildButton action={rebuildAction} buildId={b.id} sha={shortSha(b.commit.sha)} deploys={b.rebuildDeploysTo} /> : null}
           </>
         }
       />
@@ -113,6 +114,14 @@ export default async function BuildPage({ params }: { params: Params }) {
                 {" "}
                 · {b.buildRule.kind} · {b.buildRule.archs.join(", ")}
               </span>
+              {b.buildRule.archived ? (
+                <>
+                  {" "}
+                  <Badge tone="zinc" title="Removed from the inventory with its history kept: it builds nothing more">
+                    archived
+                  </Badge>
+                </>
+              ) : null}
             </Fact>
             <Fact term="Commit">
               <span className="inline-flex flex-wrap items-center gap-2">

@@ -12,9 +12,10 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Notice } from "@/components/ui/notice";
 import { Timestamp } from "@/components/ui/timestamp";
 import { Mono } from "@/components/ui/table";
-import { Panel, Fact } from "@/components/inventory/common/panel";
-import { CopyButton } from "@/components/inventory/common/copy-button";
+import { Panel, Fact } from "@/components/ui/forms/panel";
+import { CopyButton } from "@/components/ui/forms/copy-button";
 import { DeploymentStateBadge } from "@/components/status/state-badges";
+import { Badge } from "@/components/ui/badge";
 import { firstLine, shortDigest, shortSha } from "@/components/format/ids";
 import { formatBytes } from "@/components/format/bytes";
 import { Sha256 } from "@/components/releases/artifact-facts";
@@ -103,6 +104,7 @@ export default async function DeploymentPage({ params }: { params: Params }) {
               <Link href={`/targets/${t.id}`} className="link">
                 {t.name}
               </Link>
+              {t.archived ? <Badge tone="zinc" title="Removed from the inventory with its history kept">archived</Badge> : null}
               <span className={`block text-xs ${muted}`}>
                 {targetKindWords[t.kind] ?? t.kind} <Mono small>{t.composeProject ? `${t.composeProject}/${t.service}` : t.service}</Mono>
                 {t.dockerContext ? (

@@ -9,16 +9,17 @@ import { hostDetail } from "@/lib/queries/inventory-hosts";
 import { activeDeployerKey } from "@/lib/queries/deployer-key";
 import { PageHeader } from "@/components/ui/page-header";
 import { Notice } from "@/components/ui/notice";
-import { Panel, Fact } from "@/components/inventory/common/panel";
-import { LastCheck } from "@/components/inventory/common/check-result";
-import { CopyableText } from "@/components/inventory/common/copy-button";
-import { DeleteButton } from "@/components/inventory/common/confirm-dialog";
+import { Panel, Fact } from "@/components/ui/forms/panel";
+import { LastCheck } from "@/components/ui/forms/check-result";
+import { CopyableText } from "@/components/ui/forms/copy-button";
+import { DeleteButton } from "@/components/ui/forms/confirm-dialog";
 import { HostForm } from "@/components/inventory/hosts/host-form";
 import { PinnedKeys } from "@/components/inventory/hosts/pinned-keys";
 import { ScanKeys } from "@/components/inventory/hosts/scan-keys";
 import { KnownHostsForm } from "@/components/inventory/hosts/known-hosts-form";
 import { TestConnection } from "@/components/inventory/hosts/test-connection";
 import { hostCheckTone } from "@/components/inventory/hosts/host-tone";
+import { targetKindWords } from "@/components/deployments/words";
 import { param, type SearchParams } from "../../search-params";
 import { deleteHostAction, pinHostKeysAction, removeHostKeyAction, scanHostAction, testHostAction, updateHostAction } from "../actions";
 
@@ -146,27 +147,52 @@ export default async function HostPage({ params, searchParams }: { params: Param
         id="used-by-heading"
         title="Used by"
         className="mt-5"
-        description={`${host.targets} unikernel target${host.targets === 1 ? "" : "s"} and ${host.dockerContexts.length} docker context${host.dockerContexts.length === 1 ? "" : "s"} run on this host.`}
+        description={`${host.targets.length} target${host.targets.length === 1 ? "" : "s"} and ${host.dockerContexts.length} docker context${host.dockerContexts.length === 1 ? "" : "s"} use this host.`}
       >
-        {host.dockerContexts.length ? (
-          <ul className="flex flex-wrap gap-x-6 gap-y-2 text-sm">
-            {host.dockerContexts.map((c) => (
-              <li key={c.id}>
-                <Link href={`/contexts/${c.id}`} className="link">
-                  {c.name}
-                </Link>{" "}
-                <code className="font-mono text-xs text-zinc-500 dark:text-zinc-400">{c.endpoint}</code>
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <p className="text-sm text-zinc-500 dark:text-zinc-400">
-            No docker context uses this host yet.{" "}
-            <Link href="/contexts" className="link">
-              Contexts
-            </Link>
-          </p>
-        )}
+        <div className="grid gap-5 lg:grid-cols-2">
+          <div>
+            <h3 className="mb-2 text-sm font-semibold text-zinc-900 dark:text-zinc-100">Docker contexts</h3>
+            {host.dockerContexts.length ? (
+              <ul className="space-y-1 text-sm">
+                {host.dockerContexts.map((c) => (
+                  <li key={c.id} className="min-w-0 [overflow-wrap:anywhere]">
+                    <Link href={`/contexts/${c.id}`} className="link">
+                      {c.name}
+                    </Link>{" "}
+                    <code className="font-mono text-xs text-zinc-500 dark:text-zinc-400">{c.endpoint}</code>
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p className="text-sm text-zinc-500 dark:text-zinc-400">
+                No docker context uses this host yet.{" "}
+                <Link href="/contexts" className="link">
+                  Contexts
+                </Link>
+              </p>
+            )}
+          </div>
+          <div>
+            <h3 className="mb-2 text-sm font-semibold text-zinc-900 dark:text-zinc-100">Targets</h3>
+            {host.targets.length ? (
+              <ul className="space-y-1 text-sm" aria-label={`Targets on ${host.name}`}>
+                {host.targets.map((t) => (
+                  <li key={t.id} className="min-w-0 [overflow-wrap:anywhere]">
+                    <Link href={`/targets/${t.id}`} className="link">
+                      {t.name}
+                    </Link>{" "}
+                    <span className="text-xs text-zinc-500 dark:text-zinc-400">
+                      {targetKindWords[t.kind] ?? t.kind} <code className="font-mono">{t.service}</code>
+                      {t.context ? ` on context ${t.context}` : ""}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p className="text-sm text-zinc-500 dark:text-zinc-400">No target runs on this host yet.</p>
+            )}
+          </div>
+        </div>
       </Panel>
 
       {admin ? (

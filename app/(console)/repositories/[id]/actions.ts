@@ -27,84 +27,56 @@ function result(saved: Saved, what: string): string {
   return `Saved: ${saved.fields.map((f) => f.replace(/_/g, " ")).join(", ")} changed.`;
 }
 
-const saveRepo = userAction(async (actor, input) => {
+export const saveRepositoryAction = userAction(async (actor, input) => {
   const saved = await saveRepository(actor, input);
   refresh();
   return result(saved, "the repository");
 });
 
-const saveBuild = userAction(async (actor, input) => {
+export const saveBuildRuleAction = userAction(async (actor, input) => {
   const saved = await saveBuildRule(actor, input);
   refresh();
   return result(saved, "the build rule");
 });
 
-const saveDeploy = userAction(async (actor, input) => {
+export const saveDeploymentRuleAction = userAction(async (actor, input) => {
   const saved = await saveDeploymentRule(actor, input);
   refresh();
   return result(saved, "the deployment rule");
 });
 
-const saveTargetCmd = userAction(async (actor, input) => {
+export const saveTargetAction = userAction(async (actor, input) => {
   const saved = await saveTarget(actor, input);
   refresh();
   return result(saved, "the target");
 });
 
-const deleteOne = userAction(async (actor, input) => {
-  const { label } = await deleteInventoryEntity(actor, input);
+/** Deletes (or archives, when it has history) a build rule, deployment rule or target (the page stays). */
+export const deleteEntityAction = userAction(async (actor, input) => {
+  const { label, archived } = await deleteInventoryEntity(actor, input);
   refresh();
-  return `Deleted ${label}.`;
+  return archived ? `Archived ${label}: it has history, which stays readable; it no longer builds or deploys.` : `Deleted ${label}.`;
 });
-
-export async function saveRepositoryAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return saveRepo(prev, form);
-}
-
-export async function saveBuildRuleAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return saveBuild(prev, form);
-}
-
-export async function saveDeploymentRuleAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return saveDeploy(prev, form);
-}
-
-export async function saveTargetAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return saveTargetCmd(prev, form);
-}
-
-/** Deletes a build rule, deployment rule or target (the page stays). */
-export async function deleteEntityAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return deleteOne(prev, form);
-}
 
 /** Deletes the repository, then goes back to the list. */
 export async function deleteRepositoryAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  const state = await deleteOne(prev, form);
+  const state = await deleteEntityAction(prev, form);
   if (state?.ok) redirect("/repositories");
   return state;
 }
 
-const setPrivateBadgeCmd = userAction(async (actor, input) => {
+/** Shows or hides the public badge of a private GitHub repository (admins; audited). */
+export const setPrivateBadgeAction = userAction(async (actor, input) => {
   const r = await setPrivateBadge(actor, input);
   revalidatePath("/repositories", "layout");
   if (!r.changed) return "Nothing changed.";
   return r.show ? `The public badge of ${r.repository} now shows its state to anyone.` : `The public badge of ${r.repository} now answers “unknown”.`;
 });
 
-/** Shows or hides the public badge of a private GitHub repository (admins; audited). */
-export async function setPrivateBadgeAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return setPrivateBadgeCmd(prev, form);
-}
-
-const buildNowCmd = userAction(async (actor, input) => {
+/** Builds a branch's or pull request's current head with every build rule (operators). */
+export const buildNowAction = userAction(async (actor, input) => {
   const r = await buildNow(actor, input);
   revalidatePath("/repositories", "layout");
   revalidatePath("/builds");
   return r.message;
 });
-
-/** Builds a branch's or pull request's current head with every build rule (operators). */
-export async function buildNowAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return buildNowCmd(prev, form);
-}

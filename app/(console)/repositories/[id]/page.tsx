@@ -50,8 +50,9 @@ export default async function RepositoryPage({ params }: Props) {
   const [repo, choices] = await Promise.all([getRepositoryDetail(id), inventoryChoices()]);
   if (!repo) notFound();
   const refs = await openRefs(repo.id, repo.defaultBranch);
-  const canEdit = can(user, "inventory.edit");
-  const canBuild = can(user, "build.rebuild") && repo.enabled;
+  // an archived repository is shown for its history; it is not part of the inventory, so nothing is edited or built
+  const canEdit = can(user, "inventory.edit") && !repo.archived;
+  const canBuild = can(user, "build.rebuild") && repo.enabled && !repo.archived;
   const now = new Date();
   const ctx = { canEdit, choices, actions };
   return (
@@ -67,9 +68,15 @@ export default async function RepositoryPage({ params }: Props) {
       <PageHeader
         title={repo.name}
         description={repo.app ? `A GitHub repository of the ${repo.app.name} app.` : "A git repository Slipway polls."}
-        actions={!repo.enabled ? <Badge tone="zinc">Disabled</Badge> : repo.lastPollError ? <Badge tone="red">Poll failing</Badge> : <Badge tone="emerald">Watching</Badge>}
+        actions={repo.archived ? <Badge tone="zinc">Archived</Badge> : !repo.enabled ? <Badge tone="zinc">Disabled</Badge> : repo.lastPollError ? <Badge tone="red">Poll failing</Badge> : <Badge tone="emerald">Watching</Badge>}
       />
-      {repo.enabled && repo.lastPollError ? (
+      {repo.archived ? (
+        <Notice tone="info" className="mb-6">
+          This repository was removed from the inventory and archived because it has history: it is never polled, built or deployed again, and its
+          builds and deployments stay readable. Import slipway.yml listing it again to restore it.
+        </Notice>
+      ) : null}
+      {repo.enabled && !repo.archived && repo.lastPollError ? (
         <Notice tone="error" title="The last poll failed" className="mb-6">
           {repo.lastPollError}
         </Notice>

@@ -1,13 +1,13 @@
 "use server";
 // Settings → GitHub apps: add, edit (credentials are write-only) and delete.
 import { revalidatePath } from "next/cache";
-import { userAction, type ActionState } from "@/lib/auth/action";
+import { userAction } from "@/lib/auth/action";
 import { deleteInventoryEntity, saveApp } from "@/lib/services/inventory/entities";
-import { savedMessage } from "../../hosts/result-action";
+import { savedMessage } from "../../result-action";
 
 const PATH = "/settings/apps";
 
-const save = userAction(async (actor, input) => {
+export const saveAppAction = userAction(async (actor, input) => {
   const saved = await saveApp(actor, input);
   revalidatePath(PATH);
   const set = [input.private_key ? "private key" : null, input.webhook_secret ? "webhook secret" : null].filter(Boolean);
@@ -16,16 +16,8 @@ const save = userAction(async (actor, input) => {
   return saved.fields.length ? `${savedMessage(what, saved)} ${set.join(" and ")} replaced.` : `Saved ${what}: ${set.join(" and ")} replaced.`;
 });
 
-export async function saveAppAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return save(prev, form);
-}
-
-const remove = userAction(async (actor, input) => {
+export const deleteAppAction = userAction(async (actor, input) => {
   const { label } = await deleteInventoryEntity(actor, { kind: "app", id: input.id });
   revalidatePath(PATH);
   return `Deleted ${label}.`;
 });
-
-export async function deleteAppAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return remove(prev, form);
-}

@@ -7,7 +7,7 @@ import { env } from "@/lib/env";
 import { listApps } from "@/lib/queries/inventory-settings";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Disclosure } from "@/components/inventory/common/disclosure";
+import { Disclosure } from "@/components/ui/forms/disclosure";
 import { AppForm } from "@/components/inventory/settings/app-form";
 import { AppList } from "@/components/inventory/settings/app-list";
 import { deleteAppAction, saveAppAction } from "./actions";

@@ -1,16 +1,12 @@
 "use server";
 // Settings → Deployer key: rotate Slipway's SSH key pair (admins).
 import { revalidatePath } from "next/cache";
-import { userAction, type ActionState } from "@/lib/auth/action";
+import { userAction } from "@/lib/auth/action";
 import { rotateDeployerKey } from "@/lib/services/deployer-key";
 
-const rotate = userAction(async (actor) => {
+export const rotateDeployerKeyAction = userAction(async (actor) => {
   const key = await rotateDeployerKey(actor);
   revalidatePath("/settings/deployer-key");
   revalidatePath("/hosts", "layout");
   return `New deployer key ${key.fingerprintSha256}. Install its public key in authorized_keys on every host.`;
 });
-
-export async function rotateDeployerKeyAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return rotate(prev, form);
-}

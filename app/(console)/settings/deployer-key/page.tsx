@@ -8,9 +8,9 @@ import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Table, THead, TBody, Th, Td, Mono } from "@/components/ui/table";
 import { Timestamp } from "@/components/ui/timestamp";
-import { Panel, Fact } from "@/components/inventory/common/panel";
-import { CopyableText } from "@/components/inventory/common/copy-button";
-import { ConfirmAction } from "@/components/inventory/common/confirm-dialog";
+import { Panel, Fact } from "@/components/ui/forms/panel";
+import { CopyableText } from "@/components/ui/forms/copy-button";
+import { ConfirmAction } from "@/components/ui/forms/confirm-dialog";
 import { rotateDeployerKeyAction } from "./actions";
 
 export const metadata: Metadata = { title: "Deployer key" };

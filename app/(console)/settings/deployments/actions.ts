@@ -2,15 +2,11 @@
 // Settings → Deployments: the confirm level at or above which deployments wait for approval (admins; the
 // command checks the role and audits the change).
 import { revalidatePath } from "next/cache";
-import { userAction, type ActionState } from "@/lib/auth/action";
+import { userAction } from "@/lib/auth/action";
 import { setApprovalLevel } from "@/lib/services/deployments/commands";
 
-const save = userAction(async (actor, input) => {
+export const setApprovalLevelAction = userAction(async (actor, input) => {
   const r = await setApprovalLevel(actor, input);
   revalidatePath("/settings", "layout");
   return r.message;
 });
-
-export async function setApprovalLevelAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return save(prev, form);
-}

@@ -6,7 +6,7 @@ import { can } from "@/lib/auth/roles";
 import { approvalLevelSetting } from "@/lib/queries/deployment-settings";
 import { CONFIRM_LEVELS } from "@/lib/validation/deployment-states";
 import { PageHeader } from "@/components/ui/page-header";
-import { Panel } from "@/components/inventory/common/panel";
+import { Panel } from "@/components/ui/forms/panel";
 import { Timestamp } from "@/components/ui/timestamp";
 import { Badge } from "@/components/ui/badge";
 import { confirmLabels } from "@/components/inventory/repos/words";

@@ -1,13 +1,13 @@
 "use server";
 // Settings → Notifications: add or edit a Slack channel (the webhook URL is write-only), delete it.
 import { revalidatePath } from "next/cache";
-import { userAction, type ActionState } from "@/lib/auth/action";
+import { userAction } from "@/lib/auth/action";
 import { deleteInventoryEntity, saveChannel } from "@/lib/services/inventory/entities";
-import { savedMessage } from "../../hosts/result-action";
+import { savedMessage } from "../../result-action";
 
 const PATH = "/settings/notifications";
 
-const save = userAction(async (actor, input) => {
+export const saveChannelAction = userAction(async (actor, input) => {
   const saved = await saveChannel(actor, input);
   revalidatePath(PATH);
   const what = `channel ${String(input.name ?? "").trim()}`;
@@ -16,16 +16,8 @@ const save = userAction(async (actor, input) => {
   return saved.fields.length ? `${savedMessage(what, saved)} Webhook URL replaced.` : `Saved ${what}: webhook URL replaced.`;
 });
 
-export async function saveChannelAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return save(prev, form);
-}
-
-const remove = userAction(async (actor, input) => {
+export const deleteChannelAction = userAction(async (actor, input) => {
   const { label } = await deleteInventoryEntity(actor, { kind: "channel", id: input.id });
   revalidatePath(PATH);
   return `Deleted ${label}.`;
 });
-
-export async function deleteChannelAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return remove(prev, form);
-}

@@ -5,7 +5,7 @@ import { can } from "@/lib/auth/roles";
 import { listChannels } from "@/lib/queries/inventory-settings";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Disclosure } from "@/components/inventory/common/disclosure";
+import { Disclosure } from "@/components/ui/forms/disclosure";
 import { ChannelForm } from "@/components/inventory/settings/channel-form";
 import { ChannelList } from "@/components/inventory/settings/channel-list";
 import { deleteChannelAction, saveChannelAction } from "./actions";

@@ -5,7 +5,7 @@ import { can } from "@/lib/auth/roles";
 import { listRegistries } from "@/lib/queries/inventory-settings";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Disclosure } from "@/components/inventory/common/disclosure";
+import { Disclosure } from "@/components/ui/forms/disclosure";
 import { RegistryForm } from "@/components/inventory/settings/registry-form";
 import { RegistryList } from "@/components/inventory/settings/registry-list";
 import { deleteRegistryAction, saveRegistryAction, testRegistryAction } from "./actions";

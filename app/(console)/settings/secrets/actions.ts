@@ -1,13 +1,13 @@
 "use server";
 // Settings → Secrets: add or edit a build secret (the value is write-only), delete it.
 import { revalidatePath } from "next/cache";
-import { userAction, type ActionState } from "@/lib/auth/action";
+import { userAction } from "@/lib/auth/action";
 import { deleteInventoryEntity, saveSecret } from "@/lib/services/inventory/entities";
-import { savedMessage } from "../../hosts/result-action";
+import { savedMessage } from "../../result-action";
 
 const PATH = "/settings/secrets";
 
-const save = userAction(async (actor, input) => {
+export const saveSecretAction = userAction(async (actor, input) => {
   const saved = await saveSecret(actor, input);
   revalidatePath(PATH);
   const what = `secret ${String(input.name ?? "").trim()}`;
@@ -17,16 +17,8 @@ const save = userAction(async (actor, input) => {
   return saved.fields.length ? `${savedMessage(what, saved)} Value replaced.` : `Saved ${what}: value set.`;
 });
 
-export async function saveSecretAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return save(prev, form);
-}
-
-const remove = userAction(async (actor, input) => {
+export const deleteSecretAction = userAction(async (actor, input) => {
   const { label } = await deleteInventoryEntity(actor, { kind: "secret", id: input.id });
   revalidatePath(PATH);
   return `Deleted ${label}.`;
 });
-
-export async function deleteSecretAction(prev: ActionState, form: FormData): Promise<ActionState> {
-  return remove(prev, form);
-}

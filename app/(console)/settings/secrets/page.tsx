@@ -7,7 +7,7 @@ import { listSecrets, secretScopeChoices } from "@/lib/queries/inventory-setting
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Notice } from "@/components/ui/notice";
-import { Disclosure } from "@/components/inventory/common/disclosure";
+import { Disclosure } from "@/components/ui/forms/disclosure";
 import { SecretForm } from "@/components/inventory/settings/secret-form";
 import { SecretList } from "@/components/inventory/settings/secret-list";
 import { deleteSecretAction, saveSecretAction } from "./actions";

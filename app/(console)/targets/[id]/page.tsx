@@ -1,6 +1,7 @@
 // One target: what it is (kind, service, docker context or host, restart method for a unikernel, health check,
 // timeouts), what it runs now (for a unikernel: the file and its sha256, running since when), whether it
-// drifted from its last release, its pin (with Unpin) or a newer release to deploy, the deployment running
+// drifted from its last release, its pin (with Unpin, and the newer release the pin holds back) or a newer
+// release to deploy, the deployment running
 // now or the last one, Check host for a unikernel's host (operators), and every release it ran with "Roll back
 // to this" for operators.
 import Link from "next/link";
@@ -16,8 +17,8 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Timestamp } from "@/components/ui/timestamp";
 import { Mono } from "@/components/ui/table";
 import { Badge } from "@/components/ui/badge";
-import { Panel, Fact } from "@/components/inventory/common/panel";
-import { CopyButton } from "@/components/inventory/common/copy-button";
+import { Panel, Fact } from "@/components/ui/forms/panel";
+import { CopyButton } from "@/components/ui/forms/copy-button";
 import { DeploymentStateBadge, deploymentStates } from "@/components/status/state-badges";
 import { LiveRefresh } from "@/components/lists/live-refresh";
 import { firstLine, shortDigest, shortSha } from "@/components/format/ids";
@@ -60,6 +61,8 @@ export default async function TargetPage({ params }: { params: Params }) {
   const drift = t.driftDetectedAt !== null;
   const dir = unikernel ? unikernelRun({ ...t.run, service: t.service }).dir : null;
   // the last deployment, when it is not the one running now nor the one that put the current release there
+  // a deployment of the newest release that already waits for approval: Deploy would only replace it
+  const newestWaiting = t.newestRelease ? (t.history.find((h) => h.release.id === t.newestRelease!.id)?.deployments.find((d) => d.state === "pending_approval") ?? null) : null;
   const last = t.lastDeployment && t.lastDeployment.id !== t.active?.id && t.lastDeployment.id !== t.runningSince?.deploymentId ? t.lastDeployment : null;
 
   return (
@@ -84,6 +87,11 @@ export default async function TargetPage({ params }: { params: Params }) {
         actions={
           <>
             <LiveRefresh active={t.active !== null} />
+            {t.archived ? (
+              <Badge tone="zinc" title="Removed from the inventory with its history kept: it deploys nothing">
+                Archived
+              </Badge>
+            ) : null}
             {t.pin ? (
               <Badge tone="amber" title="Pinned: new releases do not deploy here">
                 Pinned
@@ -145,7 +153,12 @@ export default async function TargetPage({ params }: { params: Params }) {
           targetName={t.name}
           branch={t.branch}
           pin={t.pin ? { sha: t.pin.release.commitSha, by: t.pin.by, at: t.pin.at } : null}
-          newest={t.newestRelease && !t.pin ? { releaseId: t.newestRelease.id, sha: t.newestRelease.commitSha, message: firstLine(t.newestRelease.commitMessage) } : null}
+          heldBack={t.heldBack ? { releaseId: t.heldBack.id, sha: t.heldBack.commitSha, message: firstLine(t.heldBack.commitMessage), createdAt: t.heldBack.createdAt } : null}
+          newest={
+            t.newestRelease && !t.pin
+              ? { releaseId: t.newestRelease.id, sha: t.newestRelease.commitSha, message: firstLine(t.newestRelease.commitMessage), waitingDeploymentId: newestWaiting?.id ?? null }
+              : null
+          }
           busy={busy}
           canOperate={canOperate}
           unpinAction={unpinTargetAction}

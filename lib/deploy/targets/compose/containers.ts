@@ -39,14 +39,6 @@ interface EngineErrorFields {
   name?: string;
 }
 
-/** What the engine said, without docker-modem's "(HTTP code 404) unexpected - " in front. */
-export function engineMessage(err: unknown): string {
-  const f = (err && typeof err === "object" ? err : { message: String(err) }) as EngineErrorFields;
-  const said = f.json && typeof f.json === "object" ? f.json.message : undefined;
-  // for streaming calls (pull) docker-modem keeps the engine's answer only in the message
-  return (said || f.message || String(err)).replace(/^\(HTTP code \d+\) [^-]*- /, "").trim();
-}
-
 export function statusOf(err: unknown): number | undefined {
   return err && typeof err === "object" ? (err as EngineErrorFields).statusCode : undefined;
 }

@@ -3,7 +3,8 @@ import type Dockerode from "dockerode";
 import type { Readable } from "node:stream";
 import { readLines } from "@/lib/build/docker";
 import type { RegistryAuth } from "@/lib/docker/registry-auth";
-import { ComposeError, engineMessage, shortId } from "@/lib/deploy/targets/compose/containers";
+import { ComposeError, shortId } from "@/lib/deploy/targets/compose/containers";
+import { engineMessage } from "@/lib/docker/failure";
 
 /** A reference without tag and digest would make the engine pull every tag of the repository. */
 function withTagOrDigest(image: string): string {

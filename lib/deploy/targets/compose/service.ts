@@ -8,7 +8,6 @@ import {
   byNumberThenName,
   ComposeError,
   containerName,
-  engineMessage,
   isTemporary,
   listLabelled,
   listedName,
@@ -21,6 +20,7 @@ import {
   SLIPWAY_IMAGE_LABEL,
   type ComposeFailureReason,
 } from "@/lib/deploy/targets/compose/containers";
+import { engineMessage } from "@/lib/docker/failure";
 import type { ContainerConfig } from "@/lib/deploy/targets/compose/new-container";
 import { pullImage } from "@/lib/deploy/targets/compose/pull";
 import { StepFailure } from "@/lib/deploy/targets/compose/started";

@@ -1,7 +1,7 @@
 // Whether a started container came up: it keeps running for the settle time and, with a health check,
 // becomes healthy within the health timeout.
 import type Dockerode from "dockerode";
-import { seconds } from "@/lib/docker/failure";
+import { seconds } from "@/lib/seconds";
 import { abortableSleep } from "@/lib/deploy/targets/compose/containers";
 import type { ContainerConfig } from "@/lib/deploy/targets/compose/new-container";
 import type { DeployComposeOptions } from "@/lib/deploy/targets/compose/service";

@@ -3,7 +3,6 @@
 import type Dockerode from "dockerode";
 import {
   containerName,
-  engineMessage,
   inspectContainer,
   listedName,
   NEW_SUFFIX,
@@ -15,6 +14,7 @@ import {
   startContainer,
   stopContainer,
 } from "@/lib/deploy/targets/compose/containers";
+import { engineMessage } from "@/lib/docker/failure";
 import { createNewContainer, oldImageConfig, planNewContainer } from "@/lib/deploy/targets/compose/new-container";
 import { StepFailure, waitUntilUp } from "@/lib/deploy/targets/compose/started";
 import type { DeployComposeOptions } from "@/lib/deploy/targets/compose/service";

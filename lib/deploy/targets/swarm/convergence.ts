@@ -2,7 +2,7 @@
 // image and stays up, not when the update call returns; and the one look at a service that re-verification
 // and the drift check take.
 import type Dockerode from "dockerode";
-import { seconds } from "@/lib/docker/failure";
+import { seconds } from "@/lib/seconds";
 import { inspectRaw, listTasks, pollService, sleep, specImage, toState, type EngineService, type EngineTask, type ServiceState } from "@/lib/deploy/targets/swarm/engine";
 
 export type ConvergeOutcome = { outcome: "converged" } | { outcome: "rolled_back"; message: string } | { outcome: "failed"; message: string };

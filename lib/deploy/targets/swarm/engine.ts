@@ -14,7 +14,8 @@
 //   here so that a mistyped name never deploys to an unrelated service.
 import type Dockerode from "dockerode";
 import { settleOnAbort } from "@/lib/docker/abort";
-import { seconds } from "@/lib/docker/failure";
+import { seconds } from "@/lib/seconds";
+import { engineMessage } from "@/lib/docker/failure";
 
 export type SwarmErrorReason = "service_missing" | "not_a_manager" | "update_rejected" | "timeout" | "engine_error" | "cancelled";
 
@@ -116,13 +117,6 @@ function engineName(docker: Dockerode): string {
 
 export function errorFields(err: unknown): EngineErrorFields {
   return err && typeof err === "object" ? (err as EngineErrorFields) : { message: String(err) };
-}
-
-/** The engine's own message for an HTTP error, without docker-modem's "(HTTP code 500) server error - " prefix. */
-export function engineMessage(err: unknown): string {
-  const f = errorFields(err);
-  const said = f.json && typeof f.json === "object" ? f.json.message : undefined;
-  return (said ?? f.message ?? String(err)).trim();
 }
 
 export function isVersionConflict(err: unknown): boolean {

@@ -6,7 +6,6 @@ import { waitForConvergence, type ConvergeOutcome } from "@/lib/deploy/targets/s
 import {
   engineCall,
   engineError,
-  engineMessage,
   errorFields,
   inspectRaw,
   isNotAManager,
@@ -18,6 +17,7 @@ import {
   type EngineService,
   type EngineServiceSpec,
 } from "@/lib/deploy/targets/swarm/engine";
+import { engineMessage } from "@/lib/docker/failure";
 
 /** Retries of an update whose version index went stale in the meantime. */
 export const VERSION_CONFLICT_RETRIES = 5;

@@ -2,9 +2,9 @@
 // A button that asks first: it opens a modal dialog (Escape or Cancel closes it) whose confirm button
 // submits the server action. Errors stay in the dialog, in words; a success closes it.
 import { useId, useRef, type ReactNode } from "react";
-import { ActionForm, SubmitButton, useActionForm } from "@/components/inventory/common/action-form";
-import { Hidden } from "@/components/inventory/common/fields";
-import type { FormAction } from "@/components/inventory/common/result-state";
+import { ActionForm, SubmitButton, useActionForm } from "@/components/ui/forms/action-form";
+import { Hidden } from "@/components/ui/forms/fields";
+import type { FormAction } from "@/components/ui/forms/result-state";
 
 function DialogError() {
   const { state } = useActionForm();

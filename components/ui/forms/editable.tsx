@@ -3,7 +3,7 @@
 // control next to it: a section (the view swapped for the form) or a table row (the form in a row below).
 // The form closes the panel once saved (ActionForm closeOnSuccess); Escape closes it too.
 import { useCallback, useRef, useState, type ReactNode } from "react";
-import { DisclosureProvider, closeOnEscape, formPanelClass, useFocusFirstField } from "@/components/inventory/common/disclosure";
+import { DisclosureProvider, closeOnEscape, formPanelClass, useFocusFirstField } from "@/components/ui/forms/disclosure";
 
 function useEditor() {
   const [open, setOpen] = useState(false);

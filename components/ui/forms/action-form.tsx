@@ -6,8 +6,8 @@
 // otherwise); after a success, write-only fields (data-secret) are emptied, and a create form is reset.
 import { createContext, startTransition, useActionState, useContext, useEffect, useId, useRef, type ReactNode } from "react";
 import type { ActionState } from "@/lib/auth/action";
-import type { FormAction } from "@/components/inventory/common/result-state";
-import { useDisclosure } from "@/components/inventory/common/disclosure";
+import type { FormAction } from "@/components/ui/forms/result-state";
+import { useDisclosure } from "@/components/ui/forms/disclosure";
 
 interface FormContext {
   state: ActionState;

@@ -3,7 +3,7 @@
 // Also used by the Contexts and Settings actions.
 import { userAction } from "@/lib/auth/action";
 import type { Actor } from "@/lib/auth/actor";
-import type { ResultState } from "@/components/inventory/common/result-state";
+import type { ResultState } from "@/components/ui/forms/result-state";
 
 export function resultAction<T>(command: (actor: Actor, input: Record<string, unknown>) => Promise<{ message: string; result: T }>) {
   return async (_prev: ResultState<T>, form: FormData): Promise<ResultState<T>> => {

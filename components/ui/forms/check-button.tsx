@@ -1,10 +1,10 @@
 "use client";
 // A "Test" button for a context or a registry: runs the check and shows its answer, green or red.
 import type { ReactNode } from "react";
-import { ActionForm, SubmitButton, useActionForm } from "@/components/inventory/common/action-form";
-import { Hidden } from "@/components/inventory/common/fields";
-import { CheckResult } from "@/components/inventory/common/check-result";
-import type { CheckOutcome, FormAction, ResultState } from "@/components/inventory/common/result-state";
+import { ActionForm, SubmitButton, useActionForm } from "@/components/ui/forms/action-form";
+import { Hidden } from "@/components/ui/forms/fields";
+import { CheckResult } from "@/components/ui/forms/check-result";
+import type { CheckOutcome, FormAction, ResultState } from "@/components/ui/forms/result-state";
 
 function Outcome({ last, errorsOnly }: { last?: ReactNode; errorsOnly: boolean }) {
   const { state } = useActionForm() as { state: ResultState<CheckOutcome> };

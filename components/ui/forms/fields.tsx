@@ -3,7 +3,7 @@
 // belongs to archs) and a hint, both tied to the control with aria-describedby. Names are the snake_case
 // keys of slipway.yml.
 import type { ReactNode } from "react";
-import { fieldError, fieldId, useActionForm } from "@/components/inventory/common/action-form";
+import { fieldError, fieldId, useActionForm } from "@/components/ui/forms/action-form";
 
 function useField(name: string) {
   const form = useActionForm();
