@@ -152,7 +152,7 @@ describe("repo-under-several-apps", () => {
     expect(err).toBeInstanceOf(ValidationError);
     const issues = (err as ValidationError).issues;
     expect(issues).toEqual([
-      { path: "repos[2].repo", message: expect.stringMatching(/listed twice under app tarides \(first at repos\[0\]\); merge the two entries into one/) },
+      { path: "repos[2].repo", message: expect.stringMatching(/listed twice under app tarides \(first at repos\[0\]\); merge the two entries into one/), line: expect.any(Number), column: expect.any(Number) },
     ]);
     // the console's form says the same in its words
     const form = await saveRepository(actorFor(admin), { repo: REPO, app: "tarides" }).catch((e: unknown) => e);
