@@ -5,12 +5,14 @@ import { findDatabase } from "@/lib/db/find-database";
 import { EmbeddedPostgresError } from "@/lib/db/embedded";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { closeDb } from "@/lib/db";
+import { checkDatabase, DatabaseUnreachableError } from "@/lib/db/check";
 
 async function main(): Promise<number> {
   const db = await findDatabase(parseEnv(process.env), "borrow");
   process.env.DATABASE_URL = db.url;
   let result;
   try {
+    await checkDatabase(db.url);
     result = await verifyAuditChain();
   } finally {
     await closeDb();
@@ -31,7 +33,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(`audit:verify: ${err instanceof EnvError || err instanceof EmbeddedPostgresError ? err.message : (err as Error).message}`);
+    console.error(`audit:verify: ${err instanceof EnvError || err instanceof EmbeddedPostgresError || err instanceof DatabaseUnreachableError ? err.message : (err as Error).message}`);
     process.exit(1);
   },
 );

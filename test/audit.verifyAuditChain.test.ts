@@ -172,9 +172,12 @@ describe("npm run audit:verify", () => {
     expect((await audit()).code).toBe(0);
   });
 
-  test("without DATABASE_URL it fails with what to set", async () => {
-    const r = await runScript("scripts/audit-verify.ts", [], { DATABASE_URL: "" });
+  // without DATABASE_URL it verifies the embedded database of SLIPWAY_DATA_DIR: test/db.one-database-lookup.test.ts
+  test("a database that does not answer: exit 1 with where it looked and why, no stack trace", async () => {
+    const r = await runScript("scripts/audit-verify.ts", [], { DATABASE_URL: "postgresql://slipway:hunter2@127.0.0.1:1/slipway" });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("DATABASE_URL");
+    expect(r.stderr).toMatch(/^audit:verify: cannot reach the database at postgresql:\/\/slipway:\*+@127\.0\.0\.1:1\/slipway: connection refused/m);
+    expect(r.stderr).not.toContain("hunter2");
+    expect(r.stderr).not.toMatch(/prisma|invocation|\n\s+at /i);
   });
 });
