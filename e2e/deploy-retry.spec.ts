@@ -99,6 +99,9 @@ test("a deployment whose engine drops connections waits to retry: both pages cou
 
   await page.goto(`/targets/${seeded.targetId}`);
   await expect(page.getByTestId("deployment-retry")).toContainText(words);
+  // the release it retries is the newest: the page links to that deployment instead of offering to deploy it again
+  await expect(page.getByRole("link", { name: "Its deployment is waiting to retry" })).toHaveAttribute("href", `/deployments/${seeded.deploymentId}`);
+  await expect(page.getByRole("button", { name: /^Deploy the newest release/ })).toHaveCount(0);
   await shot(page, "target-retry-waiting");
 
   // the next attempt fails too: the page follows it without a reload

@@ -26,6 +26,8 @@ export interface NewestView {
   message: string;
   /** a deployment of it to this target that waits for approval, if any */
   waitingDeploymentId?: string | null;
+  /** what that deployment is doing, as the link's words ("Its deployment waits for approval") */
+  waitingLabel?: string;
 }
 
 /** A newer release the pin holds back. */
@@ -146,12 +148,12 @@ export function PinControls({
             <p className="max-w-2xl">
               <Mono small>{shortSha(newest.sha)}</Mono>
               {newest.message ? ` ${newest.message}` : ""} is the newest release of <Mono small>{branch}</Mono>; {targetName} runs an older one.
-              {busy ? <span id={busyId}> {busy}</span> : null}
+              {busy && !newest.waitingDeploymentId ? <span id={busyId}> {busy}</span> : null}
             </p>
             {canOperate ? (
               newest.waitingDeploymentId ? (
                 <Link href={`/deployments/${newest.waitingDeploymentId}`} className="btn-secondary shrink-0">
-                  Its deployment waits for approval
+                  {newest.waitingLabel ?? "Its deployment waits for approval"}
                 </Link>
               ) : busy ? (
                 <button type="button" className="btn-primary shrink-0" disabled aria-describedby={busyId}>

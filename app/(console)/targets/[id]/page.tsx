@@ -61,8 +61,24 @@ export default async function TargetPage({ params }: { params: Params }) {
   const drift = t.driftDetectedAt !== null;
   const dir = unikernel ? unikernelRun({ ...t.run, service: t.service }).dir : null;
   // the last deployment, when it is not the one running now nor the one that put the current release there
-  // a deployment of the newest release that already waits for approval: Deploy would only replace it
-  const newestWaiting = t.newestRelease ? (t.history.find((h) => h.release.id === t.newestRelease!.id)?.deployments.find((d) => d.state === "pending_approval") ?? null) : null;
+  // a deployment of the newest release that is already on its way (waiting for approval, queued, waiting to
+  // retry, running): Deploy would only replace it, so the page links to it instead
+  const newestOnItsWay = t.newestRelease
+    ? (t.history.find((h) => h.release.id === t.newestRelease!.id)?.deployments.find((d) => d.state === "pending_approval" || d.id === t.active?.id) ?? null)
+    : null;
+  const newestWaiting = newestOnItsWay
+    ? {
+        id: newestOnItsWay.id,
+        label:
+          newestOnItsWay.state === "pending_approval"
+            ? "Its deployment waits for approval"
+            : newestOnItsWay.state === "queued"
+              ? t.active?.retry
+                ? "Its deployment is waiting to retry"
+                : "Its deployment is queued"
+              : "Its deployment is in progress",
+      }
+    : null;
   const last = t.lastDeployment && t.lastDeployment.id !== t.active?.id && t.lastDeployment.id !== t.runningSince?.deploymentId ? t.lastDeployment : null;
 
   return (
@@ -156,7 +172,7 @@ export default async function TargetPage({ params }: { params: Params }) {
           heldBack={t.heldBack ? { releaseId: t.heldBack.id, sha: t.heldBack.commitSha, message: firstLine(t.heldBack.commitMessage), createdAt: t.heldBack.createdAt } : null}
           newest={
             t.newestRelease && !t.pin
-              ? { releaseId: t.newestRelease.id, sha: t.newestRelease.commitSha, message: firstLine(t.newestRelease.commitMessage), waitingDeploymentId: newestWaiting?.id ?? null }
+              ? { releaseId: t.newestRelease.id, sha: t.newestRelease.commitSha, message: firstLine(t.newestRelease.commitMessage), waitingDeploymentId: newestWaiting?.id ?? null, waitingLabel: newestWaiting?.label }
               : null
           }
           busy={busy}
