@@ -105,10 +105,11 @@ async function scopeKeyOf(tx: Tx, s: EntityValues["secret"]): Promise<{ scopeKey
   return { scopeKey: "global", appId: null, repositoryId: null };
 }
 
-type Archivable = "repo" | "build" | "deploy" | "target";
+export type Archivable = "repo" | "build" | "deploy" | "target";
 const archivable = (kind: EntityKind): kind is Archivable => kind === "repo" || kind === "build" || kind === "deploy" || kind === "target";
 
-async function archivedAtOf(tx: Tx, kind: Archivable, id: string): Promise<Date | null | undefined> {
+/** When the row was archived (null: it is live; undefined: there is no such row). */
+export async function archivedAtOf(tx: Tx, kind: Archivable, id: string): Promise<Date | null | undefined> {
   const select = { archivedAt: true } as const;
   const row =
     kind === "repo"

@@ -39,7 +39,7 @@ import {
   type CanonDoc,
 } from "@/lib/config/canonical";
 import { entities, kindLabels, type Change, type EntityKind, type EntityParent, type EntityValues } from "@/lib/config/diff";
-import { applyChange } from "@/lib/services/inventory/apply";
+import { applyChange, archivedAtOf, type Archivable } from "@/lib/services/inventory/apply";
 import { lockInventory, readInventory } from "@/lib/services/inventory/state";
 import { setOwnedSecret, storeSecretValue } from "@/lib/services/inventory/secret-values";
 
@@ -403,17 +403,8 @@ export async function saveTarget(actor: Actor, raw: unknown): Promise<Saved> {
   });
 }
 
-async function isArchived(tx: Tx, kind: "repo" | "build" | "deploy" | "target", id: string): Promise<boolean> {
-  const select = { archivedAt: true } as const;
-  const row =
-    kind === "repo"
-      ? await tx.repository.findUnique({ where: { id }, select })
-      : kind === "build"
-        ? await tx.buildRule.findUnique({ where: { id }, select })
-        : kind === "deploy"
-          ? await tx.deploymentRule.findUnique({ where: { id }, select })
-          : await tx.target.findUnique({ where: { id }, select });
-  return Boolean(row?.archivedAt);
+async function isArchived(tx: Tx, kind: Archivable, id: string): Promise<boolean> {
+  return Boolean(await archivedAtOf(tx, kind, id));
 }
 
 // ─── delete ─────────────────────────────────────────────────────────────────────────────────────
