@@ -96,7 +96,8 @@ describe("outbound-oracle: registry Test login", () => {
       const result = await testRegistryLogin({ url, username: "deployer", password: PASSWORD, timeoutMs: 700 });
       const name = url.replace(/^https:\/\//, "");
       expect(result, what).toMatchObject({ ok: false, message: REACH(name) });
-      expect(JSON.stringify(result), what).not.toMatch(/secret-admin|SSH-2|HTTP \d|refused|404|503|401/);
+      // the address itself is echoed (the admin typed it); its port may contain "401" or "503" by chance
+      expect(JSON.stringify(result).split(name).join("<address>"), what).not.toMatch(/secret-admin|SSH-2|HTTP \d|refused|404|503|401/);
     }
     // nothing that answered was sent the password
     expect(seenHeaders.some((h) => h.authorization)).toBe(false);
