@@ -47,7 +47,7 @@ export async function seedConsole(): Promise<ConsoleData> {
   await query(
     `INSERT INTO docker_contexts (id, name, endpoint, role, host_id, updated_at) VALUES
        ($1, $2, 'ssh://deploy@swarm-manager-with-a-long-name.infra.example.test', 'swarm_manager', $3, now()),
-       ($4, $5, 'ssh://deploy@swarm-manager-with-a-long-name.infra.example.test:2222', 'both', $3, now())`,
+       ($4, $5, 'ssh://deploy@swarm-manager-with-a-long-name.infra.example.test:2222', 'swarm_manager', $3, now())`,
     [contexts.manager.id, contexts.manager.name, hosts.swarm.id, contexts.builder.id, contexts.builder.name],
   );
   const repository = { id: id(), name: `ocurrent-${suffix}/ocaml-multicore-continuous-integration-website` };
