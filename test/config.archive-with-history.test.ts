@@ -14,7 +14,7 @@ import { dashboardCounts } from "@/lib/queries/dashboard";
 import { getDeploymentDetail, getTargetDetail } from "@/lib/queries/deployment-detail";
 import { getBuildDetail } from "@/lib/queries/build-detail";
 import { getRepositoryDetail } from "@/lib/queries/inventory-repos";
-import { ConflictError, ValidationError } from "@/lib/errors";
+import { ConflictError } from "@/lib/errors";
 import { actorFor, createUser, type TestUser } from "@/test/helpers/fixtures";
 
 let admin: TestUser;
@@ -152,22 +152,35 @@ describe("archive-with-history", () => {
     expect(await db.repository.findUnique({ where: { id: spare.id } })).toBeNull();
   });
 
-  test("import-dry-run-fidelity: a change the database refuses fails the dry run too, every one listed", async () => {
+  test("import-dry-run-fidelity: changes that apply only in another order (builds made unikernel builds while their docker rules and targets go) pass the dry run, write nothing, then apply", async () => {
     await importInventory(actorFor(admin), full);
-    // both builds become unikernel builds while their docker targets are still there when the build changes
     const text = withInfra(
       [webRepo, spareRepo.replace("url: https://git.example.org/spare.git", "url: https://git.example.org/spare.git\n    builds:\n      - { dockerfile: Dockerfile, deploy: [{ branch: main, image: 127.0.0.1:5000/spare:main, targets: [{ context: toxis, service: spare }] }] }")].join(""),
     );
     await importInventory(actorFor(admin), text);
+    const webTarget = await getDb().target.findFirstOrThrow({ where: { service: "web", archivedAt: null } });
+    // history on web's target (a release left by the tests above, or a new one)
+    const release =
+      (await getDb().release.findFirst({ where: { build: { buildRule: { repository: { name: "infra/web" } } } } })) ?? (await history()).release;
+    const done = await getDb().deployment.create({ data: { targetId: webTarget.id, releaseId: release.id, state: "succeeded" } });
+    // the build's kind can change only once its docker targets are gone, and the deletes come after the updates
     const unikernels = withInfra("  - { repo: infra/web, url: https://git.example.org/web.git, poll_interval: 1m, builds: [{ name: Dockerfile, kind: unikernel, target: hvt }] }\n  - { repo: infra/spare, url: https://git.example.org/spare.git, builds: [{ name: Dockerfile, kind: unikernel, target: hvt }] }\n");
     const before = await state();
-    const dry = (await previewImport(actorFor(admin), unikernels).catch((e: unknown) => e)) as ValidationError;
-    expect(dry).toBeInstanceOf(ValidationError);
-    const wet = (await importInventory(actorFor(admin), unikernels).catch((e: unknown) => e)) as ValidationError;
-    expect(wet).toBeInstanceOf(ValidationError);
-    expect(dry.issues).toEqual(wet.issues);
-    expect(dry.issues.map((i) => i.path)).toEqual(["build Dockerfile of infra/web", "build Dockerfile of infra/spare"]);
-    expect(dry.issues[0]!.message).toMatch(/remove its deployment rules/);
+    const dry = await previewImport(actorFor(admin), unikernels);
+    expect(dry.counts).toMatchObject({ update: 2 });
     expect(await state()).toEqual(before);
+    const wet = await importInventory(actorFor(admin), unikernels);
+    expect(wet.planId).toBe(dry.planId);
+    const builds = await getDb().buildRule.findMany({ where: { archivedAt: null, repository: { name: { in: ["infra/web", "infra/spare"] } } }, select: { kind: true, unikernelTarget: true } });
+    expect(builds).toEqual([
+      { kind: "unikernel", unikernelTarget: "hvt" },
+      { kind: "unikernel", unikernelTarget: "hvt" },
+    ]);
+    // web's target had history: archived, its deployments still there; spare's had none: deleted
+    expect((await getDb().target.findUniqueOrThrow({ where: { id: webTarget.id } })).archivedAt).not.toBeNull();
+    expect(await getDb().deployment.count({ where: { id: done.id } })).toBe(1);
+    expect(await getDb().target.count({ where: { service: "spare" } })).toBe(0);
+    // and the file is what the inventory now is
+    expect((await previewImport(actorFor(admin), unikernels)).counts).toEqual({ create: 0, update: 0, delete: 0 });
   });
 });

@@ -77,20 +77,31 @@ async function runImport(actor: Actor, text: string, opts: { expectedPlanId?: st
         if (opts.expectedPlanId && opts.expectedPlanId !== plan.planId) {
           throw new ConflictError("The inventory changed since this import was previewed; review the new list of changes and apply again.");
         }
-        // Every change is tried, each behind a savepoint, so one answer lists every change that cannot be
-        // applied (a refused change is undone and the next one goes on; any refusal rolls all back).
-        const issues: FieldIssue[] = [];
-        for (const [n, change] of changes.entries()) {
-          await tx.$executeRawUnsafe(`SAVEPOINT change_${n}`);
-          try {
-            await applyChange(tx, actor, change);
-            await tx.$executeRawUnsafe(`RELEASE SAVEPOINT change_${n}`);
-          } catch (err) {
-            if (!(err instanceof CommandError)) throw err;
-            await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT change_${n}`);
-            if (err instanceof ValidationError) issues.push(...err.issues.map((i) => ({ path: change.label, message: i.path ? `${i.path}: ${i.message}` : i.message })));
-            else issues.push({ path: change.label, message: err.message });
+        // Every change is tried, each behind a savepoint. One the database refuses is undone and tried again
+        // after the others (a build can change kind once the deletes later in the list removed its targets);
+        // passes go on while one of them makes progress. What still fails is reported, every change at once,
+        // and any refusal rolls all back.
+        let issues: FieldIssue[] = [];
+        let pending = changes;
+        for (let savepoint = 0; pending.length; ) {
+          const refused: Change[] = [];
+          issues = [];
+          for (const change of pending) {
+            const name = `change_${savepoint++}`;
+            await tx.$executeRawUnsafe(`SAVEPOINT ${name}`);
+            try {
+              await applyChange(tx, actor, change);
+              await tx.$executeRawUnsafe(`RELEASE SAVEPOINT ${name}`);
+            } catch (err) {
+              if (!(err instanceof CommandError)) throw err;
+              await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT ${name}`);
+              refused.push(change);
+              if (err instanceof ValidationError) issues.push(...err.issues.map((i) => ({ path: change.label, message: i.path ? `${i.path}: ${i.message}` : i.message })));
+              else issues.push({ path: change.label, message: err.message });
+            }
           }
+          if (refused.length === pending.length) break;
+          pending = refused;
         }
         if (issues.length) throw new ValidationError(issues);
         if (changes.length) {
