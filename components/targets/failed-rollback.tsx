@@ -3,26 +3,12 @@
 // is as it was before the rollback (not pinned, or pinned where it was), and offers "Retry rollback": one click
 // that requests the same rollback again (and pins the target there again).
 import type { FormAction } from "@/components/ui/forms/result-state";
-import { ActionForm, SubmitButton, useActionForm } from "@/components/ui/forms/action-form";
+import { ActionForm, FormSummary, SubmitButton } from "@/components/ui/forms/action-form";
 import { Hidden } from "@/components/ui/forms/fields";
 import { Notice } from "@/components/ui/notice";
 import { Mono } from "@/components/ui/table";
 import { shortSha } from "@/components/format/ids";
 import Link from "next/link";
-
-function Answer() {
-  const { state } = useActionForm();
-  if (!state) return null;
-  return state.ok ? (
-    <p role="status" className="mt-2 text-sm">
-      {state.message}
-    </p>
-  ) : (
-    <p role="alert" className="mt-2 rounded-md border border-red-300 bg-red-50 px-3 py-1.5 text-sm text-red-950 dark:border-red-800 dark:bg-red-950/60 dark:text-red-100">
-      {state.error}
-    </p>
-  );
-}
 
 export function FailedRollback({
   targetId,
@@ -72,7 +58,7 @@ export function FailedRollback({
             <SubmitButton variant="primary" pendingText="Rolling back…" ariaLabel={`Retry rollback of ${targetName} to ${sha}`}>
               Retry rollback
             </SubmitButton>
-            <Answer />
+            <FormSummary />
           </ActionForm>
         ) : null}
       </div>
