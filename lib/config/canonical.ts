@@ -85,7 +85,8 @@ export interface CanonTarget {
   health_url: string | null;
   health_timeout: number;
   converge_timeout: number;
-  monitor: number;
+  /** null: as the service's own UpdateConfig.Monitor (swarm), or the default window (lib/validation/monitor-window.ts) */
+  monitor: number | null;
 }
 export interface CanonDeploy {
   branch: string;
@@ -296,7 +297,7 @@ export const canonTarget = (t: DeployIn["targets"][number]): CanonTarget => ({
   health_url: t.health_url ?? null,
   health_timeout: t.health_timeout,
   converge_timeout: t.converge_timeout,
-  monitor: t.monitor,
+  monitor: t.monitor ?? null,
 });
 
 /**

@@ -154,7 +154,8 @@ export function toYaml(canon: CanonDoc): string {
                 put(to, "health_url", t.health_url);
                 put(to, "health_timeout", dur(t.health_timeout), dur(60));
                 put(to, "converge_timeout", dur(t.converge_timeout), dur(600));
-                put(to, "monitor", t.monitor, 10);
+                // no default to leave out: a target without a window has none, and any number is written (10 included)
+                put(to, "monitor", t.monitor);
                 return to;
               });
               return d2;

@@ -17,6 +17,7 @@ import { releaseImage } from "@/lib/services/releases/pull";
 import { inventoryAccess } from "@/lib/deploy/access";
 import { driverFor } from "@/lib/deploy/targets";
 import { targetInclude, type DeployIo, type TargetSession } from "@/lib/deploy/targets/driver";
+import { monitorBudgetSeconds } from "@/lib/validation/monitor-window";
 
 /** A queued deployment may wait this long for its job before the reaper looks for the job. */
 export const ORPHAN_AFTER_MS = 120_000;
@@ -87,7 +88,7 @@ export async function reverifyDeployment(deploymentId: string, opts: { workerId:
   let state: "succeeded" | "failed" | "rolled_back";
   let reason: string | null;
   let liveImage: string | null = null;
-  const budgetMs = (d.target.convergeTimeoutSeconds + d.target.monitorSeconds + 60) * 1000;
+  const budgetMs = (d.target.convergeTimeoutSeconds + monitorBudgetSeconds(d.target) + 60) * 1000;
   const io: DeployIo = { log, signal: opts.signal ?? AbortSignal.timeout(budgetMs), deadline: Date.now() + budgetMs };
   const couldNotCheck = (why: string) => `the worker stopped mid-deployment, and the service could not be checked: ${why}`;
   let session: TargetSession | null = null;

@@ -23,6 +23,7 @@ import { targetInclude, type DeployIo, type DeployRelease, type DeployTarget, ty
 import { classifyFailure, type FailureClass } from "@/lib/deploy/targets/failure-class";
 import { planRetry, retryWindowMs, scheduleRetry, type RetryPlan } from "@/lib/deploy/retry";
 import { retryWords } from "@/lib/validation/deployment-retry";
+import { monitorBudgetSeconds } from "@/lib/validation/monitor-window";
 
 export interface RunDeploymentOptions {
   workerId: string;
@@ -155,7 +156,7 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
   const onWorkerStop = () => controller.abort(new Stop("worker_stopping", `worker ${opts.workerId} was shut down while watching the deployment`));
   opts.signal?.addEventListener("abort", onWorkerStop, { once: true });
   // converging, then the health window, then a possible rollback that converges again
-  const budgetMs = (t.convergeTimeoutSeconds * 2 + t.healthTimeoutSeconds + t.monitorSeconds * 2 + 60) * 1000;
+  const budgetMs = (t.convergeTimeoutSeconds * 2 + t.healthTimeoutSeconds + monitorBudgetSeconds(t) * 2 + 60) * 1000;
   const timer = setTimeout(() => controller.abort(new Stop("timeout", `the deployment took longer than ${Math.round(budgetMs / 1000)} s in all and was stopped`)), budgetMs);
 
   const log = await BuildLogWriter.openDeployment(d.id, []);

@@ -240,7 +240,8 @@ export interface TargetDetail {
   healthUrl: string | null;
   healthTimeoutSeconds: number;
   convergeTimeoutSeconds: number;
-  monitorSeconds: number;
+  /** null: as the service's own UpdateConfig.Monitor (swarm), else the default window (lib/validation/monitor-window.ts) */
+  monitorSeconds: number | null;
   dockerContext: { id: string; name: string } | null;
   repository: { id: string; name: string };
   branch: string;

@@ -52,7 +52,8 @@ export interface RepoTargetRow extends TargetRunFields {
   healthUrl: string | null;
   healthTimeoutSeconds: number;
   convergeTimeoutSeconds: number;
-  monitorSeconds: number;
+  /** null: the default window for its kind (lib/validation/monitor-window.ts) */
+  monitorSeconds: number | null;
   lastDeployedAt: Date | null;
   /** deployments in its history (a target with any cannot be deleted) */
   deployments: number;

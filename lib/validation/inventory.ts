@@ -346,7 +346,8 @@ export const targetShape = {
   health_url: optional(httpUrl),
   health_timeout: withDefault(duration(5, 3600), 60),
   converge_timeout: withDefault(duration(10, 7200), 600),
-  monitor: withDefault(duration(0, 600), 10),
+  /** none: a swarm service waits as long as its own UpdateConfig.Monitor, others DEFAULT_MONITOR_SECONDS (lib/validation/monitor-window.ts) */
+  monitor: optional(duration(0, 600)),
 };
 
 type TargetPlace = { context?: string; host?: string; compose_project?: string; artifact_repo?: string };

@@ -16,6 +16,7 @@ import { DeploymentRuleForm } from "@/components/inventory/repos/deployment-rule
 import { TargetForm } from "@/components/inventory/repos/target-form";
 import { TargetRun } from "@/components/inventory/repos/target-run";
 import { approvalText, confirmLabels, durationText, targetKindLabels } from "@/components/inventory/repos/words";
+import { monitorWords } from "@/lib/validation/monitor-window";
 
 export interface RepoActions {
   saveRepository: FormAction;
@@ -436,7 +437,7 @@ function TargetTable({ targets, build, branch, ...ctx }: Ctx & { targets: RepoTa
                       <span className="text-xs text-zinc-500 dark:text-zinc-400">no health URL</span>
                     )}
                     <span className="mt-0.5 block text-xs text-zinc-500 dark:text-zinc-400">
-                      converge {durationText(t.convergeTimeoutSeconds)} · healthy {durationText(t.healthTimeoutSeconds)} · watch {durationText(t.monitorSeconds)}
+                      converge {durationText(t.convergeTimeoutSeconds)} · healthy {durationText(t.healthTimeoutSeconds)} · watch {t.monitorSeconds === null ? monitorWords(t.kind, null).value : durationText(t.monitorSeconds)}
                     </span>
                   </td>
                 </>

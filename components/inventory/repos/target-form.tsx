@@ -15,6 +15,7 @@ import type { FormAction } from "@/components/ui/forms/result-state";
 import { ActionForm, CancelButton, SubmitButton } from "@/components/ui/forms/action-form";
 import { Hidden, RadioGroupField, SelectField, TextAreaField, TextField } from "@/components/ui/forms/fields";
 import { durationText, restartMethodLabels } from "@/components/inventory/repos/words";
+import { DEFAULT_MONITOR_SECONDS, SWARM_DEFAULT_MONITOR_SECONDS } from "@/lib/validation/monitor-window";
 
 const roleWords = { build: "build only", swarm_manager: "swarm manager", both: "swarm + build" } as const;
 
@@ -278,7 +279,18 @@ export function TargetForm({
           />
           <TextField name="converge_timeout" label="Converge within" defaultValue={durationText(target?.convergeTimeoutSeconds ?? 600)} mono hint="10s to 2h." />
           <TextField name="health_timeout" label="Healthy within" defaultValue={durationText(target?.healthTimeoutSeconds ?? 60)} mono hint="5s to 1h." />
-          <TextField name="monitor" label="Watch afterwards for" defaultValue={durationText(target?.monitorSeconds ?? 10)} mono hint="0s to 10m." />
+          <TextField
+            name="monitor"
+            label="Watch afterwards for"
+            defaultValue={target?.monitorSeconds == null ? undefined : durationText(target.monitorSeconds)}
+            placeholder={docker && runs === "swarm" ? `as the service (${SWARM_DEFAULT_MONITOR_SECONDS}s)` : `${DEFAULT_MONITOR_SECONDS}s`}
+            mono
+            hint={
+              docker && runs === "swarm"
+                ? `0s to 10m. Empty: as long as the swarm watches the update (the service's UpdateConfig.Monitor, ${SWARM_DEFAULT_MONITOR_SECONDS}s unless it sets another).`
+                : `0s to 10m. Empty: ${DEFAULT_MONITOR_SECONDS}s.`
+            }
+          />
         </div>
       </fieldset>
       <div className="flex items-center gap-2 pt-1">

@@ -348,7 +348,7 @@ async function writeTarget(tx: Tx, id: string | null, t: EntityValues["target"],
     healthUrl: t.health_url,
     healthTimeoutSeconds: t.health_timeout,
     convergeTimeoutSeconds: t.converge_timeout,
-    monitorSeconds: t.monitor,
+    monitorSeconds: t.monitor ?? null,
     deploymentRuleId: rule.id,
     archivedAt: null,
   };

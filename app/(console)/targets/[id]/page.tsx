@@ -33,6 +33,7 @@ import { HostCheck } from "@/components/targets/host-check";
 import { FailedRollback } from "@/components/targets/failed-rollback";
 import { RetryWaiting } from "@/components/deployments/retry-waiting";
 import { Sha256 } from "@/components/releases/artifact-facts";
+import { monitorWords } from "@/lib/validation/monitor-window";
 import { checkTargetHostAction, deployReleaseAction, rollbackTargetAction, unpinTargetAction } from "../actions";
 
 type Params = Promise<{ id: string }>;
@@ -332,10 +333,19 @@ export default async function TargetPage({ params }: { params: Params }) {
             </div>
             <div className="col-span-2">
               <Fact term="Timeouts">
-                converge {formatDuration(t.convergeTimeoutSeconds * 1000)} · health {formatDuration(t.healthTimeoutSeconds * 1000)} · stay up{" "}
-                {formatDuration(t.monitorSeconds * 1000)}
+                converge {formatDuration(t.convergeTimeoutSeconds * 1000)} · health {formatDuration(t.healthTimeoutSeconds * 1000)}
               </Fact>
             </div>
+            {t.kind === "artifact_repository" ? null : (
+              <div className="col-span-2">
+                <Fact term="Monitor">
+                  <span data-testid="monitor-window">
+                    stay up {monitorWords(t.kind, t.monitorSeconds).value}
+                    {monitorWords(t.kind, t.monitorSeconds).note ? <span className={`block text-xs ${muted}`}>{monitorWords(t.kind, t.monitorSeconds).note}</span> : null}
+                  </span>
+                </Fact>
+              </div>
+            )}
           </dl>
         </Panel>
       </div>

@@ -2,6 +2,7 @@
 // service are recreated on the release's image one at a time, each checked running (and healthy when it has a
 // HEALTHCHECK) before the next, so apply() has waited already and a failure there has put the previous
 // containers back. After a failed health check the previous release's image is put back the same way.
+import { fixedMonitorSeconds } from "@/lib/validation/monitor-window";
 import { settleOnAbort } from "@/lib/docker/abort";
 import type { Applied, DeployIo, DeployTarget, TargetDriver, TargetSession } from "@/lib/deploy/targets/driver";
 import { contextName, explainDockerError, imageDigest, openDockerContext, type DockerTargetClient } from "@/lib/deploy/targets/docker";
@@ -24,7 +25,7 @@ function composeSession(t: DeployTarget, opened: DockerTargetClient): TargetSess
   const docker = opened.client.docker;
   const where = `${project(t)}/${t.service}`;
   const recreate = (image: string, auth: DeployComposeOptions["auth"], io: DeployIo) =>
-    deployComposeService(docker, { project: project(t), service: t.service, image, auth, settleMs: t.monitorSeconds * 1000, healthTimeoutMs: t.healthTimeoutSeconds * 1000, signal: io.signal, log: (line) => io.log.line(line) });
+    deployComposeService(docker, { project: project(t), service: t.service, image, auth, settleMs: fixedMonitorSeconds(t) * 1000, healthTimeoutMs: t.healthTimeoutSeconds * 1000, signal: io.signal, log: (line) => io.log.line(line) });
   return {
     async live(io) {
       try {

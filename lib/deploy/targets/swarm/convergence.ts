@@ -101,12 +101,13 @@ function snapshot(raw: EngineService, tasks: EngineTask[], image: string): Snaps
 
 /**
  * How long, by the engine's own clock, every replica of `image` had been running when the swarm marked the
- * update completed: the swarm watched them for that long already (its UpdateConfig.Monitor), so Slipway's
- * window need not wait it again. 0 when the engine does not say.
+ * update (or a rollback to `image`) completed: the swarm watched them for that long already (its
+ * UpdateConfig.Monitor or RollbackConfig.Monitor), so Slipway's window need not wait it again. 0 when the
+ * engine does not say.
  */
 function upBeforeCompleted(raw: EngineService, tasks: EngineTask[], image: string): number {
   const completedAt = Date.parse(raw.UpdateStatus?.CompletedAt ?? "");
-  if (raw.UpdateStatus?.State !== "completed" || !Number.isFinite(completedAt)) return 0;
+  if (!SETTLED_UPDATE_STATES.has(raw.UpdateStatus?.State ?? "") || !Number.isFinite(completedAt)) return 0;
   const since = tasks.filter((t) => t.DesiredState === "running" && t.Status?.State === "running" && t.Spec?.ContainerSpec?.Image === image).map((t) => Date.parse(t.Status?.Timestamp ?? ""));
   if (since.length === 0 || since.some((x) => !Number.isFinite(x))) return 0;
   return Math.max(0, completedAt - Math.max(...since));
@@ -136,9 +137,18 @@ function taskErrors(tasks: EngineTask[], image: string, limit = 3): string[] {
  */
 export async function waitForConvergence(
   docker: Dockerode,
-  opts: { serviceId: string; image: string; monitorMs: number; timeoutMs: number; signal: AbortSignal; log: (line: string) => void },
+  opts: {
+    serviceId: string;
+    image: string;
+    monitorMs: number;
+    /** where monitorMs came from when the target has no window of its own, for the log ("the service's UpdateConfig.Monitor") */
+    monitorSource?: string;
+    timeoutMs: number;
+    signal: AbortSignal;
+    log: (line: string) => void;
+  },
 ): Promise<ConvergeOutcome> {
-  const { serviceId, image, monitorMs, timeoutMs, signal, log } = opts;
+  const { serviceId, image, monitorMs, monitorSource, timeoutMs, signal, log } = opts;
   const what = `waiting for service ${serviceId} to converge`;
   const started = Date.now();
   const deadline = started + timeoutMs;
@@ -213,7 +223,7 @@ export async function waitForConvergence(
         const credit = failures.length === 0 ? Math.min(monitorMs, upBeforeCompleted(raw, tasks, image)) : 0;
         windowStart = now - credit;
         log(
-          `all ${snap.desired} ${snap.state.replicas === null ? "global tasks" : "replicas"} of service ${name} run ${image}; making sure they stay up for ${seconds(monitorMs)}${credit > 0 ? ` (the swarm already watched them for ${seconds(credit)})` : ""}`,
+          `all ${snap.desired} ${snap.state.replicas === null ? "global tasks" : "replicas"} of service ${name} run ${image}; making sure they stay up for ${seconds(monitorMs)}${monitorSource ? ` (${monitorSource})` : ""}${credit > 0 ? ` (the swarm already watched them for ${seconds(credit)})` : ""}`,
         );
       }
       if (now - windowStart >= monitorMs) {

@@ -61,6 +61,9 @@ export interface EngineServiceSpec {
   Name?: string;
   TaskTemplate?: { ContainerSpec?: EngineContainerSpec; [field: string]: unknown };
   Mode?: { Replicated?: { Replicas?: number }; Global?: object; ReplicatedJob?: object; GlobalJob?: object };
+  /** Monitor in nanoseconds: how long the swarm watches each updated (or rolled back) task; absent or 0: 5 s */
+  UpdateConfig?: { Monitor?: number; [field: string]: unknown };
+  RollbackConfig?: { Monitor?: number; [field: string]: unknown };
   [field: string]: unknown;
 }
 

@@ -18,6 +18,7 @@ import {
   type EngineServiceSpec,
 } from "@/lib/deploy/targets/swarm/engine";
 import { engineMessage } from "@/lib/docker/failure";
+import { swarmMonitorMs } from "@/lib/validation/monitor-window";
 
 /** Retries of an update whose version index went stale in the meantime. */
 export const VERSION_CONFLICT_RETRIES = 5;
@@ -69,7 +70,8 @@ function describeMode(spec: EngineServiceSpec | undefined): string | null {
  * and `changed` is false.
  *
  * Returns the service's version index and spec image as they were before this call (for `changed: false`,
- * the current ones: `previousImage` then equals `image`). log() receives one line per action.
+ * the current ones: `previousImage` then equals `image`), and how long the swarm watches the update (its
+ * UpdateConfig.Monitor, swarm's default when unset). log() receives one line per action.
  *
  * When the signal fires (SwarmError cancelled) or the engine does not answer (timeout) while the write is on
  * its way, the swarm may or may not have taken it: check with inspectServiceImage before assuming either.
@@ -77,11 +79,12 @@ function describeMode(spec: EngineServiceSpec | undefined): string | null {
 export async function updateServiceImage(
   docker: Dockerode,
   opts: { service: string; image: string; auth?: RegistryAuth; signal: AbortSignal; log: (line: string) => void },
-): Promise<{ serviceId: string; changed: boolean; versionBefore: number; previousImage: string | null }> {
+): Promise<{ serviceId: string; changed: boolean; versionBefore: number; previousImage: string | null; swarmMonitorMs: number }> {
   const { service, image, auth, signal, log } = opts;
   for (let attempt = 0; ; attempt++) {
     const raw = await inspectRaw(docker, service, signal);
     const state = toState(raw);
+    const watched = swarmMonitorMs(raw.Spec?.UpdateConfig?.Monitor);
     const job = describeMode(raw.Spec);
     if (job) throw new SwarmError(`Service ${state.name} is ${job}; Slipway deploys to replicated and global services only.`, "update_rejected");
     if (!raw.Spec?.TaskTemplate?.ContainerSpec) {
@@ -89,7 +92,7 @@ export async function updateServiceImage(
     }
     if (state.image === image) {
       log(`service ${state.name} already runs ${image} (version ${state.version}); nothing to update`);
-      return { serviceId: state.id, changed: false, versionBefore: state.version, previousImage: state.image };
+      return { serviceId: state.id, changed: false, versionBefore: state.version, previousImage: state.image, swarmMonitorMs: watched };
     }
 
     const spec: EngineServiceSpec = structuredClone(raw.Spec);
@@ -99,7 +102,7 @@ export async function updateServiceImage(
       const warnings = await writeSpec(docker, { service: raw, spec, query: { version: state.version }, auth, signal, what: `updating service ${state.name}` });
       for (const w of warnings) log(`the engine warned: ${w}`);
       log(`the swarm accepted the new spec of service ${state.name}`);
-      return { serviceId: state.id, changed: true, versionBefore: state.version, previousImage: state.image };
+      return { serviceId: state.id, changed: true, versionBefore: state.version, previousImage: state.image, swarmMonitorMs: watched };
     } catch (err) {
       if (!isVersionConflict(err)) throw err;
       if (attempt >= VERSION_CONFLICT_RETRIES) {
@@ -117,12 +120,13 @@ export async function updateServiceImage(
 /**
  * Asks the swarm to roll the service back to its previous spec (POST /services/{id}/update?rollback=previous
  * with the current version; retried on a version conflict), then waits for convergence on the previous image.
- * Without `auth` the swarm pulls with the credentials stored in the previous spec. Throws SwarmError
- * update_rejected when the service has no previous spec.
+ * Without `auth` the swarm pulls with the credentials stored in the previous spec. monitorMs null: the window
+ * is as long as the swarm watches the rollback (RollbackConfig.Monitor, swarm's default when unset). Throws
+ * SwarmError update_rejected when the service has no previous spec.
  */
 export async function rollbackService(
   docker: Dockerode,
-  opts: { service: string; auth?: RegistryAuth; monitorMs: number; timeoutMs: number; signal: AbortSignal; log: (line: string) => void },
+  opts: { service: string; auth?: RegistryAuth; monitorMs: number | null; timeoutMs: number; signal: AbortSignal; log: (line: string) => void },
 ): Promise<ConvergeOutcome & { image: string | null }> {
   const { service, auth, signal, log } = opts;
   for (let attempt = 0; ; attempt++) {
@@ -147,7 +151,8 @@ export async function rollbackService(
     if (state.previousImage === null) {
       return { outcome: "failed", message: `service ${state.name} was rolled back to a spec that names no image`, image: null };
     }
-    const result = await waitForConvergence(docker, { serviceId: state.id, image: state.previousImage, monitorMs: opts.monitorMs, timeoutMs: opts.timeoutMs, signal, log });
+    const monitorMs = opts.monitorMs ?? swarmMonitorMs(raw.Spec.RollbackConfig?.Monitor);
+    const result = await waitForConvergence(docker, { serviceId: state.id, image: state.previousImage, monitorMs, timeoutMs: opts.timeoutMs, signal, log });
     return { ...result, image: state.previousImage };
   }
 }

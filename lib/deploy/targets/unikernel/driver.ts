@@ -5,6 +5,7 @@
 // and the service is restarted by its method (systemd, albatross or a command). Converged = the method says
 // it runs, for the target's monitor window. When it does not, `current` goes back to the file it named
 // before and the service is restarted on it: the deployment is recorded rolled back, with the reason.
+import { fixedMonitorSeconds } from "@/lib/validation/monitor-window";
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -57,7 +58,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 function unikernelSession(t: DeployTarget, ssh: SshSession, where: Layout): TargetSession {
-  const monitorMs = t.monitorSeconds * 1000;
+  const monitorSeconds = fixedMonitorSeconds(t);
+  const monitorMs = monitorSeconds * 1000;
   const timeoutMs = t.convergeTimeoutSeconds * 1000;
 
   async function run(argv: string[], what: string, io: DeployIo): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -111,7 +113,7 @@ function unikernelSession(t: DeployTarget, ssh: SshSession, where: Layout): Targ
         upSince ??= now;
         if (now - upSince >= monitorMs) return null;
       } else if (upSince !== null) {
-        return `${methodWords(t)} stopped ${((now - upSince) / 1000).toFixed(1)} s after it started, within the monitor window of ${t.monitorSeconds} s`;
+        return `${methodWords(t)} stopped ${((now - upSince) / 1000).toFixed(1)} s after it started, within the monitor window of ${monitorSeconds} s`;
       }
       if (now >= end) return `${methodWords(t)} was not running after ${t.convergeTimeoutSeconds} s (the target's converge timeout)`;
       await sleep(POLL_MS, io.signal);
@@ -229,7 +231,7 @@ function unikernelSession(t: DeployTarget, ssh: SshSession, where: Layout): Targ
       return {
         reference: file,
         version: null,
-        waiting: restartError ? null : methodOf(t) === "command" ? null : `waiting for ${methodWords(t)} to run for ${t.monitorSeconds} s`,
+        waiting: restartError ? null : methodOf(t) === "command" ? null : `waiting for ${methodWords(t)} to run for ${monitorSeconds} s`,
         before,
         beforeLatest,
         ...(restartError ? { restartError } : {}),
