@@ -386,6 +386,9 @@ test("the dashboard shows the targets and the inbox; admins set the approval lev
   await shot(page, "dashboard");
 
   await page.goto(`/targets/${seeded.eu.id}`);
+  // a target saved without a monitor window shows what it waits for instead: the service's own watch
+  await expect(page.getByTestId("monitor-window")).toContainText("the service's UpdateConfig.Monitor");
+  await expect(page.getByTestId("monitor-window")).toContainText("swarm's default 5 s when it sets none");
   await expect(page.getByText(/^Runs 127\.0\.0\.1:5000\/e2e\/shop:hotfix@sha256:[0-9a-f]{64}, not its last release$/)).toBeVisible();
   await page.setViewportSize({ width: 1024, height: 800 });
   await shot(page, "target-drift-1024");

@@ -35,15 +35,20 @@ function secondsWords(s: number): string {
 }
 
 /**
- * The effective window in words, for the target page and the forms: "10 s", or for a target without one
- * "5 s (the service's UpdateConfig.Monitor)".
+ * The effective window in words, for the target page and the inventory: "10 s", or for a swarm target without
+ * one "the service's UpdateConfig.Monitor" with a note on where it is read and swarm's default; `short` fits a
+ * table cell.
  */
-export function monitorWords(kind: Kind, monitorSeconds: number | null): { value: string; note: string | null } {
-  if (monitorSeconds !== null) return { value: secondsWords(monitorSeconds), note: null };
+export function monitorWords(kind: Kind, monitorSeconds: number | null): { value: string; short: string; note: string | null } {
+  if (monitorSeconds !== null) return { value: secondsWords(monitorSeconds), short: secondsWords(monitorSeconds), note: null };
   if (kind === "swarm_service") {
-    return { value: "as the service's UpdateConfig.Monitor", note: `read from the service at each deployment; swarm's default ${SWARM_DEFAULT_MONITOR_SECONDS} s when it sets none` };
+    return {
+      value: "the service's UpdateConfig.Monitor",
+      short: "as the service",
+      note: `as long as the swarm watches the update, read from the service at each deployment (swarm's default ${SWARM_DEFAULT_MONITOR_SECONDS} s when it sets none)`,
+    };
   }
-  return { value: secondsWords(DEFAULT_MONITOR_SECONDS), note: "the default" };
+  return { value: secondsWords(DEFAULT_MONITOR_SECONDS), short: secondsWords(DEFAULT_MONITOR_SECONDS), note: "the default" };
 }
 
 /** What an empty "watch afterwards" field means, for the form's hint. */

@@ -437,7 +437,7 @@ function TargetTable({ targets, build, branch, ...ctx }: Ctx & { targets: RepoTa
                       <span className="text-xs text-zinc-500 dark:text-zinc-400">no health URL</span>
                     )}
                     <span className="mt-0.5 block text-xs text-zinc-500 dark:text-zinc-400">
-                      converge {durationText(t.convergeTimeoutSeconds)} · healthy {durationText(t.healthTimeoutSeconds)} · watch {t.monitorSeconds === null ? monitorWords(t.kind, null).value : durationText(t.monitorSeconds)}
+                      converge {durationText(t.convergeTimeoutSeconds)} · healthy {durationText(t.healthTimeoutSeconds)} · watch {t.monitorSeconds === null ? monitorWords(t.kind, null).short : durationText(t.monitorSeconds)}
                     </span>
                   </td>
                 </>

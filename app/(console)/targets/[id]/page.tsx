@@ -59,6 +59,7 @@ export default async function TargetPage({ params }: { params: Params }) {
   const queued = t.active && t.active.state === "queued" ? t.active : null;
   const waiting = queued ? "The deployment queued for this target now is superseded by the rollback and does not run." : null;
   const current = t.currentRelease;
+  const monitor = monitorWords(t.kind, t.monitorSeconds);
   const drift = t.driftDetectedAt !== null;
   const dir = unikernel ? unikernelRun({ ...t.run, service: t.service }).dir : null;
   // the last deployment, when it is not the one running now nor the one that put the current release there
@@ -340,8 +341,8 @@ export default async function TargetPage({ params }: { params: Params }) {
               <div className="col-span-2">
                 <Fact term="Monitor">
                   <span data-testid="monitor-window">
-                    stay up {monitorWords(t.kind, t.monitorSeconds).value}
-                    {monitorWords(t.kind, t.monitorSeconds).note ? <span className={`block text-xs ${muted}`}>{monitorWords(t.kind, t.monitorSeconds).note}</span> : null}
+                    {monitor.value}
+                    {monitor.note ? <span className={`block text-xs ${muted}`}>{monitor.note}</span> : null}
                   </span>
                 </Fact>
               </div>
