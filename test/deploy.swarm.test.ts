@@ -152,7 +152,8 @@ describe.concurrent("updateServiceImage + waitForConvergence", () => {
 
     const rec = recorder();
     const res = await updateServiceImage(swarm.docker, { service: "happy", image: images.v2, signal: signal(), log: rec.log });
-    expect(res).toEqual({ serviceId: id, changed: true, versionBefore: before.version, previousImage: images.v1 });
+    // swarmMonitorMs: the service's UpdateConfig.Monitor (1 s), what a target without a window waits for
+    expect(res).toEqual({ serviceId: id, changed: true, versionBefore: before.version, previousImage: images.v1, swarmMonitorMs: 1000 });
 
     const t0 = Date.now();
     const out = await waitForConvergence(swarm.docker, { serviceId: id, image: images.v2, monitorMs: 1000, timeoutMs: 45_000, signal: signal(), log: rec.log });
@@ -187,7 +188,7 @@ describe.concurrent("updateServiceImage + waitForConvergence", () => {
     // the same image again: nothing written
     const again = recorder();
     const same = await updateServiceImage(swarm.docker, { service: id, image: images.v2, signal: signal(), log: again.log });
-    expect(same).toEqual({ serviceId: id, changed: false, versionBefore: svc.Version.Index, previousImage: images.v2 });
+    expect(same).toEqual({ serviceId: id, changed: false, versionBefore: svc.Version.Index, previousImage: images.v2, swarmMonitorMs: 1000 });
     expect((await inspect(id)).Version.Index).toBe(svc.Version.Index);
     expect(again.lines).toEqual([`service happy already runs ${images.v2} (version ${svc.Version.Index}); nothing to update`]);
     // and waiting on it is quick: it has converged already
@@ -247,8 +248,10 @@ describe.concurrent("updateServiceImage + waitForConvergence", () => {
     expect(paused.detail).toContain("update paused");
 
     const back = recorder();
-    const rolled = await rollbackService(swarm.docker, { service: "pauses", monitorMs: 1000, timeoutMs: 45_000, signal: signal(), log: back.log });
+    // no window of its own (a target without one): as long as the swarm watches the rollback, RollbackConfig.Monitor (1 s)
+    const rolled = await rollbackService(swarm.docker, { service: "pauses", monitorMs: null, timeoutMs: 45_000, signal: signal(), log: back.log });
     expect(rolled).toEqual({ outcome: "converged", image: images.v1 });
+    expect(back.lines.some((l) => /making sure they stay up for 1 s \(the service's RollbackConfig\.Monitor\)/.test(l)), back.lines.join("\n")).toBe(true);
     expect(back.lines[0]).toMatch(/^rolling service pauses \(version \d+\) back from .*:bad@sha256:\w+ to .*:v1@sha256:\w+$/);
     expect(back.lines).toContain("service pauses: swarm update state rollback_started (manually requested rollback)");
     expect(back.lines).toContain("service pauses: swarm update state rollback_completed");

@@ -152,7 +152,8 @@ export async function rollbackService(
       return { outcome: "failed", message: `service ${state.name} was rolled back to a spec that names no image`, image: null };
     }
     const monitorMs = opts.monitorMs ?? swarmMonitorMs(raw.Spec.RollbackConfig?.Monitor);
-    const result = await waitForConvergence(docker, { serviceId: state.id, image: state.previousImage, monitorMs, timeoutMs: opts.timeoutMs, signal, log });
+    const monitorSource = opts.monitorMs === null ? "the service's RollbackConfig.Monitor" : undefined;
+    const result = await waitForConvergence(docker, { serviceId: state.id, image: state.previousImage, monitorMs, monitorSource, timeoutMs: opts.timeoutMs, signal, log });
     return { ...result, image: state.previousImage };
   }
 }
