@@ -22,7 +22,7 @@ interface SwarmApplied extends Applied {
   swarmMonitorMs?: number;
 }
 
-/** Said in the log after the window, for a target without a window of its own. */
+/** Where the window came from, said in the log beside it, for a target without a window of its own. */
 const FROM_SERVICE = "the service's UpdateConfig.Monitor";
 
 const isSwarmError = (err: unknown): err is SwarmError => err instanceof SwarmError;
