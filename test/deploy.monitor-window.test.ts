@@ -1,7 +1,8 @@
 // How long a swarm deployment watches the new replicas before it is done: a target saved without a monitor
 // window waits as long as the swarm itself watches the update (the service's UpdateConfig.Monitor, read from
 // the service at deploy time; swarm's default 5 s when the service sets none), and a target with a window of
-// its own still waits that long. Real parts: a private dockerd in swarm mode, a private registry, deployments
+// its own still waits that long; re-verification after a worker crash reads the window from the service as
+// well. Real parts: a private dockerd in swarm mode, a private registry, deployments
 // run through lib/deploy/runner.ts on a unix:// docker context; the new task's start time is the engine's own.
 import type Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -10,6 +11,7 @@ import { log as rootLog } from "@/lib/log";
 import { readDeploymentLog } from "@/lib/build/log-store";
 import { createDeploymentsForRelease } from "@/lib/services/deployments/schedule";
 import { runDeployment } from "@/lib/deploy/runner";
+import { reverifyDeployment } from "@/lib/deploy/recovery";
 import { saveBuildRule, saveContext, saveDeploymentRule, saveRegistry, saveRepository, saveTarget } from "@/lib/services/inventory/entities";
 import { actorFor, createUser, type TestUser } from "@/test/helpers/fixtures";
 import { startDockerd, type TestDockerd } from "@/test/helpers/dockerd";
@@ -43,10 +45,9 @@ afterAll(async () => {
 
 /**
  * A target (with `monitor` when given) on a swarm service running v1 whose UpdateConfig has `updateMonitor`
- * (ns; undefined: none set), then a release of v2 deployed to it. Returns the deployment, its log and when
- * the v2 task started running by the engine's clock.
+ * (ns; undefined: none set), and a release of v2 recorded with its deployment (queued).
  */
-async function deployV2(opts: { monitor?: number; updateMonitor?: number }) {
+async function releaseV2(opts: { monitor?: number; updateMonitor?: number }) {
   n++;
   const a = actorFor(admin);
   const repo = await saveRepository(a, { repo: `mw${n}`, url: `https://git.example.org/mw${n}.git` });
@@ -67,15 +68,21 @@ async function deployV2(opts: { monitor?: number; updateMonitor?: number }) {
   const b = await db.build.create({ data: { buildRuleId: build.id, commitId: commit.id, state: "succeeded", trigger: "webhook" } });
   const rel = await db.release.create({ data: { buildId: b.id, deploymentRuleId: rule.id, imageRepo: img.v2.repo, tag: img.v2.tag, digest: img.v2.digest } });
   const out = await db.$transaction((tx) => createDeploymentsForRelease(tx, rel.id, { type: "worker", workerId: "test" }));
-  const deploymentId = out.created[0]!.id;
+  return { deploymentId: out.created[0]!.id, serviceId: created.id, targetId: target.id };
+}
+
+/** releaseV2, deployed by the runner. Returns the deployment, its log and when the v2 task started running by the engine's clock. */
+async function deployV2(opts: { monitor?: number; updateMonitor?: number }) {
+  const { deploymentId, serviceId, targetId } = await releaseV2(opts);
   await runDeployment(deploymentId, { workerId: "test-worker", log: quiet });
+  const db = getDb();
 
   const d = await db.deployment.findUniqueOrThrow({ where: { id: deploymentId } });
   const text = (await readDeploymentLog(deploymentId, -1, 10_000)).map((c) => c.text).join("");
-  const tasks = (await swarm.docker.listTasks({ filters: { service: [created.id] } })) as Array<{ DesiredState?: string; Status?: { State?: string; Timestamp?: string }; Spec?: { ContainerSpec?: { Image?: string } } }>;
+  const tasks = (await swarm.docker.listTasks({ filters: { service: [serviceId] } })) as Array<{ DesiredState?: string; Status?: { State?: string; Timestamp?: string }; Spec?: { ContainerSpec?: { Image?: string } } }>;
   const v2 = tasks.filter((t) => t.DesiredState === "running" && t.Status?.State === "running" && t.Spec?.ContainerSpec?.Image === img.v2.ref);
   expect(v2, text).toHaveLength(1);
-  return { d, text, targetMonitor: (await db.target.findUniqueOrThrow({ where: { id: target.id } })).monitorSeconds, v2RunningAt: Date.parse(v2[0]!.Status!.Timestamp!) };
+  return { d, text, targetMonitor: (await db.target.findUniqueOrThrow({ where: { id: targetId } })).monitorSeconds, v2RunningAt: Date.parse(v2[0]!.Status!.Timestamp!) };
 }
 
 /** engine timestamps have nanoseconds, the row milliseconds */
@@ -106,5 +113,20 @@ describe("the monitor window of a swarm deployment", () => {
     expect(r.text).toMatch(/making sure they stay up for 4 s(?! \(the service)/);
     expect(r.text).not.toMatch(/UpdateConfig\.Monitor/);
     expect(r.d.finishedAt!.getTime()).toBeGreaterThanOrEqual(r.v2RunningAt + 4000 - CLOCK_SLACK_MS);
+  }, 120_000);
+
+  test("re-verification after a worker crash reads the window from the service too", async () => {
+    const { deploymentId, serviceId } = await releaseV2({ updateMonitor: 3 * SECOND });
+    // the stopped worker had set the image and the row to deploying: the swarm is still updating (3 s watch)
+    const svc = swarm.docker.getService(serviceId);
+    const spec = (await svc.inspect()) as { Version: { Index: number }; Spec: { TaskTemplate: { ContainerSpec: { Image: string } } } };
+    spec.Spec.TaskTemplate.ContainerSpec.Image = img.v2.ref;
+    await svc.update({ ...spec.Spec, version: spec.Version.Index });
+    await getDb().deployment.update({ where: { id: deploymentId }, data: { state: "deploying", startedAt: new Date(), workerId: "gone-worker" } });
+    const out = await reverifyDeployment(deploymentId, { workerId: "test-worker-2" });
+    const text = (await readDeploymentLog(deploymentId, -1, 10_000)).map((c) => c.text).join("");
+    expect(out, text).toEqual({ state: "succeeded", reason: null });
+    expect(text).toMatch(/waiting for it to converge/);
+    expect(text).toMatch(/making sure they stay up for 3 s \(the service's UpdateConfig\.Monitor\)/);
   }, 120_000);
 });
