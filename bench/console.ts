@@ -36,8 +36,6 @@ function sizes(): number[] {
   return list;
 }
 
-const pad3 = (i: number) => String(i).padStart(3, "0");
-
 // ─── seeding ───────────────────────────────────────────────────────────────────────────────────────
 
 /** Users, one docker context, 100 repositories with a rule, a `live` deployment rule, a target and refs each. */
