@@ -19,9 +19,10 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { gzipSync } from "node:zlib";
 import { randomBytes } from "node:crypto";
+import { spawn } from "node:child_process";
+import { consolePages, REPOS } from "@/bench/console-pages";
 import { argv, benchDatabase, loadNow, median, ms, num, onCleanup, pct, quick, runBench, type BenchDatabase } from "@/bench/lib";
 
-const REPOS = 100;
 /** a build every 20 s, the newest now: a million builds are 231 days of history */
 const STEP_SECONDS = 20;
 const JS_GOAL_KB = 250;
@@ -186,6 +187,29 @@ interface PageFigures {
   p50: number;
   p95: number;
   bytes: number;
+  /** the page's database reads alone (bench/console-reads.ts) */
+  reads?: { p50: number; p95: number };
+}
+
+/** Times every page's read models in a child process (bench/console-reads.ts), one JSON line per page. */
+function measureReads(size: number, warmup: number, requests: number, token: string): Promise<Map<string, { p50: number; p95: number }>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "bench/console-reads.ts"], {
+      env: { ...process.env, BENCH_CONSOLE_READS: JSON.stringify({ size, warmup, requests, token }) },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      if (code !== 0) return reject(new Error(`bench/console-reads.ts exited with ${code}`));
+      const rows = out
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as { page: string; p50: number; p95: number });
+      resolve(new Map(rows.map((r) => [r.page, { p50: r.p50, p95: r.p95 }])));
+    });
+  });
 }
 
 async function measure(base: string, cookie: string, page: string, url: string, warmup: number, requests: number): Promise<PageFigures> {
@@ -208,45 +232,18 @@ async function measure(base: string, cookie: string, page: string, url: string, 
   return { page, p50: median(times), p95: pct(times, 95), bytes };
 }
 
-/** The first build number ≥ n that seedBuilds released and deployed. */
-function deployedAtOrAfter(n: number): number {
-  for (let i = n; ; i++) if (Math.floor(i / REPOS) % 10 === 0 && i !== 1 && i % 23 !== 5) return i;
-}
-
-/** The pages, with ids picked from the seeded data at this size (deep pages: the middle of the history). */
-function pages(size: number): { page: string; url: string }[] {
-  const mid = Math.floor(size / 2);
-  return [
-    { page: "dashboard", url: "/" },
-    { page: "builds", url: "/builds" },
-    { page: "builds, deep page", url: `/builds?before=b${mid}` },
-    { page: "a build", url: "/builds/b4" },
-    { page: "deployments", url: "/deployments" },
-    { page: "deployments, deep page", url: `/deployments?before=d${deployedAtOrAfter(mid)}` },
-    { page: "a deployment", url: "/deployments/d4" },
-    { page: "targets", url: "/targets" },
-    { page: "a target", url: "/targets/t004" },
-    { page: "a pinned target", url: "/targets/t007" },
-    { page: "approvals", url: "/approvals" },
-    { page: "audit", url: "/audit" },
-    { page: "audit, busy actor", url: "/audit?actor=user6" },
-    { page: "audit, actor without events", url: "/audit?actor=idle" },
-    { page: "audit, subject", url: "/audit?subjectType=target&subjectId=t004" },
-    { page: "audit, deep page", url: `/audit?before=${10_000_000 - mid}` },
-    { page: "services", url: "/services" },
-    { page: "repositories", url: "/repositories" },
-    { page: "a repository", url: "/repositories/r004" },
-  ];
-}
-
 const kb = (n: number) => `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KB`;
 const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ? `${n / 1000}k` : String(n));
 
 function printSize(size: number, rows: PageFigures[]): void {
   const w = Math.max(...rows.map((r) => r.page.length));
   console.log(`\n${label(size)} builds, ${label(size)} audit events${loadNow()}`);
-  console.log(`${"page".padEnd(w)}  ${"p50".padStart(7)}  ${"p95".padStart(7)}  ${"size".padStart(8)}`);
-  for (const r of rows) console.log(`${r.page.padEnd(w)}  ${ms(r.p50).padStart(7)}  ${ms(r.p95).padStart(7)}  ${kb(r.bytes).padStart(8)}`);
+  console.log(`${"page".padEnd(w)}  ${"p50".padStart(7)}  ${"p95".padStart(7)}  ${"size".padStart(8)}  ${"reads p50".padStart(9)}  ${"reads p95".padStart(9)}`);
+  for (const r of rows) {
+    console.log(
+      `${r.page.padEnd(w)}  ${ms(r.p50).padStart(7)}  ${ms(r.p95).padStart(7)}  ${kb(r.bytes).padStart(8)}  ${ms(r.reads?.p50 ?? NaN).padStart(9)}  ${ms(r.reads?.p95 ?? NaN).padStart(9)}`,
+    );
+  }
 }
 
 function printRatios(first: number, last: number, a: PageFigures[], b: PageFigures[]): void {
@@ -254,7 +251,7 @@ function printRatios(first: number, last: number, a: PageFigures[], b: PageFigur
   const h1 = `p95 ${label(first)}`;
   const h2 = `p95 ${label(last)}`;
   console.log(`\nEach page at ${label(last)} beside ${label(first)} (goal: p95 < 100 ms and ≤ 1.5×; response < ${BYTES_GOAL_KB} KB)`);
-  console.log(`${"page".padEnd(w)}  ${h1.padStart(9)}  ${h2.padStart(9)}  ratio  goal`);
+  console.log(`${"page".padEnd(w)}  ${h1.padStart(9)}  ${h2.padStart(9)}  ratio  ${"reads".padStart(15)}  goal`);
   let met = 0;
   for (const r of a) {
     const s = b.find((x) => x.page === r.page)!;
@@ -262,9 +259,10 @@ function printRatios(first: number, last: number, a: PageFigures[], b: PageFigur
     const ok = s.p95 < 100 && ratio <= 1.5 && s.bytes < BYTES_GOAL_KB * 1024;
     if (ok) met++;
     const why = ok ? "met" : [s.p95 >= 100 ? "p95 ≥ 100 ms" : "", ratio > 1.5 ? "ratio > 1.5" : "", s.bytes >= BYTES_GOAL_KB * 1024 ? `≥ ${BYTES_GOAL_KB} KB` : ""].filter(Boolean).join(", ");
-    console.log(`${r.page.padEnd(w)}  ${ms(r.p95).padStart(9)}  ${ms(s.p95).padStart(9)}  ${ratio.toFixed(2).padStart(5)}  ${why}`);
+    const reads = r.reads && s.reads ? `${ms(r.reads.p95)} → ${ms(s.reads.p95)}` : "—";
+    console.log(`${r.page.padEnd(w)}  ${ms(r.p95).padStart(9)}  ${ms(s.p95).padStart(9)}  ${ratio.toFixed(2).padStart(5)}  ${reads.padStart(15)}  ${why}`);
   }
-  console.log(`${met} of ${a.length} pages meet the goal`);
+  console.log(`${met} of ${a.length} pages meet the goal (reads: the p95 of the page's database reads alone, at both sizes)`);
 }
 
 // ─── first-load JS per route, from the production build's manifests ───────────────────────────────
@@ -385,7 +383,9 @@ async function main() {
     await db.q("CHECKPOINT");
     console.log(`\nseeded ${label(size)} builds and audit events in ${((performance.now() - t) / 1000).toFixed(1)} s${loadNow()}`);
     const rows: PageFigures[] = [];
-    for (const p of pages(size)) rows.push(await measure(web.url, cookie, p.page, p.url, warmup, requests));
+    for (const p of consolePages(size)) rows.push(await measure(web.url, cookie, p.page, p.url, warmup, requests));
+    const reads = await measureReads(size, warmup, requests, token);
+    for (const r of rows) r.reads = reads.get(r.page);
     results.push(rows);
     printSize(size, rows);
   }
