@@ -279,8 +279,8 @@ export interface TargetDetail {
   historyCursorNotFound?: boolean;
 }
 
-/** Deployments per page of a target's history. */
-export const TARGET_HISTORY_PAGE = 50;
+/** Deployments per page of a target's history: each row carries its rollback form, so a page stays short. */
+export const TARGET_HISTORY_PAGE = 20;
 
 /** The target's name (the page title), or null. */
 export async function getTargetName(id: string): Promise<string | null> {
