@@ -4,6 +4,7 @@ import "server-only";
 import { getDb, type Tx } from "@/lib/db";
 import type { ApprovalDecision, DeploymentState, DeploymentTrigger, Role, TargetKind, UnikernelTarget } from "@/lib/generated/prisma/client";
 import { targetRunFields, type TargetRunFields } from "@/lib/queries/inventory-repos";
+import { olderThan, toPage } from "@/lib/queries/paging";
 import { retryView, type DeploymentRetryView } from "@/lib/validation/deployment-retry";
 
 export interface DeploymentProgress {
@@ -266,17 +267,41 @@ export interface TargetDetail {
   newestRelease: ReleaseFacts | null;
   /** while pinned: the newest release of the rule when it is newer than the pinned one (held back by the pin) */
   heldBack: ReleaseFacts | null;
+  /** a deployment of `newestRelease` already on its way: waiting for approval, or the active one */
+  newestOnItsWay: { id: string; state: DeploymentState } | null;
+  /**
+   * One page of the target's deployments (TARGET_HISTORY_PAGE, superseded ones left out), newest first,
+   * grouped by release: a release deployed again further back appears again on that page.
+   */
   history: TargetHistoryRow[];
+  /** pass as `before` for the next (older) page of the history; absent on the last page */
+  historyNextCursor?: string;
+  /** `before` named no deployment of this target: the history starts from the newest */
+  historyCursorNotFound?: boolean;
 }
 
-export async function getTargetDetail(id: string, historyLimit = 50): Promise<TargetDetail | null> {
+/** Deployments per page of a target's history: each row carries its rollback form, so a page stays short. */
+export const TARGET_HISTORY_PAGE = 20;
+
+/** The target's name (the page title), or null. */
+export async function getTargetName(id: string): Promise<string | null> {
+  if (!id || id.length > 64) return null;
+  return (await getDb().target.findUnique({ where: { id }, select: { name: true } }))?.name ?? null;
+}
+
+/**
+ * One target and a page of its history. `before` is the id of the last deployment of the previous page
+ * (keyset on (created_at, id), served by the deployments (target_id, created_at) index): a page costs the
+ * same however long the history.
+ */
+export async function getTargetDetail(id: string, opts: { before?: string; limit?: number } = {}): Promise<TargetDetail | null> {
   if (!id || id.length > 64) return null;
   // one snapshot: the target's current release and its deployments' states must agree (a deployment that
   // ends between two reads would show as succeeded while another release still shows as running)
-  return getDb().$transaction((tx) => readTargetDetail(tx, id, historyLimit), { isolationLevel: "RepeatableRead" });
+  return getDb().$transaction((tx) => readTargetDetail(tx, id, opts.before, opts.limit ?? TARGET_HISTORY_PAGE), { isolationLevel: "RepeatableRead" });
 }
 
-async function readTargetDetail(db: Tx, id: string, historyLimit: number): Promise<TargetDetail | null> {
+async function readTargetDetail(db: Tx, id: string, before: string | undefined, limit: number): Promise<TargetDetail | null> {
   const t = await db.target.findUnique({
     where: { id },
     include: {
@@ -289,11 +314,12 @@ async function readTargetDetail(db: Tx, id: string, historyLimit: number): Promi
     },
   });
   if (!t) return null;
+  const cursor = before && before.length <= 64 ? await db.deployment.findFirst({ where: { id: before, targetId: id }, select: { id: true, createdAt: true } }) : null;
   const [deployments, active, newest, last, since] = await Promise.all([
     db.deployment.findMany({
-      where: { targetId: id, state: { notIn: ["superseded"] } },
+      where: { AND: [{ targetId: id, state: { notIn: ["superseded"] } }, olderThan("createdAt", cursor)] },
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take: 500,
+      take: limit + 1,
       include: { requestedBy: { select: { login: true } }, release: { select: releaseSelect } },
     }),
     db.deployment.findFirst({
@@ -315,12 +341,20 @@ async function readTargetDetail(db: Tx, id: string, historyLimit: number): Promi
         })
       : null,
   ]);
-  // every release the target ran or was asked to run, newest deployment first
+  const newestRelease = newest && newest.id !== t.currentReleaseId ? newest : null;
+  const newestOnItsWay = newestRelease
+    ? await db.deployment.findFirst({
+        where: { targetId: id, releaseId: newestRelease.id, OR: [{ state: "pending_approval" }, ...(active ? [{ id: active.id }] : [])] },
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        select: { id: true, state: true },
+      })
+    : null;
+  const page = toPage(deployments, limit, (d) => d.id, Boolean(before) && !cursor);
+  // the releases the target ran or was asked to run on this page, newest deployment first
   const byRelease = new Map<string, TargetHistoryRow>();
-  for (const d of deployments) {
+  for (const d of page.rows) {
     let row = byRelease.get(d.releaseId);
     if (!row) {
-      if (byRelease.size >= historyLimit) continue;
       row = { release: releaseFacts(d.release), deployments: [], current: d.releaseId === t.currentReleaseId, pinned: d.releaseId === t.pinnedReleaseId };
       byRelease.set(d.releaseId, row);
     }
@@ -356,9 +390,12 @@ async function readTargetDetail(db: Tx, id: string, historyLimit: number): Promi
         : null,
     lastDeployment: last ? { id: last.id, state: last.state, createdAt: last.createdAt, finishedAt: last.finishedAt } : null,
     runningSince: since?.finishedAt ? { deploymentId: since.id, at: since.finishedAt } : null,
-    newestRelease: newest && newest.id !== t.currentReleaseId ? releaseFacts(newest) : null,
+    newestRelease: newestRelease ? releaseFacts(newestRelease) : null,
     heldBack: newest && t.pinnedRelease && newest.id !== t.pinnedReleaseId && newest.createdAt > t.pinnedRelease.createdAt ? releaseFacts(newest) : null,
+    newestOnItsWay,
     history: [...byRelease.values()],
+    ...(page.nextCursor ? { historyNextCursor: page.nextCursor } : {}),
+    ...(page.cursorNotFound ? { historyCursorNotFound: true } : {}),
   };
 }
 
@@ -382,8 +419,41 @@ export interface TargetSummaryRow {
 }
 
 /** The newest release's commit when the pin holds it back (a release newer than the pinned one), else null. */
-function heldBack(pinnedId: string | null, pinned: { createdAt: Date } | null, newest: { id: string; createdAt: Date; build: { commit: { sha: string } } } | undefined): string | null {
-  return pinnedId && pinned && newest && newest.id !== pinnedId && newest.createdAt > pinned.createdAt ? newest.build.commit.sha : null;
+function heldBack(pinnedId: string | null, pinned: { createdAt: Date } | null, newest: { id: string; createdAt: Date; sha: string } | undefined): string | null {
+  return pinnedId && pinned && newest && newest.id !== pinnedId && newest.createdAt > pinned.createdAt ? newest.sha : null;
+}
+
+interface TargetLatestRow {
+  target_id: string;
+  deployment_id: string | null;
+  deployment_state: DeploymentState | null;
+  newest_release_id: string | null;
+  newest_release_at: Date | null;
+  newest_release_sha: string | null;
+}
+
+/**
+ * Per target: its newest deployment and its rule's newest release, each one row read from the top of an index
+ * (deployments (target_id, created_at DESC), releases (deployment_rule_id, created_at DESC)). A relation
+ * `take: 1` in Prisma's include does not do that: it reads every deployment of every target and keeps one.
+ */
+async function latestPerTarget(ids: string[]): Promise<Map<string, TargetLatestRow>> {
+  if (!ids.length) return new Map();
+  const rows = await getDb().$queryRaw<TargetLatestRow[]>`
+    SELECT t.id AS target_id, d.id AS deployment_id, d.state AS deployment_state,
+           r.id AS newest_release_id, r.created_at AS newest_release_at, c.sha AS newest_release_sha
+    FROM targets t
+    LEFT JOIN LATERAL (
+      SELECT id, state FROM deployments WHERE target_id = t.id ORDER BY created_at DESC, id DESC LIMIT 1
+    ) d ON true
+    LEFT JOIN LATERAL (
+      SELECT id, created_at, build_id FROM releases
+      WHERE deployment_rule_id = t.deployment_rule_id AND digest IS NOT NULL ORDER BY created_at DESC LIMIT 1
+    ) r ON true
+    LEFT JOIN builds b ON b.id = r.build_id
+    LEFT JOIN commits c ON c.id = b.commit_id
+    WHERE t.id = ANY(${ids})`;
+  return new Map(rows.map((r) => [r.target_id, r]));
 }
 
 /** Every target with its current release, last deployment state, pin (and what it holds back) and drift (the dashboard). */
@@ -395,31 +465,29 @@ export async function targetSummaries(): Promise<TargetSummaryRow[]> {
       pinnedBy: { select: { login: true } },
       pinnedRelease: { select: { createdAt: true, build: { select: { commit: { select: { sha: true } } } } } },
       currentRelease: { select: { digest: true, tag: true, build: { select: { commit: { select: { sha: true } } } } } },
-      deploymentRule: {
-        select: {
-          branch: true,
-          buildRule: { select: { repository: { select: { name: true } } } },
-          releases: { where: { digest: { not: null } }, orderBy: { createdAt: "desc" }, take: 1, select: { id: true, createdAt: true, build: { select: { commit: { select: { sha: true } } } } } },
-        },
-      },
-      deployments: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: 1, select: { id: true, state: true } },
+      deploymentRule: { select: { branch: true, buildRule: { select: { repository: { select: { name: true } } } } } },
     },
   });
-  return rows.map((t) => ({
-    id: t.id,
-    name: t.name,
-    kind: t.kind,
-    service: t.service,
-    repository: t.deploymentRule.buildRule.repository.name,
-    branch: t.deploymentRule.branch,
-    currentRelease: t.currentRelease ? { commitSha: t.currentRelease.build.commit.sha, digest: t.currentRelease.digest, tag: t.currentRelease.tag } : null,
-    lastState: t.deployments[0]?.state ?? null,
-    lastDeploymentId: t.deployments[0]?.id ?? null,
-    lastDeployedAt: t.lastDeployedAt,
-    pinnedBy: t.pinnedReleaseId ? (t.pinnedBy?.login ?? "someone") : null,
-    pinnedSha: t.pinnedRelease?.build.commit.sha ?? null,
-    heldBackSha: heldBack(t.pinnedReleaseId, t.pinnedRelease, t.deploymentRule.releases[0]),
-    drift: t.driftDetectedAt !== null,
-    liveImage: t.liveImage,
-  }));
+  const latest = await latestPerTarget(rows.map((t) => t.id));
+  return rows.map((t) => {
+    const l = latest.get(t.id);
+    const newest = l?.newest_release_id && l.newest_release_at && l.newest_release_sha ? { id: l.newest_release_id, createdAt: l.newest_release_at, sha: l.newest_release_sha } : undefined;
+    return {
+      id: t.id,
+      name: t.name,
+      kind: t.kind,
+      service: t.service,
+      repository: t.deploymentRule.buildRule.repository.name,
+      branch: t.deploymentRule.branch,
+      currentRelease: t.currentRelease ? { commitSha: t.currentRelease.build.commit.sha, digest: t.currentRelease.digest, tag: t.currentRelease.tag } : null,
+      lastState: l?.deployment_state ?? null,
+      lastDeploymentId: l?.deployment_id ?? null,
+      lastDeployedAt: t.lastDeployedAt,
+      pinnedBy: t.pinnedReleaseId ? (t.pinnedBy?.login ?? "someone") : null,
+      pinnedSha: t.pinnedRelease?.build.commit.sha ?? null,
+      heldBackSha: heldBack(t.pinnedReleaseId, t.pinnedRelease, newest),
+      drift: t.driftDetectedAt !== null,
+      liveImage: t.liveImage,
+    };
+  });
 }

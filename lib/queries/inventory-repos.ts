@@ -55,9 +55,15 @@ export interface RepoTargetRow extends TargetRunFields {
   /** null: the default window for its kind (lib/validation/monitor-window.ts) */
   monitorSeconds: number | null;
   lastDeployedAt: Date | null;
-  /** deployments in its history (a target with any cannot be deleted) */
+  /** deployments in its history (a target with any cannot be deleted), counted up to HISTORY_COUNT_LIMIT */
   deployments: number;
 }
+
+/**
+ * History counts on the repository page stop here: counting every build of a rule costs as much as its
+ * history is long, and past this number the exact figure tells a reader nothing (shown as "1,000+").
+ */
+export const HISTORY_COUNT_LIMIT = 1000;
 
 export interface RepoDeployRuleRow {
   id: string;
@@ -70,8 +76,10 @@ export interface RepoDeployRuleRow {
   approverRole: "viewer" | "operator" | "admin";
   approvalExpirySeconds: number | null;
   confirmLevel: ConfirmLevelName;
-  /** releases made for this rule (a rule with any cannot be deleted) */
+  /** releases made for this rule (a rule with any cannot be deleted), counted up to HISTORY_COUNT_LIMIT */
   releases: number;
+  /** there are more than `releases` */
+  releasesMore: boolean;
   targets: RepoTargetRow[];
 }
 
@@ -89,8 +97,10 @@ export interface RepoBuildRuleRow {
   unikernelTarget: UnikernelTargetName | null;
   /** unikernel builds: the largest artifact accepted, in MiB */
   maxArtifactMib: number;
-  /** builds run with this rule */
+  /** builds run with this rule, counted up to HISTORY_COUNT_LIMIT */
   builds: number;
+  /** there are more than `builds` */
+  buildsMore: boolean;
   deploymentRules: RepoDeployRuleRow[];
 }
 
@@ -123,18 +133,15 @@ const detailInclude = {
     where: { archivedAt: null },
     orderBy: [{ position: "asc" }, { name: "asc" }],
     include: {
-      _count: { select: { builds: true } },
       deploymentRules: {
         where: { archivedAt: null },
         orderBy: { branch: "asc" },
         include: {
-          _count: { select: { releases: true } },
           registry: { select: { id: true, name: true, url: true } },
           targets: {
             where: { archivedAt: null },
             orderBy: { name: "asc" },
             include: {
-              _count: { select: { deployments: true } },
               dockerContext: { select: { id: true, name: true } },
               host: { select: { id: true, name: true } },
             },
@@ -150,6 +157,12 @@ export async function getRepositoryDetail(id: string): Promise<RepositoryDetail 
   if (!id || id.length > 64) return null;
   const r = await getDb().repository.findUnique({ where: { id }, include: detailInclude });
   if (!r) return null;
+  const rules = r.buildRules;
+  const [builds, releases, deployments] = await Promise.all([
+    historyCounts("builds", "build_rule_id", rules.map((b) => b.id)),
+    historyCounts("releases", "deployment_rule_id", rules.flatMap((b) => b.deploymentRules.map((d) => d.id))),
+    historyCounts("deployments", "target_id", rules.flatMap((b) => b.deploymentRules.flatMap((d) => d.targets.map((t) => t.id)))),
+  ]);
   return {
     id: r.id,
     name: r.name,
@@ -179,7 +192,8 @@ export async function getRepositoryDetail(id: string): Promise<RepositoryDetail 
       timeoutSeconds: b.timeoutSeconds,
       unikernelTarget: b.unikernelTarget,
       maxArtifactMib: b.maxArtifactMib,
-      builds: b._count.builds,
+      builds: Math.min(builds.get(b.id) ?? 0, HISTORY_COUNT_LIMIT),
+      buildsMore: (builds.get(b.id) ?? 0) > HISTORY_COUNT_LIMIT,
       deploymentRules: b.deploymentRules.map((d) => ({
         id: d.id,
         branch: d.branch,
@@ -190,7 +204,8 @@ export async function getRepositoryDetail(id: string): Promise<RepositoryDetail 
         approverRole: d.approverRole,
         approvalExpirySeconds: d.approvalExpirySeconds,
         confirmLevel: d.confirmLevel,
-        releases: d._count.releases,
+        releases: Math.min(releases.get(d.id) ?? 0, HISTORY_COUNT_LIMIT),
+        releasesMore: (releases.get(d.id) ?? 0) > HISTORY_COUNT_LIMIT,
         targets: d.targets.map((t) => ({
           id: t.id,
           name: t.name,
@@ -205,11 +220,30 @@ export async function getRepositoryDetail(id: string): Promise<RepositoryDetail 
           convergeTimeoutSeconds: t.convergeTimeoutSeconds,
           monitorSeconds: t.monitorSeconds,
           lastDeployedAt: t.lastDeployedAt,
-          deployments: t._count.deployments,
+          deployments: Math.min(deployments.get(t.id) ?? 0, HISTORY_COUNT_LIMIT),
         })),
       })),
     })),
   };
+}
+
+type CountedTable = "builds" | "releases" | "deployments";
+type CountedColumn = "build_rule_id" | "deployment_rule_id" | "target_id";
+
+/**
+ * Rows of `table` per owner id, each counted up to HISTORY_COUNT_LIMIT + 1 (so "more than the limit" can be
+ * told): each count walks at most that many entries of the (owner, time) index, whatever the history's length.
+ * A relation count (`_count`) would group the whole table instead.
+ */
+async function historyCounts(table: CountedTable, column: CountedColumn, ids: string[]): Promise<Map<string, number>> {
+  if (!ids.length) return new Map();
+  // table and column come from the two unions above, never from input
+  const rows = await getDb().$queryRawUnsafe<{ id: string; n: bigint }[]>(
+    `SELECT o.id, (SELECT count(*) FROM (SELECT 1 FROM "${table}" x WHERE x."${column}" = o.id LIMIT $2) c) AS n FROM unnest($1::text[]) AS o(id)`,
+    ids,
+    HISTORY_COUNT_LIMIT + 1,
+  );
+  return new Map(rows.map((r) => [r.id, Number(r.n)]));
 }
 
 export interface InventoryChoices {

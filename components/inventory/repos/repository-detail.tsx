@@ -198,7 +198,8 @@ function BuildRuleCard({ rule, repoName, ...ctx }: Ctx & { rule: RepoBuildRuleRo
               {buildBadge(rule)}
               {rule.deploymentRules.length === 0 ? <Badge tone="outline">Built, not deployed</Badge> : null}
               <span className="text-xs text-zinc-500 dark:text-zinc-400">
-                {rule.builds} {rule.builds === 1 ? "build" : "builds"} so far
+                {rule.builds.toLocaleString("en-US")}
+                {rule.buildsMore ? "+" : ""} {rule.builds === 1 && !rule.buildsMore ? "build" : "builds"} so far
               </span>
             </div>
           }
@@ -278,7 +279,8 @@ function DeploymentRuleBlock({ rule, build, ...ctx }: Ctx & { rule: RepoDeployRu
             {rule.approvalMode === "manual" ? <Badge tone="amber">Needs approval</Badge> : <Badge tone="emerald">Deploys automatically</Badge>}
             {rule.releases ? (
               <span className="text-xs text-zinc-500 dark:text-zinc-400">
-                {rule.releases} {rule.releases === 1 ? "release" : "releases"}
+                {rule.releases.toLocaleString("en-US")}
+                {rule.releasesMore ? "+" : ""} {rule.releases === 1 && !rule.releasesMore ? "release" : "releases"}
               </span>
             ) : null}
           </div>

@@ -9,9 +9,10 @@ import { notFound } from "next/navigation";
 import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/session";
 import { can } from "@/lib/auth/roles";
-import { getTargetDetail } from "@/lib/queries/deployment-detail";
+import { getTargetDetail, getTargetName } from "@/lib/queries/deployment-detail";
 import { isRunningDeploymentState } from "@/lib/validation/deployment-states";
 import { PageHeader } from "@/components/ui/page-header";
+import { Pager } from "@/components/ui/pager";
 import { Notice } from "@/components/ui/notice";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Timestamp } from "@/components/ui/timestamp";
@@ -35,20 +36,22 @@ import { RetryWaiting } from "@/components/deployments/retry-waiting";
 import { Sha256 } from "@/components/releases/artifact-facts";
 import { monitorWords } from "@/lib/validation/monitor-window";
 import { checkTargetHostAction, deployReleaseAction, rollbackTargetAction, unpinTargetAction } from "../actions";
+import { cursorParam, type SearchParams } from "../../search-params";
 
 type Params = Promise<{ id: string }>;
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
-  const t = await getTargetDetail((await params).id);
-  return { title: t ? `Target ${t.name}` : "Target not found" };
+  const name = await getTargetName((await params).id);
+  return { title: name ? `Target ${name}` : "Target not found" };
 }
 
 const muted = "text-zinc-500 dark:text-zinc-400";
 
-export default async function TargetPage({ params }: { params: Params }) {
+export default async function TargetPage({ params, searchParams }: { params: Params; searchParams: SearchParams }) {
   const { id } = await params;
   const user = await requirePageUser("console.view", `/targets/${encodeURIComponent(id)}`);
-  const t = await getTargetDetail(id);
+  const before = cursorParam(await searchParams, "before");
+  const t = await getTargetDetail(id, { before });
   if (!t) notFound();
   const now = new Date();
   const canOperate = can(user, "deployment.rollback");
@@ -65,9 +68,7 @@ export default async function TargetPage({ params }: { params: Params }) {
   // the last deployment, when it is not the one running now nor the one that put the current release there
   // a deployment of the newest release that is already on its way (waiting for approval, queued, waiting to
   // retry, running): Deploy would only replace it, so the page links to it instead
-  const newestOnItsWay = t.newestRelease
-    ? (t.history.find((h) => h.release.id === t.newestRelease!.id)?.deployments.find((d) => d.state === "pending_approval" || d.id === t.active?.id) ?? null)
-    : null;
+  const newestOnItsWay = t.newestOnItsWay;
   const newestWaiting = newestOnItsWay
     ? {
         id: newestOnItsWay.id,
@@ -360,6 +361,11 @@ export default async function TargetPage({ params }: { params: Params }) {
             <p className={`text-sm ${muted}`}>{busy ?? "Roll back to any earlier release: it deploys as built, and pins the target there."}</p>
           ) : null}
         </div>
+        {t.historyCursorNotFound ? (
+          <Notice tone="info" role="status" className="mb-4">
+            The deployment this page started from is not in this target&apos;s history, so the history starts from the newest deployment.
+          </Notice>
+        ) : null}
         {t.history.length ? (
           <TargetHistory targetId={t.id} targetName={t.name} rows={t.history} now={now} canRollBack={canOperate} busy={busy} waiting={waiting} action={rollbackTargetAction} />
         ) : (
@@ -367,6 +373,11 @@ export default async function TargetPage({ params }: { params: Params }) {
             <p>Each release of {t.branch} that is deployed to {t.name} appears here, with how it ended and a way to roll back to it.</p>
           </EmptyState>
         )}
+        <Pager
+          label="History pages"
+          firstHref={before ? `/targets/${encodeURIComponent(t.id)}` : undefined}
+          nextHref={t.historyNextCursor ? `/targets/${encodeURIComponent(t.id)}?before=${encodeURIComponent(t.historyNextCursor)}` : undefined}
+        />
       </section>
     </>
   );
