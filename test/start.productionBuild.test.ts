@@ -3,11 +3,11 @@
 // The build itself is exercised for real by test/start.one-time-link.test.ts; here a checkout in a temp dir
 // has a small `next` program of its own that writes .next/BUILD_ID (or fails), so the decision and the
 // progress and failure output can be checked in milliseconds.
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test, vi } from "vitest";
-import { decideBuild, ensureProductionBuild, FINGERPRINT_FILE, sourceFingerprint } from "@/scripts/lib/production-build";
+import { BUILD_LOCK_FILE, decideBuild, ensureProductionBuild, FINGERPRINT_FILE, sourceFingerprint } from "@/scripts/lib/production-build";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -88,6 +88,25 @@ describe("ensureProductionBuild", () => {
     expect(decideBuild(dir)).toMatchObject({ build: true, reason: "the sources changed since the last build" });
     expect(await ensureProductionBuild(dir, { say, everyMs: 50 })).toBe(true);
     // built twice, both for production whatever NODE_ENV the tests run with
+    expect(readFileSync(path.join(dir, "builds.log"), "utf8")).toBe("production\nproduction\n");
+  });
+
+  test("two starts in one checkout build once: the second waits for the first and reuses its build; a dead builder's lock is taken over", async () => {
+    const dir = checkout();
+    const waited: string[] = [];
+    const [a, b] = await Promise.all([
+      ensureProductionBuild(dir, { say: () => undefined }),
+      ensureProductionBuild(dir, { say: (l) => waited.push(l) }),
+    ]);
+    expect([a, b].sort()).toEqual([false, true]);
+    expect(readFileSync(path.join(dir, "builds.log"), "utf8")).toBe("production\n");
+    expect(waited.join("\n")).toContain(`waiting for the build that process ${process.pid} is making in this checkout`);
+    expect(existsSync(path.join(dir, BUILD_LOCK_FILE))).toBe(false);
+
+    // a lock left by a process that is gone does not stop the next build
+    writeFileSync(path.join(dir, "app/page.tsx"), "export default function Page() { return 'again'; }\n");
+    writeFileSync(path.join(dir, BUILD_LOCK_FILE), "2147483646");
+    expect(await ensureProductionBuild(dir, { say: () => undefined })).toBe(true);
     expect(readFileSync(path.join(dir, "builds.log"), "utf8")).toBe("production\nproduction\n");
   });
 

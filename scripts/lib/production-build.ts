@@ -4,7 +4,7 @@
 // other way (plain `next build`) has none and is rebuilt once, since nothing says what it was built from.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
@@ -25,6 +25,9 @@ export const BUILD_INPUTS = [
   "package.json",
   "package-lock.json",
 ] as const;
+
+/** Held (its content: the builder's pid) while a build runs, so two starts in one checkout build once. */
+export const BUILD_LOCK_FILE = ".next-build.lock";
 
 /** Where the fingerprint of the sources of the build in .next is kept. */
 export const FINGERPRINT_FILE = path.join(".next", "slipway-build.json");
@@ -129,22 +132,65 @@ export async function runNextBuild(
   return (Date.now() - started) / 1000;
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Takes the checkout's build lock, waiting while another live process holds it (a lock left by a process
+ * that died is taken over). Returns the release function.
+ */
+async function lockBuild(dir: string, say: (line: string) => void, signal?: AbortSignal): Promise<() => void> {
+  const file = path.join(dir, BUILD_LOCK_FILE);
+  let told = false;
+  for (;;) {
+    signal?.throwIfAborted();
+    try {
+      writeFileSync(file, String(process.pid), { flag: "wx" });
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const holder = Number(readFileSync(file, "utf8").trim());
+    if (!Number.isInteger(holder) || holder <= 0 || !alive(holder)) {
+      rmSync(file, { force: true });
+      continue;
+    }
+    if (!told) say(`waiting for the build that process ${holder} is making in this checkout`);
+    told = true;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
 /**
  * Builds the console for production in `dir` unless its current build was made from the same sources.
- * Returns whether it built.
+ * Returns whether it built. One build at a time per checkout: a start that finds another building waits
+ * for it, then reuses what it made.
  */
 export async function ensureProductionBuild(
   dir: string,
   opts: { say: (line: string) => void; everyMs?: number; signal?: AbortSignal; force?: boolean },
 ): Promise<boolean> {
-  const decision = decideBuild(dir);
-  if (!decision.build && !opts.force) return false;
-  const reason = decision.build ? decision.reason : "asked to rebuild";
-  const estimate = decision.build ? decision.estimateSeconds : (readRecord(dir)?.seconds ?? DEFAULT_BUILD_SECONDS);
-  const label = `building the console for production (${reason}, ${minutes(estimate)})`;
-  opts.say(`${label}…`);
-  const seconds = await runNextBuild(dir, { say: opts.say, label, everyMs: opts.everyMs, signal: opts.signal });
-  writeFingerprint(dir, decision.fingerprint, seconds);
-  opts.say(`built the console in ${Math.round(seconds)} s`);
-  return true;
+  if (!decideBuild(dir).build && !opts.force) return false;
+  const release = await lockBuild(dir, opts.say, opts.signal);
+  try {
+    // decided again under the lock: the build waited for may be the one needed
+    const decision = decideBuild(dir);
+    if (!decision.build && !opts.force) return false;
+    const reason = decision.build ? decision.reason : "asked to rebuild";
+    const estimate = decision.build ? decision.estimateSeconds : (readRecord(dir)?.seconds ?? DEFAULT_BUILD_SECONDS);
+    const label = `building the console for production (${reason}, ${minutes(estimate)})`;
+    opts.say(`${label}…`);
+    const seconds = await runNextBuild(dir, { say: opts.say, label, everyMs: opts.everyMs, signal: opts.signal });
+    writeFingerprint(dir, decision.fingerprint, seconds);
+    opts.say(`built the console in ${Math.round(seconds)} s`);
+    return true;
+  } finally {
+    release();
+  }
 }
