@@ -18,7 +18,8 @@ npx vitest run --reporter=default --reporter=json --outputFile.json=test-results
 
 if [ $# -eq 0 ]; then
   echo "== production build"
-  npx next build
+  # reused when test/start.one-time-link.test.ts already built these sources (it builds when there is none)
+  npm run build -- --if-changed
   echo "== browser tests (Playwright, Chromium)"
   PLAYWRIGHT_JSON_OUTPUT_NAME=test-results/playwright.json npx playwright test --reporter=list,json || status=1
 fi

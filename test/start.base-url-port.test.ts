@@ -1,4 +1,4 @@
-// base-url-port: `npm start` with PORT set and SLIPWAY_URL unset (and a stale NEXTAUTH_URL left in the shell):
+// base-url-port: `npm run dev` (the same start as `npm start`, without a production build to make) with PORT set and SLIPWAY_URL unset (and a stale NEXTAUTH_URL left in the shell):
 // the banner, next-auth's redirects and OAuth callback URL, and the webhook URL an admin copies into GitHub
 // all say the port the console listens on, never :3000. Run in a clone of this checkout, as a user would
 // (and so that its development server does not share .next with test/start.quick-start.test.ts).
@@ -30,7 +30,7 @@ describe("base-url-port", () => {
     const base = `http://127.0.0.1:${port}`;
     start = npmRun(
       clone.dir,
-      ["start"],
+      ["run", "dev"],
       // GitHub login configured (a stand-in that is never called), so next-auth offers it
       userEnv({ PORT: String(port), NEXTAUTH_URL: "http://127.0.0.1:3000", GITHUB_CLIENT_ID: "Iv1.base-url-port", GITHUB_CLIENT_SECRET: "not-used", SLIPWAY_ADMINS: "port-admin", LOG_LEVEL: "warn" }),
     );

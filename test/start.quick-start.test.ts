@@ -1,5 +1,6 @@
 // `npm start` as a user runs it: the embedded database, migrations, the worker and the console in one
-// process. Started, killed with SIGKILL (no clean-up at all), started again on the same data directory:
+// process (in development mode, as `npm run dev` runs it: what is tested here does not need the production
+// build; test/start.one-time-link.test.ts runs the production one). Started, killed with SIGKILL (no clean-up at all), started again on the same data directory:
 // it comes back with the data; a second copy on the same directory is refused; Ctrl-C leaves nothing running.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
@@ -33,7 +34,7 @@ function isAlive(pid: number): boolean {
 }
 
 async function start(port: number): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = startScript("scripts/start.ts", [], {
+  const child = startScript("scripts/start.ts", ["--dev"], {
     DATABASE_URL: undefined,
     NODE_ENV: undefined,
     SLIPWAY_DATA_DIR: dataDir,
@@ -98,7 +99,7 @@ describe("npm start", () => {
 
     // a second Slipway on the same data directory is refused while the first one lives
     const second = await waitForExit(
-      startScript("scripts/start.ts", [], { DATABASE_URL: undefined, NODE_ENV: undefined, SLIPWAY_DATA_DIR: dataDir, PORT: String(await freePort()) }),
+      startScript("scripts/start.ts", ["--dev"], { DATABASE_URL: undefined, NODE_ENV: undefined, SLIPWAY_DATA_DIR: dataDir, PORT: String(await freePort()) }),
       60_000,
     );
     expect(second.code).toBe(1);

@@ -10,6 +10,7 @@ import { npmRun, npmRunToEnd, userEnv, type NpmRun } from "@/test/helpers/npm";
 import { waitForExit } from "@/test/helpers/spawn";
 import { freePort } from "@/test/helpers/processes";
 import { SYSTEM_DIR } from "@/lib/db/embedded";
+import { ensureProductionBuild } from "@/scripts/lib/production-build";
 
 const asRoot = process.getuid?.() === 0;
 let clone: Clone | undefined;
@@ -34,9 +35,13 @@ function processUid(pid: number): number {
   return Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
 }
 
-beforeAll(() => {
-  if (asRoot) clone = cloneCheckout({ parentMode: 0o700 });
-});
+beforeAll(async () => {
+  if (!asRoot) return;
+  // `npm start` serves the production build: the clone gets this checkout's (built here first when it has
+  // no current one), and reuses it because its sources are the same
+  await ensureProductionBuild(process.cwd(), { say: (l) => console.log(l), everyMs: 30_000 });
+  clone = cloneCheckout({ parentMode: 0o700, withBuild: true });
+}, 900_000);
 
 afterAll(async () => {
   if (start && start.child.exitCode === null) {
@@ -62,6 +67,7 @@ describe.skipIf(!asRoot)("root-0700-start", () => {
     start = npmRun(dir, ["start"], userEnv({ PORT: String(port), LOG_LEVEL: "warn" }));
     await start.printed("stop:     Ctrl-C", 180_000);
     const out = start.output();
+    expect(out).not.toContain("building the console");
 
     // the banner names the cluster's place, outside the private directory
     const banner = /database: embedded PostgreSQL in (\S+)/.exec(out);

@@ -1,4 +1,5 @@
-// Sign-in: GitHub OAuth when configured, the development login when enabled, and words when neither is.
+// Sign-in: GitHub OAuth when configured, the development login when enabled, where to find the one-time
+// sign-in link when `npm start` offers one, and words when none of them is.
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { getSessionUser } from "@/lib/auth/session";
@@ -9,6 +10,7 @@ import { GitHubSignInButton } from "@/components/login/github-sign-in-button";
 import { DevLoginForm } from "@/components/login/dev-login-form";
 import { signInErrorMessage } from "@/components/login/sign-in-errors";
 import { sameOriginPath } from "@/lib/auth/callback-url";
+import { loginLinksEnabled } from "@/lib/auth/login-links";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -31,6 +33,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
 
   const github = githubLoginEnabled();
   const dev = devLoginEnabled();
+  const link = loginLinksEnabled();
   const error = one(sp.error);
 
   return (
@@ -63,7 +66,16 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
           ) : null}
           {dev ? <DevLoginForm callbackUrl={callbackUrl} /> : null}
 
-          {!github && !dev ? (
+          {link ? (
+            <Notice tone="info">
+              <p>
+                Open the one-time sign-in link that <code>npm start</code> printed in its terminal: it signs you in as <code>local-admin</code>, an
+                admin. Each link works once, for 15 minutes; press Enter in that terminal for a new one.
+              </p>
+            </Notice>
+          ) : null}
+
+          {!github && !dev && !link ? (
             <Notice tone="warning" role="alert">
               <p>
                 Nobody can sign in: set <code>GITHUB_CLIENT_ID</code> and <code>GITHUB_CLIENT_SECRET</code> (a GitHub OAuth App), or{" "}

@@ -16,6 +16,8 @@ const messages: Record<string, string> = {
   DevLogin: "The development login failed. Try again.",
   DevLoginInvalid: "The development login needs a GitHub-style login (letters, digits and single dashes, at most 39) and one of the roles listed.",
   DevLoginRefused: "The development login refused this sign-in: the development login is off, or that user is disabled (an admin can enable it under Settings → Users).",
+  LoginLinkRefused:
+    "That sign-in link did not work: each link works once, for 15 minutes, and only while the `npm start` that printed it runs. Press Enter in the terminal running `npm start` for a new one.",
   Default: "Signing in failed. Try again.",
 };
 

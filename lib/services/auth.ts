@@ -1,4 +1,4 @@
-// Sign-in, sign-out and the development login: each recorded in the audit log.
+// Sign-in, sign-out, the development login and the one-time sign-in link: each recorded in the audit log.
 import "server-only";
 import { getDb } from "@/lib/db";
 import type { RequestMeta } from "@/lib/auth/actor";
@@ -8,6 +8,7 @@ import { createUserOnFirstLogin } from "@/lib/services/users";
 import { parseInput } from "@/lib/validation/parse";
 import { devLoginInput } from "@/lib/validation/users";
 import { ForbiddenError } from "@/lib/errors";
+import { takeLoginLink } from "@/lib/auth/login-links";
 import type { Role } from "@/lib/auth/roles";
 
 export interface LoginProfile {
@@ -113,4 +114,60 @@ export async function devLogin(
     return u;
   });
   return { sessionToken, expires, userId: user.id, role: user.role };
+}
+
+/** The user a one-time sign-in link signs in as: created as an admin on first use. */
+export const LOCAL_ADMIN_LOGIN = "local-admin";
+
+/**
+ * A one-time sign-in link printed by `npm start` (no GitHub login configured): uses up the token, then signs
+ * in as local-admin, an admin (created on first use; given the admin role back if someone took it away,
+ * since whoever reads the terminal of `npm start` owns the machine anyway). Refused for a token this process
+ * did not make, one already used or expired, and for a disabled local-admin. Returns the session cookie value.
+ */
+export async function signInWithLoginLink(
+  token: unknown,
+  opts: { sessionDays: number; meta: RequestMeta; now?: number },
+): Promise<{ sessionToken: string; expires: Date; userId: string }> {
+  const taken = takeLoginLink(token, opts.now);
+  if (taken === "off") throw new ForbiddenError("This Slipway offers no sign-in links: sign in with GitHub.");
+  if (taken === "expired") throw new ForbiddenError("That sign-in link has expired: press Enter in the terminal running `npm start` for a new one.");
+  if (taken !== "ok") {
+    throw new ForbiddenError("That sign-in link was used already, or another run of Slipway printed it: press Enter in the terminal running `npm start` for a new one.");
+  }
+  const sessionToken = newSessionToken();
+  const expires = new Date(Date.now() + opts.sessionDays * 86_400_000);
+  const user = await getDb().$transaction(async (tx) => {
+    let u = await tx.user.findUnique({ where: { login: LOCAL_ADMIN_LOGIN } });
+    if (!u) {
+      u = await createUserOnFirstLogin(tx, { login: LOCAL_ADMIN_LOGIN, name: "local admin" }, { admins: [], defaultRole: "admin", method: "one-time link" });
+    } else if (u.role !== "admin") {
+      const before = u.role;
+      u = await tx.user.update({ where: { id: u.id }, data: { role: "admin" } });
+      await recordAudit(tx, {
+        actor: { type: "user", userId: u.id, login: u.login, role: "admin", ...opts.meta },
+        action: "user.role_changed",
+        subjectType: "user",
+        subjectId: u.id,
+        summary: `${u.login}: ${before} → admin (one-time sign-in link)`,
+        before: { login: u.login, role: before },
+        after: { login: u.login, role: "admin" },
+      });
+    }
+    if (u.disabled) throw new ForbiddenError(`${u.login} is disabled: an admin can enable it under Settings → Users.`);
+    await tx.session.create({
+      data: { tokenHash: hashToken(sessionToken), userId: u.id, expires, ip: opts.meta.ip, userAgent: opts.meta.userAgent?.slice(0, 512) ?? null },
+    });
+    await tx.user.update({ where: { id: u.id }, data: { lastLoginAt: new Date() } });
+    await recordAudit(tx, {
+      actor: { type: "user", userId: u.id, login: u.login, role: u.role, ...opts.meta },
+      action: "auth.login",
+      subjectType: "user",
+      subjectId: u.id,
+      summary: `${u.login} signed in with a one-time sign-in link`,
+      after: { method: "one-time link", role: u.role },
+    });
+    return u;
+  });
+  return { sessionToken, expires, userId: user.id };
 }

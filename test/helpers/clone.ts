@@ -2,7 +2,7 @@
 // what builds and runs leave behind) and node_modules as hard links (fast; a symlink would make Node resolve
 // packages back to this checkout, and Turbopack refuses a symlinked node_modules).
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -16,7 +16,11 @@ export interface Clone {
   remove(): void;
 }
 
-export function cloneCheckout(opts: { parentMode: number }): Clone {
+/**
+ * `withBuild`: the clone gets a copy of this checkout's production build (.next without its cache), as a
+ * user who copied a built checkout would have; `npm start` there reuses it when its sources are the same.
+ */
+export function cloneCheckout(opts: { parentMode: number; withBuild?: boolean }): Clone {
   const from = process.cwd();
   const parent = mkdtempSync(path.join(os.tmpdir(), "slipway-clone-"));
   chmodSync(parent, opts.parentMode);
@@ -28,6 +32,11 @@ export function cloneCheckout(opts: { parentMode: number }): Clone {
     // another file system: a real copy
     rmSync(path.join(dir, "node_modules"), { recursive: true, force: true });
     cpSync(path.join(from, "node_modules"), path.join(dir, "node_modules"), { recursive: true, verbatimSymlinks: true });
+  }
+  if (opts.withBuild && existsSync(path.join(from, ".next", "BUILD_ID"))) {
+    const next = path.join(from, ".next");
+    const skipped = new Set([path.join(next, "cache"), path.join(next, "dev")]);
+    cpSync(next, path.join(dir, ".next"), { recursive: true, verbatimSymlinks: true, filter: (src) => !skipped.has(src) });
   }
   // its own copy, newer than package.json: scripts/setup.sh sees node_modules up to date and runs no
   // `npm install`, which would write through the hard links into this checkout's node_modules
