@@ -224,6 +224,20 @@ describe("checkoutFromMirror", () => {
     expect((byRef as GitError).message).toMatch(new RegExp(`commit ${gone} is no longer at refs/heads/doomed of https://127.0.0.1:\\d+/app.git`));
   });
 
+  test("a mirror that many fetches left in many packs is packed together, and keeps every recent commit", async () => {
+    const cache = newCache();
+    const url = daemon.url("app.git");
+    const shas: string[] = [];
+    for (let i = 0; i < 22; i++) {
+      shas.push(repo.commit("busy", { "small.txt": `busy ${i}\n` }, `busy ${i}`));
+      await checkoutFromMirror(cache, url, shas.at(-1)!, checkoutDir(), options("busy"));
+    }
+    const mirror = mirrorDir(cache, "busy", url);
+    const packs = readdirSync(path.join(mirror, "objects", "pack")).filter((f) => f.endsWith(".pack"));
+    expect(packs.length).toBeLessThan(5);
+    for (const sha of [shas[0]!, shas[21]!]) expect((await checkoutFromMirror(cache, url, sha, checkoutDir(), options("busy"))).source).toBe("cached");
+  });
+
   test("keeps fetchCommit's input checks and refuses a key that is not a plain name", async () => {
     const cache = newCache();
     const sha = repo.initial;

@@ -40,6 +40,7 @@ export interface MirrorCheckout extends CheckedOutCommit {
 /** refs kept per mirror (one per commit built); older ones go, and git's gc drops what only they kept */
 const KEPT_COMMITS = 100;
 const COMMIT_REFS = "refs/slipway/commits/";
+const TIDY_AT_PACKS = 20;
 
 /** Given with every git call in a mirror: packs as they come, no gc in the background (it would outlive the lock). */
 const MIRROR_CONFIG = ["-c", "fetch.unpackLimit=1", "-c", "transfer.unpackLimit=1", "-c", "gc.autoDetach=false", "-c", "maintenance.auto=false", "-c", "core.logAllRefUpdates=false"];
@@ -83,12 +84,7 @@ export async function checkoutFromMirror(cache: MirrorCache, url: string, sha: s
   const lock = await acquireLock(`${mirror}.lock`, `the git mirror of ${maskUrl(url)}`, { timeoutMs: left(), signal: opts.signal });
   try {
     let rebuilt: string | null = null;
-    const problem = await mirrorProblem(mirror, opts.signal);
-    if (problem) {
-      rebuilt = problem;
-      say(`the git mirror ${mirror} is not usable (${problem}): fetching it afresh`);
-    }
-    if (problem || !(await exists(mirror))) await createMirror(mirror, left(), opts.signal);
+    if (!(await exists(mirror))) await createMirror(mirror, left(), opts.signal);
     let got: Omit<MirrorCheckout, "rebuilt">;
     try {
       got = await fetchAndCheckOut(mirror, url, sha, dir, depth, opts, left);
@@ -146,6 +142,10 @@ async function createMirror(mirror: string, timeoutMs: number, signal: AbortSign
   await runGit(["init", "--bare", "--quiet", "--", mirror], { timeoutMs, signal });
 }
 
+/**
+ * Whether the mirror holds commit `sha` with `depth` commits of history. Throws MirrorBroken when git cannot
+ * read the mirror, or when a commit it fetched before (its ref is there) is gone: its files are damaged.
+ */
 async function present(mirror: string, sha: string, depth: number, signal: AbortSignal | undefined, timeoutMs: number): Promise<boolean> {
   const has = await runGit(["cat-file", "-e", `${sha}^{commit}`], mirrorGit(mirror, timeoutMs, signal)).then(
     () => true,
@@ -155,12 +155,12 @@ async function present(mirror: string, sha: string, depth: number, signal: Abort
     },
   );
   if (!has) {
-    // the mirror fetched this commit before (its ref is there) and lost it since: its files are damaged
-    const known = await runGit(["rev-parse", "--verify", "--quiet", `${COMMIT_REFS}${sha}`], mirrorGit(mirror, timeoutMs, signal)).then(
-      () => true,
-      () => false,
-    );
-    if (known) throw new MirrorBroken(`commit ${sha}, fetched before, is missing from it`, null);
+    // only when the commit is not there (a new commit, or a damaged mirror) is the mirror itself looked at
+    const problem = await mirrorProblem(mirror, signal);
+    if (problem) throw new MirrorBroken(problem, null);
+    const ref = `${COMMIT_REFS}${sha}`;
+    const packed = await readFile(path.join(mirror, "packed-refs"), "utf8").catch(() => "");
+    if ((await exists(path.join(mirror, ref))) || packed.includes(` ${ref}\n`)) throw new MirrorBroken(`commit ${sha}, fetched before, is missing from it`, null);
     return false;
   }
   if (depth === 1) return true;
@@ -202,12 +202,16 @@ async function fetchAndCheckOut(
         if (!isRemoteOrStop(e)) throw new MirrorBroken(`fetching into it failed: ${(e as Error).message}`, e);
         throw reword(e, url, sha);
       });
-      if (!(await present(mirror, sha, 1, opts.signal, left()))) {
+      const there = await runGit(["cat-file", "-e", `${sha}^{commit}`], mirrorGit(mirror, left(), opts.signal)).then(
+        () => true,
+        () => false,
+      );
+      if (!there) {
         throw new GitError("not_found", `commit ${sha} is no longer at ${opts.ref} of ${maskUrl(url)} (the ref moved and the server does not serve older commits by SHA); build the ref's current head instead`);
       }
       await runGit(["update-ref", `${COMMIT_REFS}${sha}`, sha], mirrorGit(mirror, left(), opts.signal));
     }
-    if (!(await present(mirror, sha, 1, opts.signal, left()))) throw new MirrorBroken(`commit ${sha} is missing right after it was fetched`, null);
+    // (a commit missing after its fetch fails the checkout below, which rebuilds the mirror)
     await tidy(mirror, left, opts.signal);
   }
 
@@ -249,13 +253,18 @@ async function checkOutWithHistory(mirror: string, sha: string, dir: string, dep
   return checkOutFetched(dir, sha, local());
 }
 
-/** Drops the refs of all but the newest commits and lets git pack and prune as it sees fit. */
+/**
+ * Every fetch leaves a pack and a ref. Once there are TIDY_AT_PACKS packs: drops the refs of all but the newest
+ * commits, and git packs them into one and prunes what no ref keeps. Until then it costs no git process.
+ */
 async function tidy(mirror: string, left: () => number, signal: AbortSignal | undefined): Promise<void> {
+  const packs = (await readdir(path.join(mirror, "objects", "pack")).catch(() => [] as string[])).filter((f) => f.endsWith(".pack")).length;
+  if (packs < TIDY_AT_PACKS) return;
   const { stdout } = await runGit(["for-each-ref", "--sort=-committerdate", "--format=%(refname)", COMMIT_REFS], mirrorGit(mirror, left(), signal));
   const old = stdout.split("\n").filter(Boolean).slice(KEPT_COMMITS);
   // one or two at a time in practice: each fetch adds one ref
   for (const ref of old) await runGit(["update-ref", "-d", ref], mirrorGit(mirror, left(), signal));
-  await runGit([...MIRROR_CONFIG, "gc", "--auto", "--quiet"], mirrorGit(mirror, left(), signal));
+  await runGit([...MIRROR_CONFIG, "-c", `gc.autoPackLimit=${TIDY_AT_PACKS}`, "gc", "--auto", "--quiet"], mirrorGit(mirror, left(), signal));
 }
 
 async function sizeOf(p: string): Promise<number> {
