@@ -98,7 +98,8 @@ export async function checkoutFromMirror(cache: MirrorCache, url: string, sha: s
         got = await fetchAndCheckOut(mirror, url, sha, dir, depth, opts, left);
       } catch (again) {
         // a fresh mirror that fails the same way: the remote or this machine is at fault, say what git said
-        throw again instanceof MirrorBroken ? again.cause : again;
+        if (!(again instanceof MirrorBroken)) throw again;
+        throw again.cause instanceof Error ? again.cause : new GitError("failed", `the git mirror ${mirror} was fetched afresh and is still unusable: ${again.message}`);
       }
     }
     const now = new Date();
