@@ -80,6 +80,10 @@ export const envSchema = z
     SLIPWAY_LOCAL: bool,
     /** in local mode, build only this repository (its name) */
     SLIPWAY_LOCAL_REPOSITORY: z.string().trim().min(1).max(200).optional(),
+    /** where a build machine keeps its git mirrors (lib/git/mirror.ts); unset: git-mirrors/ in SLIPWAY_DATA_DIR */
+    SLIPWAY_GIT_CACHE_DIR: z.string().trim().min(1).optional(),
+    /** the size the git mirrors are kept under, in MB (least recently used ones are removed); 0: no mirrors, every build fetches afresh */
+    SLIPWAY_GIT_CACHE_MB: z.coerce.number().int().min(0).max(10_000_000).default(2048),
     SLIPWAY_PG_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     SLIPWAY_LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

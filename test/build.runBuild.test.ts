@@ -108,6 +108,32 @@ describe("runBuild", () => {
     await expect(getDb().release.update({ where: { id: rel.id }, data: { tag: "other" } })).rejects.toThrow(/releases are immutable/);
   }, 120_000);
 
+  test("two builds of one repository at once share its git mirror; a build of a commit already there fetches nothing", async () => {
+    const p = await project({ Dockerfile: "FROM scratch\nCOPY a /\n", a: "main\n" });
+    p.bare.commit("other", { Dockerfile: "FROM scratch\nCOPY a /\n", a: "other\n" });
+    await pollRepository(p.repositoryId);
+    const builds = await buildsOf(p.buildRuleId);
+    expect(builds.length).toBe(2);
+    const outs = await Promise.all(builds.map((b) => runBuild(b.id, { workerId: "test-worker", log })));
+    expect(outs.map((o) => o.state)).toEqual(["succeeded", "succeeded"]);
+    for (const b of builds) expect(await logText(b.id)).toMatch(new RegExp(`fetched ${b.commit.sha.slice(0, 12)} into this machine's git mirror`));
+    // one mirror for the repository, in this test file's cache, with both commits
+    const { readdirSync } = await import("node:fs");
+    const root = process.env.SLIPWAY_GIT_CACHE_DIR!;
+    const mirrors = readdirSync(root).filter((n) => n.startsWith(`${p.repositoryId}-`));
+    expect(mirrors).toEqual([expect.stringMatching(/\.git$/)]);
+    const { git } = await import("@/test/helpers/git-server");
+    for (const b of builds) expect(git(`${root}/${mirrors[0]}`, ["cat-file", "-t", b.commit.sha])).toBe("commit");
+
+    // a rebuild of the same commit comes from the mirror without fetching
+    const operator = await createUser("operator");
+    const { rebuild } = await import("@/lib/services/builds/commands");
+    await rebuild(actorFor(operator), { buildId: builds[0]!.id });
+    const again = (await buildsOf(p.buildRuleId)).find((b) => b.state === "queued")!;
+    expect((await runBuild(again.id, { workerId: "test-worker", log })).state).toBe("succeeded");
+    expect(await logText(again.id)).toContain(`${builds[0]!.commit.sha.slice(0, 12)} was already in this machine's git mirror: checked out without fetching`);
+  }, 120_000);
+
   test("a pull request builds without pushing and records no release", async () => {
     const p = await project({ Dockerfile: "FROM scratch\nCOPY a /\n", a: "a\n" }, {}, { branch: "main", tag: "live" });
     const pr = p.bare.commit("feature", { Dockerfile: "FROM scratch\nCOPY a /\n", a: "changed\n" });

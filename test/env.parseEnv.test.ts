@@ -41,6 +41,15 @@ describe("parseEnv", () => {
     for (const unset of ["DATABASE_URL", "SLIPWAY_SECRET_KEY", "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"] as const) expect(e[unset]).toBeUndefined();
   });
 
+  test("the git mirror cache: 2048 MB under the data dir unless set; 0 turns it off; a negative size is refused", () => {
+    const e = parseEnv({});
+    expect(e.SLIPWAY_GIT_CACHE_MB).toBe(2048);
+    expect(e.SLIPWAY_GIT_CACHE_DIR).toBeUndefined();
+    expect(parseEnv({ SLIPWAY_GIT_CACHE_MB: "0", SLIPWAY_GIT_CACHE_DIR: "/var/cache/slipway-git" })).toMatchObject({ SLIPWAY_GIT_CACHE_MB: 0, SLIPWAY_GIT_CACHE_DIR: "/var/cache/slipway-git" });
+    expect(problems({ SLIPWAY_GIT_CACHE_MB: "-1" })[0]).toMatch(/^SLIPWAY_GIT_CACHE_MB:/);
+    expect(problems({ SLIPWAY_GIT_CACHE_MB: "lots" })[0]).toMatch(/^SLIPWAY_GIT_CACHE_MB:/);
+  });
+
   test("a complete production environment parses", () => {
     const e = parseEnv({
       NODE_ENV: "production",

@@ -16,6 +16,8 @@ import { dockerClient } from "@/lib/docker/engine";
 import { contextAccess } from "@/lib/services/inventory/access";
 import { revealSecret } from "@/lib/services/inventory/secret-values";
 import { fetchCommit, withTempCheckout } from "@/lib/git/fetch";
+import { checkoutFromMirror, evictMirrors, mirrorDir, type MirrorCache } from "@/lib/git/mirror";
+import { dataDirOf } from "@/lib/db/find-database";
 import { GitError } from "@/lib/git/run";
 import { installationToken } from "@/lib/github/app-client";
 import { enqueueBuildFollowUps } from "@/lib/services/builds/schedule";
@@ -210,14 +212,19 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
 
     const published = await withTempCheckout(async (dir) => {
       log.step(`fetching ${repo.url} at ${b.commit.sha}`);
-      const checkout = await fetchCommit(repo.url, b.commit.sha, dir, {
+      const fetchOptions = {
         token: token ?? undefined,
         timeoutMs: Math.min(FETCH_TIMEOUT_MS, timeoutMs),
         signal,
         depth: rule.includeGit ? 50 : 1,
         ref: fetchRef,
         allowFile: !repo.appId, // a webhook drives an app's repository: never from this machine's files
-      });
+      };
+      const cache = gitMirrorCache();
+      const checkout = cache
+        ? await checkoutFromMirror(cache, repo.url, b.commit.sha, dir, { ...fetchOptions, key: repo.id, keepGitDir: rule.includeGit, onLine: (l) => log.line(l) })
+        : await fetchCommit(repo.url, b.commit.sha, dir, fetchOptions);
+      if (cache) await keepCacheBounded(cache, mirrorDir(cache, repo.id, repo.url), log, opts.log);
       await getDb().commit.update({ where: { id: b.commitId }, data: { message: checkout.message.slice(0, 10_000), author: checkout.author.slice(0, 300), committedAt: checkout.committedAt } });
       log.line(`${checkout.sha.slice(0, 12)} ${checkout.message.split("\n")[0] ?? ""} (${checkout.author})`);
       const ctx = await prepareContext(dir, rule);
@@ -389,6 +396,26 @@ async function takeArtifact(docker: Dockerode, image: string, target: UnikernelT
     return { path: file, size: got.size, sha256: got.sha256 };
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** This machine's git mirrors (README: SLIPWAY_GIT_CACHE_DIR, SLIPWAY_GIT_CACHE_MB); null when turned off. */
+function gitMirrorCache(): MirrorCache | null {
+  const e = env();
+  if (e.SLIPWAY_GIT_CACHE_MB === 0) return null;
+  return { root: path.resolve(e.SLIPWAY_GIT_CACHE_DIR ?? path.join(dataDirOf(e), "git-mirrors")), maxBytes: e.SLIPWAY_GIT_CACHE_MB * 2 ** 20 };
+}
+
+/** Removes the least recently used mirrors beyond the cache's bound; a failure here never fails the build. */
+async function keepCacheBounded(cache: MirrorCache, current: string, log: BuildLogWriter, workerLog: Logger): Promise<void> {
+  try {
+    const r = await evictMirrors(cache, [current]);
+    if (r.evicted.length > 0) workerLog.info({ evicted: r.evicted, bytesBefore: r.before, bytesAfter: r.after }, "git mirrors evicted (least recently used)");
+    if (r.after > cache.maxBytes) {
+      log.line(`the git mirrors take ${Math.round(r.after / 2 ** 20)} MB, more than SLIPWAY_GIT_CACHE_MB (${Math.round(cache.maxBytes / 2 ** 20)} MB)${r.inUse.length ? `: ${r.inUse.length} are in use by other builds` : ""}; raise the bound if this mirror alone is larger`);
+    }
+  } catch (err) {
+    workerLog.warn({ err: describe(err), root: cache.root }, "could not keep the git mirrors under their size bound");
   }
 }
 

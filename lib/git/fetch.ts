@@ -25,9 +25,13 @@ export interface CheckedOutCommit {
   committedAt: Date;
 }
 
-const SHA = /^[0-9a-f]{40}$/;
+export const SHA = /^[0-9a-f]{40}$/;
 
-export async function fetchCommit(url: string, sha: string, dir: string, opts: FetchCommitOptions): Promise<CheckedOutCommit> {
+/**
+ * Checks what a fetch is asked for before git runs (a full SHA, an accepted URL, a full ref name, a positive
+ * depth) and that the directory is empty; returns the depth. Shared with the mirror cache (lib/git/mirror.ts).
+ */
+export async function checkFetchInput(url: string, sha: string, dir: string, opts: FetchCommitOptions): Promise<number> {
   if (!SHA.test(sha)) throw new GitError("failed", `"${sha.slice(0, 80)}" is not a full commit SHA (40 lowercase hex characters)`);
   assertRemoteUrl(url, opts);
   if (opts.ref !== undefined && !isFetchableRef(opts.ref)) {
@@ -38,6 +42,11 @@ export async function fetchCommit(url: string, sha: string, dir: string, opts: F
 
   await mkdir(dir, { recursive: true });
   if ((await readdir(dir)).length > 0) throw new GitError("failed", `${dir} is not empty; a commit is fetched into an empty directory only`);
+  return depth;
+}
+
+export async function fetchCommit(url: string, sha: string, dir: string, opts: FetchCommitOptions): Promise<CheckedOutCommit> {
+  const depth = await checkFetchInput(url, sha, dir, opts);
 
   const creds = tokenCredentials(url, opts.token);
   const secrets = [...creds.secrets, ...urlSecrets(url)];
@@ -64,6 +73,11 @@ export async function fetchCommit(url: string, sha: string, dir: string, opts: F
     }
   }
 
+  return checkOutFetched(dir, sha, local);
+}
+
+/** Checks out the fetched commit detached, verifies HEAD is that commit, and reads its metadata. */
+export async function checkOutFetched(dir: string, sha: string, local: RunGitOptions): Promise<CheckedOutCommit> {
   await runGit(["checkout", "--quiet", "--detach", sha, "--"], local);
   const head = (await runGit(["rev-parse", "--verify", "HEAD^{commit}"], local)).stdout.trim();
   if (head !== sha) throw new GitError("failed", `checked out ${head} but ${sha} was asked for; the directory ${dir} is not trustworthy, discard it`);
@@ -89,7 +103,8 @@ function isFetchableRef(ref: string): boolean {
   return /^refs\/[^\s:+*?[\\^~\0-\x1f\x7f]+$/.test(ref) && !ref.includes("..") && !ref.includes("@{") && !ref.endsWith("/") && !ref.endsWith(".lock");
 }
 
-function reword(err: unknown, url: string, sha: string): unknown {
+/** A not_found from the remote, in words: the commit was never pushed or was force-pushed away. */
+export function reword(err: unknown, url: string, sha: string): unknown {
   if (err instanceof GitError && err.kind === "not_found") {
     return new GitError("not_found", `commit ${sha} was not found at ${maskUrl(url)}: it was never pushed there, or was force-pushed away; check the repository URL and push the commit (${err.message})`, err.stderr);
   }

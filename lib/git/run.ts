@@ -77,6 +77,8 @@ function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 export function classifyGitFailure(stderr: string): GitErrorKind {
   const s = stderr.toLowerCase();
   if (/authentication failed|could not read username|could not read password|terminal prompts disabled|http basic: access denied|\b401\b|\b403\b|permission denied \(publickey/.test(s)) return "auth";
+  // a server that refuses an unadvertised commit also hangs up: the refusal is what happened
+  if (/not our ref|unadvertised object/.test(s)) return "not_found";
   if (/could not resolve host|connection refused|couldn't connect|failed to connect|connection timed out|network is unreachable|no route to host|unable to connect|connection reset|unable to look up|ssl_connect|gnutls|the remote end hung up unexpectedly/.test(s)) return "unreachable";
   if (/repository .* not found|does not appear to be a git repository|not our ref|couldn't find remote ref|no such remote ref|unadvertised object|no matching remote head|\b404\b|not a valid object name|unknown revision|reference is not a tree|not exported|access denied|no such repository/.test(s)) return "not_found";
   return "failed";
