@@ -242,7 +242,7 @@ async function main() {
     const shown = new Map<number, number>();
     const f = follow(`${baseUrl}/api/builds/${id}/log`, cookie, {
       onEvent: (e) => {
-        if (e.event !== "message") return;
+        if (e.event !== "message" || !e.data) return;
         const now = clock();
         for (const l of (JSON.parse(e.data) as { text: string }).text.split("\n")) {
           const m = /^(\d+) (\d+\.\d+)/.exec(l);

@@ -12,7 +12,7 @@ import { buildLogSink, deploymentLogSink, type LogSink } from "@/lib/build/log-s
 
 const MAX_PARTIAL = 16 * 1024;
 /** the most text one stored chunk holds (a reader holds a few of them at a time) */
-export const CHUNK_MAX_BYTES = 256 * 1024;
+export const CHUNK_MAX_BYTES = 64 * 1024;
 /** buffered text beyond this makes write() return false until drained() */
 export const HIGH_WATER_BYTES = 1024 * 1024;
 const MIB = 1024 * 1024;

@@ -22,8 +22,8 @@ import { log } from "@/lib/log";
 
 /** chunks read from the store per pull */
 export const PULL_CHUNKS = 16;
-/** text read from the store per pull (a chunk holds at most 256 KiB, lib/build/log-writer.ts) */
-export const PULL_BYTES = 256 * 1024;
+/** text read from the store per pull (a chunk holds at most 64 KiB, lib/build/log-writer.ts) */
+export const PULL_BYTES = 64 * 1024;
 
 /** Something that wakes a live stream when '<kind>:<id>' changes; returns the unsubscribe. */
 export interface LogWaker {
