@@ -156,7 +156,13 @@ function follow(url: string, cookie: string, opts: { rateKbps?: number; onEvent?
               if (l.startsWith("event: ")) event = l.slice(7);
               else if (l.startsWith("data: ")) data += l.slice(6);
             }
-            opts.onEvent({ event, data });
+            try {
+              opts.onEvent({ event, data });
+            } catch (err) {
+              // an exception here would escape runBench's cleanup: end this follower with it instead
+              req.destroy();
+              reject(err instanceof Error ? err : new Error(String(err)));
+            }
           }
         }
         if (opts.rateKbps) {
