@@ -89,6 +89,8 @@ async function writeLog(job: WriteJob): Promise<void> {
   const docker = new Dockerode({ socketPath: job.socketPath });
   const container = await docker.createContainer({ Image: IMAGE, Cmd: ["/bin/busybox", "sh", "-c", job.script], Tty: true, HostConfig: { NetworkMode: "none" } });
   const log = await BuildLogWriter.open(job.buildId, []);
+  // the process before the log flows: node, tsx, Prisma and dockerode loaded, the database connected
+  const idleRssMib = rssMib(process.pid);
   const clock = uptimeClock();
   // each timestamped line's time from the container to the writer (ms), for the latency baseline
   const toWriter: number[] = [];
@@ -104,11 +106,11 @@ async function writeLog(job: WriteJob): Promise<void> {
   } finally {
     await container.remove({ force: true }).catch(() => undefined);
   }
-  console.log(`RESULT ${JSON.stringify({ peakRssMib: rssMib(process.pid, "VmHWM"), toWriter })}`);
+  console.log(`RESULT ${JSON.stringify({ idleRssMib, peakRssMib: rssMib(process.pid, "VmHWM"), toWriter })}`);
   await closeDb();
 }
 
-function runWriter(job: WriteJob): Promise<{ peakRssMib: number; toWriter: number[] }> {
+function runWriter(job: WriteJob): Promise<{ idleRssMib: number; peakRssMib: number; toWriter: number[] }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--write", JSON.stringify(job)], {
       env: { ...process.env, LOG_LEVEL: "warn" },
@@ -118,7 +120,7 @@ function runWriter(job: WriteJob): Promise<{ peakRssMib: number; toWriter: numbe
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.on("exit", (code) => {
       const line = out.split("\n").find((l) => l.startsWith("RESULT "));
-      if (code === 0 && line) resolve(JSON.parse(line.slice("RESULT ".length)) as { peakRssMib: number; toWriter: number[] });
+      if (code === 0 && line) resolve(JSON.parse(line.slice("RESULT ".length)) as { idleRssMib: number; peakRssMib: number; toWriter: number[] });
       else reject(new Error(`the writer process exited with ${code}:\n${out.slice(-2000)}`));
     });
   });
@@ -312,6 +314,7 @@ async function main() {
     const webAfter = rssMib(webPid);
     rows.push({ figure: "2. stored", value: `${(Number(stored) / MIB).toFixed(1)} MiB in ${writeSeconds.toFixed(1)} s`, goal: "" });
     rows.push({ figure: "2. writer process peak RSS", value: `${writer.peakRssMib.toFixed(0)} MiB`, goal: "< 250 MB" });
+    rows.push({ figure: "2. writer process RSS before the log flowed", value: `${writer.idleRssMib.toFixed(0)} MiB`, goal: "(baseline)" });
     rows.push({ figure: "2. web RSS before", value: `${webBefore.toFixed(0)} MiB`, goal: "" });
     rows.push({ figure: "2. web RSS growth at peak", value: `${(webPeak - webBefore).toFixed(0)} MiB`, goal: "< 50 MB" });
     rows.push({ figure: "2. web RSS growth at the end of following", value: `${(webDuring - webBefore).toFixed(0)} MiB`, goal: "" });
