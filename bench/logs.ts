@@ -113,7 +113,8 @@ async function writeLog(job: WriteJob): Promise<void> {
 function runWriter(job: WriteJob): Promise<{ idleRssMib: number; peakRssMib: number; toWriter: number[] }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--write", JSON.stringify(job)], {
-      env: { ...process.env, LOG_LEVEL: "warn" },
+      // the flood is stored whole: the cap (default 64 MB) is set above it
+      env: { ...process.env, LOG_LEVEL: "warn", SLIPWAY_LOG_MAX_MB: String(Math.max(64, options.floodMb + 16)) },
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
