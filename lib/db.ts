@@ -3,6 +3,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 import { env } from "@/lib/env";
+import { closeLogListener } from "@/lib/db/log-listener";
 
 import type { Prisma } from "@/lib/generated/prisma/client";
 export type { Prisma };
@@ -27,8 +28,9 @@ export function getDb(): PrismaClient {
   return globalForDb.slipwayDb;
 }
 
-/** Close the pool (workers and scripts on exit; tests between databases). */
+/** Close the pool and the live-log listener (workers and scripts on exit; tests between databases). */
 export async function closeDb(): Promise<void> {
+  await closeLogListener();
   const client = globalForDb.slipwayDb;
   globalForDb.slipwayDb = undefined;
   if (client) await client.$disconnect();

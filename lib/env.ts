@@ -72,6 +72,8 @@ export const envSchema = z
     SLIPWAY_WORKER_ID: z.string().trim().min(1).optional(),
     SLIPWAY_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
     SLIPWAY_WEBHOOK_MAX_BYTES: z.coerce.number().int().min(100).max(1024 * 1024 * 1024).default(25 * 1024 * 1024),
+    /** a build's or deployment's log is cut at this many MiB; the log and its page say so */
+    SLIPWAY_LOG_MAX_MB: z.coerce.number().int().min(1).max(1024).default(64),
     /** webhook deliveries older than this are deleted by the hourly maintenance (they de-duplicate redeliveries and order events) */
     SLIPWAY_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
     /** how long a deployment that failed on a transient error (host, sshd, dockerd or registry briefly down) is retried, in seconds; 0: never */

@@ -1,18 +1,50 @@
 // lib/build/log-writer.ts + log-store.ts: the build log is stored masked, in order, gzip-compressed, and a
 // secret split across two writes of the daemon's stream is still masked.
+import { Readable } from "node:stream";
 import { gunzipSync } from "node:zlib";
-import { beforeAll, describe, expect, test } from "vitest";
+import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { getDb } from "@/lib/db";
-import { BuildLogWriter, maskText, maskValues } from "@/lib/build/log-writer";
-import { readBuildLog } from "@/lib/build/log-store";
+import { resetEnvCache } from "@/lib/env";
+import { BuildLogWriter, CHUNK_MAX_BYTES, HIGH_WATER_BYTES, maskText, maskValues } from "@/lib/build/log-writer";
+import { readBuildLog, type LogSink } from "@/lib/build/log-store";
+import { readLines } from "@/lib/build/docker";
+import { eventually } from "@/test/helpers/eventually";
 
 let buildId: string;
+let ruleId: string;
+let commitId: string;
 
 beforeAll(async () => {
   const repo = await getDb().repository.create({ data: { name: "log/test", provider: "git", url: "https://git.example.org/x.git" } });
   const rule = await getDb().buildRule.create({ data: { repositoryId: repo.id, name: "Dockerfile", kind: "docker" } });
   const commit = await getDb().commit.create({ data: { repositoryId: repo.id, sha: "a".repeat(40) } });
+  ruleId = rule.id;
+  commitId = commit.id;
   buildId = (await getDb().build.create({ data: { buildRuleId: rule.id, commitId: commit.id, trigger: "manual" } })).id;
+});
+
+let attempt = 1;
+/** another build of the same commit (the next attempt), for a test of its own */
+async function newBuild(): Promise<string> {
+  return (await getDb().build.create({ data: { buildRuleId: ruleId, commitId, trigger: "manual", attempt: ++attempt } })).id;
+}
+
+/** A store that takes `delayMs` per chunk, as a busy database does, and records what it got. */
+function slowSink(delayMs: number) {
+  const chunks: Array<{ seq: number; text: string }> = [];
+  const sink: LogSink = {
+    position: async () => ({ nextSeq: 0, bytes: 0, truncated: false }),
+    append: async (seq, text) => {
+      await new Promise((r) => setTimeout(r, delayMs));
+      chunks.push({ seq, text });
+    },
+  };
+  return { sink, chunks };
+}
+
+afterEach(() => {
+  delete process.env.SLIPWAY_LOG_MAX_MB;
+  resetEnvCache();
 });
 
 describe("BuildLogWriter", () => {
@@ -45,5 +77,98 @@ describe("BuildLogWriter", () => {
   test("the longest value is masked first, so one secret containing another is hidden whole", () => {
     const values = maskValues(["abcd", "xxabcdyy"]);
     expect(maskText("say xxabcdyy and abcd", values)).toBe("say *** and ***");
+  });
+
+  test("a line is stored without a flush: at once when nothing is being stored", async () => {
+    const id = await newBuild();
+    const w = await BuildLogWriter.open(id, []);
+    w.line("tick 1");
+    const chunks = await eventually("the line to be stored", async () => {
+      const c = await readBuildLog(id);
+      return c.length > 0 && c;
+    }, 10_000, 5);
+    expect(chunks.map((c) => c.text)).toEqual(["tick 1\n"]);
+    await w.close();
+  });
+
+  test("while a chunk is being stored, later lines wait and go out together as the next chunk (in order)", async () => {
+    const { sink, chunks } = slowSink(200);
+    const w = await BuildLogWriter.openSink(sink, []);
+    w.line("first");
+    await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 100; i++) w.line(`line ${i}`);
+    await w.close();
+    expect(chunks.map((c) => c.seq)).toEqual([0, 1]);
+    expect(chunks[0]!.text).toBe("first\n");
+    expect(chunks[1]!.text).toBe(Array.from({ length: 100 }, (_, i) => `line ${i}\n`).join(""));
+  });
+
+  test("the buffer stays bounded when the store is slow: write() says when to wait, and a daemon stream read through readLines waits", async () => {
+    const { sink, chunks } = slowSink(20);
+    const w = await BuildLogWriter.openSink(sink, []);
+    // a direct writer that ignores nothing: write() turns false at the high-water mark
+    let refused = 0;
+    while (w.write(`${"y".repeat(1023)}\n`)) refused++;
+    expect(w.bufferedBytes).toBeGreaterThanOrEqual(HIGH_WATER_BYTES);
+    expect(w.bufferedBytes).toBeLessThan(HIGH_WATER_BYTES + 1024);
+    await w.drained();
+    expect(w.bufferedBytes).toBeLessThan(HIGH_WATER_BYTES);
+
+    // 16 MiB from a daemon-like stream, 64 KiB at a time: reading pauses while the log is full
+    const line = `${"z".repeat(99)}\n`;
+    const piece = line.repeat(655);
+    let produced = 0;
+    let maxBuffered = 0;
+    const daemon = Readable.from(
+      (function* () {
+        while (produced < 16 * 1024 * 1024) {
+          produced += piece.length;
+          yield piece;
+        }
+      })(),
+    );
+    await readLines(daemon, new AbortController().signal, (l) => {
+      const wait = w.writeFromStream(`${l}\n`);
+      maxBuffered = Math.max(maxBuffered, w.bufferedBytes);
+      return wait;
+    });
+    await w.close();
+    // bounded by the high-water mark plus what one read of the stream hands over at once
+    expect(maxBuffered).toBeLessThan(HIGH_WATER_BYTES + 128 * 1024);
+    const stored = chunks.map((c) => c.text).join("");
+    expect(stored.length).toBe((refused + 1) * 1024 + produced);
+    expect(Math.max(...chunks.map((c) => Buffer.byteLength(c.text)))).toBeLessThanOrEqual(CHUNK_MAX_BYTES);
+    expect(chunks.map((c) => c.seq)).toEqual(chunks.map((_, i) => i));
+  });
+
+  test("SLIPWAY_LOG_MAX_MB cuts the log at whole lines, says so in the log, flags the build with the last chunk; a rerun adds nothing", async () => {
+    process.env.SLIPWAY_LOG_MAX_MB = "1";
+    resetEnvCache();
+    const id = await newBuild();
+    const w = await BuildLogWriter.open(id, []);
+    const line = `${"a".repeat(999)}\n`;
+    for (let i = 0; i < 1500; i++) await w.writeFromStream(line);
+    await w.close();
+    const text = (await readBuildLog(id, -1, 10_000)).map((c) => c.text).join("");
+    const notice = "==> the log passed 1 MB (SLIPWAY_LOG_MAX_MB); the rest is not stored\n";
+    expect(text.endsWith(notice)).toBe(true);
+    const kept = text.slice(0, -notice.length);
+    expect(kept).toBe(line.repeat(Math.floor((1024 * 1024) / line.length)));
+    const row = await getDb().build.findUniqueOrThrow({ where: { id }, select: { logBytes: true, logTruncated: true } });
+    expect(row).toEqual({ logBytes: Buffer.byteLength(text), logTruncated: true });
+
+    // a re-queued build continues the same log: it is cut already
+    const again = await BuildLogWriter.open(id, []);
+    again.line("==> re-queued");
+    await again.close();
+    expect((await readBuildLog(id, -1, 10_000)).map((c) => c.text).join("")).toBe(text);
+  });
+
+  test("a log under the cap is not flagged", async () => {
+    const id = await newBuild();
+    const w = await BuildLogWriter.open(id, []);
+    w.line("short");
+    await w.close();
+    expect(await getDb().build.findUniqueOrThrow({ where: { id }, select: { logTruncated: true } })).toEqual({ logTruncated: false });
   });
 });

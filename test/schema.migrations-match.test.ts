@@ -18,8 +18,10 @@ const dbs = scratchDatabases();
 const AUDIT_TRIGGERS = ["audit_events.audit_events_no_truncate", "audit_events.audit_events_no_update_delete"];
 const AUDIT_FUNCTION = "audit_events_refuse_change()";
 /** releases are immutable: a trigger refuses UPDATE (migration 20261124200000_releases_immutable) */
-const GUARD_TRIGGERS = [...AUDIT_TRIGGERS, "releases.releases_no_update"];
-const GUARD_FUNCTIONS = [AUDIT_FUNCTION, "releases_refuse_update()"];
+/** live logs: a state change notifies the log viewers (migration *_log_truncated_flag_and_live_notify) */
+const NOTIFY_TRIGGERS = ["builds.builds_notify_log_state", "deployments.deployments_notify_log_state"];
+const GUARD_TRIGGERS = [...AUDIT_TRIGGERS, "releases.releases_no_update", ...NOTIFY_TRIGGERS];
+const GUARD_FUNCTIONS = [AUDIT_FUNCTION, "releases_refuse_update()", "notify_log_state()"];
 
 let migratedUrl: string;
 let migrated: CatalogSnapshot;
@@ -54,6 +56,14 @@ describe("(a) the migrated database equals what Prisma creates from schema.prism
     expect(migrated.functions).toContain("releases_refuse_update()");
     expect(migrated.triggers.filter((t) => t.startsWith("releases."))).toEqual([
       "releases.releases_no_update: CREATE TRIGGER releases_no_update BEFORE UPDATE ON public.releases FOR EACH ROW EXECUTE FUNCTION releases_refuse_update()",
+    ]);
+  });
+
+  test("a build's or deployment's state change notifies the log viewers (NOTIFY slipway_log)", () => {
+    expect(migrated.functions).toContain("notify_log_state()");
+    expect(migrated.triggers.filter((t) => NOTIFY_TRIGGERS.some((name) => t.startsWith(`${name}:`)))).toEqual([
+      "builds.builds_notify_log_state: CREATE TRIGGER builds_notify_log_state AFTER UPDATE OF state ON public.builds FOR EACH ROW WHEN ((old.state IS DISTINCT FROM new.state)) EXECUTE FUNCTION notify_log_state('build')",
+      "deployments.deployments_notify_log_state: CREATE TRIGGER deployments_notify_log_state AFTER UPDATE OF state ON public.deployments FOR EACH ROW WHEN ((old.state IS DISTINCT FROM new.state)) EXECUTE FUNCTION notify_log_state('deployment')",
     ]);
   });
 

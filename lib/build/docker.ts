@@ -26,12 +26,16 @@ export function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? "aborted"));
 }
 
+/** What takes the daemon's output; when it returns a promise (the log is full), reading waits for it. */
+export type OutputSink = (text: string) => unknown;
+
 /**
  * Reads a daemon's newline-delimited stream (build, push, BuildKit traces), handing each line over; resolves
  * at its end, rejects on a stream error or when the signal aborts (the stream is destroyed, so the request
- * closes and the daemon stops what it was doing).
+ * closes and the daemon stops what it was doing). When a line's handler returns a promise the stream is
+ * paused until it settles, so a slow log store holds the daemon back instead of filling memory.
  */
-export function readLines(stream: Readable, signal: AbortSignal, onLine: (line: string) => void): Promise<void> {
+export function readLines(stream: Readable, signal: AbortSignal, onLine: (line: string) => unknown): Promise<void> {
   return new Promise((resolve, reject) => {
     let buf = "";
     const onAbort = () => {
@@ -44,9 +48,16 @@ export function readLines(stream: Readable, signal: AbortSignal, onLine: (line: 
     stream.on("data", (d: string) => {
       buf += d;
       let i: number;
+      const waits: Promise<unknown>[] = [];
       while ((i = buf.indexOf("\n")) >= 0) {
-        onLine(buf.slice(0, i));
+        const wait = onLine(buf.slice(0, i));
+        if (wait instanceof Promise) waits.push(wait as Promise<unknown>);
         buf = buf.slice(i + 1);
+      }
+      if (waits.length > 0) {
+        stream.pause();
+        // a failed store is reported by the log's close(); reading goes on
+        void Promise.allSettled(waits).then(() => stream.resume());
       }
     });
     stream.on("error", (err) => {
@@ -62,7 +73,7 @@ export function readLines(stream: Readable, signal: AbortSignal, onLine: (line: 
 }
 
 /** Reads the daemon's JSON-lines stream, handing each event over; rejects on an error event or abort. */
-async function follow(stream: Readable, signal: AbortSignal, onEvent: (e: StreamEvent) => void): Promise<void> {
+async function follow(stream: Readable, signal: AbortSignal, onEvent: (e: StreamEvent) => unknown): Promise<void> {
   let failed: string | undefined;
   await readLines(stream, signal, (line) => {
     if (!line.trim()) return;
@@ -73,7 +84,7 @@ async function follow(stream: Readable, signal: AbortSignal, onEvent: (e: Stream
       e = { stream: `${line}\n` };
     }
     if (e.error) failed ??= e.errorDetail?.message ?? e.error;
-    onEvent(e);
+    return onEvent(e);
   });
   if (failed) throw new DaemonError(failed);
 }
@@ -86,7 +97,7 @@ export interface BuildImageInput {
   buildArgs: Record<string, string>;
   labels: Record<string, string>;
   signal: AbortSignal;
-  onOutput(text: string): void;
+  onOutput: OutputSink;
 }
 
 /** Builds with the classic builder; returns the image id. */
@@ -103,10 +114,10 @@ export async function buildImage(docker: Dockerode, input: BuildImageInput): Pro
   } as Dockerode.ImageBuildOptions)) as unknown as Readable;
   let imageId: string | undefined;
   await follow(stream, input.signal, (e) => {
-    if (e.stream) input.onOutput(e.stream);
-    else if (e.status) input.onOutput(`${e.status}${e.progress ? ` ${e.progress}` : ""}\n`);
     if (e.aux?.ID) imageId = e.aux.ID;
-    if (e.error) input.onOutput(`ERROR: ${e.errorDetail?.message ?? e.error}\n`);
+    if (e.error) return input.onOutput(`${e.stream ?? ""}ERROR: ${e.errorDetail?.message ?? e.error}\n`);
+    if (e.stream) return input.onOutput(e.stream);
+    if (e.status) return input.onOutput(`${e.status}${e.progress ? ` ${e.progress}` : ""}\n`);
   });
   if (!imageId) {
     const info = await docker.getImage(input.tag).inspect({ abortSignal: input.signal } as object);

@@ -2,8 +2,12 @@
 // from 0, with secrets already masked (lib/build/log-writer.ts) before a byte is stored. Readers (the
 // pages' event streams, the downloads) page through chunks by seq. Builds keep theirs in build_log_chunks,
 // deployments in deployment_log_chunks: the same columns, each counting its bytes on its owner's row.
+// Each append sends NOTIFY slipway_log '<owner kind>:<id>:<seq>' in its own transaction (delivered at
+// commit), which wakes the viewers following that log (lib/db/log-listener.ts).
 import { gunzipSync, gzipSync } from "node:zlib";
+import { Prisma } from "@/lib/generated/prisma/client";
 import { getDb } from "@/lib/db";
+import { LOG_CHANNEL } from "@/lib/db/log-listener";
 
 export interface LogChunk {
   seq: number;
@@ -24,12 +28,33 @@ function pack(text: string): { data: Uint8Array<ArrayBuffer>; length: number } |
   return bytes.length === 0 ? null : { data: new Uint8Array(gzipSync(bytes)), length: bytes.length };
 }
 
-/** Appends one chunk and counts its bytes on the build, in one transaction. */
-export async function appendBuildLog(buildId: string, seq: number, text: string): Promise<void> {
+export interface AppendOptions {
+  /** this chunk ends a log that passed its cap: the owner's row is flagged in the same transaction */
+  truncated?: boolean;
+}
+
+/** Appends one chunk, counts its bytes on the build and tells the viewers, in one transaction. */
+export async function appendBuildLog(buildId: string, seq: number, text: string, opts: AppendOptions = {}): Promise<void> {
   const c = pack(text);
   if (!c) return;
   const db = getDb();
-  await db.$transaction([db.buildLogChunk.create({ data: { buildId, seq, ...c } }), db.build.update({ where: { id: buildId }, data: { logBytes: { increment: c.length } } })]);
+  await db.$transaction([
+    db.buildLogChunk.create({ data: { buildId, seq, ...c } }),
+    db.build.update({ where: { id: buildId }, data: { logBytes: { increment: c.length }, ...(opts.truncated ? { logTruncated: true } : {}) } }),
+    db.$executeRaw`SELECT pg_notify(${LOG_CHANNEL}, ${`build:${buildId}:${seq}`})`,
+  ]);
+}
+
+/** Appends one chunk of a deployment's log, counts its bytes and tells the viewers, in one transaction. */
+export async function appendDeploymentLog(deploymentId: string, seq: number, text: string, opts: AppendOptions = {}): Promise<void> {
+  const c = pack(text);
+  if (!c) return;
+  const db = getDb();
+  await db.$transaction([
+    db.deploymentLogChunk.create({ data: { deploymentId, seq, ...c } }),
+    db.deployment.update({ where: { id: deploymentId }, data: { logBytes: { increment: c.length }, ...(opts.truncated ? { logTruncated: true } : {}) } }),
+    db.$executeRaw`SELECT pg_notify(${LOG_CHANNEL}, ${`deployment:${deploymentId}:${seq}`})`,
+  ]);
 }
 
 /** The chunks after `afterSeq` (-1 for all), oldest first, at most `limit`. */
@@ -37,42 +62,74 @@ export async function readBuildLog(buildId: string, afterSeq = -1, limit = 200):
   return unpack(await getDb().buildLogChunk.findMany({ where: { buildId, seq: { gt: afterSeq } }, orderBy: { seq: "asc" }, take: limit, select: chunkSelect }));
 }
 
-/** The next free seq for a build (a rerun of the runner after a crash continues the numbering). */
-export async function nextLogSeq(buildId: string): Promise<number> {
-  const last = await getDb().buildLogChunk.findFirst({ where: { buildId }, orderBy: { seq: "desc" }, select: { seq: true } });
-  return (last?.seq ?? -1) + 1;
-}
-
-/** Appends one chunk of a deployment's log and counts its bytes, in one transaction. */
-export async function appendDeploymentLog(deploymentId: string, seq: number, text: string): Promise<void> {
-  const c = pack(text);
-  if (!c) return;
-  const db = getDb();
-  await db.$transaction([
-    db.deploymentLogChunk.create({ data: { deploymentId, seq, ...c } }),
-    db.deployment.update({ where: { id: deploymentId }, data: { logBytes: { increment: c.length } } }),
-  ]);
-}
-
 export async function readDeploymentLog(deploymentId: string, afterSeq = -1, limit = 200): Promise<LogChunk[]> {
   return unpack(await getDb().deploymentLogChunk.findMany({ where: { deploymentId, seq: { gt: afterSeq } }, orderBy: { seq: "asc" }, take: limit, select: chunkSelect }));
 }
 
-export async function nextDeploymentLogSeq(deploymentId: string): Promise<number> {
-  const last = await getDb().deploymentLogChunk.findFirst({ where: { deploymentId }, orderBy: { seq: "desc" }, select: { seq: true } });
-  return (last?.seq ?? -1) + 1;
+// Bounded reads for streams: at most `limit` chunks, and no more once `maxBytes` of text is reached (always
+// at least one chunk), so a reader holds a bounded amount of a log in memory whatever its chunks' sizes.
+// The running sum is taken over the chunks' stored lengths; only the rows returned are decompressed.
+type RawChunk = { seq: number; data: Uint8Array; created_at: Date };
+const fromRaw = (rows: RawChunk[]): LogChunk[] => unpack(rows.map((r) => ({ seq: r.seq, data: r.data, createdAt: r.created_at })));
+
+export async function readBuildLogBounded(buildId: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunk[]> {
+  return fromRaw(
+    await getDb().$queryRaw<RawChunk[]>(Prisma.sql`
+      SELECT seq, data, created_at FROM (
+        SELECT seq, data, created_at, sum(length) OVER (ORDER BY seq) - length AS before
+        FROM build_log_chunks WHERE build_id = ${buildId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}
+      ) page WHERE before < ${maxBytes} ORDER BY seq`),
+  );
+}
+
+export async function readDeploymentLogBounded(deploymentId: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunk[]> {
+  return fromRaw(
+    await getDb().$queryRaw<RawChunk[]>(Prisma.sql`
+      SELECT seq, data, created_at FROM (
+        SELECT seq, data, created_at, sum(length) OVER (ORDER BY seq) - length AS before
+        FROM deployment_log_chunks WHERE deployment_id = ${deploymentId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}
+      ) page WHERE before < ${maxBytes} ORDER BY seq`),
+  );
+}
+
+/** Where a log stands when a writer opens it: a rerun of the runner after a crash continues it. */
+export interface LogPosition {
+  /** the next free seq */
+  nextSeq: number;
+  /** bytes stored so far (the cap counts them) */
+  bytes: number;
+  /** the log was already cut */
+  truncated: boolean;
+}
+
+async function buildLogPosition(buildId: string): Promise<LogPosition> {
+  const db = getDb();
+  const [last, row] = await Promise.all([
+    db.buildLogChunk.findFirst({ where: { buildId }, orderBy: { seq: "desc" }, select: { seq: true } }),
+    db.build.findUnique({ where: { id: buildId }, select: { logBytes: true, logTruncated: true } }),
+  ]);
+  return { nextSeq: (last?.seq ?? -1) + 1, bytes: row?.logBytes ?? 0, truncated: row?.logTruncated ?? false };
+}
+
+async function deploymentLogPosition(deploymentId: string): Promise<LogPosition> {
+  const db = getDb();
+  const [last, row] = await Promise.all([
+    db.deploymentLogChunk.findFirst({ where: { deploymentId }, orderBy: { seq: "desc" }, select: { seq: true } }),
+    db.deployment.findUnique({ where: { id: deploymentId }, select: { logBytes: true, logTruncated: true } }),
+  ]);
+  return { nextSeq: (last?.seq ?? -1) + 1, bytes: row?.logBytes ?? 0, truncated: row?.logTruncated ?? false };
 }
 
 /** Where a log writer stores its chunks. */
 export interface LogSink {
-  append(seq: number, text: string): Promise<void>;
-  nextSeq(): Promise<number>;
+  append(seq: number, text: string, opts?: AppendOptions): Promise<void>;
+  position(): Promise<LogPosition>;
 }
 
 export function buildLogSink(buildId: string): LogSink {
-  return { append: (seq, text) => appendBuildLog(buildId, seq, text), nextSeq: () => nextLogSeq(buildId) };
+  return { append: (seq, text, opts) => appendBuildLog(buildId, seq, text, opts), position: () => buildLogPosition(buildId) };
 }
 
 export function deploymentLogSink(deploymentId: string): LogSink {
-  return { append: (seq, text) => appendDeploymentLog(deploymentId, seq, text), nextSeq: () => nextDeploymentLogSeq(deploymentId) };
+  return { append: (seq, text, opts) => appendDeploymentLog(deploymentId, seq, text, opts), position: () => deploymentLogPosition(deploymentId) };
 }

@@ -1,13 +1,31 @@
 // The build's own log as it is written: lines are masked (every secret value, and each line of a multi-line
-// one, becomes ***), buffered briefly, and stored as gzip chunks (lib/build/log-store.ts). A partial line
-// waits for its end so a secret split across two writes is still masked, unless it grows past a bound.
+// one, becomes ***), buffered, and stored as gzip chunks (lib/build/log-store.ts). A partial line waits for
+// its end so a secret split across two writes is still masked, unless it grows past a bound.
+//
+// Latency and backpressure: what is written is stored at once when nothing is being stored (on the next
+// turn of the event loop, so the lines of one burst share a chunk); while a chunk is being stored, new
+// text waits and goes out as the next chunk, so a flood makes big chunks and a trickle small ones. At most
+// one chunk is in flight. The buffer is bounded by its callers: write() returns false once HIGH_WATER bytes
+// wait, and a caller that streams (the daemon's build output) waits for drained() before reading more.
+import { env } from "@/lib/env";
 import { buildLogSink, deploymentLogSink, type LogSink } from "@/lib/build/log-store";
 
-const FLUSH_MS = 400;
-const FLUSH_BYTES = 32 * 1024;
 const MAX_PARTIAL = 16 * 1024;
-/** A build that prints more than this is cut; the log says so. */
-export const MAX_LOG_BYTES = 64 * 1024 * 1024;
+/** the most text one stored chunk holds (a reader holds a few of them at a time) */
+export const CHUNK_MAX_BYTES = 64 * 1024;
+/** buffered text beyond this makes write() return false until drained() */
+export const HIGH_WATER_BYTES = 1024 * 1024;
+const MIB = 1024 * 1024;
+
+/** The size a log is cut at: SLIPWAY_LOG_MAX_MB. */
+export function maxLogBytes(): number {
+  return env().SLIPWAY_LOG_MAX_MB * MIB;
+}
+
+export interface LogWriterOptions {
+  /** cut the log at this many bytes (default SLIPWAY_LOG_MAX_MB) */
+  maxBytes?: number;
+}
 
 /** The values to hide: each secret, and every line of multi-line ones (a PEM key printed line by line). */
 export function maskValues(secrets: readonly string[]): string[] {
@@ -32,10 +50,15 @@ export class BuildLogWriter {
   private partial = "";
   private pending: string[] = [];
   private pendingBytes = 0;
+  /** bytes of this log stored or buffered, counting earlier writers of the same log (the cap counts all) */
   private written = 0;
   private truncated = false;
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  /** the cut notice is buffered: the chunk that stores it flags the build or deployment */
+  private cutNoticePending = false;
+  private endsWithNewline = true;
+  private scheduled = false;
+  private storing: Promise<void> | null = null;
+  private drainWaiters: Array<() => void> = [];
   private failed: unknown;
   private readonly values: string[];
 
@@ -43,23 +66,28 @@ export class BuildLogWriter {
     private readonly sink: LogSink,
     secrets: readonly string[],
     private readonly startedAt: number,
+    private readonly maxBytes: number,
   ) {
     this.values = maskValues(secrets);
   }
 
   /** A build's log (build_log_chunks). */
-  static open(buildId: string, secrets: readonly string[]): Promise<BuildLogWriter> {
-    return BuildLogWriter.openSink(buildLogSink(buildId), secrets);
+  static open(buildId: string, secrets: readonly string[], opts: LogWriterOptions = {}): Promise<BuildLogWriter> {
+    return BuildLogWriter.openSink(buildLogSink(buildId), secrets, opts);
   }
 
   /** A deployment's log (deployment_log_chunks): the same masking, buffering and format. */
-  static openDeployment(deploymentId: string, secrets: readonly string[]): Promise<BuildLogWriter> {
-    return BuildLogWriter.openSink(deploymentLogSink(deploymentId), secrets);
+  static openDeployment(deploymentId: string, secrets: readonly string[], opts: LogWriterOptions = {}): Promise<BuildLogWriter> {
+    return BuildLogWriter.openSink(deploymentLogSink(deploymentId), secrets, opts);
   }
 
-  static async openSink(sink: LogSink, secrets: readonly string[]): Promise<BuildLogWriter> {
-    const w = new BuildLogWriter(sink, secrets, Date.now());
-    w.seq = (await sink.nextSeq()) - 1;
+  static async openSink(sink: LogSink, secrets: readonly string[], opts: LogWriterOptions = {}): Promise<BuildLogWriter> {
+    const w = new BuildLogWriter(sink, secrets, Date.now(), opts.maxBytes ?? maxLogBytes());
+    const at = await sink.position();
+    w.seq = at.nextSeq - 1;
+    w.written = at.bytes;
+    // a log already cut stays cut: a re-queued build does not add to it
+    w.truncated = at.truncated;
     return w;
   }
 
@@ -74,8 +102,16 @@ export class BuildLogWriter {
     return maskText(text, this.values);
   }
 
-  /** Raw output, possibly partial lines (a daemon's stream). */
-  write(text: string): void {
+  /** Bytes waiting to be stored (and the partial line); stays near HIGH_WATER_BYTES when callers wait for drained(). */
+  get bufferedBytes(): number {
+    return this.pendingBytes + Buffer.byteLength(this.partial);
+  }
+
+  /**
+   * Raw output, possibly partial lines (a daemon's stream). Returns false when the buffer is full: a caller
+   * that can wait (a stream it reads from) should wait for drained() before writing more.
+   */
+  write(text: string): boolean {
     const all = this.partial + text.replace(/\r\n/g, "\n");
     const cut = all.lastIndexOf("\n");
     if (cut < 0) {
@@ -84,10 +120,22 @@ export class BuildLogWriter {
         this.push(this.partial);
         this.partial = "";
       }
-      return;
+    } else {
+      this.partial = all.slice(cut + 1);
+      this.push(all.slice(0, cut + 1));
     }
-    this.partial = all.slice(cut + 1);
-    this.push(all.slice(0, cut + 1));
+    return this.pendingBytes < HIGH_WATER_BYTES;
+  }
+
+  /** For a stream reader (the daemon's output): writes, and when the buffer is full returns what to wait for before reading more. */
+  writeFromStream(text: string): Promise<void> | undefined {
+    return this.write(text) ? undefined : this.drained();
+  }
+
+  /** Resolves when the buffer has room again (at once if it has). */
+  drained(): Promise<void> {
+    if (this.pendingBytes < HIGH_WATER_BYTES) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   /** One line of Slipway's own. Step headers start with "==> " (the build page marks them). */
@@ -102,35 +150,105 @@ export class BuildLogWriter {
 
   private push(text: string): void {
     if (this.truncated) return;
-    const masked = maskText(text, this.values);
-    const bytes = Buffer.byteLength(masked);
-    if (this.written + bytes > MAX_LOG_BYTES) {
+    let masked = maskText(text, this.values);
+    if (this.written + Buffer.byteLength(masked) > this.maxBytes) {
+      // keep the whole lines that fit, then say where the log was cut
+      const room = Buffer.from(masked).subarray(0, Math.max(0, this.maxBytes - this.written));
+      const lastNewline = room.lastIndexOf(0x0a);
+      masked = lastNewline >= 0 ? room.subarray(0, lastNewline + 1).toString("utf8") : "";
       this.truncated = true;
-      this.pending.push(`\n==> the log passed ${MAX_LOG_BYTES / 1024 / 1024} MB; the rest is not stored\n`);
-    } else {
-      this.pending.push(masked);
-      this.pendingBytes += bytes;
-      this.written += bytes;
+      this.cutNoticePending = true;
+      this.enqueue(masked);
+      const mb = Math.round(this.maxBytes / MIB);
+      this.enqueue(`${this.endsWithNewline ? "" : "\n"}==> the log passed ${mb} MB (SLIPWAY_LOG_MAX_MB); the rest is not stored\n`);
+      return;
     }
-    if (this.pendingBytes >= FLUSH_BYTES) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+    this.enqueue(masked);
   }
 
-  /** Stores what is buffered; chunks are written one after another, in order. */
-  flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.pending.length === 0) return this.flushing;
-    const text = this.pending.join("");
-    this.pending = [];
-    this.pendingBytes = 0;
-    const seq = ++this.seq;
-    this.flushing = this.flushing.then(() =>
-      this.sink.append(seq, text).catch((err: unknown) => {
-        this.failed ??= err;
-      }),
-    );
-    return this.flushing;
+  private enqueue(text: string): void {
+    if (!text) return;
+    const bytes = Buffer.byteLength(text);
+    this.pending.push(text);
+    this.pendingBytes += bytes;
+    this.written += bytes;
+    this.endsWithNewline = text.endsWith("\n");
+    this.schedule();
+  }
+
+  /** Stores soon: on the next turn of the event loop when idle; after the chunk in flight otherwise. */
+  private schedule(): void {
+    if (this.storing || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.store();
+    });
+  }
+
+  /** Takes up to CHUNK_MAX_BYTES of the buffer as one chunk; a longer piece is split, at a line end if it has one. */
+  private take(): string {
+    const parts: string[] = [];
+    let size = 0;
+    while (this.pending.length > 0) {
+      const next = this.pending[0]!;
+      const b = Buffer.byteLength(next);
+      if (size + b <= CHUNK_MAX_BYTES) {
+        parts.push(next);
+        size += b;
+        this.pending.shift();
+        this.pendingBytes -= b;
+        continue;
+      }
+      if (size > 0) break; // the long piece starts the next chunk
+      const buf = Buffer.from(next);
+      let end = buf.subarray(0, CHUNK_MAX_BYTES).lastIndexOf(0x0a) + 1;
+      if (end === 0) {
+        end = CHUNK_MAX_BYTES;
+        while ((buf[end]! & 0xc0) === 0x80) end--; // not inside a UTF-8 character
+      }
+      parts.push(buf.subarray(0, end).toString("utf8"));
+      this.pending[0] = buf.subarray(end).toString("utf8");
+      this.pendingBytes -= end;
+      break;
+    }
+    return parts.join("");
+  }
+
+  /** Stores the buffer chunk by chunk, one in flight at a time, in order. */
+  private store(): Promise<void> {
+    this.storing ??= (async () => {
+      try {
+        while (this.pending.length > 0) {
+          const text = this.take();
+          const last = this.pending.length === 0 && this.cutNoticePending;
+          if (last) this.cutNoticePending = false;
+          const seq = ++this.seq;
+          try {
+            await this.sink.append(seq, text, last ? { truncated: true } : undefined);
+          } catch (err) {
+            this.failed ??= err;
+          }
+          this.releaseDrained();
+        }
+      } finally {
+        this.storing = null;
+        this.releaseDrained();
+      }
+    })();
+    return this.storing;
+  }
+
+  private releaseDrained(): void {
+    if (this.pendingBytes >= HIGH_WATER_BYTES || this.drainWaiters.length === 0) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Stores everything buffered now; chunks are written one after another, in order. */
+  async flush(): Promise<void> {
+    while (this.storing || this.pending.length > 0) await (this.storing ?? this.store());
   }
 
   /** Ends the log: the last partial line is written and everything stored. Throws if a chunk could not be. */
@@ -141,7 +259,6 @@ export class BuildLogWriter {
       this.push(`${p}\n`);
     }
     await this.flush();
-    await this.flushing;
     if (this.failed) throw this.failed instanceof Error ? this.failed : new Error(String(this.failed));
   }
 }

@@ -246,7 +246,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
           buildArgs: args,
           labels: { "org.opencontainers.image.revision": b.commit.sha, "dev.slipway.build": b.id, "dev.slipway.repository": repo.name },
           signal,
-          onOutput: (t: string) => log.write(t),
+          onOutput: (t: string) => log.writeFromStream(t),
         };
         const id = secrets.size > 0 ? await buildImageBuildKit(docker, { ...input, secrets }) : await buildImage(docker, input);
         images.set(arch, id);
@@ -276,14 +276,14 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
           const pushTag = archs.length > 1 ? `${tag}-${archTag(arch)}` : tag;
           log.step(`pushing ${imageRepo}:${pushTag}`);
           await tagImage(docker, id, imageRepo, pushTag, signal);
-          const r = await pushImage(docker, { repo: imageRepo, tag: pushTag, auth, signal, onOutput: (t) => log.write(t) });
+          const r = await pushImage(docker, { repo: imageRepo, tag: pushTag, auth, signal, onOutput: (t) => log.writeFromStream(t) });
           platformDigests[arch] = r.digest;
           pushed.push({ arch, digest: r.digest });
           log.line(`${imageRepo}:${pushTag} is ${r.digest}`);
           if (artifact) {
             log.step(`moving ${imageRepo}:${ref.tag} to this commit`);
             await tagImage(docker, id, imageRepo, ref.tag, signal);
-            const moved = await pushImage(docker, { repo: imageRepo, tag: ref.tag, auth, signal, onOutput: (t) => log.write(t) });
+            const moved = await pushImage(docker, { repo: imageRepo, tag: ref.tag, auth, signal, onOutput: (t) => log.writeFromStream(t) });
             if (moved.digest !== r.digest) throw new RegistryError(`${imageRepo}:${ref.tag} was pushed as ${moved.digest}, not ${r.digest}: another push moved it meanwhile; rebuild`);
           }
         }

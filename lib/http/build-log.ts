@@ -4,24 +4,42 @@
 // `state` event whenever the build's state changes (and first thing), `end` with the final state once the
 // build has ended and every chunk was sent, and a heartbeat comment every 15 s so proxies keep the
 // connection open. A reconnecting client resumes after the last seq it got (Last-Event-ID or ?after=).
+//
+// Both streams are pulled: the next chunks are read from the store only when the client has taken what
+// was sent (a page of at most PULL_CHUNKS chunks and about PULL_BYTES of text), so a slow client holds
+// back its own stream and never makes the server queue the log in memory. A live stream waits on the
+// process's LISTEN connection (lib/db/log-listener.ts): the store's NOTIFY for a new chunk, or a trigger's
+// for a state change, wakes it; a slow poll (every 5 s) covers a notification lost while reconnecting.
 import "server-only";
 import { isActiveBuildState } from "@/lib/validation/build-states";
-import { readBuildLog, readDeploymentLog, type LogChunk } from "@/lib/build/log-store";
+import { readBuildLogBounded, readDeploymentLogBounded, type LogChunk } from "@/lib/build/log-store";
+import { logListener } from "@/lib/db/log-listener";
 import { getBuildProgress } from "@/lib/queries/build-detail";
 import { getDeploymentProgress } from "@/lib/queries/deployment-detail";
 import { isActiveDeploymentState } from "@/lib/validation/deployment-states";
 import { NotFoundError, ValidationError } from "@/lib/errors";
 import { log } from "@/lib/log";
 
-const PAGE = 200;
+/** chunks read from the store per pull */
+export const PULL_CHUNKS = 16;
+/** text read from the store per pull (a chunk holds at most 64 KiB, lib/build/log-writer.ts) */
+export const PULL_BYTES = 64 * 1024;
+
+/** Something that wakes a live stream when '<kind>:<id>' changes; returns the unsubscribe. */
+export interface LogWaker {
+  subscribe(key: string, wake: () => void): () => void;
+}
 
 export interface LogStreamOptions {
   /** send the chunks after this seq (-1: all) */
   after: number;
   /** the request's signal: the stream stops when the client goes away */
   signal: AbortSignal;
+  /** how often to look without being woken, for a notification that was lost */
   pollMs?: number;
   heartbeatMs?: number;
+  /** what wakes the stream; the process's LISTEN connection by default */
+  waker?: LogWaker;
 }
 
 /** The seq to resume after, from Last-Event-ID or ?after= (the later of the two); -1 when neither. */
@@ -39,8 +57,11 @@ export function resumeAfter(lastEventId: string | null, afterParam: string | nul
 export interface LogSource {
   /** for messages and server logs, e.g. "build" */
   noun: string;
+  /** what the store's and the triggers' notifications name, e.g. "build:<id>" */
+  key: string;
   progress(): Promise<Progress | null>;
-  read(afterSeq: number, limit: number): Promise<LogChunk[]>;
+  /** at most `limit` chunks after `afterSeq`, stopping once `maxBytes` of text is reached (at least one) */
+  read(afterSeq: number, limit: number, maxBytes: number): Promise<LogChunk[]>;
   isActive(state: string): boolean;
 }
 
@@ -52,14 +73,21 @@ interface Progress {
 }
 
 export function buildLogSource(buildId: string): LogSource {
-  return { noun: "build", progress: () => getBuildProgress(buildId), read: (a, l) => readBuildLog(buildId, a, l), isActive: (s) => isActiveBuildState(s) };
+  return {
+    noun: "build",
+    key: `build:${buildId}`,
+    progress: () => getBuildProgress(buildId),
+    read: (a, l, b) => readBuildLogBounded(buildId, a, l, b),
+    isActive: (s) => isActiveBuildState(s),
+  };
 }
 
 export function deploymentLogSource(deploymentId: string): LogSource {
   return {
     noun: "deployment",
+    key: `deployment:${deploymentId}`,
     progress: () => getDeploymentProgress(deploymentId),
-    read: (a, l) => readDeploymentLog(deploymentId, a, l),
+    read: (a, l, b) => readDeploymentLogBounded(deploymentId, a, l, b),
     isActive: (s) => isActiveDeploymentState(s),
   };
 }
@@ -68,20 +96,7 @@ function stateData(p: Progress): string {
   return JSON.stringify({ state: p.state, reason: p.reason, startedAt: p.startedAt?.toISOString() ?? null, finishedAt: p.finishedAt?.toISOString() ?? null });
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
-/** The build's log as an event stream that polls for new chunks every `pollMs` until the build ends. */
+/** The build's log as an event stream that follows it until the build ends. */
 export function buildLogEventStream(buildId: string, opts: LogStreamOptions): ReadableStream<Uint8Array> {
   return logEventStream(buildLogSource(buildId), opts);
 }
@@ -89,21 +104,30 @@ export function buildLogEventStream(buildId: string, opts: LogStreamOptions): Re
 /** A build's or deployment's log as an event stream, until it ends. */
 export function logEventStream(source: LogSource, opts: LogStreamOptions): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const stop = new AbortController();
-  const pollMs = opts.pollMs ?? 500;
+  const pollMs = opts.pollMs ?? 5_000;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
-  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let after = opts.after;
+  let lastState: string | null = null;
+  let started = false;
+  let stopped = false;
+  let lastSentAt = Date.now();
+  /** woken since the last look (a notification, a reconnect of the listener) */
+  let dirty = false;
+  let waiting: (() => void) | undefined;
+  let unsubscribe: (() => void) | undefined;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
 
-  const send = (text: string) => {
-    if (!stop.signal.aborted) controller.enqueue(encoder.encode(text));
+  const wake = () => {
+    dirty = true;
+    waiting?.();
   };
-  /** ends polling and the heartbeat; closes the stream unless the reader already cancelled it */
+  /** stops following; closes the stream unless the reader already cancelled it */
   const finish = (closeStream: boolean) => {
-    if (stop.signal.aborted) return;
-    stop.abort();
-    clearInterval(heartbeat);
+    if (stopped) return;
+    stopped = true;
+    unsubscribe?.();
     opts.signal.removeEventListener("abort", onAbort);
+    waiting?.();
     if (closeStream) {
       try {
         controller.close();
@@ -114,55 +138,94 @@ export function logEventStream(source: LogSource, opts: LogStreamOptions): Reada
   };
   const onAbort = () => finish(true);
 
-  const follow = async () => {
-    let after = opts.after;
-    let lastState: string | null = null;
-    while (!stop.signal.aborted) {
+  /** until woken, the fallback poll is due, or a heartbeat is; true when a heartbeat is due */
+  const wait = (): Promise<boolean> =>
+    new Promise((resolve) => {
+      const untilHeartbeat = lastSentAt + heartbeatMs - Date.now();
+      if (dirty || stopped) return resolve(false);
+      if (untilHeartbeat <= 0) return resolve(true);
+      const timer = setTimeout(() => done(untilHeartbeat <= pollMs), Math.min(pollMs, untilHeartbeat));
+      const done = (heartbeat: boolean) => {
+        clearTimeout(timer);
+        waiting = undefined;
+        resolve(heartbeat);
+      };
+      waiting = () => done(false);
+    });
+
+  /** One pull: sends the next page of what is new (state, chunks, end), waiting for it if there is none. */
+  const next = async (): Promise<void> => {
+    let out = "";
+    if (!started) {
+      started = true;
+      // the browser's own reconnect delay, should the connection drop
+      out += "retry: 2000\n\n";
+    }
+    while (!stopped) {
+      dirty = false;
       // the state first, then the chunks: a build seen ended has written its last chunk already
       const progress = await source.progress();
+      if (stopped) return;
       if (!progress) {
-        send(`event: gone\ndata: ${JSON.stringify({ message: `This ${source.noun} was removed with its repository.` })}\n\n`);
+        out += `event: gone\ndata: ${JSON.stringify({ message: `This ${source.noun} was removed with its repository.` })}\n\n`;
+        send(out);
         return finish(true);
       }
       if (progress.state !== lastState) {
         lastState = progress.state;
-        send(`event: state\ndata: ${stateData(progress)}\n\n`);
+        out += `event: state\ndata: ${stateData(progress)}\n\n`;
       }
-      for (;;) {
-        const chunks = await source.read(after, PAGE);
-        for (const c of chunks) {
-          send(`id: ${c.seq}\ndata: ${JSON.stringify({ seq: c.seq, text: c.text, at: c.at.toISOString() })}\n\n`);
-          after = c.seq;
-        }
-        if (chunks.length < PAGE || stop.signal.aborted) break;
+      const chunks = await source.read(after, PULL_CHUNKS, PULL_BYTES);
+      if (stopped) return;
+      let bytes = 0;
+      for (const c of chunks) {
+        out += `id: ${c.seq}\ndata: ${JSON.stringify({ seq: c.seq, text: c.text, at: c.at.toISOString() })}\n\n`;
+        after = c.seq;
+        bytes += Buffer.byteLength(c.text);
       }
-      if (!source.isActive(progress.state)) {
-        send(`event: end\ndata: ${stateData(progress)}\n\n`);
+      // a full page: there may be more already, to be read on the next pull without waiting
+      // (and once the build has ended, look again at once: what remains is sent, then `end`)
+      if (chunks.length >= PULL_CHUNKS || bytes >= PULL_BYTES || !source.isActive(progress.state)) dirty = true;
+      if (chunks.length === 0 && !source.isActive(progress.state)) {
+        out += `event: end\ndata: ${stateData(progress)}\n\n`;
+        send(out);
         return finish(true);
       }
-      await sleep(pollMs, stop.signal);
+      if (out) return send(out);
+      if (await wait()) return send(": heartbeat\n\n");
     }
   };
+  const send = (text: string) => {
+    if (stopped) return;
+    lastSentAt = Date.now();
+    controller.enqueue(encoder.encode(text));
+  };
 
-  return new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
-      if (opts.signal.aborted) return finish(true);
-      opts.signal.addEventListener("abort", onAbort, { once: true });
-      heartbeat = setInterval(() => send(": heartbeat\n\n"), heartbeatMs);
-      // the browser's own reconnect delay, should the connection drop
-      send("retry: 2000\n\n");
-      follow().catch((err: unknown) => {
-        if (stop.signal.aborted) return;
-        log.error({ err, noun: source.noun }, "log stream failed");
-        send(`event: failure\ndata: ${JSON.stringify({ message: "Reading the log failed on the server; reconnecting." })}\n\n`);
-        finish(true);
-      });
+  return new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+        if (opts.signal.aborted) return finish(true);
+        opts.signal.addEventListener("abort", onAbort, { once: true });
+        unsubscribe = (opts.waker ?? logListener()).subscribe(source.key, wake);
+      },
+      async pull() {
+        try {
+          await next();
+        } catch (err) {
+          if (stopped) return;
+          log.error({ err, noun: source.noun }, "log stream failed");
+          send(`event: failure\ndata: ${JSON.stringify({ message: "Reading the log failed on the server; reconnecting." })}\n\n`);
+          finish(true);
+        }
+      },
+      cancel() {
+        finish(false);
+      },
     },
-    cancel() {
-      finish(false);
-    },
-  });
+    // one page sent ahead of what the client has read, no more
+    { highWaterMark: 1 },
+  );
 }
 
 /** The whole stored log as text, read a page of chunks at a time. */
@@ -170,19 +233,22 @@ export function buildLogTextStream(buildId: string): ReadableStream<Uint8Array> 
   return logTextStream(buildLogSource(buildId));
 }
 
+/** The stored log as text, a page at a time as the client reads it: a 1 GiB log costs no more memory than a small one. */
 export function logTextStream(source: LogSource): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let after = -1;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const chunks = await source.read(after, PAGE);
-      if (chunks.length) {
-        controller.enqueue(encoder.encode(chunks.map((c) => c.text).join("")));
-        after = chunks[chunks.length - 1]!.seq;
-      }
-      if (chunks.length < PAGE) controller.close();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const chunks = await source.read(after, PULL_CHUNKS, PULL_BYTES);
+        if (chunks.length) {
+          controller.enqueue(encoder.encode(chunks.map((c) => c.text).join("")));
+          after = chunks[chunks.length - 1]!.seq;
+        } else controller.close();
+      },
     },
-  });
+    { highWaterMark: 1 },
+  );
 }
 
 export const eventStreamHeaders = {

@@ -37,6 +37,8 @@ export interface BuildDetail {
   startedAt: Date | null;
   finishedAt: Date | null;
   logBytes: number;
+  /** the log passed SLIPWAY_LOG_MAX_MB and was cut */
+  logTruncated: boolean;
   timeoutSeconds: number;
   /** the build host */
   dockerContext: { id: string; name: string } | null;
@@ -67,6 +69,7 @@ const select = {
   startedAt: true,
   finishedAt: true,
   logBytes: true,
+  logTruncated: true,
   timeoutSeconds: true,
   supersededById: true,
   commitId: true,
@@ -139,6 +142,7 @@ export async function getBuildDetail(id: string): Promise<BuildDetail | null> {
     startedAt: b.startedAt,
     finishedAt: b.finishedAt,
     logBytes: b.logBytes,
+    logTruncated: b.logTruncated,
     timeoutSeconds: b.timeoutSeconds,
     dockerContext: b.dockerContext,
     repository: { id: b.buildRule.repository.id, name: b.buildRule.repository.name, provider: b.buildRule.repository.provider },

@@ -55,6 +55,8 @@ export interface DeploymentDetail {
   serviceVersion: string | null;
   githubDeploymentId: string | null;
   logBytes: number;
+  /** the log passed SLIPWAY_LOG_MAX_MB and was cut */
+  logTruncated: boolean;
   createdAt: Date;
   queuedAt: Date | null;
   startedAt: Date | null;
@@ -146,6 +148,7 @@ export async function getDeploymentDetail(id: string): Promise<DeploymentDetail 
     serviceVersion: d.serviceVersion?.toString() ?? null,
     githubDeploymentId: d.githubDeploymentId?.toString() ?? null,
     logBytes: d.logBytes,
+    logTruncated: d.logTruncated,
     createdAt: d.createdAt,
     queuedAt: d.queuedAt,
     startedAt: d.startedAt,

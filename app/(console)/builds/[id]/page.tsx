@@ -21,6 +21,7 @@ import { buildTriggerWords } from "@/components/lists/build-table";
 import { firstLine, shortSha } from "@/components/format/ids";
 import { LiveDuration } from "@/components/builds/live-duration";
 import { LogViewer } from "@/components/logs/log-viewer";
+import { LogCutNotice } from "@/components/logs/log-cut-notice";
 import { ReleaseList } from "@/components/builds/release-list";
 import { CancelBuildButton, RebuildButton } from "@/components/builds/build-actions";
 import { buildStateSentence } from "@/components/builds/words";
@@ -222,6 +223,7 @@ export default async function BuildPage({ params }: { params: Params }) {
         </Panel>
       ) : null}
 
+      {b.logTruncated ? <LogCutNotice logBytes={b.logBytes} /> : null}
       <LogViewer subject="build" id={b.id} state={b.state} startedAt={b.startedAt} finishedAt={b.finishedAt} now={now} />
     </>
   );

@@ -21,6 +21,7 @@ import { formatBytes } from "@/components/format/bytes";
 import { Sha256 } from "@/components/releases/artifact-facts";
 import { LiveDuration } from "@/components/builds/live-duration";
 import { LogViewer } from "@/components/logs/log-viewer";
+import { LogCutNotice } from "@/components/logs/log-cut-notice";
 import { DecisionForm } from "@/components/deployments/decision-form";
 import { ApprovalList } from "@/components/deployments/approval-list";
 import { CancelDeploymentButton } from "@/components/deployments/cancel-deployment-button";
@@ -262,6 +263,7 @@ export default async function DeploymentPage({ params }: { params: Params }) {
         </Panel>
       </div>
 
+      {d.logTruncated ? <LogCutNotice logBytes={d.logBytes} /> : null}
       <LogViewer subject="deployment" id={d.id} state={d.state} startedAt={d.startedAt} finishedAt={d.finishedAt} now={now} />
     </>
   );
