@@ -1,11 +1,12 @@
-// The audit log as a table. Each summary opens to show the change (before/after), the user agent and the
-// event's hash in the chain.
+// The audit log as a table. Each summary opens to a bounded preview of the change (the fields that differ, cut
+// short) and a link to the event's own page, which has the whole before/after, the user agent and the event's
+// hash in the chain.
 import Link from "next/link";
 import { Table, THead, TBody, Th, Td, Sub, Mono } from "@/components/ui/table";
 import { Timestamp } from "@/components/ui/timestamp";
 import { actionWords, actorTypeWords, subjectTypeWords } from "@/components/audit/words";
 import type { AuditEventItem } from "@/components/audit/types";
-import { ChangeView } from "@/components/audit/change-view";
+import { ChangePreviewList } from "@/components/audit/change-preview";
 import { visibleText } from "@/components/format/visible-text";
 
 function filterHref(params: Record<string, string>): string {
@@ -67,8 +68,8 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
               </Td>
               <Td className="min-w-56 [overflow-wrap:anywhere]">
                 <details className="group">
-                  <summary className="flex list-none items-start gap-1.5 rounded-sm text-zinc-900 marker:hidden dark:text-zinc-100 [&::-webkit-details-marker]:hidden">
-                    <svg viewBox="0 0 16 16" aria-hidden="true" className="mt-0.5 size-4 shrink-0 text-zinc-400 transition-transform group-open:rotate-90">
+                  <summary className="disclosure">
+                    <svg viewBox="0 0 16 16" aria-hidden="true" className="disclosure-icon">
                       <path d="M6 4l4 4-4 4" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" />
                     </svg>
                     <span>
@@ -76,32 +77,14 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
                       <span className="sr-only"> (show details)</span>
                     </span>
                   </summary>
-                  <div className="mt-3 space-y-3 border-l-2 border-zinc-200 pl-3 dark:border-zinc-700">
-                    <ChangeView before={e.before} after={e.after} />
-                    <dl className="grid grid-cols-[max-content_1fr] gap-x-3 gap-y-1 text-xs">
-                      <dt className="text-zinc-500 dark:text-zinc-400">Event</dt>
-                      <dd>
-                        <Mono small>#{e.id}</Mono>
-                      </dd>
-                      <dt className="text-zinc-500 dark:text-zinc-400">Actor</dt>
-                      <dd>
-                        {actorTypeWords[e.actorType] ?? e.actorType}
-                        {e.actorId ? (
-                          <>
-                            {" "}
-                            <Mono small>{e.actorId}</Mono>
-                          </>
-                        ) : null}
-                      </dd>
-                      <dt className="text-zinc-500 dark:text-zinc-400">IP address</dt>
-                      <dd>{e.ip ? <Mono small>{e.ip}</Mono> : <span className="text-zinc-400">not recorded</span>}</dd>
-                      <dt className="text-zinc-500 dark:text-zinc-400">User agent</dt>
-                      <dd className="[overflow-wrap:anywhere]">{e.userAgent ?? <span className="text-zinc-400">not recorded</span>}</dd>
-                      <dt className="text-zinc-500 dark:text-zinc-400">Hash</dt>
-                      <dd className="break-all">
-                        <Mono small>{e.hash}</Mono>
-                      </dd>
-                    </dl>
+                  <div className="mt-2 space-y-2 border-l-2 border-zinc-200 pl-3 dark:border-zinc-700">
+                    <ChangePreviewList before={e.before} after={e.after} />
+                    <p className="text-xs">
+                      <Link href={`/audit/${e.id}`} className="link">
+                        Event #{e.id} in full
+                      </Link>
+                      <span className="muted">: before and after, actor, address, user agent and hash</span>
+                    </p>
                   </div>
                 </details>
               </Td>

@@ -10,10 +10,11 @@ import { Mono } from "@/components/ui/table";
 
 const kindWords: Record<ServiceTargetRow["kind"], string> = targetKindLabels;
 
-const th = "whitespace-nowrap px-3 py-2 text-left text-xs font-medium uppercase tracking-wide text-zinc-500 first:pl-4 last:pr-4 dark:text-zinc-400";
-// no first:pl-4 here: rows under a rowspan start with a later column
-const td = "px-3 py-2.5 align-top text-zinc-700 last:pr-4 dark:text-zinc-300";
-const muted = "text-zinc-500 dark:text-zinc-400";
+// Short classes (app/globals.css): with a hundred repositories every cell's class is sent twice, in the HTML and
+// in the RSC payload. svc-cell has no first:pl-4: rows under a rowspan start with a later column.
+const th = "svc-head";
+const td = "svc-cell";
+const muted = "muted";
 
 function Place({ t }: { t: ServiceTargetRow }) {
   if (t.context) {
