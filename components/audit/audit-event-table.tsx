@@ -35,7 +35,7 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
                 <Timestamp date={e.createdAt} seconds className="block w-24" />
               </Td>
               <Td className="min-w-24">
-                <Link href={filterHref({ actor: e.actorLabel })} className="font-medium text-zinc-900 hover:underline dark:text-zinc-100" title={`Only events by ${e.actorLabel}`}>
+                <Link href={filterHref({ actor: e.actorLabel })} className="name-link" title={`Only events by ${e.actorLabel}`}>
                   {visibleText(e.actorLabel)}
                 </Link>
                 {e.actorType !== "user" ? <Sub>{actorTypeWords[e.actorType] ?? e.actorType}</Sub> : null}
@@ -69,22 +69,16 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
               <Td className="min-w-56 [overflow-wrap:anywhere]">
                 <details className="group">
                   <summary className="disclosure">
-                    <svg viewBox="0 0 16 16" aria-hidden="true" className="disclosure-icon">
-                      <path d="M6 4l4 4-4 4" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" />
-                    </svg>
                     <span>
                       {visibleText(e.summary)}
                       <span className="sr-only"> (show details)</span>
                     </span>
                   </summary>
-                  <div className="mt-2 space-y-2 border-l-2 border-zinc-200 pl-3 dark:border-zinc-700">
+                  <div className="disclosure-body">
                     <ChangePreviewList before={e.before} after={e.after} />
-                    <p className="text-xs">
-                      <Link href={`/audit/${e.id}`} className="link">
-                        Event #{e.id} in full
-                      </Link>
-                      <span className="muted">: before and after, actor, address, user agent and hash</span>
-                    </p>
+                    <Link href={`/audit/${e.id}`} className="link text-xs" title="The whole before and after, the actor, address, user agent and hash">
+                      Event #{e.id} in full →
+                    </Link>
                   </div>
                 </details>
               </Td>

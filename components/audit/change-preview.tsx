@@ -4,7 +4,7 @@
 // most of the Audit page, and they were sent twice (in the HTML and in the RSC payload).
 
 /** Fields shown, and characters per value, before the preview says there is more. */
-export const PREVIEW_FIELDS = 6;
+export const PREVIEW_FIELDS = 5;
 export const PREVIEW_CHARS = 80;
 
 export interface PreviewRow {
@@ -67,6 +67,11 @@ export function changePreview(before: unknown, after: unknown): ChangePreview {
   return { rows, more: all.length - rows.length, cut };
 }
 
+/**
+ * The preview as a list styled by app/globals.css (.diff: field name, old value struck out in red, an arrow, new
+ * value in green), so that each field costs its words and three tags; del and ins tell assistive technology
+ * which value is the old one.
+ */
 export function ChangePreviewList({ before, after }: { before: unknown; after: unknown }) {
   const p = changePreview(before, after);
   if (!p.rows.length) {
@@ -74,23 +79,16 @@ export function ChangePreviewList({ before, after }: { before: unknown; after: u
     return <p className="text-xs muted">{recorded ? "Nothing differs between before and after." : "No before/after data was recorded for this event."}</p>;
   }
   return (
-    <div className="text-xs">
-      <ul className="space-y-0.5">
+    <>
+      <ul className="diff">
         {p.rows.map((r) => (
-          <li key={r.field} className="[overflow-wrap:anywhere]">
-            <span className="font-medium text-zinc-600 dark:text-zinc-400">{r.field}</span>{" "}
-            {r.before !== undefined ? <del className="mono-sm text-red-800 no-underline dark:text-red-300">{r.before}</del> : null}
-            {r.before !== undefined && r.after !== undefined ? (
-              <>
-                <span aria-hidden="true"> → </span>
-                <span className="sr-only"> changed to </span>
-              </>
-            ) : null}
-            {r.after !== undefined ? <ins className="mono-sm text-emerald-800 no-underline dark:text-emerald-300">{r.after}</ins> : null}
+          <li key={r.field}>
+            <b>{r.field}</b> {r.before !== undefined ? <del>{r.before}</del> : null}
+            {r.after !== undefined ? <ins>{r.after}</ins> : null}
           </li>
         ))}
       </ul>
-      {p.more ? <p className="mt-1 muted">and {p.more} more {p.more === 1 ? "field" : "fields"}</p> : null}
-    </div>
+      {p.more ? <p className="text-xs muted">and {p.more} more {p.more === 1 ? "field" : "fields"}</p> : null}
+    </>
   );
 }
