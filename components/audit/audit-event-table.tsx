@@ -76,7 +76,7 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
                   </summary>
                   <div className="disclosure-body">
                     <ChangePreviewList before={e.before} after={e.after} />
-                    <Link href={`/audit/${e.id}`} className="link text-xs" title="The whole before and after, the actor, address, user agent and hash">
+                    <Link href={`/audit/${e.id}`} className="link text-xs">
                       Event #{e.id} in full →
                     </Link>
                   </div>

@@ -46,7 +46,7 @@ export function Badge({
   title?: string;
 }) {
   return (
-    <span title={title} className={`badge tone-${tone}`}>
+    <span {...(title ? { title } : {})} className={`badge tone-${tone}`}>
       {dot ? <span aria-hidden="true" className={`badge-dot ${dotClasses[tone]}${pulse ? " motion-safe:animate-pulse" : ""}`} /> : null}
       {children}
     </span>

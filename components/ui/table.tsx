@@ -45,7 +45,8 @@ export function Sub({ children, className = "" }: { children: ReactNode; classNa
 
 export function Mono({ children, title, small = false, className = "" }: { children: ReactNode; title?: string; small?: boolean; className?: string }) {
   return (
-    <code title={title} className={`${small ? "mono-sm" : "mono"}${className ? ` ${className}` : ""}`}>
+    // title only when given: an undefined prop still costs "title":"$undefined" in the RSC payload, per cell
+    <code {...(title ? { title } : {})} className={`${small ? "mono-sm" : "mono"}${className ? ` ${className}` : ""}`}>
       {children}
     </code>
   );

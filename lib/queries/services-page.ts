@@ -4,7 +4,7 @@
 // still has them all.
 import type { ServiceAppGroup, ServicesInventory } from "@/lib/queries/services-inventory";
 
-export const SERVICES_PAGE_SIZE = 25;
+export const SERVICES_PAGE_SIZE = 20;
 
 export interface ServicesPage {
   groups: ServiceAppGroup[];
