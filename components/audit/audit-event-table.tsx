@@ -15,7 +15,8 @@ function filterHref(params: Record<string, string>): string {
 
 export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
   return (
-    <Table caption="Audit events, newest first">
+    // no "Only events by …" title on every link: the caption says it once, and each title was sent twice per row
+    <Table caption="Audit events, newest first; an actor, action or subject links to only its events">
       <THead>
         <tr>
           <Th>Time</Th>
@@ -35,13 +36,13 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
                 <Timestamp date={e.createdAt} seconds className="block w-24" />
               </Td>
               <Td className="min-w-24">
-                <Link href={filterHref({ actor: e.actorLabel })} className="name-link" title={`Only events by ${e.actorLabel}`}>
+                <Link href={filterHref({ actor: e.actorLabel })} className="name-link">
                   {visibleText(e.actorLabel)}
                 </Link>
                 {e.actorType !== "user" ? <Sub>{actorTypeWords[e.actorType] ?? e.actorType}</Sub> : null}
               </Td>
               <Td className="whitespace-nowrap">
-                <Link href={filterHref({ action: e.action })} className="hover:underline" title={`Only “${e.action}” events`}>
+                <Link href={filterHref({ action: e.action })} className="hover:underline">
                   {words ?? e.action}
                 </Link>
                 {words ? (
@@ -52,7 +53,7 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
               </Td>
               <Td className="whitespace-nowrap">
                 {e.subjectId ? (
-                  <Link href={filterHref({ subjectType: e.subjectType, subjectId: e.subjectId })} className="hover:underline" title={`Only events about this ${subjectTypeWords(e.subjectType)}`}>
+                  <Link href={filterHref({ subjectType: e.subjectType, subjectId: e.subjectId })} className="hover:underline">
                     {subjectTypeWords(e.subjectType)}
                   </Link>
                 ) : (

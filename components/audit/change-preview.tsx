@@ -5,7 +5,7 @@
 
 /** Fields shown, and characters per value, before the preview says there is more. */
 export const PREVIEW_FIELDS = 5;
-export const PREVIEW_CHARS = 80;
+export const PREVIEW_CHARS = 64;
 
 export interface PreviewRow {
   field: string;
