@@ -1,5 +1,5 @@
 // The audit log as a table. Each summary opens to a bounded preview of the change (the fields that differ, cut
-// short) and a link to the event's own page, which has the whole before/after, the user agent and the event's
+// short), the client address, and a link to the event's own page, which has the whole before/after, the user agent and the event's
 // hash in the chain.
 import Link from "next/link";
 import { Table, THead, TBody, Th, Td, Sub, Mono } from "@/components/ui/table";
@@ -24,7 +24,6 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
           <Th>Action</Th>
           <Th>Subject</Th>
           <Th className="w-full">Summary</Th>
-          <Th className="hidden 2xl:table-cell">IP</Th>
         </tr>
       </THead>
       <TBody>
@@ -32,8 +31,8 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
           const words = actionWords(e.action);
           return (
             <tr key={e.id}>
-              <Td className="tabular-nums">
-                <Timestamp date={e.createdAt} seconds className="block w-24" />
+              <Td className="w-24 tabular-nums">
+                <Timestamp date={e.createdAt} seconds />
               </Td>
               <Td className="min-w-24">
                 <Link href={filterHref({ actor: e.actorLabel })} className="name-link">
@@ -80,10 +79,10 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
                     <Link href={`/audit/${e.id}`} className="link text-xs">
                       Event #{e.id} in full →
                     </Link>
+                    {e.ip ? <span className="text-xs muted"> · from {e.ip}</span> : null}
                   </div>
                 </details>
               </Td>
-              <Td className="hidden whitespace-nowrap 2xl:table-cell">{e.ip ? <Mono small>{e.ip}</Mono> : <span className="text-zinc-400">—</span>}</Td>
             </tr>
           );
         })}
