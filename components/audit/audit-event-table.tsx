@@ -1,6 +1,6 @@
 // The audit log as a table. Each summary opens to a bounded preview of the change (the fields that differ, cut
-// short), the client address, and a link to the event's own page, which has the whole before/after, the user agent and the event's
-// hash in the chain.
+// short), the client address, and a link to the event's own page, which has the whole before/after, the user
+// agent and the event's hash in the chain.
 import Link from "next/link";
 import { Table, THead, TBody, Th, Td, Sub, Mono } from "@/components/ui/table";
 import { Timestamp } from "@/components/ui/timestamp";
@@ -31,8 +31,8 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
           const words = actionWords(e.action);
           return (
             <tr key={e.id}>
-              <Td className="w-24 tabular-nums">
-                <Timestamp date={e.createdAt} seconds />
+              <Td className="tabular-nums">
+                <Timestamp date={e.createdAt} seconds className="block w-24" />
               </Td>
               <Td className="min-w-24">
                 <Link href={filterHref({ actor: e.actorLabel })} className="name-link">
