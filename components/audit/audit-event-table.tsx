@@ -1,11 +1,12 @@
-// The audit log as a table. Each summary opens to show the change (before/after), the user agent and the
-// event's hash in the chain.
+// The audit log as a table. Each summary opens to a bounded preview of the change (the fields that differ, cut
+// short), the client address, and a link to the event's own page, which has the whole before/after, the user
+// agent and the event's hash in the chain.
 import Link from "next/link";
 import { Table, THead, TBody, Th, Td, Sub, Mono } from "@/components/ui/table";
 import { Timestamp } from "@/components/ui/timestamp";
 import { actionWords, actorTypeWords, subjectTypeWords } from "@/components/audit/words";
 import type { AuditEventItem } from "@/components/audit/types";
-import { ChangeView } from "@/components/audit/change-view";
+import { ChangePreviewList } from "@/components/audit/change-preview";
 import { visibleText } from "@/components/format/visible-text";
 
 function filterHref(params: Record<string, string>): string {
@@ -14,7 +15,8 @@ function filterHref(params: Record<string, string>): string {
 
 export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
   return (
-    <Table caption="Audit events, newest first">
+    // no "Only events by …" title on every link: the caption says it once, and each title was sent twice per row
+    <Table caption="Audit events, newest first; an actor, action or subject links to only its events">
       <THead>
         <tr>
           <Th>Time</Th>
@@ -22,7 +24,6 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
           <Th>Action</Th>
           <Th>Subject</Th>
           <Th className="w-full">Summary</Th>
-          <Th className="hidden 2xl:table-cell">IP</Th>
         </tr>
       </THead>
       <TBody>
@@ -34,13 +35,13 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
                 <Timestamp date={e.createdAt} seconds className="block w-24" />
               </Td>
               <Td className="min-w-24">
-                <Link href={filterHref({ actor: e.actorLabel })} className="font-medium text-zinc-900 hover:underline dark:text-zinc-100" title={`Only events by ${e.actorLabel}`}>
+                <Link href={filterHref({ actor: e.actorLabel })} className="name-link">
                   {visibleText(e.actorLabel)}
                 </Link>
                 {e.actorType !== "user" ? <Sub>{actorTypeWords[e.actorType] ?? e.actorType}</Sub> : null}
               </Td>
               <Td className="whitespace-nowrap">
-                <Link href={filterHref({ action: e.action })} className="hover:underline" title={`Only “${e.action}” events`}>
+                <Link href={filterHref({ action: e.action })} className="hover:underline">
                   {words ?? e.action}
                 </Link>
                 {words ? (
@@ -51,7 +52,7 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
               </Td>
               <Td className="whitespace-nowrap">
                 {e.subjectId ? (
-                  <Link href={filterHref({ subjectType: e.subjectType, subjectId: e.subjectId })} className="hover:underline" title={`Only events about this ${subjectTypeWords(e.subjectType)}`}>
+                  <Link href={filterHref({ subjectType: e.subjectType, subjectId: e.subjectId })} className="hover:underline">
                     {subjectTypeWords(e.subjectType)}
                   </Link>
                 ) : (
@@ -67,45 +68,21 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
               </Td>
               <Td className="min-w-56 [overflow-wrap:anywhere]">
                 <details className="group">
-                  <summary className="flex list-none items-start gap-1.5 rounded-sm text-zinc-900 marker:hidden dark:text-zinc-100 [&::-webkit-details-marker]:hidden">
-                    <svg viewBox="0 0 16 16" aria-hidden="true" className="mt-0.5 size-4 shrink-0 text-zinc-400 transition-transform group-open:rotate-90">
-                      <path d="M6 4l4 4-4 4" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" />
-                    </svg>
+                  <summary className="disclosure">
                     <span>
                       {visibleText(e.summary)}
                       <span className="sr-only"> (show details)</span>
                     </span>
                   </summary>
-                  <div className="mt-3 space-y-3 border-l-2 border-zinc-200 pl-3 dark:border-zinc-700">
-                    <ChangeView before={e.before} after={e.after} />
-                    <dl className="grid grid-cols-[max-content_1fr] gap-x-3 gap-y-1 text-xs">
-                      <dt className="text-zinc-500 dark:text-zinc-400">Event</dt>
-                      <dd>
-                        <Mono small>#{e.id}</Mono>
-                      </dd>
-                      <dt className="text-zinc-500 dark:text-zinc-400">Actor</dt>
-                      <dd>
-                        {actorTypeWords[e.actorType] ?? e.actorType}
-                        {e.actorId ? (
-                          <>
-                            {" "}
-                            <Mono small>{e.actorId}</Mono>
-                          </>
-                        ) : null}
-                      </dd>
-                      <dt className="text-zinc-500 dark:text-zinc-400">IP address</dt>
-                      <dd>{e.ip ? <Mono small>{e.ip}</Mono> : <span className="text-zinc-400">not recorded</span>}</dd>
-                      <dt className="text-zinc-500 dark:text-zinc-400">User agent</dt>
-                      <dd className="[overflow-wrap:anywhere]">{e.userAgent ?? <span className="text-zinc-400">not recorded</span>}</dd>
-                      <dt className="text-zinc-500 dark:text-zinc-400">Hash</dt>
-                      <dd className="break-all">
-                        <Mono small>{e.hash}</Mono>
-                      </dd>
-                    </dl>
+                  <div className="disclosure-body">
+                    <ChangePreviewList before={e.before} after={e.after} />
+                    <Link href={`/audit/${e.id}`} className="link text-xs">
+                      Event #{e.id} in full →
+                    </Link>
+                    {e.ip ? <span className="text-xs muted"> · from {e.ip}</span> : null}
                   </div>
                 </details>
               </Td>
-              <Td className="hidden whitespace-nowrap 2xl:table-cell">{e.ip ? <Mono small>{e.ip}</Mono> : <span className="text-zinc-400">—</span>}</Td>
             </tr>
           );
         })}

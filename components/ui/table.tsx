@@ -1,4 +1,5 @@
 // Semantic tables with the console's look. Wide tables scroll inside their frame, never the page.
+// Cells use the short classes of app/globals.css (cell, sub, mono): a long list repeats them in every row.
 import type { ReactNode, ThHTMLAttributes, TdHTMLAttributes } from "react";
 
 export function Table({ caption, children, captionHidden = true }: { caption: string; children: ReactNode; captionHidden?: boolean }) {
@@ -25,26 +26,27 @@ export function TBody({ children }: { children: ReactNode }) {
 }
 
 export function Th({ className = "", scope = "col", ...props }: ThHTMLAttributes<HTMLTableCellElement>) {
-  return <th scope={scope} className={`whitespace-nowrap px-3 py-2.5 font-medium first:pl-4 last:pr-4 ${className}`} {...props} />;
+  return <th scope={scope} className={className ? `cell-head ${className}` : "cell-head"} {...props} />;
 }
 
 /** A row header cell: the cell that names the row. */
 export function RowTh({ className = "", ...props }: ThHTMLAttributes<HTMLTableCellElement>) {
-  return <th scope="row" className={`px-3 py-3 text-left align-top font-medium first:pl-4 last:pr-4 text-zinc-900 dark:text-zinc-100 ${className}`} {...props} />;
+  return <th scope="row" className={className ? `cell-row ${className}` : "cell-row"} {...props} />;
 }
 
 export function Td({ className = "", ...props }: TdHTMLAttributes<HTMLTableCellElement>) {
-  return <td className={`px-3 py-3 align-top text-zinc-700 first:pl-4 last:pr-4 dark:text-zinc-300 ${className}`} {...props} />;
+  return <td className={className ? `cell ${className}` : "cell"} {...props} />;
 }
 
 /** Muted second line inside a cell. */
 export function Sub({ children, className = "" }: { children: ReactNode; className?: string }) {
-  return <div className={`mt-0.5 text-xs text-zinc-500 dark:text-zinc-400 ${className}`}>{children}</div>;
+  return <div className={className ? `sub ${className}` : "sub"}>{children}</div>;
 }
 
 export function Mono({ children, title, small = false, className = "" }: { children: ReactNode; title?: string; small?: boolean; className?: string }) {
   return (
-    <code title={title} className={`font-mono ${small ? "text-xs" : "text-[0.8125rem]"} text-zinc-800 dark:text-zinc-200 ${className}`}>
+    // title only when given: an undefined prop still costs "title":"$undefined" in the RSC payload, per cell
+    <code {...(title ? { title } : {})} className={`${small ? "mono-sm" : "mono"}${className ? ` ${className}` : ""}`}>
       {children}
     </code>
   );

@@ -7,6 +7,10 @@ import { CONFIRM_LEVELS } from "@/lib/validation/deployment-states";
 import { isIpv4, isIpv6 } from "@/lib/validation/ip-address";
 import { NOTIFICATION_EVENTS } from "@/lib/validation/notification-events";
 import { readDockerEndpoint } from "@/lib/docker/endpoint";
+import { ARCHITECTURES, UNIKERNEL_TARGETS, argvText, formatDuration } from "@/lib/validation/inventory-constants";
+
+// kept here for the schemas' users; the browser imports them from inventory-constants.ts (no zod)
+export { ARCHITECTURES, UNIKERNEL_TARGETS, argvText, formatDuration };
 
 // ─── form-friendly building blocks ──────────────────────────────────────────────────────────────
 
@@ -79,19 +83,6 @@ export function duration(minSeconds: number, maxSeconds: number) {
       .min(minSeconds, `must be at least ${formatDuration(minSeconds)}`)
       .max(maxSeconds, `must be at most ${formatDuration(maxSeconds)}`),
   );
-}
-
-/** 3000 → "50m", 5400 → "1h30m", 45 → "45s": the form slipway.yml exports. */
-export function formatDuration(seconds: number): string {
-  if (seconds === 0) return "0s";
-  let rest = seconds;
-  let out = "";
-  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]] as const) {
-    const n = Math.floor(rest / size);
-    if (n) out += `${n}${unit}`;
-    rest -= n * size;
-  }
-  return out;
 }
 
 // ─── names ──────────────────────────────────────────────────────────────────────────────────────
@@ -426,7 +417,6 @@ export function registryDomain(url: string): string {
 
 // ─── builds ─────────────────────────────────────────────────────────────────────────────────────
 
-export const ARCHITECTURES = ["amd64", "arm64", "arm/v7", "arm/v6", "ppc64le", "s390x", "riscv64", "386"] as const;
 
 export const architecture = z.preprocess(
   (v) => (typeof v === "string" ? v.trim().replace(/^linux\//, "").replace(/^x86_64$/, "amd64").replace(/^aarch64$/, "arm64") : v),
@@ -440,7 +430,6 @@ export const buildArg = z
     if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(s)) ctx.addIssue({ code: "custom", message: "must be NAME=value, e.g. EXTRA_FLAGS=--tls=true" });
   });
 
-export const UNIKERNEL_TARGETS = ["hvt", "xen", "spt", "virtio", "unix"] as const;
 export const unikernelTarget = z.enum(UNIKERNEL_TARGETS, { error: `must be one of ${UNIKERNEL_TARGETS.join(", ")}` });
 
 export const confirmLevel = z.enum(CONFIRM_LEVELS, { error: `must be one of ${CONFIRM_LEVELS.join(", ")}` });
@@ -557,8 +546,3 @@ export const restartArgv = list(oneArgument, { commas: false }).superRefine((arg
     if (problem) ctx.addIssue({ code: "custom", path: [i], message: problem });
   });
 });
-
-/** How the console and the Services page show an argv: arguments with spaces or quotes are quoted. */
-export function argvText(argv: readonly string[]): string {
-  return argv.map((a) => (/^[^\s"'\\]+$/.test(a) ? a : JSON.stringify(a))).join(" ");
-}

@@ -4,6 +4,14 @@
 import { z } from "zod";
 import { githubLogin, roleSchema } from "@/lib/validation/users";
 import {
+  DEFAULT_ALBATROSS_MEMORY_MIB,
+  DEFAULT_ARTIFACT_BRANCH,
+  DEFAULT_KEEP_ARTIFACTS,
+  DEFAULT_MAX_ARTIFACT_MIB,
+  DEFAULT_UNIKERNEL_DIR,
+  defaultRestartUnit,
+} from "@/lib/validation/inventory-constants";
+import {
   albatrossNetwork,
   architecture,
   artifactRepoPath,
@@ -44,6 +52,9 @@ import {
   unikernelTarget,
   unixUser,
 } from "@/lib/validation/inventory-fields";
+
+// kept here for the schemas' users; the browser imports them from inventory-constants.ts (no zod)
+export { DEFAULT_ALBATROSS_MEMORY_MIB, DEFAULT_ARTIFACT_BRANCH, DEFAULT_KEEP_ARTIFACTS, DEFAULT_MAX_ARTIFACT_MIB, DEFAULT_UNIKERNEL_DIR, defaultRestartUnit };
 
 /** A boolean whose absence means `def` (YAML), edited in forms with a select that always sends a value. */
 function boolDefault(def: boolean) {
@@ -222,7 +233,6 @@ export const buildShape = {
   max_size: optional(int(1, 4096, "a whole number of MiB, from 1 to 4096")),
 };
 
-export const DEFAULT_MAX_ARTIFACT_MIB = 256;
 
 export function checkBuild(b: { kind: string; target?: string; max_size?: number }, ctx: z.RefinementCtx) {
   if (b.kind === "unikernel" && !b.target) ctx.addIssue({ code: "custom", path: ["target"], message: "a unikernel build names its target (hvt, xen, spt, virtio or unix)" });
@@ -275,15 +285,6 @@ export function missingImageMessage(buildKind: "docker" | "unikernel"): string {
 
 // ─── targets ────────────────────────────────────────────────────────────────────────────────────
 
-export const DEFAULT_UNIKERNEL_DIR = "/var/lib/slipway/unikernels";
-export const DEFAULT_KEEP_ARTIFACTS = 5;
-export const DEFAULT_ALBATROSS_MEMORY_MIB = 64;
-export const DEFAULT_ARTIFACT_BRANCH = "main";
-
-/** The systemd unit a unikernel target restarts when it names none. */
-export function defaultRestartUnit(service: string): string {
-  return `unikernel@${service}`;
-}
 
 /** Which restart method each key of `restart` belongs to. */
 const restartKeyMethod = { unit: "systemd", memory: "albatross", networks: "albatross", args: "albatross", argv: "command" } as const;

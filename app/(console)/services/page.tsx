@@ -6,15 +6,20 @@ import Link from "next/link";
 import { requirePageUser } from "@/lib/auth/session";
 import { can } from "@/lib/auth/roles";
 import { servicesInventory } from "@/lib/queries/services-inventory";
+import { servicesPage } from "@/lib/queries/services-page";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
+import { Pager } from "@/components/ui/pager";
 import { ServicesInventoryView } from "@/components/inventory/services/services-inventory";
+import { cursorParam, type SearchParams } from "../search-params";
 
 export const metadata: Metadata = { title: "Services" };
 
-export default async function ServicesPage() {
+export default async function ServicesPage({ searchParams }: { searchParams: SearchParams }) {
   const user = await requirePageUser("console.view", "/services");
+  const after = cursorParam(await searchParams, "after");
   const inventory = await servicesInventory();
+  const page = servicesPage(inventory, after);
   const c = inventory.counts;
   return (
     <>
@@ -37,8 +42,16 @@ export default async function ServicesPage() {
           <p className="mb-6 text-sm text-zinc-600 dark:text-zinc-400">
             {c.repos} {c.repos === 1 ? "repository" : "repositories"}, {c.builds} build {c.builds === 1 ? "rule" : "rules"} ({c.notDeployed} built, not
             deployed), {c.deploys} deployment {c.deploys === 1 ? "rule" : "rules"}, {c.targets} {c.targets === 1 ? "target" : "targets"}.
+            {page.total > page.to - page.from + 1 ? ` Repositories ${page.from}–${page.to} of ${page.total} below; the Markdown download lists them all.` : null}
           </p>
-          <ServicesInventoryView inventory={inventory} />
+          <ServicesInventoryView inventory={{ ...inventory, groups: page.groups }} />
+          <Pager
+            firstHref={after ? "/services" : undefined}
+            nextHref={page.nextCursor ? `/services?after=${encodeURIComponent(page.nextCursor)}` : undefined}
+            firstLabel="First repositories"
+            nextLabel="More repositories →"
+            label="Services pages"
+          />
         </>
       ) : (
         <EmptyState title="Nothing is deployed yet">

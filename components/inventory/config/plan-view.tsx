@@ -1,7 +1,7 @@
 // The changes an import makes, grouped: created, updated (each changed field with its old and new value),
 // deleted. Created and deleted entities show their values on request.
 import type { ReactNode } from "react";
-import { formatDuration } from "@/lib/validation/inventory-fields";
+import { formatDuration } from "@/lib/validation/inventory-constants";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import type { Change, ImportPlanView } from "@/components/inventory/config/types";
 

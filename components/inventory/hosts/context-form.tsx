@@ -5,7 +5,7 @@ import { useId } from "react";
 import { ActionForm, SubmitButton } from "@/components/ui/forms/action-form";
 import { CheckboxGroup, Hidden, SelectField, TextField } from "@/components/ui/forms/fields";
 import { contextRoleOptions } from "@/components/inventory/hosts/context-labels";
-import { ARCHITECTURES } from "@/lib/validation/inventory-fields";
+import { ARCHITECTURES } from "@/lib/validation/inventory-constants";
 import type { FormAction } from "@/components/ui/forms/result-state";
 import type { ContextRoleName } from "@/lib/queries/inventory-hosts";
 

@@ -1,8 +1,8 @@
 "use client";
 // Add or edit a build rule: how to build the repository, as a Docker image or as a unikernel for one target.
 import { useState } from "react";
-import { ARCHITECTURES, UNIKERNEL_TARGETS } from "@/lib/validation/inventory-fields";
-import { DEFAULT_MAX_ARTIFACT_MIB } from "@/lib/validation/inventory";
+import { ARCHITECTURES, UNIKERNEL_TARGETS } from "@/lib/validation/inventory-constants";
+import { DEFAULT_MAX_ARTIFACT_MIB } from "@/lib/validation/inventory-constants";
 import type { RepoBuildRuleRow } from "@/lib/queries/inventory-repos";
 import type { FormAction } from "@/components/ui/forms/result-state";
 import { ActionForm, CancelButton, SubmitButton } from "@/components/ui/forms/action-form";

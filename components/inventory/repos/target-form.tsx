@@ -10,7 +10,7 @@ import {
   DEFAULT_ARTIFACT_BRANCH,
   DEFAULT_KEEP_ARTIFACTS,
   DEFAULT_UNIKERNEL_DIR,
-} from "@/lib/validation/inventory";
+} from "@/lib/validation/inventory-constants";
 import type { FormAction } from "@/components/ui/forms/result-state";
 import { ActionForm, CancelButton, SubmitButton } from "@/components/ui/forms/action-form";
 import { Hidden, RadioGroupField, SelectField, TextAreaField, TextField } from "@/components/ui/forms/fields";

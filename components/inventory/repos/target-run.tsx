@@ -1,7 +1,7 @@
 // Under a target's service, in the repository page and the Services page: how a unikernel is restarted and
 // where its files are, or where an artifact repository keeps them. Nothing for swarm and compose services.
 import type { TargetKindName, TargetRunFields } from "@/lib/queries/inventory-repos";
-import { argvText } from "@/lib/validation/inventory-fields";
+import { argvText } from "@/lib/validation/inventory-constants";
 import { Mono } from "@/components/ui/table";
 import { unikernelRun } from "@/components/inventory/repos/words";
 

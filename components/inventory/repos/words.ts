@@ -1,6 +1,5 @@
 // How the repository pages name kinds, levels and policies.
-import { formatDuration } from "@/lib/validation/inventory-fields";
-import { DEFAULT_ALBATROSS_MEMORY_MIB, DEFAULT_UNIKERNEL_DIR, defaultRestartUnit } from "@/lib/validation/inventory";
+import { DEFAULT_ALBATROSS_MEMORY_MIB, DEFAULT_UNIKERNEL_DIR, defaultRestartUnit, formatDuration } from "@/lib/validation/inventory-constants";
 import type { ConfirmLevelName, RestartMethodName, TargetKindName, TargetRunFields } from "@/lib/queries/inventory-repos";
 
 export const targetKindLabels: Record<TargetKindName, string> = {

@@ -10,16 +10,17 @@ import { Mono } from "@/components/ui/table";
 
 const kindWords: Record<ServiceTargetRow["kind"], string> = targetKindLabels;
 
-const th = "whitespace-nowrap px-3 py-2 text-left text-xs font-medium uppercase tracking-wide text-zinc-500 first:pl-4 last:pr-4 dark:text-zinc-400";
-// no first:pl-4 here: rows under a rowspan start with a later column
-const td = "px-3 py-2.5 align-top text-zinc-700 last:pr-4 dark:text-zinc-300";
-const muted = "text-zinc-500 dark:text-zinc-400";
+// Each repository's table is styled by one class on the table (.svc in app/globals.css): its cells, code and
+// small print take their look from the element, so a page of many repositories does not send the same class
+// strings for every cell, once in the HTML and again in the RSC payload. <p> in a cell is a muted second line,
+// <small> a muted word before a value, td.edge the rule between the image and its targets.
+const muted = "muted";
 
 function Place({ t }: { t: ServiceTargetRow }) {
   if (t.context) {
     return (
       <>
-        <span className={`text-xs ${muted}`}>context </span>
+        <small>context </small>
         <Link href={`/contexts/${t.context.id}`} className="link">
           {t.context.name}
         </Link>
@@ -29,7 +30,7 @@ function Place({ t }: { t: ServiceTargetRow }) {
   if (t.host) {
     return (
       <>
-        <span className={`text-xs ${muted}`}>host </span>
+        <small>host </small>
         <Link href={`/hosts/${t.host.id}`} className="link">
           {t.host.name}
         </Link>
@@ -41,14 +42,14 @@ function Place({ t }: { t: ServiceTargetRow }) {
 
 function BuildCell({ b, rowSpan }: { b: ServiceBuildRow; rowSpan: number }) {
   return (
-    <th scope="rowgroup" rowSpan={rowSpan} className={`${td} border-r pl-4 border-zinc-100 text-left font-normal dark:border-zinc-800`}>
-      <Mono className="wrap-anywhere font-medium">{b.name}</Mono>
+    <th scope="rowgroup" rowSpan={rowSpan}>
+      <code className="font-medium">{b.name}</code>
       <div className="mt-1">{b.kind === "unikernel" ? <Badge tone="violet">Unikernel · {b.unikernelTarget}</Badge> : <Badge tone="sky">Docker image</Badge>}</div>
-      <div className={`mt-1 break-words text-xs ${muted}`}>
+      <p className="mt-1">
         {b.name === b.dockerfile ? "" : `${b.dockerfile} · `}
         {b.contextDir ? `context ${b.contextDir}/ · ` : ""}
         {b.archs.join(", ")}
-      </div>
+      </p>
     </th>
   );
 }
@@ -56,17 +57,17 @@ function BuildCell({ b, rowSpan }: { b: ServiceBuildRow; rowSpan: number }) {
 function TargetCells({ t }: { t: ServiceTargetRow }) {
   return (
     <>
-      <td className={td}>
-        <Mono className="wrap-anywhere">{t.name}</Mono>
-        {t.healthUrl ? <div className={`mt-0.5 wrap-anywhere text-xs ${muted}`}>{t.healthUrl}</div> : null}
+      <td>
+        <code>{t.name}</code>
+        {t.healthUrl ? <p>{t.healthUrl}</p> : null}
       </td>
-      <td className={td}>{kindWords[t.kind]}</td>
-      <td className={`${td} break-words`}>
+      <td>{kindWords[t.kind]}</td>
+      <td>
         <Place t={t} />
       </td>
-      <td className={td}>
-        <Mono className="wrap-anywhere">{t.service}</Mono>
-        {t.composeProject ? <div className={`text-xs ${muted}`}>project {t.composeProject}</div> : null}
+      <td>
+        <code>{t.service}</code>
+        {t.composeProject ? <p>project {t.composeProject}</p> : null}
         <TargetRun target={t} />
       </td>
     </>
@@ -79,10 +80,10 @@ function RepoTable({ repo }: { repo: ServiceRepoRow }) {
     const span = b.deploys.reduce((n, d) => n + Math.max(1, d.targets.length), 0) || 1;
     if (b.deploys.length === 0) {
       rows.push(
-        <tbody key={b.id} className="border-t border-zinc-200 dark:border-zinc-800">
+        <tbody key={b.id}>
           <tr>
             <BuildCell b={b} rowSpan={1} />
-            <td colSpan={6} className={`${td} ${muted}`}>
+            <td colSpan={6} className={muted}>
               <Badge tone="outline">Built, not deployed</Badge>
               <span className="ml-2 text-xs">every branch and pull request is built; no branch deploys it</span>
             </td>
@@ -95,8 +96,8 @@ function RepoTable({ repo }: { repo: ServiceRepoRow }) {
     b.deploys.forEach((d, di) => {
       const dSpan = Math.max(1, d.targets.length);
       const branch = (
-        <td rowSpan={dSpan} className={td}>
-          <Mono className="wrap-anywhere">{d.branch}</Mono>
+        <td rowSpan={dSpan}>
+          <code>{d.branch}</code>
           {d.approvalMode === "manual" ? (
             <div className="mt-1">
               <Badge tone="amber">Needs approval</Badge>
@@ -105,17 +106,15 @@ function RepoTable({ repo }: { repo: ServiceRepoRow }) {
         </td>
       );
       const image = (
-        <td rowSpan={dSpan} className={`${td} border-r border-zinc-100 dark:border-zinc-800`}>
+        <td rowSpan={dSpan} className="edge">
           {d.image ? (
             <>
-              <Mono small className="wrap-anywhere">
-                {d.image}
-              </Mono>
-              {b.kind === "unikernel" ? <div className={`mt-0.5 text-xs ${muted}`}>keeps the unikernel artifacts</div> : null}
-              {d.registry ? <div className={`mt-0.5 text-xs ${muted}`}>pushed with {d.registry.name}</div> : null}
+              <code className="text-xs">{d.image}</code>
+              {b.kind === "unikernel" ? <p>keeps the unikernel artifacts</p> : null}
+              {d.registry ? <p>pushed with {d.registry.name}</p> : null}
             </>
           ) : (
-            <span className={`text-xs ${muted}`}>none</span>
+            <small>none</small>
           )}
         </td>
       );
@@ -125,8 +124,8 @@ function RepoTable({ repo }: { repo: ServiceRepoRow }) {
             {di === 0 ? <BuildCell b={b} rowSpan={span} /> : null}
             {branch}
             {image}
-            <td colSpan={4} className={`${td} text-xs ${muted}`}>
-              no targets yet: built and pushed, deployed nowhere
+            <td colSpan={4}>
+              <small>no targets yet: built and pushed, deployed nowhere</small>
             </td>
           </tr>,
         );
@@ -143,49 +142,22 @@ function RepoTable({ repo }: { repo: ServiceRepoRow }) {
         );
       });
     });
-    rows.push(
-      <tbody key={b.id} className="border-t border-zinc-200 dark:border-zinc-800 [&>tr+tr]:border-t [&>tr+tr]:border-zinc-100 dark:[&>tr+tr]:border-zinc-800">
-        {trs}
-      </tbody>,
-    );
+    rows.push(<tbody key={b.id}>{trs}</tbody>);
   }
   return (
     <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
-      <table className="w-full min-w-[60rem] table-fixed border-collapse text-sm">
+      {/* the same column widths in every repository's table (.svc thead th), so the page reads as one list */}
+      <table className="svc">
         <caption className="sr-only">Builds, branches, images and targets of {repo.name}</caption>
-        {/* the same columns in every repository's table, so the page reads as one list */}
-        <colgroup>
-          <col className="w-[15%]" />
-          <col className="w-[14%]" />
-          <col className="w-[22%]" />
-          <col className="w-[17%]" />
-          <col className="w-[9%]" />
-          <col className="w-[11%]" />
-          <col className="w-[12%]" />
-        </colgroup>
-        <thead className="bg-zinc-50 dark:bg-zinc-900">
+        <thead>
           <tr>
-            <th scope="col" className={th}>
-              Build
-            </th>
-            <th scope="col" className={th}>
-              Branch
-            </th>
-            <th scope="col" className={th}>
-              Image
-            </th>
-            <th scope="col" className={th}>
-              Target
-            </th>
-            <th scope="col" className={th}>
-              Kind
-            </th>
-            <th scope="col" className={th}>
-              On
-            </th>
-            <th scope="col" className={th}>
-              Service
-            </th>
+            <th scope="col">Build</th>
+            <th scope="col">Branch</th>
+            <th scope="col">Image</th>
+            <th scope="col">Target</th>
+            <th scope="col">Kind</th>
+            <th scope="col">On</th>
+            <th scope="col">Service</th>
           </tr>
         </thead>
         {rows}
