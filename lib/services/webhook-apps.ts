@@ -4,7 +4,7 @@
 // versions and records nothing when either changed (lib/services/webhooks.ts), and a refusal (no secret, a
 // signature that does not match) is decided on a fresh read. So a secret rotated or an allowlist edited in
 // any process applies to the very next delivery, as if nothing were cached.
-import { getDb } from "@/lib/db";
+import { getWebhookPool } from "@/lib/db";
 import { unseal } from "@/lib/crypto/seal";
 import { secretAad } from "@/lib/services/inventory/secret-values";
 
@@ -26,16 +26,23 @@ const TTL_MS = 60_000;
 /** Only apps that exist are kept (a miss is not cached): the map is as large as the inventory's apps. */
 const cache = new Map<string, { app: WebhookApp; at: number }>();
 
-/** The SQL condition "the app row `a` and its secret row `s` are still at `version`" (webhooks.ts uses it). */
-export const APP_VERSION_SQL = "a.xmin::text || ':' || s.xmin::text";
+/**
+ * A query of the app `$1` that finds it only while it and its secret are as `$2` says (a WebhookApp's version):
+ * the receiver's statements write only FROM it, so nothing is recorded on the strength of a stale entry.
+ */
+export const CURRENT_APP_SQL = `SELECT a.id FROM github_apps a JOIN secrets s ON s.id = a.webhook_secret_id
+  WHERE a.id = $1 AND a.xmin::text || ':' || s.xmin::text = $2`;
 
 async function read(name: string): Promise<WebhookApp | null> {
-  const [row] = await getDb().$queryRaw<
-    { id: string; name: string; account_allowlist: string[]; webhook_secret_id: string | null; sealed: Uint8Array | null; version: string }[]
-  >`
-    SELECT a.id, a.name, a.account_allowlist, a.webhook_secret_id, s.sealed, a.xmin::text || ':' || COALESCE(s.xmin::text, '') AS version
-    FROM github_apps a LEFT JOIN secrets s ON s.id = a.webhook_secret_id
-    WHERE a.name = ${name}`;
+  const { rows } = await getWebhookPool().query<{
+    id: string; name: string; account_allowlist: string[]; webhook_secret_id: string | null; sealed: Buffer | null; version: string;
+  }>(
+    `SELECT a.id, a.name, a.account_allowlist, a.webhook_secret_id, s.sealed, a.xmin::text || ':' || COALESCE(s.xmin::text, '') AS version
+     FROM github_apps a LEFT JOIN secrets s ON s.id = a.webhook_secret_id
+     WHERE a.name = $1`,
+    [name],
+  );
+  const row = rows[0];
   if (!row) return null;
   const secret = row.webhook_secret_id && row.sealed ? unseal(row.sealed, secretAad(row.webhook_secret_id)) : null;
   return { id: row.id, name: row.name, accountAllowlist: row.account_allowlist, secret, version: row.version };

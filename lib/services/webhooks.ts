@@ -3,15 +3,14 @@
 // and its secret come from memory (lib/services/webhook-apps.ts), and one statement finds the repository,
 // decides, records the delivery and enqueues its job.
 import { env } from "@/lib/env";
-import { getDb } from "@/lib/db";
+import { getDb, getWebhookPool } from "@/lib/db";
 import { verifyGithubSignature } from "@/lib/github/webhook-verify";
 import {
   branchOfRef, checkRunPayload, checkSuitePayload, createPayload, pullRequestPayload, pushPayload, ZERO_SHA, type NormalizedEvent,
 } from "@/lib/github/webhook-events";
 import { refMoveOf, type RefMove } from "@/lib/services/refs";
 import { jobPayloads } from "@/lib/jobs/definitions";
-import { APP_VERSION_SQL, forgetWebhookApp, webhookApp, type WebhookApp } from "@/lib/services/webhook-apps";
-import { Prisma } from "@/lib/generated/prisma/client";
+import { CURRENT_APP_SQL, forgetWebhookApp, webhookApp, type WebhookApp } from "@/lib/services/webhook-apps";
 import { log } from "@/lib/log";
 import { readLimitedStream, type BodySource } from "@/lib/http/body";
 import { formatPath } from "@/lib/validation/parse";
@@ -138,25 +137,24 @@ const REASON_MAX = 500;
 
 /** The app's row or its secret's changed since they were read: read them again and decide again. */
 const CHANGED = Symbol("app changed");
-/** The app and its secret as read, or as cached: the statements below record nothing unless they are current. */
-const appIsCurrent = (app: WebhookApp) => Prisma.sql`
-  SELECT a.id FROM github_apps a JOIN secrets s ON s.id = a.webhook_secret_id
-  WHERE a.id = ${app.id} AND ${Prisma.raw(APP_VERSION_SQL)} = ${app.version}`;
 
 /**
  * A delivery that moves nothing (ping, an event Slipway does not handle), recorded as it is: INSERT … ON
  * CONFLICT DO NOTHING, so the row's id when new, null when the app already had this delivery.
  */
-async function recordPlain(app: WebhookApp, d: { deliveryId: string; event: string; status: "accepted" | "ignored"; reason: string }): Promise<bigint | null | typeof CHANGED> {
-  const [row] = await getDb().$queryRaw<{ current: boolean; id: bigint | null }[]>`
-    WITH app AS (${appIsCurrent(app)}),
-    ins AS (
-      INSERT INTO webhook_deliveries (delivery_id, app_id, event, status, reason)
-      SELECT ${d.deliveryId}, app.id, ${d.event}, ${d.status}::webhook_delivery_status, ${d.reason.slice(0, REASON_MAX)} FROM app
-      ON CONFLICT (app_id, delivery_id) DO NOTHING
-      RETURNING id
-    )
-    SELECT EXISTS (SELECT 1 FROM app) AS current, (SELECT id FROM ins) AS id`;
+async function recordPlain(app: WebhookApp, d: { deliveryId: string; event: string; status: "accepted" | "ignored"; reason: string }): Promise<string | null | typeof CHANGED> {
+  const { rows } = await getWebhookPool().query<{ current: boolean; id: string | null }>(
+    `WITH app AS (${CURRENT_APP_SQL}),
+     ins AS (
+       INSERT INTO webhook_deliveries (delivery_id, app_id, event, status, reason)
+       SELECT $3, app.id, $4, $5::webhook_delivery_status, $6 FROM app
+       ON CONFLICT (app_id, delivery_id) DO NOTHING
+       RETURNING id
+     )
+     SELECT EXISTS (SELECT 1 FROM app) AS current, (SELECT id FROM ins) AS id`,
+    [app.id, app.version, d.deliveryId, d.event, d.status, d.reason.slice(0, REASON_MAX)],
+  );
+  const row = rows[0];
   if (!row?.current) return CHANGED;
   return row.id;
 }
@@ -170,7 +168,7 @@ interface Received {
   job: Omit<NormalizedEvent, "repositoryId" | "seq"> | null;
 }
 type Outcome =
-  | { kind: "conflict"; repository: string; storedGithubId: bigint }
+  | { kind: "conflict"; repository: string; storedGithubId: string }
   | { kind: "duplicate" }
   | { kind: "ignored"; reason: string }
   | { kind: "accepted" };
@@ -185,60 +183,66 @@ type Outcome =
  */
 async function recordHandled(app: WebhookApp, r: Received): Promise<Outcome | typeof CHANGED> {
   const m = r.move;
-  const unknown = `repository ${r.parsed.fullName} is not registered under app ${app.name}`.slice(0, REASON_MAX);
-  const githubId = BigInt(r.parsed.githubId);
-  const installationId = r.parsed.installationId === undefined ? null : BigInt(r.parsed.installationId);
-  const jobKey = `github-delivery:${app.id}:${r.deliveryId}`;
-  const [row] = await getDb().$queryRaw<
-    { current: boolean; repository_id: string | null; repository_name: string | null; stored_github_id: bigint | null; conflict: boolean | null; reason: string | null; seq: bigint | null; jobs: number }[]
-  >`
-    WITH app AS (${appIsCurrent(app)}),
-    repo AS (
-      SELECT r.id, r.name, r.github_id FROM repositories r JOIN app ON r.app_id = app.id
-      WHERE lower(r.name) = lower(${r.parsed.fullName}) AND r.archived_at IS NULL
-      LIMIT 1
-    ),
-    verdict AS (
-      SELECT app.id AS app_id, repo.id AS repository_id, repo.name AS repository_name, repo.github_id AS stored_github_id,
-             COALESCE(repo.github_id <> ${githubId}, false) AS conflict,
-             CASE WHEN repo.id IS NULL THEN ${unknown} ELSE ${r.ignored === null ? null : r.ignored.slice(0, REASON_MAX)}::text END AS reason
-      FROM app LEFT JOIN repo ON true
-    ),
-    ins AS (
-      INSERT INTO webhook_deliveries (delivery_id, app_id, repository_id, event, action, status, reason, ref_kind, ref_name, before_sha, after_sha, forced)
-      SELECT ${r.deliveryId}, v.app_id, v.repository_id, ${r.event}, ${r.action},
-             (CASE WHEN v.reason IS NULL THEN 'accepted' ELSE 'ignored' END)::webhook_delivery_status, v.reason,
-             CASE WHEN v.reason IS NULL THEN ${m?.kind ?? null}::ref_kind END, CASE WHEN v.reason IS NULL THEN ${m?.name ?? null} END,
-             CASE WHEN v.reason IS NULL THEN ${m?.before ?? null} END, CASE WHEN v.reason IS NULL THEN ${m?.after ?? null} END,
-             v.reason IS NULL AND ${m?.forced ?? false}
-      FROM verdict v WHERE NOT v.conflict
-      ON CONFLICT (app_id, delivery_id) DO NOTHING
-      RETURNING id, repository_id, status
-    ),
-    learned AS (
-      UPDATE repositories r
-      SET github_id = COALESCE(r.github_id, ${githubId}),
-          installation_id = COALESCE(${installationId}::bigint, r.installation_id),
-          is_private = COALESCE(${r.parsed.isPrivate ?? null}::boolean, r.is_private),
-          updated_at = now()
-      FROM ins
-      WHERE ins.status = 'accepted' AND r.id = ins.repository_id
-        AND (r.github_id IS NULL OR r.installation_id IS DISTINCT FROM COALESCE(${installationId}::bigint, r.installation_id)
-             OR r.is_private IS DISTINCT FROM COALESCE(${r.parsed.isPrivate ?? null}::boolean, r.is_private))
-      RETURNING r.id
-    ),
-    job AS (
-      SELECT (graphile_worker.add_job(
-        identifier => 'github.event',
-        payload => (${JSON.stringify(r.job ?? {})}::jsonb || jsonb_build_object('repositoryId', ins.repository_id, 'seq', ins.id))::json,
-        queue_name => 'repository:' || ins.repository_id,
-        job_key => ${jobKey}
-      )).id
-      FROM ins WHERE ins.status = 'accepted'
-    )
-    SELECT EXISTS (SELECT 1 FROM app) AS current, v.repository_id, v.repository_name, v.stored_github_id, v.conflict, v.reason, ins.id AS seq,
-           (SELECT count(*) FROM job)::int AS jobs, (SELECT count(*) FROM learned)::int AS learned
-    FROM (SELECT 1) one LEFT JOIN verdict v ON true LEFT JOIN ins ON true`;
+  const { rows } = await getWebhookPool().query<{
+    current: boolean; repository_name: string | null; stored_github_id: string | null; conflict: boolean | null; reason: string | null; seq: string | null; jobs: number;
+  }>(
+    `WITH app AS (${CURRENT_APP_SQL}),
+     repo AS (
+       SELECT r.id, r.name, r.github_id FROM repositories r JOIN app ON r.app_id = app.id
+       WHERE lower(r.name) = lower($3) AND r.archived_at IS NULL
+       LIMIT 1
+     ),
+     verdict AS (
+       SELECT app.id AS app_id, repo.id AS repository_id, repo.name AS repository_name, repo.github_id AS stored_github_id,
+              COALESCE(repo.github_id <> $4::bigint, false) AS conflict,
+              CASE WHEN repo.id IS NULL THEN $5::text ELSE $6::text END AS reason
+       FROM app LEFT JOIN repo ON true
+     ),
+     ins AS (
+       INSERT INTO webhook_deliveries (delivery_id, app_id, repository_id, event, action, status, reason, ref_kind, ref_name, before_sha, after_sha, forced)
+       SELECT $7, v.app_id, v.repository_id, $8, $9,
+              (CASE WHEN v.reason IS NULL THEN 'accepted' ELSE 'ignored' END)::webhook_delivery_status, v.reason,
+              CASE WHEN v.reason IS NULL THEN $10::ref_kind END, CASE WHEN v.reason IS NULL THEN $11::text END,
+              CASE WHEN v.reason IS NULL THEN $12::text END, CASE WHEN v.reason IS NULL THEN $13::text END,
+              v.reason IS NULL AND $14::boolean
+       FROM verdict v WHERE NOT v.conflict
+       ON CONFLICT (app_id, delivery_id) DO NOTHING
+       RETURNING id, repository_id, status
+     ),
+     learned AS (
+       UPDATE repositories r
+       SET github_id = COALESCE(r.github_id, $4::bigint),
+           installation_id = COALESCE($15::bigint, r.installation_id),
+           is_private = COALESCE($16::boolean, r.is_private),
+           updated_at = now()
+       FROM ins
+       WHERE ins.status = 'accepted' AND r.id = ins.repository_id
+         AND (r.github_id IS NULL OR r.installation_id IS DISTINCT FROM COALESCE($15::bigint, r.installation_id)
+              OR r.is_private IS DISTINCT FROM COALESCE($16::boolean, r.is_private))
+       RETURNING r.id
+     ),
+     job AS (
+       SELECT (graphile_worker.add_job(
+         identifier => 'github.event',
+         payload => ($17::jsonb || jsonb_build_object('repositoryId', ins.repository_id, 'seq', ins.id))::json,
+         queue_name => 'repository:' || ins.repository_id,
+         job_key => $18
+       )).id
+       FROM ins WHERE ins.status = 'accepted'
+     )
+     SELECT EXISTS (SELECT 1 FROM app) AS current, v.repository_name, v.stored_github_id, v.conflict, v.reason, ins.id AS seq,
+            (SELECT count(*) FROM job)::int AS jobs, (SELECT count(*) FROM learned)::int AS learned
+     FROM (SELECT 1) one LEFT JOIN verdict v ON true LEFT JOIN ins ON true`,
+    [
+      app.id, app.version, r.parsed.fullName, String(r.parsed.githubId),
+      `repository ${r.parsed.fullName} is not registered under app ${app.name}`.slice(0, REASON_MAX), r.ignored === null ? null : r.ignored.slice(0, REASON_MAX),
+      r.deliveryId, r.event, r.action,
+      m?.kind ?? null, m?.name ?? null, m?.before ?? null, m?.after ?? null, m?.forced ?? false,
+      r.parsed.installationId === undefined ? null : String(r.parsed.installationId), r.parsed.isPrivate ?? null,
+      JSON.stringify(r.job ?? {}), `github-delivery:${app.id}:${r.deliveryId}`,
+    ],
+  );
+  const row = rows[0];
   if (!row?.current) return CHANGED;
   if (row.conflict) return { kind: "conflict", repository: row.repository_name!, storedGithubId: row.stored_github_id! };
   if (row.seq === null) return { kind: "duplicate" };
