@@ -2,7 +2,8 @@
 // webhook secret in memory, so a delivery costs one statement; what is cached is never trusted on its own.
 // Changes are made here the way another process makes them (straight to the database, behind the cache's
 // back): a rotated secret, an allowlist, a removed app apply to the very next delivery. A delivery is
-// recorded once and its job runs once, by a real graphile-worker.
+// recorded once and its job runs once, by a real graphile-worker; a delivery whose web process stopped
+// before its job was queued (lib/services/webhook-dispatch.ts) gets it from the worker's minute sweep.
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { run, type Runner } from "graphile-worker";
@@ -11,7 +12,10 @@ import { log } from "@/lib/log";
 import { saveApp, saveBuildRule, saveRepository } from "@/lib/services/inventory/entities";
 import { storeSecretValue } from "@/lib/services/inventory/secret-values";
 import { receiveGithubWebhook } from "@/lib/services/webhooks";
+import { dispatchWebhookJobs } from "@/lib/services/webhook-dispatch";
 import { buildTaskList } from "@/workers/tasks";
+import { webhooksDispatch } from "@/workers/tasks/github-event";
+import type { TaskContext } from "@/workers/tasks/types";
 import { actorFor, createUser } from "@/test/helpers/fixtures";
 import { deliveryHeaders, examplePayload, forRepository, sign } from "@/test/helpers/webhook-payloads";
 import { eventually } from "@/test/helpers/eventually";
@@ -46,8 +50,12 @@ async function deliver(app: string, secret: string, payload: Record<string, unkn
   return { ...res, id };
 }
 const rows = () => getDb().webhookDelivery.findMany({ orderBy: { id: "asc" } });
-const jobs = () => getDb().$queryRaw<{ key: string | null }[]>`
-  SELECT j.key FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE t.identifier = 'github.event'`;
+/** the github.event jobs, once every delivery recorded so far was dispatched */
+const jobs = async () => {
+  await dispatchWebhookJobs();
+  return getDb().$queryRaw<{ key: string | null }[]>`
+    SELECT j.key FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE t.identifier = 'github.event'`;
+};
 
 /** Replaces the app's webhook secret as another Slipway process would: the rows change, this process's memory does not. */
 async function rotateElsewhere(app: string, value: string) {
@@ -156,5 +164,32 @@ describe("recorded once, run once", () => {
     const ref = await getDb().ref.findFirstOrThrow({ where: { repositoryId, kind: "branch", name: "twice" } });
     expect(ref.headSha).toBe("d".repeat(40));
     expect(await getDb().build.count({ where: { refs: { some: { refId: ref.id } } } })).toBe(1);
+  });
+});
+
+describe("queued after the answer", () => {
+  test("an accepted delivery left without its job (the web process stopped after its commit) is queued by the worker's sweep, in its repository's queue, with its receipt order", async () => {
+    const p = branchPush();
+    p.ref = "refs/heads/orphan";
+    const r = await deliver("rotating", OLD, p);
+    expect(r.status).toBe(202);
+    await dispatchWebhookJobs();
+    // as if the background dispatch had never run: the job gone, the payload back on the row
+    const [row] = await rows();
+    const [job] = await getDb().$queryRaw<{ payload: Record<string, unknown> }[]>`SELECT payload FROM graphile_worker._private_jobs WHERE key LIKE ${`%:${r.id}`}`;
+    await getDb().$executeRaw`DELETE FROM graphile_worker._private_jobs`;
+    const { seq: _seq, ...rest } = job!.payload;
+    await getDb().$executeRaw`UPDATE webhook_deliveries SET job_payload = ${JSON.stringify(rest)}::jsonb WHERE id = ${row!.id}`;
+
+    const ctx = { workerId: "test", log, helpers: {} } as unknown as TaskContext; // the handler uses only log
+    await webhooksDispatch({}, ctx);
+    const [again] = await getDb().$queryRaw<{ key: string; payload: Record<string, unknown>; queue_name: string | null }[]>`
+      SELECT j.key, j.payload, q.queue_name FROM graphile_worker._private_jobs j LEFT JOIN graphile_worker._private_job_queues q ON q.id = j.job_queue_id`;
+    const app = await getDb().githubApp.findUniqueOrThrow({ where: { name: "rotating" } });
+    expect(again).toMatchObject({ key: `github-delivery:${app.id}:${r.id}`, queue_name: `repository:${repositoryId}`, payload: { ...rest, seq: Number(row!.id), repositoryId } });
+    expect((await getDb().webhookDelivery.findUniqueOrThrow({ where: { id: row!.id } })).jobPayload).toBeNull();
+    // a second sweep finds nothing left to queue
+    await webhooksDispatch({}, ctx);
+    expect(await jobs()).toHaveLength(1);
   });
 });

@@ -1,7 +1,8 @@
-// Receive one GitHub webhook delivery: find the app, bound, verify, check, de-duplicate, record, enqueue.
+// Receive one GitHub webhook delivery: find the app, bound, verify, check, de-duplicate, record.
 // The work is the job's (workers/tasks/github-event.ts). A delivery costs one database round trip: the app
 // and its secret come from memory (lib/services/webhook-apps.ts), and one statement finds the repository,
-// decides, records the delivery and enqueues its job.
+// decides and records the delivery with its job's payload; the job is queued right after, in the background
+// (lib/services/webhook-dispatch.ts: why not in the same commit).
 import { env } from "@/lib/env";
 import { getDb, getWebhookPool } from "@/lib/db";
 import { verifyGithubSignature } from "@/lib/github/webhook-verify";
@@ -10,6 +11,7 @@ import {
 } from "@/lib/github/webhook-events";
 import { refMoveOf, type RefMove } from "@/lib/services/refs";
 import { jobPayloads } from "@/lib/jobs/definitions";
+import { dispatchWebhookJobsSoon } from "@/lib/services/webhook-dispatch";
 import { CURRENT_APP_SQL, forgetWebhookApp, webhookApp, type WebhookApp } from "@/lib/services/webhook-apps";
 import { log } from "@/lib/log";
 import { readLimitedStream, type BodySource } from "@/lib/http/body";
@@ -164,7 +166,7 @@ interface Received {
   /** the app allowlist's or the event's own reason to ignore it (the repository's are decided in SQL) */
   ignored: string | null;
   move: RefMove | null;
-  /** the job's payload without what only the statement knows (repositoryId, seq); null when ignored */
+  /** the job's payload without what only the statement knows (repositoryId) and the dispatch (seq); null when ignored */
   job: Omit<NormalizedEvent, "repositoryId" | "seq"> | null;
 }
 type Outcome =
@@ -178,13 +180,14 @@ type Outcome =
  * repository of that name under the app (case-insensitive, as on GitHub), if any; a GitHub id that contradicts
  * the one learned for it records nothing; otherwise the delivery is recorded (ignored with its reason, or
  * accepted with the move it reports), what GitHub says about the repository is learned (its id, installation
- * and privacy: a repository made private stops its public badge from this delivery on), and the job is queued
- * in the repository's queue, so one repository's events run one after another in receipt order.
+ * and privacy: a repository made private stops its public badge from this delivery on), and an accepted one
+ * keeps its job's payload until the dispatch queues the job in the repository's queue (one repository's events
+ * run one after another in receipt order).
  */
 async function recordHandled(app: WebhookApp, r: Received): Promise<Outcome | typeof CHANGED> {
   const m = r.move;
   const { rows } = await getWebhookPool().query<{
-    current: boolean; repository_name: string | null; stored_github_id: string | null; conflict: boolean | null; reason: string | null; seq: string | null; jobs: number;
+    current: boolean; repository_name: string | null; stored_github_id: string | null; conflict: boolean | null; reason: string | null; seq: string | null;
   }>(
     `WITH app AS (${CURRENT_APP_SQL}),
      repo AS (
@@ -199,12 +202,13 @@ async function recordHandled(app: WebhookApp, r: Received): Promise<Outcome | ty
        FROM app LEFT JOIN repo ON true
      ),
      ins AS (
-       INSERT INTO webhook_deliveries (delivery_id, app_id, repository_id, event, action, status, reason, ref_kind, ref_name, before_sha, after_sha, forced)
+       INSERT INTO webhook_deliveries (delivery_id, app_id, repository_id, event, action, status, reason, ref_kind, ref_name, before_sha, after_sha, forced, job_payload)
        SELECT $7, v.app_id, v.repository_id, $8, $9,
               (CASE WHEN v.reason IS NULL THEN 'accepted' ELSE 'ignored' END)::webhook_delivery_status, v.reason,
               CASE WHEN v.reason IS NULL THEN $10::ref_kind END, CASE WHEN v.reason IS NULL THEN $11::text END,
               CASE WHEN v.reason IS NULL THEN $12::text END, CASE WHEN v.reason IS NULL THEN $13::text END,
-              v.reason IS NULL AND $14::boolean
+              v.reason IS NULL AND $14::boolean,
+              CASE WHEN v.reason IS NULL THEN $17::jsonb || jsonb_build_object('repositoryId', v.repository_id) END
        FROM verdict v WHERE NOT v.conflict
        ON CONFLICT (app_id, delivery_id) DO NOTHING
        RETURNING id, repository_id, status
@@ -220,18 +224,9 @@ async function recordHandled(app: WebhookApp, r: Received): Promise<Outcome | ty
          AND (r.github_id IS NULL OR r.installation_id IS DISTINCT FROM COALESCE($15::bigint, r.installation_id)
               OR r.is_private IS DISTINCT FROM COALESCE($16::boolean, r.is_private))
        RETURNING r.id
-     ),
-     job AS (
-       SELECT (graphile_worker.add_job(
-         identifier => 'github.event',
-         payload => ($17::jsonb || jsonb_build_object('repositoryId', ins.repository_id, 'seq', ins.id))::json,
-         queue_name => 'repository:' || ins.repository_id,
-         job_key => $18
-       )).id
-       FROM ins WHERE ins.status = 'accepted'
      )
      SELECT EXISTS (SELECT 1 FROM app) AS current, v.repository_name, v.stored_github_id, v.conflict, v.reason, ins.id AS seq,
-            (SELECT count(*) FROM job)::int AS jobs, (SELECT count(*) FROM learned)::int AS learned
+            (SELECT count(*) FROM learned)::int AS learned
      FROM (SELECT 1) one LEFT JOIN verdict v ON true LEFT JOIN ins ON true`,
     [
       app.id, app.version, r.parsed.fullName, String(r.parsed.githubId),
@@ -239,7 +234,7 @@ async function recordHandled(app: WebhookApp, r: Received): Promise<Outcome | ty
       r.deliveryId, r.event, r.action,
       m?.kind ?? null, m?.name ?? null, m?.before ?? null, m?.after ?? null, m?.forced ?? false,
       r.parsed.installationId === undefined ? null : String(r.parsed.installationId), r.parsed.isPrivate ?? null,
-      JSON.stringify(r.job ?? {}), `github-delivery:${app.id}:${r.deliveryId}`,
+      JSON.stringify(r.job ?? {}),
     ],
   );
   const row = rows[0];
@@ -247,7 +242,6 @@ async function recordHandled(app: WebhookApp, r: Received): Promise<Outcome | ty
   if (row.conflict) return { kind: "conflict", repository: row.repository_name!, storedGithubId: row.stored_github_id! };
   if (row.seq === null) return { kind: "duplicate" };
   if (row.reason !== null) return { kind: "ignored", reason: row.reason };
-  if (row.jobs !== 1) throw new Error(`delivery ${r.deliveryId} was recorded accepted, but ${row.jobs} jobs were queued for it`);
   return { kind: "accepted" };
 }
 
@@ -360,6 +354,7 @@ async function receiveFor(
       log.info({ deliveryId, event, status: "ignored" }, "github webhook");
       return { status: 202, body: { ignored: outcome.reason } };
     case "accepted":
+      dispatchWebhookJobsSoon();
       log.info({ deliveryId, event, status: "accepted" }, "github webhook");
       return { status: 202, body: { accepted: true } };
   }
