@@ -72,7 +72,7 @@ export const envSchema = z
     SLIPWAY_WORKER_ID: z.string().trim().min(1).optional(),
     SLIPWAY_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
     /** the webhook receiver's own connections (lib/db.ts getWebhookPool), besides SLIPWAY_DB_POOL */
-    SLIPWAY_WEBHOOK_DB_POOL: z.coerce.number().int().min(1).max(100).default(4),
+    SLIPWAY_WEBHOOK_DB_POOL: z.coerce.number().int().min(1).max(100).default(8),
     SLIPWAY_WEBHOOK_MAX_BYTES: z.coerce.number().int().min(100).max(1024 * 1024 * 1024).default(25 * 1024 * 1024),
     /** webhook deliveries older than this are deleted by the hourly maintenance (they de-duplicate redeliveries and order events) */
     SLIPWAY_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
