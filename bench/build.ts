@@ -682,7 +682,12 @@ async function main() {
     const sentIn = performance.now() - start;
     const tSent = performance.now();
     const cpuSend = process.cpuUsage(cpu0);
-    const appliedDuringSend = plan.filter((p) => seen.applied.has(p.id)).length;
+    // a delivery is done when its job recorded what it did: applied, or stale (a newer delivery of the same
+    // ref decides it); the worker's log says "applied" only for the first kind, so the rows are counted
+    const ids = plan.map((p) => p.id);
+    const done = async () =>
+      Number((await q<{ n: string }>(`SELECT count(*) AS n FROM webhook_deliveries WHERE delivery_id = ANY($1) AND status IN ('applied', 'stale')`, [[...accepted]]))[0]!.n);
+    const appliedDuringSend = await done();
     console.log(`  sent ${K} in ${secs(sentIn)} (sender lag max ${ms(maxLag)}); answers: ${[...statuses].map(([s, c]) => `${c}× ${s}`).join(", ")}`);
     console.log(`  response p50/p99/max ${triple(service)}   (from the scheduled send time: ${triple(fromSchedule)})`);
     const loopDuringSend = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
@@ -696,7 +701,7 @@ async function main() {
     let buildsDrained = NaN;
     let drainError: string | undefined;
     try {
-      await until("the github.event jobs", async () => [...accepted].every((id) => seen.applied.has(id)), deadline, 50);
+      await until("the github.event jobs", async () => (await done()) === accepted.size, deadline, 100);
       eventsDrained = performance.now() - tSent;
       // drained when no job runs and none is ready: nothing can move any more (jobs waiting for a retry aside)
       await until("the queue to empty", async () => (await idle()) && (await idle()), Math.max(1000, deadline - eventsDrained), 100);
@@ -712,9 +717,10 @@ async function main() {
     loopDelay.disable();
     await stopWorker("measurement 3");
 
-    const ids = plan.map((p) => p.id);
-    const rowsAccepted = Number((await q<{ n: string }>(`SELECT count(*) AS n FROM webhook_deliveries WHERE delivery_id = ANY($1) AND status = 'accepted'`, [ids]))[0]!.n);
-    const applied = ids.filter((id) => seen.applied.has(id)).length;
+    const byStatus = await q<{ status: string; n: string }>(`SELECT status::text, count(*) AS n FROM webhook_deliveries WHERE delivery_id = ANY($1) GROUP BY 1`, [ids]);
+    const rowCount = (st: string) => Number(byStatus.find((b) => b.status === st)?.n ?? 0);
+    const rowsRecorded = byStatus.reduce((a, b) => a + Number(b.n), 0);
+    const applied = await done();
     const leftEvents = Number(
       (
         await q<{ n: string }>(
@@ -733,14 +739,17 @@ async function main() {
     const stuck = await q<{ id: string; state: string; reason: string | null }>(`SELECT id, state::text, reason FROM builds WHERE build_rule_id = ANY($1) AND state IN ${ACTIVE}`, [ruleIds]);
     const ranToEnd = builds.filter((b) => ["succeeded", "failed"].includes(b.state)).reduce((a, b) => a + Number(b.n), 0);
 
-    console.log(`  deliveries: ${accepted.size} accepted (202), ${rowsAccepted} webhook_deliveries rows accepted, ${applied} github.event jobs applied by the worker, ${leftEvents} github.event jobs left in the queue → lost ${lost}`);
+    console.log(
+      `  deliveries: ${accepted.size} accepted (202), ${rowsRecorded} webhook_deliveries rows (${byStatus.map((b) => `${b.n} ${b.status}`).join(", ")}), ${applied} done by their github.event job (applied or stale), ${rowCount("accepted")} still waiting, ${leftEvents} github.event jobs left in the queue → lost ${lost}`,
+    );
+    console.log(`  receiver p50/p99/max ${triple(service)}, lost ${lost}`);
     console.log(`  builds: ${nBuilds} created for ${K} ref moves (${plan.length - nBuilds} collapsed: ${links - nBuilds} ref moves linked to an existing build of the same commit); ${superseded} superseded before they ran to the end; states: ${builds.map((b) => `${b.n} ${b.state}`).join(", ")}`);
     console.log(`  refs at the last pushed commit: ${rightHeads} of ${lastSha.size}`);
     for (const f of failedReasons) console.log(`  failed: ${f.n}× ${(f.reason ?? "").replace(/\s+/g, " ").slice(0, 300)}`);
     if (stuck.length) console.log(`  STUCK after the drain (active, but no job will move them): ${stuck.length}: ${stuck.slice(0, 5).map((b) => `${b.id} ${b.state}`).join(", ")}`);
     console.log(`  drain after the last answer: github.event jobs ${Number.isNaN(eventsDrained) ? "not drained" : secs(eventsDrained)}, builds and queue ${Number.isNaN(buildsDrained) ? "not drained" : secs(buildsDrained)} (${ranToEnd} builds ran to the end)${drainError ? `: ${drainError}` : ""}`);
-    rows.push({ figure: `3 receiver response p99 (${K} in ${options.burstSeconds} s)`, value: ms(pct(service, 99)), goal: "" });
-    rows.push({ figure: "3 deliveries lost (202 / rows / applied)", value: `${lost} (${accepted.size} / ${rowsAccepted} / ${applied})`, goal: "0" });
+    rows.push({ figure: `3 receiver response p50 / p99 / max (${K} in ${options.burstSeconds} s)`, value: triple(service), goal: "p99 < 200 ms" });
+    rows.push({ figure: "3 deliveries lost (202 / rows / done by their job)", value: `${lost} (${accepted.size} / ${rowsRecorded} / ${applied})`, goal: "0" });
     rows.push({ figure: "3 builds created / superseded / refs linked", value: `${nBuilds} / ${superseded} / ${links - nBuilds}`, goal: "" });
     rows.push({ figure: "3 builds stuck after the drain", value: String(stuck.length), goal: "0" });
     rows.push({ figure: "3 drain: events / builds", value: `${Number.isNaN(eventsDrained) ? "—" : secs(eventsDrained)} / ${Number.isNaN(buildsDrained) ? "—" : secs(buildsDrained)}`, goal: "" });

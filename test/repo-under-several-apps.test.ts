@@ -12,6 +12,7 @@ import { ValidationError } from "@/lib/errors";
 import { clearGithubClientCache } from "@/lib/github/app-client";
 import type { NormalizedEvent } from "@/lib/github/webhook-events";
 import { receiveGithubWebhook } from "@/lib/services/webhooks";
+import { dispatchWebhookJobs } from "@/lib/services/webhook-dispatch";
 import { exportInventory, importInventory, previewImport } from "@/lib/services/inventory/config";
 import { saveApp, saveRepository } from "@/lib/services/inventory/entities";
 import { branchBadgeStatus } from "@/lib/queries/badges";
@@ -89,6 +90,7 @@ async function deliverPush(f: Flavour, branch: string, after: string): Promise<N
   const r = await receiveGithubWebhook({ appName: f.name, headers: deliveryHeaders("push", id, sign(f.secret, raw)), body: new TextEncoder().encode(raw) });
   expect(r.status, JSON.stringify(r.body)).toBe(202);
   const app = await getDb().githubApp.findUniqueOrThrow({ where: { name: f.name } });
+  await dispatchWebhookJobs();
   const [job] = await getDb().$queryRaw<{ payload: NormalizedEvent }[]>`
     SELECT payload FROM graphile_worker._private_jobs WHERE key = ${`github-delivery:${app.id}:${id}`}`;
   if (!job) throw new Error("the receiver enqueued no job");

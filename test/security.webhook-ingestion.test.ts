@@ -8,6 +8,7 @@ import { getDb } from "@/lib/db";
 import { log } from "@/lib/log";
 import { saveApp, saveRepository } from "@/lib/services/inventory/entities";
 import { pruneWebhookDeliveries, receiveGithubWebhook } from "@/lib/services/webhooks";
+import { dispatchWebhookJobs } from "@/lib/services/webhook-dispatch";
 import { jobPayloads } from "@/lib/jobs/definitions";
 import { githubEvent } from "@/workers/tasks/github-event";
 import type { TaskContext } from "@/workers/tasks/types";
@@ -42,8 +43,12 @@ async function deliver(event: string, payload: unknown, opts: { app?: string; id
 }
 const branchPush = (repo = REPO) => forRepository(examplePayload("push", undefined, (e) => String(e.ref).startsWith("refs/heads/") && e.deleted === false), repo);
 const rows = () => getDb().webhookDelivery.findMany({ orderBy: { id: "asc" } });
-const queued = () => getDb().$queryRaw<{ payload: unknown }[]>`
-  SELECT j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE t.identifier = 'github.event'`;
+/** the github.event jobs, once every delivery recorded so far was dispatched */
+const queued = async () => {
+  await dispatchWebhookJobs();
+  return getDb().$queryRaw<{ payload: unknown }[]>`
+    SELECT j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE t.identifier = 'github.event'`;
+};
 
 describe("unsigned-delivery-claim", () => {
   test("an unsigned request naming GitHub's delivery id writes nothing, and the real signed delivery is then accepted", async () => {

@@ -9,6 +9,7 @@ import { getDb } from "@/lib/db";
 import { log } from "@/lib/log";
 import { saveApp, saveBuildRule, saveRepository } from "@/lib/services/inventory/entities";
 import { receiveGithubWebhook } from "@/lib/services/webhooks";
+import { dispatchWebhookJobs } from "@/lib/services/webhook-dispatch";
 import { ZERO_SHA, type NormalizedEvent } from "@/lib/github/webhook-events";
 import { newestMove, type ReportedMove } from "@/lib/services/ref-order";
 import { buildTaskList } from "@/workers/tasks";
@@ -50,6 +51,7 @@ async function push(branch: string, before: string, after: string, opts: { force
   const id = randomUUID();
   const r = await receiveGithubWebhook({ appName: "tarides", headers: deliveryHeaders("push", id, sign(SECRET, raw)), body: new TextEncoder().encode(raw) });
   expect(r.status).toBe(202);
+  await dispatchWebhookJobs();
   const [job] = await getDb().$queryRaw<{ payload: NormalizedEvent }[]>`
     SELECT payload FROM graphile_worker._private_jobs WHERE key = ${`github-delivery:${(await appId())}:${id}`}`;
   if (!job) throw new Error("the receiver enqueued no job");

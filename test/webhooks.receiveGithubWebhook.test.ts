@@ -1,11 +1,12 @@
-// lib/services/webhooks.ts: real signed GitHub payloads become one delivery row and one `github.event` job;
-// bad input gets a clear status and writes nothing.
+// lib/services/webhooks.ts: real signed GitHub payloads become one delivery row and, once dispatched
+// (lib/services/webhook-dispatch.ts), one `github.event` job; bad input gets a clear status and writes nothing.
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { getDb } from "@/lib/db";
 import { resetEnvCache } from "@/lib/env";
 import { saveApp, saveRepository } from "@/lib/services/inventory/entities";
 import { receiveGithubWebhook } from "@/lib/services/webhooks";
+import { dispatchWebhookJobs } from "@/lib/services/webhook-dispatch";
 import { POST } from "@/app/api/webhooks/github/[app]/route";
 import { actorFor, createUser } from "@/test/helpers/fixtures";
 import { deliveryHeaders, examplePayload, forRepository, sign } from "@/test/helpers/webhook-payloads";
@@ -40,9 +41,13 @@ async function deliver(event: string, payload: unknown, opts: { app?: string; id
 const branchPush = () => examplePayload("push", undefined, (e) => String(e.ref).startsWith("refs/heads/") && e.deleted === false);
 
 const deliveries = () => getDb().webhookDelivery.findMany({ orderBy: { id: "asc" } });
-const jobs = () => getDb().$queryRaw<{ key: string | null; payload: Record<string, unknown> }[]>`
+/** the github.event jobs, once every delivery recorded so far was dispatched (the receiver leaves that to the background) */
+const jobs = async () => {
+  await dispatchWebhookJobs();
+  return getDb().$queryRaw<{ key: string | null; payload: Record<string, unknown> }[]>`
   SELECT j.key, j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
   WHERE t.identifier = 'github.event'`;
+};
 
 async function expectNothingWritten() {
   expect(await deliveries()).toHaveLength(0);
@@ -136,6 +141,7 @@ describe("receiveGithubWebhook", () => {
   test("an accepted delivery's job runs in its repository's queue, so a repository's events apply in order", async () => {
     const r = await deliver("push", forRepository(branchPush(), REPO));
     expect(r.status).toBe(202);
+    await dispatchWebhookJobs();
     const [q] = await getDb().$queryRaw<{ queue_name: string | null }[]>`
       SELECT q.queue_name FROM graphile_worker._private_jobs j LEFT JOIN graphile_worker._private_job_queues q ON q.id = j.job_queue_id`;
     expect(q?.queue_name).toBe(`repository:${repositoryId}`);

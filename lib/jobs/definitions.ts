@@ -17,6 +17,8 @@ export const jobPayloads = {
   repository_poll: z.object({ repositoryId: z.string().min(1).max(64) }).strict(),
   /** one accepted GitHub webhook delivery, normalized: track the ref and start or cancel builds */
   "github.event": normalizedEvent,
+  /** every minute: queue the github.event job of an accepted delivery whose web process stopped before it did (lib/services/webhook-dispatch.ts) */
+  webhooks_dispatch: cronPayload,
   /** run one build: fetch, build, push, record the release (lib/build/runner.ts) */
   build_run: z.object({ buildId: z.string().min(1).max(64) }).strict(),
   /** bring the build's GitHub check run up to date with its state */
@@ -41,4 +43,4 @@ export type JobName = keyof typeof jobPayloads;
 export type JobPayload<N extends JobName> = z.infer<(typeof jobPayloads)[N]>;
 
 /** graphile-worker crontab: runs scheduled jobs on whichever worker is up (each fires once cluster-wide). */
-export const crontab = ["0 * * * * maintenance", "* * * * * repositories_poll_due", "* * * * * builds_reap", "* * * * * deployments_reap", "*/5 * * * * drift_check"].join("\n");
+export const crontab = ["0 * * * * maintenance", "* * * * * repositories_poll_due", "* * * * * builds_reap", "* * * * * webhooks_dispatch", "* * * * * deployments_reap", "*/5 * * * * drift_check"].join("\n");

@@ -1,15 +1,18 @@
-// Receive one GitHub webhook delivery: find the app, bound, verify, check, de-duplicate, record, enqueue.
-// The work is the job's (workers/tasks/github-event.ts).
+// Receive one GitHub webhook delivery: find the app, bound, verify, check, de-duplicate, record.
+// The work is the job's (workers/tasks/github-event.ts). A delivery costs one database round trip: the app
+// and its secret come from memory (lib/services/webhook-apps.ts), and one statement finds the repository,
+// decides and records the delivery with its job's payload; the job is queued right after, in the background
+// (lib/services/webhook-dispatch.ts: why not in the same commit).
 import { env } from "@/lib/env";
-import type { Prisma } from "@/lib/db";
-import { getDb } from "@/lib/db";
+import { getDb, getWebhookPool } from "@/lib/db";
 import { verifyGithubSignature } from "@/lib/github/webhook-verify";
 import {
-  branchOfRef, checkRunPayload, checkSuitePayload, createPayload, normalizedEvent, pullRequestPayload, pushPayload, ZERO_SHA, type NormalizedEvent,
+  branchOfRef, checkRunPayload, checkSuitePayload, createPayload, pullRequestPayload, pushPayload, ZERO_SHA, type NormalizedEvent,
 } from "@/lib/github/webhook-events";
 import { refMoveOf, type RefMove } from "@/lib/services/refs";
-import { enqueueJob } from "@/lib/jobs/enqueue";
-import { revealSecret } from "@/lib/services/inventory/secret-values";
+import { jobPayloads } from "@/lib/jobs/definitions";
+import { dispatchWebhookJobsSoon } from "@/lib/services/webhook-dispatch";
+import { CURRENT_APP_SQL, forgetWebhookApp, webhookApp, type WebhookApp } from "@/lib/services/webhook-apps";
 import { log } from "@/lib/log";
 import { readLimitedStream, type BodySource } from "@/lib/http/body";
 import { formatPath } from "@/lib/validation/parse";
@@ -134,34 +137,118 @@ const HEADER_VALUE = /^[A-Za-z0-9._-]{1,100}$/;
 /** Stored reasons are bounded (they quote names from the payload). */
 const REASON_MAX = 500;
 
-type Row = {
-  deliveryId: string; appId: string; repositoryId: string | null; event: string; action: string | null;
-  status: "accepted" | "ignored"; reason: string | null; move?: RefMove | null;
-};
+/** The app's row or its secret's changed since they were read: read them again and decide again. */
+const CHANGED = Symbol("app changed");
 
-/** INSERT … ON CONFLICT DO NOTHING: the new row's id (the receipt order), or null when the app already had this delivery. */
-async function recordDelivery(tx: Prisma.TransactionClient, row: Row): Promise<bigint | null> {
-  const m = row.move ?? null;
-  const reason = row.reason === null ? null : row.reason.slice(0, REASON_MAX);
-  const rows = await tx.$queryRaw<{ id: bigint }[]>`
-    INSERT INTO webhook_deliveries (delivery_id, app_id, repository_id, event, action, status, reason, ref_kind, ref_name, before_sha, after_sha, forced)
-    VALUES (${row.deliveryId}, ${row.appId}, ${row.repositoryId}, ${row.event}, ${row.action}, ${row.status}::webhook_delivery_status, ${reason},
-            ${m?.kind ?? null}::ref_kind, ${m?.name ?? null}, ${m?.before ?? null}, ${m?.after ?? null}, ${m?.forced ?? false})
-    ON CONFLICT (app_id, delivery_id) DO NOTHING
-    RETURNING id`;
-  return rows[0]?.id ?? null;
+/**
+ * A delivery that moves nothing (ping, an event Slipway does not handle), recorded as it is: INSERT … ON
+ * CONFLICT DO NOTHING, so the row's id when new, null when the app already had this delivery.
+ */
+async function recordPlain(app: WebhookApp, d: { deliveryId: string; event: string; status: "accepted" | "ignored"; reason: string }): Promise<string | null | typeof CHANGED> {
+  const { rows } = await getWebhookPool().query<{ current: boolean; id: string | null }>(
+    `WITH app AS (${CURRENT_APP_SQL}),
+     ins AS (
+       INSERT INTO webhook_deliveries (delivery_id, app_id, event, status, reason)
+       SELECT $3, app.id, $4, $5::webhook_delivery_status, $6 FROM app
+       ON CONFLICT (app_id, delivery_id) DO NOTHING
+       RETURNING id
+     )
+     SELECT EXISTS (SELECT 1 FROM app) AS current, (SELECT id FROM ins) AS id`,
+    [app.id, app.version, d.deliveryId, d.event, d.status, d.reason.slice(0, REASON_MAX)],
+  );
+  const row = rows[0];
+  if (!row?.current) return CHANGED;
+  return row.id;
 }
 
-async function ignore(row: Omit<Row, "status" | "reason">, reason: string): Promise<WebhookResult> {
-  const fresh = await recordDelivery(getDb(), { ...row, status: "ignored", reason });
-  log.info({ deliveryId: row.deliveryId, event: row.event, status: fresh !== null ? "ignored" : "duplicate" }, "github webhook");
-  return fresh !== null ? { status: 202, body: { ignored: reason.slice(0, REASON_MAX) } } : { status: 200, body: { duplicate: true } };
+interface Received {
+  deliveryId: string; event: string; action: string | null; parsed: Parsed;
+  /** the app allowlist's or the event's own reason to ignore it (the repository's are decided in SQL) */
+  ignored: string | null;
+  move: RefMove | null;
+  /** the job's payload without what only the statement knows (repositoryId) and the dispatch (seq); null when ignored */
+  job: Omit<NormalizedEvent, "repositoryId" | "seq"> | null;
+}
+type Outcome =
+  | { kind: "conflict"; repository: string; storedGithubId: string }
+  | { kind: "duplicate" }
+  | { kind: "ignored"; reason: string }
+  | { kind: "accepted" };
+
+/**
+ * The one statement of a handled delivery, one round trip and one transaction: the app is still as read; the
+ * repository of that name under the app (case-insensitive, as on GitHub), if any; a GitHub id that contradicts
+ * the one learned for it records nothing; otherwise the delivery is recorded (ignored with its reason, or
+ * accepted with the move it reports), what GitHub says about the repository is learned (its id, installation
+ * and privacy: a repository made private stops its public badge from this delivery on), and an accepted one
+ * keeps its job's payload until the dispatch queues the job in the repository's queue (one repository's events
+ * run one after another in receipt order).
+ */
+async function recordHandled(app: WebhookApp, r: Received): Promise<Outcome | typeof CHANGED> {
+  const m = r.move;
+  const { rows } = await getWebhookPool().query<{
+    current: boolean; repository_name: string | null; stored_github_id: string | null; conflict: boolean | null; reason: string | null; seq: string | null;
+  }>(
+    `WITH app AS (${CURRENT_APP_SQL}),
+     repo AS (
+       SELECT r.id, r.name, r.github_id FROM repositories r JOIN app ON r.app_id = app.id
+       WHERE lower(r.name) = lower($3) AND r.archived_at IS NULL
+       LIMIT 1
+     ),
+     verdict AS (
+       SELECT app.id AS app_id, repo.id AS repository_id, repo.name AS repository_name, repo.github_id AS stored_github_id,
+              COALESCE(repo.github_id <> $4::bigint, false) AS conflict,
+              CASE WHEN repo.id IS NULL THEN $5::text ELSE $6::text END AS reason
+       FROM app LEFT JOIN repo ON true
+     ),
+     ins AS (
+       INSERT INTO webhook_deliveries (delivery_id, app_id, repository_id, event, action, status, reason, ref_kind, ref_name, before_sha, after_sha, forced, job_payload)
+       SELECT $7, v.app_id, v.repository_id, $8, $9,
+              (CASE WHEN v.reason IS NULL THEN 'accepted' ELSE 'ignored' END)::webhook_delivery_status, v.reason,
+              CASE WHEN v.reason IS NULL THEN $10::ref_kind END, CASE WHEN v.reason IS NULL THEN $11::text END,
+              CASE WHEN v.reason IS NULL THEN $12::text END, CASE WHEN v.reason IS NULL THEN $13::text END,
+              v.reason IS NULL AND $14::boolean,
+              CASE WHEN v.reason IS NULL THEN $17::jsonb || jsonb_build_object('repositoryId', v.repository_id) END
+       FROM verdict v WHERE NOT v.conflict
+       ON CONFLICT (app_id, delivery_id) DO NOTHING
+       RETURNING id, repository_id, status
+     ),
+     learned AS (
+       UPDATE repositories r
+       SET github_id = COALESCE(r.github_id, $4::bigint),
+           installation_id = COALESCE($15::bigint, r.installation_id),
+           is_private = COALESCE($16::boolean, r.is_private),
+           updated_at = now()
+       FROM ins
+       WHERE ins.status = 'accepted' AND r.id = ins.repository_id
+         AND (r.github_id IS NULL OR r.installation_id IS DISTINCT FROM COALESCE($15::bigint, r.installation_id)
+              OR r.is_private IS DISTINCT FROM COALESCE($16::boolean, r.is_private))
+       RETURNING r.id
+     )
+     SELECT EXISTS (SELECT 1 FROM app) AS current, v.repository_name, v.stored_github_id, v.conflict, v.reason, ins.id AS seq,
+            (SELECT count(*) FROM learned)::int AS learned
+     FROM (SELECT 1) one LEFT JOIN verdict v ON true LEFT JOIN ins ON true`,
+    [
+      app.id, app.version, r.parsed.fullName, String(r.parsed.githubId),
+      `repository ${r.parsed.fullName} is not registered under app ${app.name}`.slice(0, REASON_MAX), r.ignored === null ? null : r.ignored.slice(0, REASON_MAX),
+      r.deliveryId, r.event, r.action,
+      m?.kind ?? null, m?.name ?? null, m?.before ?? null, m?.after ?? null, m?.forced ?? false,
+      r.parsed.installationId === undefined ? null : String(r.parsed.installationId), r.parsed.isPrivate ?? null,
+      JSON.stringify(r.job ?? {}),
+    ],
+  );
+  const row = rows[0];
+  if (!row?.current) return CHANGED;
+  if (row.conflict) return { kind: "conflict", repository: row.repository_name!, storedGithubId: row.stored_github_id! };
+  if (row.seq === null) return { kind: "duplicate" };
+  if (row.reason !== null) return { kind: "ignored", reason: row.reason };
+  return { kind: "accepted" };
 }
 
 /**
  * The order of every step is the point: nothing is written, and no secret is looked at, before the app is
- * known and the body is within bounds; no row is written before the signature matched; nothing is accepted
- * that the worker could not apply.
+ * known and the body is within bounds; no row is written before the signature matched the app's current
+ * secret; nothing is accepted that the worker could not apply.
  */
 export async function receiveGithubWebhook(input: WebhookInput): Promise<WebhookResult> {
   const max = webhookMaxBytes();
@@ -173,76 +260,102 @@ export async function receiveGithubWebhook(input: WebhookInput): Promise<Webhook
   if (!deliveryId || !event) return error(400, "X-GitHub-Delivery and X-GitHub-Event headers are required", true);
   if (!HEADER_VALUE.test(deliveryId) || !HEADER_VALUE.test(event)) return error(400, "X-GitHub-Delivery or X-GitHub-Event is not a GitHub delivery id or event name (letters, digits, '.', '_', '-'; at most 100)", true);
 
-  const db = getDb();
-  const app = APP_NAME.test(input.appName)
-    ? await db.githubApp.findUnique({ where: { name: input.appName }, select: { id: true, name: true, webhookSecretId: true, accountAllowlist: true } })
-    : null;
-  if (!app) return error(404, "no GitHub app of that name is registered in Slipway; check the webhook URL (Settings → GitHub apps shows it)", true);
+  const unknownApp = "no GitHub app of that name is registered in Slipway; check the webhook URL (Settings → GitHub apps shows it)";
+  const cached = APP_NAME.test(input.appName) ? await webhookApp(input.appName) : null;
+  if (!cached) return error(404, unknownApp, true);
 
   const raw = await readLimitedStream(input.body, max);
   if (raw === null) return error(413, `payload is larger than ${max} bytes`, true);
 
-  const secret = app.webhookSecretId ? await revealSecret(app.webhookSecretId) : null;
-  if (!secret) {
+  // the cached app first; when it turns out to have changed (or refuses), the app as it is now
+  let app: WebhookApp | null = cached;
+  for (let attempt = 1; ; attempt++) {
+    const fresh = attempt > 1;
+    if (!app) return error(404, unknownApp);
+    const result = await receiveFor(app, fresh, { deliveryId, event, raw, signature: input.headers.get("x-hub-signature-256") });
+    if (result !== CHANGED) return result;
+    if (attempt === 3) {
+      log.warn({ deliveryId, event, app: app.name, status: 503 }, "github webhook: the app kept changing while the delivery was received");
+      return error(503, `app ${app.name} was being changed while this delivery was received; redeliver it from GitHub (the app's Advanced settings)`);
+    }
+    forgetWebhookApp(input.appName);
+    app = await webhookApp(input.appName, { fresh: true });
+  }
+}
+
+async function receiveFor(
+  app: WebhookApp,
+  fresh: boolean,
+  d: { deliveryId: string; event: string; raw: Uint8Array; signature: string | null },
+): Promise<WebhookResult | typeof CHANGED> {
+  const { deliveryId, event } = d;
+  // a refusal is never decided on what was cached: the secret may have been set or rotated since
+  if (!app.secret) {
+    if (!fresh) return CHANGED;
     log.warn({ deliveryId, event, app: app.name, status: 401 }, "github webhook for an app without a webhook secret");
     return error(401, `app ${app.name} has no webhook secret, so no delivery can be verified; set it under Settings → GitHub apps (the same secret as on GitHub)`);
   }
-  if (!verifyGithubSignature(secret, raw, input.headers.get("x-hub-signature-256"))) {
+  if (!verifyGithubSignature(app.secret, d.raw, d.signature)) {
+    if (!fresh) return CHANGED;
     log.warn({ deliveryId, event, app: app.name, status: 401 }, "github webhook signature rejected");
     return error(401, "X-Hub-Signature-256 is missing or does not match the app's webhook secret");
   }
 
   let json: unknown;
-  try { json = JSON.parse(Buffer.from(raw).toString("utf8")); } catch { return error(400, "the body is not valid JSON"); }
+  try { json = JSON.parse(Buffer.from(d.raw).toString("utf8")); } catch { return error(400, "the body is not valid JSON"); }
   if (typeof json !== "object" || json === null) return error(400, "the body is not a JSON object");
 
-  const base = { deliveryId, appId: app.id, repositoryId: null, event, action: null };
-  if (event === "ping") {
-    const fresh = await recordDelivery(db, { ...base, status: "accepted", reason: "ping" });
-    return fresh !== null ? { status: 200, body: { pong: true } } : { status: 200, body: { duplicate: true } };
+  if (event === "ping" || !HANDLED.has(event)) {
+    const reason = event === "ping" ? "ping" : `event ${event} is not handled`;
+    const id = await recordPlain(app, { deliveryId, event, status: event === "ping" ? "accepted" : "ignored", reason });
+    if (id === CHANGED) return CHANGED;
+    log.info({ deliveryId, event, status: id !== null ? (event === "ping" ? "accepted" : "ignored") : "duplicate" }, "github webhook");
+    if (id === null) return { status: 200, body: { duplicate: true } };
+    return event === "ping" ? { status: 200, body: { pong: true } } : { status: 202, body: { ignored: reason } };
   }
-  if (!HANDLED.has(event)) return ignore(base, `event ${event} is not handled`);
 
+  // the payload is checked here, not in the job: what the worker could not store is the sender's fault (a 400
+  // naming the field, nothing written), and the move it reports must be recorded at receipt, where every
+  // other job of the repository sees it (lib/services/refs.ts applyRefEvent). It costs well under a millisecond.
   const parsed = parseEvent(event, json);
   if ("error" in parsed) return error(400, parsed.error);
-  const withAction = { ...base, action: parsed.action };
-  // GitHub's names are case-insensitive: Ocurrent/Site is ocurrent/site
-  const repo = await db.repository.findFirst({
-    where: { name: { equals: parsed.fullName, mode: "insensitive" }, appId: app.id, archivedAt: null },
-    select: { id: true, name: true, githubId: true, installationId: true, isPrivate: true },
-  });
-  if (!repo) return ignore(withAction, `repository ${parsed.fullName} is not registered under app ${app.name}`);
-  if (repo.githubId !== null && repo.githubId !== BigInt(parsed.githubId)) {
-    log.warn({ deliveryId, event, app: app.name, repository: repo.name, stored: String(repo.githubId), sent: parsed.githubId }, "github webhook for another repository of the same name refused");
-    return error(
-      409,
-      `repository ${repo.name} is registered with GitHub id ${repo.githubId}, but this delivery is for id ${parsed.githubId} (deleted and re-created, or another repository renamed to it); remove it under Repositories and add it again to follow the new one`,
-    );
+  let job: Received["job"] = null;
+  let move: RefMove | null = null;
+  if (parsed.event) {
+    // the repository and the receipt order are filled in by the statement; the rest is checked as the job's payload is
+    const checked = jobPayloads["github.event"].safeParse({ deliveryId, repositoryId: "-", seq: 1, ...parsed.event });
+    if (!checked.success) return error(400, `${event} payload has fields Slipway cannot take: ${formatIssues(checked.error.issues)}`);
+    const { repositoryId: _r, seq: _s, ...rest } = checked.data;
+    job = rest;
+    move = refMoveOf(checked.data);
   }
-  const withRepo = { ...withAction, repositoryId: repo.id };
-  if (app.accountAllowlist.length > 0 && !app.accountAllowlist.some((a) => a.toLowerCase() === parsed.owner.toLowerCase())) {
-    return ignore(withRepo, `account ${parsed.owner} is not in app ${app.name}'s account allowlist`);
-  }
-  if (!parsed.event) return ignore(withRepo, parsed.ignored ?? `event ${event} is not handled`);
-  // fields the job cannot carry are the sender's fault: 400, nothing written
-  const checked = normalizedEvent.safeParse({ deliveryId, repositoryId: repo.id, ...parsed.event });
-  if (!checked.success) return error(400, `${event} payload has fields Slipway cannot take: ${formatIssues(checked.error.issues)}`);
-  const move = refMoveOf(checked.data);
+  const outsideAllowlist = app.accountAllowlist.length > 0 && !app.accountAllowlist.some((a) => a.toLowerCase() === parsed.owner.toLowerCase());
+  const ignored = outsideAllowlist
+    ? `account ${parsed.owner} is not in app ${app.name}'s account allowlist`
+    : parsed.event
+      ? null
+      : (parsed.ignored ?? `event ${event} is not handled`);
 
-  const seq = await db.$transaction(async (tx) => {
-    const id = await recordDelivery(tx, { ...withRepo, status: "accepted", reason: null, move });
-    if (id === null) return null;
-    const learn: Prisma.RepositoryUpdateInput = {};
-    if (repo.githubId === null) learn.githubId = BigInt(parsed.githubId);
-    if (parsed.installationId !== undefined && repo.installationId !== BigInt(parsed.installationId)) learn.installationId = BigInt(parsed.installationId);
-    // a repository made private stops its public badge from the next delivery on (lib/queries/badges.ts)
-    if (parsed.isPrivate !== undefined && repo.isPrivate !== parsed.isPrivate) learn.isPrivate = parsed.isPrivate;
-    if (Object.keys(learn).length > 0) await tx.repository.update({ where: { id: repo.id }, data: learn });
-    // one repository's events run one after another; their order is decided by `seq` (lib/services/refs.ts applyRefEvent)
-    const normalized: NormalizedEvent = { ...checked.data, seq: Number(id) };
-    await enqueueJob(tx, "github.event", normalized, { jobKey: `github-delivery:${app.id}:${deliveryId}`, queueName: `repository:${repo.id}` });
-    return id;
-  });
-  log.info({ deliveryId, event, status: seq !== null ? "accepted" : "duplicate" }, "github webhook");
-  return seq !== null ? { status: 202, body: { accepted: true } } : { status: 200, body: { duplicate: true } };
+  const outcome = await recordHandled(app, { deliveryId, event, action: parsed.action, parsed, ignored, move, job: ignored === null ? job : null });
+  if (outcome === CHANGED) return CHANGED;
+  switch (outcome.kind) {
+    case "conflict": {
+      const name = outcome.repository;
+      log.warn({ deliveryId, event, app: app.name, repository: name, stored: String(outcome.storedGithubId), sent: parsed.githubId }, "github webhook for another repository of the same name refused");
+      return error(
+        409,
+        `repository ${name} is registered with GitHub id ${outcome.storedGithubId}, but this delivery is for id ${parsed.githubId} (deleted and re-created, or another repository renamed to it); remove it under Repositories and add it again to follow the new one`,
+      );
+    }
+    case "duplicate":
+      log.info({ deliveryId, event, status: "duplicate" }, "github webhook");
+      return { status: 200, body: { duplicate: true } };
+    case "ignored":
+      log.info({ deliveryId, event, status: "ignored" }, "github webhook");
+      return { status: 202, body: { ignored: outcome.reason } };
+    case "accepted":
+      dispatchWebhookJobsSoon();
+      log.info({ deliveryId, event, status: "accepted" }, "github webhook");
+      return { status: 202, body: { accepted: true } };
+  }
 }

@@ -8,6 +8,13 @@ import { applyRefEvent, applyRefUpdates, refMoveOf, type RefChanges, type RefEve
 import { scheduleForRefChanges } from "@/lib/services/builds/schedule";
 import { rerunFromGithub } from "@/lib/services/builds/rerun";
 import { ZERO_SHA } from "@/lib/github/webhook-events";
+import { dispatchWebhookJobs } from "@/lib/services/webhook-dispatch";
+
+/** The minute sweep: the job of a delivery whose web process stopped between its commit and the dispatch. */
+export async function webhooksDispatch(_payload: unknown, ctx: TaskContext): Promise<void> {
+  const n = await dispatchWebhookJobs();
+  if (n > 0) ctx.log.info({ queued: n }, "github.event jobs queued by the sweep for deliveries left without one");
+}
 
 export async function githubEvent(payload: NormalizedEvent, ctx: TaskContext): Promise<void> {
   if (payload.kind === "rerun") {

@@ -6,7 +6,7 @@ import { GithubAppSetupError } from "@/lib/github/app-client";
 import type { TaskContext } from "@/workers/tasks/types";
 import { maintenance } from "@/workers/tasks/maintenance";
 import { pollDue, pollOne } from "@/workers/tasks/polling";
-import { githubEvent } from "@/workers/tasks/github-event";
+import { githubEvent, webhooksDispatch } from "@/workers/tasks/github-event";
 import { buildNotify, buildRun, buildsReap } from "@/workers/tasks/builds";
 import { buildCheck } from "@/workers/tasks/build-check";
 import { deployNotify, deployRun, deployVerify, deploymentsReap, driftCheck } from "@/workers/tasks/deployments";
@@ -18,6 +18,7 @@ export const handlers: Handlers = {
   repositories_poll_due: pollDue,
   repository_poll: pollOne,
   "github.event": githubEvent,
+  webhooks_dispatch: webhooksDispatch,
   build_run: buildRun,
   build_check: buildCheck,
   builds_reap: buildsReap,
