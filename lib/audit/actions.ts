@@ -85,6 +85,7 @@ export const auditActions = {
   "target.drift_detected": "drift detected",
   "target.drift_cleared": "drift cleared",
   "setting.updated": "setting changed",
+  "database.restored": "database restored from a backup",
 } as const;
 
 export type AuditAction = keyof typeof auditActions;

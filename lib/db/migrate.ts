@@ -125,10 +125,11 @@ async function appliedRows(client: pg.Client): Promise<MigrationRow[]> {
 /** Apply every pending migration. Safe to call from many processes at once. */
 export async function migrate(
   connectionString: string,
-  opts: { dir?: string; log?: (msg: string) => void } = {},
+  opts: { dir?: string; log?: (msg: string) => void; upTo?: string } = {},
 ): Promise<MigrateResult> {
   const log = opts.log ?? (() => undefined);
-  const files = await readMigrations(opts.dir);
+  // upTo: only the migrations up to this one (restore rebuilds the schema a backup was made with)
+  const files = (await readMigrations(opts.dir)).filter((f) => opts.upTo === undefined || f.name <= opts.upTo);
   return withClient(connectionString, async (client) => {
     await client.query("SELECT pg_advisory_lock($1)", [PRISMA_MIGRATE_LOCK_KEY]);
     try {
