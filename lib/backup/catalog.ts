@@ -41,7 +41,11 @@ export async function slipwayTables(client: pg.Client): Promise<TableInfo[]> {
   return dependencyOrder(names, edges.rows).map((name) => ({ name, columns: cols.get(name) ?? [] }));
 }
 
-/** Kahn's algorithm, alphabetical among equals so the order is stable; a cycle is named in the error. */
+/**
+ * Kahn's algorithm, alphabetical among equals so the order is stable. Tables in a cycle (github_apps and
+ * secrets name each other) follow in alphabetical order: restore drops the foreign keys while it copies and
+ * adds them back before it commits, so the order is for readers of the file, not for correctness.
+ */
 export function dependencyOrder(names: string[], edges: { from: string; to: string }[]): string[] {
   const known = new Set(names);
   const needs = new Map<string, Set<string>>(names.map((n) => [n, new Set<string>()]));
@@ -49,17 +53,25 @@ export function dependencyOrder(names: string[], edges: { from: string; to: stri
   const out: string[] = [];
   const done = new Set<string>();
   while (out.length < names.length) {
-    const ready = names.filter((n) => !done.has(n) && [...needs.get(n)!].every((d) => done.has(d)));
-    if (ready.length === 0) {
-      const left = names.filter((n) => !done.has(n));
-      throw new Error(`the tables ${left.join(", ")} refer to each other in a cycle; backup cannot order them`);
-    }
+    let ready = names.filter((n) => !done.has(n) && [...needs.get(n)!].every((d) => done.has(d)));
+    if (ready.length === 0) ready = [names.find((n) => !done.has(n))!];
     for (const n of ready) {
       out.push(n);
       done.add(n);
     }
   }
   return out;
+}
+
+/** The foreign keys of the current schema, with their definitions to add them back. */
+export async function foreignKeys(client: pg.Client): Promise<{ table: string; name: string; definition: string }[]> {
+  const res = await client.query<{ table: string; name: string; definition: string }>(
+    `SELECT c.relname AS table, k.conname AS name, pg_get_constraintdef(k.oid) AS definition
+     FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+     WHERE k.contype = 'f' AND c.relnamespace = current_schema()::regnamespace
+     ORDER BY c.relname, k.conname`,
+  );
+  return res.rows;
 }
 
 export async function ownedSequences(client: pg.Client): Promise<OwnedSequence[]> {

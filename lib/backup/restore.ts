@@ -6,8 +6,10 @@
 //   3. the schema is built with our migrations up to the backup's last one (each in its own transaction, as
 //      start-up applies them: a migration may add an enum value that the rows then use, which PostgreSQL
 //      allows only after that migration committed);
-//   4. every row is copied back in ONE transaction (COPY ... FROM STDIN, tables in dependency order), the
-//      sequences are set to their dumped values, and the counts are checked against the file's: all or nothing;
+//   4. every row is copied back in ONE transaction: the foreign keys are dropped (github_apps and secrets
+//      name each other, so no table order would do), the rows copied (COPY ... FROM STDIN), the foreign keys
+//      added back (which checks every row against them), the sequences set to their dumped values and the
+//      counts checked against the file's: all or nothing, and nothing but superuser-free SQL;
 //   5. newer migrations (a backup from an older Slipway) and the job queue's schema are applied as at start-up.
 // The caller then verifies the audit chain and records the restore (scripts/restore.ts).
 import { createReadStream } from "node:fs";
@@ -19,7 +21,7 @@ import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { migrate, readMigrations, redactUrl } from "@/lib/db/migrate";
 import { prepareDatabase } from "@/lib/db/prepare";
-import { appliedMigrations, slipwayTables } from "@/lib/backup/catalog";
+import { appliedMigrations, foreignKeys, slipwayTables } from "@/lib/backup/catalog";
 import {
   backupHeaderSchema,
   BackupFileError,
@@ -277,6 +279,8 @@ async function copyRowsBack(url: string, file: string, header: BackupHeader, loc
   try {
     await client.query("BEGIN");
     await client.query(`SET LOCAL lock_timeout = ${lockTimeout}`);
+    const fks = await foreignKeys(client);
+    for (const fk of fks) await client.query(`ALTER TABLE ${pg.escapeIdentifier(fk.table)} DROP CONSTRAINT ${pg.escapeIdentifier(fk.name)}`);
     let done: Promise<void> | undefined;
     for await (const item of walk(file, () => undefined)) {
       if (item.type === "table") {
@@ -294,6 +298,9 @@ async function copyRowsBack(url: string, file: string, header: BackupHeader, loc
         copy = undefined;
         log(`restored ${item.table}: ${item.rows} row(s)`);
       }
+    }
+    for (const fk of fks) {
+      await client.query(`ALTER TABLE ${pg.escapeIdentifier(fk.table)} ADD CONSTRAINT ${pg.escapeIdentifier(fk.name)} ${fk.definition}`);
     }
     for (const s of header.sequences) {
       await client.query(`SELECT setval(pg_get_serial_sequence($1, $2), $3::bigint, $4)`, [pg.escapeIdentifier(s.table), s.column, s.lastValue, s.isCalled]);
