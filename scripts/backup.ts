@@ -33,7 +33,8 @@ async function main(): Promise<number> {
   const keyFromEnv = Boolean(process.env.SLIPWAY_SECRET_KEY);
   const e = parseEnv(process.env);
   const dataDir = dataDirOf(e);
-  const file = path.resolve(args.out ?? path.join(dataDir, "backups", defaultBackupName()));
+  // INIT_CWD: the directory `npm run` was started in (npm runs scripts in the package's root)
+  const file = args.out ? path.resolve(process.env.INIT_CWD ?? process.cwd(), args.out) : path.join(dataDir, "backups", defaultBackupName());
   if (existsSync(file)) throw new BackupError(`${file} already exists; backup never overwrites a file: choose another name with --out, or move it away`);
 
   const db = await findDatabase(e, "borrow", (line) => console.error(line));

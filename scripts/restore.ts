@@ -31,7 +31,8 @@ function parseArgs(argv: string[]): { file: string; force: boolean } {
     else throw new UsageError(`one file only (got ${file} and ${a})`);
   }
   if (!file) throw new UsageError("name the backup file");
-  return { file: path.resolve(file), force };
+  // INIT_CWD: the directory `npm run` was started in (npm runs scripts in the package's root)
+  return { file: path.resolve(process.env.INIT_CWD ?? process.cwd(), file), force };
 }
 
 async function main(): Promise<number> {

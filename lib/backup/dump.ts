@@ -57,7 +57,10 @@ export async function writeBackup(connectionString: string, file: string, opts: 
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000, application_name: "slipway backup" });
   const abort = new AbortController();
   const timeoutMs = opts.timeoutMs ?? 3_600_000;
-  const timer = setTimeout(() => abort.abort(new BackupError(`the backup did not finish within ${Math.round(timeoutMs / 1000)} s and was given up; nothing was kept`)), timeoutMs);
+  const timer = setTimeout(() => {
+    abort.abort(new BackupError(`the backup did not finish within ${Math.round(timeoutMs / 1000)} s and was given up; nothing was kept`));
+    void client.end().catch(() => undefined); // a statement still running ends with its connection
+  }, timeoutMs);
   let header: BackupHeader | undefined;
   try {
     await client.connect();

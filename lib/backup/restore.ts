@@ -219,14 +219,21 @@ export async function restoreBackup(url: string, file: string, opts: RestoreOpti
   await client.connect();
   try {
     await client.query(`SET lock_timeout = ${lockTimeout}`);
-    const others = await client.query<{ n: string; apps: string | null }>(
-      `SELECT count(*) AS n, string_agg(DISTINCT NULLIF(application_name, ''), ', ') AS apps FROM pg_stat_activity
-       WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
-    );
-    const n = Number(others.rows[0]!.n);
+    // a connection that was just closed (the caller's reachability check) may linger for a moment: look again
+    let others: { n: string; apps: string | null } | undefined;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 200));
+      const res = await client.query<{ n: string; apps: string | null }>(
+        `SELECT count(*) AS n, string_agg(DISTINCT NULLIF(application_name, ''), ', ') AS apps FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+      );
+      others = res.rows[0]!;
+      if (Number(others.n) === 0) break;
+    }
+    const n = Number(others!.n);
     if (n > 0) {
       throw new RestoreRefusedError(
-        `${n} other connection(s) are open to the database at ${redactUrl(url)}${others.rows[0]!.apps ? ` (${others.rows[0]!.apps})` : ""}: ` +
+        `${n} other connection(s) are open to the database at ${redactUrl(url)}${others!.apps ? ` (${others!.apps})` : ""}: ` +
           "stop Slipway (npm start, npm run web, every npm run worker) before restoring, so nothing writes while the backup goes in",
       );
     }
