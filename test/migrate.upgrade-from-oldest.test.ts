@@ -226,4 +226,16 @@ describe(`upgrading a database made by ${OLDEST} alone`, () => {
     const last = await withClient(url, async (c) => (await c.query(`SELECT id::text, action FROM audit_events ORDER BY id DESC LIMIT 1`)).rows[0]);
     expect(last).toEqual({ id: "5", action: "database.restored" });
   });
+
+  test("the old backup also restores into an empty database a fresh Slipway already migrated to today's schema", async () => {
+    const url = await dbs.empty();
+    await migrate(url);
+    const r = await runScript("scripts/restore.ts", [oldBackup], env(url), 120_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("the database has Slipway's tables, empty, at another schema version: dropping them to build the backup's version");
+    expect(r.stdout).toContain("audit log intact: 4 event(s)");
+    expect(await rowCounts(url)).toEqual({ ...before, webhook_deliveries: before.webhook_deliveries! - 1, audit_events: 5 });
+    const [fresh, restored] = await Promise.all([withClient(process.env.DATABASE_URL!, (c) => catalogSnapshot(c)), withClient(url, (c) => catalogSnapshot(c))]);
+    expect(restored).toEqual(fresh);
+  });
 });
