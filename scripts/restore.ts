@@ -15,6 +15,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { systemActor } from "@/lib/auth/actor";
 import { BackupFileError } from "@/lib/backup/format";
 import { checkBackupFile, restoreBackup, RestoreRefusedError } from "@/lib/backup/restore";
+import { checkSecretKey, describeSecretKeyCheck } from "@/lib/backup/secret-check";
 
 const USAGE = "usage: npm run restore -- FILE [--force]   (--force drops Slipway's tables in a database that holds data first)";
 
@@ -80,6 +81,8 @@ async function main(): Promise<number> {
       }),
     );
     console.log("recorded the restore in the audit log");
+    const key = await checkSecretKey();
+    (key === "readable" || key === "no secrets" ? console.log : console.warn)(describeSecretKeyCheck(key));
     return 0;
   } finally {
     await closeDb();

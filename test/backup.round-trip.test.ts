@@ -153,6 +153,7 @@ describe("npm run restore", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`restored: builds: 3, deployments: 6, audit events: ${auditEventsBefore}`);
     expect(r.stdout).toContain(`audit log intact: ${auditEventsBefore} event(s)`);
+    expect(r.stdout).toContain("secrets: they decrypt with this Slipway's secret key");
 
     // every row, byte for byte (the audit log has one event more: the restore's)
     expect(await tableDigests(target, { auditUpTo: auditEventsBefore })).toEqual(await tableDigests(source()));
@@ -197,8 +198,10 @@ describe("npm run restore", () => {
 
     // something written after the backup goes with --force
     await withClient(target, (c) => c.query(`INSERT INTO settings (key, value, updated_at) VALUES ('after-backup', '1'::jsonb, now())`));
-    const forced = await restore(target, [backupFile, "--force"]);
+    // restored where another key is set: restored, and told the secrets cannot be read with it
+    const forced = await runScript("scripts/restore.ts", [backupFile, "--force"], { ...env(target), SLIPWAY_SECRET_KEY: randomBytes(32).toString("hex") }, 90_000);
     expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toContain("secrets: they do NOT decrypt with the secret key set here");
     expect(forced.stdout).toContain("dropping Slipway's tables (--force)");
     expect(forced.stdout).toContain(`audit log intact: ${auditEventsBefore} event(s)`);
     expect(await tableDigests(target, { auditUpTo: auditEventsBefore })).toEqual(await tableDigests(source()));
