@@ -10,7 +10,7 @@ import { buildLogEventStream, buildLogSource, logEventStream, PULL_CHUNKS, type 
 import { LOG_LISTENER_APPLICATION, logListener } from "@/lib/db/log-listener";
 import { eventually } from "@/test/helpers/eventually";
 import { seedBuild } from "@/test/helpers/builds";
-import { eventReader } from "@/test/helpers/sse";
+import { eventReader, type SseEvent } from "@/test/helpers/sse";
 
 const NO_POLL = 60_000;
 
