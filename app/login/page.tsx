@@ -23,7 +23,7 @@ function one(v: string | string[] | undefined): string | undefined {
 
 /** A message's `quoted` commands as code, the rest as text (the messages are plain strings). */
 function withCode(message: string): ReactNode[] {
-  return message.split("`").map((part, i) => (i % 2 ? <code key={i}>{part}</code> : part));
+  return message.split("`").map((part, i) => (i % 2 ? <code key={i} className="whitespace-nowrap">{part}</code> : part));
 }
 
 /** Only paths inside the console (never back to /login or an API route), else the dashboard. */
