@@ -47,7 +47,7 @@ export default async function AuditEventPage({ params }: { params: Params }) {
       <div className="space-y-6">
         <Panel id="event-facts" title="Event">
           <dl className="grid grid-cols-2 gap-x-6 gap-y-4 lg:grid-cols-3">
-            <Fact term="Time (UTC)">
+            <Fact term="Time">
               <Timestamp date={e.createdAt} seconds />
             </Fact>
             <Fact term="Actor">
