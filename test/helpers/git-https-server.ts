@@ -1,8 +1,9 @@
 // An https git server on loopback, standing in for github.com: git http-backend behind node's https server, in
-// the test process. It counts requests and records the Authorization headers it was sent, so a test can tell
-// whether a fetch went to the network and carried the token. Slipway runs git without global or system
-// config, so the self-signed certificate is trusted through a `git` wrapper put first on PATH (it adds
-// `-c http.sslCAInfo=…`); stop() puts PATH back.
+// the test process (bench:build runs the same server, gitHttpBackendServer, in a child process of its own). It
+// counts requests and records the Authorization headers it was sent, so a test can tell whether a fetch went to
+// the network and carried the token. Slipway runs git without global or system config, so the self-signed
+// certificate is trusted through a `git` wrapper put first on PATH (it adds `-c http.sslCAInfo=…`); stop()
+// puts PATH back.
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
