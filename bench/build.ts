@@ -19,10 +19,9 @@
 // Uses DATABASE_URL when set (a scratch database!), else an embedded PostgreSQL in a temp directory.
 // Smaller runs: --quick, --only=1,3, and the BENCH_BUILD_* variables below. Everything started is stopped
 // and every temp directory removed, also on failure and on Ctrl-C.
-import { execFile, execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer as createHttpsServer } from "node:https";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -32,6 +31,7 @@ import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import pino from "pino";
+import { gitHttpBackendServer, trustGitCertificate, untrustGitCertificate } from "@/test/helpers/git-https-server";
 import { argv, benchDatabase, loadNow, median, ms, num, onCleanup, onlyMeasurements, pct, printTable, quick, runBench, secs, sleep, until, type Row } from "@/bench/lib";
 
 const execFileP = promisify(execFile);
@@ -119,68 +119,13 @@ function importCommits(gitDir: string, commits: NewCommit[]): string[] {
 
 // ─── the https git server (a child process: `bench/build.ts --serve-git ROOT CERT KEY`) ───────────────
 
-/** git http-backend behind https, as CGI: what `git fetch https://…` talks to on GitHub. */
+/** git http-backend behind https, as CGI: what `git fetch https://…` talks to on GitHub (test/helpers/git-https-server.ts). */
 function serveGit(root: string, certFile: string, keyFile: string): void {
-  let requests = 0;
-  let withToken = 0;
-  const server = createHttpsServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, (req, res) => {
-    requests++;
-    if (/^Basic /.test(req.headers.authorization ?? "")) withToken++;
-    const url = new URL(req.url ?? "/", "https://127.0.0.1");
-    const env: NodeJS.ProcessEnv = {
-      NODE_ENV: process.env.NODE_ENV,
-      PATH: "/usr/bin:/bin",
-      HOME: root,
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_PROJECT_ROOT: root,
-      GIT_HTTP_EXPORT_ALL: "1",
-      REQUEST_METHOD: req.method ?? "GET",
-      PATH_INFO: decodeURIComponent(url.pathname),
-      QUERY_STRING: url.search.slice(1),
-      CONTENT_TYPE: req.headers["content-type"] ?? "",
-      REMOTE_ADDR: req.socket.remoteAddress ?? "127.0.0.1",
-    };
-    if (req.headers["content-length"]) env.CONTENT_LENGTH = req.headers["content-length"];
-    if (req.headers["content-encoding"]) env.HTTP_CONTENT_ENCODING = String(req.headers["content-encoding"]);
-    if (req.headers["git-protocol"]) env.HTTP_GIT_PROTOCOL = String(req.headers["git-protocol"]);
-    const child = spawn(GIT_HTTP_BACKEND, [], { env, stdio: ["pipe", "pipe", "inherit"] });
-    req.pipe(child.stdin);
-    child.stdin.on("error", () => undefined);
-    let head: Buffer | null = Buffer.alloc(0);
-    child.stdout.on("data", (d: Buffer) => {
-      if (head === null) {
-        res.write(d);
-        return;
-      }
-      head = Buffer.concat([head, d]);
-      const sep = head.indexOf("\r\n\r\n");
-      if (sep < 0) return;
-      let status = 200;
-      const headers: Record<string, string> = {};
-      for (const line of head.subarray(0, sep).toString("latin1").split("\r\n")) {
-        const i = line.indexOf(":");
-        if (i < 0) continue;
-        const k = line.slice(0, i).trim();
-        const v = line.slice(i + 1).trim();
-        if (k.toLowerCase() === "status") status = Number.parseInt(v, 10) || 500;
-        else headers[k] = v;
-      }
-      res.writeHead(status, headers);
-      res.write(head.subarray(sep + 4));
-      head = null;
-    });
-    child.stdout.on("end", () => {
-      if (head !== null && !res.headersSent) res.writeHead(502);
-      res.end();
-    });
-    child.on("error", (err) => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end(String(err));
-    });
-  });
+  const git = gitHttpBackendServer(root, { cert: certFile, key: keyFile }, { backendStderr: "inherit" });
+  const { server } = git;
   server.listen(0, "127.0.0.1", () => console.log(`listening ${(server.address() as AddressInfo).port}`));
   const bye = () => {
-    console.log(`requests ${requests}, with a token ${withToken}`);
+    console.log(`requests ${git.requests}, with a token ${git.authorizations.filter((a) => a.startsWith("Basic ")).length}`);
     process.exit(0);
   };
   process.on("SIGTERM", bye);
@@ -292,9 +237,8 @@ async function main() {
   // the https git server and the git wrapper that trusts its certificate
   const gitRoot = path.join(work, "git");
   mkdirSync(gitRoot);
-  const cert = path.join(work, "git-cert.pem");
-  const key = path.join(work, "git-key.pem");
-  execFileSync("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+  const { cert, key } = trustGitCertificate();
+  onCleanup("git certificate and PATH", () => untrustGitCertificate());
   const gitLog = path.join(work, "git-server.log");
   const gitServer = spawnDaemon(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--serve-git", gitRoot, cert, key], { logFile: gitLog });
   onCleanup("git server", () => stopDaemon(gitServer, 5000));
@@ -308,13 +252,6 @@ async function main() {
     50,
   );
   const gitUrl = (name: string) => `https://127.0.0.1:${gitPort}/${name}.git`;
-  const bin = path.join(work, "bin");
-  mkdirSync(bin);
-  writeFileSync(path.join(bin, "git"), `#!/bin/sh\nexec ${GIT} -c http.sslCAInfo=${cert} "$@"\n`);
-  chmodSync(path.join(bin, "git"), 0o755);
-  const oldPath = process.env.PATH;
-  process.env.PATH = `${bin}:${oldPath ?? "/usr/bin:/bin"}`;
-  onCleanup("PATH", () => void (process.env.PATH = oldPath));
 
   // inventory: an app with a webhook secret and a key the API stand-in knows, the build host, the registry
   const SECRET = `whsec-bench-${randomBytes(8).toString("hex")}`;

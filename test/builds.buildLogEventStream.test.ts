@@ -12,70 +12,10 @@ import { GET as logText } from "@/app/api/builds/[id]/log.txt/route";
 import { GET as deploymentLogEvents } from "@/app/api/deployments/[id]/log/route";
 import { GET as deploymentLogText } from "@/app/api/deployments/[id]/log.txt/route";
 import { createSession, createUser } from "@/test/helpers/fixtures";
+import { seedBuild, seedDeployment } from "@/test/helpers/builds";
+import { eventReader, type SseEvent } from "@/test/helpers/sse";
 
 let cookie: string;
-
-interface SseEvent {
-  event: string;
-  id?: string;
-  data: string;
-}
-
-/** Reads events off an SSE body as they arrive. */
-function eventReader(body: ReadableStream<Uint8Array>) {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buf = "";
-  let done = false;
-  const queue: SseEvent[] = [];
-  async function fill(): Promise<void> {
-    const r = await reader.read();
-    if (r.done) {
-      done = true;
-      return;
-    }
-    buf += decoder.decode(r.value, { stream: true });
-    let i: number;
-    while ((i = buf.indexOf("\n\n")) >= 0) {
-      const block = buf.slice(0, i);
-      buf = buf.slice(i + 2);
-      const e: SseEvent = { event: "message", data: "" };
-      let hasField = false;
-      for (const line of block.split("\n")) {
-        if (line.startsWith(":")) continue;
-        const [field, ...rest] = line.split(":");
-        const value = rest.join(":").replace(/^ /, "");
-        if (field === "event") e.event = value;
-        else if (field === "id") e.id = value;
-        else if (field === "data") e.data += value;
-        else if (field === "retry") continue;
-        hasField = true;
-      }
-      if (hasField && (e.data || e.event !== "message")) queue.push(e);
-    }
-  }
-  return {
-    /** the next event, or null when the stream ended */
-    async next(timeoutMs = 5000): Promise<SseEvent | null> {
-      const deadline = Date.now() + timeoutMs;
-      while (queue.length === 0 && !done) {
-        if (Date.now() > deadline) throw new Error("no event in time");
-        await fill();
-      }
-      return queue.shift() ?? null;
-    },
-    cancel: () => reader.cancel(),
-  };
-}
-
-async function seedBuild(state: "building" | "succeeded" = "building") {
-  const db = getDb();
-  const n = Math.random().toString(36).slice(2, 8);
-  const repo = await db.repository.create({ data: { name: `acme/log-${n}`, provider: "git", url: `https://git.example.test/acme/log-${n}.git` } });
-  const rule = await db.buildRule.create({ data: { repositoryId: repo.id, name: "Dockerfile", kind: "docker" } });
-  const commit = await db.commit.create({ data: { repositoryId: repo.id, sha: "c".repeat(40) } });
-  return db.build.create({ data: { buildRuleId: rule.id, commitId: commit.id, trigger: "webhook", state, startedAt: new Date() } });
-}
 
 function request(path: string, init: { headers?: Record<string, string>; signal?: AbortSignal; cookie?: boolean } = {}) {
   const headers: Record<string, string> = { ...init.headers };
@@ -182,16 +122,6 @@ describe("build log event stream", () => {
     expect(await viaParam.text()).toBe(lines.join(""));
   });
 });
-
-/** A deployment of a release of a build, as the deploy engine records them. */
-async function seedDeployment(state: "verifying" | "rolled_back" = "verifying") {
-  const db = getDb();
-  const b = await seedBuild("succeeded");
-  const rule = await db.deploymentRule.create({ data: { buildRuleId: b.buildRuleId, branch: `live-${b.id}` } });
-  const target = await db.target.create({ data: { deploymentRuleId: rule.id, name: `t-${b.id}`, kind: "swarm_service", service: "web" } });
-  const release = await db.release.create({ data: { buildId: b.id, deploymentRuleId: rule.id, imageRepo: "127.0.0.1:5000/web", tag: "live", digest: `sha256:${"d".repeat(64)}` } });
-  return db.deployment.create({ data: { targetId: target.id, releaseId: release.id, state, startedAt: new Date() } });
-}
 
 describe("deployment log event stream (the same stream over deployment_log_chunks)", () => {
   test("sends the chunks live, then end with the final state; the download is the whole log", async () => {

@@ -9,68 +9,10 @@ import { appendBuildLog, readBuildLogBounded } from "@/lib/build/log-store";
 import { buildLogEventStream, buildLogSource, logEventStream, PULL_CHUNKS, type LogSource } from "@/lib/http/build-log";
 import { LOG_LISTENER_APPLICATION, logListener } from "@/lib/db/log-listener";
 import { eventually } from "@/test/helpers/eventually";
+import { seedBuild } from "@/test/helpers/builds";
+import { eventReader, type SseEvent } from "@/test/helpers/sse";
 
 const NO_POLL = 60_000;
-
-interface SseEvent {
-  event: string;
-  id?: string;
-  data: string;
-}
-
-/** Reads events off an SSE body as they arrive. */
-function eventReader(body: ReadableStream<Uint8Array>) {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buf = "";
-  const queue: SseEvent[] = [];
-  let done = false;
-  return {
-    /** the next event (comments skipped), or null when the stream ended; fails after timeoutMs */
-    async next(timeoutMs = 10_000): Promise<SseEvent | null> {
-      const deadline = Date.now() + timeoutMs;
-      while (queue.length === 0 && !done) {
-        const left = deadline - Date.now();
-        if (left <= 0) throw new Error("no event in time");
-        const r = await Promise.race([reader.read(), new Promise<"late">((res) => setTimeout(() => res("late"), left))]);
-        if (r === "late") throw new Error("no event in time");
-        if (r.done) {
-          done = true;
-          break;
-        }
-        buf += decoder.decode(r.value, { stream: true });
-        let i: number;
-        while ((i = buf.indexOf("\n\n")) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const e: SseEvent = { event: "message", data: "" };
-          let fields = 0;
-          for (const line of block.split("\n")) {
-            if (line.startsWith(":") || line.startsWith("retry:")) continue;
-            const [field, ...rest] = line.split(":");
-            const value = rest.join(":").replace(/^ /, "");
-            if (field === "event") e.event = value;
-            else if (field === "id") e.id = value;
-            else if (field === "data") e.data += value;
-            fields++;
-          }
-          if (fields > 0) queue.push(e);
-        }
-      }
-      return queue.shift() ?? null;
-    },
-    cancel: () => reader.cancel(),
-  };
-}
-
-async function seedBuild() {
-  const db = getDb();
-  const n = Math.random().toString(36).slice(2, 8);
-  const repo = await db.repository.create({ data: { name: `acme/live-${n}`, provider: "git", url: `https://git.example.test/acme/live-${n}.git` } });
-  const rule = await db.buildRule.create({ data: { repositoryId: repo.id, name: "Dockerfile", kind: "docker" } });
-  const commit = await db.commit.create({ data: { repositoryId: repo.id, sha: "e".repeat(40) } });
-  return db.build.create({ data: { buildRuleId: rule.id, commitId: commit.id, trigger: "webhook", state: "building", startedAt: new Date() } });
-}
 
 const aborts: AbortController[] = [];
 function follow(buildId: string, after = -1) {

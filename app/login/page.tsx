@@ -1,6 +1,7 @@
 // Sign-in: GitHub OAuth when configured, the development login when enabled, where to find the one-time
 // sign-in link when `npm start` offers one, and words when none of them is.
 import type { Metadata } from "next";
+import type { ReactNode } from "react";
 import { redirect } from "next/navigation";
 import { getSessionUser } from "@/lib/auth/session";
 import { devLoginEnabled, env, githubLoginEnabled } from "@/lib/env";
@@ -18,6 +19,11 @@ type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 function one(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** A message's `quoted` commands as code, the rest as text (the messages are plain strings). */
+function withCode(message: string): ReactNode[] {
+  return message.split("`").map((part, i) => (i % 2 ? <code key={i} className="whitespace-nowrap">{part}</code> : part));
 }
 
 /** Only paths inside the console (never back to /login or an API route), else the dashboard. */
@@ -47,7 +53,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
         <div className="space-y-5 rounded-xl border border-zinc-200 bg-white p-6 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
           {error ? (
             <Notice tone="error" role="alert">
-              {signInErrorMessage(error)}
+              {withCode(signInErrorMessage(error))}
             </Notice>
           ) : null}
           {callbackUrl !== "/" && !error ? (

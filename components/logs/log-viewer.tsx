@@ -178,13 +178,15 @@ export function LogViewer({
     let stopped = false;
     let pending: { text: string; at: number }[] = [];
 
+    const flushNow = () => {
+      clearTimeout(flush);
+      flush = undefined;
+      const batch = pending;
+      pending = [];
+      if (batch.length) setModel((m) => append(m, batch));
+    };
     const flushSoon = () => {
-      flush ??= setTimeout(() => {
-        flush = undefined;
-        const batch = pending;
-        pending = [];
-        setModel((m) => append(m, batch));
-      }, 50);
+      flush ??= setTimeout(flushNow, 50);
     };
     const onState = (s: StreamState) => {
       setStream(s);
@@ -217,6 +219,8 @@ export function LogViewer({
       source.addEventListener("end", (e) => {
         stopped = true;
         source?.close();
+        // the last lines with the end, in the same render: never "wrote no log" for a log still in the batch
+        flushNow();
         onState(JSON.parse((e as MessageEvent<string>).data) as StreamState);
         setConnection("ended");
       });

@@ -16,7 +16,6 @@ export interface LogChunk {
 }
 
 type StoredChunk = { seq: number; data: Uint8Array; createdAt: Date };
-const chunkSelect = { seq: true, data: true, createdAt: true } as const;
 
 function unpack(rows: StoredChunk[]): LogChunk[] {
   return rows.map((r) => ({ seq: r.seq, text: gunzipSync(Buffer.from(r.data)).toString("utf8"), at: r.createdAt }));
@@ -33,64 +32,91 @@ export interface AppendOptions {
   truncated?: boolean;
 }
 
-/** Appends one chunk, counts its bytes on the build and tells the viewers, in one transaction. */
-export async function appendBuildLog(buildId: string, seq: number, text: string, opts: AppendOptions = {}): Promise<void> {
+/** Whose log it is: names the chunk table, the owner's row that counts the bytes and the NOTIFY payload's prefix. */
+export type LogOwner = "build" | "deployment";
+
+type Db = ReturnType<typeof getDb>;
+type Totals = { logBytes: { increment: number }; logTruncated?: true };
+
+/** What differs between the two owners: the tables' names for SQL, and the writes through Prisma (which sets updated_at). */
+const logTables: Record<
+  LogOwner,
+  {
+    chunks: Prisma.Sql;
+    ownerColumn: Prisma.Sql;
+    createChunk(db: Db, id: string, chunk: { seq: number; data: Uint8Array<ArrayBuffer>; length: number }): Prisma.PrismaPromise<unknown>;
+    countBytes(db: Db, id: string, data: Totals): Prisma.PrismaPromise<unknown>;
+    totals(db: Db, id: string): Promise<{ logBytes: number; logTruncated: boolean } | null>;
+  }
+> = {
+  build: {
+    chunks: Prisma.raw("build_log_chunks"),
+    ownerColumn: Prisma.raw("build_id"),
+    createChunk: (db, buildId, chunk) => db.buildLogChunk.create({ data: { buildId, ...chunk } }),
+    countBytes: (db, id, data) => db.build.update({ where: { id }, data }),
+    totals: (db, id) => db.build.findUnique({ where: { id }, select: { logBytes: true, logTruncated: true } }),
+  },
+  deployment: {
+    chunks: Prisma.raw("deployment_log_chunks"),
+    ownerColumn: Prisma.raw("deployment_id"),
+    createChunk: (db, deploymentId, chunk) => db.deploymentLogChunk.create({ data: { deploymentId, ...chunk } }),
+    countBytes: (db, id, data) => db.deployment.update({ where: { id }, data }),
+    totals: (db, id) => db.deployment.findUnique({ where: { id }, select: { logBytes: true, logTruncated: true } }),
+  },
+};
+
+/** Appends one chunk, counts its bytes on the owner's row and tells the viewers, in one transaction. */
+export async function appendLog(owner: LogOwner, id: string, seq: number, text: string, opts: AppendOptions = {}): Promise<void> {
   const c = pack(text);
   if (!c) return;
   const db = getDb();
+  const t = logTables[owner];
   await db.$transaction([
-    db.buildLogChunk.create({ data: { buildId, seq, ...c } }),
-    db.build.update({ where: { id: buildId }, data: { logBytes: { increment: c.length }, ...(opts.truncated ? { logTruncated: true } : {}) } }),
-    db.$executeRaw`SELECT pg_notify(${LOG_CHANNEL}, ${`build:${buildId}:${seq}`})`,
+    t.createChunk(db, id, { seq, ...c }),
+    t.countBytes(db, id, { logBytes: { increment: c.length }, ...(opts.truncated ? { logTruncated: true } : {}) }),
+    db.$executeRaw`SELECT pg_notify(${LOG_CHANNEL}, ${`${owner}:${id}:${seq}`})`,
   ]);
 }
 
-/** Appends one chunk of a deployment's log, counts its bytes and tells the viewers, in one transaction. */
-export async function appendDeploymentLog(deploymentId: string, seq: number, text: string, opts: AppendOptions = {}): Promise<void> {
-  const c = pack(text);
-  if (!c) return;
-  const db = getDb();
-  await db.$transaction([
-    db.deploymentLogChunk.create({ data: { deploymentId, seq, ...c } }),
-    db.deployment.update({ where: { id: deploymentId }, data: { logBytes: { increment: c.length }, ...(opts.truncated ? { logTruncated: true } : {}) } }),
-    db.$executeRaw`SELECT pg_notify(${LOG_CHANNEL}, ${`deployment:${deploymentId}:${seq}`})`,
-  ]);
-}
+export const appendBuildLog = (buildId: string, seq: number, text: string, opts?: AppendOptions): Promise<void> => appendLog("build", buildId, seq, text, opts);
+export const appendDeploymentLog = (deploymentId: string, seq: number, text: string, opts?: AppendOptions): Promise<void> =>
+  appendLog("deployment", deploymentId, seq, text, opts);
 
-/** The chunks after `afterSeq` (-1 for all), oldest first, at most `limit`. */
-export async function readBuildLog(buildId: string, afterSeq = -1, limit = 200): Promise<LogChunk[]> {
-  return unpack(await getDb().buildLogChunk.findMany({ where: { buildId, seq: { gt: afterSeq } }, orderBy: { seq: "asc" }, take: limit, select: chunkSelect }));
-}
-
-export async function readDeploymentLog(deploymentId: string, afterSeq = -1, limit = 200): Promise<LogChunk[]> {
-  return unpack(await getDb().deploymentLogChunk.findMany({ where: { deploymentId, seq: { gt: afterSeq } }, orderBy: { seq: "asc" }, take: limit, select: chunkSelect }));
-}
-
-// Bounded reads for streams: at most `limit` chunks, and no more once `maxBytes` of text is reached (always
-// at least one chunk), so a reader holds a bounded amount of a log in memory whatever its chunks' sizes.
-// The running sum is taken over the chunks' stored lengths; only the rows returned are decompressed.
 type RawChunk = { seq: number; data: Uint8Array; created_at: Date };
 const fromRaw = (rows: RawChunk[]): LogChunk[] => unpack(rows.map((r) => ({ seq: r.seq, data: r.data, createdAt: r.created_at })));
 
-export async function readBuildLogBounded(buildId: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunk[]> {
+/** The chunks after `afterSeq` (-1 for all), oldest first, at most `limit`. */
+export async function readLog(owner: LogOwner, id: string, afterSeq = -1, limit = 200): Promise<LogChunk[]> {
+  const t = logTables[owner];
+  return fromRaw(
+    await getDb().$queryRaw<RawChunk[]>(Prisma.sql`
+      SELECT seq, data, created_at FROM ${t.chunks} WHERE ${t.ownerColumn} = ${id} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`),
+  );
+}
+
+export const readBuildLog = (buildId: string, afterSeq?: number, limit?: number): Promise<LogChunk[]> => readLog("build", buildId, afterSeq, limit);
+export const readDeploymentLog = (deploymentId: string, afterSeq?: number, limit?: number): Promise<LogChunk[]> => readLog("deployment", deploymentId, afterSeq, limit);
+
+/**
+ * A bounded read for streams: at most `limit` chunks, and no more once `maxBytes` of text is reached (always
+ * at least one chunk), so a reader holds a bounded amount of a log in memory whatever its chunks' sizes.
+ * The running sum is taken over the chunks' stored lengths; only the rows returned are decompressed.
+ */
+export async function readLogBounded(owner: LogOwner, id: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunk[]> {
+  const t = logTables[owner];
   return fromRaw(
     await getDb().$queryRaw<RawChunk[]>(Prisma.sql`
       SELECT seq, data, created_at FROM (
         SELECT seq, data, created_at, sum(length) OVER (ORDER BY seq) - length AS before
-        FROM build_log_chunks WHERE build_id = ${buildId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}
+        FROM ${t.chunks} WHERE ${t.ownerColumn} = ${id} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}
       ) page WHERE before < ${maxBytes} ORDER BY seq`),
   );
 }
 
-export async function readDeploymentLogBounded(deploymentId: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunk[]> {
-  return fromRaw(
-    await getDb().$queryRaw<RawChunk[]>(Prisma.sql`
-      SELECT seq, data, created_at FROM (
-        SELECT seq, data, created_at, sum(length) OVER (ORDER BY seq) - length AS before
-        FROM deployment_log_chunks WHERE deployment_id = ${deploymentId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}
-      ) page WHERE before < ${maxBytes} ORDER BY seq`),
-  );
-}
+export const readBuildLogBounded = (buildId: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunk[]> =>
+  readLogBounded("build", buildId, afterSeq, limit, maxBytes);
+export const readDeploymentLogBounded = (deploymentId: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunk[]> =>
+  readLogBounded("deployment", deploymentId, afterSeq, limit, maxBytes);
 
 /** Where a log stands when a writer opens it: a rerun of the runner after a crash continues it. */
 export interface LogPosition {
@@ -102,22 +128,14 @@ export interface LogPosition {
   truncated: boolean;
 }
 
-async function buildLogPosition(buildId: string): Promise<LogPosition> {
+async function logPosition(owner: LogOwner, id: string): Promise<LogPosition> {
   const db = getDb();
+  const t = logTables[owner];
   const [last, row] = await Promise.all([
-    db.buildLogChunk.findFirst({ where: { buildId }, orderBy: { seq: "desc" }, select: { seq: true } }),
-    db.build.findUnique({ where: { id: buildId }, select: { logBytes: true, logTruncated: true } }),
+    db.$queryRaw<{ seq: number | null }[]>(Prisma.sql`SELECT max(seq) AS seq FROM ${t.chunks} WHERE ${t.ownerColumn} = ${id}`),
+    t.totals(db, id),
   ]);
-  return { nextSeq: (last?.seq ?? -1) + 1, bytes: row?.logBytes ?? 0, truncated: row?.logTruncated ?? false };
-}
-
-async function deploymentLogPosition(deploymentId: string): Promise<LogPosition> {
-  const db = getDb();
-  const [last, row] = await Promise.all([
-    db.deploymentLogChunk.findFirst({ where: { deploymentId }, orderBy: { seq: "desc" }, select: { seq: true } }),
-    db.deployment.findUnique({ where: { id: deploymentId }, select: { logBytes: true, logTruncated: true } }),
-  ]);
-  return { nextSeq: (last?.seq ?? -1) + 1, bytes: row?.logBytes ?? 0, truncated: row?.logTruncated ?? false };
+  return { nextSeq: (last[0]?.seq ?? -1) + 1, bytes: row?.logBytes ?? 0, truncated: row?.logTruncated ?? false };
 }
 
 /** Where a log writer stores its chunks. */
@@ -126,10 +144,9 @@ export interface LogSink {
   position(): Promise<LogPosition>;
 }
 
-export function buildLogSink(buildId: string): LogSink {
-  return { append: (seq, text, opts) => appendBuildLog(buildId, seq, text, opts), position: () => buildLogPosition(buildId) };
+export function logSink(owner: LogOwner, id: string): LogSink {
+  return { append: (seq, text, opts) => appendLog(owner, id, seq, text, opts), position: () => logPosition(owner, id) };
 }
 
-export function deploymentLogSink(deploymentId: string): LogSink {
-  return { append: (seq, text, opts) => appendDeploymentLog(deploymentId, seq, text, opts), position: () => deploymentLogPosition(deploymentId) };
-}
+export const buildLogSink = (buildId: string): LogSink => logSink("build", buildId);
+export const deploymentLogSink = (deploymentId: string): LogSink => logSink("deployment", deploymentId);

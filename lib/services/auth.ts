@@ -69,6 +69,68 @@ export async function recordLoginRefused(login: string, reason: string, meta: Re
   });
 }
 
+/** Who a console sign-in (development login, one-time link) signs in as, and the words its audit events use. */
+interface SessionStart {
+  login: string;
+  /** the name a user created on first sign-in gets */
+  name: string;
+  /** the role the user is given (back) if it has another */
+  role: Role;
+  /** the sign-in method, as the audit events and createUserOnFirstLogin name it */
+  method: string;
+  /** how the login event's summary says it: "signed in with <via>" */
+  via: string;
+  /** how the role change's summary names the cause: "<login>: member → admin (<cause>)" */
+  cause: string;
+  /** what a disabled user is told after "<login> is disabled" */
+  disabledHint: string;
+  sessionDays: number;
+  meta: RequestMeta;
+}
+
+/**
+ * The common tail of the console's own sign-ins: in one transaction, find or create the user, give it the
+ * role asked for (audited), refuse a disabled user, create the session and audit the login. Authorizes
+ * nothing itself: the caller has already checked that this sign-in is allowed. Returns the cookie value.
+ */
+async function startSession(s: SessionStart): Promise<{ sessionToken: string; expires: Date; userId: string; role: Role }> {
+  const sessionToken = newSessionToken();
+  const expires = new Date(Date.now() + s.sessionDays * 86_400_000);
+  const user = await getDb().$transaction(async (tx) => {
+    let u = await tx.user.findUnique({ where: { login: s.login } });
+    if (!u) {
+      u = await createUserOnFirstLogin(tx, { login: s.login, name: s.name }, { admins: [], defaultRole: s.role, method: s.method });
+    } else if (u.role !== s.role) {
+      const before = u.role;
+      u = await tx.user.update({ where: { id: u.id }, data: { role: s.role } });
+      await recordAudit(tx, {
+        actor: { type: "user", userId: u.id, login: u.login, role: s.role, ...s.meta },
+        action: "user.role_changed",
+        subjectType: "user",
+        subjectId: u.id,
+        summary: `${u.login}: ${before} → ${s.role} (${s.cause})`,
+        before: { login: u.login, role: before },
+        after: { login: u.login, role: s.role },
+      });
+    }
+    if (u.disabled) throw new ForbiddenError(`${u.login} is disabled${s.disabledHint}`);
+    await tx.session.create({
+      data: { tokenHash: hashToken(sessionToken), userId: u.id, expires, ip: s.meta.ip, userAgent: s.meta.userAgent?.slice(0, 512) ?? null },
+    });
+    await tx.user.update({ where: { id: u.id }, data: { lastLoginAt: new Date() } });
+    await recordAudit(tx, {
+      actor: { type: "user", userId: u.id, login: u.login, role: u.role, ...s.meta },
+      action: "auth.login",
+      subjectType: "user",
+      subjectId: u.id,
+      summary: `${u.login} signed in with ${s.via}`,
+      after: { method: s.method, role: u.role },
+    });
+    return u;
+  });
+  return { sessionToken, expires, userId: user.id, role: user.role };
+}
+
 /**
  * The development login (SLIPWAY_DEV_LOGIN=1, never in production): signs in as any login with the chosen
  * role, creating the user if needed. Returns the session cookie value.
@@ -79,41 +141,17 @@ export async function devLogin(
 ): Promise<{ sessionToken: string; expires: Date; userId: string; role: Role }> {
   if (!opts.enabled) throw new ForbiddenError("The development login is off. Set SLIPWAY_DEV_LOGIN=1 outside production, or sign in with GitHub.");
   const input = parseInput(devLoginInput, raw ?? {});
-  const sessionToken = newSessionToken();
-  const expires = new Date(Date.now() + opts.sessionDays * 86_400_000);
-  const user = await getDb().$transaction(async (tx) => {
-    let u = await tx.user.findUnique({ where: { login: input.login } });
-    if (!u) {
-      u = await createUserOnFirstLogin(tx, { login: input.login, name: input.login }, { admins: [], defaultRole: input.role, method: "development" });
-    } else if (u.role !== input.role) {
-      const before = u.role;
-      u = await tx.user.update({ where: { id: u.id }, data: { role: input.role } });
-      await recordAudit(tx, {
-        actor: { type: "user", userId: u.id, login: u.login, role: input.role, ...opts.meta },
-        action: "user.role_changed",
-        subjectType: "user",
-        subjectId: u.id,
-        summary: `${u.login}: ${before} → ${input.role} (development login)`,
-        before: { login: u.login, role: before },
-        after: { login: u.login, role: input.role },
-      });
-    }
-    if (u.disabled) throw new ForbiddenError(`${u.login} is disabled.`);
-    await tx.session.create({
-      data: { tokenHash: hashToken(sessionToken), userId: u.id, expires, ip: opts.meta.ip, userAgent: opts.meta.userAgent?.slice(0, 512) ?? null },
-    });
-    await tx.user.update({ where: { id: u.id }, data: { lastLoginAt: new Date() } });
-    await recordAudit(tx, {
-      actor: { type: "user", userId: u.id, login: u.login, role: u.role, ...opts.meta },
-      action: "auth.login",
-      subjectType: "user",
-      subjectId: u.id,
-      summary: `${u.login} signed in with the development login`,
-      after: { method: "development", role: u.role },
-    });
-    return u;
+  return startSession({
+    login: input.login,
+    name: input.login,
+    role: input.role,
+    method: "development",
+    via: "the development login",
+    cause: "development login",
+    disabledHint: ".",
+    sessionDays: opts.sessionDays,
+    meta: opts.meta,
   });
-  return { sessionToken, expires, userId: user.id, role: user.role };
 }
 
 /** The user a one-time sign-in link signs in as: created as an admin on first use. */
@@ -135,39 +173,16 @@ export async function signInWithLoginLink(
   if (taken !== "ok") {
     throw new ForbiddenError("That sign-in link was used already, or another run of Slipway printed it: press Enter in the terminal running `npm start` for a new one.");
   }
-  const sessionToken = newSessionToken();
-  const expires = new Date(Date.now() + opts.sessionDays * 86_400_000);
-  const user = await getDb().$transaction(async (tx) => {
-    let u = await tx.user.findUnique({ where: { login: LOCAL_ADMIN_LOGIN } });
-    if (!u) {
-      u = await createUserOnFirstLogin(tx, { login: LOCAL_ADMIN_LOGIN, name: "local admin" }, { admins: [], defaultRole: "admin", method: "one-time link" });
-    } else if (u.role !== "admin") {
-      const before = u.role;
-      u = await tx.user.update({ where: { id: u.id }, data: { role: "admin" } });
-      await recordAudit(tx, {
-        actor: { type: "user", userId: u.id, login: u.login, role: "admin", ...opts.meta },
-        action: "user.role_changed",
-        subjectType: "user",
-        subjectId: u.id,
-        summary: `${u.login}: ${before} → admin (one-time sign-in link)`,
-        before: { login: u.login, role: before },
-        after: { login: u.login, role: "admin" },
-      });
-    }
-    if (u.disabled) throw new ForbiddenError(`${u.login} is disabled: an admin can enable it under Settings → Users.`);
-    await tx.session.create({
-      data: { tokenHash: hashToken(sessionToken), userId: u.id, expires, ip: opts.meta.ip, userAgent: opts.meta.userAgent?.slice(0, 512) ?? null },
-    });
-    await tx.user.update({ where: { id: u.id }, data: { lastLoginAt: new Date() } });
-    await recordAudit(tx, {
-      actor: { type: "user", userId: u.id, login: u.login, role: u.role, ...opts.meta },
-      action: "auth.login",
-      subjectType: "user",
-      subjectId: u.id,
-      summary: `${u.login} signed in with a one-time sign-in link`,
-      after: { method: "one-time link", role: u.role },
-    });
-    return u;
+  const { sessionToken, expires, userId } = await startSession({
+    login: LOCAL_ADMIN_LOGIN,
+    name: "local admin",
+    role: "admin",
+    method: "one-time link",
+    via: "a one-time sign-in link",
+    cause: "one-time sign-in link",
+    disabledHint: ": an admin can enable it under Settings → Users.",
+    sessionDays: opts.sessionDays,
+    meta: opts.meta,
   });
-  return { sessionToken, expires, userId: user.id };
+  return { sessionToken, expires, userId };
 }

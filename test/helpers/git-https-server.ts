@@ -1,11 +1,12 @@
 // An https git server on loopback, standing in for github.com: git http-backend behind node's https server, in
-// the test process. It counts requests and records the Authorization headers it was sent, so a test can tell
-// whether a fetch went to the network and carried the token. Slipway runs git without global or system
-// config, so the self-signed certificate is trusted through a `git` wrapper put first on PATH (it adds
-// `-c http.sslCAInfo=…`); stop() puts PATH back.
+// the test process (bench:build runs the same server, gitHttpBackendServer, in a child process of its own). It
+// counts requests and records the Authorization headers it was sent, so a test can tell whether a fetch went to
+// the network and carried the token. Slipway runs git without global or system config, so the self-signed
+// certificate is trusted through a `git` wrapper put first on PATH (it adds `-c http.sslCAInfo=…`); stop()
+// puts PATH back.
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:https";
+import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -18,14 +19,14 @@ export interface GitHttpsServer {
   stop(): Promise<void>;
 }
 
-/**
- * Serves every repository under `root`. With `protocolV0` the server speaks git's protocol v0 and refuses
- * commits that are not a ref's tip, as some servers do (Slipway then fetches the ref instead).
- */
-/** One certificate and one `git` wrapper for every server of this test process; PATH is put back when the last stops. */
+/** One certificate and one `git` wrapper for every server of this process; PATH is put back when the last stops. */
 let shared: { work: string; cert: string; key: string; oldPath: string | undefined; users: number } | null = null;
 
-function trustedCertificate(): { cert: string; key: string } {
+/**
+ * A self-signed certificate for 127.0.0.1 (PEM files) that git trusts from now on, through a `git` wrapper put
+ * first on PATH. Each call wants one untrustGitCertificate(); the last puts PATH back and removes the files.
+ */
+export function trustGitCertificate(): { cert: string; key: string } {
   if (shared) {
     shared.users++;
     return shared;
@@ -43,24 +44,31 @@ function trustedCertificate(): { cert: string; key: string } {
   return shared;
 }
 
-function untrust(): void {
+export function untrustGitCertificate(): void {
   if (!shared || --shared.users > 0) return;
   process.env.PATH = shared.oldPath;
   rmSync(shared.work, { recursive: true, force: true });
   shared = null;
 }
 
-/**
- * Serves every repository under `root`. With `protocolV0` the server speaks git's protocol v0 and refuses
- * commits that are not a ref's tip, as some servers do (Slipway then fetches the ref instead).
- */
-export async function startGitHttpsServer(root: string, opts: { protocolV0?: boolean } = {}): Promise<GitHttpsServer> {
-  const { cert, key } = trustedCertificate();
+/** The https server alone, not yet listening: git http-backend as CGI for every repository under `root`. */
+export interface GitHttpBackendServer {
+  server: Server;
+  /** requests so far, and the Authorization headers among them */
+  requests: number;
+  authorizations: string[];
+}
 
-  const state: GitHttpsServer = { url: () => "", requests: 0, authorizations: [], stop: async () => undefined };
-  const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
-    state.requests++;
-    if (req.headers.authorization) state.authorizations.push(req.headers.authorization);
+/**
+ * git http-backend behind node's https server, with the given certificate and key (PEM files). Used by
+ * startGitHttpsServer in tests and by bench:build in a child process of its own. With `protocolV0` the
+ * server speaks git's protocol v0 and refuses commits that are not a ref's tip, as some servers do.
+ */
+export function gitHttpBackendServer(root: string, tls: { cert: string; key: string }, opts: { protocolV0?: boolean; backendStderr?: "ignore" | "inherit" } = {}): GitHttpBackendServer {
+  const counts = { requests: 0, authorizations: [] as string[] };
+  const server = createServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, (req, res) => {
+    counts.requests++;
+    if (req.headers.authorization) counts.authorizations.push(req.headers.authorization);
     const url = new URL(req.url ?? "/", "https://127.0.0.1");
     const env: NodeJS.ProcessEnv = {
       NODE_ENV: process.env.NODE_ENV,
@@ -80,7 +88,7 @@ export async function startGitHttpsServer(root: string, opts: { protocolV0?: boo
     if (req.headers["content-encoding"]) env.HTTP_CONTENT_ENCODING = String(req.headers["content-encoding"]);
     // without the Git-Protocol header http-backend speaks v0
     if (req.headers["git-protocol"] && !opts.protocolV0) env.HTTP_GIT_PROTOCOL = String(req.headers["git-protocol"]);
-    const child = spawn("/usr/lib/git-core/git-http-backend", [], { env, stdio: ["pipe", "pipe", "ignore"] });
+    const child = spawn("/usr/lib/git-core/git-http-backend", [], { env, stdio: ["pipe", "pipe", opts.backendStderr ?? "ignore"] });
     req.pipe(child.stdin);
     child.stdin.on("error", () => undefined);
     let head: Buffer | null = Buffer.alloc(0);
@@ -115,6 +123,28 @@ export async function startGitHttpsServer(root: string, opts: { protocolV0?: boo
       res.end();
     });
   });
+  return Object.assign(counts, { server });
+}
+
+/**
+ * Serves every repository under `root` on a loopback port, trusted by git through the wrapper on PATH. With
+ * `protocolV0` the server speaks git's protocol v0 and refuses commits that are not a ref's tip, as some
+ * servers do (Slipway then fetches the ref instead).
+ */
+export async function startGitHttpsServer(root: string, opts: { protocolV0?: boolean } = {}): Promise<GitHttpsServer> {
+  const tls = trustGitCertificate();
+  const backend = gitHttpBackendServer(root, tls, opts);
+  const { server } = backend;
+  const state: GitHttpsServer = {
+    url: () => "",
+    get requests() {
+      return backend.requests;
+    },
+    get authorizations() {
+      return backend.authorizations;
+    },
+    stop: async () => undefined,
+  };
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   state.url = (name) => `https://127.0.0.1:${port}/${name}`;
@@ -122,7 +152,7 @@ export async function startGitHttpsServer(root: string, opts: { protocolV0?: boo
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
-    untrust();
+    untrustGitCertificate();
   };
   return state;
 }

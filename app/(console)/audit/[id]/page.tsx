@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { Metadata } from "next";
+import { cache } from "react";
 import { requirePageUser } from "@/lib/auth/session";
 import { getAuditEvent } from "@/lib/queries/audit-event";
 import { PageHeader } from "@/components/ui/page-header";
@@ -15,8 +16,14 @@ import { visibleText } from "@/components/format/visible-text";
 
 type Params = Promise<{ id: string }>;
 
+// No loading boundary above this page (the Audit list's is in the (list) group): the event is one row by its
+// key, so the page renders before the response starts, and an id that names no event (mistyped, not a number,
+// out of range) answers 404 with the not-found page, not 200. The metadata and the page share the one read.
+const auditEvent = cache(getAuditEvent);
+
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
-  return { title: `Audit event #${(await params).id.slice(0, 20)}` };
+  const e = await auditEvent((await params).id);
+  return { title: e ? `Audit event #${e.id}` : "Audit event not found" };
 }
 
 function filterHref(params: Record<string, string>): string {
@@ -26,7 +33,7 @@ function filterHref(params: Record<string, string>): string {
 export default async function AuditEventPage({ params }: { params: Params }) {
   const { id } = await params;
   await requirePageUser("audit.view", `/audit/${encodeURIComponent(id)}`);
-  const e = await getAuditEvent(id);
+  const e = await auditEvent(id);
   if (!e) notFound();
   const words = actionWords(e.action);
   return (
@@ -40,7 +47,7 @@ export default async function AuditEventPage({ params }: { params: Params }) {
       <div className="space-y-6">
         <Panel id="event-facts" title="Event">
           <dl className="grid grid-cols-2 gap-x-6 gap-y-4 lg:grid-cols-3">
-            <Fact term="Time (UTC)">
+            <Fact term="Time">
               <Timestamp date={e.createdAt} seconds />
             </Fact>
             <Fact term="Actor">

@@ -3,7 +3,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { devLogin } from "@/lib/services/auth";
 import { devLoginEnabled, env } from "@/lib/env";
-import { sessionCookieName } from "@/lib/auth/cookies";
+import { setSessionCookie } from "@/lib/auth/cookies";
 import { requestMetaFrom } from "@/lib/auth/request-meta";
 import { sameOriginPath } from "@/lib/auth/callback-url";
 import { CommandError, ForbiddenError } from "@/lib/errors";
@@ -32,13 +32,7 @@ export async function POST(req: NextRequest): Promise<Response> {
       { enabled: true, sessionDays: env().SLIPWAY_SESSION_DAYS, meta: requestMetaFrom(req.headers) },
     );
     const res = back(callbackUrl);
-    res.cookies.set(sessionCookieName(), sessionToken, {
-      httpOnly: true,
-      sameSite: "lax",
-      path: "/",
-      secure: env().SLIPWAY_URL.startsWith("https://"),
-      expires,
-    });
+    setSessionCookie(res, sessionToken, expires);
     return res;
   } catch (err) {
     // the login page shows its own words for a known code, never text from the URL

@@ -3,7 +3,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { signInWithLoginLink } from "@/lib/services/auth";
 import { env } from "@/lib/env";
-import { sessionCookieName } from "@/lib/auth/cookies";
+import { setSessionCookie } from "@/lib/auth/cookies";
 import { requestMetaFrom } from "@/lib/auth/request-meta";
 import { CommandError } from "@/lib/errors";
 import { sameOriginRequest } from "@/lib/http/same-origin";
@@ -29,13 +29,7 @@ export async function GET(req: NextRequest): Promise<Response> {
       meta: requestMetaFrom(req.headers),
     });
     const res = redirect("/");
-    res.cookies.set(sessionCookieName(), sessionToken, {
-      httpOnly: true,
-      sameSite: "lax",
-      path: "/",
-      secure: env().SLIPWAY_URL.startsWith("https://"),
-      expires,
-    });
+    setSessionCookie(res, sessionToken, expires);
     return res;
   } catch (err) {
     // the sign-in page shows its own words for the code, never text from the URL

@@ -11,7 +11,7 @@ import { FilterIssues } from "@/components/ui/filter-issues";
 import { Pager } from "@/components/ui/pager";
 import { AuditFilterForm, type AuditFilterValues } from "@/components/audit/audit-filter-form";
 import { AuditEventTable } from "@/components/audit/audit-event-table";
-import { param, type SearchParams } from "../search-params";
+import { param, type SearchParams } from "../../search-params";
 
 export const metadata: Metadata = { title: "Audit log" };
 
