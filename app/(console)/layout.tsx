@@ -8,8 +8,8 @@ import { SidebarNav } from "@/components/shell/sidebar-nav";
 import { UserPanel } from "@/components/shell/user-panel";
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
-  // together: the count is one index read, and a signed-out visitor is sent to sign in before it is shown
-  const [user, counts] = await Promise.all([requirePageUser(), navCounts()]);
+  const user = await requirePageUser();
+  const counts = await navCounts();
   return (
     <div className="flex min-h-screen">
       <a
