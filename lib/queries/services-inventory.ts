@@ -1,7 +1,7 @@
 // The services inventory: every repository's builds, which branch each deploys, the image it publishes and
 // the targets it upgrades, grouped by app (flavour) then repository. Builds that deploy nowhere are listed
-// too ("built, not deployed"). The /services page and its Markdown download (lib/config/services-markdown.ts)
-// read this.
+// too ("built, not deployed"). The Markdown download (lib/config/services-markdown.ts) reads it whole; the
+// /services page reads a page of it (lib/queries/services-page.ts) with readServiceRepos and serviceRepoRow.
 import "server-only";
 import { getDb } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";

@@ -52,8 +52,8 @@ interface PageIdRow {
 
 /**
  * `after`: a repository id from the previous page; one that is gone (archived, removed, made up), or the last
- * one, starts from the top. The order is the database's: (no app, app name, name, id), `no app` false first; the row comparison
- * runs on coalesce(app name, '') because a NULL in a row comparison makes it unknown.
+ * one, starts from the top. The order is the database's: (no app, app name, name, id), `no app` false first;
+ * the row comparison runs on coalesce(app name, '') because a NULL in a row comparison makes it unknown.
  */
 export async function servicesInventoryPage(opts: { after?: string; limit?: number } = {}): Promise<ServicesPage> {
   const db = getDb();
