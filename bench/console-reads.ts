@@ -21,10 +21,10 @@ async function main() {
   const { listBuilds, recentBuilds, buildFilterRepositories } = await import("@/lib/queries/builds");
   const { listDeployments, recentDeployments } = await import("@/lib/queries/deployments");
   const { getBuildDetail } = await import("@/lib/queries/build-detail");
-  const { getDeploymentDetail, getTargetDetail, pendingApprovals, targetSummaries } = await import("@/lib/queries/deployment-detail");
+  const { getDeploymentDetail, getTargetDetail, pendingApprovals, targetSummaries, targetSummaryPage } = await import("@/lib/queries/deployment-detail");
   const { listAuditEvents, auditActors, recentAuditEvents } = await import("@/lib/queries/audit");
   const { auditFilterFromSearchParams } = await import("@/lib/validation/audit");
-  const { servicesInventory } = await import("@/lib/queries/services-inventory");
+  const { servicesInventoryPage } = await import("@/lib/queries/services-page");
   const { listRepositories } = await import("@/lib/queries/repositories");
   const { getRepositoryDetail, inventoryChoices, appChoices } = await import("@/lib/queries/inventory-repos");
   const { openRefs } = await import("@/lib/queries/refs");
@@ -35,14 +35,14 @@ async function main() {
     await Promise.all([listAuditEvents(f.data), auditActors()]);
   };
   const reads: Record<string, (url: URL) => Promise<unknown>> = {
-    dashboard: () => Promise.all([dashboardCounts(), listConnectedWorkers(), recentBuilds(8), recentDeployments(8), recentAuditEvents(10), targetSummaries()]),
+    dashboard: () => Promise.all([dashboardCounts(), listConnectedWorkers(), recentBuilds(8), recentDeployments(8), recentAuditEvents(10), targetSummaries({ limit: 10 })]),
     builds: () => Promise.all([listBuilds({ filter: {} }), buildFilterRepositories()]),
     "builds, deep page": (u) => Promise.all([listBuilds({ before: u.searchParams.get("before")!, filter: {} }), buildFilterRepositories()]),
     "a build": (u) => getBuildDetail(u.pathname.split("/")[2]!),
     deployments: () => listDeployments({}),
     "deployments, deep page": (u) => listDeployments({ before: u.searchParams.get("before")! }),
     "a deployment": (u) => getDeploymentDetail(u.pathname.split("/")[2]!),
-    targets: () => targetSummaries(),
+    targets: () => targetSummaryPage({ limit: 50 }),
     "a target": (u) => getTargetDetail(u.pathname.split("/")[2]!),
     "a pinned target": (u) => getTargetDetail(u.pathname.split("/")[2]!),
     approvals: () => pendingApprovals(),
@@ -51,14 +51,15 @@ async function main() {
     "audit, actor without events": (u) => audit(u.search)(),
     "audit, subject": (u) => audit(u.search)(),
     "audit, deep page": (u) => audit(u.search)(),
-    services: () => servicesInventory(),
+    services: () => servicesInventoryPage(),
     repositories: () => Promise.all([listRepositories({}), appChoices()]),
     "a repository": async (u) => {
       const [repo] = await Promise.all([getRepositoryDetail(u.pathname.split("/")[2]!), inventoryChoices()]);
       if (repo) await openRefs(repo.id, repo.defaultBranch);
     },
   };
-  for (const p of consolePages(spec.size)) {
+  // the pages in rounds, each page once a round (as bench/console.ts requests them)
+  const pages = consolePages(spec.size).map((p) => {
     const read = reads[p.page];
     if (!read) throw new Error(`no reads listed for the page “${p.page}”`);
     const url = new URL(p.url, "http://bench.invalid");
@@ -70,11 +71,11 @@ async function main() {
       await read(url);
       return performance.now() - t;
     };
-    for (let i = 0; i < spec.warmup; i++) await once();
-    const times: number[] = [];
-    for (let i = 0; i < spec.requests; i++) times.push(await once());
-    console.log(JSON.stringify({ page: p.page, p50: median(times), p95: pct(times, 95) }));
-  }
+    return { page: p.page, once, times: [] as number[] };
+  });
+  for (let i = 0; i < spec.warmup; i++) for (const p of pages) await p.once();
+  for (let i = 0; i < spec.requests; i++) for (const p of pages) p.times.push(await p.once());
+  for (const p of pages) console.log(JSON.stringify({ page: p.page, p50: median(p.times), p95: pct(p.times, 95) }));
   await closeDb();
 }
 

@@ -29,10 +29,15 @@ export function num(name: string, full: number, small: number, opts: { integer?:
 
 // ─── figures ──────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * The p-th percentile by nearest rank: the smallest sample with at least p% of the samples at or below it
+ * (rank ⌈p/100 × n⌉). Of 20 samples the p95 is the 19th, so one slow request out of 20 is the max, not the p95
+ * (the rank used to be one too high: the p95 of 20 was their max).
+ */
 export function pct(samples: number[], p: number): number {
   if (samples.length === 0) return NaN;
   const s = [...samples].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
 export function median(samples: number[]): number {

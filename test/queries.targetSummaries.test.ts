@@ -2,11 +2,12 @@
 // deployment and its rule's newest release are read per target from the top of an index, not by loading
 // every deployment: the newest by time wins, the larger id among deployments made in the same millisecond; a
 // target without deployments has none; a release without a digest is not offered; archived targets are left
-// out; a deployment made later (a rollback) is the last one at once.
+// out; a deployment made later (a rollback) is the last one at once. targetSummaryPage pages them by name in the
+// database: the pages list each target once; a cursor that is gone or the last name starts from the first.
 import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, test } from "vitest";
 import { getDb } from "@/lib/db";
-import { targetSummaries } from "@/lib/queries/deployment-detail";
+import { targetSummaries, targetSummaryPage } from "@/lib/queries/deployment-detail";
 import { createUser } from "@/test/helpers/fixtures";
 
 const sha = () => randomBytes(20).toString("hex");
@@ -63,5 +64,37 @@ describe("targets-list-latest", () => {
     await getDb().deployment.create({ data: { id: "dep-a-rollback", targetId: targetA, releaseId: rel.r1.id, state: "pending_approval", trigger: "rollback", createdAt: at(60) } });
     const a = (await targetSummaries()).find((t) => t.name === "latest-a");
     expect(a).toMatchObject({ lastDeploymentId: "dep-a-rollback", lastState: "pending_approval" });
+  });
+});
+
+describe("targetSummaryPage", () => {
+  test("pages by name in the database: together every target not archived, once, with the total on each page", async () => {
+    const all = (await targetSummaries()).map((t) => t.name);
+    const seen: string[] = [];
+    let after: string | undefined;
+    let pages = 0;
+    do {
+      const p = await targetSummaryPage({ after, limit: 1 });
+      expect(p.total).toBe(all.length);
+      expect(p.rows).toHaveLength(1);
+      seen.push(...p.rows.map((t) => t.name));
+      after = p.nextCursor;
+      pages++;
+    } while (after && pages < 10);
+    expect(seen).toEqual(all);
+    expect(all).toEqual(["latest-a", "latest-b"]);
+  });
+
+  test("a page's rows are the full summaries (latest deployment, pin)", async () => {
+    const [a] = (await targetSummaryPage({ limit: 1 })).rows;
+    expect(a).toMatchObject({ name: "latest-a", pinnedBy: "bob-latest", heldBackSha: rel.r2.sha, lastDeploymentId: "dep-a-rollback" });
+  });
+
+  test("a name that is gone, archived or the last one starts again from the first target", async () => {
+    for (const after of ["no-such-target", "latest-archived", "latest-b"]) {
+      const p = await targetSummaryPage({ after, limit: 1 });
+      expect(p.rows.map((t) => t.name)).toEqual(["latest-a"]);
+      expect(p.nextCursor).toBe("latest-a");
+    }
   });
 });

@@ -1,6 +1,7 @@
 // The signed-in user for pages, server actions and route handlers. One entry point for anything that needs
 // a session; the role is re-read from the database on every request, so a role change applies at once.
 import "server-only";
+import { cache } from "react";
 import { cookies, headers } from "next/headers";
 import { redirect, forbidden } from "next/navigation";
 import { sessionCookieName } from "@/lib/auth/cookies";
@@ -11,11 +12,17 @@ import { can, type Permission } from "@/lib/auth/roles";
 
 export type { SessionUser };
 
+/**
+ * One lookup per token while a page renders: the console's layout and its page both ask (React's `cache` is
+ * scoped to the request being rendered; outside a render, as in route handlers, each call reads again).
+ */
+const userByToken = cache(sessionUserByToken);
+
 export async function getSessionUser(): Promise<SessionUser | null> {
   const jar = await cookies();
   const token = jar.get(sessionCookieName())?.value;
   if (!token) return null;
-  return sessionUserByToken(token);
+  return userByToken(token);
 }
 
 export async function currentActor(): Promise<(Actor & { type: "user" }) | null> {

@@ -2,7 +2,7 @@
 // approvals inbox, a target with every release it ran, and the dashboard's targets.
 import "server-only";
 import { getDb, type Tx } from "@/lib/db";
-import type { ApprovalDecision, DeploymentState, DeploymentTrigger, Role, TargetKind, UnikernelTarget } from "@/lib/generated/prisma/client";
+import { Prisma, type ApprovalDecision, type DeploymentState, type DeploymentTrigger, type Role, type TargetKind, type UnikernelTarget } from "@/lib/generated/prisma/client";
 import { targetRunFields, type TargetRunFields } from "@/lib/queries/inventory-repos";
 import { olderThan, toPage } from "@/lib/queries/paging";
 import { retryView, type DeploymentRetryView } from "@/lib/validation/deployment-retry";
@@ -426,8 +426,23 @@ function heldBack(pinnedId: string | null, pinned: { createdAt: Date } | null, n
   return pinnedId && pinned && newest && newest.id !== pinnedId && newest.createdAt > pinned.createdAt ? newest.sha : null;
 }
 
-interface TargetLatestRow {
-  target_id: string;
+interface TargetSummarySqlRow {
+  id: string;
+  name: string;
+  kind: TargetKind;
+  service: string;
+  repository: string;
+  branch: string;
+  last_deployed_at: Date | null;
+  drift_detected_at: Date | null;
+  live_image: string | null;
+  current_digest: string | null;
+  current_tag: string | null;
+  current_sha: string | null;
+  pinned_release_id: string | null;
+  pinned_by: string | null;
+  pinned_release_at: Date | null;
+  pinned_sha: string | null;
   deployment_id: string | null;
   deployment_state: DeploymentState | null;
   newest_release_id: string | null;
@@ -435,62 +450,97 @@ interface TargetLatestRow {
   newest_release_sha: string | null;
 }
 
+export interface TargetSummaryPage {
+  rows: TargetSummaryRow[];
+  /** every target that is not archived (the Targets page says "N targets; … on this page") */
+  total: number;
+  /** the last target's name on this page, when more follow: pass it back as `after` */
+  nextCursor?: string;
+}
+
 /**
- * Per target: its newest deployment and its rule's newest release, each one row read from the top of an index
- * (deployments (target_id, created_at DESC), releases (deployment_rule_id, created_at DESC)). A relation
- * `take: 1` in Prisma's include does not do that: it reads every deployment of every target and keeps one.
+ * A page of targets in name order, each with its current release, last deployment state, pin (and what it
+ * holds back) and drift: the Targets page (keyset on the name, unique; `name > after` is compared by the
+ * database, in the collation it sorts with) and the dashboard (the first ten). `after` that is not a listed
+ * target's name (renamed, archived, made up), or the last one, starts again from the first target.
  */
-async function latestPerTarget(ids: string[]): Promise<Map<string, TargetLatestRow>> {
-  if (!ids.length) return new Map();
-  const rows = await getDb().$queryRaw<TargetLatestRow[]>`
-    SELECT t.id AS target_id, d.id AS deployment_id, d.state AS deployment_state,
-           r.id AS newest_release_id, r.created_at AS newest_release_at, c.sha AS newest_release_sha
-    FROM targets t
+export async function targetSummaryPage(opts: { after?: string; limit: number }): Promise<TargetSummaryPage> {
+  const db = getDb();
+  const [total, cursor] = await Promise.all([
+    db.target.count({ where: { archivedAt: null } }),
+    opts.after ? db.target.findFirst({ where: { name: opts.after, archivedAt: null }, select: { name: true } }) : null,
+  ]);
+  let rows = await targetSummaries({ after: cursor?.name, limit: opts.limit + 1 });
+  // after the last target (those that followed were archived): from the first again, as for a name that is gone
+  if (cursor && rows.length === 0) rows = await targetSummaries({ limit: opts.limit + 1 });
+  const shown = rows.slice(0, opts.limit);
+  return { rows: shown, total, ...(rows.length > opts.limit ? { nextCursor: shown[shown.length - 1]!.name } : {}) };
+}
+
+/**
+ * Targets in name order (all of them without `limit`; after the one named `after`) with what targetSummaryPage
+ * shows, in one statement: each target's newest deployment and its rule's newest release are one row each
+ * from the top of an index (deployments (target_id, created_at DESC), releases (deployment_rule_id,
+ * created_at DESC)) — a relation `take: 1` in Prisma's include reads every deployment of every target and
+ * keeps one — and the rule, repository, pin and current release are read by primary key, for the page of
+ * targets alone (picked first, by the targets (name) index). One round trip, where Prisma's includes made
+ * eleven. Each part is a LATERAL subquery with its own few joins, so the planner (which plans it on every call)
+ * does not search the orders of sixteen joins in one FROM: 1.0 ms of planning against 1.3 ms at 1M builds.
+ */
+export async function targetSummaries(opts: { after?: string; limit?: number } = {}): Promise<TargetSummaryRow[]> {
+  const rows = await getDb().$queryRaw<TargetSummarySqlRow[]>`
+    SELECT t.id, t.name, t.kind, t.service, rule.repository, rule.branch, t.last_deployed_at, t.drift_detected_at, t.live_image,
+           cur.digest AS current_digest, cur.tag AS current_tag, cur.sha AS current_sha,
+           t.pinned_release_id, (SELECT login FROM users WHERE id = t.pinned_by_id) AS pinned_by, pin.created_at AS pinned_release_at, pin.sha AS pinned_sha,
+           d.id AS deployment_id, d.state AS deployment_state,
+           newest.id AS newest_release_id, newest.created_at AS newest_release_at, newest.sha AS newest_release_sha
+    FROM (
+      SELECT * FROM targets
+      WHERE archived_at IS NULL ${opts.after !== undefined ? Prisma.sql`AND name > ${opts.after}` : Prisma.empty}
+      ORDER BY name ${opts.limit !== undefined ? Prisma.sql`LIMIT ${opts.limit}` : Prisma.empty}
+    ) t
+    CROSS JOIN LATERAL (
+      SELECT dr.branch, repo.name AS repository FROM deployment_rules dr
+      JOIN build_rules br ON br.id = dr.build_rule_id JOIN repositories repo ON repo.id = br.repository_id
+      WHERE dr.id = t.deployment_rule_id LIMIT 1
+    ) rule
+    LEFT JOIN LATERAL (
+      SELECT r.digest, r.tag, c.sha FROM releases r JOIN builds b ON b.id = r.build_id JOIN commits c ON c.id = b.commit_id
+      WHERE r.id = t.current_release_id LIMIT 1
+    ) cur ON true
+    LEFT JOIN LATERAL (
+      SELECT r.created_at, c.sha FROM releases r JOIN builds b ON b.id = r.build_id JOIN commits c ON c.id = b.commit_id
+      WHERE r.id = t.pinned_release_id LIMIT 1
+    ) pin ON true
     LEFT JOIN LATERAL (
       SELECT id, state FROM deployments WHERE target_id = t.id ORDER BY created_at DESC, id DESC LIMIT 1
     ) d ON true
     LEFT JOIN LATERAL (
-      SELECT id, created_at, build_id FROM releases
-      WHERE deployment_rule_id = t.deployment_rule_id AND digest IS NOT NULL ORDER BY created_at DESC LIMIT 1
-    ) r ON true
-    LEFT JOIN builds b ON b.id = r.build_id
-    LEFT JOIN commits c ON c.id = b.commit_id
-    WHERE t.id = ANY(${ids})`;
-  return new Map(rows.map((r) => [r.target_id, r]));
-}
-
-/** Every target with its current release, last deployment state, pin (and what it holds back) and drift (the dashboard). */
-export async function targetSummaries(): Promise<TargetSummaryRow[]> {
-  const rows = await getDb().target.findMany({
-    where: { archivedAt: null },
-    orderBy: { name: "asc" },
-    include: {
-      pinnedBy: { select: { login: true } },
-      pinnedRelease: { select: { createdAt: true, build: { select: { commit: { select: { sha: true } } } } } },
-      currentRelease: { select: { digest: true, tag: true, build: { select: { commit: { select: { sha: true } } } } } },
-      deploymentRule: { select: { branch: true, buildRule: { select: { repository: { select: { name: true } } } } } },
-    },
-  });
-  const latest = await latestPerTarget(rows.map((t) => t.id));
+      SELECT r.id, r.created_at, c.sha FROM (
+        SELECT id, created_at, build_id FROM releases
+        WHERE deployment_rule_id = t.deployment_rule_id AND digest IS NOT NULL ORDER BY created_at DESC LIMIT 1
+      ) r JOIN builds b ON b.id = r.build_id JOIN commits c ON c.id = b.commit_id
+    ) newest ON true
+    ORDER BY t.name`;
   return rows.map((t) => {
-    const l = latest.get(t.id);
-    const newest = l?.newest_release_id && l.newest_release_at && l.newest_release_sha ? { id: l.newest_release_id, createdAt: l.newest_release_at, sha: l.newest_release_sha } : undefined;
+    const newest = t.newest_release_id && t.newest_release_at && t.newest_release_sha ? { id: t.newest_release_id, createdAt: t.newest_release_at, sha: t.newest_release_sha } : undefined;
+    const pinned = t.pinned_release_id && t.pinned_release_at ? { createdAt: t.pinned_release_at } : null;
     return {
       id: t.id,
       name: t.name,
       kind: t.kind,
       service: t.service,
-      repository: t.deploymentRule.buildRule.repository.name,
-      branch: t.deploymentRule.branch,
-      currentRelease: t.currentRelease ? { commitSha: t.currentRelease.build.commit.sha, digest: t.currentRelease.digest, tag: t.currentRelease.tag } : null,
-      lastState: l?.deployment_state ?? null,
-      lastDeploymentId: l?.deployment_id ?? null,
-      lastDeployedAt: t.lastDeployedAt,
-      pinnedBy: t.pinnedReleaseId ? (t.pinnedBy?.login ?? "someone") : null,
-      pinnedSha: t.pinnedRelease?.build.commit.sha ?? null,
-      heldBackSha: heldBack(t.pinnedReleaseId, t.pinnedRelease, newest),
-      drift: t.driftDetectedAt !== null,
-      liveImage: t.liveImage,
+      repository: t.repository,
+      branch: t.branch,
+      currentRelease: t.current_sha ? { commitSha: t.current_sha, digest: t.current_digest, tag: t.current_tag } : null,
+      lastState: t.deployment_state,
+      lastDeploymentId: t.deployment_id,
+      lastDeployedAt: t.last_deployed_at,
+      pinnedBy: t.pinned_release_id ? (t.pinned_by ?? "someone") : null,
+      pinnedSha: t.pinned_sha,
+      heldBackSha: heldBack(t.pinned_release_id, pinned, newest),
+      drift: t.drift_detected_at !== null,
+      liveImage: t.live_image,
     };
   });
 }

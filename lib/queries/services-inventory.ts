@@ -1,7 +1,7 @@
 // The services inventory: every repository's builds, which branch each deploys, the image it publishes and
 // the targets it upgrades, grouped by app (flavour) then repository. Builds that deploy nowhere are listed
-// too ("built, not deployed"). The /services page and its Markdown download (lib/config/services-markdown.ts)
-// read this.
+// too ("built, not deployed"). The Markdown download (lib/config/services-markdown.ts) reads it whole; the
+// /services page reads a page of it (lib/queries/services-page.ts) with readServiceRepos and serviceRepoRow.
 import "server-only";
 import { getDb } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
@@ -82,56 +82,68 @@ const include = {
   },
 } satisfies Prisma.RepositoryInclude;
 
-/** The whole services inventory (it is small: one row per repository, build rule, rule and target). */
+type RepositoryWithRules = Prisma.RepositoryGetPayload<{ include: typeof include }>;
+
+/** Reads these repositories (not archived) with their build rules, deployment rules and targets, in the order asked. */
+export async function readServiceRepos(where: Prisma.RepositoryWhereInput, orderBy: Prisma.RepositoryOrderByWithRelationInput = { name: "asc" }): Promise<RepositoryWithRules[]> {
+  return getDb().repository.findMany({ where: { AND: [{ archivedAt: null }, where] }, orderBy, include });
+}
+
+/** A repository's row of the inventory: its builds, what each deploys and where. */
+export function serviceRepoRow(r: RepositoryWithRules): ServiceRepoRow {
+  return {
+    id: r.id,
+    name: r.name,
+    provider: r.provider,
+    url: r.url,
+    webUrl: r.provider === "github" && r.app ? `${r.app.webUrl.replace(/\/+$/, "")}/${r.name}` : null,
+    enabled: r.enabled,
+    builds: r.buildRules.map((b) => ({
+      id: b.id,
+      name: b.name,
+      kind: b.kind,
+      dockerfile: b.dockerfile,
+      contextDir: b.contextDir,
+      archs: b.archs,
+      unikernelTarget: b.unikernelTarget,
+      deploys: b.deploymentRules.map((d) => ({
+        id: d.id,
+        branch: d.branch,
+        image: d.image,
+        registry: d.registry,
+        approvalMode: d.approvalMode,
+        targets: d.targets.map((t) => ({
+          id: t.id,
+          name: t.name,
+          kind: t.kind,
+          context: t.dockerContext,
+          host: t.host,
+          service: t.service,
+          composeProject: t.composeProject,
+          ...targetRunFields(t),
+          healthUrl: t.healthUrl,
+        })),
+      })),
+    })),
+  };
+}
+
+/** The whole services inventory (it is small: one row per repository, build rule, rule and target); the Markdown download. */
 export async function servicesInventory(): Promise<ServicesInventory> {
-  const repos = await getDb().repository.findMany({ where: { archivedAt: null }, orderBy: { name: "asc" }, include });
+  const repos = await readServiceRepos({});
   const byApp = new Map<string | null, ServiceRepoRow[]>();
   const counts = { repos: 0, builds: 0, deploys: 0, targets: 0, notDeployed: 0 };
   for (const r of repos) {
+    const row = serviceRepoRow(r);
     counts.repos++;
-    const row: ServiceRepoRow = {
-      id: r.id,
-      name: r.name,
-      provider: r.provider,
-      url: r.url,
-      webUrl: r.provider === "github" && r.app ? `${r.app.webUrl.replace(/\/+$/, "")}/${r.name}` : null,
-      enabled: r.enabled,
-      builds: r.buildRules.map((b) => {
-        counts.builds++;
-        if (b.deploymentRules.length === 0) counts.notDeployed++;
-        return {
-          id: b.id,
-          name: b.name,
-          kind: b.kind,
-          dockerfile: b.dockerfile,
-          contextDir: b.contextDir,
-          archs: b.archs,
-          unikernelTarget: b.unikernelTarget,
-          deploys: b.deploymentRules.map((d) => {
-            counts.deploys++;
-            counts.targets += d.targets.length;
-            return {
-              id: d.id,
-              branch: d.branch,
-              image: d.image,
-              registry: d.registry,
-              approvalMode: d.approvalMode,
-              targets: d.targets.map((t) => ({
-                id: t.id,
-                name: t.name,
-                kind: t.kind,
-                context: t.dockerContext,
-                host: t.host,
-                service: t.service,
-                composeProject: t.composeProject,
-                ...targetRunFields(t),
-                healthUrl: t.healthUrl,
-              })),
-            };
-          }),
-        };
-      }),
-    };
+    for (const b of row.builds) {
+      counts.builds++;
+      if (b.deploys.length === 0) counts.notDeployed++;
+      for (const d of b.deploys) {
+        counts.deploys++;
+        counts.targets += d.targets.length;
+      }
+    }
     const key = r.app?.name ?? null;
     byApp.set(key, [...(byApp.get(key) ?? []), row]);
   }

@@ -21,6 +21,9 @@ import { ActivityList } from "@/components/audit/activity-list";
 
 export const metadata: Metadata = { title: "Dashboard" };
 
+/** Targets the dashboard shows; "All targets →" has the rest. */
+const DASHBOARD_TARGETS = 10;
+
 export default async function DashboardPage() {
   const user = await requirePageUser();
   const now = new Date();
@@ -30,7 +33,8 @@ export default async function DashboardPage() {
     recentBuilds(8),
     recentDeployments(8),
     recentAuditEvents(10),
-    targetSummaries(),
+    // the first ten by name, as shown: every target's newest deployment and release is ten times the reads
+    targetSummaries({ limit: DASHBOARD_TARGETS }),
   ]);
   const canViewAudit = can(user, "audit.view");
 
@@ -95,7 +99,7 @@ export default async function DashboardPage() {
           }
         />
         {targets.length ? (
-          <TargetTable targets={targets.slice(0, 10)} now={now} caption="Targets: current release, last deployment, pin and drift" />
+          <TargetTable targets={targets} now={now} caption="Targets: current release, last deployment, pin and drift" />
         ) : (
           <EmptyState title="No targets yet" compact>
             <p>A target is a service Slipway deploys to; add one under a deployment rule of a repository.</p>

@@ -5,8 +5,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageUser } from "@/lib/auth/session";
 import { can } from "@/lib/auth/roles";
-import { servicesInventory } from "@/lib/queries/services-inventory";
-import { servicesPage } from "@/lib/queries/services-page";
+import { servicesInventoryPage } from "@/lib/queries/services-page";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Pager } from "@/components/ui/pager";
@@ -18,9 +17,8 @@ export const metadata: Metadata = { title: "Services" };
 export default async function ServicesPage({ searchParams }: { searchParams: SearchParams }) {
   const user = await requirePageUser("console.view", "/services");
   const after = cursorParam(await searchParams, "after");
-  const inventory = await servicesInventory();
-  const page = servicesPage(inventory, after);
-  const c = inventory.counts;
+  const page = await servicesInventoryPage({ after });
+  const c = page.counts;
   return (
     <>
       <PageHeader
@@ -37,14 +35,14 @@ export default async function ServicesPage({ searchParams }: { searchParams: Sea
           </>
         }
       />
-      {inventory.groups.length ? (
+      {page.groups.length ? (
         <>
           <p className="mb-6 text-sm text-zinc-600 dark:text-zinc-400">
             {c.repos} {c.repos === 1 ? "repository" : "repositories"}, {c.builds} build {c.builds === 1 ? "rule" : "rules"} ({c.notDeployed} built, not
             deployed), {c.deploys} deployment {c.deploys === 1 ? "rule" : "rules"}, {c.targets} {c.targets === 1 ? "target" : "targets"}.
             {page.total > page.to - page.from + 1 ? ` Repositories ${page.from}–${page.to} of ${page.total} below; the Markdown download lists them all.` : null}
           </p>
-          <ServicesInventoryView inventory={{ ...inventory, groups: page.groups }} />
+          <ServicesInventoryView inventory={{ groups: page.groups, counts: page.counts }} />
           <Pager
             firstHref={after ? "/services" : undefined}
             nextHref={page.nextCursor ? `/services?after=${encodeURIComponent(page.nextCursor)}` : undefined}

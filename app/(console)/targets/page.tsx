@@ -2,7 +2,7 @@
 import Link from "next/link";
 import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/session";
-import { targetSummaries } from "@/lib/queries/deployment-detail";
+import { targetSummaryPage } from "@/lib/queries/deployment-detail";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Pager } from "@/components/ui/pager";
@@ -18,29 +18,25 @@ export default async function TargetsPage({ searchParams }: { searchParams: Sear
   await requirePageUser("console.view", "/targets");
   const after = cursorParam(await searchParams, "after");
   const now = new Date();
-  // keyset on the name (targets are listed by name, and names are unique); the position of the cursor's name in
-  // the list rather than a comparison in JavaScript, whose order may differ from the database's collation. A
-  // name that is gone starts again from the first target.
-  const all = await targetSummaries();
-  const start = after ? all.findIndex((t) => t.name === after) + 1 : 0;
-  const rest = start < all.length ? all.slice(start) : all;
-  const targets = rest.slice(0, PAGE_SIZE);
-  const last = targets[targets.length - 1];
+  // keyset on the name (targets are listed by name, and names are unique), compared by the database in the
+  // collation it sorts with; a name that is gone starts again from the first target
+  const page = await targetSummaryPage({ after, limit: PAGE_SIZE });
+  const targets = page.rows;
   return (
     <>
       <PageHeader title="Targets" description="The swarm services, compose services and unikernels Slipway deploys to: what each runs now, how its last deployment ended, and whether it is pinned or drifted." />
       {targets.length ? (
         <>
-          {all.length > targets.length ? (
+          {page.total > targets.length ? (
             <p className="mb-4 text-sm text-zinc-600 dark:text-zinc-400">
-              {all.length} targets; {after ? `from ${targets[0]!.name}, ` : ""}
+              {page.total} targets; {after ? `from ${targets[0]!.name}, ` : ""}
               {targets.length} on this page.
             </p>
           ) : null}
           <TargetTable targets={targets} now={now} />
           <Pager
             firstHref={after ? "/targets" : undefined}
-            nextHref={rest.length > PAGE_SIZE && last ? `/targets?after=${encodeURIComponent(last.name)}` : undefined}
+            nextHref={page.nextCursor ? `/targets?after=${encodeURIComponent(page.nextCursor)}` : undefined}
             firstLabel="First targets"
             nextLabel="More targets →"
             label="Targets pages"
