@@ -22,9 +22,9 @@ function unpack(rows: StoredChunk[]): LogChunk[] {
   return rows.map((r) => ({ seq: r.seq, text: gunzipSync(Buffer.from(r.data)).toString("utf8"), at: r.createdAt }));
 }
 
-/** The text as stored: gzip and the uncompressed length; null for nothing to store. */
-function pack(text: string): { data: Uint8Array<ArrayBuffer>; length: number } | null {
-  const bytes = Buffer.from(text, "utf8");
+/** The text as stored: gzip and the uncompressed length; null for nothing to store. Reads `text` at once (a writer reuses its bytes). */
+function pack(text: string | Uint8Array): { data: Uint8Array<ArrayBuffer>; length: number } | null {
+  const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
   return bytes.length === 0 ? null : { data: new Uint8Array(gzipSync(bytes)), length: bytes.length };
 }
 
@@ -34,7 +34,7 @@ export interface AppendOptions {
 }
 
 /** Appends one chunk, counts its bytes on the build and tells the viewers, in one transaction. */
-export async function appendBuildLog(buildId: string, seq: number, text: string, opts: AppendOptions = {}): Promise<void> {
+export async function appendBuildLog(buildId: string, seq: number, text: string | Uint8Array, opts: AppendOptions = {}): Promise<void> {
   const c = pack(text);
   if (!c) return;
   const db = getDb();
@@ -46,7 +46,7 @@ export async function appendBuildLog(buildId: string, seq: number, text: string,
 }
 
 /** Appends one chunk of a deployment's log, counts its bytes and tells the viewers, in one transaction. */
-export async function appendDeploymentLog(deploymentId: string, seq: number, text: string, opts: AppendOptions = {}): Promise<void> {
+export async function appendDeploymentLog(deploymentId: string, seq: number, text: string | Uint8Array, opts: AppendOptions = {}): Promise<void> {
   const c = pack(text);
   if (!c) return;
   const db = getDb();
@@ -122,7 +122,8 @@ async function deploymentLogPosition(deploymentId: string): Promise<LogPosition>
 
 /** Where a log writer stores its chunks. */
 export interface LogSink {
-  append(seq: number, text: string, opts?: AppendOptions): Promise<void>;
+  /** `text` is UTF-8 whole lines (but for a line longer than a chunk); its bytes are the writer's again once the promise settles: copy what you keep */
+  append(seq: number, text: Uint8Array, opts?: AppendOptions): Promise<void>;
   position(): Promise<LogPosition>;
 }
 
