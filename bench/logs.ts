@@ -18,6 +18,7 @@ import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { withMallocEnv } from "@/scripts/lib/malloc-env";
 import { argv, benchDatabase, loadNow, median, ms, num, onCleanup, onlyMeasurements, pct, printTable, quick, runBench, sleep, until, type Row } from "@/bench/lib";
 
 const only = onlyMeasurements("1,2");
@@ -156,7 +157,8 @@ function runWriter(job: WriteJob): Promise<WriterResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--write", JSON.stringify(job)], {
       // the flood is stored whole: the cap (default 64 MB) is set above it
-      env: { ...process.env, LOG_LEVEL: "warn", SLIPWAY_LOG_MAX_MB: String(Math.max(64, options.floodMb + 16)) },
+      // the malloc settings of the start scripts (scripts/lib/malloc-env.ts), as a worker process has them
+      env: withMallocEnv({ ...process.env, LOG_LEVEL: "warn", SLIPWAY_LOG_MAX_MB: String(Math.max(64, options.floodMb + 16)) }),
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -251,7 +253,7 @@ async function main() {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const web: ChildProcess = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--serve-web", String(port)], {
-    env: { ...process.env, SLIPWAY_URL: baseUrl, SLIPWAY_SECRET_KEY: randomBytes(32).toString("hex"), LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1" },
+    env: withMallocEnv({ ...process.env, SLIPWAY_URL: baseUrl, SLIPWAY_SECRET_KEY: randomBytes(32).toString("hex"), LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1" }),
     stdio: ["ignore", "pipe", "inherit"],
   });
   onCleanup("web process", () => {

@@ -6,7 +6,7 @@
 // commit), which wakes the viewers following that log (lib/db/log-listener.ts).
 import { gunzipSync, gzipSync } from "node:zlib";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { getDb } from "@/lib/db";
+import { getDb, getLogPool } from "@/lib/db";
 import { LOG_CHANNEL } from "@/lib/db/log-listener";
 
 export interface LogChunk {
@@ -19,7 +19,7 @@ type StoredChunk = { seq: number; data: Uint8Array; createdAt: Date };
 const chunkSelect = { seq: true, data: true, createdAt: true } as const;
 
 function unpack(rows: StoredChunk[]): LogChunk[] {
-  return rows.map((r) => ({ seq: r.seq, text: gunzipSync(Buffer.from(r.data)).toString("utf8"), at: r.createdAt }));
+  return rows.map((r) => ({ seq: r.seq, text: gunzipSync(Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength)).toString("utf8"), at: r.createdAt }));
 }
 
 /** The text as stored: gzip and the uncompressed length; null for nothing to store. Reads `text` at once (a writer reuses its bytes). */
@@ -79,28 +79,64 @@ export async function readDeploymentLog(deploymentId: string, afterSeq = -1, lim
 // Bounded reads for streams: at most `limit` chunks, and no more once `maxBytes` of text is reached (always
 // at least one chunk), so a reader holds a bounded amount of a log in memory whatever its chunks' sizes.
 // The running sum is taken over the chunks' stored lengths; only the rows returned are decompressed.
-type RawChunk = { seq: number; data: Uint8Array; created_at: Date };
-const fromRaw = (rows: RawChunk[]): LogChunk[] => unpack(rows.map((r) => ({ seq: r.seq, data: r.data, createdAt: r.created_at })));
-
-export async function readBuildLogBounded(buildId: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunk[]> {
-  return fromRaw(
-    await getDb().$queryRaw<RawChunk[]>(Prisma.sql`
-      SELECT seq, data, created_at FROM (
-        SELECT seq, data, created_at, sum(length) OVER (ORDER BY seq) - length AS before
-        FROM build_log_chunks WHERE build_id = ${buildId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}
-      ) page WHERE before < ${maxBytes} ORDER BY seq`),
-  );
+// The text stays bytes (UTF-8, as stored): a stream sends it on without making strings of it
+// (lib/http/build-log.ts), so following a log costs V8's heap next to nothing per chunk.
+export interface LogChunkBytes {
+  seq: number;
+  /** the chunk's text, UTF-8 */
+  bytes: Buffer;
+  at: Date;
 }
 
-export async function readDeploymentLogBounded(deploymentId: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunk[]> {
-  return fromRaw(
-    await getDb().$queryRaw<RawChunk[]>(Prisma.sql`
-      SELECT seq, data, created_at FROM (
-        SELECT seq, data, created_at, sum(length) OVER (ORDER BY seq) - length AS before
-        FROM deployment_log_chunks WHERE deployment_id = ${deploymentId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}
-      ) page WHERE before < ${maxBytes} ORDER BY seq`),
+type RawChunk = { seq: number; data: Buffer; created_at: Date };
+const fromRaw = (rows: RawChunk[]): LogChunkBytes[] => rows.map((r) => ({ seq: r.seq, bytes: gunzipSync(r.data), at: r.created_at }));
+
+// the statements name their table and column from these two fixed pairs, never from input
+const CHUNKS = {
+  build: { table: "build_log_chunks", owner: "build_id", ownerTable: "builds" },
+  deployment: { table: "deployment_log_chunks", owner: "deployment_id", ownerTable: "deployments" },
+} as const;
+type LogKind = keyof typeof CHUNKS;
+
+async function readBounded(kind: LogKind, id: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunkBytes[]> {
+  const { table, owner } = CHUNKS[kind];
+  const { rows } = await getLogPool().query<RawChunk>(
+    `SELECT seq, data, created_at FROM (
+       SELECT seq, data, created_at, sum(length) OVER (ORDER BY seq) - length AS before
+       FROM ${table} WHERE ${owner} = $1 AND seq > $2 ORDER BY seq LIMIT $3
+     ) page WHERE before < $4 ORDER BY seq`,
+    [id, afterSeq, limit, maxBytes],
   );
+  return fromRaw(rows);
 }
+
+export function readBuildLogBounded(buildId: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunkBytes[]> {
+  return readBounded("build", buildId, afterSeq, limit, maxBytes);
+}
+
+export function readDeploymentLogBounded(deploymentId: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunkBytes[]> {
+  return readBounded("deployment", deploymentId, afterSeq, limit, maxBytes);
+}
+
+/** Where a followed build or deployment stands: what its log stream sends as `state` (read on the log pool). */
+export interface LogOwnerProgress {
+  state: string;
+  reason: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+async function ownerProgress(kind: LogKind, id: string): Promise<LogOwnerProgress | null> {
+  if (!id || id.length > 64) return null;
+  const { rows } = await getLogPool().query<LogOwnerProgress>(
+    `SELECT state::text AS state, reason, started_at AS "startedAt", finished_at AS "finishedAt" FROM ${CHUNKS[kind].ownerTable} WHERE id = $1`,
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
+export const buildLogProgress = (buildId: string) => ownerProgress("build", buildId);
+export const deploymentLogProgress = (deploymentId: string) => ownerProgress("deployment", deploymentId);
 
 /** Where a log stands when a writer opens it: a rerun of the runner after a crash continues it. */
 export interface LogPosition {
