@@ -18,7 +18,7 @@ import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
-import { withMallocEnv } from "@/scripts/lib/malloc-env";
+import { NODE_MEMORY_FLAGS, withMallocEnv } from "@/scripts/lib/malloc-env";
 import { argv, benchDatabase, loadNow, median, ms, num, onCleanup, onlyMeasurements, pct, printTable, quick, runBench, sleep, until, type Row } from "@/bench/lib";
 
 const only = onlyMeasurements("1,2");
@@ -155,7 +155,7 @@ interface WriterResult {
 
 function runWriter(job: WriteJob): Promise<WriterResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--write", JSON.stringify(job)], {
+    const child = spawn(process.execPath, [...NODE_MEMORY_FLAGS, "--import", "tsx", fileURLToPath(import.meta.url), "--write", JSON.stringify(job)], {
       // the flood is stored whole: the cap (default 64 MB) is set above it
       // the malloc settings of the start scripts (scripts/lib/malloc-env.ts), as a worker process has them
       env: withMallocEnv({ ...process.env, LOG_LEVEL: "warn", SLIPWAY_LOG_MAX_MB: String(Math.max(64, options.floodMb + 16)) }),
@@ -252,7 +252,7 @@ async function main() {
   // the web app, in a process of its own so its RSS is its own
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const web: ChildProcess = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--serve-web", String(port)], {
+  const web: ChildProcess = spawn(process.execPath, [...NODE_MEMORY_FLAGS, "--import", "tsx", fileURLToPath(import.meta.url), "--serve-web", String(port)], {
     env: withMallocEnv({ ...process.env, SLIPWAY_URL: baseUrl, SLIPWAY_SECRET_KEY: randomBytes(32).toString("hex"), LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1" }),
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -5,7 +5,6 @@
 // Each append sends NOTIFY slipway_log '<owner kind>:<id>:<seq>' in its own transaction (delivered at
 // commit), which wakes the viewers following that log (lib/db/log-listener.ts).
 import { gunzipSync, gzipSync } from "node:zlib";
-import { Prisma } from "@/lib/generated/prisma/client";
 import { getDb, getLogPool } from "@/lib/db";
 import { LOG_CHANNEL } from "@/lib/db/log-listener";
 

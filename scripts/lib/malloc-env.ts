@@ -17,9 +17,17 @@ export const MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_TRIM_THRESHOLD_: "131072",
 };
 
+/**
+ * V8's young generation for the same processes (package.json passes it to node; bench:logs too): at most
+ * 4 MiB per semi-space instead of 16. Under a high allocation rate (20 followers of a 100 MB log) V8 grows
+ * the young generation to its maximum and keeps it: the web process's RSS stayed ~30 MiB up after the
+ * followers left. With 4 MiB it went back to where it was (docs/performance.md, "Live logs").
+ */
+export const NODE_MEMORY_FLAGS: readonly string[] = ["--max-semi-space-size=4"];
+
 /** `env` with MALLOC_ENV's values where it sets none. */
-export function withMallocEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const out = { ...env };
+export function withMallocEnv<T extends Record<string, string | undefined>>(env: T): T {
+  const out: Record<string, string | undefined> = { ...env };
   for (const [k, v] of Object.entries(MALLOC_ENV)) out[k] ??= v;
-  return out;
+  return out as T;
 }
