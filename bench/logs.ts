@@ -18,6 +18,7 @@ import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { NODE_MEMORY_FLAGS, withMallocEnv } from "@/scripts/lib/malloc-env";
 import { argv, benchDatabase, loadNow, median, ms, num, onCleanup, onlyMeasurements, pct, printTable, quick, runBench, sleep, until, type Row } from "@/bench/lib";
 
 const only = onlyMeasurements("1,2");
@@ -51,6 +52,32 @@ function rssMib(pid: number, field: "VmRSS" | "VmHWM" = "VmRSS"): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** Peaks of process.memoryUsage() (MiB), sampled every `everyMs`: where a process's RSS goes (V8 heap or off it). */
+interface MemPeaks {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+function memoryPeaks(everyMs = 100): { peaks: () => MemPeaks; reset: () => void; stop: () => void } {
+  const zero = (): MemPeaks => ({ rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 });
+  let p = zero();
+  const sample = () => {
+    const m = process.memoryUsage();
+    for (const k of Object.keys(p) as (keyof MemPeaks)[]) p[k] = Math.max(p[k], m[k] / MIB);
+  };
+  const timer = setInterval(sample, everyMs);
+  timer.unref();
+  return {
+    peaks: () => (sample(), { ...p }),
+    reset: () => (p = zero()),
+    stop: () => clearInterval(timer),
+  };
+}
+const memText = (p: MemPeaks) =>
+  `heap ${p.heapUsed.toFixed(0)} of ${p.heapTotal.toFixed(0)}, external ${p.external.toFixed(0)} (array buffers ${p.arrayBuffers.toFixed(0)}) MiB`;
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -68,6 +95,12 @@ async function serveWeb(port: number): Promise<void> {
   (process.env as Record<string, string | undefined>).NODE_ENV = "production";
   const { startWebServer } = await import("@/scripts/lib/web-server");
   await startWebServer({ dev: false, port, host: "127.0.0.1", trustProxy: false });
+  // the benchmark asks for the peaks of process.memoryUsage() since it last asked (SIGUSR2)
+  const mem = memoryPeaks(200);
+  process.on("SIGUSR2", () => {
+    console.log(`MEM ${JSON.stringify({ peaks: mem.peaks(), now: process.memoryUsage() })}`);
+    mem.reset();
+  });
   console.log("READY");
   process.on("SIGTERM", () => process.exit(0));
 }
@@ -91,6 +124,8 @@ async function writeLog(job: WriteJob): Promise<void> {
   const log = await BuildLogWriter.open(job.buildId, []);
   // the process before the log flows: node, tsx, Prisma and dockerode loaded, the database connected
   const idleRssMib = rssMib(process.pid);
+  const idleMem = memoryPeaks(100).peaks();
+  const mem = memoryPeaks(100);
   const clock = uptimeClock();
   // each timestamped line's time from the container to the writer (ms), for the latency baseline
   const toWriter: number[] = [];
@@ -106,22 +141,31 @@ async function writeLog(job: WriteJob): Promise<void> {
   } finally {
     await container.remove({ force: true }).catch(() => undefined);
   }
-  console.log(`RESULT ${JSON.stringify({ idleRssMib, peakRssMib: rssMib(process.pid, "VmHWM"), toWriter })}`);
+  console.log(`RESULT ${JSON.stringify({ idleRssMib, peakRssMib: rssMib(process.pid, "VmHWM"), idleMem, peakMem: mem.peaks(), toWriter })}`);
   await closeDb();
 }
 
-function runWriter(job: WriteJob): Promise<{ idleRssMib: number; peakRssMib: number; toWriter: number[] }> {
+interface WriterResult {
+  idleRssMib: number;
+  peakRssMib: number;
+  idleMem: MemPeaks;
+  peakMem: MemPeaks;
+  toWriter: number[];
+}
+
+function runWriter(job: WriteJob): Promise<WriterResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--write", JSON.stringify(job)], {
+    const child = spawn(process.execPath, [...NODE_MEMORY_FLAGS, "--import", "tsx", fileURLToPath(import.meta.url), "--write", JSON.stringify(job)], {
       // the flood is stored whole: the cap (default 64 MB) is set above it
-      env: { ...process.env, LOG_LEVEL: "warn", SLIPWAY_LOG_MAX_MB: String(Math.max(64, options.floodMb + 16)) },
+      // the malloc settings of the start scripts (scripts/lib/malloc-env.ts), as a worker process has them
+      env: withMallocEnv({ ...process.env, LOG_LEVEL: "warn", SLIPWAY_LOG_MAX_MB: String(Math.max(64, options.floodMb + 16)) }),
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.on("exit", (code) => {
       const line = out.split("\n").find((l) => l.startsWith("RESULT "));
-      if (code === 0 && line) resolve(JSON.parse(line.slice("RESULT ".length)) as { idleRssMib: number; peakRssMib: number; toWriter: number[] });
+      if (code === 0 && line) resolve(JSON.parse(line.slice("RESULT ".length)) as WriterResult);
       else reject(new Error(`the writer process exited with ${code}:\n${out.slice(-2000)}`));
     });
   });
@@ -208,18 +252,29 @@ async function main() {
   // the web app, in a process of its own so its RSS is its own
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const web: ChildProcess = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--serve-web", String(port)], {
-    env: { ...process.env, SLIPWAY_URL: baseUrl, SLIPWAY_SECRET_KEY: randomBytes(32).toString("hex"), LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1" },
+  const web: ChildProcess = spawn(process.execPath, [...NODE_MEMORY_FLAGS, "--import", "tsx", fileURLToPath(import.meta.url), "--serve-web", String(port)], {
+    env: withMallocEnv({ ...process.env, SLIPWAY_URL: baseUrl, SLIPWAY_SECRET_KEY: randomBytes(32).toString("hex"), LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1" }),
     stdio: ["ignore", "pipe", "inherit"],
   });
   onCleanup("web process", () => {
     web.kill("SIGTERM");
   });
+  // the web process's memory peaks since the last ask (it prints them on SIGUSR2)
+  let memWaiter: ((m: { peaks: MemPeaks; now: NodeJS.MemoryUsage }) => void) | undefined;
+  const webMem = () =>
+    new Promise<{ peaks: MemPeaks; now: NodeJS.MemoryUsage }>((resolve) => {
+      memWaiter = resolve;
+      web.kill("SIGUSR2");
+    });
   await new Promise<void>((resolve, reject) => {
     let out = "";
     web.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
-      if (out.includes("READY")) resolve();
+      for (let i; (i = out.indexOf("\n")) >= 0; out = out.slice(i + 1)) {
+        const line = out.slice(0, i);
+        if (line.includes("READY")) resolve();
+        if (line.startsWith("MEM ")) memWaiter?.(JSON.parse(line.slice(4)) as { peaks: MemPeaks; now: NodeJS.MemoryUsage });
+      }
     });
     web.on("exit", (code) => reject(new Error(`the web process exited with ${code}`)));
   });
@@ -285,6 +340,7 @@ async function main() {
     const webPid = web.pid!;
     await sleep(2000);
     const webBefore = rssMib(webPid);
+    const webMemBefore = (await webMem()).now;
     console.log(`2. ${options.floodMb} MB log, ${options.followers} followers (${options.slow} reading ${options.slowKbps} KB/s) for ${options.followSeconds} s${loadNow()}`);
     const followers: Follower[] = [];
     for (let i = 0; i < options.followers; i++) followers.push(follow(`${baseUrl}/api/builds/${id}/log`, cookie, i < options.slow ? { rateKbps: options.slowKbps } : {}));
@@ -307,19 +363,27 @@ async function main() {
     if (left > 0) await sleep(left);
     clearInterval(sampler);
     const webDuring = rssMib(webPid);
+    const webMemPeak = (await webMem()).peaks;
     const slowRead = followers.slice(0, options.slow).map((f) => f.bytes / MIB);
     const fastRead = followers.slice(options.slow).map((f) => f.bytes / MIB);
     for (const f of followers) f.close();
     await getDb().build.update({ where: { id }, data: { state: "succeeded", finishedAt: new Date() } });
     await sleep(10_000);
     const webAfter = rssMib(webPid);
+    const webMemAfter = (await webMem()).now;
     rows.push({ figure: "2. stored", value: `${(Number(stored) / MIB).toFixed(1)} MiB in ${writeSeconds.toFixed(1)} s`, goal: "" });
     rows.push({ figure: "2. writer process peak RSS", value: `${writer.peakRssMib.toFixed(0)} MiB`, goal: "< 250 MB" });
     rows.push({ figure: "2. writer process RSS before the log flowed", value: `${writer.idleRssMib.toFixed(0)} MiB`, goal: "(baseline)" });
+    rows.push({ figure: "2. writer process: before the log flowed", value: memText(writer.idleMem), goal: "" });
+    rows.push({ figure: "2. writer process: peaks while storing", value: memText(writer.peakMem), goal: "" });
     rows.push({ figure: "2. web RSS before", value: `${webBefore.toFixed(0)} MiB`, goal: "" });
     rows.push({ figure: "2. web RSS growth at peak", value: `${(webPeak - webBefore).toFixed(0)} MiB`, goal: "< 50 MB" });
     rows.push({ figure: "2. web RSS growth at the end of following", value: `${(webDuring - webBefore).toFixed(0)} MiB`, goal: "" });
     rows.push({ figure: "2. web RSS growth 10 s after they left", value: `${(webAfter - webBefore).toFixed(0)} MiB`, goal: "given back" });
+    const mib = (m: NodeJS.MemoryUsage): MemPeaks => ({ rss: m.rss / MIB, heapTotal: m.heapTotal / MIB, heapUsed: m.heapUsed / MIB, external: m.external / MIB, arrayBuffers: m.arrayBuffers / MIB });
+    rows.push({ figure: "2. web process: before", value: memText(mib(webMemBefore)), goal: "" });
+    rows.push({ figure: "2. web process: peaks while following", value: memText(webMemPeak), goal: "" });
+    rows.push({ figure: "2. web process: 10 s after they left", value: memText(mib(webMemAfter)), goal: "" });
     rows.push({ figure: "2. fast followers read (min)", value: `${Math.min(...fastRead).toFixed(1)} MiB`, goal: "all" });
     rows.push({ figure: "2. slow followers read (max)", value: `${Math.max(...slowRead).toFixed(1)} MiB`, goal: `≈ ${((options.slowKbps * options.followSeconds) / 1024).toFixed(1)} MiB` });
   }

@@ -26,7 +26,7 @@ function createClient(): PrismaClient {
   return new PrismaClient({ adapter });
 }
 
-const globalForDb = globalThis as unknown as { slipwayDb?: PrismaClient; slipwayWebhookPool?: pg.Pool };
+const globalForDb = globalThis as unknown as { slipwayDb?: PrismaClient; slipwayWebhookPool?: pg.Pool; slipwayLogPool?: pg.Pool };
 
 /** The shared client, created on first use (kept on globalThis so dev reloads reuse one pool). */
 export function getDb(): PrismaClient {
@@ -59,13 +59,43 @@ export function getWebhookPool(): pg.Pool {
   return globalForDb.slipwayWebhookPool;
 }
 
+/** A log stream's read never waits longer than this for a connection or its statement. */
+const LOG_STATEMENT_MS = 10_000;
+
+/**
+ * The log streams' own pool of plain connections (SLIPWAY_LOG_DB_POOL, lib/build/log-store.ts): every
+ * follower of a log reads a page per pull, and through the ORM each read left a few hundred KiB of objects
+ * that lived long enough to reach V8's old space (20 followers of a 100 MB log grew the web process's heap
+ * by ~110 MiB, bench:logs); a plain statement returns bytea as a Buffer and leaves next to nothing. Its
+ * statements take a millisecond each, so a few connections serve many followers, and pages never wait
+ * behind them. Created on first use; waiting for a connection and running a statement are both bounded.
+ */
+export function getLogPool(): pg.Pool {
+  if (!globalForDb.slipwayLogPool) {
+    const pool = new pg.Pool({
+      connectionString: databaseUrl(),
+      max: env().SLIPWAY_LOG_DB_POOL,
+      connectionTimeoutMillis: LOG_STATEMENT_MS,
+      statement_timeout: LOG_STATEMENT_MS,
+      idleTimeoutMillis: 30_000,
+      application_name: "slipway-log-reader",
+    });
+    pool.on("error", (err) => log.warn({ err: err.message }, "a log reader database connection failed while idle; the pool opens another"));
+    globalForDb.slipwayLogPool = pool;
+  }
+  return globalForDb.slipwayLogPool;
+}
+
 /** Close the pools and the live-log listener (workers and scripts on exit; tests between databases). */
 export async function closeDb(): Promise<void> {
   await closeLogListener();
   const client = globalForDb.slipwayDb;
   const pool = globalForDb.slipwayWebhookPool;
+  const logPool = globalForDb.slipwayLogPool;
   globalForDb.slipwayDb = undefined;
   globalForDb.slipwayWebhookPool = undefined;
+  globalForDb.slipwayLogPool = undefined;
   if (client) await client.$disconnect();
   if (pool) await pool.end();
+  if (logPool) await logPool.end();
 }

@@ -73,6 +73,8 @@ export const envSchema = z
     SLIPWAY_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
     /** the webhook receiver's own connections (lib/db.ts getWebhookPool), besides SLIPWAY_DB_POOL */
     SLIPWAY_WEBHOOK_DB_POOL: z.coerce.number().int().min(1).max(100).default(8),
+    /** the log streams' own connections (lib/db.ts getLogPool), besides SLIPWAY_DB_POOL */
+    SLIPWAY_LOG_DB_POOL: z.coerce.number().int().min(1).max(100).default(4),
     SLIPWAY_WEBHOOK_MAX_BYTES: z.coerce.number().int().min(100).max(1024 * 1024 * 1024).default(25 * 1024 * 1024),
     /** a build's or deployment's log is cut at this many MiB; the log and its page say so */
     SLIPWAY_LOG_MAX_MB: z.coerce.number().int().min(1).max(1024).default(64),

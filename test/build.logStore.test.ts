@@ -65,8 +65,8 @@ describe.each(["build", "deployment"] as const)("the %s log", (kind) => {
       const heard: string[] = [];
       listener.on("notification", (n) => n.channel === LOG_CHANNEL && n.payload && heard.push(n.payload));
       await listener.query(`LISTEN ${LOG_CHANNEL}`);
-      await sink.append(0, "a\n");
-      await sink.append(1, "bc\n", { truncated: true });
+      await sink.append(0, Buffer.from("a\n"));
+      await sink.append(1, Buffer.from("bc\n"), { truncated: true });
       const deadline = Date.now() + 5000;
       while (heard.filter((p) => p.startsWith(`${kind}:${o.id}:`)).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(heard.filter((p) => p.startsWith(`${kind}:${o.id}:`))).toEqual([`${kind}:${o.id}:0`, `${kind}:${o.id}:1`]);

@@ -34,7 +34,9 @@ function slowSink(delayMs: number) {
   const chunks: Array<{ seq: number; text: string }> = [];
   const sink: LogSink = {
     position: async () => ({ nextSeq: 0, bytes: 0, truncated: false }),
-    append: async (seq, text) => {
+    append: async (seq, bytes) => {
+      // the writer reuses the bytes once this settles: decoded now, as a store reads them at once
+      const text = Buffer.from(bytes).toString("utf8");
       await new Promise((r) => setTimeout(r, delayMs));
       chunks.push({ seq, text });
     },

@@ -5,8 +5,7 @@
 // Each append sends NOTIFY slipway_log '<owner kind>:<id>:<seq>' in its own transaction (delivered at
 // commit), which wakes the viewers following that log (lib/db/log-listener.ts).
 import { gunzipSync, gzipSync } from "node:zlib";
-import { Prisma } from "@/lib/generated/prisma/client";
-import { getDb } from "@/lib/db";
+import { getDb, getLogPool } from "@/lib/db";
 import { LOG_CHANNEL } from "@/lib/db/log-listener";
 
 export interface LogChunk {
@@ -15,108 +14,122 @@ export interface LogChunk {
   at: Date;
 }
 
-type StoredChunk = { seq: number; data: Uint8Array; createdAt: Date };
-
-function unpack(rows: StoredChunk[]): LogChunk[] {
-  return rows.map((r) => ({ seq: r.seq, text: gunzipSync(Buffer.from(r.data)).toString("utf8"), at: r.createdAt }));
-}
-
-/** The text as stored: gzip and the uncompressed length; null for nothing to store. */
-function pack(text: string): { data: Uint8Array<ArrayBuffer>; length: number } | null {
-  const bytes = Buffer.from(text, "utf8");
+/** The text as stored: gzip and the uncompressed length; null for nothing to store. Reads `text` at once (a writer reuses its bytes). */
+function pack(text: string | Uint8Array): { data: Uint8Array<ArrayBuffer>; length: number } | null {
+  const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
   return bytes.length === 0 ? null : { data: new Uint8Array(gzipSync(bytes)), length: bytes.length };
 }
+
+type RawChunk = { seq: number; data: Buffer; created_at: Date };
+const fromRaw = (rows: RawChunk[]): LogChunkBytes[] => rows.map((r) => ({ seq: r.seq, bytes: gunzipSync(r.data), at: r.created_at }));
+
+// the statements name their table and column from these two fixed pairs, never from input
+const CHUNKS = {
+  build: { table: "build_log_chunks", owner: "build_id", ownerTable: "builds" },
+  deployment: { table: "deployment_log_chunks", owner: "deployment_id", ownerTable: "deployments" },
+} as const;
+/** whose log: a build's or a deployment's */
+export type LogOwner = keyof typeof CHUNKS;
 
 export interface AppendOptions {
   /** this chunk ends a log that passed its cap: the owner's row is flagged in the same transaction */
   truncated?: boolean;
 }
 
-/** Whose log it is: names the chunk table, the owner's row that counts the bytes and the NOTIFY payload's prefix. */
-export type LogOwner = "build" | "deployment";
+// One statement per chunk (so one implicit transaction, and the NOTIFY is sent at its commit): the chunk's
+// row, its bytes counted on the owner's row (updated_at set, as the ORM's @updatedAt would) and the
+// notification. It was an ORM batch transaction of three queries; that kept about one chunk's worth of
+// objects alive per chunk long enough to reach V8's old space, and a 100 MB log grew the writer's heap
+// by ~70 MiB (bench:logs).
 
-type Db = ReturnType<typeof getDb>;
-type Totals = { logBytes: { increment: number }; logTruncated?: true };
-
-/** What differs between the two owners: the tables' names for SQL, and the writes through Prisma (which sets updated_at). */
-const logTables: Record<
-  LogOwner,
-  {
-    chunks: Prisma.Sql;
-    ownerColumn: Prisma.Sql;
-    createChunk(db: Db, id: string, chunk: { seq: number; data: Uint8Array<ArrayBuffer>; length: number }): Prisma.PrismaPromise<unknown>;
-    countBytes(db: Db, id: string, data: Totals): Prisma.PrismaPromise<unknown>;
-    totals(db: Db, id: string): Promise<{ logBytes: number; logTruncated: boolean } | null>;
-  }
-> = {
-  build: {
-    chunks: Prisma.raw("build_log_chunks"),
-    ownerColumn: Prisma.raw("build_id"),
-    createChunk: (db, buildId, chunk) => db.buildLogChunk.create({ data: { buildId, ...chunk } }),
-    countBytes: (db, id, data) => db.build.update({ where: { id }, data }),
-    totals: (db, id) => db.build.findUnique({ where: { id }, select: { logBytes: true, logTruncated: true } }),
-  },
-  deployment: {
-    chunks: Prisma.raw("deployment_log_chunks"),
-    ownerColumn: Prisma.raw("deployment_id"),
-    createChunk: (db, deploymentId, chunk) => db.deploymentLogChunk.create({ data: { deploymentId, ...chunk } }),
-    countBytes: (db, id, data) => db.deployment.update({ where: { id }, data }),
-    totals: (db, id) => db.deployment.findUnique({ where: { id }, select: { logBytes: true, logTruncated: true } }),
-  },
-};
-
-/** Appends one chunk, counts its bytes on the owner's row and tells the viewers, in one transaction. */
-export async function appendLog(owner: LogOwner, id: string, seq: number, text: string, opts: AppendOptions = {}): Promise<void> {
+/** Appends one chunk, counts its bytes on its owner's row and tells the viewers, in one transaction. */
+export async function appendLog(owner: LogOwner, id: string, seq: number, text: string | Uint8Array, opts: AppendOptions = {}): Promise<void> {
   const c = pack(text);
   if (!c) return;
-  const db = getDb();
-  const t = logTables[owner];
-  await db.$transaction([
-    t.createChunk(db, id, { seq, ...c }),
-    t.countBytes(db, id, { logBytes: { increment: c.length }, ...(opts.truncated ? { logTruncated: true } : {}) }),
-    db.$executeRaw`SELECT pg_notify(${LOG_CHANNEL}, ${`${owner}:${id}:${seq}`})`,
-  ]);
+  const { table, owner: column, ownerTable } = CHUNKS[owner];
+  // table and column names come from the fixed map above, never from input; every value is a parameter
+  await getDb().$executeRawUnsafe(
+    `WITH chunk AS (
+       INSERT INTO ${table} (${column}, seq, data, length) VALUES ($1, $2, $3, $4)
+     ), owner AS (
+       UPDATE ${ownerTable} SET log_bytes = log_bytes + $8, log_truncated = log_truncated OR $5,
+         updated_at = clock_timestamp() WHERE id = $1
+     )
+     SELECT pg_notify($6, $7)`,
+    id, seq, c.data, c.length, opts.truncated === true, LOG_CHANNEL, `${owner}:${id}:${seq}`, c.length,
+  );
 }
 
-export const appendBuildLog = (buildId: string, seq: number, text: string, opts?: AppendOptions): Promise<void> => appendLog("build", buildId, seq, text, opts);
-export const appendDeploymentLog = (deploymentId: string, seq: number, text: string, opts?: AppendOptions): Promise<void> =>
+export const appendBuildLog = (buildId: string, seq: number, text: string | Uint8Array, opts?: AppendOptions): Promise<void> => appendLog("build", buildId, seq, text, opts);
+export const appendDeploymentLog = (deploymentId: string, seq: number, text: string | Uint8Array, opts?: AppendOptions): Promise<void> =>
   appendLog("deployment", deploymentId, seq, text, opts);
 
-type RawChunk = { seq: number; data: Uint8Array; created_at: Date };
-const fromRaw = (rows: RawChunk[]): LogChunk[] => unpack(rows.map((r) => ({ seq: r.seq, data: r.data, createdAt: r.created_at })));
-
-/** The chunks after `afterSeq` (-1 for all), oldest first, at most `limit`. */
+/** The chunks after `afterSeq` (-1 for all), oldest first, at most `limit`, as text. */
 export async function readLog(owner: LogOwner, id: string, afterSeq = -1, limit = 200): Promise<LogChunk[]> {
-  const t = logTables[owner];
-  return fromRaw(
-    await getDb().$queryRaw<RawChunk[]>(Prisma.sql`
-      SELECT seq, data, created_at FROM ${t.chunks} WHERE ${t.ownerColumn} = ${id} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`),
-  );
+  const { table, owner: column } = CHUNKS[owner];
+  const { rows } = await getLogPool().query<RawChunk>(`SELECT seq, data, created_at FROM ${table} WHERE ${column} = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [
+    id,
+    afterSeq,
+    limit,
+  ]);
+  return rows.map((r) => ({ seq: r.seq, text: gunzipSync(r.data).toString("utf8"), at: r.created_at }));
 }
 
 export const readBuildLog = (buildId: string, afterSeq?: number, limit?: number): Promise<LogChunk[]> => readLog("build", buildId, afterSeq, limit);
 export const readDeploymentLog = (deploymentId: string, afterSeq?: number, limit?: number): Promise<LogChunk[]> => readLog("deployment", deploymentId, afterSeq, limit);
 
-/**
- * A bounded read for streams: at most `limit` chunks, and no more once `maxBytes` of text is reached (always
- * at least one chunk), so a reader holds a bounded amount of a log in memory whatever its chunks' sizes.
- * The running sum is taken over the chunks' stored lengths; only the rows returned are decompressed.
- */
-export async function readLogBounded(owner: LogOwner, id: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunk[]> {
-  const t = logTables[owner];
-  return fromRaw(
-    await getDb().$queryRaw<RawChunk[]>(Prisma.sql`
-      SELECT seq, data, created_at FROM (
-        SELECT seq, data, created_at, sum(length) OVER (ORDER BY seq) - length AS before
-        FROM ${t.chunks} WHERE ${t.ownerColumn} = ${id} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}
-      ) page WHERE before < ${maxBytes} ORDER BY seq`),
-  );
+// Bounded reads for streams: at most `limit` chunks, and no more once `maxBytes` of text is reached (always
+// at least one chunk), so a reader holds a bounded amount of a log in memory whatever its chunks' sizes.
+// The running sum is taken over the chunks' stored lengths; only the rows returned are decompressed.
+// The text stays bytes (UTF-8, as stored): a stream sends it on without making strings of it
+// (lib/http/build-log.ts), so following a log costs V8's heap next to nothing per chunk.
+export interface LogChunkBytes {
+  seq: number;
+  /** the chunk's text, UTF-8 */
+  bytes: Buffer;
+  at: Date;
 }
 
-export const readBuildLogBounded = (buildId: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunk[]> =>
-  readLogBounded("build", buildId, afterSeq, limit, maxBytes);
-export const readDeploymentLogBounded = (deploymentId: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunk[]> =>
-  readLogBounded("deployment", deploymentId, afterSeq, limit, maxBytes);
+
+export async function readLogBounded(kind: LogOwner, id: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunkBytes[]> {
+  const { table, owner } = CHUNKS[kind];
+  const { rows } = await getLogPool().query<RawChunk>(
+    `SELECT seq, data, created_at FROM (
+       SELECT seq, data, created_at, sum(length) OVER (ORDER BY seq) - length AS before
+       FROM ${table} WHERE ${owner} = $1 AND seq > $2 ORDER BY seq LIMIT $3
+     ) page WHERE before < $4 ORDER BY seq`,
+    [id, afterSeq, limit, maxBytes],
+  );
+  return fromRaw(rows);
+}
+
+export function readBuildLogBounded(buildId: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunkBytes[]> {
+  return readLogBounded("build", buildId, afterSeq, limit, maxBytes);
+}
+
+export function readDeploymentLogBounded(deploymentId: string, afterSeq: number, limit: number, maxBytes: number): Promise<LogChunkBytes[]> {
+  return readLogBounded("deployment", deploymentId, afterSeq, limit, maxBytes);
+}
+
+/** Where a followed build or deployment stands: what its log stream sends as `state` (read on the log pool). */
+export interface LogOwnerProgress {
+  state: string;
+  reason: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+async function ownerProgress(kind: LogOwner, id: string): Promise<LogOwnerProgress | null> {
+  if (!id || id.length > 64) return null;
+  const { rows } = await getLogPool().query<LogOwnerProgress>(
+    `SELECT state::text AS state, reason, started_at AS "startedAt", finished_at AS "finishedAt" FROM ${CHUNKS[kind].ownerTable} WHERE id = $1`,
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
+export const buildLogProgress = (buildId: string) => ownerProgress("build", buildId);
+export const deploymentLogProgress = (deploymentId: string) => ownerProgress("deployment", deploymentId);
 
 /** Where a log stands when a writer opens it: a rerun of the runner after a crash continues it. */
 export interface LogPosition {
@@ -129,18 +142,20 @@ export interface LogPosition {
 }
 
 async function logPosition(owner: LogOwner, id: string): Promise<LogPosition> {
-  const db = getDb();
-  const t = logTables[owner];
-  const [last, row] = await Promise.all([
-    db.$queryRaw<{ seq: number | null }[]>(Prisma.sql`SELECT max(seq) AS seq FROM ${t.chunks} WHERE ${t.ownerColumn} = ${id}`),
-    t.totals(db, id),
-  ]);
-  return { nextSeq: (last[0]?.seq ?? -1) + 1, bytes: row?.logBytes ?? 0, truncated: row?.logTruncated ?? false };
+  const { table, owner: column, ownerTable } = CHUNKS[owner];
+  const { rows } = await getLogPool().query<{ last: number | null; bytes: string | null; truncated: boolean | null }>(
+    `SELECT (SELECT max(seq) FROM ${table} WHERE ${column} = $1) AS last, o.log_bytes::text AS bytes, o.log_truncated AS truncated
+     FROM (SELECT 1) one LEFT JOIN ${ownerTable} o ON o.id = $1`,
+    [id],
+  );
+  const r = rows[0];
+  return { nextSeq: (r?.last ?? -1) + 1, bytes: Number(r?.bytes ?? 0), truncated: r?.truncated ?? false };
 }
 
 /** Where a log writer stores its chunks. */
 export interface LogSink {
-  append(seq: number, text: string, opts?: AppendOptions): Promise<void>;
+  /** `text` is UTF-8 whole lines (but for a line longer than a chunk); its bytes are the writer's again once the promise settles: copy what you keep */
+  append(seq: number, text: Uint8Array, opts?: AppendOptions): Promise<void>;
   position(): Promise<LogPosition>;
 }
 

@@ -12,7 +12,7 @@
 // for a state change, wakes it; a slow poll (every 5 s) covers a notification lost while reconnecting.
 import "server-only";
 import { isActiveBuildState } from "@/lib/validation/build-states";
-import { readBuildLogBounded, readDeploymentLogBounded, type LogChunk } from "@/lib/build/log-store";
+import { buildLogProgress, deploymentLogProgress, readBuildLogBounded, readDeploymentLogBounded, type LogChunkBytes } from "@/lib/build/log-store";
 import { logListener } from "@/lib/db/log-listener";
 import { getBuildProgress } from "@/lib/queries/build-detail";
 import { getDeploymentProgress } from "@/lib/queries/deployment-detail";
@@ -42,6 +42,55 @@ export interface LogStreamOptions {
   waker?: LogWaker;
 }
 
+// A chunk's event is written from its stored bytes: `id: <seq>\ndata: {"seq":…,"text":"…","at":"…"}\n\n`,
+// the text JSON-escaped byte by byte, exactly as JSON.stringify escapes a string (", \\, \b \f \n \r \t,
+// other control characters as \u00XX; everything else, UTF-8 included, as it is). A page is one Buffer
+// sent as it is: no string of the log is made, so the V8 heap does not grow with the followers' reading
+// (bench:logs), only short-lived off-heap buffers.
+const SHORT_ESCAPES: Record<number, number> = { 0x08: 0x62, 0x0c: 0x66, 0x0a: 0x6e, 0x0d: 0x72, 0x09: 0x74, 0x22: 0x22, 0x5c: 0x5c };
+const HEX = "0123456789abcdef";
+
+/** Bytes that JSON-escape to more than themselves, and how many more. */
+function escapeExtra(b: number): number {
+  if (b === 0x22 || b === 0x5c) return 1;
+  if (b < 0x20) return SHORT_ESCAPES[b] !== undefined ? 1 : 5;
+  return 0;
+}
+
+/** `text` (UTF-8) as the inside of a JSON string, written into `out` at `at`; returns the end. */
+function writeJsonEscaped(text: Uint8Array, out: Buffer, at: number): number {
+  let runStart = 0;
+  for (let i = 0; i < text.length; i++) {
+    const b = text[i]!;
+    if (b >= 0x20 && b !== 0x22 && b !== 0x5c) continue;
+    out.set(text.subarray(runStart, i), at);
+    at += i - runStart;
+    out[at++] = 0x5c;
+    const short = SHORT_ESCAPES[b];
+    if (short !== undefined) out[at++] = short;
+    else at += out.write(`u00${HEX[b >> 4]}${HEX[b & 15]}`, at, "latin1");
+    runStart = i + 1;
+  }
+  out.set(text.subarray(runStart), at);
+  return at + text.length - runStart;
+}
+
+/** One chunk as its event-stream event, the same bytes as `id: ${seq}\ndata: ${JSON.stringify({ seq, text, at })}\n\n`. */
+export function chunkEvent(chunk: LogChunkBytes): Buffer {
+  const head = `id: ${chunk.seq}\ndata: {"seq":${chunk.seq},"text":"`;
+  const tail = `","at":${JSON.stringify(chunk.at.toISOString())}}\n\n`;
+  let extra = 0;
+  for (let i = 0; i < chunk.bytes.length; i++) {
+    const b = chunk.bytes[i]!;
+    if (b < 0x20 || b === 0x22 || b === 0x5c) extra += escapeExtra(b);
+  }
+  const out = Buffer.allocUnsafe(head.length + chunk.bytes.length + extra + tail.length);
+  let at = out.write(head, 0, "latin1");
+  at = writeJsonEscaped(chunk.bytes, out, at);
+  at += out.write(tail, at, "latin1");
+  return at === out.length ? out : out.subarray(0, at);
+}
+
 /** The seq to resume after, from Last-Event-ID or ?after= (the later of the two); -1 when neither. */
 export function resumeAfter(lastEventId: string | null, afterParam: string | null): number {
   let after = -1;
@@ -61,7 +110,7 @@ export interface LogSource {
   key: string;
   progress(): Promise<Progress | null>;
   /** at most `limit` chunks after `afterSeq`, stopping once `maxBytes` of text is reached (at least one) */
-  read(afterSeq: number, limit: number, maxBytes: number): Promise<LogChunk[]>;
+  read(afterSeq: number, limit: number, maxBytes: number): Promise<LogChunkBytes[]>;
   isActive(state: string): boolean;
 }
 
@@ -76,7 +125,7 @@ export function buildLogSource(buildId: string): LogSource {
   return {
     noun: "build",
     key: `build:${buildId}`,
-    progress: () => getBuildProgress(buildId),
+    progress: () => buildLogProgress(buildId),
     read: (a, l, b) => readBuildLogBounded(buildId, a, l, b),
     isActive: (s) => isActiveBuildState(s),
   };
@@ -86,7 +135,7 @@ export function deploymentLogSource(deploymentId: string): LogSource {
   return {
     noun: "deployment",
     key: `deployment:${deploymentId}`,
-    progress: () => getDeploymentProgress(deploymentId),
+    progress: () => deploymentLogProgress(deploymentId),
     read: (a, l, b) => readDeploymentLogBounded(deploymentId, a, l, b),
     isActive: (s) => isActiveDeploymentState(s),
   };
@@ -103,7 +152,6 @@ export function buildLogEventStream(buildId: string, opts: LogStreamOptions): Re
 
 /** A build's or deployment's log as an event stream, until it ends. */
 export function logEventStream(source: LogSource, opts: LogStreamOptions): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
   const pollMs = opts.pollMs ?? 5_000;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   let after = opts.after;
@@ -155,11 +203,12 @@ export function logEventStream(source: LogSource, opts: LogStreamOptions): Reada
 
   /** One pull: sends the next page of what is new (state, chunks, end), waiting for it if there is none. */
   const next = async (): Promise<void> => {
-    let out = "";
+    // the page: its events in order, small ones as text, chunks as the bytes chunkEvent made
+    const out: Array<string | Buffer> = [];
     if (!started) {
       started = true;
       // the browser's own reconnect delay, should the connection drop
-      out += "retry: 2000\n\n";
+      out.push("retry: 2000\n\n");
     }
     while (!stopped) {
       dirty = false;
@@ -167,38 +216,39 @@ export function logEventStream(source: LogSource, opts: LogStreamOptions): Reada
       const progress = await source.progress();
       if (stopped) return;
       if (!progress) {
-        out += `event: gone\ndata: ${JSON.stringify({ message: `This ${source.noun} was removed with its repository.` })}\n\n`;
+        out.push(`event: gone\ndata: ${JSON.stringify({ message: `This ${source.noun} was removed with its repository.` })}\n\n`);
         send(out);
         return finish(true);
       }
       if (progress.state !== lastState) {
         lastState = progress.state;
-        out += `event: state\ndata: ${stateData(progress)}\n\n`;
+        out.push(`event: state\ndata: ${stateData(progress)}\n\n`);
       }
       const chunks = await source.read(after, PULL_CHUNKS, PULL_BYTES);
       if (stopped) return;
       let bytes = 0;
       for (const c of chunks) {
-        out += `id: ${c.seq}\ndata: ${JSON.stringify({ seq: c.seq, text: c.text, at: c.at.toISOString() })}\n\n`;
+        out.push(chunkEvent(c));
         after = c.seq;
-        bytes += Buffer.byteLength(c.text);
+        bytes += c.bytes.length;
       }
       // a full page: there may be more already, to be read on the next pull without waiting
       // (and once the build has ended, look again at once: what remains is sent, then `end`)
       if (chunks.length >= PULL_CHUNKS || bytes >= PULL_BYTES || !source.isActive(progress.state)) dirty = true;
       if (chunks.length === 0 && !source.isActive(progress.state)) {
-        out += `event: end\ndata: ${stateData(progress)}\n\n`;
+        out.push(`event: end\ndata: ${stateData(progress)}\n\n`);
         send(out);
         return finish(true);
       }
-      if (out) return send(out);
-      if (await wait()) return send(": heartbeat\n\n");
+      if (out.length > 0) return send(out);
+      if (await wait()) return send([": heartbeat\n\n"]);
     }
   };
-  const send = (text: string) => {
+  const send = (parts: Array<string | Buffer>) => {
     if (stopped) return;
     lastSentAt = Date.now();
-    controller.enqueue(encoder.encode(text));
+    const bufs = parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : p));
+    controller.enqueue(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
   };
 
   return new ReadableStream<Uint8Array>(
@@ -215,7 +265,7 @@ export function logEventStream(source: LogSource, opts: LogStreamOptions): Reada
         } catch (err) {
           if (stopped) return;
           log.error({ err, noun: source.noun }, "log stream failed");
-          send(`event: failure\ndata: ${JSON.stringify({ message: "Reading the log failed on the server; reconnecting." })}\n\n`);
+          send([`event: failure\ndata: ${JSON.stringify({ message: "Reading the log failed on the server; reconnecting." })}\n\n`]);
           finish(true);
         }
       },
@@ -235,14 +285,13 @@ export function buildLogTextStream(buildId: string): ReadableStream<Uint8Array> 
 
 /** The stored log as text, a page at a time as the client reads it: a 1 GiB log costs no more memory than a small one. */
 export function logTextStream(source: LogSource): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
   let after = -1;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         const chunks = await source.read(after, PULL_CHUNKS, PULL_BYTES);
         if (chunks.length) {
-          controller.enqueue(encoder.encode(chunks.map((c) => c.text).join("")));
+          controller.enqueue(chunks.length === 1 ? chunks[0]!.bytes : Buffer.concat(chunks.map((c) => c.bytes)));
           after = chunks[chunks.length - 1]!.seq;
         } else controller.close();
       },
