@@ -574,7 +574,7 @@ async function main() {
         });
         const ctx = await prepareContext(dir, rule);
         t = performance.now();
-        await drainStream(tarFs.pack(ctx.dir, { entries: [...ctx.entries] }));
+        await drainStream(tarFs.pack(dir, { entries: [...ctx.entries] })); // rule.contextDir is the root
         ref.tar.push(performance.now() - t);
         t = performance.now();
         ref.gzBytes = await drainStream(ctx.stream());
