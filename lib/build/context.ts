@@ -111,13 +111,22 @@ export async function prepareContext(checkout: string, rule: { contextDir: strin
   }
   const list: ListDir = async (rel) => (await readdir(path.join(ctxReal, rel), { withFileTypes: true })).map((e) => ({ name: e.name, isDir: e.isDirectory() }));
   const entries = await selectEntries(list, dockerfile, dockerignore, rule.includeGit);
+  // a directory in the list is one whose every file was left out: tar-fs would pack what is under it, so the
+  // files it holds are kept out here (a .dockerignore of `secrets/*` must not send secrets/ whole). Only such a
+  // directory can be a listed entry with something under it.
+  const listed = new Set(entries);
+  const underEmptied = (abs: string) => {
+    const rel = path.relative(ctxReal, abs).split(path.sep);
+    for (let i = 1; i < rel.length; i++) if (listed.has(rel.slice(0, i).join("/"))) return true;
+    return false;
+  };
   return {
     dir: ctxReal,
     dockerfile,
     entries,
     // tar-fs consumes the list it is given: each stream gets its own copy. A plain tar, as the docker CLI
     // sends it: gzip cost more time than it saved on a local or LAN daemon (npm run bench:build)
-    stream: () => tar.pack(ctxReal, { entries: [...entries] }),
+    stream: () => tar.pack(ctxReal, { entries: [...entries], ignore: underEmptied }),
   };
 }
 

@@ -95,7 +95,7 @@ export interface TreeTarOptions {
 
 /**
  * A tar of `items`, in their order, from the objects of `gitDir`: files 0644 (0755 when executable), directories
- * 0755, symlinks as symlinks, owner 0:0, whatever the worker's umask. Git is stopped when the reader drops the
+ * 0755, symlinks as symlinks (0755, as tar-fs writes them under umask 022), owner 0:0, whatever the worker's umask. Git is stopped when the reader drops the
  * stream, on timeout and on abort; a missing object fails the stream in words.
  */
 export function treeTar(gitDir: string, items: readonly TarItem[], opts: TreeTarOptions): Readable {
@@ -136,7 +136,7 @@ export function treeTar(gitDir: string, items: readonly TarItem[], opts: TreeTar
       if (item.kind === "symlink") {
         const parts: Buffer[] = [];
         await reader.bytes(size, (b) => parts.push(b));
-        await addEmpty({ name: item.name, type: "symlink", mode: 0o777, linkname: Buffer.concat(parts).toString("utf8") });
+        await addEmpty({ name: item.name, type: "symlink", mode: 0o755, linkname: Buffer.concat(parts).toString("utf8") });
       } else {
         const written = new Promise<void>((resolve, reject) => {
           const sink = pack.entry({ ...header, name: item.name, type: "file", mode: item.kind === "executable" ? 0o755 : 0o644, size }, (err) => (err ? reject(err) : resolve()));
