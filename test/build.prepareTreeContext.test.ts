@@ -127,7 +127,9 @@ describe("prepareTreeContext", () => {
     expect(ctx.dockerfile).toBe(want.dockerfile);
     expect(ctx.entries).toEqual(want.entries);
     // a directory emptied by .dockerignore is sent empty from a checkout too (tar-fs used to pack what it held)
-    expect(wantTar.map((e) => e.name)).not.toContain(rule.contextDir ? "scratch/a.tmp" : "app/scratch/a.tmp");
+    // (app/.dockerignore applies to the app context only; from the root, nothing is ignored)
+    if (rule.contextDir === "app") expect(wantTar.map((e) => e.name)).not.toContain("scratch/a.tmp");
+    else expect(wantTar.map((e) => e.name)).toContain("app/scratch/a.tmp");
     const got = await listing(ctx.stream());
     expect(got).toEqual(wantTar);
     // a second stream (one per architecture) is the same
@@ -202,6 +204,16 @@ describe("prepareTreeContext", () => {
     expect(existsSync(lock)).toBe(true);
     dropped.destroy();
     await eventuallyGone(lock);
+  }, 60_000);
+});
+
+describe("commitFromMirror", () => {
+  test("each tar gets the whole timeout afresh: a second architecture's build may start long after the fetch", async () => {
+    const commit = await commitFromMirror(cache, url, sha, { ...opts, timeoutMs: 3_000 });
+    const ctx = await prepareTreeContext(commit, rules[0]!);
+    if ("checkoutNeeded" in ctx) throw new Error(ctx.checkoutNeeded);
+    await new Promise((r) => setTimeout(r, 3_500));
+    expect((await listing(ctx.stream())).map((e) => e.name)).toEqual(ctx.entries);
   }, 60_000);
 });
 

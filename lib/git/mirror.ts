@@ -215,7 +215,11 @@ export async function commitFromMirror(cache: MirrorCache, url: string, sha: str
   return {
     ...got,
     readBlob: (object) => readBlob(mirror, object, local()),
-    tar: (items) => lockedTreeTar(mirror, `the git mirror of ${maskUrl(url)}`, items, got.committedAt, u.left, opts.signal),
+    // each tar gets the fetch's whole timeout afresh: the build of a second architecture may start long after
+    tar: (items) => {
+      const deadline = Date.now() + opts.timeoutMs;
+      return lockedTreeTar(mirror, `the git mirror of ${maskUrl(url)}`, items, got.committedAt, () => Math.max(1, deadline - Date.now()), opts.signal);
+    },
   };
 }
 
