@@ -131,7 +131,7 @@ describe("runBuild", () => {
     await rebuild(actorFor(operator), { buildId: builds[0]!.id });
     const again = (await buildsOf(p.buildRuleId)).find((b) => b.state === "queued")!;
     expect((await runBuild(again.id, { workerId: "test-worker", log })).state).toBe("succeeded");
-    expect(await logText(again.id)).toContain(`${builds[0]!.commit.sha.slice(0, 12)} was already in this machine's git mirror: checked out without fetching`);
+    expect(await logText(again.id)).toContain(`${builds[0]!.commit.sha.slice(0, 12)} was already in this machine's git mirror: read from it without fetching`);
   }, 120_000);
 
   test("a pull request builds without pushing and records no release", async () => {

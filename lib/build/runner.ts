@@ -8,15 +8,15 @@ import type { Logger } from "@/lib/log";
 import type { BuildState, Prisma } from "@/lib/generated/prisma/client";
 import { recordAudit } from "@/lib/audit/record";
 import { BuildLogWriter } from "@/lib/build/log-writer";
-import { BuildInputError, prepareContext } from "@/lib/build/context";
+import { BuildInputError, prepareContext, prepareTreeContext, type PreparedContext } from "@/lib/build/context";
 import { buildImage, DaemonError, pushImage, tagImage } from "@/lib/build/docker";
 import { buildImageBuildKit } from "@/lib/build/buildkit";
 import { chooseBuildHost, type BuildHostChoice } from "@/lib/build/host";
 import { dockerClient } from "@/lib/docker/engine";
 import { contextAccess } from "@/lib/services/inventory/access";
 import { revealSecret } from "@/lib/services/inventory/secret-values";
-import { fetchCommit, withTempCheckout } from "@/lib/git/fetch";
-import { checkoutFromMirror, evictMirrors, mirrorDir, type MirrorCache } from "@/lib/git/mirror";
+import { fetchCommit, withTempCheckout, type CheckedOutCommit } from "@/lib/git/fetch";
+import { checkoutFromMirror, commitFromMirror, evictMirrors, mirrorDir, type MirrorCache } from "@/lib/git/mirror";
 import { dataDirOf } from "@/lib/db/find-database";
 import { GitError } from "@/lib/git/run";
 import { installationToken } from "@/lib/github/app-client";
@@ -175,6 +175,15 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
       .catch((err: unknown) => opts.log.warn({ err: describe(err), buildId: b.id }, "could not check for a cancel request"));
   }, CANCEL_POLL_MS);
 
+  // asked for at once, while the log opens and the commit is fetched: neither needs the other. Their failures
+  // are reported where they are awaited, inside the try below.
+  // the installation token goes only over https (lib/git/credentials.ts); other URLs are fetched anonymously;
+  // local mode fetches anonymously, as ocurrent-deployer-local does
+  const https = repo.url.startsWith("https://");
+  const tokenP = repo.appId && https && !env().SLIPWAY_LOCAL ? installationToken(repo.id, signal) : Promise.resolve(null);
+  const accessP = contextAccess(host.contextId);
+  for (const p of [tokenP, accessP]) p.catch(() => undefined);
+
   const log = await BuildLogWriter.open(b.id, []);
   let outcome: BuildOutcome;
   try {
@@ -190,14 +199,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
     const buildArgs = parseBuildArgs(rule.buildArgs);
 
     log.step(`build ${b.id} attempt ${b.attempt}: ${repo.name} ${rule.name} at ${b.commit.sha} on ${host.name} (${rule.archs.join(", ")})`);
-    const access = await contextAccess(host.contextId);
-    const client = dockerClient(access.access, { timeoutMs: 15_000 });
-    const docker: Dockerode = client.docker;
-
-    // the installation token goes only over https (lib/git/credentials.ts); other URLs are fetched anonymously
-    const https = repo.url.startsWith("https://");
-    // local mode fetches anonymously, as ocurrent-deployer-local does
-    const token = repo.appId && https && !env().SLIPWAY_LOCAL ? await installationToken(repo.id, signal) : null;
+    const token = await tokenP;
     if (token) log.addSecrets([token]);
     if (repo.appId && !https) log.line(`${repo.url} is not an https URL: fetching without the app's installation token`);
     const servedRef = b.refs.find((r) => r.ref.headSha === b.commit.sha)?.ref;
@@ -210,100 +212,120 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
     // ocurrent-deployer's order: TARGET first, then the rule's own build args (which may override it)
     const args = unikernel ? { TARGET: unikernel, ...buildArgs } : buildArgs;
 
-    const published = await withTempCheckout(async (dir) => {
-      log.step(`fetching ${repo.url} at ${b.commit.sha}`);
-      const fetchOptions = {
-        token: token ?? undefined,
-        timeoutMs: Math.min(FETCH_TIMEOUT_MS, timeoutMs),
-        signal,
-        depth: rule.includeGit ? 50 : 1,
-        ref: fetchRef,
-        allowFile: !repo.appId, // a webhook drives an app's repository: never from this machine's files
-      };
-      const cache = gitMirrorCache();
-      const checkout = cache
-        ? await checkoutFromMirror(cache, repo.url, b.commit.sha, dir, { ...fetchOptions, key: repo.id, keepGitDir: rule.includeGit, onLine: (l) => log.line(l) })
-        : await fetchCommit(repo.url, b.commit.sha, dir, fetchOptions);
-      if (cache) await keepCacheBounded(cache, mirrorDir(cache, repo.id, repo.url), log, opts.log);
-      await getDb().commit.update({ where: { id: b.commitId }, data: { message: checkout.message.slice(0, 10_000), author: checkout.author.slice(0, 300), committedAt: checkout.committedAt } });
-      log.line(`${checkout.sha.slice(0, 12)} ${checkout.message.split("\n")[0] ?? ""} (${checkout.author})`);
-      const ctx = await prepareContext(dir, rule);
-      log.line(`context ${rule.contextDir || "."}: ${ctx.entries.length} entries${rule.includeGit ? " (with .git)" : ""}, Dockerfile ${ctx.dockerfile}`);
-
-      await getDb().$transaction((tx) => setState(tx, b, { state: "building" }));
-      // build secrets reach the build only through a BuildKit session (RUN --mount=type=secret,id=NAME)
-      if (secrets.size > 0) log.line(`building with BuildKit: build secrets ${[...secrets.keys()].join(", ")} are served to RUN --mount=type=secret`);
-      const images = new Map<string, string>();
-      const localRepo = `slipway-build/${rule.id.toLowerCase()}`;
-      for (const arch of archs) {
-        log.step(unikernel ? `building the ${unikernel} unikernel (--build-arg TARGET=${unikernel})` : `building for linux/${arch}`);
-        const tag = `${b.commit.sha.slice(0, 12)}-${archTag(arch)}`;
-        const input = {
-          context: ctx.stream(),
-          dockerfile: ctx.dockerfile,
-          tag: `${localRepo}:${tag}`,
-          platform: archs.length > 1 || arch !== "amd64" ? `linux/${arch}` : undefined,
-          buildArgs: args,
-          labels: { "org.opencontainers.image.revision": b.commit.sha, "dev.slipway.build": b.id, "dev.slipway.repository": repo.name },
-          signal,
-          onOutput: (t: string) => log.writeFromStream(t),
-        };
-        const id = secrets.size > 0 ? await buildImageBuildKit(docker, { ...input, secrets }) : await buildImage(docker, input);
-        images.set(arch, id);
-        log.line(`built ${id}`);
-      }
-
-      // every unikernel build checks its artifact, whether it deploys or not: a pull request learns it is broken
-      const artifact = unikernel ? await takeArtifact(docker, images.get(archs[0]!)!, unikernel, rule.maxArtifactMib, signal, log) : null;
-
-      const rules = publishingRules(b);
-      if (rules.length === 0) {
-        log.step("done: this branch or pull request deploys nowhere, so nothing is pushed");
-        return [] as Published[];
-      }
-      await getDb().$transaction((tx) => setState(tx, b, { state: "pushing" }));
-      const out: Published[] = [];
-      for (const d of rules) {
-        const ref = splitImageRef(d.image!);
-        const { repo: imageRepo, registryHost, path: repoPath } = ref;
-        // a unikernel's image is kept per commit (<tag>-<commit>, immutable) and the rule's tag moves to it (latest)
-        const tag = artifact ? commitTag(ref.tag, b.commit.sha) : ref.tag;
-        const creds: RegistryCredentials = { username: d.registry?.username ?? null, password: d.registry ? (registryPasswords.get(d.registry.id) ?? null) : null };
-        const auth = creds.username && creds.password ? { username: creds.username, password: creds.password, serveraddress: registryHost } : undefined;
-        const platformDigests: Record<string, string> = {};
-        const pushed: Array<{ arch: string; digest: string }> = [];
-        for (const [arch, id] of images) {
-          const pushTag = archs.length > 1 ? `${tag}-${archTag(arch)}` : tag;
-          log.step(`pushing ${imageRepo}:${pushTag}`);
-          await tagImage(docker, id, imageRepo, pushTag, signal);
-          const r = await pushImage(docker, { repo: imageRepo, tag: pushTag, auth, signal, onOutput: (t) => log.writeFromStream(t) });
-          platformDigests[arch] = r.digest;
-          pushed.push({ arch, digest: r.digest });
-          log.line(`${imageRepo}:${pushTag} is ${r.digest}`);
-          if (artifact) {
-            log.step(`moving ${imageRepo}:${ref.tag} to this commit`);
-            await tagImage(docker, id, imageRepo, ref.tag, signal);
-            const moved = await pushImage(docker, { repo: imageRepo, tag: ref.tag, auth, signal, onOutput: (t) => log.writeFromStream(t) });
-            if (moved.digest !== r.digest) throw new RegistryError(`${imageRepo}:${ref.tag} was pushed as ${moved.digest}, not ${r.digest}: another push moved it meanwhile; rebuild`);
-          }
+    log.step(`fetching ${repo.url} at ${b.commit.sha}`);
+    const fetchOptions = {
+      token: token ?? undefined,
+      timeoutMs: Math.min(FETCH_TIMEOUT_MS, timeoutMs),
+      signal,
+      depth: rule.includeGit ? 50 : 1,
+      ref: fetchRef,
+      allowFile: !repo.appId, // a webhook drives an app's repository: never from this machine's files
+    };
+    const cache = gitMirrorCache();
+    const onLine = (l: string) => log.line(l);
+    let bounded: Promise<void> = Promise.resolve();
+    const published = await withBuildContext(
+      async (dir) => {
+        if (dir === null) {
+          // a rule without .git: the context is streamed from the mirror's objects, nothing is checked out
+          const c = await commitFromMirror(cache!, repo.url, b.commit.sha, { ...fetchOptions, key: repo.id, onLine });
+          const ctx = await prepareTreeContext(c, rule);
+          if (!("checkoutNeeded" in ctx)) return { commit: c, ctx };
+          log.line(`${ctx.checkoutNeeded}: checking the commit out to follow it`);
+          return null;
         }
-        let digest = pushed[0]!.digest;
-        if (pushed.length > 1) {
-          log.step(`pushing the manifest list ${imageRepo}:${tag} (${pushed.map((p) => p.arch).join(", ")})`);
-          const base = registryBaseUrl(d.registry?.url ?? registryHost);
-          const entries = [];
-          for (const p of pushed) {
-            const m = await headManifest(base, creds, repoPath, p.digest, signal);
-            if (!m) throw new RegistryError(`the registry does not have ${imageRepo}@${p.digest} that was just pushed`);
-            entries.push({ ...m, os: "linux", ...archPlatform(p.arch) });
-          }
-          digest = await putManifestList(base, creds, repoPath, tag, entries, signal);
-          log.line(`${imageRepo}:${tag} is ${digest}`);
+        const commit = cache
+          ? await checkoutFromMirror(cache, repo.url, b.commit.sha, dir, { ...fetchOptions, key: repo.id, keepGitDir: rule.includeGit, onLine })
+          : await fetchCommit(repo.url, b.commit.sha, dir, fetchOptions);
+        return { commit, ctx: await prepareContext(dir, rule) };
+      },
+      cache !== null && !rule.includeGit,
+      async ({ commit: checkout, ctx }) => {
+        // the cache is kept under its bound while the build runs: the mirror just used is never evicted
+        if (cache) bounded = keepCacheBounded(cache, mirrorDir(cache, repo.id, repo.url), log, opts.log);
+        log.line(`${checkout.sha.slice(0, 12)} ${checkout.message.split("\n")[0] ?? ""} (${checkout.author})`);
+        log.line(`context ${rule.contextDir || "."}: ${ctx.entries.length} entries${rule.includeGit ? " (with .git)" : ""}, Dockerfile ${ctx.dockerfile}${ctx.dir === null ? ", streamed from the git mirror" : ""}`);
+
+        const docker: Dockerode = dockerClient((await accessP).access, { timeoutMs: 15_000 }).docker;
+        await getDb().$transaction(async (tx) => {
+          await tx.commit.update({ where: { id: b.commitId }, data: { message: checkout.message.slice(0, 10_000), author: checkout.author.slice(0, 300), committedAt: checkout.committedAt } });
+          await setState(tx, b, { state: "building" });
+        });
+        // build secrets reach the build only through a BuildKit session (RUN --mount=type=secret,id=NAME)
+        if (secrets.size > 0) log.line(`building with BuildKit: build secrets ${[...secrets.keys()].join(", ")} are served to RUN --mount=type=secret`);
+        const images = new Map<string, string>();
+        const localRepo = `slipway-build/${rule.id.toLowerCase()}`;
+        for (const arch of archs) {
+          log.step(unikernel ? `building the ${unikernel} unikernel (--build-arg TARGET=${unikernel})` : `building for linux/${arch}`);
+          const tag = `${b.commit.sha.slice(0, 12)}-${archTag(arch)}`;
+          const input = {
+            context: ctx.stream(),
+            dockerfile: ctx.dockerfile,
+            tag: `${localRepo}:${tag}`,
+            platform: archs.length > 1 || arch !== "amd64" ? `linux/${arch}` : undefined,
+            buildArgs: args,
+            labels: { "org.opencontainers.image.revision": b.commit.sha, "dev.slipway.build": b.id, "dev.slipway.repository": repo.name },
+            signal,
+            onOutput: (t: string) => log.writeFromStream(t),
+          };
+          const id = secrets.size > 0 ? await buildImageBuildKit(docker, { ...input, secrets }) : await buildImage(docker, input);
+          images.set(arch, id);
+          log.line(`built ${id}`);
         }
-        out.push({ deploymentRuleId: d.id, imageRepo, tag, digest, platformDigests, artifact: artifact && unikernel ? { ...artifact, target: unikernel } : null });
-      }
-      return out;
-    });
+
+        // every unikernel build checks its artifact, whether it deploys or not: a pull request learns it is broken
+        const artifact = unikernel ? await takeArtifact(docker, images.get(archs[0]!)!, unikernel, rule.maxArtifactMib, signal, log) : null;
+
+        const rules = publishingRules(b);
+        if (rules.length === 0) {
+          log.step("done: this branch or pull request deploys nowhere, so nothing is pushed");
+          return [] as Published[];
+        }
+        await getDb().$transaction((tx) => setState(tx, b, { state: "pushing" }));
+        const out: Published[] = [];
+        for (const d of rules) {
+          const ref = splitImageRef(d.image!);
+          const { repo: imageRepo, registryHost, path: repoPath } = ref;
+          // a unikernel's image is kept per commit (<tag>-<commit>, immutable) and the rule's tag moves to it (latest)
+          const tag = artifact ? commitTag(ref.tag, b.commit.sha) : ref.tag;
+          const creds: RegistryCredentials = { username: d.registry?.username ?? null, password: d.registry ? (registryPasswords.get(d.registry.id) ?? null) : null };
+          const auth = creds.username && creds.password ? { username: creds.username, password: creds.password, serveraddress: registryHost } : undefined;
+          const platformDigests: Record<string, string> = {};
+          const pushed: Array<{ arch: string; digest: string }> = [];
+          for (const [arch, id] of images) {
+            const pushTag = archs.length > 1 ? `${tag}-${archTag(arch)}` : tag;
+            log.step(`pushing ${imageRepo}:${pushTag}`);
+            await tagImage(docker, id, imageRepo, pushTag, signal);
+            const r = await pushImage(docker, { repo: imageRepo, tag: pushTag, auth, signal, onOutput: (t) => log.writeFromStream(t) });
+            platformDigests[arch] = r.digest;
+            pushed.push({ arch, digest: r.digest });
+            log.line(`${imageRepo}:${pushTag} is ${r.digest}`);
+            if (artifact) {
+              log.step(`moving ${imageRepo}:${ref.tag} to this commit`);
+              await tagImage(docker, id, imageRepo, ref.tag, signal);
+              const moved = await pushImage(docker, { repo: imageRepo, tag: ref.tag, auth, signal, onOutput: (t) => log.writeFromStream(t) });
+              if (moved.digest !== r.digest) throw new RegistryError(`${imageRepo}:${ref.tag} was pushed as ${moved.digest}, not ${r.digest}: another push moved it meanwhile; rebuild`);
+            }
+          }
+          let digest = pushed[0]!.digest;
+          if (pushed.length > 1) {
+            log.step(`pushing the manifest list ${imageRepo}:${tag} (${pushed.map((p) => p.arch).join(", ")})`);
+            const base = registryBaseUrl(d.registry?.url ?? registryHost);
+            const entries = [];
+            for (const p of pushed) {
+              const m = await headManifest(base, creds, repoPath, p.digest, signal);
+              if (!m) throw new RegistryError(`the registry does not have ${imageRepo}@${p.digest} that was just pushed`);
+              entries.push({ ...m, os: "linux", ...archPlatform(p.arch) });
+            }
+            digest = await putManifestList(base, creds, repoPath, tag, entries, signal);
+            log.line(`${imageRepo}:${tag} is ${digest}`);
+          }
+          out.push({ deploymentRuleId: d.id, imageRepo, tag, digest, platformDigests, artifact: artifact && unikernel ? { ...artifact, target: unikernel } : null });
+        }
+        return out;
+      },
+    );
+    await bounded;
 
     const deployNotes: string[] = [];
     await finish(b, "succeeded", null, async (tx) => {
@@ -397,6 +419,19 @@ async function takeArtifact(docker: Dockerode, image: string, target: UnikernelT
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+type FetchedContext = { commit: Omit<CheckedOutCommit, "dir">; ctx: PreparedContext };
+
+/**
+ * Gets the build's commit and context and runs `build` with them. From the mirror's objects when `fromMirror`
+ * (`get(null)`; it returns null where a checkout is needed after all), else (and then) from a checkout in a
+ * temporary directory that is removed afterwards whatever happens.
+ */
+async function withBuildContext<T>(get: (dir: string | null) => Promise<FetchedContext | null>, fromMirror: boolean, build: (got: FetchedContext) => Promise<T>): Promise<T> {
+  const got = fromMirror ? await get(null) : null;
+  if (got) return build(got);
+  return withTempCheckout(async (dir) => build((await get(dir))!));
 }
 
 /** This machine's git mirrors (README: SLIPWAY_GIT_CACHE_DIR, SLIPWAY_GIT_CACHE_MB); null when turned off. */

@@ -29,9 +29,9 @@ export const SHA = /^[0-9a-f]{40}$/;
 
 /**
  * Checks what a fetch is asked for before git runs (a full SHA, an accepted URL, a full ref name, a positive
- * depth) and that the directory is empty; returns the depth. Shared with the mirror cache (lib/git/mirror.ts).
+ * depth) and that the directory (if any) is empty; returns the depth. Shared with the mirror cache (lib/git/mirror.ts).
  */
-export async function checkFetchInput(url: string, sha: string, dir: string, opts: FetchCommitOptions): Promise<number> {
+export async function checkFetchInput(url: string, sha: string, dir: string | null, opts: FetchCommitOptions): Promise<number> {
   if (!SHA.test(sha)) throw new GitError("failed", `"${sha.slice(0, 80)}" is not a full commit SHA (40 lowercase hex characters)`);
   assertRemoteUrl(url, opts);
   if (opts.ref !== undefined && !isFetchableRef(opts.ref)) {
@@ -40,6 +40,7 @@ export async function checkFetchInput(url: string, sha: string, dir: string, opt
   const depth = opts.depth ?? 1;
   if (!Number.isInteger(depth) || depth < 1) throw new GitError("failed", `depth must be a positive integer, not ${depth}`);
 
+  if (dir === null) return depth; // nothing is checked out
   await mkdir(dir, { recursive: true });
   if ((await readdir(dir)).length > 0) throw new GitError("failed", `${dir} is not empty; a commit is fetched into an empty directory only`);
   return depth;
@@ -82,9 +83,14 @@ export async function checkOutFetched(dir: string, sha: string, local: RunGitOpt
   const head = (await runGit(["rev-parse", "--verify", "HEAD^{commit}"], local)).stdout.trim();
   if (head !== sha) throw new GitError("failed", `checked out ${head} but ${sha} was asked for; the directory ${dir} is not trustworthy, discard it`);
 
-  const { stdout } = await runGit(["log", "-1", "--format=%an <%ae>%x00%cI%x00%B", sha, "--"], local);
+  return { dir, ...(await commitMetadata(sha, local)) };
+}
+
+/** The commit's author, committer date and message (`git log -1`; fails unless `sha` is a commit there). */
+export async function commitMetadata(sha: string, opts: RunGitOptions): Promise<Omit<CheckedOutCommit, "dir">> {
+  const { stdout } = await runGit(["log", "-1", "--format=%an <%ae>%x00%cI%x00%B", sha, "--"], opts);
   const [author = "", committedAt = "", ...rest] = stdout.split("\0");
-  return { dir, sha, message: rest.join("\0").trimEnd(), author, committedAt: new Date(committedAt) };
+  return { sha, message: rest.join("\0").trimEnd(), author, committedAt: new Date(committedAt) };
 }
 
 /** Creates a per-build temporary directory, runs fn in it and ALWAYS removes it afterwards. */

@@ -8,10 +8,12 @@
 import { createHash } from "node:crypto";
 import { lstat, mkdir, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { PassThrough, type Readable } from "node:stream";
 import { maskUrl, tokenCredentials, urlSecrets } from "@/lib/git/credentials";
-import { checkFetchInput, checkOutFetched, reword, type CheckedOutCommit, type FetchCommitOptions } from "@/lib/git/fetch";
+import { checkFetchInput, checkOutFetched, commitMetadata, reword, type CheckedOutCommit, type FetchCommitOptions } from "@/lib/git/fetch";
 import { remoteProtocolEnv } from "@/lib/git/ls-remote";
 import { acquireLock, tryLock } from "@/lib/git/mirror-lock";
+import { listTree, readBlob, treeTar, type TarItem, type TreeEntry } from "@/lib/git/tree-tar";
 import { GitError, runGit, type RunGitOptions } from "@/lib/git/run";
 
 export interface MirrorCache {
@@ -67,35 +69,53 @@ export function mirrorDir(cache: MirrorCache, key: string, url: string): string 
   return path.join(path.resolve(cache.root), `${key}-${urlHash}.git`);
 }
 
-/**
- * Puts commit `sha` of `url` into the repository's mirror (fetching only when it is not there) and checks it out
- * detached into the empty directory `dir`; `dir` gets a .git of its own only with keepGitDir. Keeps every
- * guarantee of fetchCommit: the same input checks, timeout and AbortSignal for the whole call (waiting for the
- * mirror included), the ref fallback, HEAD verified, errors in words.
- */
-export async function checkoutFromMirror(cache: MirrorCache, url: string, sha: string, dir: string, opts: MirrorCheckoutOptions): Promise<MirrorCheckout> {
-  const depth = await checkFetchInput(url, sha, dir, opts);
-  const mirror = mirrorDir(cache, opts.key, url);
-  await mkdir(path.dirname(mirror), { recursive: true, mode: 0o700 });
-  const deadline = Date.now() + opts.timeoutMs;
-  const left = () => Math.max(1, deadline - Date.now());
-  const say = opts.onLine ?? (() => undefined);
+/** Input and the deadline of one use of a mirror, checked as fetchCommit checks them. */
+interface MirrorUse {
+  mirror: string;
+  depth: number;
+  left: () => number;
+}
 
+/**
+ * Puts commit `sha` of `url` into the repository's mirror (fetching only when it is not there) and, still holding
+ * the mirror's lock, hands it to `use.run`. A mirror that git cannot read, or where `use.run` fails (other than by
+ * a timeout or a cancel), is removed and fetched afresh once; `use.reset` runs before the second try.
+ */
+async function withCommitInMirror<T>(
+  cache: MirrorCache,
+  url: string,
+  sha: string,
+  opts: MirrorCheckoutOptions,
+  u: MirrorUse,
+  use: { what: string; run: (source: MirrorCheckout["source"]) => Promise<T>; reset: () => Promise<void> },
+): Promise<T & { source: MirrorCheckout["source"]; rebuilt: string | null }> {
+  const { mirror, left } = u;
+  await mkdir(path.dirname(mirror), { recursive: true, mode: 0o700 });
+  const say = opts.onLine ?? (() => undefined);
   const lock = await acquireLock(`${mirror}.lock`, `the git mirror of ${maskUrl(url)}`, { timeoutMs: left(), signal: opts.signal });
   try {
     let rebuilt: string | null = null;
     if (!(await exists(mirror))) await createMirror(mirror, left(), opts.signal);
-    let got: Omit<MirrorCheckout, "rebuilt">;
+    const once = async () => {
+      const source = await ensureCommit(mirror, url, sha, u.depth, opts, left);
+      try {
+        return { ...(await use.run(source)), source };
+      } catch (err) {
+        if (err instanceof MirrorBroken || (err instanceof GitError && (err.kind === "aborted" || err.kind === "timeout"))) throw err;
+        throw new MirrorBroken(`${use.what} ${sha} from it failed: ${(err as Error).message}`, err);
+      }
+    };
+    let got: T & { source: MirrorCheckout["source"] };
     try {
-      got = await fetchAndCheckOut(mirror, url, sha, dir, depth, opts, left);
+      got = await once();
     } catch (err) {
       if (!(err instanceof MirrorBroken)) throw err;
       rebuilt = err.message;
       say(`the git mirror ${mirror} is broken (${err.message}): removing it and fetching afresh`);
-      await emptyDir(dir);
+      await use.reset();
       await createMirror(mirror, left(), opts.signal);
       try {
-        got = await fetchAndCheckOut(mirror, url, sha, dir, depth, opts, left);
+        got = await once();
       } catch (again) {
         // a fresh mirror that fails the same way: the remote or this machine is at fault, say what git said
         if (!(again instanceof MirrorBroken)) throw again;
@@ -108,6 +128,113 @@ export async function checkoutFromMirror(cache: MirrorCache, url: string, sha: s
   } finally {
     await lock.release();
   }
+}
+
+function mirrorUse(cache: MirrorCache, url: string, opts: MirrorCheckoutOptions, depth: number): MirrorUse {
+  const deadline = Date.now() + opts.timeoutMs;
+  return { mirror: mirrorDir(cache, opts.key, url), depth, left: () => Math.max(1, deadline - Date.now()) };
+}
+
+function fetchedLine(source: MirrorCheckout["source"], sha: string, ref: string | undefined, what: { cached: string; fetched: string }): string {
+  return source === "cached"
+    ? `${sha.slice(0, 12)} was already in this machine's git mirror: ${what.cached} without fetching`
+    : `fetched ${sha.slice(0, 12)} into this machine's git mirror${source === "fetched_ref" ? ` (through ${ref})` : ""} and ${what.fetched}`;
+}
+
+/**
+ * Puts commit `sha` of `url` into the repository's mirror (fetching only when it is not there) and checks it out
+ * detached into the empty directory `dir`; `dir` gets a .git of its own only with keepGitDir. Keeps every
+ * guarantee of fetchCommit: the same input checks, timeout and AbortSignal for the whole call (waiting for the
+ * mirror included), the ref fallback, HEAD verified, errors in words.
+ */
+export async function checkoutFromMirror(cache: MirrorCache, url: string, sha: string, dir: string, opts: MirrorCheckoutOptions): Promise<MirrorCheckout> {
+  const depth = await checkFetchInput(url, sha, dir, opts);
+  const u = mirrorUse(cache, url, opts, depth);
+  const got = await withCommitInMirror(
+    cache,
+    url,
+    sha,
+    opts,
+    u,
+    {
+      what: "checking out",
+      run: async () => (opts.keepGitDir ? checkOutWithHistory(u.mirror, sha, dir, depth, u.left, opts.signal) : checkOutBorrowing(u.mirror, sha, dir, u.left, opts.signal)),
+      reset: () => emptyDir(dir),
+    },
+  );
+  opts.onLine?.(fetchedLine(got.source, sha, opts.ref, { cached: "checked out", fetched: "checked it out" }));
+  return got;
+}
+
+export interface MirrorCommit {
+  sha: string;
+  message: string;
+  author: string;
+  committedAt: Date;
+  /** the commit's whole tree */
+  tree: TreeEntry[];
+  source: MirrorCheckout["source"];
+  rebuilt: string | null;
+  /** a small file of the commit (a .dockerignore), from the mirror */
+  readBlob(object: string): Promise<string>;
+  /**
+   * A tar of these entries from the mirror's objects, streamed: the mirror's lock is taken while it streams (so
+   * that no eviction or rebuild removes it underneath), and released when the tar ends or its reader drops it.
+   */
+  tar(items: TarItem[]): Readable;
+}
+
+/**
+ * Puts commit `sha` of `url` into the repository's mirror as checkoutFromMirror does (same checks, timeout,
+ * lock, ref fallback and rebuild of a broken mirror), but checks nothing out: returns the commit's metadata and
+ * tree, and streams its files from the mirror on demand. For a build whose context does not include .git.
+ */
+export async function commitFromMirror(cache: MirrorCache, url: string, sha: string, opts: Omit<MirrorCheckoutOptions, "keepGitDir">): Promise<MirrorCommit> {
+  const full = { ...opts, keepGitDir: false };
+  const depth = await checkFetchInput(url, sha, null, full);
+  const u = mirrorUse(cache, url, full, depth);
+  const local = () => ({ timeoutMs: u.left(), signal: opts.signal });
+  const got = await withCommitInMirror(
+    cache,
+    url,
+    sha,
+    full,
+    u,
+    {
+      what: "reading",
+      // `git log` verifies the object is a commit; both only read objects, so they run at once
+      run: async () => {
+        const [meta, tree] = await Promise.all([commitMetadata(sha, mirrorGit(u.mirror, u.left(), opts.signal)), listTree(u.mirror, sha, local())]);
+        return { ...meta, tree };
+      },
+      reset: async () => undefined,
+    },
+  );
+  opts.onLine?.(fetchedLine(got.source, sha, opts.ref, { cached: "read from it", fetched: "read it from there (no checkout)" }));
+  const mirror = u.mirror;
+  return {
+    ...got,
+    readBlob: (object) => readBlob(mirror, object, local()),
+    // each tar gets the fetch's whole timeout afresh: the build of a second architecture may start long after
+    tar: (items) => {
+      const deadline = Date.now() + opts.timeoutMs;
+      return lockedTreeTar(mirror, `the git mirror of ${maskUrl(url)}`, items, got.committedAt, () => Math.max(1, deadline - Date.now()), opts.signal);
+    },
+  };
+}
+
+/** treeTar under the mirror's lock, taken before git starts and released when the tar is done with. */
+function lockedTreeTar(mirror: string, what: string, items: TarItem[], mtime: Date, left: () => number, signal: AbortSignal | undefined): Readable {
+  const out = new PassThrough();
+  void (async () => {
+    const lock = await acquireLock(`${mirror}.lock`, what, { timeoutMs: left(), signal });
+    if (out.destroyed) return void (await lock.release());
+    const tar = treeTar(mirror, items, { timeoutMs: left(), signal, mtime, onClose: () => void lock.release() });
+    out.once("close", () => tar.destroy());
+    tar.once("error", (err) => out.destroy(err));
+    tar.pipe(out);
+  })().catch((err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))));
+  return out;
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -148,6 +275,12 @@ async function createMirror(mirror: string, timeoutMs: number, signal: AbortSign
  * read the mirror, or when a commit it fetched before (its ref is there) is gone: its files are damaged.
  */
 async function present(mirror: string, sha: string, depth: number, signal: AbortSignal | undefined, timeoutMs: number): Promise<boolean> {
+  const ref = `${COMMIT_REFS}${sha}`;
+  const fetchedBefore = async () => (await exists(path.join(mirror, ref))) || (await readFile(path.join(mirror, "packed-refs"), "utf8").catch(() => "")).includes(` ${ref}\n`);
+  // a commit never fetched before (the usual case: a new push) is fetched without asking git first; a broken
+  // mirror then fails the fetch or the read after it, and is rebuilt. Only a rule with history (depth > 1) may
+  // find an older commit there without its ref, among the history another build fetched.
+  if (depth === 1 && !(await fetchedBefore())) return false;
   const has = await runGit(["cat-file", "-e", `${sha}^{commit}`], mirrorGit(mirror, timeoutMs, signal)).then(
     () => true,
     (err: unknown) => {
@@ -159,9 +292,7 @@ async function present(mirror: string, sha: string, depth: number, signal: Abort
     // only when the commit is not there (a new commit, or a damaged mirror) is the mirror itself looked at
     const problem = await mirrorProblem(mirror, signal);
     if (problem) throw new MirrorBroken(problem, null);
-    const ref = `${COMMIT_REFS}${sha}`;
-    const packed = await readFile(path.join(mirror, "packed-refs"), "utf8").catch(() => "");
-    if ((await exists(path.join(mirror, ref))) || packed.includes(` ${ref}\n`)) throw new MirrorBroken(`commit ${sha}, fetched before, is missing from it`, null);
+    if (await fetchedBefore()) throw new MirrorBroken(`commit ${sha}, fetched before, is missing from it`, null);
     return false;
   }
   if (depth === 1) return true;
@@ -175,19 +306,12 @@ async function present(mirror: string, sha: string, depth: number, signal: Abort
   return !commits.slice(0, depth - 1).some((c) => shallow.has(c));
 }
 
-async function fetchAndCheckOut(
-  mirror: string,
-  url: string,
-  sha: string,
-  dir: string,
-  depth: number,
-  opts: MirrorCheckoutOptions,
-  left: () => number,
-): Promise<Omit<MirrorCheckout, "rebuilt">> {
+/** Fetches commit `sha` into the mirror unless it is there already; says where it came from. */
+async function ensureCommit(mirror: string, url: string, sha: string, depth: number, opts: MirrorCheckoutOptions, left: () => number): Promise<MirrorCheckout["source"]> {
   const creds = tokenCredentials(url, opts.token);
   const secrets = [...creds.secrets, ...urlSecrets(url)];
   const remote = (): RunGitOptions => mirrorGit(mirror, left(), opts.signal, { env: { ...creds.env, ...remoteProtocolEnv(opts) }, secrets });
-  const fetchArgs = [...MIRROR_CONFIG, "fetch", "--no-tags", "--no-write-fetch-head", "--quiet", `--depth=${depth}`, "--"];
+  const fetchArgs = [...MIRROR_CONFIG, "fetch", "--no-tags", "--no-write-fetch-head", "--no-auto-gc", "--no-recurse-submodules", "--quiet", `--depth=${depth}`, "--"];
 
   let source: MirrorCheckout["source"] = "cached";
   if (!(await present(mirror, sha, depth, opts.signal, left()))) {
@@ -212,22 +336,11 @@ async function fetchAndCheckOut(
       }
       await runGit(["update-ref", `${COMMIT_REFS}${sha}`, sha], mirrorGit(mirror, left(), opts.signal));
     }
-    // (a commit missing after its fetch fails the checkout below, which rebuilds the mirror)
+    // (a commit missing after its fetch fails the checkout or read that follows, which rebuilds the mirror)
     await tidy(mirror, left, opts.signal);
   }
 
-  try {
-    const checkout = opts.keepGitDir ? await checkOutWithHistory(mirror, sha, dir, depth, left, opts.signal) : await checkOutBorrowing(mirror, sha, dir, left, opts.signal);
-    opts.onLine?.(
-      source === "cached"
-        ? `${sha.slice(0, 12)} was already in this machine's git mirror: checked out without fetching`
-        : `fetched ${sha.slice(0, 12)} into this machine's git mirror${source === "fetched_ref" ? ` (through ${opts.ref})` : ""} and checked it out`,
-    );
-    return { ...checkout, source };
-  } catch (err) {
-    if (err instanceof GitError && (err.kind === "aborted" || err.kind === "timeout")) throw err;
-    throw new MirrorBroken(`checking out ${sha} from it failed: ${(err as Error).message}`, err);
-  }
+  return source;
 }
 
 /**

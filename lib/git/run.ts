@@ -1,6 +1,7 @@
 // Runs git with an argument array (never a shell), a timeout and an AbortSignal, in an environment that no
 // user or system configuration, credential helper, prompt or hook can influence; secrets are masked in errors.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
 
 export type GitErrorKind = "timeout" | "aborted" | "not_found" | "auth" | "unreachable" | "failed";
 
@@ -157,6 +158,76 @@ export function runGit(args: string[], opts: RunGitOptions): Promise<GitOutput> 
       reject(new GitError(kind, `${shown} failed (${describeKind(kind)}): ${detail}`, err));
     });
   });
+}
+
+export interface GitProcess {
+  child: ChildProcessByStdio<Writable, Readable, Readable>;
+  /** resolves when git exited 0; rejects with a GitError (secrets masked) otherwise, also on timeout or abort */
+  done: Promise<void>;
+  /** kills git's process group (its output is not wanted any more) */
+  kill(): void;
+}
+
+/**
+ * Starts `git SAFE_CONFIG... args` with piped stdin and stdout for a streaming exchange (e.g. `cat-file --batch`),
+ * in the same controlled environment as runGit and with the same timeout and AbortSignal; stderr is kept for the
+ * error message.
+ */
+export function spawnGit(args: string[], opts: RunGitOptions): GitProcess {
+  const secrets = opts.secrets ?? [];
+  const shown = maskSecrets(["git", ...args].join(" "), secrets);
+  const child = spawn("git", [...SAFE_CONFIG, ...args], {
+    cwd: opts.cwd,
+    env: gitEnv(opts.env),
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: true,
+    shell: false,
+  });
+  child.stderr.setEncoding("utf8");
+  let stderr = "";
+  child.stderr.on("data", (d: string) => {
+    if (stderr.length < 64 * 1024) stderr += d;
+  });
+  child.stdin.on("error", () => undefined); // git gone: its exit status says why
+  let ended: GitErrorKind | null = null;
+  const kill = () => {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      child.kill("SIGKILL");
+    }
+  };
+  const stop = (kind: GitErrorKind) => {
+    if (ended) return;
+    ended = kind;
+    kill();
+  };
+  const timer = setTimeout(() => stop("timeout"), opts.timeoutMs);
+  const onAbort = () => stop("aborted");
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener("abort", onAbort, { once: true });
+  const done = new Promise<void>((resolve, reject) => {
+    const finish = () => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+    };
+    child.once("error", (err: NodeJS.ErrnoException) => {
+      finish();
+      reject(new GitError("failed", maskSecrets(`${shown}: ${err.code === "ENOENT" ? "git is not installed or not on PATH; install git on this worker" : err.message}`, secrets)));
+    });
+    child.once("close", (code, signal) => {
+      finish();
+      const err = maskSecrets(stderr, secrets).trim();
+      if (ended === "timeout") return reject(new GitError("timeout", `${shown} did not finish within ${opts.timeoutMs} ms and was stopped`, err));
+      if (ended === "aborted") return reject(new GitError("aborted", `${shown} was cancelled`, err));
+      if (code === 0) return resolve();
+      const kind = classifyGitFailure(err);
+      reject(new GitError(kind, `${shown} failed: ${err.split("\n").slice(-5).join(" / ") || (signal ? `killed by ${signal}` : `exit code ${code}`)}`, err));
+    });
+  });
+  done.catch(() => undefined); // a caller that stopped reading may never look at it
+  return { child, done, kill };
 }
 
 function describeKind(kind: GitErrorKind): string {

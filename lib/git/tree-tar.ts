@@ -1,0 +1,158 @@
+// A commit's tree read straight from a git repository's object store (no checkout): its listing, one file's
+// content, and a tar of chosen entries streamed from one `git cat-file --batch`, with backpressure: git is
+// read only as fast as the tar's reader takes it, and no file is held in memory whole.
+import type { Readable } from "node:stream";
+import tar from "tar-stream";
+import { GitError, runGit, spawnGit, type RunGitOptions } from "@/lib/git/run";
+
+export type TreeEntryKind = "file" | "executable" | "symlink" | "dir" | "submodule";
+
+export interface TreeEntry {
+  /** path from the repository's root, posix */
+  path: string;
+  kind: TreeEntryKind;
+  /** the object's name (a blob, a tree, or a submodule's commit) */
+  object: string;
+}
+
+export interface TarItem {
+  /** the name in the tar */
+  name: string;
+  kind: "file" | "executable" | "symlink" | "dir";
+  /** the blob, for files and symlinks */
+  object?: string;
+}
+
+const KINDS: Record<string, TreeEntryKind> = { "100644": "file", "100664": "file", "100755": "executable", "120000": "symlink", "040000": "dir", "160000": "submodule" };
+
+/** Every entry of commit `sha`'s tree, directories and submodules included (`git ls-tree -r -t`). */
+export async function listTree(gitDir: string, sha: string, opts: Omit<RunGitOptions, "env" | "cwd">): Promise<TreeEntry[]> {
+  const { stdout } = await runGit(["ls-tree", "-r", "-t", "-z", "--full-tree", `${sha}^{tree}`], { ...opts, env: { GIT_DIR: gitDir } });
+  const out: TreeEntry[] = [];
+  for (const rec of stdout.split("\0")) {
+    if (rec === "") continue;
+    // <mode> SP <type> SP <object> TAB <path>
+    const tab = rec.indexOf("\t");
+    const [mode = "", , object = ""] = rec.slice(0, tab).split(" ");
+    const kind = KINDS[mode];
+    if (tab < 0 || !kind) throw new GitError("failed", `git ls-tree printed an entry this build cannot read: ${JSON.stringify(rec.slice(0, 200))}`);
+    out.push({ path: rec.slice(tab + 1), kind, object });
+  }
+  return out;
+}
+
+/** One blob's content (small files only: a .dockerignore). */
+export async function readBlob(gitDir: string, object: string, opts: Omit<RunGitOptions, "env" | "cwd">): Promise<string> {
+  return (await runGit(["cat-file", "blob", object], { ...opts, env: { GIT_DIR: gitDir } })).stdout;
+}
+
+/** Reads a stream as lines and exact byte counts, pulling a chunk only when it needs one. */
+class ByteReader {
+  private readonly it: AsyncIterator<Buffer>;
+  private rest: Buffer = Buffer.alloc(0);
+  constructor(src: Readable) {
+    this.it = src[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  }
+  private async more(): Promise<void> {
+    const r = await this.it.next();
+    if (r.done) throw new GitError("failed", "git cat-file ended before it sent every file of the build context");
+    this.rest = this.rest.length ? Buffer.concat([this.rest, r.value]) : r.value;
+  }
+  async line(): Promise<string> {
+    for (;;) {
+      const i = this.rest.indexOf(10);
+      if (i >= 0) {
+        const l = this.rest.subarray(0, i).toString("utf8");
+        this.rest = this.rest.subarray(i + 1);
+        return l;
+      }
+      await this.more();
+    }
+  }
+  async bytes(n: number, onChunk: (b: Buffer) => unknown): Promise<void> {
+    while (n > 0) {
+      if (this.rest.length === 0) await this.more();
+      const take = this.rest.subarray(0, Math.min(n, this.rest.length));
+      this.rest = this.rest.subarray(take.length);
+      n -= take.length;
+      const wait = onChunk(take);
+      if (wait instanceof Promise) await wait;
+    }
+  }
+  async close(): Promise<void> {
+    await this.it.return?.();
+  }
+}
+
+export interface TreeTarOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** the time every entry carries (the commit's, as `git archive` does) */
+  mtime: Date;
+  /** called once when the tar ended, failed or was dropped by its reader */
+  onClose?: () => void;
+}
+
+/**
+ * A tar of `items`, in their order, from the objects of `gitDir`: files 0644 (0755 when executable), directories
+ * 0755, symlinks as symlinks (0755, as tar-fs writes them under umask 022), owner 0:0, whatever the worker's umask. Git is stopped when the reader drops the
+ * stream, on timeout and on abort; a missing object fails the stream in words.
+ */
+export function treeTar(gitDir: string, items: readonly TarItem[], opts: TreeTarOptions): Readable {
+  const pack = tar.pack();
+  const git = spawnGit(["cat-file", "--batch"], { env: { GIT_DIR: gitDir }, timeoutMs: opts.timeoutMs, signal: opts.signal });
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    git.kill();
+    opts.onClose?.();
+  };
+  pack.on("close", close);
+  pack.on("end", close);
+  pack.on("error", close);
+
+  // the requests, in order; git answers each with "<object> <type> <size>\n<content>\n"
+  const blobs = items.filter((i) => i.kind !== "dir");
+  for (const i of blobs) git.child.stdin.write(`${i.object}\n`);
+  git.child.stdin.end();
+
+  const header = { uid: 0, gid: 0, mtime: opts.mtime };
+  /** an entry without content: a directory or a symlink */
+  const addEmpty = (h: tar.Headers) => new Promise<void>((resolve, reject) => void pack.entry({ ...header, ...h }, (err) => (err ? reject(err) : resolve())));
+  const reader = new ByteReader(git.child.stdout);
+
+  void (async () => {
+    for (const item of items) {
+      if (item.kind === "dir") {
+        await addEmpty({ name: item.name, type: "directory", mode: 0o755 });
+        continue;
+      }
+      const head = (await reader.line()).split(" ");
+      if (head[0] !== item.object || head[1] !== "blob") {
+        throw new GitError("failed", `the git mirror has no blob ${item.object} for ${item.name} (${head.slice(1).join(" ")}): the mirror is damaged; build again (it is fetched afresh when git finds it broken)`);
+      }
+      const size = Number(head[2]);
+      if (item.kind === "symlink") {
+        const parts: Buffer[] = [];
+        await reader.bytes(size, (b) => parts.push(b));
+        await addEmpty({ name: item.name, type: "symlink", mode: 0o755, linkname: Buffer.concat(parts).toString("utf8") });
+      } else {
+        const written = new Promise<void>((resolve, reject) => {
+          const sink = pack.entry({ ...header, name: item.name, type: "file", mode: item.kind === "executable" ? 0o755 : 0o644, size }, (err) => (err ? reject(err) : resolve()));
+          void reader
+            .bytes(size, (b) => (sink.write(b) ? undefined : new Promise<void>((r) => sink.once("drain", () => r()))))
+            .then(() => sink.end(), reject);
+        });
+        await written;
+      }
+      await reader.bytes(1, () => undefined); // the newline after the content
+    }
+    await git.done;
+    pack.finalize();
+  })().catch((err: unknown) => {
+    void reader.close().catch(() => undefined);
+    if (!closed) pack.destroy(err instanceof Error ? err : new Error(String(err)));
+  });
+  return pack;
+}
