@@ -19,7 +19,7 @@
 // Uses DATABASE_URL when set (a scratch database!), else an embedded PostgreSQL in a temp directory.
 // Smaller runs: --quick, --only=1,3, and the BENCH_BUILD_* variables below. Everything started is stopped
 // and every temp directory removed, also on failure and on Ctrl-C.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
