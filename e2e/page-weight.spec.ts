@@ -131,6 +131,8 @@ test("Services and Targets go on to further pages, and the pages together list e
   let next: string | null = "/services";
   for (let n = 0; next && n < 20; n++) {
     await page.goto(next);
+    // the page streams behind its loading screen: read it once its pager (the last thing it renders) is there
+    await expect(page.getByRole("navigation", { name: "Services pages" })).toBeVisible();
     const names = await page.locator("main article h3").allTextContents();
     seen.push(...names.filter((name) => name.startsWith(`weight-${d.suffix}/`)));
     const more = page.getByRole("link", { name: "More repositories →" });
@@ -145,6 +147,7 @@ test("Services and Targets go on to further pages, and the pages together list e
   next = "/targets";
   for (let n = 0; next && n < 40; n++) {
     await page.goto(next);
+    await expect(page.getByRole("table", { name: "Targets" })).toBeVisible();
     const names = await page.getByRole("table", { name: "Targets" }).locator("tbody tr td:first-child a").allTextContents();
     targets.push(...names.filter((name) => name.startsWith(`weight-${d.suffix}-`)));
     const more = page.getByRole("link", { name: "More targets →" });

@@ -121,7 +121,7 @@ describe("one-database-lookup", () => {
   });
 
   test("every command that uses the database finds it through findDatabase, and none finds it on its own", () => {
-    const commands = ["scripts/start.ts", "scripts/web.ts", "scripts/slipway.ts", "scripts/audit-verify.ts", "scripts/db-migrate.ts", "workers/main.ts"];
+    const commands = ["scripts/start.ts", "scripts/web.ts", "scripts/slipway.ts", "scripts/audit-verify.ts", "scripts/db-migrate.ts", "scripts/backup.ts", "scripts/restore.ts", "workers/main.ts"];
     // db:diff needs any PostgreSQL for Prisma's SQL dialect and writes nothing to it: not Slipway's database
     const notSlipwaysDatabase = ["scripts/db-diff.ts"];
     const scripts = readdirSync("scripts").filter((f) => f.endsWith(".ts")).map((f) => `scripts/${f}`);
