@@ -44,19 +44,26 @@ const WEBHOOK_STATEMENT_MS = 10_000;
  * Created on first use; waiting for a connection and running a statement are both bounded.
  */
 export function getWebhookPool(): pg.Pool {
-  if (!globalForDb.slipwayWebhookPool) {
-    const pool = new pg.Pool({
-      connectionString: databaseUrl(),
-      max: env().SLIPWAY_WEBHOOK_DB_POOL,
-      connectionTimeoutMillis: WEBHOOK_STATEMENT_MS,
-      statement_timeout: WEBHOOK_STATEMENT_MS,
-      idleTimeoutMillis: 30_000,
-    });
-    // an idle connection that breaks (the database restarted) is dropped by the pool; unhandled, it would end the process
-    pool.on("error", (err) => log.warn({ err: err.message }, "a webhook receiver database connection failed while idle; the pool opens another"));
-    globalForDb.slipwayWebhookPool = pool;
-  }
+  globalForDb.slipwayWebhookPool ??= plainPool({ max: env().SLIPWAY_WEBHOOK_DB_POOL, timeoutMs: WEBHOOK_STATEMENT_MS, what: "webhook receiver" });
   return globalForDb.slipwayWebhookPool;
+}
+
+/**
+ * A pool of plain pg connections beside the ORM's: waiting for a connection and running a statement are both
+ * bounded by `timeoutMs`, and a connection that breaks while idle (the database restarted) is dropped and
+ * reported instead of ending the process.
+ */
+function plainPool(o: { max: number; timeoutMs: number; what: string; applicationName?: string }): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl(),
+    max: o.max,
+    connectionTimeoutMillis: o.timeoutMs,
+    statement_timeout: o.timeoutMs,
+    idleTimeoutMillis: 30_000,
+    ...(o.applicationName ? { application_name: o.applicationName } : {}),
+  });
+  pool.on("error", (err) => log.warn({ err: err.message }, `a ${o.what} database connection failed while idle; the pool opens another`));
+  return pool;
 }
 
 /** A log stream's read never waits longer than this for a connection or its statement. */
@@ -71,18 +78,7 @@ const LOG_STATEMENT_MS = 10_000;
  * behind them. Created on first use; waiting for a connection and running a statement are both bounded.
  */
 export function getLogPool(): pg.Pool {
-  if (!globalForDb.slipwayLogPool) {
-    const pool = new pg.Pool({
-      connectionString: databaseUrl(),
-      max: env().SLIPWAY_LOG_DB_POOL,
-      connectionTimeoutMillis: LOG_STATEMENT_MS,
-      statement_timeout: LOG_STATEMENT_MS,
-      idleTimeoutMillis: 30_000,
-      application_name: "slipway-log-reader",
-    });
-    pool.on("error", (err) => log.warn({ err: err.message }, "a log reader database connection failed while idle; the pool opens another"));
-    globalForDb.slipwayLogPool = pool;
-  }
+  globalForDb.slipwayLogPool ??= plainPool({ max: env().SLIPWAY_LOG_DB_POOL, timeoutMs: LOG_STATEMENT_MS, what: "log reader", applicationName: "slipway-log-reader" });
   return globalForDb.slipwayLogPool;
 }
 

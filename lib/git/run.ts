@@ -91,73 +91,13 @@ export function classifyGitFailure(stderr: string): GitErrorKind {
  */
 export function runGit(args: string[], opts: RunGitOptions): Promise<GitOutput> {
   const secrets = opts.secrets ?? [];
-  const shown = maskSecrets(["git", ...args].join(" "), secrets);
-  if (opts.signal?.aborted) return Promise.reject(new GitError("aborted", `${shown}: cancelled before it started`));
-
-  return new Promise<GitOutput>((resolve, reject) => {
-    const child = spawn("git", [...SAFE_CONFIG, ...args], {
-      cwd: opts.cwd,
-      env: gitEnv(opts.env),
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true, // its own process group, so remote helpers and ssh die with it
-      shell: false,
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    let size = 0;
-    let ended: GitErrorKind | null = null;
-
-    const killGroup = () => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        child.kill("SIGKILL");
-      }
-    };
-    const stop = (kind: GitErrorKind) => {
-      if (ended) return;
-      ended = kind;
-      killGroup();
-    };
-    const collect = (into: Buffer[]) => (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_OUTPUT) {
-        stop("failed");
-        return;
-      }
-      into.push(chunk);
-    };
-    child.stdout.on("data", collect(stdout));
-    child.stderr.on("data", collect(stderr));
-
-    const timer = setTimeout(() => stop("timeout"), opts.timeoutMs);
-    const onAbort = () => stop("aborted");
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
-
-    const finish = () => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener("abort", onAbort);
-    };
-
-    child.once("error", (err: NodeJS.ErrnoException) => {
-      finish();
-      const hint = err.code === "ENOENT" ? "git is not installed or not on PATH; install git on this worker" : err.message;
-      reject(new GitError("failed", maskSecrets(`${shown}: ${hint}`, secrets)));
-    });
-    child.once("close", (code, signal) => {
-      finish();
-      const out = maskSecrets(Buffer.concat(stdout).toString("utf8"), secrets);
-      const err = maskSecrets(Buffer.concat(stderr).toString("utf8"), secrets).trim();
-      if (ended === "timeout") return reject(new GitError("timeout", `${shown} did not finish within ${opts.timeoutMs} ms and was stopped; check that the remote answers, or raise the timeout`, err));
-      if (ended === "aborted") return reject(new GitError("aborted", `${shown} was cancelled`, err));
-      if (ended === "failed") return reject(new GitError("failed", `${shown} produced more than ${MAX_OUTPUT} bytes of output and was stopped`, err));
-      if (code === 0) return resolve({ stdout: out, stderr: err });
-      const kind = classifyGitFailure(err);
-      const detail = err.split("\n").slice(-5).join(" / ") || (signal ? `killed by ${signal}` : `exit code ${code}`);
-      reject(new GitError(kind, `${shown} failed (${describeKind(kind)}): ${detail}`, err));
-    });
+  if (opts.signal?.aborted) return Promise.reject(new GitError("aborted", `${maskSecrets(["git", ...args].join(" "), secrets)}: cancelled before it started`));
+  const git = startGit(args, opts, "ignore");
+  const stdout: Buffer[] = [];
+  git.child.stdout.on("data", (chunk: Buffer) => {
+    if (git.count(chunk.length)) stdout.push(chunk);
   });
+  return git.done.then(() => ({ stdout: maskSecrets(Buffer.concat(stdout).toString("utf8"), secrets), stderr: git.stderr() }));
 }
 
 export interface GitProcess {
@@ -170,26 +110,35 @@ export interface GitProcess {
 
 /**
  * Starts `git SAFE_CONFIG... args` with piped stdin and stdout for a streaming exchange (e.g. `cat-file --batch`),
- * in the same controlled environment as runGit and with the same timeout and AbortSignal; stderr is kept for the
- * error message.
+ * in the same controlled environment as runGit and with the same timeout, AbortSignal and error messages; the
+ * caller reads stdout itself.
  */
 export function spawnGit(args: string[], opts: RunGitOptions): GitProcess {
+  const git = startGit(args, opts, "pipe");
+  const child = git.child as ChildProcessByStdio<Writable, Readable, Readable>; // started with stdin "pipe"
+  child.stdin.on("error", () => undefined); // git gone: its exit status says why
+  git.done.catch(() => undefined); // a caller that stopped reading may never look at it
+  return { child, done: git.done, kill: git.kill };
+}
+
+/**
+ * What runGit and spawnGit share: git started in its own process group with the safe environment, its stderr
+ * kept, the whole group killed on timeout, abort or too much output, and one GitError per way it can end.
+ */
+function startGit(args: string[], opts: RunGitOptions, stdin: "ignore" | "pipe") {
   const secrets = opts.secrets ?? [];
   const shown = maskSecrets(["git", ...args].join(" "), secrets);
   const child = spawn("git", [...SAFE_CONFIG, ...args], {
     cwd: opts.cwd,
     env: gitEnv(opts.env),
-    stdio: ["pipe", "pipe", "pipe"],
-    detached: true,
+    stdio: [stdin, "pipe", "pipe"],
+    detached: true, // its own process group, so remote helpers and ssh die with it
     shell: false,
-  });
-  child.stderr.setEncoding("utf8");
-  let stderr = "";
-  child.stderr.on("data", (d: string) => {
-    if (stderr.length < 64 * 1024) stderr += d;
-  });
-  child.stdin.on("error", () => undefined); // git gone: its exit status says why
+  }) as ChildProcessByStdio<Writable | null, Readable, Readable>; // stdin is a pipe exactly when asked for
+  const stderr: Buffer[] = [];
+  let size = 0;
   let ended: GitErrorKind | null = null;
+
   const kill = () => {
     if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
     try {
@@ -203,10 +152,23 @@ export function spawnGit(args: string[], opts: RunGitOptions): GitProcess {
     ended = kind;
     kill();
   };
+  /** counts output against MAX_OUTPUT; false (and git stopped) once past it */
+  const count = (bytes: number): boolean => {
+    size += bytes;
+    if (size <= MAX_OUTPUT) return true;
+    stop("failed");
+    return false;
+  };
+  child.stderr.on("data", (chunk: Buffer) => {
+    if (count(chunk.length)) stderr.push(chunk);
+  });
+  const stderrText = () => maskSecrets(Buffer.concat(stderr).toString("utf8"), secrets).trim();
+
   const timer = setTimeout(() => stop("timeout"), opts.timeoutMs);
   const onAbort = () => stop("aborted");
   if (opts.signal?.aborted) onAbort();
   else opts.signal?.addEventListener("abort", onAbort, { once: true });
+
   const done = new Promise<void>((resolve, reject) => {
     const finish = () => {
       clearTimeout(timer);
@@ -214,20 +176,22 @@ export function spawnGit(args: string[], opts: RunGitOptions): GitProcess {
     };
     child.once("error", (err: NodeJS.ErrnoException) => {
       finish();
-      reject(new GitError("failed", maskSecrets(`${shown}: ${err.code === "ENOENT" ? "git is not installed or not on PATH; install git on this worker" : err.message}`, secrets)));
+      const hint = err.code === "ENOENT" ? "git is not installed or not on PATH; install git on this worker" : err.message;
+      reject(new GitError("failed", maskSecrets(`${shown}: ${hint}`, secrets)));
     });
     child.once("close", (code, signal) => {
       finish();
-      const err = maskSecrets(stderr, secrets).trim();
-      if (ended === "timeout") return reject(new GitError("timeout", `${shown} did not finish within ${opts.timeoutMs} ms and was stopped`, err));
+      const err = stderrText();
+      if (ended === "timeout") return reject(new GitError("timeout", `${shown} did not finish within ${opts.timeoutMs} ms and was stopped; check that the remote answers, or raise the timeout`, err));
       if (ended === "aborted") return reject(new GitError("aborted", `${shown} was cancelled`, err));
+      if (ended === "failed") return reject(new GitError("failed", `${shown} produced more than ${MAX_OUTPUT} bytes of output and was stopped`, err));
       if (code === 0) return resolve();
       const kind = classifyGitFailure(err);
-      reject(new GitError(kind, `${shown} failed: ${err.split("\n").slice(-5).join(" / ") || (signal ? `killed by ${signal}` : `exit code ${code}`)}`, err));
+      const detail = err.split("\n").slice(-5).join(" / ") || (signal ? `killed by ${signal}` : `exit code ${code}`);
+      reject(new GitError(kind, `${shown} failed (${describeKind(kind)}): ${detail}`, err));
     });
   });
-  done.catch(() => undefined); // a caller that stopped reading may never look at it
-  return { child, done, kill };
+  return { child, done, kill, count, stderr: stderrText };
 }
 
 function describeKind(kind: GitErrorKind): string {
