@@ -119,7 +119,7 @@ export interface LogOwnerProgress {
   finishedAt: Date | null;
 }
 
-async function ownerProgress(kind: LogOwner, id: string): Promise<LogOwnerProgress | null> {
+export async function logProgress(kind: LogOwner, id: string): Promise<LogOwnerProgress | null> {
   if (!id || id.length > 64) return null;
   const { rows } = await getLogPool().query<LogOwnerProgress>(
     `SELECT state::text AS state, reason, started_at AS "startedAt", finished_at AS "finishedAt" FROM ${CHUNKS[kind].ownerTable} WHERE id = $1`,
@@ -128,8 +128,6 @@ async function ownerProgress(kind: LogOwner, id: string): Promise<LogOwnerProgre
   return rows[0] ?? null;
 }
 
-export const buildLogProgress = (buildId: string) => ownerProgress("build", buildId);
-export const deploymentLogProgress = (deploymentId: string) => ownerProgress("deployment", deploymentId);
 
 /** Where a log stands when a writer opens it: a rerun of the runner after a crash continues it. */
 export interface LogPosition {

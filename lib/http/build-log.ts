@@ -12,7 +12,7 @@
 // for a state change, wakes it; a slow poll (every 5 s) covers a notification lost while reconnecting.
 import "server-only";
 import { isActiveBuildState } from "@/lib/validation/build-states";
-import { buildLogProgress, deploymentLogProgress, readBuildLogBounded, readDeploymentLogBounded, type LogChunkBytes } from "@/lib/build/log-store";
+import { logProgress, readLogBounded, type LogChunkBytes, type LogOwnerProgress } from "@/lib/build/log-store";
 import { logListener } from "@/lib/db/log-listener";
 import { getBuildProgress } from "@/lib/queries/build-detail";
 import { getDeploymentProgress } from "@/lib/queries/deployment-detail";
@@ -108,26 +108,19 @@ export interface LogSource {
   noun: string;
   /** what the store's and the triggers' notifications name, e.g. "build:<id>" */
   key: string;
-  progress(): Promise<Progress | null>;
+  progress(): Promise<LogOwnerProgress | null>;
   /** at most `limit` chunks after `afterSeq`, stopping once `maxBytes` of text is reached (at least one) */
   read(afterSeq: number, limit: number, maxBytes: number): Promise<LogChunkBytes[]>;
   isActive(state: string): boolean;
-}
-
-interface Progress {
-  state: string;
-  reason: string | null;
-  startedAt: Date | null;
-  finishedAt: Date | null;
 }
 
 export function buildLogSource(buildId: string): LogSource {
   return {
     noun: "build",
     key: `build:${buildId}`,
-    progress: () => buildLogProgress(buildId),
-    read: (a, l, b) => readBuildLogBounded(buildId, a, l, b),
-    isActive: (s) => isActiveBuildState(s),
+    progress: () => logProgress("build", buildId),
+    read: (a, l, b) => readLogBounded("build", buildId, a, l, b),
+    isActive: isActiveBuildState,
   };
 }
 
@@ -135,13 +128,13 @@ export function deploymentLogSource(deploymentId: string): LogSource {
   return {
     noun: "deployment",
     key: `deployment:${deploymentId}`,
-    progress: () => deploymentLogProgress(deploymentId),
-    read: (a, l, b) => readDeploymentLogBounded(deploymentId, a, l, b),
-    isActive: (s) => isActiveDeploymentState(s),
+    progress: () => logProgress("deployment", deploymentId),
+    read: (a, l, b) => readLogBounded("deployment", deploymentId, a, l, b),
+    isActive: isActiveDeploymentState,
   };
 }
 
-function stateData(p: Progress): string {
+function stateData(p: LogOwnerProgress): string {
   return JSON.stringify({ state: p.state, reason: p.reason, startedAt: p.startedAt?.toISOString() ?? null, finishedAt: p.finishedAt?.toISOString() ?? null });
 }
 
