@@ -93,6 +93,21 @@ describe("BuildLogWriter", () => {
     await w.close();
   });
 
+  test("a flush that stores everything before the scheduled store runs leaves the writer working (it used to spin in flush and store nothing more)", async () => {
+    // a store that answers at once (no I/O): flush() is done before the store scheduled by the write runs
+    const chunks: string[] = [];
+    const sink: LogSink = { position: async () => ({ nextSeq: 0, bytes: 0, truncated: false }), append: async (_seq, bytes) => void chunks.push(Buffer.from(bytes).toString("utf8")) };
+    const w = await BuildLogWriter.openSink(sink, []);
+    w.line("before the flush");
+    await w.flush();
+    await new Promise((r) => setImmediate(r)); // the scheduled store runs now, with nothing left to store
+    w.line("after the flush");
+    // stored by itself, as any line is (with the bug, nothing more was ever stored, and a flush never returned)
+    await eventually("the line after the flush to be stored", async () => chunks.length === 2, 5_000, 5);
+    await w.close();
+    expect(chunks).toEqual(["before the flush\n", "after the flush\n"]);
+  });
+
   test("while a chunk is being stored, later lines wait and go out together as the next chunk (in order)", async () => {
     const { sink, chunks } = slowSink(200);
     const w = await BuildLogWriter.openSink(sink, []);

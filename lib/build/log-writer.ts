@@ -245,9 +245,15 @@ export class BuildLogWriter {
     return b;
   }
 
-  /** Stores the buffer chunk by chunk, one in flight at a time, in order. */
+  /**
+   * Stores the buffer chunk by chunk, one in flight at a time, in order. With nothing buffered it starts
+   * nothing: a run that awaited nothing would end (and clear `storing`) before being assigned to it, leaving
+   * a settled promise there for good (no later write would be stored, and flush() would spin on it).
+   */
   private store(): Promise<void> {
-    this.storing ??= (async () => {
+    if (this.storing) return this.storing;
+    if (this.pending.length === 0) return Promise.resolve();
+    this.storing = (async () => {
       try {
         while (this.pending.length > 0) {
           const block = this.take();
