@@ -135,15 +135,6 @@ async function requeue(b: LoadedBuild, reason: string): Promise<void> {
   });
 }
 
-/**
- * Stores what the log holds before the build's final state is written: a viewer's stream ends once it sees an
- * ended build and no new chunk, so a line still buffered at that moment would reach it only on a reload.
- * (The few lines written after the final state, the releases and "succeeded", can still miss a live viewer.)
- */
-async function storeLogBeforeEnd(log: BuildLogWriter, buildId: string, logger: Logger): Promise<void> {
-  await log.flush().catch((err: unknown) => logger.warn({ buildId, err: describe(err) }, "could not store the build log before its end"));
-}
-
 function describe(err: unknown): string {
   if (err instanceof BuildInputError || err instanceof GitError || err instanceof DaemonError || err instanceof RegistryError || err instanceof ImageFileError) return err.message;
   const e = err as { statusCode?: number; json?: { message?: string }; message?: string };
@@ -337,7 +328,6 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
     await bounded;
 
     const deployNotes: string[] = [];
-    await storeLogBeforeEnd(log, b.id, opts.log);
     await finish(b, "succeeded", null, async (tx) => {
       for (const p of published) {
         const a = p.artifact;
@@ -373,7 +363,6 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
     const reason = log.mask(stop ? stop.message : describe(err));
     const state = stop ? stop.state : "failed";
     log.step(`${state}: ${reason}`);
-    await storeLogBeforeEnd(log, b.id, opts.log);
     if (state === "queued") await requeue(b, reason);
     else await finish(b, state, reason);
     outcome = { state, reason };
