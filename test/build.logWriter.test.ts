@@ -34,6 +34,7 @@ function slowSink(delayMs: number) {
   const chunks: Array<{ seq: number; text: string }> = [];
   const sink: LogSink = {
     position: async () => ({ nextSeq: 0, bytes: 0, truncated: false }),
+    close: async () => undefined,
     append: async (seq, bytes) => {
       // the writer reuses the bytes once this settles: decoded now, as a store reads them at once
       const text = Buffer.from(bytes).toString("utf8");
@@ -96,7 +97,7 @@ describe("BuildLogWriter", () => {
   test("a flush that stores everything before the scheduled store runs leaves the writer working (it used to spin in flush and store nothing more)", async () => {
     // a store that answers at once (no I/O): flush() is done before the store scheduled by the write runs
     const chunks: string[] = [];
-    const sink: LogSink = { position: async () => ({ nextSeq: 0, bytes: 0, truncated: false }), append: async (_seq, bytes) => void chunks.push(Buffer.from(bytes).toString("utf8")) };
+    const sink: LogSink = { position: async () => ({ nextSeq: 0, bytes: 0, truncated: false }), close: async () => undefined, append: async (_seq, bytes) => void chunks.push(Buffer.from(bytes).toString("utf8")) };
     const w = await BuildLogWriter.openSink(sink, []);
     w.line("before the flush");
     await w.flush();

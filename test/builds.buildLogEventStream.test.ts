@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { NextRequest } from "next/server";
 import { getDb } from "@/lib/db";
 import { appendBuildLog, appendDeploymentLog } from "@/lib/build/log-store";
+import { BuildLogWriter } from "@/lib/build/log-writer";
 import { sessionCookieName } from "@/lib/auth/cookies";
 import { GET as logEvents } from "@/app/api/builds/[id]/log/route";
 import { GET as logText } from "@/app/api/builds/[id]/log.txt/route";
@@ -65,6 +66,39 @@ describe("build log event stream", () => {
     expect(rest.find((e) => e.event === "message")).toMatchObject({ id: "3" });
     expect(rest.at(-1)!.event).toBe("end");
     expect(JSON.parse(rest.at(-1)!.data)).toMatchObject({ state: "succeeded" });
+  });
+
+  test("an ended build whose runner still has its log open is followed until the log is closed: its last lines arrive before end", async () => {
+    const b = await seedBuild();
+    const writer = await BuildLogWriter.open(b.id, []);
+    writer.line("==> pushing");
+    await writer.flush();
+    const events = eventReader((await logEvents(request(`/api/builds/${b.id}/log`), ctx(b.id))).body!);
+    expect(await events.next()).toMatchObject({ event: "state" });
+    expect(await events.next()).toMatchObject({ event: "message", id: "0" });
+    // the runner writes the final state, then its last lines (the releases, "succeeded"), then closes the log
+    await getDb().build.update({ where: { id: b.id }, data: { state: "succeeded", finishedAt: new Date() } });
+    const state = await events.next();
+    expect(state).toMatchObject({ event: "state" });
+    expect(JSON.parse(state!.data)).toMatchObject({ state: "succeeded" });
+    writer.line("==> succeeded");
+    await writer.close();
+    const last = await events.next();
+    expect(last).toMatchObject({ event: "message", id: "1" });
+    expect(JSON.parse(last!.data).text).toBe("==> succeeded\n");
+    expect(await events.next()).toMatchObject({ event: "end" });
+  });
+
+  test("a log left open by a runner that died does not hold viewers: 30 s after the build finished it counts as closed", async () => {
+    const b = await seedBuild();
+    await BuildLogWriter.open(b.id, []); // never closed, as by a worker killed mid-build
+    await appendBuildLog(b.id, 0, "==> building\n");
+    await getDb().build.update({ where: { id: b.id }, data: { state: "failed", finishedAt: new Date(Date.now() - 31_000), reason: "worker stopped" } });
+    expect((await getDb().build.findUniqueOrThrow({ where: { id: b.id } })).logOpen).toBe(true);
+    const events = eventReader((await logEvents(request(`/api/builds/${b.id}/log`), ctx(b.id))).body!);
+    const got: SseEvent[] = [];
+    for (let e = await events.next(3000); e; e = await events.next(3000)) got.push(e);
+    expect(got.map((e) => e.event)).toEqual(["state", "message", "end"]);
   });
 
   test("resumes after Last-Event-ID or ?after=, whichever is later", async () => {

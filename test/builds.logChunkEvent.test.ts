@@ -44,6 +44,7 @@ describe("BuildLogWriter blocks", () => {
     const chunks: string[] = [];
     const sink: LogSink = {
       position: async () => ({ nextSeq: 0, bytes: 0, truncated: false }),
+      close: async () => undefined,
       append: async (_seq, bytes) => {
         // copied at once: the writer reuses the block once this settles
         chunks.push(Buffer.from(bytes).toString("utf8"));

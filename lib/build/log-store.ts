@@ -3,7 +3,9 @@
 // pages' event streams, the downloads) page through chunks by seq. Builds keep theirs in build_log_chunks,
 // deployments in deployment_log_chunks: the same columns, each counting its bytes on its owner's row.
 // Each append sends NOTIFY slipway_log '<owner kind>:<id>:<seq>' in its own transaction (delivered at
-// commit), which wakes the viewers following that log (lib/db/log-listener.ts).
+// commit), which wakes the viewers following that log (lib/db/log-listener.ts). A writer marks its log open
+// on the owner's row (log_open) from opening to closing, so a viewer of a build that has just ended keeps
+// following until the runner's last lines are stored.
 import { gunzipSync, gzipSync } from "node:zlib";
 import { getDb, getLogPool } from "@/lib/db";
 import { LOG_CHANNEL } from "@/lib/db/log-listener";
@@ -117,12 +119,19 @@ export interface LogOwnerProgress {
   reason: string | null;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /**
+   * a writer still has the log open: lines may follow even when the state is final. A writer that died never
+   * closes it, so it counts as open for 30 s after the run finished at most.
+   */
+  logOpen: boolean;
 }
 
 export async function logProgress(kind: LogOwner, id: string): Promise<LogOwnerProgress | null> {
   if (!id || id.length > 64) return null;
   const { rows } = await getLogPool().query<LogOwnerProgress>(
-    `SELECT state::text AS state, reason, started_at AS "startedAt", finished_at AS "finishedAt" FROM ${CHUNKS[kind].ownerTable} WHERE id = $1`,
+    `SELECT state::text AS state, reason, started_at AS "startedAt", finished_at AS "finishedAt",
+       log_open AND (finished_at IS NULL OR finished_at > now() - interval '30 seconds') AS "logOpen"
+     FROM ${CHUNKS[kind].ownerTable} WHERE id = $1`,
     [id],
   );
   return rows[0] ?? null;
@@ -139,26 +148,47 @@ export interface LogPosition {
   truncated: boolean;
 }
 
-async function logPosition(owner: LogOwner, id: string): Promise<LogPosition> {
+/** Opens a log for writing: marks it open on its owner's row (viewers wait for the close) and says where it stands. */
+async function openLog(owner: LogOwner, id: string): Promise<LogPosition> {
   const { table, owner: column, ownerTable } = CHUNKS[owner];
   const { rows } = await getLogPool().query<{ last: number | null; bytes: string | null; truncated: boolean | null }>(
-    `SELECT (SELECT max(seq) FROM ${table} WHERE ${column} = $1) AS last, o.log_bytes::text AS bytes, o.log_truncated AS truncated
-     FROM (SELECT 1) one LEFT JOIN ${ownerTable} o ON o.id = $1`,
+    `WITH o AS (UPDATE ${ownerTable} SET log_open = true WHERE id = $1 RETURNING log_bytes, log_truncated)
+     SELECT (SELECT max(seq) FROM ${table} WHERE ${column} = $1) AS last, o.log_bytes::text AS bytes, o.log_truncated AS truncated
+     FROM (SELECT 1) one LEFT JOIN o ON true`,
     [id],
   );
   const r = rows[0];
   return { nextSeq: (r?.last ?? -1) + 1, bytes: Number(r?.bytes ?? 0), truncated: r?.truncated ?? false };
 }
 
+/**
+ * Closes a log: its writer has stored its last chunk. Clears the owner's flag and wakes the viewers (at commit),
+ * which end their stream once the owner has ended too.
+ */
+async function closeLog(owner: LogOwner, id: string): Promise<void> {
+  const { ownerTable } = CHUNKS[owner];
+  await getLogPool().query(
+    `WITH o AS (UPDATE ${ownerTable} SET log_open = false WHERE id = $1) SELECT pg_notify($2, $3)`,
+    [id, LOG_CHANNEL, `${owner}:${id}`],
+  );
+}
+
 /** Where a log writer stores its chunks. */
 export interface LogSink {
   /** `text` is UTF-8 whole lines (but for a line longer than a chunk); its bytes are the writer's again once the promise settles: copy what you keep */
   append(seq: number, text: Uint8Array, opts?: AppendOptions): Promise<void>;
+  /** where the log stands; the log is open from here until close() */
   position(): Promise<LogPosition>;
+  /** the writer stored everything it will (called once, also after a failed chunk) */
+  close(): Promise<void>;
 }
 
 export function logSink(owner: LogOwner, id: string): LogSink {
-  return { append: (seq, text, opts) => appendLog(owner, id, seq, text, opts), position: () => logPosition(owner, id) };
+  return {
+    append: (seq, text, opts) => appendLog(owner, id, seq, text, opts),
+    position: () => openLog(owner, id),
+    close: () => closeLog(owner, id),
+  };
 }
 
 export const buildLogSink = (buildId: string): LogSink => logSink("build", buildId);

@@ -289,7 +289,10 @@ export class BuildLogWriter {
     while (this.storing || this.pending.length > 0) await (this.storing ?? this.store());
   }
 
-  /** Ends the log: the last partial line is written and everything stored. Throws if a chunk could not be. */
+  /**
+   * Ends the log: the last partial line is written, everything stored, and the log marked closed (a live viewer
+   * of an ended build follows until then). Throws if a chunk, or the close, could not be stored.
+   */
   async close(): Promise<void> {
     if (this.partial) {
       const p = this.partial;
@@ -297,6 +300,11 @@ export class BuildLogWriter {
       this.push(`${p}\n`);
     }
     await this.flush();
+    try {
+      await this.sink.close();
+    } catch (err) {
+      this.failed ??= err;
+    }
     if (this.failed) throw this.failed instanceof Error ? this.failed : new Error(String(this.failed));
   }
 }

@@ -2,7 +2,7 @@
 //
 // The event stream: one `message` event per stored chunk (id = its seq, data = {seq, text, at}), a
 // `state` event whenever the build's state changes (and first thing), `end` with the final state once the
-// build has ended and every chunk was sent, and a heartbeat comment every 15 s so proxies keep the
+// build has ended, its runner has closed the log (lines follow the final state) and every chunk was sent, and a heartbeat comment every 15 s so proxies keep the
 // connection open. A reconnecting client resumes after the last seq it got (Last-Event-ID or ?after=).
 //
 // Both streams are pulled: the next chunks are read from the store only when the client has taken what
@@ -205,7 +205,7 @@ export function logEventStream(source: LogSource, opts: LogStreamOptions): Reada
     }
     while (!stopped) {
       dirty = false;
-      // the state first, then the chunks: a build seen ended has written its last chunk already
+      // the state first, then the chunks: a build seen ended with its log closed has stored its last chunk
       const progress = await source.progress();
       if (stopped) return;
       if (!progress) {
@@ -225,10 +225,13 @@ export function logEventStream(source: LogSource, opts: LogStreamOptions): Reada
         after = c.seq;
         bytes += c.bytes.length;
       }
-      // a full page: there may be more already, to be read on the next pull without waiting
-      // (and once the build has ended, look again at once: what remains is sent, then `end`)
-      if (chunks.length >= PULL_CHUNKS || bytes >= PULL_BYTES || !source.isActive(progress.state)) dirty = true;
-      if (chunks.length === 0 && !source.isActive(progress.state)) {
+      // a full page: there may be more already, to be read on the next pull without waiting (and once the
+      // build has ended and its log is closed, look again at once: what remains is sent, then `end`). An
+      // ended build whose runner still has the log open is waited for: its close wakes this stream.
+      const ended = !source.isActive(progress.state);
+      const complete = ended && !progress.logOpen;
+      if (chunks.length >= PULL_CHUNKS || bytes >= PULL_BYTES || complete || (ended && chunks.length > 0)) dirty = true;
+      if (chunks.length === 0 && complete) {
         out.push(`event: end\ndata: ${stateData(progress)}\n\n`);
         send(out);
         return finish(true);
