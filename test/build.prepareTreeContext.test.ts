@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { BuildInputError, prepareContext, prepareTreeContext, type PreparedContext } from "@/lib/build/context";
 import { fetchCommit, withTempCheckout } from "@/lib/git/fetch";
 import { commitFromMirror, mirrorDir, type MirrorCache } from "@/lib/git/mirror";
+import { archiveTar } from "@/lib/git/tree-tar";
 import { git } from "@/test/helpers/git-server";
 
 const temps: string[] = [];
@@ -204,6 +205,94 @@ describe("prepareTreeContext", () => {
     expect(existsSync(lock)).toBe(true);
     dropped.destroy();
     await eventuallyGone(lock);
+  }, 60_000);
+});
+
+describe("a repository root with nothing to leave out: the tar git archive writes", () => {
+  let plainUrl: string;
+  let plain: string;
+  let withAttributes: string;
+  beforeAll(() => {
+    const work = tmp("plain");
+    const w = (p: string, content: string | Buffer, mode = 0o644) => {
+      mkdirSync(path.dirname(path.join(work, p)), { recursive: true });
+      writeFileSync(path.join(work, p), content);
+      chmodSync(path.join(work, p), mode);
+    };
+    git(work, ["init", "--quiet", "--initial-branch=main"]);
+    w("Dockerfile", "FROM scratch\nCOPY . /\n");
+    w("run.sh", "#!/bin/sh\necho hi\n", 0o755);
+    w("big.bin", big);
+    w("deep/a/b/c.txt", "deep\n");
+    w("notes.txt", "release notes\n");
+    w(longName, "long\n");
+    symlinkSync("run.sh", path.join(work, "link"));
+    git(work, ["add", "-A"]);
+    git(work, ["commit", "--quiet", "-m", "a plain repository"]);
+    plain = git(work, ["rev-parse", "HEAD"]);
+    // export-ignore would drop notes.txt from git archive's tar, never from a checkout: not archived
+    w(".gitattributes", "notes.txt export-ignore\n");
+    git(work, ["add", "-A"]);
+    git(work, ["commit", "--quiet", "-m", "with .gitattributes"]);
+    withAttributes = git(work, ["rev-parse", "HEAD"]);
+    const bare = path.join(tmp("plain-bare"), "repo.git");
+    git(work, ["clone", "--quiet", "--bare", work, bare]);
+    plainUrl = `file://${bare}`;
+  });
+
+  /** the context of `commit`, and whether it came from git archive */
+  async function contextOf(commit: string) {
+    const c = await commitFromMirror(cache, plainUrl, commit, { ...opts, key: "plain" });
+    let archived = 0;
+    const ctx = await prepareTreeContext({ ...c, archive: () => (archived++, c.archive()) }, { contextDir: "", dockerfile: "Dockerfile" });
+    if ("checkoutNeeded" in ctx) throw new Error(ctx.checkoutNeeded);
+    const tar = await listing(ctx.stream());
+    return { ctx, tar, archived };
+  }
+
+  async function checkoutOf(commit: string) {
+    return withTempCheckout(async (dir) => {
+      await fetchCommit(plainUrl, commit, dir, { timeoutMs: 30_000 });
+      const c = await prepareContext(dir, { contextDir: "", dockerfile: "Dockerfile", includeGit: false });
+      return { ctx: c, tar: await listing(c.stream()) };
+    });
+  }
+
+  // git archive also writes a directory entry for every directory (a checkout's tar only for empty ones) and a
+  // symlink's mode as 0777: what the daemon makes of both is the same
+  const contents = (t: TarListing[]) => t.filter((e) => e.type !== "directory").map((e) => (e.type === "symlink" ? { ...e, mode: 0 } : e)).sort((a, b) => a.name.localeCompare(b.name));
+
+  test("the same files, modes, links and contents as from a checkout, written by git archive", async () => {
+    const got = await contextOf(plain);
+    expect(got.archived).toBe(1);
+    const want = await checkoutOf(plain);
+    expect(got.ctx.entries).toEqual(want.ctx.entries);
+    expect(contents(got.tar)).toEqual(contents(want.tar));
+    expect(got.tar.find((e) => e.name === "run.sh")).toMatchObject({ type: "file", mode: 0o755 });
+    expect(got.tar.find((e) => e.name === "Dockerfile")).toMatchObject({ type: "file", mode: 0o644 });
+    for (const d of got.tar.filter((e) => e.type === "directory")) expect(d.mode, d.name).toBe(0o755);
+    expect(got.tar.find((e) => e.name === "big.bin")?.sha256).toBe(createHash("sha256").update(big).digest("hex"));
+  }, 60_000);
+
+  test("a .gitattributes (export-ignore, export-subst) makes it the tar from the objects instead, with every file", async () => {
+    const got = await contextOf(withAttributes);
+    expect(got.archived).toBe(0);
+    expect(got.tar.map((e) => e.name)).toContain("notes.txt");
+    expect(contents(got.tar)).toEqual(contents((await checkoutOf(withAttributes)).tar));
+  }, 60_000);
+
+  test("the archive holds the mirror's lock while it streams; an unknown commit fails the stream instead of ending it", async () => {
+    const c = await commitFromMirror(cache, plainUrl, plain, { ...opts, key: "plain" });
+    const lock = `${mirrorDir(cache, "plain", plainUrl)}.lock`;
+    const s = c.archive();
+    await new Promise((r) => s.once("readable", r));
+    expect(existsSync(lock)).toBe(true);
+    await listing(s);
+    await eventuallyGone(lock);
+    const broken = { ...c, archive: () => archiveTar(mirrorDir(cache, "plain", plainUrl), "0".repeat(40), { timeoutMs: 30_000 }) };
+    const ctx = await prepareTreeContext(broken, { contextDir: "", dockerfile: "Dockerfile" });
+    if ("checkoutNeeded" in ctx) throw new Error(ctx.checkoutNeeded);
+    await expect(listing(ctx.stream())).rejects.toThrow(/git .*archive/);
   }, 60_000);
 });
 

@@ -141,6 +141,18 @@ export interface TreeContextSource {
   readBlob(object: string): Promise<string>;
   /** a tar of these items, read from the repository's objects */
   tar(items: TarItem[]): Readable;
+  /** the whole tree as `git archive` writes it (used when that is the context: see wholeTreeIsContext) */
+  archive?(): Readable;
+}
+
+/**
+ * The context is the commit's whole tree exactly as `git archive` writes it: the repository root with the Dockerfile
+ * in it and no .dockerignore, and nothing git archive would write differently from a checkout (a .gitattributes
+ * may drop or rewrite files with export-ignore and export-subst; a submodule).
+ */
+function wholeTreeIsContext(tree: readonly TreeEntry[], ctx: string, dockerfileInCtx: boolean, dockerignore: TreeEntry | undefined): boolean {
+  if (ctx !== "" || !dockerfileInCtx || dockerignore) return false;
+  return !tree.some((e) => e.kind === "submodule" || e.path === ".gitattributes" || e.path.endsWith("/.gitattributes"));
 }
 
 /**
@@ -209,5 +221,6 @@ export async function prepareTreeContext(src: TreeContextSource, rule: { context
     const e = rel.get(p)!;
     return e.kind === "dir" || e.kind === "submodule" ? { name: p, kind: "dir" } : { name: p, kind: e.kind, object: e.object };
   });
+  if (src.archive && wholeTreeIsContext(src.tree, ctx, inCtx, ignoreEntry)) return { dir: null, dockerfile, entries, stream: () => src.archive?.() ?? src.tar(items) };
   return { dir: null, dockerfile, entries, stream: () => src.tar(items) };
 }

@@ -13,7 +13,7 @@ import { maskUrl, tokenCredentials, urlSecrets } from "@/lib/git/credentials";
 import { checkFetchInput, checkOutFetched, commitMetadata, reword, type CheckedOutCommit, type FetchCommitOptions } from "@/lib/git/fetch";
 import { remoteProtocolEnv } from "@/lib/git/ls-remote";
 import { acquireLock, tryLock } from "@/lib/git/mirror-lock";
-import { listTree, readBlob, treeTar, type TarItem, type TreeEntry } from "@/lib/git/tree-tar";
+import { archiveTar, listTree, readBlob, treeTar, type TarItem, type TreeEntry } from "@/lib/git/tree-tar";
 import { GitError, runGit, type RunGitOptions } from "@/lib/git/run";
 
 export interface MirrorCache {
@@ -182,6 +182,8 @@ export interface MirrorCommit {
    * that no eviction or rebuild removes it underneath), and released when the tar ends or its reader drops it.
    */
   tar(items: TarItem[]): Readable;
+  /** the commit's whole tree as `git archive` writes it, under the lock as tar() */
+  archive(): Readable;
 }
 
 /**
@@ -218,18 +220,24 @@ export async function commitFromMirror(cache: MirrorCache, url: string, sha: str
     // each tar gets the fetch's whole timeout afresh: the build of a second architecture may start long after
     tar: (items) => {
       const deadline = Date.now() + opts.timeoutMs;
-      return lockedTreeTar(mirror, `the git mirror of ${maskUrl(url)}`, items, got.committedAt, () => Math.max(1, deadline - Date.now()), opts.signal);
+      const left = () => Math.max(1, deadline - Date.now());
+      return locked(mirror, `the git mirror of ${maskUrl(url)}`, left, opts.signal, (onClose) => treeTar(mirror, items, { timeoutMs: left(), signal: opts.signal, mtime: got.committedAt, onClose }));
+    },
+    archive: () => {
+      const deadline = Date.now() + opts.timeoutMs;
+      const left = () => Math.max(1, deadline - Date.now());
+      return locked(mirror, `the git mirror of ${maskUrl(url)}`, left, opts.signal, (onClose) => archiveTar(mirror, sha, { timeoutMs: left(), signal: opts.signal, onClose }));
     },
   };
 }
 
-/** treeTar under the mirror's lock, taken before git starts and released when the tar is done with. */
-function lockedTreeTar(mirror: string, what: string, items: TarItem[], mtime: Date, left: () => number, signal: AbortSignal | undefined): Readable {
+/** A tar made by `make` under the mirror's lock, taken before git starts and released when the tar is done with. */
+function locked(mirror: string, what: string, left: () => number, signal: AbortSignal | undefined, make: (onClose: () => void) => Readable): Readable {
   const out = new PassThrough();
   void (async () => {
     const lock = await acquireLock(`${mirror}.lock`, what, { timeoutMs: left(), signal });
     if (out.destroyed) return void (await lock.release());
-    const tar = treeTar(mirror, items, { timeoutMs: left(), signal, mtime, onClose: () => void lock.release() });
+    const tar = make(() => void lock.release());
     out.once("close", () => tar.destroy());
     tar.once("error", (err) => out.destroy(err));
     tar.pipe(out);
