@@ -186,6 +186,8 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
 
   const log = await BuildLogWriter.open(b.id, []);
   let outcome: BuildOutcome;
+  /** the `building` state being written; no later state may be written before it */
+  let recording: Promise<unknown> = Promise.resolve();
   try {
     const secrets = await resolveBuildSecrets(b);
     const registryPasswords = new Map<string, string>();
@@ -247,10 +249,13 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
         log.line(`context ${rule.contextDir || "."}: ${ctx.entries.length} entries${rule.includeGit ? " (with .git)" : ""}, Dockerfile ${ctx.dockerfile}${ctx.dir === null ? ", streamed from the git mirror" : ""}`);
 
         const docker: Dockerode = dockerClient((await accessP).access, { timeoutMs: 15_000 }).docker;
-        await getDb().$transaction(async (tx) => {
+        // the commit's details and the `building` state are written while the daemon starts the build (they only
+        // feed the pages); the build waits for them before its next state, and so does the end of a failed one
+        recording = getDb().$transaction(async (tx) => {
           await tx.commit.update({ where: { id: b.commitId }, data: { message: checkout.message.slice(0, 10_000), author: checkout.author.slice(0, 300), committedAt: checkout.committedAt } });
           await setState(tx, b, { state: "building" });
         });
+        recording.catch(() => undefined); // awaited below, or before the build's end is written
         // build secrets reach the build only through a BuildKit session (RUN --mount=type=secret,id=NAME)
         if (secrets.size > 0) log.line(`building with BuildKit: build secrets ${[...secrets.keys()].join(", ")} are served to RUN --mount=type=secret`);
         const images = new Map<string, string>();
@@ -273,6 +278,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
           log.line(`built ${id}`);
         }
 
+        await recording;
         // every unikernel build checks its artifact, whether it deploys or not: a pull request learns it is broken
         const artifact = unikernel ? await takeArtifact(docker, images.get(archs[0]!)!, unikernel, rule.maxArtifactMib, signal, log) : null;
 
@@ -363,6 +369,8 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
     const reason = log.mask(stop ? stop.message : describe(err));
     const state = stop ? stop.state : "failed";
     log.step(`${state}: ${reason}`);
+    // a `building` still being written would otherwise land after the end
+    await recording.catch(() => undefined);
     if (state === "queued") await requeue(b, reason);
     else await finish(b, state, reason);
     outcome = { state, reason };
