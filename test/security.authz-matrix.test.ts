@@ -196,17 +196,21 @@ beforeAll(async () => {
   await ensureProductionBuild(ROOT, { say: (l) => console.log(l), everyMs: 30_000 });
   process.env.SLIPWAY_SECRET_KEY = randomBytes(32).toString("hex");
   resetEnvCache();
+  // before the server starts, so that it finds the key instead of making a second one
   const deployer = await ensureDeployerKey();
-  ukhost = await createUnikernelHost();
-  [sshd, dockerd, registry] = await Promise.all([
-    startSshd({ authorizedKeys: [deployer.publicKey], env: { PATH: ukhost.path } }),
-    startDockerd(),
-    startRegistry({ htpasswd: CREDENTIALS }),
-  ]);
-  const kernel = await buildTestKernel({ version: "authz-matrix", variant: "service" });
-  const image = await pushUnikernelImage(dockerd.docker, { repo: `${registry.url}/matrix/www`, tag: "hvt-1", kernel, auth: { ...CREDENTIALS, serveraddress: registry.url } });
-  world = await seedWorld({ base: BASE, sshd, ukhost, registry, image, registryCredentials: CREDENTIALS });
+  const figures: string[] = [];
+  const timed = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    const t = Date.now();
+    try {
+      return await fn();
+    } finally {
+      figures.push(`${what} ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    }
+  };
 
+  // another server on the port would answer the health check below in this one's place
+  const taken = await fetch(`${BASE}/api/health`, { signal: AbortSignal.timeout(5_000) }).then(() => true, () => false);
+  if (taken) throw new Error(`something already answers on ${BASE}; stop it, or set SLIPWAY_AUTHZ_PORT to a free port`);
   server = npmRun(ROOT, ["run", "web"], userEnv({
     PORT: String(PORT),
     HOST: "127.0.0.1",
@@ -216,11 +220,36 @@ beforeAll(async () => {
     NEXT_TELEMETRY_DISABLED: "1",
     LOG_LEVEL: "warn",
   }));
-  await eventually(`the console answering on ${BASE} (output so far: ${server.output().slice(-500)})`, async () => {
-    if (server!.child.exitCode !== null) throw new Error(`npm run web exited (${server!.child.exitCode}):\n${server!.output()}`);
-    const res = await fetch(`${BASE}/api/health`, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
-    return res?.ok ?? false;
-  }, 120_000, 500);
+  const ready = timed("server start", async () => {
+    try {
+      await eventually(`the console answering on ${BASE}`, async () => {
+        if (server!.child.exitCode !== null) throw new Error(`npm run web exited (${server!.child.exitCode})`);
+        const res = await fetch(`${BASE}/api/health`, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
+        return res?.ok ?? false;
+      }, 180_000, 500);
+    } catch (err) {
+      throw new Error(`${err instanceof Error ? err.message : String(err)}; its output:\n${server!.output()}`);
+    }
+  });
+  // while the server starts: the remote parts and the rows
+  const seeded = (async () => {
+    ukhost = await createUnikernelHost();
+    [sshd, dockerd, registry] = await timed("sshd, dockerd, registry", () =>
+      Promise.all([startSshd({ authorizedKeys: [deployer.publicKey], env: { PATH: ukhost!.path } }), startDockerd(), startRegistry({ htpasswd: CREDENTIALS })]),
+    );
+    const image = await timed("kernel image built and pushed", async () => {
+      const kernel = await buildTestKernel({ version: "authz-matrix", variant: "service" });
+      return pushUnikernelImage(dockerd!.docker, { repo: `${registry!.url}/matrix/www`, tag: "hvt-1", kernel, auth: { ...CREDENTIALS, serveraddress: registry!.url } });
+    });
+    // the image is in the registry: the daemon that built it is not needed any more
+    await dockerd!.stop();
+    dockerd = undefined;
+    world = await timed("rows seeded", () => seedWorld({ base: BASE, sshd: sshd!, ukhost: ukhost!, registry: registry!, image, registryCredentials: CREDENTIALS }));
+  })();
+  // both to their end before anything throws: afterAll must find every process either one started
+  const settled = await Promise.allSettled([ready, seeded]);
+  for (const r of settled) if (r.status === "rejected") throw r.reason;
+  console.log(`setup: ${figures.join(", ")}`);
 }, 600_000);
 
 afterAll(async () => {
