@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { getDb } from "@/lib/db";
 import { resetEnvCache } from "@/lib/env";
 import { sessionCookieName } from "@/lib/auth/cookies";
-import { saveApp, saveBuildRule, saveChannel, saveContext, saveDeploymentRule, saveHost, saveRegistry, saveRepository, saveTarget } from "@/lib/services/inventory/entities";
+import { saveApp, saveBuildRule, saveChannel, saveContext, saveDeploymentRule, saveHost, saveRegistry, saveRepository, saveSecret, saveTarget } from "@/lib/services/inventory/entities";
 import { actorFor, createSession, createUser } from "@/test/helpers/fixtures";
 import { BASE, importYaml, signature, webhook } from "@/test/bad-input/edges";
 import { cases, KINDS, pushPayload, type Fixture, type Side } from "@/test/bad-input/cases";
@@ -63,6 +63,7 @@ beforeAll(async () => {
   const context = await getDb().dockerContext.findFirstOrThrow({ where: { name: "swarm1" } });
   const A = await side(admin, "a");
   const B = await side(admin, "b");
+  await saveSecret(admin, { name: "b-only", scope: "repository", repo: "repo-b", value: "secret-of-b" });
   // a delivery for a repository Slipway does not follow: recorded (ignored), nothing queued, so a replay of it is a duplicate
   const replayBody = JSON.stringify(pushPayload({ repo: "tarides-test/not-registered" }));
   const replay = { id: crypto.randomUUID(), body: replayBody, signature: signature(SECRET, replayBody) };

@@ -141,7 +141,8 @@ export const secretShape = {
   name: resourceName,
   scope: withDefault(z.enum(SECRET_SCOPES, { error: "must be global, app or repository" }), "global"),
   app: optional(resourceName),
-  repo: optional(z.string().trim().min(1)),
+  // a repository entry's name (checked against the inventory); PostgreSQL takes no NUL byte in a lookup
+  repo: optional(oneLine(255)),
 };
 
 export function checkSecretScope(s: { scope: string; app?: string; repo?: string }, ctx: z.RefinementCtx) {

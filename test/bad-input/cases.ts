@@ -5,7 +5,7 @@ import type { Actor } from "@/lib/auth/actor";
 import { approveDeployment, deployRelease, rollbackTarget, unpinTarget } from "@/lib/services/deployments/commands";
 import { buildNow, cancelBuild, rebuild } from "@/lib/services/builds/commands";
 import {
-  deleteInventoryEntity, saveApp, saveBuildRule, saveChannel, saveContext, saveDeploymentRule, saveHost, saveRegistry, saveRepository, saveTarget,
+  deleteInventoryEntity, saveApp, saveBuildRule, saveChannel, saveContext, saveDeploymentRule, saveHost, saveRegistry, saveRepository, saveSecret, saveTarget,
 } from "@/lib/services/inventory/entities";
 import { pinHostKeys } from "@/lib/services/inventory/hosts";
 import { testRegistry } from "@/lib/services/inventory/checks";
@@ -14,6 +14,7 @@ import { BODY_LIMITS } from "@/lib/http/body";
 import { POST as devLoginPost } from "@/app/api/auth/dev-login/route";
 import { PUT as rolePut } from "@/app/api/users/[id]/role/route";
 import { GET as buildLogGet } from "@/app/api/builds/[id]/log.txt/route";
+import { GET as deploymentLogGet } from "@/app/api/deployments/[id]/log.txt/route";
 import { GET as artifactGet } from "@/app/api/releases/[id]/artifact/route";
 import { chunked, command, importYaml, job, request, route, signature, webhook, type Outcome } from "@/test/bad-input/edges";
 
@@ -135,8 +136,16 @@ export const cases: Case[] = [
   { kind: "injection", name: "systemd unit that is an option", edge: "command", run: (f) => command(saveTarget, f.admin, { deployment_rule_id: f.A.deploymentRuleId, name: "u1", host: "toxis", service: "www", restart: { method: "systemd", unit: "--no-block reboot.target" } }), status: 400, says: /restart\.unit: must be a systemd unit name/ },
   { kind: "injection", name: "build argument that is not NAME=value", edge: "command", run: build({ build_args: ["--network=host"] }), status: 400, says: /build_args\[0\]: must be NAME=value/ },
   { kind: "injection", name: "build argument with a newline", edge: "command", run: build({ build_args: ["A=1\nRUN curl evil"] }), status: 400, says: /build_args\[0\]: a build argument must be on one line/ },
-  { kind: "injection", name: "SQL in a deployment id", edge: "command", run: (f) => command(approveDeployment, f.operator, { deploymentId: SQLI }), status: 404, says: /There is no deployment with id .*Reload the page/ },
-  { kind: "injection", name: "SQL in a user id (role API)", edge: "route", run: (f) => route(rolePut as never, request(`/api/users/${encodeURIComponent(SQLI)}/role`, { method: "PUT", cookie: f.adminCookie, body: '{"role":"admin"}', headers: { "content-type": "application/json" } }), { id: SQLI }), status: 404, says: /There is no user with id .*; reload the page/ },
+  { kind: "injection", name: "SQL in a deployment id", edge: "command", run: (f) => command(approveDeployment, f.operator, { deploymentId: SQLI }), status: 400, says: /deploymentId: is not an id Slipway gave out .*; reload the page/ },
+  { kind: "injection", name: "SQL in a user id (role API)", edge: "route", run: (f) => route(rolePut as never, request(`/api/users/${encodeURIComponent(SQLI)}/role`, { method: "PUT", cookie: f.adminCookie, body: '{"role":"admin"}', headers: { "content-type": "application/json" } }), { id: SQLI }), status: 400, says: /userId: is not an id Slipway gave out/ },
+  { kind: "injection", name: "a NUL byte in a deployment id (PostgreSQL refuses it in a lookup)", edge: "command", run: (f) => command(approveDeployment, f.operator, { deploymentId: "abc\u0000" }), status: 400, says: /deploymentId: is not an id Slipway gave out/ },
+  { kind: "injection", name: "a NUL byte in a user id (role API)", edge: "route", run: (f) => route(rolePut as never, request("/api/users/a%00b/role", { method: "PUT", cookie: f.adminCookie, body: '{"role":"admin"}', headers: { "content-type": "application/json" } }), { id: "a\u0000b" }), status: 400, says: /userId: is not an id Slipway gave out/ },
+  { kind: "injection", name: "a NUL byte in the id of a host being edited", edge: "command", run: (f) => command(saveHost, f.admin, { id: "a\u0000b", name: "toxis", address: "127.0.0.1" }), status: 400, says: /^id: is not an id Slipway gave out/ },
+  { kind: "injection", name: "a NUL byte in the id of an entity being deleted", edge: "command", run: (f) => command(deleteInventoryEntity, f.admin, { kind: "host", id: "a\u0000b" }), status: 400, says: /^id: is not an id Slipway gave out/ },
+  { kind: "injection", name: "a NUL byte in a repository-scoped secret's repository", edge: "command", run: (f) => command(saveSecret, f.admin, { name: "tok", scope: "repository", repo: "repo-a\u0000", value: "x" }), status: 400, says: /^repo: must be on one line/ },
+  { kind: "injection", name: "a NUL byte in a build log's id", edge: "route", run: (f) => route(buildLogGet as never, request("/api/builds/a%00b/log.txt", { method: "GET", cookie: f.adminCookie }), { id: "a\u0000b" }), status: 404, says: /There is no build with id/ },
+  { kind: "injection", name: "a NUL byte in a deployment log's id", edge: "route", run: (f) => route(deploymentLogGet as never, request("/api/deployments/a%00b/log.txt", { method: "GET", cookie: f.adminCookie }), { id: "a\u0000b" }), status: 404, says: /There is no deployment with id/ },
+  { kind: "injection", name: "a NUL byte in a release artifact's id", edge: "route", run: (f) => route(artifactGet as never, request("/api/releases/a%00b/artifact", { method: "GET", cookie: f.adminCookie }), { id: "a\u0000b" }), status: 400, says: /releaseId: is not an id Slipway gave out/ },
   { kind: "injection", name: "compose project with a path", edge: "command", run: target({ compose_project: "../../etc" }), status: 400, says: /compose_project: a compose project name has lowercase letters/ },
 
   // path traversal: files in the repository, paths on hosts, ids in URLs
@@ -147,8 +156,9 @@ export const cases: Case[] = [
   { kind: "path traversal", name: "Dockerfile with a NUL byte", edge: "command", run: build({ dockerfile: "Dockerfile\u0000.txt" }), status: 400, says: /dockerfile: path must not contain control characters/ },
   { kind: "path traversal", name: "unikernel dir with ..", edge: "command", run: (f) => command(saveTarget, f.admin, { deployment_rule_id: f.A.deploymentRuleId, name: "u2", host: "toxis", service: "www", dir: "/var/lib/../../etc" }), status: 400, says: /dir: path must not contain '\.\.'/ },
   { kind: "path traversal", name: "artifact repository under another user's home", edge: "command", run: (f) => command(saveTarget, f.admin, { deployment_rule_id: f.A.deploymentRuleId, name: "u3", host: "toxis", service: "www", artifact_repo: "~root/.ssh" }), status: 400, says: /artifact_repo: path may start with ~\/ .* not ~user/ },
+  { kind: "path traversal", name: "a build secret named like a path", edge: "command", run: build({ build_secrets: ["../../id_rsa"] }), status: 400, says: /build_secrets\[0\]: use letters, digits/ },
   { kind: "path traversal", name: "build log of an id that is a path", edge: "route", run: (f) => route(buildLogGet as never, request("/api/builds/..%2F..%2Fetc%2Fpasswd/log.txt", { method: "GET", cookie: f.adminCookie }), { id: "../../etc/passwd" }), status: 404, says: /There is no build with id \.\.\/\.\.\/etc\/passwd/ },
-  { kind: "path traversal", name: "release artifact of an id that is a path", edge: "route", run: (f) => route(artifactGet as never, request("/api/releases/..%2F..%2Froot/artifact", { method: "GET", cookie: f.adminCookie }), { id: "../../root" }), status: 404, says: /There is no release with id \.\.\/\.\.\/root/ },
+  { kind: "path traversal", name: "release artifact of an id that is a path", edge: "route", run: (f) => route(artifactGet as never, request("/api/releases/..%2F..%2Froot/artifact", { method: "GET", cookie: f.adminCookie }), { id: "../../root" }), status: 400, says: /releaseId: is not an id Slipway gave out/ },
 
   // open redirect: a sign-in that would leave the site is refused, or lands on the console's own page
   { kind: "open redirect", name: "cross-site dev login with an off-site callbackUrl", edge: "route", run: () => devLogin({ login: "mallory", callbackUrl: "https://evil.example/" }, "cross-site"), status: 403, says: /Cross-site request refused; sign in from the console's own login page/ },
@@ -267,13 +277,16 @@ export const cases: Case[] = [
   { kind: "IDOR", name: "build now on a repository id instead of a ref", edge: "command", run: (f) => command(buildNow, f.operator, { refId: f.B.repositoryId }), status: 404, says: /There is no branch or pull request with id .*reload the page/ },
   { kind: "IDOR", name: "unpin by a release id", edge: "command", run: (f) => command(unpinTarget, f.operator, { targetId: f.A.releaseId }), status: 404, says: /There is no target with id/ },
   { kind: "IDOR", name: "pin host keys on a context id", edge: "command", run: (f) => command(pinHostKeys, f.admin, { host_id: f.contextId, known_hosts: `127.0.0.1 ${f.key}` }), status: 404, says: /That host does not exist any more; reload the page/ },
+  { kind: "IDOR", name: "a build secret of another repository", edge: "command", run: build({ build_secrets: ["b-only"] }), status: 400, says: /build_secrets\[0\]: no secret 'b-only' is declared for repo-a, its app, or globally; add it under Settings → Secrets first/ },
+  { kind: "IDOR", name: "editing a build rule to use another repository's secret", edge: "command", run: (f) => command(saveBuildRule, f.admin, { id: f.A.buildRuleId, name: "Dockerfile", build_secrets: ["b-only"] }), status: 400, says: /build_secrets\[0\]: no secret 'b-only' is declared for repo-a/ },
   { kind: "IDOR", name: "test a registry by a host id", edge: "command", run: (f) => command(testRegistry, f.admin, { registry_id: f.hostId }), status: 404, says: /That registry does not exist any more; reload the page/ },
 
   // job payloads through the worker's own schema
-  { kind: "job payload", name: "build_run with an empty build id", edge: "job", run: () => job("build_run", { buildId: "" }), status: 400, says: /buildId: / },
+  { kind: "job payload", name: "build_run with an empty build id", edge: "job", run: () => job("build_run", { buildId: "" }), status: 400, says: /buildId: is required/ },
   { kind: "job payload", name: "deploy_run with an extra key", edge: "job", run: () => job("deploy_run", { deploymentId: "d1", command: "rm -rf /" }), status: 400, says: /Unrecognized key: "command"/ },
   { kind: "job payload", name: "deploy_notify with an unknown event", edge: "job", run: () => job("deploy_notify", { deploymentId: "d1", event: "deployment.$(id)" }), status: 400, says: /event: / },
-  { kind: "job payload", name: "repository_poll with a 1 MiB id", edge: "job", run: () => job("repository_poll", { repositoryId: "r".repeat(1024 * 1024) }), status: 400, says: /repositoryId: / },
+  { kind: "job payload", name: "repository_poll with a 1 MiB id", edge: "job", run: () => job("repository_poll", { repositoryId: "r".repeat(1024 * 1024) }), status: 400, says: /repositoryId: is too long/ },
   { kind: "job payload", name: "github.event push to a hostile branch", edge: "job", run: (f) => job("github.event", { deliveryId: "d1", repositoryId: f.A.repositoryId, seq: 1, kind: "push", branch: "--upload-pack=x", headSha: "1".repeat(40) }), status: 400, says: /branch: / },
+  { kind: "job payload", name: "deploy_verify with a NUL byte in the id (the handler's lookup would throw, retried 25 times)", edge: "job", run: () => job("deploy_verify", { deploymentId: "d\u0000" }), status: 400, says: /deploymentId: is not an id Slipway gave out/ },
   { kind: "job payload", name: "maintenance with a forged cron timestamp", edge: "job", run: () => job("maintenance", { _cron: { ts: 5 } }), status: 400, says: /_cron\.ts: / },
 ];
