@@ -12,6 +12,12 @@ import { getDb } from "@/lib/db";
 import { resetEnvCache } from "@/lib/env";
 import { sessionCookieName } from "@/lib/auth/cookies";
 import { saveApp, saveBuildRule, saveChannel, saveContext, saveDeploymentRule, saveHost, saveRegistry, saveRepository, saveSecret, saveTarget } from "@/lib/services/inventory/entities";
+import { hostDetail, contextDetail } from "@/lib/queries/inventory-hosts";
+import { getBuildDetail } from "@/lib/queries/build-detail";
+import { getDeploymentDetail, getTargetDetail } from "@/lib/queries/deployment-detail";
+import { getReleaseDetail } from "@/lib/queries/release-detail";
+import { getRepositoryDetail } from "@/lib/queries/inventory-repos";
+import { getAuditEvent } from "@/lib/queries/audit-event";
 import { actorFor, createSession, createUser } from "@/test/helpers/fixtures";
 import { BASE, importYaml, signature, webhook } from "@/test/bad-input/edges";
 import { cases, KINDS, pushPayload, type Fixture, type Side } from "@/test/bad-input/cases";
@@ -136,6 +142,16 @@ describe("bad input: refused with a 4xx in words, and no row written", () => {
     expect(after).toEqual(before);
     tally.set(c.kind, (tally.get(c.kind) ?? 0) + 1);
   }, 120_000);
+
+  test("a page's id with a NUL byte is an unknown row (its 404), not a server error", async () => {
+    const nul = "a\u0000b";
+    const pages = { hostDetail, contextDetail, getBuildDetail, getDeploymentDetail, getTargetDetail, getReleaseDetail, getRepositoryDetail, getAuditEvent };
+    for (const [name, read] of Object.entries(pages)) {
+      expect(await (read as (id: string) => Promise<unknown>)(nul).catch((e: unknown) => `${name} threw: ${String(e).slice(0, 200)}`), name).toBeNull();
+    }
+    // and a real id still reads
+    expect(await hostDetail(f.hostId)).not.toBeNull();
+  });
 
   // the refusals added with this suite (link-local and metadata addresses, Slack over plain http, odd
   // characters in image references, too many YAML values) must not refuse what is fine; these write rows
