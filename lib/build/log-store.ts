@@ -9,6 +9,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { getDb, getLogPool } from "@/lib/db";
 import { LOG_CHANNEL } from "@/lib/db/log-listener";
+import { isRowId } from "@/lib/validation/ids";
 
 export interface LogChunk {
   seq: number;
@@ -127,7 +128,7 @@ export interface LogOwnerProgress {
 }
 
 export async function logProgress(kind: LogOwner, id: string): Promise<LogOwnerProgress | null> {
-  if (!id || id.length > 64) return null;
+  if (!isRowId(id)) return null; // a NUL byte would fail the lookup itself
   const { rows } = await getLogPool().query<LogOwnerProgress>(
     `SELECT state::text AS state, reason, started_at AS "startedAt", finished_at AS "finishedAt",
        log_open AND (finished_at IS NULL OR finished_at > now() - interval '30 seconds') AS "logOpen"

@@ -175,6 +175,14 @@ function namesIn(raw: Obj, key: string, field = "name"): Set<string> {
 }
 
 /** Validates a document (already read from YAML or JSON) and returns it in canonical form. */
+/**
+ * Whether a build of repository entry `r` may use secret `s`: a global one, one of its app, or one of its
+ * repository (of that entry's app, when the secret names one). The console's build rule form asks the same.
+ */
+export function secretVisibleTo(s: { scope: string; app?: string | null; repo?: string | null }, r: { repo?: string | null; app?: string | null }): boolean {
+  return s.scope === "global" || (s.scope === "app" && s.app === (r.app ?? undefined)) || (s.scope === "repository" && s.repo === r.repo && (!s.app || s.app === r.app));
+}
+
 export function checkDocument(raw: unknown, locate?: Locate): CheckedDocument {
   if (raw === null || raw === undefined) raw = {};
   if (!isObj(raw)) {
@@ -318,9 +326,7 @@ function wholeDocumentRules(
         add([...buildAt(ri, bi), "name"], `two builds of ${r.repo} are named '${cb.name}' (also builds[${at.builds[ri]![prev]}]); give one of them a name`);
       } else buildNames.set(cb.name, bi);
       for (const [si, secret] of b.build_secrets.entries()) {
-        const visible = doc.secrets.some(
-          (s) => s.name === secret && (s.scope === "global" || (s.scope === "app" && s.app === r.app) || (s.scope === "repository" && s.repo === r.repo && (!s.app || s.app === r.app))),
-        );
+        const visible = doc.secrets.some((s) => s.name === secret && secretVisibleTo(s, r));
         if (!visible) add([...buildAt(ri, bi), "build_secrets", si], `no secret '${secret}' is declared for this repository, its app, or globally in secrets`);
       }
       const branches = new Set<string>();

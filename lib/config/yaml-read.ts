@@ -27,12 +27,15 @@ function where(pos: { line: number; column: number }): string {
   return `line ${pos.line}, column ${pos.column}`;
 }
 
+const tooManyValues = `more than ${MAX_YAML_VALUES.toLocaleString("en")} values; slipway.yml holds a few hundred: is it the right file?`;
+
 /**
- * Walks the tokens once: counts aliases, and measures nesting (flow collections, block indentation and the
+ * Walks the tokens once: counts aliases and values, and measures nesting (flow collections, block indentation and the
  * `- `/`? ` indicators that open a level on the same line). Returns the first bound passed, with its offset.
  */
 function scanBounds(text: string): { offset: number; message: string } | null {
   let aliases = 0;
+  let values = 0;
   let flow = 0;
   const indents: number[] = []; // block levels: the columns that opened them
   let lineStart = true;
@@ -45,8 +48,12 @@ function scanBounds(text: string): { offset: number; message: string } | null {
     // the lexer's control characters: \x02 document, \x18 flow error, \x1f scalar (none has a length in the text)
     if (token.length === 1 && token < "\x20" && token !== "\n" && token !== "\t") {
       offset = start;
+      // \x1f starts a plain or block scalar: counted here, a file of a million values is refused before the
+      // parser spends seconds building it (quoted scalars are counted below)
+      if (token === "\x1f" && ++values > MAX_YAML_VALUES) return { offset: start, message: tooManyValues };
       continue;
     }
+    if ((token[0] === '"' || token[0] === "'") && ++values > MAX_YAML_VALUES) return { offset: start, message: tooManyValues };
     // a newline, or a block scalar's text (which ends with its last newline)
     if (token.endsWith("\n")) {
       lineStart = true;
@@ -154,7 +161,11 @@ export function readYaml(text: string): ReadYaml {
       issues: doc.errors.map((e) => {
         const p = e.linePos?.[0];
         const pos = p ? { line: p.line, column: p.col } : undefined;
-        return { path: pos ? where(pos) : "", message: `YAML: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`, ...pos };
+        // the yaml package's own words for this one name a function of its API
+        const message = e.code === "MULTIPLE_DOCS"
+          ? "slipway.yml is one YAML document; remove the '---' line that starts a second one (or split the file)"
+          : e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+        return { path: pos ? where(pos) : "", message: `YAML: ${message}`, ...pos };
       }),
     };
   }

@@ -1,5 +1,6 @@
 // Job names and their payload schemas. The enqueuer and the worker validate against the same schema.
 import { z } from "zod";
+import { rowId } from "@/lib/validation/ids";
 import { normalizedEvent } from "@/lib/github/webhook-events";
 import { DEPLOYMENT_NOTIFY_EVENTS } from "@/lib/validation/notification-events";
 
@@ -14,25 +15,25 @@ export const jobPayloads = {
   /** every minute: enqueue a poll for each git repository that falls due before the next minute, for that moment (run_at) */
   repositories_poll_due: cronPayload,
   /** git ls-remote one repository, record the heads that moved, and plan its next poll one interval later */
-  repository_poll: z.object({ repositoryId: z.string().min(1).max(64) }).strict(),
+  repository_poll: z.object({ repositoryId: rowId }).strict(),
   /** one accepted GitHub webhook delivery, normalized: track the ref and start or cancel builds */
   "github.event": normalizedEvent,
   /** every minute: queue the github.event job of an accepted delivery whose web process stopped before it did (lib/services/webhook-dispatch.ts) */
   webhooks_dispatch: cronPayload,
   /** run one build: fetch, build, push, record the release (lib/build/runner.ts) */
-  build_run: z.object({ buildId: z.string().min(1).max(64) }).strict(),
+  build_run: z.object({ buildId: rowId }).strict(),
   /** bring the build's GitHub check run up to date with its state */
-  build_check: z.object({ buildId: z.string().min(1).max(64) }).strict(),
+  build_check: z.object({ buildId: rowId }).strict(),
   /** every minute: builds held by workers that stopped are failed or queued again */
   builds_reap: cronPayload,
   /** run one deployment: update the swarm or compose service, wait for convergence and health (lib/deploy/runner.ts) */
-  deploy_run: z.object({ deploymentId: z.string().min(1).max(64) }).strict(),
+  deploy_run: z.object({ deploymentId: rowId }).strict(),
   /** a deployment whose worker stopped: compare the live service with what it was deploying, and end it */
-  deploy_verify: z.object({ deploymentId: z.string().min(1).max(64) }).strict(),
+  deploy_verify: z.object({ deploymentId: rowId }).strict(),
   /** Slack messages and the GitHub deployment status for one state change of a deployment */
-  deploy_notify: z.object({ deploymentId: z.string().min(1).max(64), event: z.enum(DEPLOYMENT_NOTIFY_EVENTS) }).strict(),
+  deploy_notify: z.object({ deploymentId: rowId, event: z.enum(DEPLOYMENT_NOTIFY_EVENTS) }).strict(),
   /** Slack messages for a build that failed (channels subscribed to build.failed) */
-  build_notify: z.object({ buildId: z.string().min(1).max(64) }).strict(),
+  build_notify: z.object({ buildId: rowId }).strict(),
   /** every minute: expired approvals, deployments held by stopped workers, queued ones whose job is gone */
   deployments_reap: cronPayload,
   /** every 5 minutes: compare each target's live image with its last release */

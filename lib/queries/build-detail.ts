@@ -3,6 +3,7 @@
 import "server-only";
 import { getDb } from "@/lib/db";
 import type { BuildKind, BuildState, BuildTrigger, Prisma, RefKind, RepositoryProvider } from "@/lib/generated/prisma/client";
+import { isRowId } from "@/lib/validation/ids";
 
 export interface BuildReleaseRow {
   id: string;
@@ -108,7 +109,7 @@ export function platformDigestList(value: Prisma.JsonValue | null): { arch: stri
 }
 
 export async function getBuildDetail(id: string): Promise<BuildDetail | null> {
-  if (!id || id.length > 64) return null;
+  if (!isRowId(id)) return null; // a NUL byte would fail the lookup itself
   const db = getDb();
   const b = await db.build.findUnique({ where: { id }, select });
   if (!b) return null;
@@ -181,6 +182,6 @@ export interface BuildProgress {
 
 /** What the log stream follows: the state, and when the build started and ended. */
 export async function getBuildProgress(id: string): Promise<BuildProgress | null> {
-  if (!id || id.length > 64) return null;
+  if (!isRowId(id)) return null; // a NUL byte would fail the lookup itself
   return getDb().build.findUnique({ where: { id }, select: { state: true, reason: true, startedAt: true, finishedAt: true } });
 }

@@ -6,6 +6,7 @@ import { Prisma, type ApprovalDecision, type DeploymentState, type DeploymentTri
 import { targetRunFields, type TargetRunFields } from "@/lib/queries/inventory-repos";
 import { olderThan, toPage } from "@/lib/queries/paging";
 import { retryView, type DeploymentRetryView } from "@/lib/validation/deployment-retry";
+import { isRowId } from "@/lib/validation/ids";
 
 export interface DeploymentProgress {
   state: DeploymentState;
@@ -15,7 +16,7 @@ export interface DeploymentProgress {
 }
 
 export async function getDeploymentProgress(id: string): Promise<DeploymentProgress | null> {
-  if (!id || id.length > 64) return null;
+  if (!isRowId(id)) return null; // a NUL byte would fail the lookup itself
   return getDb().deployment.findUnique({ where: { id }, select: { state: true, reason: true, startedAt: true, finishedAt: true } });
 }
 
@@ -120,7 +121,7 @@ function releaseFacts(r: {
 }
 
 export async function getDeploymentDetail(id: string): Promise<DeploymentDetail | null> {
-  if (!id || id.length > 64) return null;
+  if (!isRowId(id)) return null; // a NUL byte would fail the lookup itself
   const d = await getDb().deployment.findUnique({
     where: { id },
     include: {
@@ -288,7 +289,7 @@ export const TARGET_HISTORY_PAGE = 20;
 
 /** The target's name (the page title), or null. */
 export async function getTargetName(id: string): Promise<string | null> {
-  if (!id || id.length > 64) return null;
+  if (!isRowId(id)) return null; // a NUL byte would fail the lookup itself
   return (await getDb().target.findUnique({ where: { id }, select: { name: true } }))?.name ?? null;
 }
 
@@ -298,7 +299,7 @@ export async function getTargetName(id: string): Promise<string | null> {
  * same however long the history.
  */
 export async function getTargetDetail(id: string, opts: { before?: string; limit?: number } = {}): Promise<TargetDetail | null> {
-  if (!id || id.length > 64) return null;
+  if (!isRowId(id)) return null; // a NUL byte would fail the lookup itself
   // one snapshot: the target's current release and its deployments' states must agree (a deployment that
   // ends between two reads would show as succeeded while another release still shows as running)
   return getDb().$transaction((tx) => readTargetDetail(tx, id, opts.before, opts.limit ?? TARGET_HISTORY_PAGE), { isolationLevel: "RepeatableRead" });

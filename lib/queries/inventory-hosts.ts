@@ -2,6 +2,7 @@
 import "server-only";
 import { getDb } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { isRowId } from "@/lib/validation/ids";
 
 export interface PinnedHostKeyRow {
   id: string;
@@ -38,6 +39,7 @@ export interface HostTargetRow {
 }
 
 export async function hostDetail(id: string): Promise<HostDetail | null> {
+  if (!isRowId(id)) return null; // a NUL byte would fail the lookup itself
   const h = await getDb().host.findUnique({
     where: { id },
     include: {
@@ -135,6 +137,7 @@ export async function listContexts(): Promise<ContextRow[]> {
 }
 
 export async function contextDetail(id: string): Promise<ContextRow | null> {
+  if (!isRowId(id)) return null; // a NUL byte would fail the lookup itself
   const c = await getDb().dockerContext.findUnique({ where: { id }, select: contextSelect });
   return c ? contextRow(c) : null;
 }

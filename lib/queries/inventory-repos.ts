@@ -4,6 +4,7 @@
 import "server-only";
 import { getDb } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { isRowId } from "@/lib/validation/ids";
 
 export type BuildKindName = "docker" | "unikernel";
 export type TargetKindName = "swarm_service" | "compose_service" | "unikernel" | "artifact_repository";
@@ -154,7 +155,7 @@ const detailInclude = {
 
 /** One repository with everything under it, or null when there is none with that id. */
 export async function getRepositoryDetail(id: string): Promise<RepositoryDetail | null> {
-  if (!id || id.length > 64) return null;
+  if (!isRowId(id)) return null; // a NUL byte would fail the lookup itself
   const r = await getDb().repository.findUnique({ where: { id }, include: detailInclude });
   if (!r) return null;
   const rules = r.buildRules;

@@ -6,6 +6,7 @@ import { getDb } from "@/lib/db";
 import type { BuildKind, BuildState, DeploymentState, DeploymentTrigger, Prisma, TargetKind, UnikernelTarget } from "@/lib/generated/prisma/client";
 import { artifactDownloadName } from "@/lib/validation/releases";
 import { platformDigestList } from "@/lib/queries/build-detail";
+import { isRowId } from "@/lib/validation/ids";
 
 export interface ReleaseArtifact {
   target: UnikernelTarget;
@@ -95,7 +96,7 @@ const select = {
 } satisfies Prisma.ReleaseSelect;
 
 export async function getReleaseDetail(id: string): Promise<ReleaseDetail | null> {
-  if (!id || id.length > 64) return null;
+  if (!isRowId(id)) return null; // a NUL byte would fail the lookup itself
   const r = await getDb().release.findUnique({ where: { id }, select });
   if (!r) return null;
   const rule = r.deploymentRule;

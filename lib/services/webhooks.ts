@@ -302,8 +302,14 @@ async function receiveFor(
   }
 
   let json: unknown;
-  try { json = JSON.parse(Buffer.from(d.raw).toString("utf8")); } catch { return error(400, "the body is not valid JSON"); }
-  if (typeof json !== "object" || json === null) return error(400, "the body is not a JSON object");
+  const text = Buffer.from(d.raw).toString("utf8");
+  try { json = JSON.parse(text); } catch {
+    // a webhook set to application/x-www-form-urlencoded sends payload=<json>: say which setting to change
+    return error(400, text.startsWith("payload=")
+      ? "the body is form-encoded (payload=…); set the webhook's Content type to application/json in the GitHub App's (or repository's) webhook settings"
+      : "the body is not valid JSON");
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return error(400, "the body is not a JSON object");
 
   if (event === "ping" || !HANDLED.has(event)) {
     const reason = event === "ping" ? "ping" : `event ${event} is not handled`;

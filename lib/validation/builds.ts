@@ -1,7 +1,8 @@
 // Inputs of the build commands (console forms and the API).
 import { z } from "zod";
+import { rowId } from "@/lib/validation/ids";
 
-const id = z.string().trim().min(1, "is required").max(64, "is too long");
+const id = rowId;
 
 /** "Build now" on a repository's branch or pull request (its current head). */
 export const buildNowInput = z.object({ refId: id }).strict();

@@ -1,8 +1,9 @@
 // Inputs of the deployment commands (console forms and the API).
 import { z } from "zod";
+import { rowId } from "@/lib/validation/ids";
 import { CONFIRM_LEVELS } from "@/lib/validation/deployment-states";
 
-const id = z.string().trim().min(1, "is required").max(64, "is too long");
+const id = rowId;
 const comment = z
   .string()
   .trim()

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { isSecureOrLoopbackUrl } from "@/lib/validation/loopback";
 import { CONFIRM_LEVELS } from "@/lib/validation/deployment-states";
-import { isIpv4, isIpv6 } from "@/lib/validation/ip-address";
+import { isIpv4, isIpv6, isLinkLocalOrMetadataHost, LINK_LOCAL_PROBLEM } from "@/lib/validation/ip-address";
 import { NOTIFICATION_EVENTS } from "@/lib/validation/notification-events";
 import { readDockerEndpoint } from "@/lib/docker/endpoint";
 import { ARCHITECTURES, UNIKERNEL_TARGETS, argvText, formatDuration } from "@/lib/validation/inventory-constants";
@@ -208,6 +208,7 @@ export function gitUrlProblem(s: string, opts: { allowFile?: boolean } = {}): st
     if (decoded(u.hostname).startsWith("-")) return "the host must not start with '-' (ssh would read it as an option)";
     if (decoded(u.username).startsWith("-")) return "the user must not start with '-' (ssh would read it as an option)";
     if (u.pathname.startsWith("/-")) return "the path must not start with '-'";
+    if (isLinkLocalOrMetadataHost(u.hostname)) return `the host ${LINK_LOCAL_PROBLEM}`;
     return null;
   }
   const scp = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(.+)$/.exec(s); // scp-like git@github.com:owner/name.git
@@ -215,6 +216,7 @@ export function gitUrlProblem(s: string, opts: { allowFile?: boolean } = {}): st
     if (scp[1]!.startsWith("-")) return "the user must not start with '-' (ssh would read it as an option)";
     if (scp[2]!.startsWith("-")) return "the host must not start with '-' (ssh would read it as an option)";
     if (scp[3]!.startsWith("-") || scp[3] === "/") return "the path must not start with '-' or be '/' alone";
+    if (isLinkLocalOrMetadataHost(scp[2]!)) return `the host ${LINK_LOCAL_PROBLEM}`;
     return null;
   }
   return "must be a URL such as https://github.com/owner/name.git, ssh://git@host/path.git or git@host:owner/name.git";
@@ -320,6 +322,8 @@ export const httpUrl = z
       const u = new URL(s);
       if (u.protocol !== "http:" && u.protocol !== "https:") ctx.addIssue({ code: "custom", message: "must be an http:// or https:// URL" });
       if (u.username || u.password) ctx.addIssue({ code: "custom", message: "must not carry a user or password" });
+      // the console's and the workers' own credentials answer there (an SSRF target), never a web service
+      if (isLinkLocalOrMetadataHost(u.hostname)) ctx.addIssue({ code: "custom", message: LINK_LOCAL_PROBLEM });
     } catch {
       ctx.addIssue({ code: "custom", message: "must be a URL such as https://example.org/health" });
     }
@@ -364,6 +368,9 @@ export interface ImageReference {
 export function parseImageReference(ref: string): ImageReference | { problem: string } {
   if (ref.includes("@")) return { problem: "names the tag to publish, not a digest: remove the @sha256:… part" };
   if (ref.length > 255 + 129) return { problem: "is too long" };
+  // said first: a space or a ';' would otherwise be reported as a tag or a repository it is not part of
+  const odd = /[^A-Za-z0-9._\-/:[\]]/.exec(ref);
+  if (odd) return { problem: `must not contain ${odd[0] === " " ? "spaces" : `'${odd[0]}'`}: use letters, digits, '.', '_', '-', '/' and ':' (e.g. ocurrent/base-images:live)` };
   const lastSlash = ref.lastIndexOf("/");
   const colon = ref.lastIndexOf(":");
   if (colon <= lastSlash) return { problem: `needs a tag, e.g. ${ref || "ocurrent/base-images"}:live` };
@@ -405,6 +412,8 @@ export const registryUrl = z
     const m = /^(?:(https?):\/\/)?([^/]+)\/?$/.exec(s);
     if (!m || !domainRe.test(m[2]!)) {
       ctx.addIssue({ code: "custom", message: "must be a registry host[:port] such as ghcr.io or 127.0.0.1:5000 (http:// or https:// may precede it)" });
+    } else if (isLinkLocalOrMetadataHost(new URL(`http://${m[2]}`).hostname)) {
+      ctx.addIssue({ code: "custom", message: LINK_LOCAL_PROBLEM });
     }
   })
   .transform((s) => s.replace(/\/$/, ""));

@@ -3,6 +3,8 @@
 // (a deployment rule naming a context that exists) live in lib/config/check.ts, which sees the whole document.
 import { z } from "zod";
 import { githubLogin, roleSchema } from "@/lib/validation/users";
+import { isSecureOrLoopbackUrl } from "@/lib/validation/loopback";
+import { isLinkLocalOrMetadataHost, LINK_LOCAL_PROBLEM } from "@/lib/validation/ip-address";
 import {
   DEFAULT_ALBATROSS_MEMORY_MIB,
   DEFAULT_ARTIFACT_BRANCH,
@@ -139,7 +141,8 @@ export const secretShape = {
   name: resourceName,
   scope: withDefault(z.enum(SECRET_SCOPES, { error: "must be global, app or repository" }), "global"),
   app: optional(resourceName),
-  repo: optional(z.string().trim().min(1)),
+  // a repository entry's name (checked against the inventory); PostgreSQL takes no NUL byte in a lookup
+  repo: optional(oneLine(255)),
 };
 
 export function checkSecretScope(s: { scope: string; app?: string; repo?: string }, ctx: z.RefinementCtx) {
@@ -171,11 +174,20 @@ export const slackWebhookUrl = z
   .string()
   .trim()
   .superRefine((s, ctx) => {
+    let u: URL;
     try {
-      const u = new URL(s);
+      u = new URL(s);
       if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error();
     } catch {
-      ctx.addIssue({ code: "custom", message: "must be the incoming-webhook URL Slack gave you, https://hooks.slack.com/services/…" });
+      return void ctx.addIssue({ code: "custom", message: "must be the incoming-webhook URL Slack gave you, https://hooks.slack.com/services/…" });
+    }
+    // postSlack refuses these at use (lib/notify/slack.ts): refused here, the form says so before the URL is kept
+    if (!isSecureOrLoopbackUrl(u)) {
+      ctx.addIssue({ code: "custom", message: "must be an https:// URL: the URL is the channel's credential (http:// only to a loopback address such as 127.0.0.1)" });
+    } else if (u.username || u.password) {
+      ctx.addIssue({ code: "custom", message: "must not carry a user or password" });
+    } else if (isLinkLocalOrMetadataHost(u.hostname)) {
+      ctx.addIssue({ code: "custom", message: LINK_LOCAL_PROBLEM });
     }
   });
 

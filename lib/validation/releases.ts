@@ -1,8 +1,9 @@
 // Releases, for the server and the browser alike: the id a release is asked for by, and the name its
 // unikernel file is downloaded as.
 import { z } from "zod";
+import { rowId } from "@/lib/validation/ids";
 
-export const releaseIdInput = z.object({ releaseId: z.string().trim().min(1, "is required").max(64, "is not a release id") });
+export const releaseIdInput = z.object({ releaseId: rowId });
 
 /**
  * The file name a unikernel is downloaded as: `<service>-<commit12>.<target>` when every unikernel target of

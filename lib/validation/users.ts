@@ -1,18 +1,19 @@
 // Input schemas for user commands: shared by the settings forms, server actions and the REST API.
 import { z } from "zod";
+import { rowId } from "@/lib/validation/ids";
 
 export const roleSchema = z.enum(["viewer", "operator", "admin"], {
   error: "role must be viewer, operator or admin",
 });
 
 export const changeRoleInput = z.object({
-  userId: z.string().trim().min(1, "userId is required").max(64),
+  userId: rowId,
   role: roleSchema,
 });
 export type ChangeRoleInput = z.infer<typeof changeRoleInput>;
 
 export const setDisabledInput = z.object({
-  userId: z.string().trim().min(1, "userId is required").max(64),
+  userId: rowId,
   disabled: z.preprocess((v) => v === true || v === "true" || v === "1" || v === "on", z.boolean()),
 });
 export type SetDisabledInput = z.infer<typeof setDisabledInput>;

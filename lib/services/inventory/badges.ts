@@ -1,6 +1,7 @@
 // The per-repository switch for the public status badge of a private GitHub repository (or one whose
 // privacy is not known yet). Order: authorize → validate → row + audit event in one transaction.
 import { z } from "zod";
+import { rowId } from "@/lib/validation/ids";
 import { getDb } from "@/lib/db";
 import type { Actor } from "@/lib/auth/actor";
 import { authorize } from "@/lib/services/authorize";
@@ -9,7 +10,7 @@ import { NotFoundError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation/parse";
 
 const input = z.object({
-  repository_id: z.string().trim().min(1, "is required").max(64),
+  repository_id: rowId,
   show: z.enum(["true", "false"], { error: "must be true or false" }).transform((v) => v === "true"),
 });
 

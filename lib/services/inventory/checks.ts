@@ -8,6 +8,7 @@ import { authorize } from "@/lib/services/authorize";
 import { recordAudit } from "@/lib/audit/record";
 import { NotFoundError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation/parse";
+import { rowId } from "@/lib/validation/ids";
 import { revealSecret } from "@/lib/services/inventory/secret-values";
 import { describeContextTest, testDockerContext } from "@/lib/docker/context-check";
 import { contextAccess } from "@/lib/services/inventory/access";
@@ -18,7 +19,7 @@ import { testRegistryLogin } from "@/lib/registry/login";
 
 export const CONTEXT_TEST_TIMEOUT_MS = 15_000;
 
-const id = z.string().trim().min(1, "is required").max(64);
+const id = rowId;
 
 export async function testContext(actor: Actor, raw: unknown, signal?: AbortSignal): Promise<{ ok: boolean; message: string }> {
   authorize(actor, "inventory.test");

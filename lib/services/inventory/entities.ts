@@ -8,6 +8,7 @@ import { authorize } from "@/lib/services/authorize";
 import { recordAudit } from "@/lib/audit/record";
 import { NotFoundError, ValidationError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation/parse";
+import { ROW_ID_PROBLEM, rowId } from "@/lib/validation/ids";
 import {
   appEntity,
   buildEntity,
@@ -40,10 +41,12 @@ import {
 } from "@/lib/config/canonical";
 import { entities, kindLabels, type Change, type EntityKind, type EntityParent, type EntityValues } from "@/lib/config/diff";
 import { applyChange, archivedAtOf, type Archivable } from "@/lib/services/inventory/apply";
+import { secretVisibleTo } from "@/lib/config/check";
 import { lockInventory, readInventory } from "@/lib/services/inventory/state";
 import { setOwnedSecret, storeSecretValue } from "@/lib/services/inventory/secret-values";
 
-const idField = z.string().trim().max(64).optional().transform((s) => (s ? s : undefined));
+// empty in a form that creates; otherwise the row's id
+const idField = z.string().trim().max(64, "is too long").regex(/^[A-Za-z0-9_-]*$/, ROW_ID_PROBLEM).optional().transform((s) => (s ? s : undefined));
 
 function userIdOf(actor: Actor): string | null {
   return actor.type === "user" || actor.type === "api_token" ? actor.userId : null;
@@ -330,6 +333,18 @@ export async function saveBuildRule(actor: Actor, raw: unknown): Promise<Saved> 
       if (!repo) throw new NotFoundError("That repository does not exist any more; reload the page.");
       parent = { repo: repo.name, app: repo.app?.name ?? null };
     }
+    if (after.build_secrets.length) {
+      // slipway.yml's check refuses a build secret no secret entry provides (lib/config/check.ts); the form
+      // must too, or the next export would not import again
+      await lockInventory(tx);
+      const doc = await readInventory(tx);
+      const at = ids.id ? (await locate(tx, "build", ids.id, doc)).parent : parent;
+      const issues = after.build_secrets
+        .map((name, i) => ({ name, i }))
+        .filter(({ name }) => !doc.secrets.some((s) => s.name === name && secretVisibleTo(s, at)))
+        .map(({ name, i }) => ({ path: `build_secrets[${i}]`, message: `no secret '${name}' is declared for ${at.repo ?? "this repository"}, its app, or globally; add it under Settings → Secrets first` }));
+      if (issues.length) throw new ValidationError(issues);
+    }
     return saved(ids.id, await saveChange(tx, actor, "build", ids.id, after, parent, after.name));
   });
 }
@@ -417,7 +432,7 @@ export const deletableKinds = ["app", "host", "context", "registry", "channel", 
  */
 export async function deleteInventoryEntity(actor: Actor, raw: unknown): Promise<{ label: string; archived: boolean }> {
   authorize(actor, "inventory.edit");
-  const { kind, id } = parseInput(z.object({ kind: z.enum(deletableKinds, { error: "unknown kind" }), id: z.string().trim().min(1, "is required").max(64) }), raw);
+  const { kind, id } = parseInput(z.object({ kind: z.enum(deletableKinds, { error: "unknown kind" }), id: rowId }), raw);
   return txn(async (tx) => {
     await lockInventory(tx);
     const doc = await readInventory(tx);

@@ -11,6 +11,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { CommandError, NotFoundError, ValidationError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation/parse";
 import { bool } from "@/lib/validation/inventory-fields";
+import { rowId } from "@/lib/validation/ids";
 import { lockInventory } from "@/lib/services/inventory/state";
 import { deployerCredentials } from "@/lib/services/deployer-key";
 import { parseKnownHosts } from "@/lib/ssh/known-hosts";
@@ -22,7 +23,7 @@ import { SshError } from "@/lib/ssh/errors";
 /** Interactive checks answer within this; the browser waits for them. */
 export const CHECK_TIMEOUT_MS = 10_000;
 
-const hostId = z.string().trim().min(1, "is required").max(64);
+const hostId = rowId;
 
 class RemoteCheckError extends CommandError {
   override readonly status = 502;
@@ -166,7 +167,7 @@ async function clearCheckResults(tx: Tx, hostId: string): Promise<void> {
 
 export async function removeHostKey(actor: Actor, raw: unknown): Promise<{ removed: string }> {
   authorize(actor, "inventory.edit");
-  const input = parseInput(z.object({ host_id: hostId, key_id: z.string().trim().min(1, "is required").max(64) }), raw);
+  const input = parseInput(z.object({ host_id: hostId, key_id: rowId }), raw);
   return getDb().$transaction(async (tx) => {
     await lockInventory(tx);
     const key = await tx.hostKey.findFirst({ where: { id: input.key_id, hostId: input.host_id }, include: { host: true } });

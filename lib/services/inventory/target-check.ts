@@ -6,6 +6,7 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { rowId } from "@/lib/validation/ids";
 import { getDb } from "@/lib/db";
 import type { Actor } from "@/lib/auth/actor";
 import { authorize } from "@/lib/services/authorize";
@@ -40,7 +41,7 @@ export interface TargetCheckResult {
   items: TargetCheckItem[];
 }
 
-const input = z.object({ target_id: z.string().trim().min(1, "is required").max(64) });
+const input = z.object({ target_id: rowId });
 
 /** What a command printed, bounded, for a sentence. */
 function said(r: ExecResult): string {
