@@ -21,9 +21,17 @@ function databaseUrl(): string {
   return connectionString;
 }
 
+/**
+ * How long a transaction waits for a pooled connection, and how long it may run. Prisma's defaults (2 s, 5 s)
+ * failed whole builds and deployments at their last step ("Unable to start a transaction in the given time")
+ * when a worker's jobs, cancel polls and log flushes held all SLIPWAY_DB_POOL connections for 2 s on a busy
+ * host (three workers on one database, test/worker.three-workers.test.ts). Still bounded; a call may ask for less.
+ */
+export const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 30_000 } as const;
+
 function createClient(): PrismaClient {
   const adapter = new PrismaPg({ connectionString: databaseUrl(), max: env().SLIPWAY_DB_POOL });
-  return new PrismaClient({ adapter });
+  return new PrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS });
 }
 
 const globalForDb = globalThis as unknown as { slipwayDb?: PrismaClient; slipwayWebhookPool?: pg.Pool; slipwayLogPool?: pg.Pool };

@@ -146,6 +146,9 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
   const claimed = await claim(buildId, opts.workerId);
   if (!claimed) return { state: "skipped", reason: "the build is not queued (cancelled, superseded or already taken)" };
   const { b, host } = claimed;
+  // one line per run, with the worker's id (the logger's binding): which worker ran which build, from the
+  // workers' own logs (a build's row keeps only its last worker)
+  opts.log.info({ buildId: b.id, attempt: b.attempt }, "build started");
   const repo = b.buildRule.repository;
   const rule = b.buildRule;
 

@@ -147,6 +147,8 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
   }
   const d = claimed;
   const t = d.target;
+  // one line per run, with the worker's id (the logger's binding), beside the deployment.started audit event
+  opts.log.info({ deploymentId: d.id, targetId: t.id, attempt: d.attempts }, "deployment started");
   const actor = workerActor(opts.workerId);
   const image = releaseImage(d.release);
   const previousImage = d.previousRelease ? releaseImage(d.previousRelease) : null;
