@@ -1,0 +1,165 @@
+// Fault: a host's SSH key changes between two deployments (the host was reinstalled, or someone is in the
+// middle). Real parts, as in test/deploy.transient-retry.test.ts: a private dockerd in swarm mode reached over a
+// private sshd (an ssh:// docker context through a registered host with pinned keys) and a registry. The first
+// deployment succeeds; after the key changes the second is refused at once with the host-key message, is not
+// retried, and nothing is deployed (the service keeps the first release). Once an admin accepts the new key (as
+// test/security.host-key-rotation.test.ts does through the same service), the same release deploys.
+import type Dockerode from "dockerode";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { getDb } from "@/lib/db";
+import { resetEnvCache } from "@/lib/env";
+import { log as rootLog } from "@/lib/log";
+import { ensureDeployerKey } from "@/lib/services/deployer-key";
+import { createDeploymentsForRelease } from "@/lib/services/deployments/schedule";
+import { runDeployment } from "@/lib/deploy/runner";
+import { pinHostKeys } from "@/lib/services/inventory/hosts";
+import { saveBuildRule, saveContext, saveDeploymentRule, saveHost, saveRegistry, saveRepository, saveTarget } from "@/lib/services/inventory/entities";
+import { actorFor, createUser, type TestUser } from "@/test/helpers/fixtures";
+import { startDockerd, type TestDockerd } from "@/test/helpers/dockerd";
+import { startRegistry, type TestRegistry } from "@/test/helpers/registry";
+import { startSshd, type Sshd } from "@/test/helpers/sshd";
+import { importBusybox } from "@/test/helpers/busybox";
+import { buildAppImage, type AppImage } from "@/test/helpers/app-images";
+import { eventually } from "@/test/helpers/eventually";
+import { runningImages } from "@/test/helpers/swarm";
+import { faultTrials, recordFault } from "@/test/helpers/faults";
+
+const SECOND = 1_000_000_000;
+let swarm: TestDockerd;
+let registry: TestRegistry;
+let sshd: Sshd;
+let admin: TestUser;
+const img: Record<"v1" | "v2" | "v3", AppImage> = {} as Record<"v1" | "v2" | "v3", AppImage>;
+const quiet = rootLog.child({ test: "fault-host-key-change" });
+
+beforeAll(async () => {
+  process.env.SLIPWAY_SECRET_KEY = "7".repeat(64);
+  resetEnvCache();
+  [swarm, registry] = await Promise.all([startDockerd({ swarmInit: true }), startRegistry()]);
+  const base = await importBusybox(swarm.docker, `${registry.url}/busybox:latest`);
+  for (const v of ["v1", "v2", "v3"] as const) img[v] = await buildAppImage(swarm.docker, { base, repo: `${registry.url}/app`, tag: v, lines: [`CMD ["/bin/busybox", "sleep", "3600"]`] });
+  const deployer = await ensureDeployerKey();
+  sshd = await startSshd({ authorizedKeys: [deployer.publicKey], env: { DOCKER_HOST: swarm.endpoint } });
+  admin = await createUser("admin");
+  const a = actorFor(admin);
+  await saveHost(a, { name: "manager", address: "127.0.0.1", port: sshd.port, user: sshd.user });
+  await pinCurrentKeys();
+  await saveContext(a, { name: "swarm", endpoint: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`, role: "swarm_manager" });
+  await saveRegistry(a, { name: "local", url: registry.url });
+}, 180_000);
+
+afterAll(async () => {
+  await sshd?.stop();
+  await Promise.all([swarm?.stop(), registry?.stop()]);
+  delete process.env.SLIPWAY_SECRET_KEY;
+  resetEnvCache();
+});
+
+/** What an admin does after checking the new key out of band: accept the host's current keys. */
+async function pinCurrentKeys(): Promise<void> {
+  const host = await getDb().host.findFirstOrThrow({ where: { name: "manager" } });
+  await getDb().hostKey.deleteMany({ where: { hostId: host.id } });
+  await pinHostKeys(actorFor(admin), { host_id: host.id, keys: sshd.hostKeys.map((k) => `${k.algorithm} ${k.publicKey}`) });
+}
+
+interface Scenario {
+  ruleId: string;
+  buildRuleId: string;
+  repositoryId: string;
+  serviceId: string;
+}
+
+let n = 0;
+async function scenario(): Promise<Scenario> {
+  n++;
+  const a = actorFor(admin);
+  const repo = await saveRepository(a, { repo: `hk${n}`, url: `https://git.example.org/hk${n}.git` });
+  const build = await saveBuildRule(a, { repository_id: repo.id, name: "Dockerfile" });
+  const rule = await saveDeploymentRule(a, { build_rule_id: build.id, branch: "live", image: `${registry.url}/app:live` });
+  const service = `hostkey${n}`;
+  await saveTarget(a, { deployment_rule_id: rule.id, name: `hostkey-${n}`, context: "swarm", service, monitor: 1, converge_timeout: 60 });
+  const created = await swarm.docker.createService({
+    Name: service,
+    TaskTemplate: { ContainerSpec: { Image: img.v1.ref, StopGracePeriod: SECOND }, RestartPolicy: { Condition: "any", Delay: SECOND / 5 }, Networks: [] },
+    Mode: { Replicated: { Replicas: 1 } },
+    UpdateConfig: { Parallelism: 1, Delay: 0, Monitor: 2 * SECOND, FailureAction: "rollback", MaxFailureRatio: 0, Order: "stop-first" },
+  } as Dockerode.CreateServiceOptions);
+  await eventually(`${service} running v1`, async () => (await runningImages(swarm.docker, created.id)).length === 1, 60_000);
+  return { ruleId: rule.id, buildRuleId: build.id, repositoryId: repo.id, serviceId: created.id };
+}
+
+let shaN = 0;
+async function release(s: Scenario, image: AppImage): Promise<string> {
+  shaN++;
+  const sha = (0xf0000 + shaN).toString(16).padStart(40, "0");
+  const db = getDb();
+  const commit = await db.commit.create({ data: { repositoryId: s.repositoryId, sha, message: `release ${image.tag}` } });
+  const build = await db.build.create({ data: { buildRuleId: s.buildRuleId, commitId: commit.id, state: "succeeded", trigger: "webhook" } });
+  const rel = await db.release.create({ data: { buildId: build.id, deploymentRuleId: s.ruleId, imageRepo: image.repo, tag: image.tag, digest: image.digest } });
+  const out = await db.$transaction((tx) => createDeploymentsForRelease(tx, rel.id, { type: "worker", workerId: "test" }));
+  const id = out.created[0]!.id;
+  // the test runs the deployment itself (as the worker's job would): take its queued job off the queue
+  await db.$executeRaw`DELETE FROM graphile_worker._private_jobs j USING graphile_worker._private_tasks t WHERE t.id = j.task_id AND t.identifier = 'deploy_run' AND j.payload->>'deploymentId' = ${id}`;
+  return id;
+}
+
+const run = (id: string) => runDeployment(id, { workerId: "fault-worker", log: quiet });
+const deployment = (id: string) => getDb().deployment.findUniqueOrThrow({ where: { id } });
+const specImage = async (serviceId: string) =>
+  ((await swarm.docker.getService(serviceId).inspect()) as { Spec: { TaskTemplate: { ContainerSpec: { Image: string } } } }).Spec.TaskTemplate.ContainerSpec.Image;
+const pendingRunJobs = async (id: string) =>
+  Number(
+    (
+      await getDb().$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+        WHERE t.identifier = 'deploy_run' AND j.payload->>'deploymentId' = ${id}`
+    )[0]!.n,
+  );
+
+describe("fault: host key changed between two deployments", () => {
+  test("the second deployment is refused with the host-key message, not retried, nothing deployed; after accepting the new key it deploys", async () => {
+    const trials = faultTrials();
+    let passed = 0;
+    const refusedSeconds: number[] = [];
+    try {
+      for (let trial = 0; trial < trials; trial++) {
+        const s = await scenario();
+        const first = await release(s, img.v2);
+        const ok = await run(first);
+        expect(ok.state, ok.reason ?? "").toBe("succeeded");
+        const deployedV2 = await specImage(s.serviceId);
+        expect(deployedV2).toBe(`${img.v2.repo}:v2@${img.v2.digest}`);
+
+        await sshd.replaceHostKey();
+        const second = await release(s, img.v3);
+        const started = Date.now();
+        const refused = await run(second);
+        refusedSeconds.push((Date.now() - started) / 1000);
+        expect(refused.state).toBe("failed");
+        const d = await deployment(second);
+        expect(d).toMatchObject({ state: "failed", retryAt: null, retryWaitingFor: null });
+        // words that name the cause and what to do, not a library's error text alone
+        expect(d.reason).toMatch(/host key/i);
+        expect(d.reason).toMatch(/manager|127\.0\.0\.1/);
+        expect(d.reason).not.toMatch(/\bat \S+ \(|Host denied \(verification failed\)$/);
+        expect(await pendingRunJobs(second)).toBe(0);
+        expect(await getDb().auditEvent.count({ where: { subjectId: second, action: "deployment.retry_scheduled" } })).toBe(0);
+        // nothing deployed: the service still runs the first release, and no release is marked live for v3
+        expect(await specImage(s.serviceId)).toBe(deployedV2);
+        expect(await getDb().deployment.count({ where: { id: second, state: "succeeded" } })).toBe(0);
+
+        // the admin checks the new key and accepts it: the next deployment of the same release goes through
+        await pinCurrentKeys();
+        const again = await release(s, img.v3);
+        const ok2 = await run(again);
+        expect(ok2.state, ok2.reason ?? "").toBe("succeeded");
+        expect(await specImage(s.serviceId)).toBe(`${img.v3.repo}:v3@${img.v3.digest}`);
+        passed++;
+      }
+    } finally {
+      const avg = refusedSeconds.length ? (refusedSeconds.reduce((a, b) => a + b, 0) / refusedSeconds.length).toFixed(1) : "-";
+      console.log(`host key change: ${passed}/${trials} trials passed; refused in ${avg} s on average`);
+      recordFault({ suite: "host key change", fault: "sshd host key replaced between two deployments", trials, passed, figures: { "refused after (s)": avg } });
+    }
+    expect(passed).toBe(trials);
+  }, 900_000);
+});
