@@ -3,6 +3,7 @@
 import os from "node:os";
 import { randomBytes } from "node:crypto";
 import { run, type Runner, type Logger as GwLogger, Logger as GraphileLogger } from "graphile-worker";
+import { RETRYABLE_ERROR_CODES } from "graphile-worker/dist/lib";
 import { crontab } from "@/lib/jobs/definitions";
 import { log as rootLog, type Logger } from "@/lib/log";
 import { buildTaskList, handlers } from "@/workers/tasks";
@@ -11,6 +12,77 @@ import { slipwayVersion } from "@/lib/version";
 import { ensureDeployerKey } from "@/lib/services/deployer-key";
 import { reapBuilds } from "@/lib/build/reaper";
 import { reapDeployments } from "@/lib/deploy/recovery";
+import { startLockSweeper } from "@/workers/lock-sweeper";
+
+// graphile-worker retries a statement that failed with one of these codes (with backoff, up to 100 times) and
+// gives up on any other error: a runner whose "get the next job" statement failed because PostgreSQL was
+// restarting (refused connection, connection reset, "terminating connection due to administrator command")
+// stopped for good, and the worker process with it, instead of waiting for the database to come back
+// (test/faults/postgres-restart.test.ts). The library exports the table and reads it on each failure.
+const CONNECTION_LOST = { minDelay: 1_000, maxDelay: 30_000 };
+for (const code of ["ECONNREFUSED", "ECONNRESET", "EPIPE", "57P01", "57P02", "08000", "08001", "08003", "08006"]) {
+  RETRYABLE_ERROR_CODES[code] ??= CONNECTION_LOST;
+}
+
+interface Supervised {
+  /** resolves once stop() was called and the runner has stopped */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * A graphile-worker runner that is started again when it stops on its own: a runner stops for good when a
+ * statement it cannot retry fails (recording a job's end while PostgreSQL restarts), and without this the
+ * worker process ran no more jobs of that kind until someone restarted it. The first start's error is thrown.
+ */
+async function supervise(name: string, start: () => Promise<Runner>, log: Logger): Promise<Supervised> {
+  let current = await start();
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const done = (async () => {
+    for (;;) {
+      const err = await current.promise.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      if (stopped) return;
+      log.warn({ runner: name, err: err === undefined ? undefined : errorText(err) }, "a job runner stopped (the database went away?); starting it again");
+      for (let delay = 1_000; ; delay = Math.min(delay * 2, 30_000)) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, delay);
+          wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        if (stopped) return;
+        try {
+          current = await start();
+          break;
+        } catch (e) {
+          log.warn({ runner: name, err: errorText(e), nextInMs: Math.min(delay * 2, 30_000) }, "could not start the job runner again; will retry");
+        }
+      }
+      if (stopped) {
+        await current.stop().catch(() => undefined);
+        return;
+      }
+      log.info({ runner: name }, "job runner started again");
+    }
+  })();
+  return {
+    done,
+    async stop() {
+      stopped = true;
+      wake?.();
+      // a runner that already stopped on its own says so; nothing to stop then
+      await current.stop().catch(() => undefined);
+      await done;
+    },
+  };
+}
 
 export interface WorkerHandle {
   id: string;
@@ -64,33 +136,36 @@ export async function startWorker(opts: {
   const shortTasks = Object.fromEntries(Object.entries(all).filter(([name]) => !long.has(name) && !deploy.has(name)));
   const longTasks = Object.fromEntries(Object.entries(all).filter(([name]) => long.has(name)));
   const deployTasks = Object.fromEntries(Object.entries(all).filter(([name]) => deploy.has(name)));
-  const common = { connectionString: opts.connectionString, noHandleSignals: true, pollInterval: 2_000, logger: graphileLogger(log) };
+  // A job's end (complete or failed) is recorded through graphile-worker's batcher (delay 0: no waiting): when that
+  // statement fails because PostgreSQL went away, the batcher ends the runner cleanly (it is started again below).
+  // Without it, a job that ended while the database restarted ("Connection terminated unexpectedly", not one of
+  // the library's retryable codes) left an unhandled rejection that killed the whole worker process
+  // (test/faults/postgres-restart.test.ts).
+  const preset = { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } };
+  // jobs locked by this process's runners but never received or never released (the database went away) run again
+  const sweeper = startLockSweeper(log);
+  const common = { connectionString: opts.connectionString, noHandleSignals: true, pollInterval: 2_000, logger: graphileLogger(log), preset, events: sweeper.events };
   // the first runner carries the schedules; the build and deploy runners get an empty list, else graphile-worker
   // looks for a ./crontab file and logs "cron is disabled", which reads as if polling were off
   const noCron = { parsedCronItems: [] };
   // webhooks, polls, check runs and the reaper keep flowing while builds run: two runners, one process
-  const runner: Runner = await run({ ...common, concurrency: opts.concurrency, taskList: shortTasks, crontab });
-  let buildRunner: Runner;
+  const runners: Supervised[] = [];
   try {
-    buildRunner = await run({ ...common, ...noCron, concurrency: opts.buildConcurrency ?? 2, taskList: longTasks });
-  } catch (err) {
-    await runner.stop();
-    throw err;
-  }
-  let deployRunner: Runner;
-  try {
+    runners.push(await supervise("jobs", () => run({ ...common, concurrency: opts.concurrency, taskList: shortTasks, crontab }), log));
+    runners.push(await supervise("builds", () => run({ ...common, ...noCron, concurrency: opts.buildConcurrency ?? 2, taskList: longTasks }), log));
     // a NOTIFY wakes every runner at once, and the others' job lookups can hide a named queue's new job from this
     // one until its next poll (graphile-worker 0.17): deployments poll often so a deploy starts at once
-    deployRunner = await run({ ...common, ...noCron, pollInterval: DEPLOY_POLL_MS, concurrency: opts.deployConcurrency ?? 4, taskList: deployTasks });
+    runners.push(await supervise("deployments", () => run({ ...common, ...noCron, pollInterval: DEPLOY_POLL_MS, concurrency: opts.deployConcurrency ?? 4, taskList: deployTasks }), log));
   } catch (err) {
-    await Promise.all([runner.stop(), buildRunner.stop()]);
+    sweeper.stop();
+    await Promise.all(runners.map((r) => r.stop()));
     throw err;
   }
-  const runners = [runner, buildRunner, deployRunner];
   let heartbeat: Heartbeat | undefined;
   try {
     heartbeat = await startHeartbeat({ id, version: slipwayVersion, concurrency: opts.concurrency, tasks: Object.keys(handlers), log });
   } catch (err) {
+    sweeper.stop();
     await Promise.all(runners.map((r) => r.stop()));
     throw err;
   }
@@ -113,12 +188,13 @@ export async function startWorker(opts: {
   let stopping: Promise<void> | undefined;
   return {
     id,
-    done: Promise.all(runners.map((r) => r.promise)).then(() => undefined),
+    done: Promise.all(runners.map((r) => r.done)).then(() => undefined),
     stop() {
       stopping ??= (async () => {
         // running builds are handed back (queued again) within graphile-worker's abort timeout (5 s)
         log.info("worker stopping: finishing running jobs");
         await Promise.all(runners.map((r) => r.stop()));
+        sweeper.stop();
         await heartbeat?.stop();
         log.info("worker stopped");
       })();
