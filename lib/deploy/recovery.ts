@@ -9,7 +9,7 @@ import type { Actor } from "@/lib/auth/actor";
 import { recordAudit } from "@/lib/audit/record";
 import { HEARTBEAT_STALE_MS } from "@/lib/queries/workers";
 import { enqueueJob } from "@/lib/jobs/enqueue";
-import { liveJobExists } from "@/lib/jobs/pending";
+import { liveJobExists, unlockJobsOfDeadRunner } from "@/lib/jobs/pending";
 import { BuildLogWriter } from "@/lib/build/log-writer";
 import { enqueueDeployment, targetQueue } from "@/lib/services/deployments/schedule";
 import { endDeployment } from "@/lib/deploy/runner";
@@ -59,6 +59,9 @@ export async function reapDeployments(opts: { now?: Date; exceptWorkerId?: strin
       AND d.worker_id IS DISTINCT FROM ${opts.exceptWorkerId ?? null}`;
   for (const h of held) {
     await db.$transaction(async (tx) => {
+      // the dead worker's deploy_run job still locks the target's queue: the verification queued behind it
+      // (and every later deployment of the target) would wait hours for graphile-worker's lock timeout
+      await unlockJobsOfDeadRunner(tx, "deploy_run", "deploymentId", h.id);
       // one verification job per deployment, however often the reaper runs before it does
       await enqueueJob(tx, "deploy_verify", { deploymentId: h.id }, { queueName: targetQueue(h.target_id), jobKey: `deploy_verify:${h.id}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
     });
