@@ -236,5 +236,5 @@ describe("fault: the worker node goes down in the middle of an update", () => {
     recordFault({ suite: "two-node swarm", fault: "worker node cut off mid-update", trials, passed, figures: { maxEndSeconds: Math.max(...endSeconds, 0).toFixed(1) } });
     if (firstError) throw firstError;
     expect(passed).toBe(trials);
-  }, 900_000);
+  }, 60_000 + faultTrials() * 150_000);
 });

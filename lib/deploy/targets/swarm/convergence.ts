@@ -123,7 +123,7 @@ function taskErrors(tasks: EngineTask[], image: string, limit = 3): string[] {
 }
 
 /** "node 3f2a9c1b0d4e (web-2, 10.0.0.2) is down: heartbeat failure", "… is drained"; null when it can run tasks */
-function describeNodeTrouble(node: EngineNode): string | null {
+export function describeNodeTrouble(node: EngineNode): string | null {
   const state = node.Status?.State ?? "unknown";
   const availability = node.Spec?.Availability ?? "active";
   const troubles: string[] = [];
