@@ -102,11 +102,18 @@ function makeLink(): { link: SwarmLink; remove: () => void } {
     nodeVeth: `swn${tag}${(process.pid % 1000).toString(36)}`,
     ...pickSubnet(),
   };
-  const remove = () => {
+  const removeNow = () => {
     // deleting the namespace deletes its veth end, and with it the host's end; the host's end goes
     // explicitly too, in case the pair was made but not yet moved
     tryIp(["netns", "delete", link.netns]);
     tryIp(["link", "delete", link.hostVeth]);
+  };
+  // a test process that exits without its afterAll (a crash, a vitest timeout) still removes them; the
+  // daemons die with it on their own (setpriv --pdeathsig)
+  process.once("exit", removeNow);
+  const remove = () => {
+    process.removeListener("exit", removeNow);
+    removeNow();
   };
   try {
     ip(["netns", "add", link.netns]);
