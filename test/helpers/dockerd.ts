@@ -10,6 +10,7 @@ import Dockerode from "dockerode";
 import { freePort, spawnDaemon, stopDaemon } from "@/test/helpers/processes";
 
 export const DOCKERD = "/usr/sbin/dockerd";
+const NSENTER = "/usr/bin/nsenter";
 
 export interface TestDockerd {
   /** DIR/docker.sock */
@@ -27,10 +28,23 @@ export interface TestDockerd {
 }
 
 export interface StartDockerdOptions {
-  /** `docker swarm init --advertise-addr 127.0.0.1 --listen-addr 127.0.0.1:<free port>` once it is up */
+  /** `docker swarm init --advertise-addr 127.0.0.1 --listen-addr 127.0.0.1:<free port>` once it is up (see swarmAddress) */
   swarmInit?: boolean;
   /** --debug: the log then names every API request ("Calling GET /version") */
   debug?: boolean;
+  /**
+   * The address `swarmInit` advertises and listens on, instead of 127.0.0.1: a node in another network
+   * namespace cannot reach the host's loopback (test/helpers/swarm-node.ts passes the veth's host side).
+   */
+  swarmAddress?: string;
+  /** --insecure-registry for each (host:port or a CIDR): plain-HTTP registries outside 127.0.0.0/8 */
+  insecureRegistries?: string[];
+  /**
+   * Runs the daemon inside this network namespace (`nsenter --net=/var/run/netns/NAME`, not `ip netns exec`,
+   * which would also remount /sys). Its socket and directories stay on the host's filesystem. Its bridge
+   * devices live in the namespace and go with it, so stop() leaves the host's devices alone.
+   */
+  netns?: string;
 }
 
 
@@ -132,18 +146,22 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Test
     "--iptables=false",
     "--ip-masq=false",
     ...(opts.debug ? ["--debug"] : []),
+    ...(opts.insecureRegistries ?? []).map((r) => `--insecure-registry=${r}`),
   ];
-  const child = spawnDaemon(DOCKERD, args, { logFile, deathSignal: "SIGTERM" });
+  // nsenter execs dockerd in place, so the pid (and setpriv's death signal) are dockerd's own
+  const child = opts.netns
+    ? spawnDaemon(NSENTER, [`--net=/var/run/netns/${opts.netns}`, "--", DOCKERD, ...args], { logFile, deathSignal: "SIGTERM" })
+    : spawnDaemon(DOCKERD, args, { logFile, deathSignal: "SIGTERM" });
   let client: Dockerode | undefined;
 
   const stop = async () => {
     // the bridge devices of this daemon's networks outlive it in the host's network namespace: without
     // removing them, runs use up Docker's default address pools ("could not find an available,
     // non-overlapping IPv4 address pool")
-    const bridges = client ? await bridgeDevices(client) : [];
+    const bridges = client && !opts.netns ? await bridgeDevices(client) : [];
     // dockerd stops its containerd and containers first; give it time, then insist
     await stopDaemon(child, 15_000);
-    removeBridges(bridges);
+    if (!opts.netns) removeBridges(bridges);
     removeDir(dir);
   };
 
@@ -160,7 +178,8 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Test
     client = docker;
     if (opts.swarmInit) {
       const port = await freePort();
-      await docker.swarmInit({ ListenAddr: `127.0.0.1:${port}`, AdvertiseAddr: "127.0.0.1" });
+      const address = opts.swarmAddress ?? "127.0.0.1";
+      await docker.swarmInit({ ListenAddr: `${address}:${port}`, AdvertiseAddr: address });
     }
     const apiCalls = () => [...readFileSync(logFile, "utf8").matchAll(/msg="Calling (\w+ [^"]+)"/g)].map((m) => m[1]!);
     return { socketPath, endpoint: `unix://${socketPath}`, dir, logFile, apiCalls, docker, stop };

@@ -14,7 +14,7 @@ import { freePort, spawnDaemon, stopDaemon } from "@/test/helpers/processes";
 export const DOCKER_REGISTRY = "/usr/bin/docker-registry";
 
 export interface TestRegistry {
-  /** 127.0.0.1:PORT, as images are named (127.0.0.1:PORT/repo:tag) */
+  /** ADDRESS:PORT (127.0.0.1:PORT unless `address` was given), as images are named (127.0.0.1:PORT/repo:tag) */
   url: string;
   port: number;
   dir: string;
@@ -33,6 +33,12 @@ export interface StartRegistryOptions {
    * here) checks these credentials and issues JWTs the registry verifies against its certificate.
    */
   token?: { username: string; password: string };
+  /**
+   * The address to listen on instead of 127.0.0.1: a swarm node in another network namespace pulls from the
+   * veth's host side (test/helpers/swarm-node.ts). Outside 127.0.0.0/8 a dockerd needs it in
+   * --insecure-registry to speak plain HTTP.
+   */
+  address?: string;
 }
 
 
@@ -45,25 +51,25 @@ export function htpasswdLine(username: string, password: string): string {
 
 type AuthConfig = { htpasswd: { realm: string; path: string } } | { token: { realm: string; service: string; issuer: string; rootcertbundle: string } };
 
-function registryConfig(dir: string, port: number, auth: AuthConfig | undefined): object {
+function registryConfig(dir: string, address: string, port: number, auth: AuthConfig | undefined): object {
   // JSON is YAML; the registry reads it as its config.yml
   return {
     version: 0.1,
     log: { level: "info", formatter: "text", accesslog: { disabled: false } },
     storage: { filesystem: { rootdirectory: path.join(dir, "data") }, delete: { enabled: true }, maintenance: { uploadpurging: { enabled: false } } },
-    http: { addr: `127.0.0.1:${port}`, headers: { "X-Content-Type-Options": ["nosniff"] } },
+    http: { addr: `${address}:${port}`, headers: { "X-Content-Type-Options": ["nosniff"] } },
     ...(auth ? { auth } : {}),
   };
 }
 
-async function waitForV2(child: ChildProcess, port: number, logFile: string, timeoutMs = 15_000): Promise<void> {
+async function waitForV2(child: ChildProcess, address: string, port: number, logFile: string, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`docker-registry exited (${child.exitCode ?? child.signalCode}) before answering:\n${readFileSync(logFile, "utf8")}`);
     }
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/v2/`, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(`http://${address}:${port}/v2/`, { signal: AbortSignal.timeout(1000) });
       await res.body?.cancel();
       if (res.status === 200 || res.status === 401) return;
     } catch {
@@ -71,7 +77,7 @@ async function waitForV2(child: ChildProcess, port: number, logFile: string, tim
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`docker-registry did not answer on 127.0.0.1:${port}/v2/ within ${timeoutMs} ms:\n${readFileSync(logFile, "utf8")}`);
+  throw new Error(`docker-registry did not answer on ${address}:${port}/v2/ within ${timeoutMs} ms:\n${readFileSync(logFile, "utf8")}`);
 }
 
 
@@ -90,7 +96,8 @@ async function startOnce(opts: StartRegistryOptions): Promise<TestRegistry> {
     auth = { token: { realm: tokenServer.realm, service: TOKEN_SERVICE, issuer: TOKEN_ISSUER, rootcertbundle: tokenServer.certPath } };
   }
   const configPath = path.join(dir, "config.yml");
-  writeFileSync(configPath, JSON.stringify(registryConfig(dir, port, auth), null, 2));
+  const address = opts.address ?? "127.0.0.1";
+  writeFileSync(configPath, JSON.stringify(registryConfig(dir, address, port, auth), null, 2));
   const logFile = path.join(dir, "registry.log");
   const child = spawnDaemon(DOCKER_REGISTRY, ["serve", configPath], { logFile });
 
@@ -101,12 +108,12 @@ async function startOnce(opts: StartRegistryOptions): Promise<TestRegistry> {
   };
 
   try {
-    await waitForV2(child, port, logFile);
+    await waitForV2(child, address, port, logFile);
   } catch (err) {
     await stop();
     throw err;
   }
-  return { url: `127.0.0.1:${port}`, port, dir, logFile, tokenRequests: tokenServer?.requests ?? [], stop };
+  return { url: `${address}:${port}`, port, dir, logFile, tokenRequests: tokenServer?.requests ?? [], stop };
 }
 
 export const TOKEN_SERVICE = "slipway-test-registry";

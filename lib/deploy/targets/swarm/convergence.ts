@@ -3,7 +3,7 @@
 // and the drift check take.
 import type Dockerode from "dockerode";
 import { seconds } from "@/lib/seconds";
-import { inspectRaw, listTasks, pollService, sleep, specImage, toState, type EngineService, type EngineTask, type ServiceState } from "@/lib/deploy/targets/swarm/engine";
+import { inspectRaw, listNodes, listTasks, pollService, sleep, specImage, toState, type EngineNode, type EngineService, type EngineTask, type ServiceState } from "@/lib/deploy/targets/swarm/engine";
 
 export type ConvergeOutcome = { outcome: "converged" } | { outcome: "rolled_back"; message: string } | { outcome: "failed"; message: string };
 
@@ -122,6 +122,43 @@ function taskErrors(tasks: EngineTask[], image: string, limit = 3): string[] {
   return [...new Set(failed)].slice(-limit);
 }
 
+/** "node 3f2a9c1b0d4e (web-2, 10.0.0.2) is down: heartbeat failure", "… is drained"; null when it can run tasks */
+export function describeNodeTrouble(node: EngineNode): string | null {
+  const state = node.Status?.State ?? "unknown";
+  const availability = node.Spec?.Availability ?? "active";
+  const troubles: string[] = [];
+  if (state !== "ready") troubles.push(`is ${state}${node.Status?.Message ? `: ${node.Status.Message}` : ""}`);
+  if (availability === "drain") troubles.push("is drained");
+  else if (availability === "pause") troubles.push("is paused");
+  if (troubles.length === 0) return null;
+  const where = [node.Description?.Hostname, node.Status?.Addr].filter((x): x is string => Boolean(x)).join(", ");
+  return `node ${shortId(node.ID)}${where ? ` (${where})` : ""} ${troubles.join(" and ")}`;
+}
+
+/**
+ * The nodes this service's tasks ran on or were placed on (now or earlier in the task history) that cannot run
+ * tasks now, in words. A swarm that lost a node says only "no suitable node (1 node not available for new
+ * tasks)" on the task that cannot be placed; this says which node and why. Empty when every such node is fine,
+ * or when the nodes cannot be listed: the failure is then reported without them rather than not at all.
+ */
+async function troubledNodes(docker: Dockerode, tasks: EngineTask[], signal: AbortSignal): Promise<string[]> {
+  const used = new Set(tasks.map((t) => t.NodeID).filter((id): id is string => Boolean(id)));
+  if (used.size === 0) return [];
+  let nodes: EngineNode[];
+  try {
+    nodes = await listNodes(docker, signal);
+  } catch {
+    return [];
+  }
+  return nodes.filter((node) => used.has(node.ID)).flatMap((node) => describeNodeTrouble(node) ?? []);
+}
+
+/** "; node … is down: heartbeat failure" to append to a failure message, or "" */
+async function nodeWords(docker: Dockerode, tasks: EngineTask[], signal: AbortSignal): Promise<string> {
+  const troubles = await troubledNodes(docker, tasks, signal);
+  return troubles.length ? `; ${troubles.join("; ")}` : "";
+}
+
 /**
  * Watches the service until every desired replica runs `image` (the task's Spec.ContainerSpec.Image equals it)
  * in state running, UpdateStatus (if any) has settled, and that stays true for monitorMs with no task of the
@@ -131,6 +168,8 @@ function taskErrors(tasks: EngineTask[], image: string, limit = 3): string[] {
  * - UpdateStatus paused (or rollback_paused) → failed with the swarm's message and the task errors seen.
  * - The spec was changed to another image by someone else → failed.
  * - Not converged after timeoutMs → failed "did not converge within N s" with the task states.
+ * - Each of these three also names the nodes the service's tasks were on that are down, disconnected, drained
+ *   or paused ("node 3f2a9c1b0d4e (web-2, 10.0.0.2) is down: heartbeat failure").
  *
  * Polls every POLL_INTERVAL_MS and logs task and update state changes, never a line for a poll where nothing
  * changed. Throws SwarmError cancelled when the signal fires, and engine errors as SwarmError.
@@ -197,7 +236,7 @@ export async function waitForConvergence(
         // once the rollback has completed the swarm's message no longer says why ("rollback completed"): the
         // task errors do
         const errors = taskErrors(tasks, image);
-        const message = `the swarm rolled service ${name} back to ${snap.state.image ?? "no image"}: ${snap.state.updateMessage ?? snap.state.updateState}${errors.length ? `; ${errors.join("; ")}` : ""}`;
+        const message = `the swarm rolled service ${name} back to ${snap.state.image ?? "no image"}: ${snap.state.updateMessage ?? snap.state.updateState}${errors.length ? `; ${errors.join("; ")}` : ""}${await nodeWords(docker, tasks, signal)}`;
         log(message);
         return { outcome: "rolled_back", message };
       }
@@ -207,7 +246,7 @@ export async function waitForConvergence(
     }
     if (snap.state.updateState && STUCK_UPDATE_STATES.has(snap.state.updateState)) {
       const errors = taskErrors(tasks, image);
-      const message = `the swarm ${snap.state.updateState === "paused" ? "paused the update" : "paused the rollback"} of service ${name}: ${snap.state.updateMessage ?? "no message"}${errors.length ? `; ${errors.join("; ")}` : ""}`;
+      const message = `the swarm ${snap.state.updateState === "paused" ? "paused the update" : "paused the rollback"} of service ${name}: ${snap.state.updateMessage ?? "no message"}${errors.length ? `; ${errors.join("; ")}` : ""}${await nodeWords(docker, tasks, signal)}`;
       log(message);
       return { outcome: "failed", message };
     }
@@ -237,7 +276,7 @@ export async function waitForConvergence(
 
     if (now >= deadline) {
       const failed = failures.length ? `; failures seen: ${[...new Set(failures)].slice(-3).join("; ")}` : "";
-      const message = `service ${name} did not converge within ${seconds(timeoutMs)}: ${snap.summary}${failed}`;
+      const message = `service ${name} did not converge within ${seconds(timeoutMs)}: ${snap.summary}${failed}${await nodeWords(docker, tasks, signal)}`;
       log(message);
       return { outcome: "failed", message };
     }

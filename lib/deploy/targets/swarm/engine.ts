@@ -86,6 +86,15 @@ export interface EngineTask {
   Status?: { State?: string; Message?: string; Err?: string; Timestamp?: string; ContainerStatus?: { ExitCode?: number } };
 }
 
+export interface EngineNode {
+  ID: string;
+  Description?: { Hostname?: string };
+  /** Availability: active, pause or drain */
+  Spec?: { Availability?: string; Role?: string };
+  /** State: ready, down, disconnected or unknown; Message says why ("heartbeat failure"); Addr is the node's address */
+  Status?: { State?: string; Message?: string; Addr?: string };
+}
+
 /** What docker-modem and ssh2 errors carry besides their message. */
 interface EngineErrorFields {
   message?: string;
@@ -300,3 +309,15 @@ export async function listTasks(docker: Dockerode, serviceId: string, signal: Ab
   }
 }
 
+/** The swarm's nodes (GET /nodes on a manager). */
+export async function listNodes(docker: Dockerode, signal: AbortSignal): Promise<EngineNode[]> {
+  const what = "listing the nodes of the swarm";
+  try {
+    const nodes = (await engineCall(docker, what, signal, (s) => docker.listNodes({ abortSignal: s }))) as unknown;
+    return Array.isArray(nodes) ? (nodes as EngineNode[]) : [];
+  } catch (err) {
+    if (err instanceof SwarmError) throw err;
+    if (isNotAManager(err)) throw notAManager(docker, err);
+    throw engineError(docker, what, err);
+  }
+}
