@@ -79,6 +79,7 @@ export const auditActions = {
   "deployment.rolled_back": "deployment rolled back",
   "deployment.reverified": "deployment re-verified after a worker stopped",
   "deployment.retry_scheduled": "deployment waits to retry (target briefly unreachable)",
+  "deployment.reverify_scheduled": "deployment's target lost while the update was watched: checked again later",
   "target.pinned": "target pinned",
   "target.unpinned": "target unpinned",
   "target.pin_restored": "pin put back after a rollback that did not succeed",

@@ -18,6 +18,8 @@ import { inventoryAccess } from "@/lib/deploy/access";
 import { driverFor } from "@/lib/deploy/targets";
 import { targetInclude, type DeployIo, type TargetSession } from "@/lib/deploy/targets/driver";
 import { monitorBudgetSeconds } from "@/lib/validation/monitor-window";
+import { planRetry, retryWindowMs, scheduleReverify } from "@/lib/deploy/retry";
+import { classifyFailure, type FailureClass } from "@/lib/deploy/targets/failure-class";
 
 /** A queued deployment may wait this long for its job before the reaper looks for the job. */
 export const ORPHAN_AFTER_MS = 120_000;
@@ -87,13 +89,26 @@ export async function reverifyDeployment(deploymentId: string, opts: { workerId:
   const actor: Actor = { type: "worker", workerId: opts.workerId };
   const wanted = releaseImage(d.release);
   const log = await BuildLogWriter.openDeployment(d.id, []);
-  log.step(`re-verifying: ${d.workerId ? `worker ${d.workerId}` : "its worker"} stopped while the deployment was ${d.state}`);
+  // handed over by its own worker after losing the target mid-watch (lib/deploy/retry.ts scheduleReverify), or by
+  // the reaper after the worker stopped
+  const lost = d.workerId === null && d.state === "verifying" && d.retryWaitingFor !== null;
+  const cause = lost ? `the connection to ${d.retryWaitingFor} was lost while the update was watched` : "the worker stopped mid-deployment";
+  log.step(lost ? `re-verifying: ${cause}` : `re-verifying: ${d.workerId ? `worker ${d.workerId}` : "its worker"} stopped while the deployment was ${d.state}`);
   let state: "succeeded" | "failed" | "rolled_back";
   let reason: string | null;
   let liveImage: string | null = null;
   const budgetMs = (d.target.convergeTimeoutSeconds + monitorBudgetSeconds(d.target) + 60) * 1000;
   const io: DeployIo = { log, signal: opts.signal ?? AbortSignal.timeout(budgetMs), deadline: Date.now() + budgetMs };
-  const couldNotCheck = (why: string) => `the worker stopped mid-deployment, and the service could not be checked: ${why}`;
+  const couldNotCheck = (why: string) => `${cause}, and the service could not be checked: ${why}`;
+  /** the target still away: looked at again later while the retry window lasts (null: not, it fails now) */
+  let again: { at: Date; until: Date; waitingFor: string; why: string } | null = null;
+  const laterCheck = (failure: FailureClass): typeof again => {
+    // only a deployment its own worker handed over (lost mid-watch) waits for its target; after a worker crash
+    // the check fails at once, as before
+    if (!lost || !failure.transient) return null;
+    const plan = planRetry({ attempts: d.attempts, until: d.retryUntil, now: new Date(), windowMs: retryWindowMs() });
+    return plan.retry ? { at: plan.at, until: plan.until, waitingFor: d.retryWaitingFor ?? d.target.name, why: failure.why } : null;
+  };
   let session: TargetSession | null = null;
   try {
     const driver = driverFor(d.target.kind);
@@ -102,6 +117,7 @@ export async function reverifyDeployment(deploymentId: string, opts: { workerId:
     if (live.state !== "found") {
       state = "failed";
       reason = couldNotCheck(live.reason);
+      if (live.state === "unreachable") again = laterCheck({ transient: true, why: "the target did not answer", endpoint: null, registry: false });
     } else {
       liveImage = live.reference;
       log.line(`the service runs ${live.reference ?? "nothing"} (${live.description})`);
@@ -112,20 +128,30 @@ export async function reverifyDeployment(deploymentId: string, opts: { workerId:
         log.step(`${live.settling}: waiting for it to converge`);
         const conv = await session.converge({ reference: wanted, version: null, waiting: null }, io);
         state = conv.outcome === "converged" ? "succeeded" : conv.outcome;
-        reason = conv.outcome === "converged" ? null : `the worker stopped mid-deployment, then ${conv.message}`;
+        reason = conv.outcome === "converged" ? null : `${cause}, then ${conv.message}`;
       } else {
         state = onRelease && live.converged ? "succeeded" : "failed";
         reason =
           state === "succeeded"
             ? null
-            : `the worker stopped mid-deployment, and the service ${onRelease ? `runs ${identity} but has not converged (${live.description})` : `runs ${live.reference ?? "no image"}, not ${identity}`}; deploy the release again if it is still wanted`;
+            : `${cause}, and the service ${onRelease ? `runs ${identity} but has not converged (${live.description})` : `runs ${live.reference ?? "no image"}, not ${identity}`}; deploy the release again if it is still wanted`;
       }
     }
   } catch (err) {
     state = "failed";
     reason = couldNotCheck(session ? session.explain(err) : err instanceof Error ? err.message : String(err));
+    again = laterCheck(classifyFailure(err));
   } finally {
     await session?.close().catch((err: unknown) => log.line(`could not close the session on the target: ${err instanceof Error ? err.message : String(err)}`));
+  }
+  if (again) {
+    const plan = again;
+    const waiting = await db.$transaction((tx) => scheduleReverify(tx, { id: d.id, targetId: d.targetId, targetName: d.target.name }, plan, { waitingFor: plan.waitingFor, reason: reason ?? plan.why }, actor));
+    if (waiting) {
+      log.step(`${plan.waitingFor} still cannot be reached (${plan.why}); checked again at ${plan.at.toISOString()} (until ${plan.until.toISOString()})`);
+      await log.close();
+      return null;
+    }
   }
   const ended = await db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<{ state: string }[]>`SELECT state::text FROM deployments WHERE id = ${d.id} FOR UPDATE`;

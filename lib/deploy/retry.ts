@@ -71,3 +71,37 @@ export async function scheduleRetry(
   });
   return true;
 }
+
+/**
+ * The target went away (host, sshd or dockerd briefly down) after it was changed, while the update was being
+ * watched: the change may complete without Slipway, so the deployment is not failed on the spot. It stays
+ * `verifying`, held by no worker, and a deploy_verify job at `plan.at` asks the target what it runs then and
+ * ends the deployment by that (lib/deploy/recovery.ts), as after a worker crash. In the caller's transaction;
+ * false when the row is no longer verifying.
+ */
+export async function scheduleReverify(
+  tx: Tx,
+  d: { id: string; targetId: string; targetName: string },
+  plan: { at: Date; until: Date },
+  failure: { waitingFor: string; reason: string },
+  actor: Actor,
+): Promise<boolean> {
+  const rows = await tx.$queryRaw<{ state: string }[]>`SELECT state::text FROM deployments WHERE id = ${d.id} FOR UPDATE`;
+  if (rows[0]?.state !== "verifying") return false;
+  await tx.deployment.update({
+    where: { id: d.id },
+    data: { workerId: null, reason: failure.reason, retryAt: plan.at, retryUntil: plan.until, retryWaitingFor: failure.waitingFor },
+  });
+  await enqueueJob(tx, "deploy_verify", { deploymentId: d.id }, { queueName: targetQueue(d.targetId), jobKey: `deploy_verify:${d.id}`, jobKeyMode: "replace", maxAttempts: 3, runAt: plan.at });
+  await recordAudit(tx, {
+    actor,
+    action: "deployment.reverify_scheduled",
+    subjectType: "deployment",
+    subjectId: d.id,
+    summary: `${d.targetName}: ${failure.waitingFor} went away while the update was watched (${failure.reason}); what it runs is checked again at ${plan.at.toISOString()}`,
+    before: { state: "verifying" },
+    after: { state: "verifying", retryAt: plan.at.toISOString(), retryUntil: plan.until.toISOString(), waitingFor: failure.waitingFor },
+  });
+  return true;
+}
+

@@ -21,7 +21,7 @@ import { registryAuth, releaseImage } from "@/lib/services/releases/pull";
 import { driverFor } from "@/lib/deploy/targets";
 import { targetInclude, type DeployIo, type DeployRelease, type DeployTarget, type TargetSession } from "@/lib/deploy/targets/driver";
 import { classifyFailure, type FailureClass } from "@/lib/deploy/targets/failure-class";
-import { planRetry, retryWindowMs, scheduleRetry, type RetryPlan } from "@/lib/deploy/retry";
+import { planRetry, retryWindowMs, scheduleReverify, scheduleRetry, type RetryPlan } from "@/lib/deploy/retry";
 import { retryWords } from "@/lib/validation/deployment-retry";
 import { monitorBudgetSeconds } from "@/lib/validation/monitor-window";
 
@@ -226,10 +226,12 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
       outcome = { state: "interrupted", reason: stop.message };
     } else {
       const reason = describe(stop ?? err, session);
-      // a host, sshd, dockerd or registry briefly down before the target was changed: try again later
-      const failure: FailureClass = stop || current !== "deploying" ? { transient: false } : classifyFailure(err);
+      // a host, sshd, dockerd or registry briefly down: before the target was changed, try again later; after,
+      // while the update is watched, look again later at what the target runs (the change may complete without us)
+      const failure: FailureClass = stop ? { transient: false } : classifyFailure(err);
       try {
-        outcome = (failure.transient ? await retryLater(d, failure, reason, log, actor) : null) ?? (await end("failed", failure.transient ? `${reason}; ${gaveUp(d)}` : reason));
+        const later = !failure.transient ? null : current === "deploying" ? await retryLater(d, failure, reason, log, actor) : await reverifyLater(d, failure, reason, log, actor);
+        outcome = later ?? (await end("failed", failure.transient ? `${reason}; ${gaveUp(d)}` : reason));
       } catch (endErr) {
         opts.log.error({ deploymentId: d.id, err: endErr instanceof Error ? endErr.message : String(endErr) }, "could not record the end of the deployment; the reaper will");
         outcome = { state: "interrupted", reason };
@@ -284,6 +286,22 @@ async function retryLater(d: Loaded, failure: Extract<FailureClass, { transient:
   if (!scheduled) return null;
   log.step(`${retryWords({ waitingFor, attempts: d.attempts, retryAt: plan.at, now: new Date() })} (${failure.why}; retried until ${plan.until.toISOString()}): ${masked}`);
   return { state: "retrying", reason: masked, retryAt: plan.at };
+}
+
+/**
+ * A transient failure after the target was changed, within the retry window: the deployment stays verifying and
+ * is re-verified against the target at the planned time (lib/deploy/retry.ts scheduleReverify). null when not
+ * (the window ended, retrying is off, the row moved on), and the caller fails it.
+ */
+async function reverifyLater(d: Loaded, failure: Extract<FailureClass, { transient: true }>, reason: string, log: BuildLogWriter, actor: Actor): Promise<DeploymentOutcome | null> {
+  const plan = planRetryFor(d);
+  if (!plan.retry) return null;
+  const masked = log.mask(reason);
+  const waitingFor = retryTarget(d.target, failure);
+  const scheduled = await getDb().$transaction((tx) => scheduleReverify(tx, { id: d.id, targetId: d.target.id, targetName: d.target.name }, plan, { waitingFor, reason: masked }, actor));
+  if (!scheduled) return null;
+  log.step(`lost ${waitingFor} while watching the update (${failure.why}): ${masked}; what the target runs is checked again at ${plan.at.toISOString()}, and the deployment ends by that`);
+  return { state: "interrupted", reason: masked };
 }
 
 /** The health check after convergence: null when healthy (or none configured), else why not. */

@@ -2,8 +2,10 @@
 // established connection with it), and a host's SSH key changed between two deployments (the host was
 // reinstalled, or someone is in the middle). Real parts, as in test/deploy.transient-retry.test.ts: a private dockerd in swarm mode reached over a
 // private sshd (an ssh:// docker context through a registered host with pinned keys) and a registry.
-// sshd killed mid-deploy (after the service was changed): the deployment fails with a reason naming the host and
-// what to check, is never marked succeeded, and the next deployment once sshd is back deploys the release.
+// sshd killed mid-deploy (after the service was changed): the deployment is not failed on the spot (the swarm goes
+// on with the update by itself); it stays verifying with a re-verification planned and a reason naming the host and
+// what to check, and the check once sshd is back ends it by what the service runs. While sshd stays away the check
+// plans another, until the retry window ends.
 // Host key changed: the first
 // deployment succeeds; after the key changes the second is refused at once with the host-key message, is not
 // retried, and nothing is deployed (the service keeps the first release). Once an admin accepts the new key (as
@@ -16,6 +18,7 @@ import { log as rootLog } from "@/lib/log";
 import { ensureDeployerKey } from "@/lib/services/deployer-key";
 import { createDeploymentsForRelease } from "@/lib/services/deployments/schedule";
 import { runDeployment } from "@/lib/deploy/runner";
+import { reverifyDeployment } from "@/lib/deploy/recovery";
 import { pinHostKeys } from "@/lib/services/inventory/hosts";
 import { saveBuildRule, saveContext, saveDeploymentRule, saveHost, saveRegistry, saveRepository, saveTarget } from "@/lib/services/inventory/entities";
 import { actorFor, createUser, type TestUser } from "@/test/helpers/fixtures";
@@ -112,11 +115,11 @@ const run = (id: string) => runDeployment(id, { workerId: "fault-worker", log: q
 const deployment = (id: string) => getDb().deployment.findUniqueOrThrow({ where: { id } });
 const specImage = async (serviceId: string) =>
   ((await swarm.docker.getService(serviceId).inspect()) as { Spec: { TaskTemplate: { ContainerSpec: { Image: string } } } }).Spec.TaskTemplate.ContainerSpec.Image;
-const pendingRunJobs = async (id: string) =>
+const pendingJobs = async (task: "deploy_run" | "deploy_verify", id: string) =>
   Number(
     (
       await getDb().$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
-        WHERE t.identifier = 'deploy_run' AND j.payload->>'deploymentId' = ${id}`
+        WHERE t.identifier = ${task} AND j.payload->>'deploymentId' = ${id}`
     )[0]!.n,
   );
 
@@ -136,7 +139,7 @@ function killSshd(): number {
 }
 
 describe("fault: sshd stopped mid-deploy", () => {
-  test("the deployment fails with a reason naming the host and what to check, never succeeded; the next one after sshd is back deploys", async () => {
+  test("the deployment is not failed on the spot: it is checked again once sshd is back and ends by what the service runs", async () => {
     const trials = faultTrials();
     let passed = 0;
     const recoverSeconds: number[] = [];
@@ -152,24 +155,31 @@ describe("fault: sshd stopped mid-deploy", () => {
           expect(killSshd()).toBeGreaterThan(0);
           const out = await deploying;
           const d = await deployment(id);
-          // the service was already changed when the host went away: the runner cannot tell how the update
-          // ended, so it does not retry it (lib/deploy/runner.ts retries only before the target is changed); it
-          // fails with words that name the host and what to check, and is never marked succeeded
-          expect(out.state, `${out.state}: ${out.reason ?? ""}`).toBe("failed");
-          expect(d.state).toBe("failed");
+          // the service was already changed when the host went away, and the swarm goes on with the update by
+          // itself: the deployment stays verifying, held by no worker, with a re-verification planned
+          // (lib/deploy/retry.ts scheduleReverify) and the reason in words naming the host and what to check
+          expect(out.state, `${out.state}: ${out.reason ?? ""}`).toBe("interrupted");
+          expect(d.state).toBe("verifying");
+          expect(d.workerId).toBeNull();
+          expect(d.retryAt).not.toBeNull();
           expect(d.reason).toMatch(new RegExp(`127\\.0\\.0\\.1:${sshd.port}`));
           expect(d.reason).toMatch(/sshd/);
           expect(d.reason).not.toMatch(/\bat \S+ \(/);
-          expect(await pendingRunJobs(id)).toBe(0);
+          expect(await pendingJobs("deploy_run", id)).toBe(0);
+          expect(await pendingJobs("deploy_verify", id)).toBe(1);
+          const audit = await getDb().auditEvent.findFirst({ where: { subjectId: id, action: "deployment.reverify_scheduled" } });
+          expect(audit?.summary).toMatch(/checked again/);
           await sshd.resume();
           resumed = true;
           const back = Date.now();
-          // the next run, once sshd is back, deploys the release
-          const next = await release(s, img.v2);
-          const again = await run(next);
-          expect(again.state, again.reason ?? "").toBe("succeeded");
+          // the planned check, run as the deploy_verify job runs it: the service converged on v2 meanwhile
+          const verified = await reverifyDeployment(id, { workerId: "fault-worker" });
+          expect(verified?.state, verified?.reason ?? "").toBe("succeeded");
           recoverSeconds.push((Date.now() - back) / 1000);
+          // the recorded state is the real one
           expect(await specImage(s.serviceId)).toBe(`${img.v2.repo}:v2@${img.v2.digest}`);
+          expect((await deployment(id)).state).toBe("succeeded");
+          expect(await runningImages(swarm.docker, s.serviceId)).toEqual([`${img.v2.repo}:v2@${img.v2.digest}`]);
         } finally {
           if (!resumed) await sshd.resume();
         }
@@ -177,11 +187,33 @@ describe("fault: sshd stopped mid-deploy", () => {
       }
     } finally {
       const avg = recoverSeconds.length ? (recoverSeconds.reduce((a, b) => a + b, 0) / recoverSeconds.length).toFixed(1) : "-";
-      console.log(`sshd down mid-deploy: ${passed}/${trials} trials passed; next deployment succeeded in ${avg} s on average`);
-      recordFault({ suite: "SSH host", fault: "sshd killed mid-deploy (connection included)", trials, passed, figures: { "next deploy after sshd back (s)": avg } });
+      console.log(`sshd down mid-deploy: ${passed}/${trials} trials passed; re-verified ${avg} s after sshd was back on average`);
+      recordFault({ suite: "SSH host", fault: "sshd killed mid-deploy (connection included)", trials, passed, figures: { "re-verified after sshd back (s)": avg } });
     }
     expect(passed).toBe(trials);
   }, 900_000);
+
+  test("while sshd is still away the planned check plans another, and fails in words once the retry window has ended", async () => {
+    const s = await scenario();
+    const id = await release(s, img.v3);
+    const deploying = run(id);
+    await eventually("the service update to start", async () => (await specImage(s.serviceId)).includes(img.v3.digest), 60_000, 100);
+    try {
+      expect(killSshd()).toBeGreaterThan(0);
+      expect((await deploying).state).toBe("interrupted");
+      // still away: another check is planned, nothing is ended
+      expect(await reverifyDeployment(id, { workerId: "fault-worker" })).toBeNull();
+      expect((await deployment(id)).state).toBe("verifying");
+      expect(await pendingJobs("deploy_verify", id)).toBe(1);
+      // the window is over: it ends failed, saying what could not be checked
+      await getDb().deployment.update({ where: { id }, data: { retryUntil: new Date(Date.now() - 1000) } });
+      const failed = await reverifyDeployment(id, { workerId: "fault-worker" });
+      expect(failed?.state).toBe("failed");
+      expect(failed?.reason).toMatch(/the connection to .* was lost while the update was watched, and the service could not be checked/);
+    } finally {
+      await sshd.resume();
+    }
+  }, 300_000);
 });
 
 describe("fault: host key changed between two deployments", () => {
@@ -210,7 +242,7 @@ describe("fault: host key changed between two deployments", () => {
         expect(d.reason).toMatch(/host key/i);
         expect(d.reason).toMatch(/manager|127\.0\.0\.1/);
         expect(d.reason).not.toMatch(/\bat \S+ \(|Host denied \(verification failed\)$/);
-        expect(await pendingRunJobs(second)).toBe(0);
+        expect(await pendingJobs("deploy_run", second)).toBe(0);
         expect(await getDb().auditEvent.count({ where: { subjectId: second, action: "deployment.retry_scheduled" } })).toBe(0);
         // nothing deployed: the service still runs the first release, and no release is marked live for v3
         expect(await specImage(s.serviceId)).toBe(deployedV2);
