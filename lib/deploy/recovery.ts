@@ -58,6 +58,15 @@ export async function reapDeployments(opts: { now?: Date; exceptWorkerId?: strin
       AND (d.worker_id IS NULL OR w.id IS NULL OR w.stopped_at IS NOT NULL OR w.last_seen_at < ${new Date(now.getTime() - HEARTBEAT_STALE_MS)})
       AND d.worker_id IS DISTINCT FROM ${opts.exceptWorkerId ?? null}`;
   for (const h of held) {
+    // The dead worker still holds its deploy job's lock, and with it the lock of the target's named queue:
+    // graphile-worker frees those only after four hours, and until then nothing on that queue runs, neither
+    // the verification enqueued below nor any later deployment of the target (the soak found it stuck
+    // "deploying"). The worker is gone (no heartbeat), so its job runner's locks are released now.
+    await db.$executeRaw`SELECT graphile_worker.force_unlock_workers(ARRAY(
+      SELECT DISTINCT j.locked_by FROM graphile_worker._private_jobs j
+      JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+      WHERE t.identifier IN ('deploy_run', 'deploy_verify') AND j.payload->>'deploymentId' = ${h.id}
+        AND j.locked_by IS NOT NULL AND j.locked_at < ${new Date(now.getTime() - HEARTBEAT_STALE_MS)}))`;
     await db.$transaction(async (tx) => {
       // one verification job per deployment, however often the reaper runs before it does
       await enqueueJob(tx, "deploy_verify", { deploymentId: h.id }, { queueName: targetQueue(h.target_id), jobKey: `deploy_verify:${h.id}`, jobKeyMode: "preserve_run_at", maxAttempts: 3 });
