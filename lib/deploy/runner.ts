@@ -59,6 +59,9 @@ class Stop extends Error {
   }
 }
 
+/** after losing sight of a target mid-verification: long enough for a restarted dockerd to answer again */
+const LOST_SIGHT_REVERIFY_MS = 60_000;
+
 function workerActor(workerId: string): Actor {
   return { type: "worker", workerId };
 }
@@ -227,7 +230,20 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
       // a host, sshd, dockerd or registry briefly down before the target was changed: try again later
       const failure: FailureClass = stop || current !== "deploying" ? { transient: false } : classifyFailure(err);
       try {
-        outcome = (failure.transient ? await retryLater(d, failure, reason, log, actor) : null) ?? (await end("failed", failure.transient ? `${reason}; ${gaveUp(d)}` : reason));
+        if (!stop && current === "verifying") {
+          // a call failed after the target took the release (a dockerd restart: 503, 500, no socket): the swarm
+          // may still finish the update, or roll it back, once it is back. Recording "failed" now left the
+          // target's current release behind what it ran (the soak found it); what the target runs decides, so
+          // re-verify against it a little later.
+          const at = new Date(Date.now() + LOST_SIGHT_REVERIFY_MS);
+          log.step(`lost sight of the target while verifying (${reason}); re-verifying against what it runs at ${at.toISOString()}`);
+          await getDb().$transaction((tx) =>
+            enqueueJob(tx, "deploy_verify", { deploymentId: d.id }, { queueName: targetQueue(t.id), jobKey: `deploy_verify:${d.id}`, jobKeyMode: "preserve_run_at", maxAttempts: 3, runAt: at }),
+          );
+          outcome = { state: "interrupted", reason };
+        } else {
+          outcome = (failure.transient ? await retryLater(d, failure, reason, log, actor) : null) ?? (await end("failed", failure.transient ? `${reason}; ${gaveUp(d)}` : reason));
+        }
       } catch (endErr) {
         opts.log.error({ deploymentId: d.id, err: endErr instanceof Error ? endErr.message : String(endErr) }, "could not record the end of the deployment; the reaper will");
         outcome = { state: "interrupted", reason };
