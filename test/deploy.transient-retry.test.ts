@@ -76,14 +76,14 @@ interface Scenario {
   serviceId: string;
 }
 
-async function scenario(): Promise<Scenario> {
+async function scenario(context = "swarm"): Promise<Scenario> {
   n++;
   const a = actorFor(admin);
   const repo = await saveRepository(a, { repo: `tr${n}`, url: `https://git.example.org/tr${n}.git` });
   const build = await saveBuildRule(a, { repository_id: repo.id, name: "Dockerfile" });
   const rule = await saveDeploymentRule(a, { build_rule_id: build.id, branch: "live", image: `${registry.url}/app:live` });
   const service = `retry${n}`;
-  const target = await saveTarget(a, { deployment_rule_id: rule.id, name: `retry-${n}`, context: "swarm", service, monitor: 1, converge_timeout: 60 });
+  const target = await saveTarget(a, { deployment_rule_id: rule.id, name: `retry-${n}`, context, service, monitor: 1, converge_timeout: 60 });
   const created = await swarm.docker.createService({
     Name: service,
     TaskTemplate: { ContainerSpec: { Image: img.v1.ref, StopGracePeriod: SECOND }, RestartPolicy: { Condition: "any", Delay: SECOND / 5 }, Networks: [] },
@@ -189,6 +189,46 @@ describe("transient-retry", () => {
       expect(started.length).toBeLessThanOrEqual(1);
     } finally {
       if (!resumed) await sshd.resume();
+    }
+  }, 300_000);
+
+  test("dockerd restarted while verifying: the deployment is re-verified against the service, so the recorded release is what it runs", async () => {
+    // found by the soak (test/faults/soak.test.ts): a failed call mid-convergence ended the deployment failed
+    // while the swarm, back up, finished the update: recorded v1, ran v2
+    await saveContext(actorFor(admin), { name: "swarm-local", endpoint: swarm.endpoint, role: "swarm_manager" });
+    const s = await scenario("swarm-local");
+    const r = await release(s, img.v2);
+    await dropRunJobs(r.deploymentId);
+    const running = run(r.deploymentId);
+    await eventually("the deployment to verify", async () => (await deployment(r.deploymentId)).state === "verifying", 60_000, 20);
+    await swarm.pause();
+    let resumed = false;
+    try {
+      const out = await running;
+      expect(out.state, `${out.reason}\n${await logText(r.deploymentId)}`).toBe("interrupted");
+      expect((await deployment(r.deploymentId)).state).toBe("verifying");
+      const verify = await jobsFor("deploy_verify", r.deploymentId);
+      expect(verify).toHaveLength(1);
+      // planned within the retry window (lib/deploy/retry.ts scheduleReverify), audited, held by no worker
+      expect(verify[0]!.run_at.getTime()).toBeGreaterThan(Date.now());
+      expect(await logText(r.deploymentId)).toMatch(/lost sight of .* while watching the update/);
+      expect((await deployment(r.deploymentId)).workerId).toBeNull();
+      expect(await getDb().auditEvent.count({ where: { subjectId: r.deploymentId, action: "deployment.reverify_scheduled" } })).toBe(1);
+      await swarm.resume();
+      resumed = true;
+      const { reverifyDeployment } = await import("@/lib/deploy/recovery");
+      await eventually("the swarm to answer", async () => (await swarm.docker.ping().then(() => true, () => false)), 120_000);
+      const ended = await reverifyDeployment(r.deploymentId, { workerId: "test-verifier" });
+      expect(ended?.state).toMatch(/succeeded|failed|rolled_back/);
+      // whatever the swarm did, the record says what the service runs
+      const d = await deployment(r.deploymentId);
+      const target = await getDb().target.findUniqueOrThrow({ where: { id: s.targetId }, include: { currentRelease: true } });
+      const spec = await specImage(s.serviceId);
+      if (d.state === "succeeded") expect(spec).toBe(`${img.v2.repo}:v2@${img.v2.digest}`);
+      else expect(spec.endsWith(`@${img.v2.digest}`)).toBe(false);
+      if (target.currentRelease) expect(spec.endsWith(`@${target.currentRelease.digest}`)).toBe(true);
+    } finally {
+      if (!resumed) await swarm.resume();
     }
   }, 300_000);
 

@@ -285,6 +285,34 @@ describe("nothing stuck", () => {
     expect((await reapDeployments()).resubmitted).not.toContain(id);
   });
 
+  test("a deployment held by a worker killed with SIGKILL: the reaper frees the dead worker's job and queue locks, so the verification runs", async () => {
+    // found by the soak (test/faults/soak.test.ts): the dead worker's deploy_run job kept the target's queue
+    // locked for graphile-worker's four hours, so the reaper's deploy_verify on that queue never ran
+    const s = await setup("automatic");
+    const id = (await recordRelease(s)).created[0]!.id;
+    const long = new Date(Date.now() - 5 * 60_000);
+    await getDb().workerHeartbeat.create({ data: { id: "soak-dead", hostname: "h", pid: 1, version: "test", concurrency: 1, tasks: [], lastSeenAt: long } });
+    await getDb().deployment.update({ where: { id }, data: { state: "deploying", workerId: "soak-dead", startedAt: long } });
+    await getDb().$executeRaw`UPDATE graphile_worker._private_jobs SET locked_by = 'pool-dead', locked_at = ${long}, attempts = 1 WHERE payload->>'deploymentId' = ${id}`;
+    await getDb().$executeRaw`UPDATE graphile_worker._private_job_queues SET locked_by = 'pool-dead', locked_at = ${long} WHERE queue_name = ${`target:${s.targetIds[0]}`}`;
+    // a live worker's lock on another job is not touched
+    const other = (await recordRelease(await setup("automatic"))).created[0]!.id;
+    await getDb().$executeRaw`UPDATE graphile_worker._private_jobs SET locked_by = 'pool-alive', locked_at = now() WHERE payload->>'deploymentId' = ${other}`;
+
+    const r = await reapDeployments();
+    expect(r.verify).toContain(id);
+    const locks = await getDb().$queryRaw<{ n: bigint }[]>`
+      SELECT count(*) AS n FROM graphile_worker._private_job_queues WHERE queue_name = ${`target:${s.targetIds[0]}`} AND locked_by IS NOT NULL`;
+    expect(Number(locks[0]!.n)).toBe(0);
+    const jobs = await getDb().$queryRaw<{ identifier: string; locked_by: string | null }[]>`
+      SELECT t.identifier, j.locked_by FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+      WHERE j.payload->>'deploymentId' = ${id} ORDER BY j.id`;
+    expect(jobs.map((j) => j.identifier)).toContain("deploy_verify");
+    expect(jobs.every((j) => j.locked_by === null)).toBe(true);
+    const alive = await getDb().$queryRaw<{ locked_by: string | null }[]>`SELECT locked_by FROM graphile_worker._private_jobs WHERE payload->>'deploymentId' = ${other}`;
+    expect(alive.map((j) => j.locked_by)).toContain("pool-alive");
+  });
+
   test("a deployment whose target is still busy re-verifying another waits: a new job a few seconds later, the row untouched", async () => {
     const s = await setup("automatic");
     const first = (await recordRelease(s)).created[0]!.id;

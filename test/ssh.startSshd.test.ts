@@ -21,10 +21,12 @@ function exec(client: Awaited<ReturnType<typeof openSsh>>, command: string): Pro
 describe("startSshd", () => {
   it("passes SetEnv values to sessions, and stop() frees the port and removes its directory", async () => {
     const deployer = generateDeployerKeyPair("slipway@test");
-    const sshd = await startSshd({ authorizedKeys: [deployer.publicKey], env: { DOCKER_HOST: "unix:///tmp/some dir/docker.sock" } });
+    const sshd = await startSshd({ authorizedKeys: [deployer.publicKey], env: { DOCKER_HOST: "unix:///tmp/some dir/docker.sock", SLIPWAY_SECOND: "both" } });
     const client = await openSsh({ address: sshd.address, port: sshd.port, user: sshd.user, pinnedKeys: sshd.hostKeys, privateKey: deployer.privateKey });
     try {
       expect(await exec(client, 'printf %s "$DOCKER_HOST"')).toBe("unix:///tmp/some dir/docker.sock");
+      // every variable, not only the first (sshd ignores a second SetEnv line)
+      expect(await exec(client, 'printf %s "$SLIPWAY_SECOND"')).toBe("both");
       expect((await exec(client, "id -un")).trim()).toBe(sshd.user);
     } finally {
       client.end();

@@ -230,8 +230,11 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
       // while the update is watched, look again later at what the target runs (the change may complete without us)
       const failure: FailureClass = stop ? { transient: false } : classifyFailure(err);
       try {
-        const later = !failure.transient ? null : current === "deploying" ? await retryLater(d, failure, reason, log, actor) : await reverifyLater(d, failure, reason, log, actor);
-        outcome = later ?? (await end("failed", failure.transient ? `${reason}; ${gaveUp(d)}` : reason));
+        // after the target took the release, whatever failed (a dockerd restarting answers 503 or 500, the socket
+        // goes): the swarm may still finish the update, or roll it back; recording "failed" now left the target's
+        // current release behind what it ran (the soak found it). What the target runs decides, a little later.
+        const later = stop ? null : current === "deploying" ? (failure.transient ? await retryLater(d, failure, reason, log, actor) : null) : await reverifyLater(d, failure, reason, log, actor);
+        outcome = later ?? (await end("failed", failure.transient && current === "deploying" ? `${reason}; ${gaveUp(d)}` : reason));
       } catch (endErr) {
         opts.log.error({ deploymentId: d.id, err: endErr instanceof Error ? endErr.message : String(endErr) }, "could not record the end of the deployment; the reaper will");
         outcome = { state: "interrupted", reason };
@@ -293,14 +296,18 @@ async function retryLater(d: Loaded, failure: Extract<FailureClass, { transient:
  * is re-verified against the target at the planned time (lib/deploy/retry.ts scheduleReverify). null when not
  * (the window ended, retrying is off, the row moved on), and the caller fails it.
  */
-async function reverifyLater(d: Loaded, failure: Extract<FailureClass, { transient: true }>, reason: string, log: BuildLogWriter, actor: Actor): Promise<DeploymentOutcome | null> {
-  const plan = planRetryFor(d);
-  if (!plan.retry) return null;
+async function reverifyLater(d: Loaded, failure: FailureClass, reason: string, log: BuildLogWriter, actor: Actor): Promise<DeploymentOutcome | null> {
+  // within the retry window the check waits for the target (and waits again while it stays away); outside it, the
+  // check runs at once and fails in words if the target cannot be reached
+  const planned = planRetryFor(d);
+  const now = new Date();
+  const plan = planned.retry ? planned : { at: now, until: now };
   const masked = log.mask(reason);
-  const waitingFor = retryTarget(d.target, failure);
-  const scheduled = await getDb().$transaction((tx) => scheduleReverify(tx, { id: d.id, targetId: d.target.id, targetName: d.target.name }, plan, { waitingFor, reason: masked }, actor));
+  const t = d.target;
+  const waitingFor = failure.transient ? retryTarget(t, failure) : (t.host?.name ?? t.dockerContext?.host?.name ?? t.dockerContext?.name ?? t.name);
+  const scheduled = await getDb().$transaction((tx) => scheduleReverify(tx, { id: d.id, targetId: t.id, targetName: t.name }, plan, { waitingFor, reason: masked }, actor));
   if (!scheduled) return null;
-  log.step(`lost ${waitingFor} while watching the update (${failure.why}): ${masked}; what the target runs is checked again at ${plan.at.toISOString()}, and the deployment ends by that`);
+  log.step(`lost sight of ${waitingFor} while watching the update (${failure.transient ? failure.why : "the call failed"}): ${masked}; what the target runs is checked again at ${plan.at.toISOString()}, and the deployment ends by that`);
   return { state: "interrupted", reason: masked };
 }
 

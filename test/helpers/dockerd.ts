@@ -24,6 +24,13 @@ export interface TestDockerd {
   apiCalls(): string[];
   /** a client for test setup (not the code under test) */
   docker: Dockerode;
+  /**
+   * Stops the daemon (SIGTERM, as `systemctl stop docker` does) and keeps its directory: its images, and its
+   * swarm state when it is a manager. Its containers stop with it.
+   */
+  pause(): Promise<void>;
+  /** Starts it again on the same socket and data-root; a swarm manager comes back with its swarm. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -149,31 +156,49 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Test
     ...(opts.insecureRegistries ?? []).map((r) => `--insecure-registry=${r}`),
   ];
   // nsenter execs dockerd in place, so the pid (and setpriv's death signal) are dockerd's own
-  const child = opts.netns
-    ? spawnDaemon(NSENTER, [`--net=/var/run/netns/${opts.netns}`, "--", DOCKERD, ...args], { logFile, deathSignal: "SIGTERM" })
-    : spawnDaemon(DOCKERD, args, { logFile, deathSignal: "SIGTERM" });
+  const spawnIt = () =>
+    opts.netns
+      ? spawnDaemon(NSENTER, [`--net=/var/run/netns/${opts.netns}`, "--", DOCKERD, ...args], { logFile, deathSignal: "SIGTERM" })
+      : spawnDaemon(DOCKERD, args, { logFile, deathSignal: "SIGTERM" });
+  let child = spawnIt();
   let client: Dockerode | undefined;
+  let bridges: string[] = [];
 
   const stop = async () => {
     // the bridge devices of this daemon's networks outlive it in the host's network namespace: without
     // removing them, runs use up Docker's default address pools ("could not find an available,
     // non-overlapping IPv4 address pool")
-    const bridges = client && !opts.netns ? await bridgeDevices(client) : [];
+    if (client && !opts.netns && child.exitCode === null && child.signalCode === null) bridges = await bridgeDevices(client);
     // dockerd stops its containerd and containers first; give it time, then insist
     await stopDaemon(child, 15_000);
     if (!opts.netns) removeBridges(bridges);
     removeDir(dir);
   };
 
-  try {
-    const until = Date.now() + 30_000;
+  const answered = async (timeoutMs: number) => {
+    const until = Date.now() + timeoutMs;
     while (!(await ping(socketPath))) {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(`dockerd exited (${child.exitCode ?? child.signalCode}) before answering:\n${tail(logFile)}`);
       }
-      if (Date.now() > until) throw new Error(`dockerd did not answer /_ping on ${socketPath} within 30 s:\n${tail(logFile)}`);
+      if (Date.now() > until) throw new Error(`dockerd did not answer /_ping on ${socketPath} within ${timeoutMs / 1000} s:\n${tail(logFile)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+  };
+  const pause = async () => {
+    // remembered now: stop() needs them after the daemon is gone
+    if (client && !opts.netns) bridges = await bridgeDevices(client);
+    await stopDaemon(child, 15_000);
+  };
+  const resume = async () => {
+    if (child.exitCode === null && child.signalCode === null) return;
+    child = spawnIt();
+    // a restart first cleans up what the stopped containers left (about a second per sandbox on a loaded machine)
+    await answered(180_000);
+  };
+
+  try {
+    await answered(30_000);
     const docker = new Dockerode({ socketPath, host: undefined, protocol: "http" });
     client = docker;
     if (opts.swarmInit) {
@@ -182,7 +207,7 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Test
       await docker.swarmInit({ ListenAddr: `${address}:${port}`, AdvertiseAddr: address });
     }
     const apiCalls = () => [...readFileSync(logFile, "utf8").matchAll(/msg="Calling (\w+ [^"]+)"/g)].map((m) => m[1]!);
-    return { socketPath, endpoint: `unix://${socketPath}`, dir, logFile, apiCalls, docker, stop };
+    return { socketPath, endpoint: `unix://${socketPath}`, dir, logFile, apiCalls, docker, pause, resume, stop };
   } catch (err) {
     await stop();
     throw err;

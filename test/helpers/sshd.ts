@@ -115,10 +115,13 @@ function sshdConfig(opts: { port: number; dir: string; hostKeys: HostKey[]; env:
     "Subsystem sftp internal-sftp",
     "LogLevel VERBOSE",
   ];
+  // one SetEnv line with every pair: sshd takes the first SetEnv line and ignores the others
+  const pairs: string[] = [];
   for (const [name, value] of Object.entries(opts.env)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || /["\r\n]/.test(value)) throw new Error(`cannot write SetEnv ${name} for sshd_config`);
-    lines.push(`SetEnv "${name}=${value}"`);
+    pairs.push(`"${name}=${value}"`);
   }
+  if (pairs.length > 0) lines.push(`SetEnv ${pairs.join(" ")}`);
   return lines.join("\n") + "\n";
 }
 

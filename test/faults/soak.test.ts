@@ -1,0 +1,58 @@
+// The soak's short version (the full one is `npm run soak -- --deployments 500`; test/soak/engine.ts): releases
+// and rollbacks over 20 targets (17 swarm services, 3 unikernels) run by three real worker processes while a
+// worker is killed with SIGKILL, sshd is stopped and started and the swarm manager's dockerd is restarted; then
+// nothing is stuck, lost or run twice, every target runs what Slipway recorded (`docker service inspect`, the
+// file on the unikernel host), the audit chain verifies and the never-killed worker's RSS grew at most 20%.
+// SLIPWAY_SOAK_DEPLOYMENTS sets the count (50 by default: the 20 of the warm-up, 30 under faults).
+import { afterAll, describe, expect, test } from "vitest";
+import { faultTrials, recordFault } from "@/test/helpers/faults";
+import { RSS_GROWTH_LIMIT, runSoak, soakFailures, soakTable, type SoakResult } from "@/test/soak/engine";
+
+const DEPLOYMENTS = Number(process.env.SLIPWAY_SOAK_DEPLOYMENTS ?? 50);
+const trials = faultTrials();
+const results: SoakResult[] = [];
+
+afterAll(() => {
+  if (results.length === 0) return;
+  const last = results.at(-1)!;
+  recordFault({
+    suite: "soak",
+    fault: `${DEPLOYMENTS} deployments, kills of workers, sshd, dockerd`,
+    trials,
+    passed: results.filter((r) => soakFailures(r).length === 0).length,
+    figures: {
+      p50: `${last.deploySeconds.p50.toFixed(1)} s`,
+      p95: `${last.deploySeconds.p95.toFixed(1)} s`,
+      rssGrowth: `${(last.rss.growth * 100).toFixed(1)}%`,
+      runSeconds: Math.round(last.runSeconds),
+    },
+  });
+});
+
+describe.skipIf(process.getuid?.() !== 0)("soak (short)", () => {
+  test(
+    `${DEPLOYMENTS} releases and rollbacks under kills: nothing stuck, wrong, twice or lost; audit intact; RSS bounded`,
+    async () => {
+      for (let trial = 0; trial < trials; trial++) {
+        const seed = 1000 + trial;
+        const r = await runSoak({ deployments: DEPLOYMENTS, seed, settleMs: 300_000 });
+        results.push(r);
+        console.log(`soak trial ${trial + 1}/${trials} (seed ${seed}):\n${soakTable(r)}`);
+        expect(r.deployments).toBe(DEPLOYMENTS);
+        // every kind of fault happened at least once
+        expect(r.kills.worker).toBeGreaterThanOrEqual(1);
+        expect(r.kills.sshd).toBeGreaterThanOrEqual(1);
+        expect(r.kills.dockerd).toBeGreaterThanOrEqual(1);
+        expect(r.stuck).toEqual([]);
+        expect(r.wrong).toEqual([]);
+        expect(r.twice).toEqual([]);
+        expect(r.lost).toEqual([]);
+        expect(r.audit.intact, r.audit.output).toBe(true);
+        expect(r.rss.growth).toBeLessThanOrEqual(RSS_GROWTH_LIMIT);
+        // something was deployed for real: most deployments succeed even under faults
+        expect(r.byState.succeeded ?? 0).toBeGreaterThan(DEPLOYMENTS / 2);
+      }
+    },
+    trials * 1_500_000,
+  );
+});
