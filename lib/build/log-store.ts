@@ -7,7 +7,7 @@
 // on the owner's row (log_open) from opening to closing, so a viewer of a build that has just ended keeps
 // following until the runner's last lines are stored.
 import { gunzipSync, gzipSync } from "node:zlib";
-import { getDb, getLogPool } from "@/lib/db";
+import { getDb, getLogPool, type Tx } from "@/lib/db";
 import { LOG_CHANNEL } from "@/lib/db/log-listener";
 import { isRowId } from "@/lib/validation/ids";
 
@@ -60,6 +60,30 @@ export async function appendLog(owner: LogOwner, id: string, seq: number, text: 
      )
      SELECT pg_notify($6, $7)`,
     id, seq, c.data, c.length, opts.truncated === true, LOG_CHANNEL, `${owner}:${id}:${seq}`, c.length,
+  );
+}
+
+/**
+ * Appends one line of Slipway's own (no secrets in it) as the next chunk, inside the caller's transaction: for a
+ * line that must be in the log before anything else can write there, such as the reaper's "re-queued" line,
+ * written in the transaction that makes the build runnable again (a log writer opened meanwhile would take the
+ * same seq). The caller holds the owner's row lock. A log already cut stays as it is.
+ */
+export async function appendLogLineInTx(tx: Tx, owner: LogOwner, id: string, line: string): Promise<void> {
+  const c = pack(line.endsWith("\n") ? line : `${line}\n`);
+  if (!c) return;
+  const { table, owner: column, ownerTable } = CHUNKS[owner];
+  // table and column names come from the fixed map above, never from input; every value is a parameter
+  await tx.$executeRawUnsafe(
+    `WITH o AS (
+       UPDATE ${ownerTable} SET log_bytes = log_bytes + $3, updated_at = clock_timestamp() WHERE id = $1 AND NOT log_truncated RETURNING id
+     ), chunk AS (
+       INSERT INTO ${table} (${column}, seq, data, length)
+       SELECT $1, (SELECT coalesce(max(seq), -1) + 1 FROM ${table} WHERE ${column} = $1), $2, $3 FROM o
+       RETURNING seq
+     )
+     SELECT pg_notify($4, $5 || ':' || seq) FROM chunk`,
+    id, c.data, c.length, LOG_CHANNEL, `${owner}:${id}`,
   );
 }
 

@@ -3,11 +3,11 @@
 // once, with the reason in its log, and failed if its worker dies a second time (a build that kills its
 // worker should not loop). A build that was asked to stop is ended the way it was asked. A queued build
 // whose job is gone (a claim that failed on a database error) gets a new job.
-import { getDb } from "@/lib/db";
+import { getDb, type Tx } from "@/lib/db";
 import { HEARTBEAT_STALE_MS } from "@/lib/queries/workers";
 import { enqueueJob } from "@/lib/jobs/enqueue";
 import { liveJobExists } from "@/lib/jobs/pending";
-import { BuildLogWriter } from "@/lib/build/log-writer";
+import { appendLogLineInTx } from "@/lib/build/log-store";
 import { enqueueBuildFollowUps, RUNNING_BUILD_STATES } from "@/lib/services/builds/schedule";
 
 /** A worker silent for this long is gone (the Workers list uses the same figure). */
@@ -47,26 +47,23 @@ export async function reapBuilds(opts: { now?: Date; exceptWorkerId?: string } =
         const state = b.supersededById ? "superseded" : "cancelled";
         await tx.build.update({ where: { id }, data: { state, finishedAt: now, reason: b.reason ?? state } });
         await enqueueBuildFollowUps(tx, id, hasApp);
-        return { kind: "ended" as const, line: `${who} stopped while the build was ${b.state}; it was being stopped anyway: ${state}` };
+        return logged(tx, id, { kind: "ended" as const, line: `${who} stopped while the build was ${b.state}; it was being stopped anyway: ${state}` });
       }
       if (b.reason?.startsWith(`${REQUEUED}:`)) {
         const reason = `${who} stopped while the build was ${b.state}, for the second time; not retried again: rebuild it when the build host is healthy`;
         await tx.build.update({ where: { id }, data: { state: "failed", finishedAt: now, reason } });
         await enqueueBuildFollowUps(tx, id, hasApp);
-        return { kind: "failed" as const, line: reason };
+        return logged(tx, id, { kind: "failed" as const, line: reason });
       }
       const reason = `${REQUEUED}: ${who} stopped while the build was ${b.state}`;
       await tx.build.update({ where: { id }, data: { state: "queued", workerId: null, startedAt: null, dockerContextId: null, reason } });
       // a fresh job: the dead worker's job stays locked until graphile-worker's lock timeout
       await enqueueJob(tx, "build_run", { buildId: id }, { jobKey: `build:${id}:requeue`, maxAttempts: 1 });
       await enqueueBuildFollowUps(tx, id, hasApp);
-      return { kind: "requeued" as const, line: reason };
+      return logged(tx, id, { kind: "requeued" as const, line: reason });
     });
     if (!result) continue;
     out[result.kind === "requeued" ? "requeued" : result.kind === "failed" ? "failed" : "ended"].push(id);
-    const log = await BuildLogWriter.open(id, []);
-    log.line(`==> ${result.line}`);
-    await log.close();
   }
   // queued builds with no job left that can still run them (a claim that failed, a job dropped by hand)
   const orphans = await getDb().$queryRaw<{ id: string }[]>`
@@ -79,13 +76,22 @@ export async function reapBuilds(opts: { now?: Date; exceptWorkerId?: string } =
       if (rows[0]?.state !== "queued") return false;
       await enqueueJob(tx, "build_run", { buildId: id }, { jobKey: `build:${id}:resubmit`, maxAttempts: 1 });
       await tx.build.update({ where: { id }, data: { updatedAt: now } });
+      await appendLogLineInTx(tx, "build", id, "==> queued again: the job that should run this build was gone");
       return true;
     });
     if (!done) continue;
     out.resubmitted.push(id);
-    const log = await BuildLogWriter.open(id, []);
-    log.line("==> queued again: the job that should run this build was gone");
-    await log.close();
   }
   return out;
 }
+
+/**
+ * The result, with its line written to the build's log in the same transaction: the build's next runner, which may
+ * start the moment this commits, then finds the line there and writes after it (a log writer opened here, after
+ * the commit, raced it for the same chunk number and the line could be lost).
+ */
+async function logged<T extends { line: string }>(tx: Tx, id: string, r: T): Promise<T> {
+  await appendLogLineInTx(tx, "build", id, `==> ${r.line}`);
+  return r;
+}
+

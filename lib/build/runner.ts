@@ -374,7 +374,11 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
     log.step(`${state}: ${reason}`);
     // a `building` still being written would otherwise land after the end
     await recording.catch(() => undefined);
-    if (state === "queued") await requeue(b, reason);
+    if (state === "queued") {
+      // stored before the build can be taken again: the next runner's log continues after these lines
+      await log.flush().catch(() => undefined);
+      await requeue(b, reason);
+    }
     else await finish(b, state, reason);
     outcome = { state, reason };
   } finally {

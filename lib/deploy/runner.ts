@@ -301,7 +301,8 @@ async function reverifyLater(d: Loaded, failure: FailureClass, reason: string, l
   // check runs at once and fails in words if the target cannot be reached
   const planned = planRetryFor(d);
   const now = new Date();
-  const plan = planned.retry ? planned : { at: now, until: now };
+  // (at once is a few seconds on: this runner stores its last lines and closes its log first)
+  const plan = planned.retry ? planned : { at: new Date(now.getTime() + 5_000), until: now };
   const masked = log.mask(reason);
   const t = d.target;
   const waitingFor = failure.transient ? retryTarget(t, failure) : (t.host?.name ?? t.dockerContext?.host?.name ?? t.dockerContext?.name ?? t.name);

@@ -6,9 +6,10 @@
 // after the request is sent, and a few milliseconds later. After every kill the server starts again, and a
 // last request, not killed, shows that the same command then happens whole (so "nothing" is not a request
 // the server never understood). Needs `npm run build` in the checkout (the test says so when it is missing).
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { ChildProcess } from "node:child_process";
 import pg from "pg";
+import { ensureProductionBuild } from "@/scripts/lib/production-build";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { getDb } from "@/lib/db";
 import { AUDIT_CHAIN_LOCK } from "@/lib/audit/record";
@@ -72,7 +73,8 @@ async function killWeb(): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(".next/BUILD_ID")) throw new Error("there is no production build in this checkout: run `npm run build` first");
+  // the production build (built here when missing or stale, as npm test's browser suite would)
+  await ensureProductionBuild(process.cwd(), { say: (l) => console.log(l), everyMs: 30_000 });
   actions = { rollback: actionId("rollbackTargetAction"), decide: actionId("decideDeploymentAction") };
   // the port this part of the work was given (other helpers run web servers on theirs)
   port = 3430;
@@ -82,7 +84,7 @@ beforeAll(async () => {
   adminCookie = `${SESSION_COOKIE}=${await createSession(admin.id, expires)}`;
   approverCookie = `${SESSION_COOKIE}=${await createSession(approver.id, expires)}`;
   await startWeb();
-}, 180_000);
+}, 900_000);
 
 afterAll(async () => {
   if (server) {
