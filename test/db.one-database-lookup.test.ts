@@ -122,8 +122,10 @@ describe("one-database-lookup", () => {
 
   test("every command that uses the database finds it through findDatabase, and none finds it on its own", () => {
     const commands = ["scripts/start.ts", "scripts/web.ts", "scripts/slipway.ts", "scripts/audit-verify.ts", "scripts/db-migrate.ts", "scripts/backup.ts", "scripts/restore.ts", "workers/main.ts"];
-    // db:diff needs any PostgreSQL for Prisma's SQL dialect and writes nothing to it: not Slipway's database
-    const notSlipwaysDatabase = ["scripts/db-diff.ts"];
+    // db:diff needs any PostgreSQL for Prisma's SQL dialect and writes nothing to it; the soak, like the benchmarks
+    // (bench/lib.ts benchDatabase), runs in a scratch database of its own and refuses one with data: neither is
+    // Slipway's database
+    const notSlipwaysDatabase = ["scripts/db-diff.ts", "scripts/soak.ts"];
     const scripts = readdirSync("scripts").filter((f) => f.endsWith(".ts")).map((f) => `scripts/${f}`);
     for (const file of scripts) {
       if (/DATABASE_URL|embedded|@\/lib\/db/.test(readFileSync(file, "utf8"))) expect([...commands, ...notSlipwaysDatabase], `${file} uses a database`).toContain(file);
