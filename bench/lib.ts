@@ -15,6 +15,16 @@ export function onlyMeasurements(all: string): Set<string> {
   return new Set((argv.find((a) => a.startsWith("--only="))?.slice("--only=".length) ?? all).split(",").map((s) => s.trim()));
 }
 
+/** A whole number above 0 from the command line (`--name N` or `--name=N`), else `fallback`; anything else is refused in words. */
+export function intArg(name: string, fallback: number): number {
+  const i = argv.indexOf(`--${name}`);
+  const raw = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number above 0, not ${JSON.stringify(raw)}`);
+  return n;
+}
+
 /** A positive number from the environment variable `name`, else `full` (or `small` with --quick). */
 export function num(name: string, full: number, small: number, opts: { integer?: boolean } = {}): number {
   const v = process.env[name];

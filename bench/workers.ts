@@ -15,16 +15,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { argv, benchDatabase, onCleanup, runBench } from "@/bench/lib";
-
-function intArg(name: string, fallback: number): number {
-  const i = argv.indexOf(`--${name}`);
-  const raw = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number above 0, not ${JSON.stringify(raw)}`);
-  return n;
-}
+import { benchDatabase, intArg, onCleanup, runBench } from "@/bench/lib";
 
 const options = {
   builds: intArg("builds", 300),

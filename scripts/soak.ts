@@ -3,17 +3,7 @@
 // Exits 1 when any must-be-0 figure is not 0 (or the audit chain is broken, or worker RSS grew over 20%).
 // Real services, as root: a private dockerd in swarm mode, docker-registry, sshd, QEMU. Uses DATABASE_URL when
 // set (a scratch database!), else an embedded PostgreSQL in a temp directory.
-import { benchDatabase, cleanup, runBench } from "@/bench/lib";
-
-function option(name: string, fallback: number): number {
-  const argv = process.argv.slice(2);
-  const i = argv.indexOf(`--${name}`);
-  const raw = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number above 0, not ${JSON.stringify(raw)}`);
-  return n;
-}
+import { benchDatabase, cleanup, intArg, runBench } from "@/bench/lib";
 
 let failed = false;
 
@@ -25,16 +15,16 @@ async function main() {
   if (process.getuid?.() !== 0) throw new Error("the soak starts a private dockerd in swarm mode and sshd, which needs root (run it as root, e.g. in the dev container)");
   process.env.LOG_LEVEL ??= "warn";
   process.env.SLIPWAY_LOG_FORMAT ??= "json";
-  const deployments = option("deployments", 500);
-  const seed = option("seed", Date.now() % 2 ** 31);
+  const deployments = intArg("deployments", 500);
+  const seed = intArg("seed", Date.now() % 2 ** 31);
   await benchDatabase("SELECT (SELECT count(*) FROM deployments) + (SELECT count(*) FROM targets) AS n");
   const { runSoak, soakFailures, soakTable } = await import("@/test/soak/engine");
   console.log(`soak: ${deployments} deployments, seed ${seed}`);
   const result = await runSoak({
     deployments,
-    concurrency: option("concurrency", 6),
-    workers: option("workers", 3),
-    settleMs: option("settle-seconds", 300) * 1000,
+    concurrency: intArg("concurrency", 6),
+    workers: intArg("workers", 3),
+    settleMs: intArg("settle-seconds", 300) * 1000,
     seed,
     say: (line) => console.log(line),
   });

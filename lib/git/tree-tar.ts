@@ -101,16 +101,7 @@ export interface TreeTarOptions {
 export function treeTar(gitDir: string, items: readonly TarItem[], opts: TreeTarOptions): Readable {
   const pack = tar.pack();
   const git = spawnGit(["cat-file", "--batch"], { env: { GIT_DIR: gitDir }, timeoutMs: opts.timeoutMs, signal: opts.signal });
-  let closed = false;
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    git.kill();
-    opts.onClose?.();
-  };
-  pack.on("close", close);
-  pack.on("end", close);
-  pack.on("error", close);
+  const closed = stopGitWith(pack, git, opts.onClose);
 
   // the requests, in order; git answers each with "<object> <type> <size>\n<content>\n"
   const blobs = items.filter((i) => i.kind !== "dir");
@@ -152,7 +143,7 @@ export function treeTar(gitDir: string, items: readonly TarItem[], opts: TreeTar
     pack.finalize();
   })().catch((err: unknown) => {
     void reader.close().catch(() => undefined);
-    if (!closed) pack.destroy(err instanceof Error ? err : new Error(String(err)));
+    if (!closed()) pack.destroy(err instanceof Error ? err : new Error(String(err)));
   });
   return pack;
 }
@@ -169,15 +160,7 @@ export function archiveTar(gitDir: string, sha: string, opts: Omit<TreeTarOption
   const git = spawnGit(["-c", "tar.umask=0022", "archive", "--format=tar", sha], { env: { GIT_DIR: gitDir }, timeoutMs: opts.timeoutMs, signal: opts.signal });
   git.child.stdin.end();
   const out = new PassThrough();
-  let closed = false;
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    git.kill();
-    opts.onClose?.();
-  };
-  out.on("close", close);
-  out.on("error", close);
+  stopGitWith(out, git, opts.onClose);
   git.child.stdout.pipe(out, { end: false });
   git.done.then(
     () => {
@@ -187,7 +170,24 @@ export function archiveTar(gitDir: string, sha: string, opts: Omit<TreeTarOption
     },
     (err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))),
   );
-  out.once("end", close);
   return out;
+}
+
+/**
+ * Stops git (and calls onClose once) when the tar stream ends, fails or is dropped by its reader. Returns whether
+ * that has happened yet.
+ */
+function stopGitWith(stream: Readable, git: { kill(): void }, onClose: (() => void) | undefined): () => boolean {
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    git.kill();
+    onClose?.();
+  };
+  stream.on("close", close);
+  stream.on("end", close);
+  stream.on("error", close);
+  return () => closed;
 }
 
