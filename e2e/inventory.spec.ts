@@ -2,6 +2,7 @@
 // real sshd (then tested: authentication refused until the deployer key is installed), a docker context
 // through that host, a repository with a build rule, a deployment rule and a target, all visible on the
 // Services page. A viewer sees no edit controls (Settings pages included) and the server refuses the admin commands.
+import { generateKeyPairSync } from "node:crypto";
 import { appendFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { test, expect, type Page } from "@playwright/test";
@@ -12,7 +13,8 @@ test.describe.configure({ mode: "serial" });
 
 const sshd = JSON.parse(process.env.E2E_SSHD ?? "{}") as { port: number; user: string; dir: string; fingerprints: string[] };
 const WEBHOOK_SECRET = "e2e-webhook-secret-0123456789abcdef";
-const PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nE2E-NOT-A-REAL-KEY-0123456789\n-----END RSA PRIVATE KEY-----";
+/** a real key: the console refuses a PEM that holds none */
+const PRIVATE_KEY = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs1", format: "pem" } }).privateKey;
 
 /** Opens the "Add …" disclosure (it may already be open on an empty page) and returns its form. */
 async function openForm(page: Page, name: string, formName: string | RegExp = name) {
@@ -45,7 +47,7 @@ test("an admin registers an app, a host (scan + accept + test), a context and a 
   await expect(page.getByText("/api/webhooks/github/tarides").first()).toBeVisible();
   const appsHtml = await page.content();
   expect(appsHtml).not.toContain(WEBHOOK_SECRET);
-  expect(appsHtml).not.toContain("E2E-NOT-A-REAL-KEY");
+  expect(appsHtml).not.toContain(PRIVATE_KEY.split("\n")[1]!);
 
   // ── a host: scan its keys, accept the one whose fingerprint we know ──────────────────────────
   await page.goto("/hosts");
@@ -138,7 +140,7 @@ test("an admin registers an app, a host (scan + accept + test), a context and a 
   expect(yaml).toContain("repo: ocurrent/e2e-demo");
   expect(yaml).toContain(`host_keys:`);
   expect(yaml).not.toContain(WEBHOOK_SECRET);
-  expect(yaml).not.toContain("E2E-NOT-A-REAL-KEY");
+  expect(yaml).not.toContain(PRIVATE_KEY.split("\n")[1]!);
 });
 
 test("a viewer sees the inventory without edit controls, and the server refuses admin commands", async ({ browser }) => {
@@ -166,7 +168,7 @@ test("a viewer sees the inventory without edit controls, and the server refuses 
     await expect(page.getByRole("button", { name: /^(Add |Save|Delete|Edit)/ }), settings).toHaveCount(0);
     const html = await page.content();
     expect(html).not.toContain(WEBHOOK_SECRET);
-    expect(html).not.toContain("E2E-NOT-A-REAL-KEY");
+    expect(html).not.toContain(PRIVATE_KEY.split("\n")[1]!);
   }
   const nonAuthEvents = async () => (await query<{ count: string }>("SELECT count(*) FROM audit_events WHERE action NOT LIKE 'auth.%'"))[0]!.count;
   const before = await nonAuthEvents();

@@ -1,6 +1,7 @@
 // viewer-settings: a viewer opens every Settings page (200, not 403), reads it without edit controls, and no
 // secret value an admin set (app key and webhook secret, registry password, build secret, Slack URL) is in
 // any page's HTML. test/security.viewer-settings.test.ts checks the pages' server checks and loaders.
+import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { test, expect, type Page } from "@playwright/test";
 import { signInWithGitHub } from "./support/login";
@@ -8,13 +9,14 @@ import { signInWithGitHub } from "./support/login";
 test.describe.configure({ mode: "serial" });
 
 const SECRETS = {
-  appKey: "-----BEGIN RSA PRIVATE KEY-----\nVIEWER-E2E-NOT-A-REAL-KEY-42\n-----END RSA PRIVATE KEY-----",
+  // a real key (the console refuses a PEM that holds none); a line of its body is what must never show
+  appKey: generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs1", format: "pem" } }).privateKey,
   webhookSecret: "viewer-e2e-webhook-secret-0123456789",
   registryPassword: "viewer-e2e-registry-pass-Zq8",
   buildSecret: "viewer-e2e-build-secret-77",
   slackUrl: "https://hooks.slack.com/services/T000/B000/viewer-e2e-slack-token",
 };
-const NEEDLES = ["VIEWER-E2E-NOT-A-REAL-KEY", SECRETS.webhookSecret, SECRETS.registryPassword, SECRETS.buildSecret, "viewer-e2e-slack-token"];
+const NEEDLES = [SECRETS.appKey.split("\n")[1]!, SECRETS.webhookSecret, SECRETS.registryPassword, SECRETS.buildSecret, "viewer-e2e-slack-token"];
 
 const PAGES = [
   "/settings",

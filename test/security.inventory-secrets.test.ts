@@ -1,7 +1,7 @@
 // Security regression (secret leaks): values typed into the inventory (secrets, registry passwords, GitHub
 // App keys and webhook secrets, Slack URLs) and the deployer's private key never appear in the database as
 // plaintext, in what the commands return, in the slipway.yml export, in the audit log, or in the logs.
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { getDb } from "@/lib/db";
 import { revealSecret } from "@/lib/services/inventory/secret-values";
@@ -12,9 +12,11 @@ import { runScript } from "@/test/helpers/spawn";
 import { startRegistry, type TestRegistry } from "@/test/helpers/registry";
 
 const tag = randomBytes(4).toString("hex");
+/** a real key: the console refuses a PEM that does not hold one */
+const appKey = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs1", format: "pem" } }).privateKey;
 const values = {
   SECRET_VALUE: `PLAINTEXT-npm-${tag}`,
-  APP_PRIVATE_KEY: `-----BEGIN RSA PRIVATE KEY-----\nPLAINTEXT-appkey-${tag}\n-----END RSA PRIVATE KEY-----`,
+  APP_PRIVATE_KEY: appKey,
   WEBHOOK_SECRET: `PLAINTEXT-webhook-${tag}-0123456789`,
   SLACK_URL: `https://hooks.slack.com/services/T000/B000/PLAINTEXT-slack-${tag}`,
   REGISTRY_PASSWORD: `PLAINTEXT-registry-${tag}`,
@@ -59,7 +61,8 @@ test("secret values are sealed at rest and appear in no output, export, audit ev
   const logs = r.stdout + r.stderr;
   expect(logs).toContain("inventory secrets fixture done"); // the logger did write at trace level
   for (const [name, value] of Object.entries(values)) {
-    const needle = value.includes("PLAINTEXT-appkey") ? `PLAINTEXT-appkey-${tag}` : value;
+    // a line of the key's body: the PEM's header lines are the same in every key
+    const needle = value.includes("PRIVATE KEY") ? value.split("\n")[1]! : value;
     expect(db, `${name} in the database`).not.toContain(needle);
     expect(logs, `${name} in the logs or results`).not.toContain(needle);
   }

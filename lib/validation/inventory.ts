@@ -156,7 +156,12 @@ export const secretEntity = z.strictObject(secretShape).superRefine(checkSecretS
 export type SecretEntity = z.output<typeof secretEntity>;
 
 /** A secret value typed into the console: any text up to 64 KiB (PEM keys included). */
-export const secretValue = z.string().min(1, "is required").max(65536, "has at most 64 KiB");
+export const secretValue = z
+  .string()
+  .min(1, "is required")
+  .max(65536, "has at most 64 KiB")
+  // a value reaches programs as an environment variable or a file line: a NUL byte would cut it short there
+  .refine((s) => !s.includes("\0"), "must not contain a NUL byte (\\0): paste the value as text");
 
 // ─── notification channels ──────────────────────────────────────────────────────────────────────
 

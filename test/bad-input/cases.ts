@@ -1,6 +1,7 @@
 // The bad-input table: every case names its kind, what it sends, the edge it goes through and what the
 // sender must be told (a 4xx and words that name the field or the problem). test/security.bad-input.test.ts
 // runs each one against a real database and checks that nothing was written.
+import { generateKeyPairSync } from "node:crypto";
 import type { Actor } from "@/lib/auth/actor";
 import { approveDeployment, deployRelease, rollbackTarget, unpinTarget } from "@/lib/services/deployments/commands";
 import { buildNow, cancelBuild, rebuild } from "@/lib/services/builds/commands";
@@ -20,7 +21,7 @@ import { chunked, command, importYaml, job, request, route, signature, webhook, 
 
 export const KINDS = [
   "injection", "path traversal", "open redirect", "SSRF", "oversized body", "YAML bomb", "webhook", "hostile ref name",
-  "malformed known_hosts", "invalid image reference", "IDOR", "job payload",
+  "malformed known_hosts", "invalid image reference", "IDOR", "job payload", "malformed private key",
 ] as const;
 export type Kind = (typeof KINDS)[number];
 export type Edge = "command" | "route" | "webhook" | "import" | "job";
@@ -146,6 +147,13 @@ export const cases: Case[] = [
   { kind: "injection", name: "a NUL byte in a build log's id", edge: "route", run: (f) => route(buildLogGet as never, request("/api/builds/a%00b/log.txt", { method: "GET", cookie: f.adminCookie }), { id: "a\u0000b" }), status: 404, says: /There is no build with id/ },
   { kind: "injection", name: "a NUL byte in a deployment log's id", edge: "route", run: (f) => route(deploymentLogGet as never, request("/api/deployments/a%00b/log.txt", { method: "GET", cookie: f.adminCookie }), { id: "a\u0000b" }), status: 404, says: /There is no deployment with id/ },
   { kind: "injection", name: "a NUL byte in a release artifact's id", edge: "route", run: (f) => route(artifactGet as never, request("/api/releases/a%00b/artifact", { method: "GET", cookie: f.adminCookie }), { id: "a\u0000b" }), status: 400, says: /releaseId: is not an id Slipway gave out/ },
+  { kind: "injection", name: "a NUL byte in a build secret's value", edge: "command", run: (f) => command(saveSecret, f.admin, { name: "tok-nul", scope: "global", value: "abc\u0000def" }), status: 400, says: /^value: must not contain a NUL byte/ },
+  { kind: "injection", name: "a NUL byte in a registry password", edge: "command", run: (f) => command(saveRegistry, f.admin, { name: "reg-nul", url: "registry.example.com", username: "u", password: "pass\u0000word" }), status: 400, says: /^password: must not contain a NUL byte/ },
+  { kind: "malformed private key", name: "a GitHub App key with the right header and a garbled body", edge: "command", run: (f) => command(saveApp, f.admin, { name: "garbled-app", private_key: "-----BEGIN RSA PRIVATE KEY-----\nbm90IGEga2V5\n-----END RSA PRIVATE KEY-----" }), status: 400, says: /^private_key: this \.pem cannot be used: its contents are not a readable key/ },
+  { kind: "malformed private key", name: "a GitHub App key that is an EC key", edge: "command", run: (f) => command(saveApp, f.admin, { name: "ec-app", private_key: generateKeyPairSync("ec", { namedCurve: "P-256", publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } }).privateKey.trim() }), status: 400, says: /^private_key: this key is of type ec, not RSA/ },
+  { kind: "malformed private key", name: "a GitHub App key encrypted with a passphrase", edge: "command", run: (f) => command(saveApp, f.admin, { name: "enc-app", private_key: generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs1", format: "pem", cipher: "aes-256-cbc", passphrase: "secret" } }).privateKey.trim() }), status: 400, says: /^private_key: this \.pem cannot be used: it is encrypted with a passphrase/ },
+  { kind: "malformed private key", name: "a GitHub App key of 1024 bits", edge: "command", run: (f) => command(saveApp, f.admin, { name: "short-app", private_key: generateKeyPairSync("rsa", { modulusLength: 1024, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs1", format: "pem" } }).privateKey.trim() }), status: 400, says: /^private_key: this RSA key has 1024 bits; GitHub requires at least 2048/ },
+  { kind: "malformed private key", name: "an OpenSSH key pasted as the GitHub App key", edge: "command", run: (f) => command(saveApp, f.admin, { name: "ssh-app", private_key: "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----" }), status: 400, says: /^private_key: paste the whole \.pem file GitHub gave you/ },
   { kind: "injection", name: "compose project with a path", edge: "command", run: target({ compose_project: "../../etc" }), status: 400, says: /compose_project: a compose project name has lowercase letters/ },
 
   // path traversal: files in the repository, paths on hosts, ids in URLs

@@ -42,6 +42,7 @@ import {
 import { entities, kindLabels, type Change, type EntityKind, type EntityParent, type EntityValues } from "@/lib/config/diff";
 import { applyChange, archivedAtOf, type Archivable } from "@/lib/services/inventory/apply";
 import { secretVisibleTo } from "@/lib/config/check";
+import { rsaPrivateKeyProblem } from "@/lib/github/app-key";
 import { lockInventory, readInventory } from "@/lib/services/inventory/state";
 import { setOwnedSecret, storeSecretValue } from "@/lib/services/inventory/secret-values";
 
@@ -171,8 +172,14 @@ const appCredentials = z.object({
     .string()
     .optional()
     .transform((s) => (s && s.trim() ? s.trim() : undefined))
-    .refine((s) => s === undefined || /^-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----$/.test(s), {
-      message: "paste the whole .pem file GitHub gave you, from -----BEGIN RSA PRIVATE KEY----- to the END line",
+    .superRefine((s, ctx) => {
+      if (s === undefined) return;
+      if (!/^-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----$/.test(s)) {
+        return void ctx.addIssue({ code: "custom", message: "paste the whole .pem file GitHub gave you, from -----BEGIN RSA PRIVATE KEY----- to the END line" });
+      }
+      // the header alone proves nothing: a key cut short or mangled in the paste would fail every token later
+      const problem = rsaPrivateKeyProblem(s);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
     }),
   webhook_secret: z
     .string()
@@ -248,7 +255,7 @@ export async function saveContext(actor: Actor, raw: unknown): Promise<Saved> {
 export async function saveRegistry(actor: Actor, raw: unknown): Promise<Saved> {
   authorize(actor, "inventory.edit");
   const { id, password } = parseInput(
-    z.object({ id: idField, password: z.string().max(4096, "is too long").optional().transform((s) => (s ? s : undefined)) }),
+    z.object({ id: idField, password: z.string().max(4096, "is too long").refine((s) => !s.includes("\0"), "must not contain a NUL byte (\\0): the registry would see a shorter password").optional().transform((s) => (s ? s : undefined)) }),
     raw,
   );
   const entity = parseInput(registryEntity, pick(raw, ["id", "password"]));
