@@ -21,7 +21,11 @@ export function intArg(name: string, fallback: number): number {
   const raw = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number above 0, not ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 1) {
+    // a usage error, read before anything started: said in one line, no stack
+    console.error(`--${name} must be a whole number above 0, not ${JSON.stringify(raw ?? "")}`);
+    process.exit(2);
+  }
   return n;
 }
 
