@@ -421,6 +421,28 @@ describe("serialization and recovery", () => {
     expect(await actions(d.id)).toContain("deployment.reverified");
     expect((await getDb().target.findUniqueOrThrow({ where: { id: s.targetId } })).currentReleaseId).toBe(r.releaseId);
   }, 180_000);
+  test("re-verification runs the health check its stopped worker did not get to: unhealthy, the release is taken back and the deployment fails", async () => {
+    let status = 200;
+    const health = await httpServer(() => status);
+    try {
+      const s = await scenario({ healthUrl: health.url });
+      const r = await release(s, img.v2);
+      expect((await run(r.deploymentId!)).state).toBe("succeeded");
+      // as its row would be had its worker died after convergence, before the health check: verifying, no worker
+      await getDb().deployment.update({ where: { id: r.deploymentId! }, data: { state: "verifying", finishedAt: null, reason: null, workerId: null } });
+      status = 503;
+      const hitsBefore = health.hits();
+      const v = await reverifyDeployment(r.deploymentId!, { workerId: "test-worker-3" });
+      const log = await logText(r.deploymentId!);
+      expect(v?.state, `${v?.reason}\n${log}`).toBe("failed");
+      expect(v?.reason).toMatch(/the worker stopped mid-deployment; the service converged, then health check failed: .*\(last: HTTP 503\); rolled back to/);
+      expect(health.hits()).toBeGreaterThan(hitsBefore);
+      expect(await specImage(s.serviceId)).toBe(img.v1.ref);
+      expect(await actions(r.deploymentId!)).toContain("deployment.failed");
+    } finally {
+      await health.close();
+    }
+  }, 150_000);
 });
 
 describe("notifications", () => {

@@ -12,11 +12,11 @@ import { enqueueJob } from "@/lib/jobs/enqueue";
 import { liveJobExists, unlockJobsOfDeadRunner } from "@/lib/jobs/pending";
 import { BuildLogWriter } from "@/lib/build/log-writer";
 import { enqueueDeployment, targetQueue } from "@/lib/services/deployments/schedule";
-import { endDeployment } from "@/lib/deploy/runner";
+import { checkHealth, deployReleases, deploymentRunInclude, endDeployment } from "@/lib/deploy/runner";
 import { releaseImage } from "@/lib/services/releases/pull";
 import { inventoryAccess } from "@/lib/deploy/access";
 import { driverFor } from "@/lib/deploy/targets";
-import { targetInclude, type DeployIo, type TargetSession } from "@/lib/deploy/targets/driver";
+import type { DeployIo, TargetSession } from "@/lib/deploy/targets/driver";
 import { monitorBudgetSeconds } from "@/lib/validation/monitor-window";
 import { planRetry, retryWindowMs, scheduleReverify } from "@/lib/deploy/retry";
 import { classifyFailure, type FailureClass } from "@/lib/deploy/targets/failure-class";
@@ -84,7 +84,7 @@ export async function reapDeployments(opts: { now?: Date; exceptWorkerId?: strin
 /** Ends a deployment whose worker stopped, by what the target runs now. */
 export async function reverifyDeployment(deploymentId: string, opts: { workerId: string; signal?: AbortSignal }): Promise<{ state: string; reason: string | null } | null> {
   const db = getDb();
-  const d = await db.deployment.findUnique({ where: { id: deploymentId }, include: { target: { include: targetInclude }, release: true } });
+  const d = await db.deployment.findUnique({ where: { id: deploymentId }, include: deploymentRunInclude });
   if (!d || (d.state !== "deploying" && d.state !== "verifying")) return null;
   const actor: Actor = { type: "worker", workerId: opts.workerId };
   const wanted = releaseImage(d.release);
@@ -97,7 +97,8 @@ export async function reverifyDeployment(deploymentId: string, opts: { workerId:
   let state: "succeeded" | "failed" | "rolled_back";
   let reason: string | null;
   let liveImage: string | null = null;
-  const budgetMs = (d.target.convergeTimeoutSeconds + monitorBudgetSeconds(d.target) + 60) * 1000;
+  // converging, the health window, then a possible rollback that converges again
+  const budgetMs = (d.target.convergeTimeoutSeconds * 2 + d.target.healthTimeoutSeconds + monitorBudgetSeconds(d.target) * 2 + 60) * 1000;
   const io: DeployIo = { log, signal: opts.signal ?? AbortSignal.timeout(budgetMs), deadline: Date.now() + budgetMs };
   const couldNotCheck = (why: string) => `${cause}, and the service could not be checked: ${why}`;
   /** the target still away: looked at again later while the retry window lasts (null: not, it fails now) */
@@ -135,6 +136,18 @@ export async function reverifyDeployment(deploymentId: string, opts: { workerId:
           state === "succeeded"
             ? null
             : `${cause}, and the service ${onRelease ? `runs ${identity} but has not converged (${live.description})` : `runs ${live.reference ?? "no image"}, not ${identity}`}; deploy the release again if it is still wanted`;
+      }
+      if (state === "succeeded") {
+        // converged is not done: the health check the stopped worker did not get to runs now, and an unhealthy
+        // release is taken back as the runner would have
+        const health = await checkHealth(d, io.signal, log);
+        if (health) {
+          const { release, previous } = await deployReleases(d, log);
+          const back = await session.restore({ reference: release?.image ?? live.reference ?? "", version: null, waiting: null }, previous, "unhealthy", io);
+          liveImage = back.live;
+          state = "failed";
+          reason = `${cause}; the service converged, then ${health}; ${back.summary}`;
+        }
       }
     }
   } catch (err) {

@@ -41,13 +41,30 @@ export type DeploymentOutcome =
   | { state: "retrying"; reason: string; retryAt: Date }
   | { state: "skipped"; reason: string };
 
-const include = {
+export const deploymentRunInclude = {
   target: { include: targetInclude },
   release: { include: { build: { include: { commit: true } }, deploymentRule: { include: { registry: true } } } },
   previousRelease: { include: { build: { include: { commit: { select: { sha: true } } } } } },
 } as const satisfies Prisma.DeploymentInclude;
+const include = deploymentRunInclude;
 
-type Loaded = Prisma.DeploymentGetPayload<{ include: typeof include }>;
+export type Loaded = Prisma.DeploymentGetPayload<{ include: typeof deploymentRunInclude }>;
+
+/**
+ * The deployment's release and the target's previous one as a driver takes them, with the registry's
+ * credentials (added to the log's secrets). `release` is null when the release has no image digest.
+ */
+export async function deployReleases(d: Loaded, log: BuildLogWriter): Promise<{ release: DeployRelease | null; previous: DeployRelease | null }> {
+  const image = releaseImage(d.release);
+  const previousImage = d.previousRelease ? releaseImage(d.previousRelease) : null;
+  const auth = await registryAuth(d.release, d.release.deploymentRule.registry);
+  if (auth) log.addSecrets([auth.password]);
+  const registryUrl = d.release.deploymentRule.registry?.url ?? undefined;
+  return {
+    release: image ? { row: d.release, image, auth, registryUrl, commit: d.release.build.commit.sha } : null,
+    previous: d.previousRelease && previousImage ? { row: d.previousRelease, image: previousImage, auth, registryUrl, commit: d.previousRelease.build.commit.sha } : null,
+  };
+}
 
 /** Why the run stopped early: carried as the abort reason. */
 class Stop extends Error {
@@ -178,14 +195,9 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
   let outcome: DeploymentOutcome;
   try {
     const driver = driverFor(t.kind);
-    if (!image) throw new Error("the release has no image digest; it cannot be deployed");
     const place = driver.place(t);
-    const auth = await registryAuth(d.release, d.release.deploymentRule.registry);
-    if (auth) log.addSecrets([auth.password]);
-    const registryUrl = d.release.deploymentRule.registry?.url ?? undefined;
-    const release: DeployRelease = { row: d.release, image, auth, registryUrl, commit: d.release.build.commit.sha };
-    const previous: DeployRelease | null =
-      d.previousRelease && previousImage ? { row: d.previousRelease, image: previousImage, auth, registryUrl, commit: d.previousRelease.build.commit.sha } : null;
+    const { release, previous } = await deployReleases(d, log);
+    if (!release) throw new Error("the release has no image digest; it cannot be deployed");
     log.step(`deployment ${d.id}: ${image} to ${place}`);
     log.line(`commit ${d.release.build.commit.sha}${d.release.build.commit.message ? ` ${d.release.build.commit.message.split("\n")[0]}` : ""}`);
     if (previousImage) log.line(`previous release: ${previousImage}`);
@@ -313,7 +325,7 @@ async function reverifyLater(d: Loaded, failure: FailureClass, reason: string, l
 }
 
 /** The health check after convergence: null when healthy (or none configured), else why not. */
-async function checkHealth(d: Loaded, signal: AbortSignal, log: BuildLogWriter): Promise<string | null> {
+export async function checkHealth(d: Pick<Loaded, "target">, signal: AbortSignal, log: BuildLogWriter): Promise<string | null> {
   const t = d.target;
   if (!t.healthUrl) {
     log.line("no health URL on this target: converged and running is healthy (an image HEALTHCHECK is waited for by the engine)");
