@@ -38,4 +38,4 @@ test("dry run, import, export and refusals from the command line", async () => {
   const usage = await runScript("scripts/slipway.ts", ["frobnicate"], env(), 30_000);
   expect(usage.code).toBe(64);
   expect(usage.stderr).toContain("usage:");
-});
+}, 240_000); // five runs of the command, each a new node process with tsx: minutes on a loaded machine

@@ -5,8 +5,9 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Server as SshServer } from "ssh2";
 import { describeContextTest, testDockerContext } from "@/lib/docker/context-check";
-import type { DockerContextAccess, DockerSshAccess } from "@/lib/docker/engine";
+import { dockerClient, type DockerContextAccess, type DockerSshAccess } from "@/lib/docker/engine";
 import { fingerprintSha256, generateDeployerKeyPair, type DeployerKeyPair } from "@/lib/ssh/keys";
 import { startDockerd, type TestDockerd } from "@/test/helpers/dockerd";
 import { freePort, startSshd, type Sshd } from "@/test/helpers/sshd";
@@ -99,6 +100,49 @@ describe("testDockerContext", () => {
     expect(countLines(sshd.logFile, /Accepted publickey for .* ED25519 /)).toBeGreaterThanOrEqual(2);
     expect(countLines(sshd.logFile, /Starting session: command/) - sessionsBefore).toBe(2);
     expect(dockerd.apiCalls().filter((c) => /^GET .*\/(version|info)$/.test(c)).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("an SSH server that drops the connection while the Docker session opens: the call fails in words, the process goes on", async () => {
+    // docker-modem's own ssh agent went on after the failed exec with an undefined stream and threw inside ssh2's
+    // connection-close handler: an uncaught exception (vitest reports it and fails the run) that ended the worker
+    // process when a host's sshd went away mid-deployment. A real SSH server (ssh2's) that accepts the login and
+    // then drops the connection at the session request makes that moment every time.
+    const hostKey = generateDeployerKeyPair("dropper-host");
+    const blob = hostKey.publicKey.split(" ")[1]!;
+    let sessions = 0;
+    const server = new SshServer({ hostKeys: [hostKey.privateKey] }, (client) => {
+      client.on("error", () => undefined);
+      client.on("authentication", (ctx) => ctx.accept());
+      client.on("session", () => {
+        sessions++;
+        client.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const access = { ...sshAccess(), port, pinnedKeys: [{ algorithm: "ssh-ed25519", publicKey: blob, fingerprintSha256: fingerprintSha256(blob) }] };
+      const { docker } = dockerClient({ endpoint: `ssh://${access.user}@${access.address}:${port}`, ssh: access }, { timeoutMs: 10_000 });
+      await expect(docker.ping()).rejects.toThrow(/./);
+      expect(sessions).toBe(1);
+      const result = await testDockerContext({ endpoint: `ssh://${access.user}@${access.address}:${port}`, ssh: access });
+      expect(result.ok).toBe(false);
+      // a server that does open sessions still answers
+      expect(String(await dockerClient(sshContext(), { timeoutMs: 10_000 }).docker.ping())).toBe("OK");
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("an sshd that logs in but opens no session (MaxSessions 0): the call fails with ssh2's words", async () => {
+    const closed = await startSshd({ authorizedKeys: [deployer.publicKey], env: { DOCKER_HOST: dockerd.endpoint }, extraConfig: ["MaxSessions 0"] });
+    try {
+      const access = { ...sshAccess(), port: closed.port, pinnedKeys: closed.hostKeys.map(({ algorithm, publicKey, fingerprintSha256 }) => ({ algorithm, publicKey, fingerprintSha256 })) };
+      const { docker } = dockerClient({ endpoint: `ssh://${access.user}@${access.address}:${access.port}`, ssh: access }, { timeoutMs: 10_000 });
+      await expect(docker.ping()).rejects.toThrow(/open failed|Channel open failure/i);
+    } finally {
+      await closed.stop();
+    }
   });
 
   it("refuses a host key that is not pinned before any login or Docker call, naming both fingerprints", async () => {

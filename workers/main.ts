@@ -8,8 +8,10 @@ import { closeDb } from "@/lib/db";
 import { log } from "@/lib/log";
 import { checkDatabase } from "@/lib/db/check";
 import { explainStartupError } from "@/lib/startup-error";
+import { guardUnhandledRejections } from "@/workers/unhandled";
 
 async function main() {
+  guardUnhandledRejections();
   const e = parseEnv(process.env);
   const { url } = await findDatabase(e, "attach");
   process.env.DATABASE_URL = url;

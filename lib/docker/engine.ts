@@ -1,8 +1,10 @@
 // A dockerode client for a Docker context: the local socket, or the remote engine through SSH with the
 // registered host's pinned keys and Slipway's deployer key (the remote runs `docker system dial-stdio`).
+import type { Agent } from "node:http";
 import Dockerode from "dockerode";
 import { parseDockerEndpoint, type DockerEndpoint } from "@/lib/docker/endpoint";
 import { sshConnectConfig, type HostKeyVerdict, type PinnedKey } from "@/lib/ssh/connect";
+import { sshDockerAgent } from "@/lib/docker/ssh-agent";
 
 export type { HostKeyVerdict, PinnedKey };
 
@@ -50,7 +52,7 @@ function sshTarget(ssh: DockerSshAccess): string {
  * the console's own environment (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CLIENT_TIMEOUT, SSH_AUTH_SOCK, …) are
  * set explicitly, so the environment never redirects a context.
  *
- * For ssh:// every API request opens its own SSH connection (docker-modem's ssh agent) with the pinned-key
+ * For ssh:// every API request opens its own SSH connection (lib/docker/ssh-agent.ts) with the pinned-key
  * host verifier; `timeoutMs` bounds each handshake and login. Pass `abortSignal` to calls to bound them.
  * Throws DockerEndpointError for an invalid endpoint, DockerContextError when ssh:// comes without `ssh`,
  * and SshError ("no_pinned_keys", "bad_pinned_key") when the host has no usable pinned keys.
@@ -69,16 +71,16 @@ export function dockerClient(ctx: DockerContextAccess, opts: { timeoutMs?: numbe
     throw new DockerContextError(`the endpoint ${ctx.endpoint} needs the registered host's SSH access (address, pinned keys, deployer key); register the host under Hosts`);
   }
   const { config, verdict } = sshConnectConfig({ ...ssh, timeoutMs: opts.timeoutMs });
-  const docker = new Dockerode({
+  // plain HTTP through Slipway's own SSH agent (lib/docker/ssh-agent.ts), not docker-modem's "ssh" protocol: host
+  // and port only name the engine in the Host header; no SSH agent socket, no agent forwarding, only the deployer key
+  // docker-modem takes `agent` (its Modem keeps it for every request); @types/dockerode does not list it
+  const options: Dockerode.DockerOptions & { agent: Agent } = {
     ...explicit,
-    protocol: "ssh",
-    // docker-modem copies host, port and username over sshOptions' own for every connection
+    protocol: "http",
     host: ssh.address,
     port: ssh.port,
-    username: ssh.user,
-    sshOptions: config,
-  });
-  // docker-modem merges `{ agent: SSH_AUTH_SOCK }` over sshOptions when DOCKER_HOST is ssh://: only the deployer key may log in
-  (docker.modem as unknown as { sshOptions: unknown }).sshOptions = { ...config, agent: undefined, agentForward: false };
+    agent: sshDockerAgent({ ...config, agent: undefined, agentForward: false }),
+  };
+  const docker = new Dockerode(options);
   return { docker, endpoint, target: sshTarget(ssh), hostKeyVerdict: verdict };
 }

@@ -31,6 +31,8 @@ export interface SshdOptions {
    * ensureTestUser, to meet "permission denied"). Its authorized_keys file is made readable by it.
    */
   loginUser?: string;
+  /** more sshd_config lines, e.g. "MaxSessions 0" (a server that logs in but opens no session) */
+  extraConfig?: string[];
 }
 
 export interface HostKey {
@@ -99,7 +101,7 @@ async function generateHostKeys(dir: string, types: HostKeyType[]): Promise<Host
   return keys;
 }
 
-function sshdConfig(opts: { port: number; dir: string; hostKeys: HostKey[]; env: Record<string, string> }): string {
+function sshdConfig(opts: { port: number; dir: string; hostKeys: HostKey[]; env: Record<string, string>; extraConfig?: string[] }): string {
   const lines = [
     `Port ${opts.port}`,
     "ListenAddress 127.0.0.1",
@@ -122,6 +124,10 @@ function sshdConfig(opts: { port: number; dir: string; hostKeys: HostKey[]; env:
     pairs.push(`"${name}=${value}"`);
   }
   if (pairs.length > 0) lines.push(`SetEnv ${pairs.join(" ")}`);
+  for (const l of opts.extraConfig ?? []) {
+    if (/[\r\n]/.test(l)) throw new Error(`cannot write ${JSON.stringify(l)} into sshd_config`);
+    lines.push(l);
+  }
   return lines.join("\n") + "\n";
 }
 
@@ -185,7 +191,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
 
   /** Starts sshd on `port`; false when the port turned out to be taken. */
   async function run(port: number, hostKeys: HostKey[]): Promise<boolean> {
-    await fs.writeFile(configFile, sshdConfig({ port, dir, hostKeys, env }));
+    await fs.writeFile(configFile, sshdConfig({ port, dir, hostKeys, env, extraConfig: opts.extraConfig }));
     const proc = spawn(SSHD, ["-D", "-f", configFile, "-E", logFile], { stdio: ["ignore", "ignore", "pipe"] });
     child = proc;
     let stderr = "";
