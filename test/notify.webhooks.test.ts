@@ -14,6 +14,12 @@ import { saveChannel } from "@/lib/services/inventory/entities";
 import { attemptDelivery, queueNotification, RETRY_BACKOFF_MS, type EventInput } from "@/lib/services/notifications/deliveries";
 import { redeliver, rotateSigningSecret } from "@/lib/services/notifications/commands";
 import { actorFor, createUser } from "@/test/helpers/fixtures";
+import { exportInventory, importInventory } from "@/lib/services/inventory/config";
+import { revealSecret } from "@/lib/services/inventory/secret-values";
+import { notifyHostKeyChanged } from "@/lib/services/notifications/host-key";
+import { onHostKeyRefused, type HostKeyRefusal } from "@/lib/ssh/host-key-events";
+import { sshConnectConfig } from "@/lib/ssh/connect";
+import { generateKeyPairSync, createHash } from "node:crypto";
 
 interface Received {
   path: string;
@@ -222,5 +228,58 @@ describe("outgoing webhooks", () => {
     const audit = await getDb().auditEvent.findMany({ where: { subjectId: ch.id }, select: { action: true, summary: true, before: true, after: true } });
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["notification_channel.created", "notification_channel.secret_set", "notification_channel.secret_rotated"]));
     expect(JSON.stringify(audit)).not.toContain(result.secret);
+  });
+
+  test("slipway.yml: a webhook channel's kind and filters are exported, never its secret; import makes a secret when missing", async () => {
+    const admin = await createUser("admin");
+    const ch = await webhookChannel("exported", { apps: [], repositories: "acme/site\nacme/api" });
+    const yaml = await exportInventory(actorFor(admin));
+    expect(yaml).toMatch(/name: exported\n\s+kind: webhook/);
+    expect(yaml).toContain("- acme/api");
+    expect(yaml).not.toContain(ch.secret);
+    expect(yaml).not.toContain("url-credential-");
+    const withNew = yaml.replace("notifications:\n", "notifications:\n  - name: imported-hook\n    kind: webhook\n    events: [build.failed]\n    repositories: [acme/site]\n");
+    await importInventory(actorFor(admin), withNew);
+    const row = await getDb().notificationChannel.findUniqueOrThrow({ where: { name: "imported-hook" } });
+    expect(row).toMatchObject({ kind: "webhook", repositories: ["acme/site"], apps: [] });
+    expect(await revealSecret(row.signingSecretId!)).toMatch(/^whsec_/);
+    // the exported channel kept its secret through the import
+    expect(await revealSecret((await getDb().notificationChannel.findUniqueOrThrow({ where: { id: ch.id } })).signingSecretId!)).toBe(ch.secret);
+  });
+
+  test("host.key_changed: the SSH verifier reports a key that is not pinned, and the host's channels hear it once per key", async () => {
+    /** a fresh ed25519 host key blob */
+    const blob = () => {
+      const der = generateKeyPairSync("ed25519").publicKey.export({ format: "der", type: "spki" });
+      const raw = der.subarray(der.length - 32);
+      const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+      return Buffer.concat([str(Buffer.from("ssh-ed25519")), str(raw)]);
+    };
+    const fp = (b: Buffer) => `SHA256:${createHash("sha256").update(b).digest("base64").replace(/=+$/, "")}`;
+    const pinned = blob();
+    const presented = blob();
+    const seen: HostKeyRefusal[] = [];
+    const stop = onHostKeyRefused((r) => seen.push(r));
+    const { config } = sshConnectConfig({ address: "10.9.9.9", port: 2222, user: "root", privateKey: "unused", pinnedKeys: [{ algorithm: "ssh-ed25519", publicKey: pinned.toString("base64"), fingerprintSha256: fp(pinned) }] });
+    const verifier = config.hostVerifier as (key: Buffer) => boolean;
+    expect(verifier(pinned)).toBe(true);
+    expect(verifier(presented)).toBe(false);
+    stop();
+    expect(seen).toEqual([{ address: "10.9.9.9", port: 2222, presented: { algorithm: "ssh-ed25519", fingerprintSha256: fp(presented) }, pinned: [fp(pinned)] }]);
+
+    const host = await getDb().host.create({ data: { name: "rekeyed", address: "10.9.9.9", port: 2222 } });
+    const ch = await webhookChannel("hostkeys", { events: ["host.key_changed"], repositories: "acme/site" });
+    expect(await notifyHostKeyChanged(seen[0]!, log)).toBeGreaterThanOrEqual(1);
+    // the same key again says nothing new
+    expect(await notifyHostKeyChanged(seen[0]!, log)).toBe(0);
+    const got = received.filter((x) => x.path === ch.path);
+    expect(got).toHaveLength(1);
+    expect(got[0]!.verified).toBe(true);
+    expect(JSON.parse(got[0]!.body)).toMatchObject({
+      event: "host.key_changed",
+      app: null,
+      repository: null,
+      data: { host: { id: host.id, name: "rekeyed", address: "10.9.9.9", port: 2222, presented: { fingerprint_sha256: fp(presented) }, pinned: [fp(pinned)] } },
+    });
   });
 });
