@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { getDb } from "@/lib/db";
 import type { Logger } from "@/lib/log";
 import { saveChannel } from "@/lib/services/inventory/entities";
-import { attemptDelivery, queueNotification, RETRY_BACKOFF_MS, type EventInput } from "@/lib/services/notifications/deliveries";
+import { attemptDelivery, pruneNotificationDeliveries, queueNotification, RETRY_BACKOFF_MS, type EventInput } from "@/lib/services/notifications/deliveries";
 import { redeliver, rotateSigningSecret } from "@/lib/services/notifications/commands";
 import { actorFor, createUser } from "@/test/helpers/fixtures";
 import { exportInventory, importInventory } from "@/lib/services/inventory/config";
@@ -281,5 +281,17 @@ describe("outgoing webhooks", () => {
       repository: null,
       data: { host: { id: host.id, name: "rekeyed", address: "10.9.9.9", port: 2222, presented: { fingerprint_sha256: fp(presented) }, pinned: [fp(pinned)] } },
     });
+  });
+
+  test("pruning deletes ended deliveries past the retention, never pending ones", async () => {
+    const ch = await webhookChannel("pruned");
+    script.set(ch.path, [500]);
+    const old = new Date(Date.now() - 20 * 86_400_000);
+    const [done] = await queueNotification(event(), null, { channelIds: [ch.id], now: old });
+    const [waiting] = await queueNotification(event(), null, { channelIds: [ch.id], now: old });
+    await getDb().notificationDelivery.update({ where: { id: done! }, data: { state: "delivered" } });
+    expect(await pruneNotificationDeliveries(new Date(), 14)).toBeGreaterThanOrEqual(1);
+    expect(await getDb().notificationDelivery.findUnique({ where: { id: done! } })).toBeNull();
+    expect(await getDb().notificationDelivery.findUnique({ where: { id: waiting! } })).not.toBeNull();
   });
 });

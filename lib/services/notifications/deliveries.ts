@@ -223,3 +223,13 @@ export async function notify(input: EventInput, dedupeKey: string | null, log: L
   }
   return delivered;
 }
+
+/**
+ * Deletes deliveries that ended (delivered or failed) more than `days` ago (the hourly maintenance job, with
+ * SLIPWAY_WEBHOOK_RETENTION_DAYS); pending ones stay whatever their age. Returns how many were deleted.
+ */
+export async function pruneNotificationDeliveries(now: Date, days: number): Promise<number> {
+  const cutoff = new Date(now.getTime() - days * 86_400_000);
+  const r = await getDb().notificationDelivery.deleteMany({ where: { state: { in: ["delivered", "failed"] }, createdAt: { lt: cutoff } } });
+  return r.count;
+}
