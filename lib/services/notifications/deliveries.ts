@@ -18,7 +18,7 @@ const ATTEMPT_LEASE_MS = 60_000;
 /** The delivery job queued with each new delivery runs this much later, in case the job that sends it first stops. */
 const SAFETY_DELAY_MS = 90_000;
 
-export function newRowId(prefix: string): string {
+function newRowId(prefix: string): string {
   return `${prefix}_${randomBytes(15).toString("base64url")}`;
 }
 
