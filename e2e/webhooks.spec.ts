@@ -62,6 +62,8 @@ test("add a webhook channel, send a test event the endpoint refuses, redeliver i
   await expect(shown).toHaveText(/^whsec_[A-Za-z0-9_-]{43}$/);
   const secret = (await shown.textContent())!.trim();
 
+  await page.screenshot({ path: "/work/screens/webhooks-created.png", fullPage: true });
+
   // the secret is shown once: not in any page after a reload, nor on the channel's page
   await page.reload();
   expect(await page.content()).not.toContain(secret);
