@@ -71,7 +71,7 @@ test("an admin sets credentials on the Settings pages", async ({ page }) => {
   await page.goto("/settings/notifications");
   const channel = await openForm(page, "Add channel");
   await channel.getByLabel("Name", { exact: true }).fill("viewer-e2e-channel");
-  await channel.getByLabel("Slack webhook URL").fill(SECRETS.slackUrl);
+  await channel.getByLabel("URL", { exact: true }).fill(SECRETS.slackUrl);
   await channel.getByRole("checkbox").first().check();
   await channel.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("heading", { name: "viewer-e2e-channel" })).toBeVisible();

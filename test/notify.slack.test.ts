@@ -69,8 +69,10 @@ describe("slackMessage", () => {
       "deployment.succeeded": new RegExp(`^Deployed tarides-test/site@${SHORT} \\(live\\) to www-live`),
       "deployment.failed": new RegExp(`^Deployment of tarides-test/site@${SHORT} \\(live\\) to www-live failed: docker service update timed out$`),
       "deployment.rolled_back": new RegExp(`^Deployment of tarides-test/site@${SHORT} \\(live\\) to www-live was rolled back: docker service update timed out$`),
+      "build.succeeded": new RegExp(`^Build of tarides-test/site@${SHORT} \\(live\\) succeeded`),
       "build.failed": new RegExp(`^Build of tarides-test/site@${SHORT} \\(live\\) failed: docker service update timed out$`),
       "drift.detected": new RegExp(`^Drift on www-live: it runs 127.0.0.1:5000/site:hotfix instead of 127.0.0.1:5000/site:live, which Slipway deployed from tarides-test/site@${SHORT} \\(live\\)`),
+      "host.key_changed": /^Host key of toxis \(10\.0\.0\.5:22\) changed: it presented SHA256:new/,
     };
     const emoji: Record<NotificationEvent, string> = {
       "deployment.pending_approval": ":hourglass_flowing_sand:",
@@ -78,12 +80,15 @@ describe("slackMessage", () => {
       "deployment.succeeded": ":white_check_mark:",
       "deployment.failed": ":x:",
       "deployment.rolled_back": ":leftwards_arrow_with_hook:",
+      "build.succeeded": ":white_check_mark:",
       "build.failed": ":x:",
       "drift.detected": ":warning:",
+      "host.key_changed": ":rotating_light:",
     };
     for (const event of Object.keys(wording) as NotificationEvent[]) {
       const failed = event === "deployment.failed" || event === "deployment.rolled_back" || event === "build.failed";
-      const m = slackMessage(facts({ event, reason: failed ? "docker service update timed out" : null, liveImage: event === "drift.detected" ? "127.0.0.1:5000/site:hotfix" : undefined }));
+      const host = event === "host.key_changed" ? { name: "toxis", address: "10.0.0.5", port: 22, presented: "SHA256:new", pinned: ["SHA256:old"] } : undefined;
+      const m = slackMessage(facts({ event, host, reason: failed ? "docker service update timed out" : null, liveImage: event === "drift.detected" ? "127.0.0.1:5000/site:hotfix" : undefined }));
       expect(m.text, event).toMatch(wording[event]);
       expect(blockTexts(m.blocks), event).toContain(`${emoji[event]} *`);
       if (failed) expect(blockTexts(m.blocks)).toContain("*Reason*\ndocker service update timed out");

@@ -1,5 +1,7 @@
 // Starts a graphile-worker runner on the database with Slipway's tasks, plus the heartbeat.
 // Used by `npm run worker` (workers/main.ts) and by `npm start` (scripts/start.ts), which runs it in-process.
+import { onHostKeyRefused } from "@/lib/ssh/host-key-events";
+import { notifyHostKeyChanged } from "@/lib/services/notifications/host-key";
 import os from "node:os";
 import { randomBytes } from "node:crypto";
 import { run, type Runner, type Logger as GwLogger, Logger as GraphileLogger } from "graphile-worker";
@@ -185,6 +187,10 @@ export async function startWorker(opts: {
       if (r.expired.length || r.verify.length || r.resubmitted.length) log.warn(r, "deployments reaped at start");
     })
     .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, "could not reap deployments at start"));
+  // a host that presents a key that is not pinned is announced (host.key_changed), once per host and key
+  const stopHostKeyEvents = onHostKeyRefused((r) => {
+    void notifyHostKeyChanged(r, log).catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "could not send host.key_changed"));
+  });
   let stopping: Promise<void> | undefined;
   return {
     id,
@@ -193,6 +199,7 @@ export async function startWorker(opts: {
       stopping ??= (async () => {
         // running builds are handed back (queued again) within graphile-worker's abort timeout (5 s)
         log.info("worker stopping: finishing running jobs");
+        stopHostKeyEvents();
         await Promise.all(runners.map((r) => r.stop()));
         sweeper.stop();
         await heartbeat?.stop();

@@ -55,8 +55,12 @@ export interface CanonSecret {
 }
 export interface CanonChannel {
   name: string;
-  kind: "slack";
+  kind: "slack" | "webhook";
   events: string[];
+  /** app names whose events it hears; empty = all */
+  apps: string[];
+  /** repository names whose events it hears; empty = all */
+  repositories: string[];
   enabled: boolean;
 }
 /** How a unikernel target restarts its service; the keys of other methods are null or empty. */
@@ -213,7 +217,14 @@ export const canonContext = (c: Doc["docker_contexts"][number]): CanonContext =>
 });
 export const canonRegistry = (r: Doc["registries"][number]): CanonRegistry => ({ name: r.name, url: r.url, username: r.username ?? null });
 export const canonSecret = (s: Doc["secrets"][number]): CanonSecret => ({ name: s.name, scope: s.scope, app: s.app ?? null, repo: s.repo ?? null });
-export const canonChannel = (c: Doc["notifications"][number]): CanonChannel => ({ name: c.name, kind: c.kind, events: [...c.events].sort(), enabled: c.enabled });
+export const canonChannel = (c: Doc["notifications"][number]): CanonChannel => ({
+  name: c.name,
+  kind: c.kind,
+  events: [...c.events].sort(),
+  apps: [...new Set(c.apps)].sort(),
+  repositories: [...new Set(c.repositories)].sort(),
+  enabled: c.enabled,
+});
 
 /** A repository without its builds; `webUrl` is its app's (for the default clone URL). */
 export const canonRepoFields = (r: Omit<RepoIn, "builds">, webUrl: string | undefined): Omit<CanonRepo, "builds"> => ({

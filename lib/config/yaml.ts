@@ -101,6 +101,8 @@ export function toYaml(canon: CanonDoc): string {
       const o: Obj = { name: c.name };
       put(o, "kind", c.kind, "slack");
       o.events = c.events;
+      if (c.apps.length) o.apps = c.apps;
+      if (c.repositories.length) o.repositories = c.repositories;
       put(o, "enabled", c.enabled, true);
       return o;
     });

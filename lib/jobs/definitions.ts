@@ -32,8 +32,10 @@ export const jobPayloads = {
   deploy_verify: z.object({ deploymentId: rowId }).strict(),
   /** Slack messages and the GitHub deployment status for one state change of a deployment */
   deploy_notify: z.object({ deploymentId: rowId, event: z.enum(DEPLOYMENT_NOTIFY_EVENTS) }).strict(),
-  /** Slack messages for a build that failed (channels subscribed to build.failed) */
+  /** notifications for a build that ended (channels subscribed to build.succeeded or build.failed) */
   build_notify: z.object({ buildId: rowId }).strict(),
+  /** one attempt of one notification delivery (Slack or webhook), and its retry with backoff (lib/services/notifications/deliveries.ts) */
+  notification_deliver: z.object({ deliveryId: rowId }).strict(),
   /** every minute: expired approvals, deployments held by stopped workers, queued ones whose job is gone */
   deployments_reap: cronPayload,
   /** every 5 minutes: compare each target's live image with its last release */

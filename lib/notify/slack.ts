@@ -28,6 +28,8 @@ export interface NotificationFacts {
   reason: string | null;
   /** drift: the image the target really runs */
   liveImage?: string | null;
+  /** host.key_changed: the host and the key it presented */
+  host?: { name: string; address: string; port: number; presented: string; pinned: string[] } | null;
 }
 
 export interface SlackMessage {
@@ -103,8 +105,10 @@ const EMOJI: Record<NotificationEvent, string> = {
   "deployment.succeeded": ":white_check_mark:",
   "deployment.failed": ":x:",
   "deployment.rolled_back": ":leftwards_arrow_with_hook:",
+  "build.succeeded": ":white_check_mark:",
   "build.failed": ":x:",
   "drift.detected": ":warning:",
+  "host.key_changed": ":rotating_light:",
 };
 
 /** The headline of an event; `commit` is the commit as the caller writes it (a link in blocks, plain in the fallback). */
@@ -122,8 +126,16 @@ function headline(f: NotificationFacts, commit: string, esc: (s: string) => stri
       return `Deployment of ${what} to ${target} failed`;
     case "deployment.rolled_back":
       return `Deployment of ${what} to ${target} was rolled back`;
+    case "build.succeeded":
+      return `Build of ${what} succeeded`;
     case "build.failed":
       return `Build of ${what} failed`;
+    case "host.key_changed": {
+      const h = f.host;
+      return h
+        ? `Host key of ${esc(h.name)} (${esc(h.address)}:${h.port}) changed: it presented ${esc(h.presented)}; Slipway will not connect until an admin accepts the new key under Hosts`
+        : "A host key changed; Slipway will not connect to that host until an admin accepts the new key under Hosts";
+    }
     case "drift.detected": {
       const deployed = f.image ? esc(f.image) : "the image";
       return f.liveImage
@@ -131,6 +143,13 @@ function headline(f: NotificationFacts, commit: string, esc: (s: string) => stri
         : `Drift on ${target}: it no longer runs ${deployed}, which Slipway deployed from ${what}`;
     }
   }
+}
+
+function pageLabel(e: NotificationEvent): string {
+  if (e.startsWith("build.")) return "Open the build in Slipway";
+  if (e === "host.key_changed") return "Open the host in Slipway";
+  if (e === "drift.detected") return "Open the target in Slipway";
+  return "Open the deployment in Slipway";
 }
 
 /**
@@ -159,7 +178,8 @@ export function slackMessage(f: NotificationFacts): SlackMessage {
   const within = (s: string) => escapedWithin(s, FIELD_MAX - 100);
   const fields = [
     ...(f.target !== null ? [field("Target", within(f.target))] : []),
-    field("Branch", within(f.branch)),
+    ...(f.branch ? [field("Branch", within(f.branch))] : []),
+    ...(f.host ? [field("Pinned", within(f.host.pinned.join(", ") || "none"))] : []),
     ...(short ? [field("Commit", link(f.commitUrl, short))] : []),
     ...(f.image ? [field(f.event === "drift.detected" ? "Deployed image" : "Image", within(f.image))] : []),
     ...(f.event === "drift.detected" ? [field("Live image", f.liveImage ? within(f.liveImage) : "unknown")] : []),
@@ -169,7 +189,7 @@ export function slackMessage(f: NotificationFacts): SlackMessage {
   if (reason) blocks.push({ type: "section", text: { type: "mrkdwn", text: `*Reason*\n${escapedWithin(reason, Math.min(REASON_MAX, SECTION_MAX - 20))}` } });
   blocks.push({
     type: "context",
-    elements: [{ type: "mrkdwn", text: `${link(f.pageUrl, f.event === "build.failed" ? "Open the build in Slipway" : "Open the deployment in Slipway")} · ${escapedWithin(f.repository, 500)}` }],
+    elements: [{ type: "mrkdwn", text: `${link(f.pageUrl, pageLabel(f.event))}${f.repository ? ` · ${escapedWithin(f.repository, 500)}` : ""}` }],
   });
   return { text, blocks };
 }

@@ -159,6 +159,8 @@ export interface ChannelRow {
   name: string;
   kind: string;
   events: string[];
+  apps: string[];
+  repositories: string[];
   enabled: boolean;
   urlSet: boolean;
 }
@@ -167,7 +169,7 @@ export async function listChannels(): Promise<ChannelRow[]> {
   const rows = await getDb().notificationChannel.findMany({
     orderBy: { name: "asc" },
     take: 200,
-    select: { id: true, name: true, kind: true, events: true, enabled: true, urlSecretId: true },
+    select: { id: true, name: true, kind: true, events: true, apps: true, repositories: true, enabled: true, urlSecretId: true },
   });
   const set = await setSecretIds(rows.map((r) => r.urlSecretId));
   return rows.map(({ urlSecretId, ...r }) => ({ ...r, urlSet: urlSecretId ? set.has(urlSecretId) : false }));

@@ -6,6 +6,7 @@ import { connectClient, DEFAULT_TIMEOUT_MS } from "@/lib/ssh/client";
 import { endpoint, explainSshFailure, SshError, type PresentedHostKey } from "@/lib/ssh/errors";
 import { blobAlgorithm, checkPublicKey, fingerprintSha256, KeyFormatError, type KeyAlgorithm } from "@/lib/ssh/keys";
 import { scanHostKeys } from "@/lib/ssh/scan";
+import { reportHostKeyRefused } from "@/lib/ssh/host-key-events";
 
 /** A host key an admin accepted. The blob (publicKey, base64) is what is compared; its type is what is asked for. */
 export type PinnedKey = { algorithm: string; publicKey: string; fingerprintSha256: string };
@@ -83,6 +84,7 @@ export function sshConnectConfig(opts: SshTarget): { config: ConnectConfig; verd
     }
     const accepted = pinned.some((p) => p.blob.equals(key));
     last = { accepted, presented: { algorithm, publicKey: key.toString("base64"), fingerprintSha256: fingerprintSha256(key) } };
+    if (!accepted) reportHostKeyRefused({ address, port, presented: { algorithm, fingerprintSha256: last.presented.fingerprintSha256 }, pinned: pinned.map((p) => fingerprintSha256(p.blob)) });
     return accepted;
   };
 

@@ -165,26 +165,49 @@ export const secretValue = z
 
 // ─── notification channels ──────────────────────────────────────────────────────────────────────
 
+export const CHANNEL_KINDS = ["slack", "webhook"] as const;
+
+/** A repository name in a channel's filter: owner/name, or any path-like name of a repository not on GitHub. */
+const filterRepoName = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .max(140, "has at most 140 characters")
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, "must be a repository's name as Slipway lists it, e.g. ocurrent/ocurrent-deployer");
+
+const sortedUnique = (xs: string[]) => [...new Set(xs)].sort();
+
 export const channelShape = {
   name: resourceName,
-  kind: withDefault(z.enum(["slack"], { error: "must be slack" }), "slack"),
+  kind: withDefault(z.enum(CHANNEL_KINDS, { error: "must be slack or webhook" }), "slack"),
   events: list(notificationEvent).refine((e) => e.length > 0, "pick at least one event").transform((e) => [...new Set(e)].sort()),
+  /** app names whose events the channel hears; empty = all */
+  apps: list(resourceName).transform(sortedUnique).refine((a) => a.length <= 100, "lists at most 100 apps"),
+  /** repository names whose events the channel hears; empty = all */
+  repositories: list(filterRepoName).transform(sortedUnique).refine((r) => r.length <= 500, "lists at most 500 repositories"),
   enabled: boolDefault(true),
 };
 export const channelEntity = z.strictObject(channelShape);
 export type ChannelEntity = z.output<typeof channelEntity>;
 
+/** A generic webhook endpoint's URL: https only (http to a loopback address), no user or password, no link-local address. */
+export const webhookEndpointUrl = urlChecked("must be the https:// URL of the endpoint that receives the events");
+
 /** A Slack incoming-webhook URL. */
-export const slackWebhookUrl = z
+export const slackWebhookUrl = urlChecked("must be the incoming-webhook URL Slack gave you, https://hooks.slack.com/services/…");
+
+function urlChecked(notAUrl: string) {
+  return z
   .string()
   .trim()
+  .max(2048, "has at most 2048 characters")
   .superRefine((s, ctx) => {
     let u: URL;
     try {
       u = new URL(s);
       if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error();
     } catch {
-      return void ctx.addIssue({ code: "custom", message: "must be the incoming-webhook URL Slack gave you, https://hooks.slack.com/services/…" });
+      return void ctx.addIssue({ code: "custom", message: notAUrl });
     }
     // postSlack refuses these at use (lib/notify/slack.ts): refused here, the form says so before the URL is kept
     if (!isSecureOrLoopbackUrl(u)) {
@@ -195,6 +218,7 @@ export const slackWebhookUrl = z
       ctx.addIssue({ code: "custom", message: LINK_LOCAL_PROBLEM });
     }
   });
+}
 
 // ─── repositories ───────────────────────────────────────────────────────────────────────────────
 

@@ -14,6 +14,7 @@ import type { Role } from "@/lib/auth/roles";
 import { exportInventory } from "@/lib/services/inventory/config";
 import { saveApp, saveBuildRule, saveChannel, saveContext, saveRegistry, saveRepository, saveSecret } from "@/lib/services/inventory/entities";
 import { activeDeployerKey } from "@/lib/queries/deployer-key";
+import { queueNotification } from "@/lib/services/notifications/deliveries";
 import { approvalLevelSetting } from "@/lib/queries/deployment-settings";
 import { deployedTarget, freshBuild, freshHost, freshUser, pendingDeployment, type Who, type World } from "@/test/authz/world";
 
@@ -534,6 +535,58 @@ export const table: Row[] = [
         async check(o) {
           succeeded(o);
           expect(await db().notificationChannel.findUnique({ where: { id } })).toBeNull();
+        },
+      };
+    },
+  },
+  {
+    id: a("settings/notifications/actions.ts", "sendTestEventAction"),
+    need: "admin",
+    writes: true,
+    async cell(w, who) {
+      // a webhook to a loopback port nothing listens on: the attempt is refused at once and retried later
+      const id = (await saveChannel(w.admin, { name: `matrix-hook${w.next()}`, kind: "webhook", url: "http://127.0.0.1:9/hook", events: ["deployment.failed"] })).id;
+      return {
+        call: action({ channel_id: id }),
+        async check(o) {
+          succeeded(o);
+          expect(await db().notificationDelivery.count({ where: { channelId: id } })).toBe(1);
+          await auditedBy(w, who, "notification_channel.test_sent", id);
+        },
+      };
+    },
+  },
+  {
+    id: a("settings/notifications/actions.ts", "redeliverAction"),
+    need: "admin",
+    writes: true,
+    async cell(w, who) {
+      const id = (await saveChannel(w.admin, { name: `matrix-redeliver${w.next()}`, kind: "webhook", url: "http://127.0.0.1:9/hook", events: ["deployment.failed"] })).id;
+      const [deliveryId] = await queueNotification({ event: "deployment.failed", app: null, repository: null, data: { url: "https://slipway.example.org/" } }, null, { channelIds: [id] });
+      return {
+        call: action({ delivery_id: deliveryId!, channel_id: id }),
+        async check(o) {
+          succeeded(o);
+          expect((await db().notificationDelivery.findUniqueOrThrow({ where: { id: deliveryId! } })).attempts).toBe(1);
+          await auditedBy(w, who, "notification.redelivered", id);
+        },
+      };
+    },
+  },
+  {
+    id: a("settings/notifications/actions.ts", "rotateSigningSecretAction"),
+    need: "admin",
+    writes: true,
+    async cell(w, who) {
+      const saved = await saveChannel(w.admin, { name: `matrix-rotate${w.next()}`, kind: "webhook", url: "http://127.0.0.1:9/hook", events: ["deployment.failed"] });
+      return {
+        call: action({ channel_id: saved.id }),
+        async check(o) {
+          succeeded(o);
+          const secret = (o.result as { secret?: string } | undefined)?.secret;
+          expect(secret).toMatch(/^whsec_/);
+          expect(secret).not.toBe(saved.signingSecret);
+          await auditedBy(w, who, "notification_channel.secret_rotated", saved.id);
         },
       };
     },

@@ -9,6 +9,8 @@ import {
   deleteInventoryEntity, saveApp, saveBuildRule, saveChannel, saveContext, saveDeploymentRule, saveHost, saveRegistry, saveRepository, saveSecret, saveTarget,
 } from "@/lib/services/inventory/entities";
 import { pinHostKeys } from "@/lib/services/inventory/hosts";
+import { redeliver, rotateSigningSecret, sendTestEvent } from "@/lib/services/notifications/commands";
+import { log } from "@/lib/log";
 import { testRegistry } from "@/lib/services/inventory/checks";
 import { MAX_CONFIG_BYTES } from "@/lib/config/yaml";
 import { BODY_LIMITS } from "@/lib/http/body";
@@ -78,6 +80,8 @@ const target = (fields: Record<string, unknown>) => (f: Fixture) => command(save
 const image = (ref: string) => deployRule({ image: ref });
 const branch = (name: string) => deployRule({ branch: name });
 const channel = (url: string) => (f: Fixture) => command(saveChannel, f.admin, { name: "ops", events: ["deployment.failed"], url });
+const webhookChannel = (fields: Record<string, unknown>) => (f: Fixture) => command(saveChannel, f.admin, { name: "hook", kind: "webhook", events: ["deployment.failed"], url: "https://ci.example.org/slipway", ...fields });
+const quiet = log.child({ test: "bad-input" });
 const registry = (url: string) => (f: Fixture) => command(saveRegistry, f.admin, { name: "reg-x", url });
 const knownHosts = (text: string | ((f: Fixture) => string)) => (f: Fixture) => command(pinHostKeys, f.admin, { host_id: f.hostId, known_hosts: typeof text === "string" ? text : text(f) });
 
@@ -187,6 +191,12 @@ export const cases: Case[] = [
   { kind: "SSRF", name: "Slack webhook at the metadata address", edge: "command", run: channel("https://169.254.169.254/latest/meta-data/"), status: 400, says: /url: must not name a link-local or cloud metadata address/ },
   { kind: "SSRF", name: "Slack webhook with file:", edge: "command", run: channel("file:///etc/passwd"), status: 400, says: /url: must be the incoming-webhook URL Slack gave you/ },
   { kind: "SSRF", name: "Slack webhook with gopher:", edge: "command", run: channel("gopher://127.0.0.1:11211/_stats"), status: 400, says: /url: must be the incoming-webhook URL Slack gave you/ },
+  { kind: "SSRF", name: "webhook channel over plain http to another host", edge: "command", run: webhookChannel({ url: "http://ci.example.org/slipway" }), status: 400, says: /url: must be an https:\/\/ URL/ },
+  { kind: "SSRF", name: "webhook channel at the metadata address", edge: "command", run: webhookChannel({ url: "https://169.254.169.254/latest/meta-data/" }), status: 400, says: /url: must not name a link-local or cloud metadata address/ },
+  { kind: "SSRF", name: "webhook channel URL with a user and password", edge: "command", run: webhookChannel({ url: "https://user:pw@ci.example.org/slipway" }), status: 400, says: /url: must not carry a user or password/ },
+  { kind: "SSRF", name: "webhook channel with file:", edge: "command", run: webhookChannel({ url: "file:///etc/passwd" }), status: 400, says: /url: must be the https:\/\/ URL of the endpoint/ },
+  { kind: "injection", name: "webhook channel filter with a repository name holding a newline and a shell", edge: "command", run: webhookChannel({ repositories: ["acme/site$(id)"] }), status: 400, says: /repositories\[0\]: must be a repository's name as Slipway lists it/ },
+  { kind: "injection", name: "webhook channel with an unknown kind", edge: "command", run: webhookChannel({ kind: "email" }), status: 400, says: /kind: must be slack or webhook/ },
   { kind: "SSRF", name: "registry at the metadata address", edge: "command", run: registry("169.254.169.254"), status: 400, says: /url: must not name a link-local or cloud metadata address/ },
   { kind: "SSRF", name: "registry at an IPv6 link-local address", edge: "command", run: registry("http://[fe80::1]:5000"), status: 400, says: /url: must not name a link-local/ },
   { kind: "SSRF", name: "registry as a file: URL", edge: "command", run: registry("file:///var/run/docker.sock"), status: 400, says: /url: must be a registry host\[:port\]/ },
@@ -276,6 +286,9 @@ export const cases: Case[] = [
   { kind: "IDOR", name: "deploy repository A's release to repository B's target", edge: "command", run: (f) => command(deployRelease, f.operator, { targetId: f.B.targetId, releaseId: f.A.releaseId }), status: 409, says: /That release was built for another deployment rule, not for .*Nothing was changed/ },
   { kind: "IDOR", name: "roll B's target back to A's release", edge: "command", run: (f) => command(rollbackTarget, f.operator, { targetId: f.B.targetId, releaseId: f.A.releaseId }), status: 409, says: /built for another deployment rule/ },
   { kind: "IDOR", name: "A's build rule id in the deployment rule form's build_rule_id… of a target", edge: "command", run: (f) => command(saveTarget, f.admin, { deployment_rule_id: f.A.buildRuleId, name: "t-x", context: "swarm1", service: "svc_x" }), status: 404, says: /That deployment rule does not exist any more; reload the page/ },
+  { kind: "IDOR", name: "a host id redelivered as a notification delivery", edge: "command", run: (f) => command((a, raw) => redeliver(a, raw, quiet), f.admin, { delivery_id: f.hostId }), status: 404, says: /That delivery does not exist any more; reload the page/ },
+  { kind: "IDOR", name: "a test event to a host id as a channel", edge: "command", run: (f) => command((a, raw) => sendTestEvent(a, raw, quiet), f.admin, { channel_id: f.hostId }), status: 404, says: /That channel does not exist any more; reload the page/ },
+  { kind: "IDOR", name: "rotate the signing secret of a registry id as a channel", edge: "command", run: (f) => command(rotateSigningSecret, f.admin, { channel_id: f.registryId }), status: 404, says: /That channel does not exist any more; reload the page/ },
   { kind: "IDOR", name: "a target id saved as a build rule", edge: "command", run: (f) => command(saveBuildRule, f.admin, { id: f.B.targetId, name: "x" }), status: 404, says: /That build rule does not exist any more; reload the page/ },
   { kind: "IDOR", name: "a repository id as a deployment rule's build rule", edge: "command", run: (f) => command(saveDeploymentRule, f.admin, { build_rule_id: f.B.repositoryId, branch: "live", image: "127.0.0.1:5000/x:live" }), status: 404, says: /That build rule does not exist any more/ },
   { kind: "IDOR", name: "delete a target by a release id", edge: "command", run: (f) => command(deleteInventoryEntity, f.admin, { kind: "target", id: f.A.releaseId }), status: 404, says: /does not exist any more; reload the page/ },
@@ -292,6 +305,7 @@ export const cases: Case[] = [
   // job payloads through the worker's own schema
   { kind: "job payload", name: "build_run with an empty build id", edge: "job", run: () => job("build_run", { buildId: "" }), status: 400, says: /buildId: is required/ },
   { kind: "job payload", name: "deploy_run with an extra key", edge: "job", run: () => job("deploy_run", { deploymentId: "d1", command: "rm -rf /" }), status: 400, says: /Unrecognized key: "command"/ },
+  { kind: "job payload", name: "notification_deliver with a delivery id holding a quote", edge: "job", run: () => job("notification_deliver", { deliveryId: "dlv_x' OR '1'='1" }), status: 400, says: /deliveryId: is not an id Slipway gave out/ },
   { kind: "job payload", name: "deploy_notify with an unknown event", edge: "job", run: () => job("deploy_notify", { deploymentId: "d1", event: "deployment.$(id)" }), status: 400, says: /event: / },
   { kind: "job payload", name: "repository_poll with a 1 MiB id", edge: "job", run: () => job("repository_poll", { repositoryId: "r".repeat(1024 * 1024) }), status: 400, says: /repositoryId: is too long/ },
   { kind: "job payload", name: "github.event push to a hostile branch", edge: "job", run: (f) => job("github.event", { deliveryId: "d1", repositoryId: f.A.repositoryId, seq: 1, kind: "push", branch: "--upload-pack=x", headSha: "1".repeat(40) }), status: 400, says: /branch: / },

@@ -1,9 +1,9 @@
 // Build jobs: one build run (lib/build/runner.ts), the reaper of builds whose worker died, and the
-// build.failed notification.
+// build.failed / build.succeeded notification.
 import type { TaskContext } from "@/workers/tasks/types";
 import { runBuild } from "@/lib/build/runner";
 import { reapBuilds } from "@/lib/build/reaper";
-import { notifyBuildFailed } from "@/lib/services/builds/notify";
+import { notifyBuildEnded } from "@/lib/services/builds/notify";
 
 export async function buildRun(payload: { buildId: string }, ctx: TaskContext): Promise<void> {
   const r = await runBuild(payload.buildId, { workerId: ctx.workerId, log: ctx.log, signal: ctx.helpers.abortSignal });
@@ -16,6 +16,6 @@ export async function buildsReap(_payload: { _cron?: { ts: string; backfilled?: 
 }
 
 export async function buildNotify(payload: { buildId: string }, ctx: TaskContext): Promise<void> {
-  const n = await notifyBuildFailed(payload.buildId, ctx.log, ctx.helpers.abortSignal);
-  if (n) ctx.log.info({ buildId: payload.buildId, channels: n }, "build failure announced");
+  const n = await notifyBuildEnded(payload.buildId, ctx.log, ctx.helpers.abortSignal);
+  if (n) ctx.log.info({ buildId: payload.buildId, channels: n }, "build end announced");
 }

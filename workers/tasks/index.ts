@@ -9,6 +9,7 @@ import { pollDue, pollOne } from "@/workers/tasks/polling";
 import { githubEvent, webhooksDispatch } from "@/workers/tasks/github-event";
 import { buildNotify, buildRun, buildsReap } from "@/workers/tasks/builds";
 import { buildCheck } from "@/workers/tasks/build-check";
+import { notificationDeliver } from "@/workers/tasks/notifications";
 import { deployNotify, deployRun, deployVerify, deploymentsReap, driftCheck } from "@/workers/tasks/deployments";
 
 type Handlers = { [N in JobName]: (payload: JobPayload<N>, ctx: TaskContext) => Promise<void> };
@@ -28,6 +29,7 @@ export const handlers: Handlers = {
   deploy_notify: deployNotify,
   deployments_reap: deploymentsReap,
   drift_check: driftCheck,
+  notification_deliver: notificationDeliver,
 };
 
 export function buildTaskList(workerId: string, log: Logger): TaskList {

@@ -7,8 +7,10 @@ export const notificationEventLabels: Record<NotificationEvent, string> = {
   "deployment.succeeded": "A deployment succeeded",
   "deployment.failed": "A deployment failed",
   "deployment.rolled_back": "A deployment was rolled back",
+  "build.succeeded": "A build succeeded",
   "build.failed": "A build failed",
   "drift.detected": "A target drifted from its release",
+  "host.key_changed": "A host presented a changed SSH key",
 };
 
 export function eventLabel(e: string): string {

@@ -34,9 +34,11 @@ export interface ScheduledBuild {
 
 /** Enqueues what follows a build's state change: the GitHub check run is brought up to date. */
 export async function enqueueBuildFollowUps(tx: Tx, buildId: string, repositoryHasApp: boolean): Promise<void> {
-  // a failed build is announced to the channels subscribed to build.failed, once
+  // a build that failed or succeeded is announced to the channels subscribed to build.failed / build.succeeded, once
+  // (a success only when some channel hears it: most builds succeed, and most channels do not want them)
   const { state } = await tx.build.findUniqueOrThrow({ where: { id: buildId }, select: { state: true } });
-  if (state === "failed") await enqueueJob(tx, "build_notify", { buildId }, { jobKey: `build_notify:${buildId}`, jobKeyMode: "preserve_run_at", maxAttempts: 5 });
+  const announce = state === "failed" || (state === "succeeded" && (await tx.notificationChannel.count({ where: { enabled: true, events: { has: "build.succeeded" } } })) > 0);
+  if (announce) await enqueueJob(tx, "build_notify", { buildId }, { jobKey: `build_notify:${buildId}`, jobKeyMode: "preserve_run_at", maxAttempts: 5 });
   // local mode reports nothing to GitHub
   if (!repositoryHasApp || env().SLIPWAY_LOCAL) return;
   // one job per state change, no job key: the handler syncs the build's current state under a per-build

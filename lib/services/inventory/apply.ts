@@ -16,6 +16,7 @@ import { kindLabels } from "@/lib/config/diff";
 import { readDockerEndpoint } from "@/lib/docker/endpoint";
 import { DEFAULT_KEEP_ARTIFACTS, DEFAULT_MAX_ARTIFACT_MIB, missingImageMessage } from "@/lib/validation/inventory";
 import { fingerprintSha256 } from "@/lib/ssh/keys";
+import { createSigningSecret } from "@/lib/services/notifications/signing";
 
 const subjectOf: Record<EntityKind, AuditSubjectType> = {
   app: "github_app",
@@ -238,9 +239,13 @@ async function writeRegistry(tx: Tx, id: string | null, r: EntityValues["registr
   return id ? (await tx.registry.update({ where: { id }, data })).id : (await tx.registry.create({ data })).id;
 }
 
-async function writeChannel(tx: Tx, id: string | null, c: EntityValues["channel"]): Promise<string> {
-  const data = { name: c.name, kind: c.kind, events: c.events, enabled: c.enabled };
-  return id ? (await tx.notificationChannel.update({ where: { id }, data })).id : (await tx.notificationChannel.create({ data })).id;
+async function writeChannel(tx: Tx, id: string | null, c: EntityValues["channel"], actor: Actor): Promise<string> {
+  const data = { name: c.name, kind: c.kind, events: c.events, apps: c.apps, repositories: c.repositories, enabled: c.enabled };
+  const row = id ? await tx.notificationChannel.update({ where: { id }, data }) : await tx.notificationChannel.create({ data });
+  // a webhook channel signs with a secret Slipway makes (slipway.yml never carries it): one is created when missing,
+  // and shown under Settings → Notifications → the channel → Rotate
+  if (row.kind === "webhook" && !row.signingSecretId) await createSigningSecret(tx, row.id, row.name, actor);
+  return row.id;
 }
 
 async function writeRepo(tx: Tx, id: string | null, r: EntityValues["repo"]): Promise<string> {
@@ -462,7 +467,7 @@ async function deleteRow(tx: Tx, kind: EntityKind, id: string, label: string): P
       return { archived: null };
     }
     case "channel":
-      await tx.notificationChannel.update({ where: { id }, data: { urlSecretId: null } });
+      await tx.notificationChannel.update({ where: { id }, data: { urlSecretId: null, signingSecretId: null } });
       await tx.secret.deleteMany({ where: { scopeKey: `notification_channel:${id}` } });
       await tx.notificationChannel.delete({ where: { id } });
       return { archived: null };
@@ -588,7 +593,7 @@ export async function applyChange(tx: Tx, actor: Actor, change: AppliedChange): 
         rowId = await writeRegistry(tx, id, change.after!);
         break;
       case "channel":
-        rowId = await writeChannel(tx, id, change.after!);
+        rowId = await writeChannel(tx, id, change.after!, actor);
         break;
       case "repo":
         rowId = await writeRepo(tx, id, change.after!);

@@ -21,6 +21,7 @@ import {
   secretEntity,
   secretValue,
   slackWebhookUrl,
+  webhookEndpointUrl,
   targetEntity,
 } from "@/lib/validation/inventory";
 import {
@@ -44,7 +45,7 @@ import { applyChange, archivedAtOf, type Archivable } from "@/lib/services/inven
 import { secretVisibleTo } from "@/lib/config/check";
 import { rsaPrivateKeyProblem } from "@/lib/github/app-key";
 import { lockInventory, readInventory } from "@/lib/services/inventory/state";
-import { setOwnedSecret, storeSecretValue } from "@/lib/services/inventory/secret-values";
+import { revealSecret, setOwnedSecret, storeSecretValue } from "@/lib/services/inventory/secret-values";
 
 // empty in a form that creates; otherwise the row's id
 const idField = z.string().trim().max(64, "is too long").regex(/^[A-Za-z0-9_-]*$/, ROW_ID_PROBLEM).optional().transform((s) => (s ? s : undefined));
@@ -273,20 +274,26 @@ export async function saveRegistry(actor: Actor, raw: unknown): Promise<Saved> {
 
 // ─── notification channels ──────────────────────────────────────────────────────────────────────
 
-export async function saveChannel(actor: Actor, raw: unknown): Promise<Saved> {
+export async function saveChannel(actor: Actor, raw: unknown): Promise<Saved & { signingSecret: string | null }> {
   authorize(actor, "inventory.edit");
-  const { id, url } = parseInput(z.object({ id: idField, url: z.preprocess((v) => (v === "" ? undefined : v), slackWebhookUrl.optional()) }), raw);
   const entity = parseInput(channelEntity, pick(raw, ["id", "url"]));
+  const urlSchema = entity.kind === "webhook" ? webhookEndpointUrl : slackWebhookUrl;
+  const { id, url } = parseInput(z.object({ id: idField, url: z.preprocess((v) => (v === "" ? undefined : v), urlSchema.optional()) }), raw);
   const after = canonChannel(entity);
   return txn(async (tx) => {
-    if (!id && !url) throw new ValidationError([{ path: "url", message: "a new channel needs its Slack incoming-webhook URL" }]);
+    if (!id && !url) throw new ValidationError([{ path: "url", message: entity.kind === "webhook" ? "a new webhook channel needs the URL of its endpoint" : "a new channel needs its Slack incoming-webhook URL" }]);
+    const before = id ? await tx.notificationChannel.findUnique({ where: { id }, select: { signingSecretId: true, kind: true } }) : null;
+    if (id && before && before.kind !== after.kind && !url) throw new ValidationError([{ path: "url", message: `enter the ${after.kind === "webhook" ? "endpoint's" : "Slack webhook"} URL: the channel changes kind` }]);
     const r = await saveChange(tx, actor, "channel", id, after, {}, after.name);
     if (url) {
       const secretId = await setOwnedSecret(tx, { scopeKey: `notification_channel:${r.id}` }, "url", url, userIdOf(actor));
       await tx.notificationChannel.update({ where: { id: r.id }, data: { urlSecretId: secretId } });
       await recordAudit(tx, { actor, action: "notification_channel.url_set", subjectType: "notification_channel", subjectId: r.id, summary: `notification channel ${after.name}: webhook URL set` });
     }
-    return saved(id, r);
+    // a signing secret made by this save (a new webhook channel) is shown once, now
+    const row = await tx.notificationChannel.findUniqueOrThrow({ where: { id: r.id }, select: { signingSecretId: true } });
+    const fresh = row.signingSecretId && row.signingSecretId !== before?.signingSecretId ? await revealSecret(row.signingSecretId, tx) : null;
+    return { ...saved(id, r), signingSecret: fresh };
   });
 }
 

@@ -73,7 +73,7 @@ export async function readInventory(db: Reader): Promise<CanonDoc> {
       app: (s.scope === "repository" ? s.repository?.app?.name : s.app?.name) ?? null,
       repo: s.repository?.name ?? null,
     })),
-    notifications: channels.map((c) => ({ name: c.name, kind: c.kind, events: [...c.events].sort(), enabled: c.enabled })),
+    notifications: channels.map((c) => ({ name: c.name, kind: c.kind, events: [...c.events].sort(), apps: [...c.apps].sort(), repositories: [...c.repositories].sort(), enabled: c.enabled })),
     repos: repos.map<CanonRepo>((r) => ({
       repo: r.name,
       app: r.app?.name ?? null,
