@@ -16,6 +16,7 @@ import { PUT as rolePut } from "@/app/api/users/[id]/role/route";
 import { GET as buildLogGet } from "@/app/api/builds/[id]/log.txt/route";
 import { GET as deploymentLogGet } from "@/app/api/deployments/[id]/log.txt/route";
 import { GET as artifactGet } from "@/app/api/releases/[id]/artifact/route";
+import { GET as metricsGet } from "@/app/metrics/route";
 import { chunked, command, importYaml, job, request, route, signature, webhook, type Outcome } from "@/test/bad-input/edges";
 
 export const KINDS = [
@@ -146,6 +147,8 @@ export const cases: Case[] = [
   { kind: "injection", name: "a NUL byte in a build log's id", edge: "route", run: (f) => route(buildLogGet as never, request("/api/builds/a%00b/log.txt", { method: "GET", cookie: f.adminCookie }), { id: "a\u0000b" }), status: 404, says: /There is no build with id/ },
   { kind: "injection", name: "a NUL byte in a deployment log's id", edge: "route", run: (f) => route(deploymentLogGet as never, request("/api/deployments/a%00b/log.txt", { method: "GET", cookie: f.adminCookie }), { id: "a\u0000b" }), status: 404, says: /There is no deployment with id/ },
   { kind: "injection", name: "a NUL byte in a release artifact's id", edge: "route", run: (f) => route(artifactGet as never, request("/api/releases/a%00b/artifact", { method: "GET", cookie: f.adminCookie }), { id: "a\u0000b" }), status: 400, says: /releaseId: is not an id Slipway gave out/ },
+  { kind: "injection", name: "/metrics with a loopback address forged before the real one in X-Forwarded-For", edge: "route", run: () => route(metricsGet as never, request("/metrics", { method: "GET", headers: { "x-forwarded-for": "127.0.0.1, 203.0.113.9" } }), {}), status: 403, says: /^Metrics are not served to 203\.0\.113\.9: add the address .* to SLIPWAY_METRICS_ALLOW/ },
+  { kind: "injection", name: "/metrics with a made-up bearer token when none is configured", edge: "route", run: () => route(metricsGet as never, request("/metrics", { method: "GET", headers: { "x-forwarded-for": "203.0.113.9", authorization: "Bearer ' OR 1=1 --" } }), {}), status: 403, says: /Metrics are not served to 203\.0\.113\.9/ },
   { kind: "injection", name: "compose project with a path", edge: "command", run: target({ compose_project: "../../etc" }), status: 400, says: /compose_project: a compose project name has lowercase letters/ },
 
   // path traversal: files in the repository, paths on hosts, ids in URLs
