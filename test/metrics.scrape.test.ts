@@ -62,6 +62,27 @@ function value(families: PromFamily[], name: string, labels: Record<string, stri
   return s?.value === undefined ? undefined : Number(s.value);
 }
 
+/**
+ * The parser folds every labelled series of a histogram into one (and then drops _sum and _count): without the
+ * histograms' TYPE and HELP lines, each of <name>_bucket, _sum and _count parses as a family of its own, every
+ * sample with all its labels.
+ */
+function seriesView(text: string, families: PromFamily[]): PromFamily[] {
+  const histograms = new Set(families.filter((f) => f.type === "HISTOGRAM").map((f) => f.name));
+  return parsePrometheusTextFormat(text.split("\n").filter((l) => !(/^# (TYPE|HELP) /.test(l) && histograms.has(l.split(" ")[2]!))).join("\n"));
+}
+
+/** A histogram series: its cumulative buckets by `le`, count and sum. */
+function histogram(series: PromFamily[], name: string, labels: Record<string, string>) {
+  // (a family again for each series: the name changes from _bucket to _sum to _count and back)
+  const of = (suffix: string) =>
+    series.filter((f) => f.name === `${name}${suffix}`).flatMap((f) => f.metrics).filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
+  const buckets = Object.fromEntries(of("_bucket").map((m) => [m.labels!.le!, Number(m.value)]));
+  const [count] = of("_count");
+  const [sum] = of("_sum");
+  return { buckets, count: count ? Number(count.value) : undefined, sum: sum ? Number(sum.value) : undefined };
+}
+
 beforeAll(async () => {
   await ensureProductionBuild(ROOT, { say: (l) => console.log(l), everyMs: 30_000 });
   const base = `http://127.0.0.1:${PORT}`;
@@ -154,6 +175,7 @@ afterAll(async () => {
 
 describe("GET /metrics", () => {
   let families: PromFamily[];
+  let series: PromFamily[];
   let scrapeMs = 0;
 
   beforeAll(async () => {
@@ -163,6 +185,7 @@ describe("GET /metrics", () => {
     expect(res.status, res.text).toBe(200);
     expect(res.headers["content-type"]).toBe("text/plain; version=0.0.4; charset=utf-8");
     families = parsePrometheusTextFormat(res.text);
+    series = seriesView(res.text, families);
   });
 
   test("answers within a few seconds, every family named slipway_* with its HELP", () => {
@@ -188,20 +211,19 @@ describe("GET /metrics", () => {
   });
 
   test("build and deployment durations: cumulative buckets of the rows finished in 30 days", () => {
-    const f = family(families, "slipway_build_duration_seconds");
-    expect(f.type).toBe("HISTOGRAM");
-    const s = sample(f, { repository: w.repoA.name, app: w.appName })!;
+    expect(family(families, "slipway_build_duration_seconds").type).toBe("HISTOGRAM");
+    const s = histogram(series, "slipway_build_duration_seconds", { repository: w.repoA.name, app: w.appName });
     // 20 s, 90 s and 400 s (not the 5 s one of 40 days ago, nor the builds without a start)
-    expect(s.buckets).toEqual({ "10": "0", "30": "1", "60": "1", "120": "2", "300": "2", "600": "3", "1200": "3", "1800": "3", "3600": "3", "+Inf": "3" });
-    expect(Number(s.count)).toBe(3);
-    expect(Number(s.sum)).toBeCloseTo(510, 3);
+    expect(s.buckets).toEqual({ "10": 0, "30": 1, "60": 1, "120": 2, "300": 2, "600": 3, "1200": 3, "1800": 3, "3600": 3, "+Inf": 3 });
+    expect(s.count).toBe(3);
+    expect(s.sum).toBeCloseTo(510, 3);
     // every seeded deployment ran 60 s; web-prod: 2-7, web-canary: 8, 9 and 11 (not 10, cancelled), cli-artifacts: 12
-    const d = family(families, "slipway_deployment_duration_seconds");
-    const prod = sample(d, { target: w.targetA1.name })!;
-    expect(prod.buckets).toMatchObject({ "30": "0", "60": "6", "+Inf": "6" });
-    expect(Number(prod.sum)).toBeCloseTo(360, 3);
-    expect(sample(d, { target: w.targetA2.name })!.count).toBe("3");
-    expect(sample(d, { target: w.targetB1.name })!.count).toBe("1");
+    expect(family(families, "slipway_deployment_duration_seconds").type).toBe("HISTOGRAM");
+    const prod = histogram(series, "slipway_deployment_duration_seconds", { target: w.targetA1.name });
+    expect(prod.buckets).toMatchObject({ "30": 0, "60": 6, "+Inf": 6 });
+    expect(prod.sum).toBeCloseTo(360, 3);
+    expect(histogram(series, "slipway_deployment_duration_seconds", { target: w.targetA2.name }).count).toBe(3);
+    expect(histogram(series, "slipway_deployment_duration_seconds", { target: w.targetB1.name }).count).toBe(1);
   });
 
   test("queue depth and oldest age per task, jobs running", () => {
@@ -228,11 +250,14 @@ describe("GET /metrics", () => {
   });
 
   test("webhook receive latency, observed by the web process", () => {
-    const f = family(families, "slipway_webhook_receive_seconds");
-    expect(f.type).toBe("HISTOGRAM");
-    const s = sample(f, { status: String(webhookStatus) })!;
-    expect(s.count).toBe("1");
-    expect(s.buckets!["+Inf"]).toBe("1");
+    expect(family(families, "slipway_webhook_receive_seconds").type).toBe("HISTOGRAM");
+    const s = histogram(series, "slipway_webhook_receive_seconds", { status: String(webhookStatus) });
+    expect(s.count).toBe(1);
+    expect(s.buckets["+Inf"]).toBe(1);
+    // cumulative: every bound counts at least what the one below it does
+    const counts = Object.entries(s.buckets).sort(([a], [b]) => Number(a.replace("+Inf", "Infinity")) - Number(b.replace("+Inf", "Infinity"))).map(([, n]) => n);
+    expect(counts).toHaveLength(12);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
   });
 
   test("the DORA figures per repository for 30 days", () => {
