@@ -74,6 +74,6 @@ test("a scope without finished deployments shows the empty state; a bad period s
   await expect(page.getByText("No finished deployments in the last 7 days")).toBeVisible();
   await expect(page.getByTestId("dora-chart")).toHaveCount(0);
   await page.goto("/dora?period=14");
-  await expect(page.getByRole("alert")).toContainText("must be 7, 30 or 90 (days)");
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("must be 7, 30 or 90 (days)");
   await expect(page.getByRole("link", { name: "30 days" })).toHaveAttribute("aria-current", "page");
 });

@@ -3,21 +3,12 @@
 // itself is always in words beside the chart (app/(console)/dora/page.tsx); the chart's accessible name
 // lists every week's value, so a screen reader gets the trend too.
 import { Bar, BarChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { formatDuration } from "@/components/format/time";
-
-export type TrendUnit = "count" | "percent" | "seconds";
+import { formatTrendValue, type TrendUnit } from "@/components/format/dora";
 
 export interface TrendPoint {
   /** "2 Nov" */
   label: string;
   value: number | null;
-}
-
-export function formatTrendValue(v: number | null, unit: TrendUnit): string {
-  if (v === null) return "none";
-  if (unit === "percent") return `${Math.round(v * 100)} %`;
-  if (unit === "seconds") return formatDuration(v * 1000);
-  return String(Math.round(v * 100) / 100);
 }
 
 /** Axis ticks for times: hours or days, short. */
