@@ -77,7 +77,7 @@ function FigureCells({ f }: { f: DoraFigures }) {
       </Td>
       <Td className="tabular-nums">
         {pct(f.changeFailureRate)}
-        <Sub>{plural(f.failed, "failed")}</Sub>
+        <Sub>{f.failed} failed or rolled back</Sub>
       </Td>
       <Td className="tabular-nums">
         {dur(f.timeToRestoreMedianSeconds)}
