@@ -20,6 +20,17 @@ export const metadata: Metadata = { title: "DORA" };
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const weekLabel = (iso: string) => `${Number(iso.slice(8, 10))} ${MONTHS[Number(iso.slice(5, 7)) - 1]}`;
 const labelClass = "mb-1 block text-xs font-medium text-zinc-600 dark:text-zinc-400";
+/** rows per breakdown table (those with the most deployments); the filters reach the others */
+const BREAKDOWN_ROWS = 20;
+
+function MoreRows({ shown, total, what }: { shown: number; total: number; what: string }) {
+  if (total <= shown) return null;
+  return (
+    <p className="mt-2 text-xs text-zinc-600 dark:text-zinc-400">
+      The {shown} {what} with the most deployments of {total}; pick another in the filters above to see its figures.
+    </p>
+  );
+}
 
 function doraHref(q: { period: number; repository?: string; target?: string }): string {
   const qs = new URLSearchParams();
@@ -273,7 +284,7 @@ export default async function DoraPage({ searchParams }: { searchParams: SearchP
             <Table caption="DORA figures by repository">
               <FigureHeads first="Repository" />
               <TBody>
-                {report.byRepository.map((r) => (
+                {report.byRepository.slice(0, BREAKDOWN_ROWS).map((r) => (
                   <tr key={r.repositoryId}>
                     <RowTh>
                       <Link href={doraHref({ period: days, repository: r.repositoryId })} className="link">
@@ -286,13 +297,14 @@ export default async function DoraPage({ searchParams }: { searchParams: SearchP
                 ))}
               </TBody>
             </Table>
+            <MoreRows shown={BREAKDOWN_ROWS} total={report.byRepository.length} what="repositories" />
           </section>
           <section aria-labelledby="dora-targets">
             <SectionHeader id="dora-targets" title="By target" />
             <Table caption="DORA figures by target">
               <FigureHeads first="Target" />
               <TBody>
-                {report.byTarget.map((t) => (
+                {report.byTarget.slice(0, BREAKDOWN_ROWS).map((t) => (
                   <tr key={t.targetId}>
                     <RowTh>
                       <Link href={doraHref({ period: days, target: t.targetId })} className="link">
@@ -305,6 +317,7 @@ export default async function DoraPage({ searchParams }: { searchParams: SearchP
                 ))}
               </TBody>
             </Table>
+            <MoreRows shown={BREAKDOWN_ROWS} total={report.byTarget.length} what="targets" />
           </section>
         </>
       )}
