@@ -1,7 +1,6 @@
 "use client";
-// One DORA figure week by week, drawn with recharts: bars for counts and rates, a line for times. The figure
-// itself is always in words beside the chart (app/(console)/dora/page.tsx); the chart's accessible name
-// lists every week's value, so a screen reader gets the trend too.
+// One DORA figure week by week, drawn with recharts: bars for counts and rates, a line for times. Loaded
+// after the page (components/dora/lazy-trend-chart.tsx), which also gives it its frame and accessible name.
 import { Bar, BarChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { formatTrendValue, type TrendUnit } from "@/components/format/dora";
 
@@ -20,14 +19,19 @@ function tick(v: number, unit: TrendUnit): string {
 
 const COLOR = "#0284c7";
 
-export function TrendChart({ title, points, unit, kind }: { title: string; points: TrendPoint[]; unit: TrendUnit; kind: "bar" | "line" }) {
-  const label = `${title}, week by week: ${points.map((p) => `week of ${p.label}: ${formatTrendValue(p.value, unit)}`).join("; ")}`;
+export interface TrendChartProps {
+  title: string;
+  points: TrendPoint[];
+  unit: TrendUnit;
+  kind: "bar" | "line";
+}
+
+export default function TrendChart({ title, points, unit, kind }: TrendChartProps) {
   const axis = { fontSize: 11, fill: "#71717a" };
   const common = { data: points, margin: { top: 6, right: 8, bottom: 0, left: 0 } };
   const tooltip = <Tooltip formatter={(v) => [formatTrendValue(typeof v === "number" ? v : null, unit), title]} labelFormatter={(l) => `Week of ${String(l)}`} />;
   return (
-    <div role="img" aria-label={label} className="h-36 w-full" data-testid="dora-chart">
-      <ResponsiveContainer width="100%" height="100%">
+    <ResponsiveContainer width="100%" height="100%">
         {kind === "bar" ? (
           <BarChart {...common}>
             <CartesianGrid vertical={false} stroke="#e4e4e7" />
@@ -45,7 +49,6 @@ export function TrendChart({ title, points, unit, kind }: { title: string; point
             <Line type="monotone" dataKey="value" stroke={COLOR} strokeWidth={2} dot={{ r: 3 }} connectNulls isAnimationActive={false} />
           </LineChart>
         )}
-      </ResponsiveContainer>
-    </div>
+    </ResponsiveContainer>
   );
 }

@@ -11,7 +11,7 @@ import { PageHeader, SectionHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
 import { FilterIssues } from "@/components/ui/filter-issues";
 import { Table, THead, TBody, Th, RowTh, Td, Sub } from "@/components/ui/table";
-import { TrendChart, type TrendPoint } from "@/components/dora/trend-chart";
+import { TrendChart, type TrendPoint } from "@/components/dora/lazy-trend-chart";
 import { formatTrendValue, type TrendUnit } from "@/components/format/dora";
 import { param, type SearchParams } from "../search-params";
 
