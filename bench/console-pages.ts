@@ -31,5 +31,7 @@ export function consolePages(size: number): { page: string; url: string }[] {
     { page: "services", url: "/services" },
     { page: "repositories", url: "/repositories" },
     { page: "a repository", url: "/repositories/r004" },
+    { page: "dora, 30 days", url: "/dora" },
+    { page: "dora, 90 days, a repository", url: "/dora?period=90&repository=r004" },
   ];
 }

@@ -28,6 +28,8 @@ async function main() {
   const { listRepositories } = await import("@/lib/queries/repositories");
   const { getRepositoryDetail, inventoryChoices, appChoices } = await import("@/lib/queries/inventory-repos");
   const { openRefs } = await import("@/lib/queries/refs");
+  const { doraReport, doraFilterOptions, doraQuerySchema } = await import("@/lib/queries/dora");
+  const dora = (u: URL) => Promise.all([doraReport(doraQuerySchema.parse(Object.fromEntries(u.searchParams))), doraFilterOptions()]);
 
   const audit = (query: string) => async () => {
     const f = auditFilterFromSearchParams(new URLSearchParams(query));
@@ -53,6 +55,8 @@ async function main() {
     "audit, deep page": (u) => audit(u.search)(),
     services: () => servicesInventoryPage(),
     repositories: () => Promise.all([listRepositories({}), appChoices()]),
+    "dora, 30 days": dora,
+    "dora, 90 days, a repository": dora,
     "a repository": async (u) => {
       const [repo] = await Promise.all([getRepositoryDetail(u.pathname.split("/")[2]!), inventoryChoices()]);
       if (repo) await openRefs(repo.id, repo.defaultBranch);

@@ -28,6 +28,7 @@ function pages(d: WeightData): [string, string][] {
     ["targets", "/targets"],
     ["target", `/targets/${d.target}`],
     ["approvals", "/approvals"],
+    ["dora", "/dora?period=90"],
     ["audit", "/audit"],
     ["audit event", `/audit/${d.auditEvent}`],
     ["services", "/services"],

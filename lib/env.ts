@@ -1,6 +1,7 @@
 // The environment, validated with zod. Every variable Slipway reads is declared here (README lists them).
 // A missing or malformed variable stops start-up with its name and what to do.
 import { z } from "zod";
+import { parseCidrList, type Cidr } from "@/lib/validation/cidr";
 
 const bool = z
   .enum(["0", "1", "true", "false", ""])
@@ -90,6 +91,17 @@ export const envSchema = z
     SLIPWAY_GIT_CACHE_DIR: z.string().trim().min(1).optional(),
     /** the size the git mirrors are kept under, in MB (least recently used ones are removed); 0: no mirrors, every build fetches afresh */
     SLIPWAY_GIT_CACHE_MB: z.coerce.number().int().min(0).max(10_000_000).default(2048),
+    /** a bearer token that may read /metrics from any address (compared in constant time) */
+    SLIPWAY_METRICS_TOKEN: z.string().trim().min(16, "must be at least 16 characters (generate one: openssl rand -hex 32)").max(512).optional(),
+    /** addresses that may read /metrics without the token: comma-separated CIDRs, or "none" */
+    SLIPWAY_METRICS_ALLOW: z
+      .string()
+      .default("127.0.0.0/8,::1")
+      .transform((v, ctx): Cidr[] => {
+        const { ranges, problems } = parseCidrList(v);
+        for (const p of problems) ctx.addIssue({ code: "custom", message: `${p}; list CIDRs separated by commas (127.0.0.0/8,::1), or none` });
+        return ranges;
+      }),
     SLIPWAY_PG_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     SLIPWAY_LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -1,9 +1,15 @@
 // Outline icons for the sidebar (24×24, stroke). Decorative: each link also has its name in words.
 import type { ReactNode } from "react";
 
-export type NavIconName = "dashboard" | "repositories" | "builds" | "deployments" | "approvals" | "targets" | "hosts" | "contexts" | "services" | "audit" | "settings";
+export type NavIconName = "dashboard" | "repositories" | "builds" | "deployments" | "approvals" | "targets" | "hosts" | "contexts" | "services" | "audit" | "settings" | "dora";
 
 const paths: Record<NavIconName, ReactNode> = {
+  dora: (
+    <>
+      <path d="M3.5 20.5h17" />
+      <path d="M6 17v-4M10.5 17V9M15 17v-6M19.5 17V5" />
+    </>
+  ),
   dashboard: (
     <>
       <rect x="3.5" y="3.5" width="7" height="8" rx="1.5" />

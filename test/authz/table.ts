@@ -908,6 +908,23 @@ export const table: Row[] = [
     },
   },
   {
+    // not a session's: a bearer token or an allowed address (loopback by default, as here); everyone alike
+    id: "GET /metrics",
+    need: "public",
+    writes: false,
+    async cell() {
+      return {
+        call: get("/metrics"),
+        check(o) {
+          expect(o.status).toBe(200);
+          expect(o.headers.get("content-type")).toContain("text/plain; version=0.0.4");
+          // the world's ended build
+          expect(o.text).toContain('slipway_builds{repository="matrix/www",app="",state="succeeded"}');
+        },
+      };
+    },
+  },
+  {
     id: "GET /api/inventory/export",
     need: "viewer",
     writes: false,

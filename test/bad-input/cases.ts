@@ -19,6 +19,7 @@ import { PUT as rolePut } from "@/app/api/users/[id]/role/route";
 import { GET as buildLogGet } from "@/app/api/builds/[id]/log.txt/route";
 import { GET as deploymentLogGet } from "@/app/api/deployments/[id]/log.txt/route";
 import { GET as artifactGet } from "@/app/api/releases/[id]/artifact/route";
+import { GET as metricsGet } from "@/app/metrics/route";
 import { chunked, command, importYaml, job, request, route, signature, webhook, type Outcome } from "@/test/bad-input/edges";
 
 export const KINDS = [
@@ -158,6 +159,8 @@ export const cases: Case[] = [
   { kind: "malformed private key", name: "a GitHub App key encrypted with a passphrase", edge: "command", run: (f) => command(saveApp, f.admin, { name: "enc-app", private_key: generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs1", format: "pem", cipher: "aes-256-cbc", passphrase: "secret" } }).privateKey.trim() }), status: 400, says: /^private_key: this \.pem cannot be used: it is encrypted with a passphrase/ },
   { kind: "malformed private key", name: "a GitHub App key of 1024 bits", edge: "command", run: (f) => command(saveApp, f.admin, { name: "short-app", private_key: generateKeyPairSync("rsa", { modulusLength: 1024, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs1", format: "pem" } }).privateKey.trim() }), status: 400, says: /^private_key: this RSA key has 1024 bits; GitHub requires at least 2048/ },
   { kind: "malformed private key", name: "an OpenSSH key pasted as the GitHub App key", edge: "command", run: (f) => command(saveApp, f.admin, { name: "ssh-app", private_key: "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----" }), status: 400, says: /^private_key: paste the whole \.pem file GitHub gave you/ },
+  { kind: "injection", name: "/metrics with a loopback address forged before the real one in X-Forwarded-For", edge: "route", run: () => route(metricsGet as never, request("/metrics", { method: "GET", headers: { "x-forwarded-for": "127.0.0.1, 203.0.113.9" } }), {}), status: 403, says: /^Metrics are not served to 203\.0\.113\.9: add the address .* to SLIPWAY_METRICS_ALLOW/ },
+  { kind: "injection", name: "/metrics with a made-up bearer token when none is configured", edge: "route", run: () => route(metricsGet as never, request("/metrics", { method: "GET", headers: { "x-forwarded-for": "203.0.113.9", authorization: "Bearer ' OR 1=1 --" } }), {}), status: 403, says: /Metrics are not served to 203\.0\.113\.9/ },
   { kind: "injection", name: "compose project with a path", edge: "command", run: target({ compose_project: "../../etc" }), status: 400, says: /compose_project: a compose project name has lowercase letters/ },
 
   // path traversal: files in the repository, paths on hosts, ids in URLs
