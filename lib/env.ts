@@ -102,6 +102,9 @@ export const envSchema = z
         for (const p of problems) ctx.addIssue({ code: "custom", message: `${p}; list CIDRs separated by commas (127.0.0.0/8,::1), or none` });
         return ranges;
       }),
+    /** /api/v1: requests per second each API token may make on average, and how many at once (a token bucket) */
+    SLIPWAY_API_RATE_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(20),
+    SLIPWAY_API_RATE_BURST: z.coerce.number().int().min(1).max(100_000).default(60),
     SLIPWAY_PG_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     SLIPWAY_LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
