@@ -248,6 +248,10 @@ describe("/api/v1", () => {
     const approvals = await json("listApprovals", "GET", "/approvals");
     expect((approvals.items as { id: string }[]).map((d) => d.id)).toEqual(expect.arrayContaining([A.pendingDeploymentId, B.pendingDeploymentId]));
     await json("listAuditEvents", "GET", "/audit?action=api_token.&limit=5");
+    // the DORA figures: the seeded deployment of A's target counts in the 90 days
+    const dora = await json("getDoraReport", "GET", `/dora?period=90&repository=${A.repositoryId}`);
+    expect(dora).toMatchObject({ periodDays: 90 });
+    expectError(await call(reader.token, "GET", "/dora?period=12"), 422, "validation_failed");
     const csv = await raw("exportAuditEvents", "/audit/export?format=csv&action=api_token.created", /^text\/csv/);
     expect(csv.split("\n")[0]).toMatch(/^id,time,/);
     const yml = await raw("exportInventory", "/inventory", /^text\/yaml/);
@@ -389,6 +393,11 @@ describe("/api/v1", () => {
       for (const p of [`/builds/${A.buildIds[0]}`, `/builds/${A.buildIds[0]}/log`, `/releases/${A.releaseIds[0]}`, `/targets/${A.targetId}`, `/deployments/${A.deploymentId}`, `/repositories/${A.repositoryId}`, `/build-rules/${A.buildRuleId}`, `/deployment-rules/${A.deploymentRuleId}`]) {
         expectError(await call(t.token, "GET", p), 404, "not_found");
       }
+      // DORA: only for one of its repositories (or their targets), never everything's
+      expectError(await call(t.token, "GET", "/dora"), 403, "forbidden");
+      expectError(await call(t.token, "GET", `/dora?repository=${A.repositoryId}`), 403, "forbidden");
+      expectError(await call(t.token, "GET", `/dora?target=${A.targetId}`), 403, "forbidden");
+      expect((await call(t.token, "GET", `/dora?repository=${B.repositoryId}`)).status).toBe(200);
       for (const p of ["/builds?limit=200", "/releases?limit=200", "/targets?limit=200", "/deployments?limit=200", "/approvals?limit=200", "/repositories?limit=200"]) {
         const r = await call(t.token, "GET", p);
         expect(r.status, r.text).toBe(200);

@@ -831,6 +831,7 @@ export const table: Row[] = [
       ["POST", "/api/v1/approvals/[deploymentId]/reject", "/api/v1/approvals/matrix-none/reject"],
       ["GET", "/api/v1/audit", "/api/v1/audit"],
       ["GET", "/api/v1/audit/export", "/api/v1/audit/export"],
+      ["GET", "/api/v1/dora", "/api/v1/dora"],
       ["GET", "/api/v1/inventory", "/api/v1/inventory"],
       ["POST", "/api/v1/inventory/import", "/api/v1/inventory/import?dryRun=1"],
     ] as const

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { defineOperation, type Operation } from "@/lib/api/operation";
 import { pageOf, pageQuery } from "@/lib/api/pagination";
 import { rowId } from "@/lib/validation/ids";
+import { doraReportSchema } from "@/lib/validation/dora";
 import { buildStateFilters } from "@/lib/validation/build-filters";
 import {
   auditEventSchema,
@@ -429,6 +430,23 @@ export const exportAuditOp = defineOperation({
   response: { contentType: "text/csv", description: "CSV (format=csv) or a JSON array (format=json)" },
 });
 
+export const doraOp = defineOperation({
+  id: "getDoraReport",
+  method: "GET",
+  path: "/dora",
+  tag: "DORA",
+  summary: "The four DORA figures for a period, overall, week by week and per app, repository and target",
+  description:
+    "The figures the DORA page shows. A token limited to some repositories must name one of them (repository=) or a target of one of them (target=).",
+  role: "viewer",
+  query: z.object({
+    period: z.preprocess(blank, z.enum(["7", "30", "90"], { error: "must be 7, 30 or 90 (days)" }).optional().meta({ description: "days; 30 when not given" })),
+    repository: z.preprocess(blank, rowId.optional().meta({ description: "a repository id: its figures only" })),
+    target: z.preprocess(blank, rowId.optional().meta({ description: "a target id: its figures only" })),
+  }),
+  response: doraReportSchema,
+});
+
 export const exportInventoryOp = defineOperation({
   id: "exportInventory",
   method: "GET",
@@ -468,6 +486,7 @@ export const operations: Operation[] = [
   getBuildRule,
   listBuildsOp,
   getBuildOp,
+  doraOp,
   buildLogOp,
   rebuildBuildOp,
   cancelBuildOp,
