@@ -26,9 +26,10 @@ export interface TestDockerd {
   docker: Dockerode;
   /**
    * Stops the daemon (SIGTERM, as `systemctl stop docker` does) and keeps its directory: its images, and its
-   * swarm state when it is a manager. Its containers stop with it.
+   * swarm state when it is a manager. Its containers stop with it. `{ signal: "SIGKILL" }` kills it instead
+   * (no clean-up: its containerd goes with it, its socket file stays behind).
    */
-  pause(): Promise<void>;
+  pause(opts?: { signal?: "SIGTERM" | "SIGKILL" }): Promise<void>;
   /** Starts it again on the same socket and data-root; a swarm manager comes back with its swarm. */
   resume(): Promise<void>;
   stop(): Promise<void>;
@@ -185,9 +186,16 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Test
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  const pause = async () => {
+  const pause = async (p: { signal?: "SIGTERM" | "SIGKILL" } = {}) => {
     // remembered now: stop() needs them after the daemon is gone
     if (client && !opts.netns) bridges = await bridgeDevices(client);
+    if (p.signal === "SIGKILL") {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGKILL");
+      await gone;
+      return;
+    }
     await stopDaemon(child, 15_000);
   };
   const resume = async () => {
