@@ -4,10 +4,17 @@
 // sandbox", "dial tcp …: connection refused") name neither the engine nor what to do; these do.
 //
 // The engine is watched for the whole build through a second, long-lived request (its event stream): when
-// that connection ends without Slipway closing it, the engine is gone. A build error that follows is then
-// put down to the engine, not to the Dockerfile. docs/reliability.md ("dockerd stopped mid-build").
+// that connection ends without Slipway closing it, the engine is gone. When a build fails in a way the engine
+// may have caused (not a RUN step that exited on its own), the engine is also asked on a NEW connection: a
+// dockerd that is stopping (SIGTERM) first closes its listener, then kills the containers (the build's step
+// then "returned a non-zero code: 137"), and only exits after that, so connections already open (the build's,
+// the event stream, an idle keep-alive one) still answer for a while; a new one is refused. A build error that
+// follows either sign is put down to the engine, not to the Dockerfile. docs/reliability.md ("dockerd stopped
+// mid-build").
 import type Dockerode from "dockerode";
+import { request } from "node:http";
 import type { Readable } from "node:stream";
+import type { DockerClient } from "@/lib/docker/engine";
 
 /** Errors of a request to the engine whose connection failed or broke (the engine is not there to answer). */
 const ENGINE_CONNECTION_CODES = new Set(["ECONNREFUSED", "ENOENT", "ECONNRESET", "EPIPE", "ECONNABORTED", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]);
@@ -27,8 +34,11 @@ export function isEngineConnectionError(err: unknown): boolean {
   return typeof message === "string" && /^(socket hang up|aborted|premature close)$/i.test(message.trim());
 }
 
-/** A build step that failed on its own (the commit's fault): never put down to the engine. */
-const STEP_FAILED = /returned a non-zero code|did not complete successfully: exit code/i;
+/**
+ * A build step that exited on its own (the commit's fault): never put down to the engine. A step killed by a
+ * signal (137 SIGKILL, 143 SIGTERM) is not: a stopping dockerd kills it so.
+ */
+const STEP_FAILED = /(?:returned a non-zero code|did not complete successfully: exit code):? (?!137\b|143\b)\d+/i;
 
 /** Whether it is worth asking the engine watch about this error (not an ordinary failed RUN step). */
 export function mayBeEngineLoss(err: unknown): boolean {
@@ -48,7 +58,8 @@ export interface EngineWatch {
  * Watches the engine's connection for the length of a build: one GET /events that stays open. Never throws;
  * an engine that cannot be reached at all counts as lost.
  */
-export function watchEngine(docker: Dockerode): EngineWatch {
+export function watchEngine(client: Pick<DockerClient, "docker" | "endpoint">): EngineWatch {
+  const docker = client.docker;
   const controller = new AbortController();
   let lost = false;
   let stopped = false;
@@ -74,21 +85,27 @@ export function watchEngine(docker: Dockerode): EngineWatch {
       markLost();
     }
   })();
+  const probe = () => answersOnNewConnection(client);
   return {
     lost: () => lost,
-    lostWithin(ms) {
-      if (lost) return Promise.resolve(true);
-      return new Promise((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(done);
-          resolve(lost);
-        }, ms);
-        waiters.add(done);
-      });
+    async lostWithin(ms) {
+      const until = Date.now() + ms;
+      while (!lost && !stopped) {
+        if (!(await probe())) markLost();
+        if (lost || Date.now() >= until) break;
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          const timer = setTimeout(() => {
+            waiters.delete(done);
+            resolve();
+          }, Math.min(500, Math.max(0, until - Date.now())));
+          waiters.add(done);
+        });
+      }
+      return lost;
     },
     stop() {
       stopped = true;
@@ -96,6 +113,32 @@ export function watchEngine(docker: Dockerode): EngineWatch {
       controller.abort();
     },
   };
+}
+
+/**
+ * Whether the engine answers /_ping on a connection of its own (never a kept-alive one, which a stopping dockerd
+ * still serves). An ssh:// engine opens a new SSH connection for every request anyway.
+ */
+async function answersOnNewConnection(client: Pick<DockerClient, "docker" | "endpoint">): Promise<boolean> {
+  if (client.endpoint.kind === "unix") {
+    const socketPath = client.endpoint.socketPath;
+    return new Promise((resolve) => {
+      const req = request({ socketPath, path: "/_ping", agent: false, timeout: 2_000, headers: { connection: "close" } }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      });
+      req.on("timeout", () => req.destroy(new Error("timeout")));
+      req.on("error", () => resolve(false));
+      req.end();
+    });
+  }
+  try {
+    // dockerode takes options here (an abort signal) though its types list only a callback
+    await (client.docker.ping as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(client.docker, { abortSignal: AbortSignal.timeout(10_000) });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The reason of a build whose engine went away, from what Slipway knows: which host, which phase. */

@@ -295,7 +295,8 @@ export class BuildLogWriter {
           const block = this.take();
           const last = this.pending.length === 0 && this.cutNoticePending;
           if (last) this.cutNoticePending = false;
-          const seq = ++this.seq;
+          // after a full store nothing more is tried (and no seq taken): the log has no hole
+          const seq = this.fullAt ? this.seq : ++this.seq;
           try {
             if (this.fullAt) this.droppedBytes += block.len;
             else await this.sink.append(seq, block.buf.subarray(0, block.len), last ? { truncated: true } : undefined);

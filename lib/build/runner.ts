@@ -260,7 +260,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
         const client = dockerClient((await accessP).access, { timeoutMs: 15_000 });
         const docker: Dockerode = client.docker;
         engineTarget = client.target;
-        watch = watchEngine(docker);
+        watch = watchEngine(client);
         // the commit's details and the `building` state are written while the daemon starts the build (they only
         // feed the pages); the build waits for them before its next state, and so does the end of a failed one
         recording = getDb().$transaction(async (tx) => {

@@ -194,6 +194,9 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Test
       const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
       child.kill("SIGKILL");
       await gone;
+      // its containerd dies with it (a parent-death signal), but may not be reaped yet when resume() starts the
+      // next dockerd, which would then take the stale pid file's process for a live containerd and wait on it
+      rmSync(path.join(dir, "exec", "containerd", "containerd.pid"), { force: true });
       return;
     }
     await stopDaemon(child, 15_000);
