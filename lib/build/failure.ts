@@ -11,7 +11,6 @@
 // the event stream, an idle keep-alive one) still answer for a while; a new one is refused. A build error that
 // follows either sign is put down to the engine, not to the Dockerfile. docs/reliability.md ("dockerd stopped
 // mid-build").
-import type Dockerode from "dockerode";
 import { request } from "node:http";
 import type { Readable } from "node:stream";
 import type { DockerClient } from "@/lib/docker/engine";

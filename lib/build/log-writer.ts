@@ -14,6 +14,7 @@
 // ~150 MiB for a 100 MB log, bench:logs). A writer holds at most the buffered blocks, one in flight and
 // SPARE_BLOCKS spare, whatever the log's size.
 import { env } from "@/lib/env";
+import { LOG_STORE_FULL } from "@/lib/validation/build-states";
 import { buildLogSink, deploymentLogSink, type LogSink } from "@/lib/build/log-store";
 
 const MAX_PARTIAL = 16 * 1024;
@@ -32,8 +33,7 @@ interface Block {
   sealed: boolean;
 }
 
-/** The words a build's reason carries when its log was cut because the log store's disk was full (the page keys on them). */
-export const LOG_STORE_FULL = "the log store ran out of disk space";
+export { LOG_STORE_FULL };
 
 /**
  * PostgreSQL could not store a chunk for lack of disk space: SQLSTATE 53100 disk_full ("could not extend file

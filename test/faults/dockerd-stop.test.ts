@@ -38,6 +38,7 @@ async function stopDuringBuild(signal: "SIGTERM" | "SIGKILL", i: number): Promis
   const seconds = (Date.now() - at) / 1000;
   const log = await rig.logText(id);
   expect(b.state, log).toBe("failed");
+  console.log(`[faults] ${signal} reason: ${b.reason}`);
   // Slipway's words, from what it knows: which build host, which phase, what to check
   expect(b.reason).toBe(engineLostReason({ name: "builder", target: rig.docker.socketPath }, "building"));
   expect(log).toContain(`==> failed: ${b.reason}`);

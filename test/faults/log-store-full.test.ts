@@ -112,6 +112,7 @@ describe("the log store's disk is full", () => {
           heapGrowthMax = Math.max(heapGrowthMax, growth);
           // the build is not the log: it succeeded, and it says where its log ended and why
           expect(b.state, String(b.reason)).toBe("succeeded");
+          console.log(`[faults] reason: ${b.reason}`);
           expect(b.reason).toContain(LOG_STORE_FULL);
           expect(b.reason).toMatch(/the log was cut after [\d.]+ (?:KiB|MiB|bytes) and [\d.]+ (?:KiB|MiB) more were not stored \(PostgreSQL: (?:could not extend file|No space left on device)[^)]*\); free space on the database's disk/);
           expect(b.logTruncated).toBe(true);

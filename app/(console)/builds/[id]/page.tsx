@@ -22,7 +22,7 @@ import { firstLine, shortSha } from "@/components/format/ids";
 import { LiveDuration } from "@/components/builds/live-duration";
 import { LogViewer } from "@/components/logs/log-viewer";
 import { LogCutNotice } from "@/components/logs/log-cut-notice";
-import { LOG_STORE_FULL } from "@/lib/build/log-writer";
+import { LOG_STORE_FULL } from "@/lib/validation/build-states";
 import { ReleaseList } from "@/components/builds/release-list";
 import { CancelBuildButton, RebuildButton } from "@/components/builds/build-actions";
 import { buildStateSentence } from "@/components/builds/words";
