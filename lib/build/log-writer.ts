@@ -365,6 +365,7 @@ function formatBytes(n: number): string {
 
 /** PostgreSQL's own sentence for a full disk ("could not extend file …: No space left on device"), short. */
 function diskFullDetail(err: unknown): string {
-  const m = /could not extend file[^\n]*|No space left on device[^\n]*/i.exec(String((err as { message?: unknown })?.message ?? err));
+  // the ORM quotes the driver's message in backticks: the sentence ends at the first one
+  const m = /could not extend file[^\n`]*|No space left on device[^\n`]*/i.exec(String((err as { message?: unknown })?.message ?? err));
   return (m?.[0] ?? "disk full (SQLSTATE 53100)").slice(0, 200);
 }
