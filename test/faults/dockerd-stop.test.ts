@@ -26,11 +26,12 @@ afterAll(async () => {
 });
 
 async function stopDuringBuild(signal: "SIGTERM" | "SIGKILL", i: number): Promise<number> {
-  const id = await rig.newBuild({ Dockerfile: `FROM ${rig.busybox}\nRUN ["/bin/busybox", "sleep", "30"]\nLABEL trial="${signal}-${i}-${Date.now()}"\n` });
+  // the trial's label comes first, so the RUN step is never taken from the cache (an earlier rebuild ran it)
+  const id = await rig.newBuild({ Dockerfile: `FROM ${rig.busybox}\nLABEL trial="${signal}-${i}-${Date.now()}"\nRUN ["/bin/busybox", "sleep", "30"]\n` });
   await eventually(`build ${id} to run its RUN step`, async () => {
     const b = await getDb().build.findUniqueOrThrow({ where: { id } });
     if (["succeeded", "failed"].includes(b.state)) throw new Error(`the build ended ${b.state} before dockerd was stopped: ${b.reason}`);
-    return b.state === "building" && (await rig.logText(id)).includes("---> Running in");
+    return b.state === "building" && /RUN \["\/bin\/busybox", "sleep", "30"\]\n ---> Running in/.test(await rig.logText(id));
   }, 120_000, 100);
   const at = Date.now();
   await rig.docker.pause({ signal });

@@ -39,7 +39,8 @@ async function buildHeldInPush(label: string): Promise<string> {
   const gate = rig.gate!;
   await gate.set("pass");
   const id = await rig.newBuild({
-    Dockerfile: `FROM ${rig.busybox}\nRUN ["/bin/busybox", "dd", "if=/dev/urandom", "of=/blob", "bs=1024", "count=4096"]\nLABEL trial="${label}-${Date.now()}"\n`,
+    // the label first: the RUN step is never taken from the cache, so each trial pushes a layer the registry lacks
+    Dockerfile: `FROM ${rig.busybox}\nLABEL trial="${label}-${Date.now()}"\nRUN ["/bin/busybox", "dd", "if=/dev/urandom", "of=/blob", "bs=1024", "count=4096"]\n`,
   });
   await eventually(`build ${id} to build`, async () => {
     const b = await getDb().build.findUniqueOrThrow({ where: { id } });
