@@ -3,7 +3,7 @@
 // docker0 or the host's firewall), stopped with the test or, even on SIGKILL, when the test process dies
 // (setpriv --pdeathsig).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import path from "node:path";
 import Dockerode from "dockerode";
@@ -102,6 +102,23 @@ function removeDir(dir: string): void {
   }
 }
 
+/**
+ * containerd shims of this daemon still running after it stopped: a dockerd killed with SIGKILL leaves the shims of
+ * its running containers behind (they outlive containerd by design), and the next daemon does not take them back.
+ * Found by their -address under DIR, killed by pid.
+ */
+function killOrphanShims(dir: string): void {
+  const address = `${path.join(dir, "exec", "containerd")}/`;
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      if (args[0]?.endsWith("containerd-shim-runc-v2") && args.some((a) => a.startsWith(address))) process.kill(Number(pid), "SIGKILL");
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
 const IP = existsSync("/usr/sbin/ip") ? "/usr/sbin/ip" : "/bin/ip";
 
 /** The host bridge devices of the daemon's bridge networks (br-<id>, or the name the network was given). */
@@ -172,6 +189,7 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Test
     if (client && !opts.netns && child.exitCode === null && child.signalCode === null) bridges = await bridgeDevices(client);
     // dockerd stops its containerd and containers first; give it time, then insist
     await stopDaemon(child, 15_000);
+    killOrphanShims(dir);
     if (!opts.netns) removeBridges(bridges);
     removeDir(dir);
   };
