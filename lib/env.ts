@@ -83,6 +83,8 @@ export const envSchema = z
     SLIPWAY_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
     /** how long a deployment that failed on a transient error (host, sshd, dockerd or registry briefly down) is retried, in seconds; 0: never */
     SLIPWAY_DEPLOY_RETRY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
+    /** how long a build's push to a registry that stopped answering is tried again, in seconds, within the build; 0: never */
+    SLIPWAY_PUSH_RETRY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
     /** local mode (like ocurrent-deployer-local): only deployment branches are built, every repository is polled anonymously, nothing is reported to GitHub */
     SLIPWAY_LOCAL: bool,
     /** in local mode, build only this repository (its name) */

@@ -190,3 +190,63 @@ describe("BuildLogWriter", () => {
     expect(await getDb().build.findUniqueOrThrow({ where: { id }, select: { logTruncated: true } })).toEqual({ logTruncated: false });
   });
 });
+
+describe("BuildLogWriter when the log store's disk is full (SQLSTATE 53100)", () => {
+  /** A store with room for `room` chunks; then it refuses as PostgreSQL does, until given room again. */
+  function fillingSink(room: number) {
+    const chunks: Array<{ seq: number; text: string; truncated: boolean }> = [];
+    let closedCut: boolean | undefined;
+    let calls = 0;
+    const state = { room };
+    const sink: LogSink = {
+      position: async () => ({ nextSeq: 0, bytes: 0, truncated: false }),
+      close: async (opts) => void (closedCut = opts?.cut === true),
+      append: async (seq, bytes, opts) => {
+        calls++;
+        if (chunks.length >= state.room) {
+          // the shape the pg driver gives a refused INSERT
+          throw Object.assign(new Error('could not extend file "pg_tblspc/16390/PG_15_202209061/16384/16412": No space left on device'), { code: "53100" });
+        }
+        chunks.push({ seq, text: Buffer.from(bytes).toString("utf8"), truncated: opts?.truncated === true });
+      },
+    };
+    return { sink, chunks, state, calls: () => calls, closedCut: () => closedCut };
+  }
+
+  test("the log is cut where the store filled up: no hole, nothing more tried, memory released, the cut said in words and flagged at close", async () => {
+    const f = fillingSink(2);
+    const w = await BuildLogWriter.openSink(f.sink, []);
+    const line = `${"x".repeat(1000)}\n`;
+    for (let i = 0; i < 400; i++) {
+      // the daemon's output as a stream reader writes it: waits when the buffer is full, never hangs
+      const wait = w.writeFromStream(line);
+      if (wait) await wait;
+      if (i % 40 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await w.flush();
+    expect(w.storeFull).toMatch(/^the log store ran out of disk space: the log was cut after [\d.]+ KiB and [\d.]+ KiB more were not stored \(PostgreSQL: could not extend file .*No space left on device\); free space on the database's disk$/);
+    expect(w.bufferedBytes).toBe(0);
+    const callsAfterFull = f.calls();
+    w.line("more output after the store filled up");
+    await w.flush();
+    // nothing more is tried once the store said it is full
+    expect(f.calls()).toBe(callsAfterFull);
+    // room again by the close: the cut is said in the log, as the next chunk after the stored ones
+    f.state.room = 10;
+    await w.close();
+    expect(f.chunks.map((c) => c.seq)).toEqual(f.chunks.map((_c, k) => k));
+    expect(f.chunks.at(-1)!.text).toContain("==> the log store ran out of disk space");
+    expect(f.chunks.at(-1)!.truncated).toBe(true);
+    expect(f.closedCut()).toBe(true);
+  });
+
+  test("a store still full at the close: the close does not throw, the log is flagged cut", async () => {
+    const f = fillingSink(0);
+    const w = await BuildLogWriter.openSink(f.sink, []);
+    w.line("the first line already finds the store full");
+    await w.close();
+    expect(f.chunks).toEqual([]);
+    expect(f.closedCut()).toBe(true);
+    expect(w.storeFull).toContain("the log was cut after 0 bytes");
+  });
+});

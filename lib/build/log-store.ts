@@ -190,11 +190,11 @@ async function openLog(owner: LogOwner, id: string): Promise<LogPosition> {
  * Closes a log: its writer has stored its last chunk. Clears the owner's flag and wakes the viewers (at commit),
  * which end their stream once the owner has ended too.
  */
-async function closeLog(owner: LogOwner, id: string): Promise<void> {
+async function closeLog(owner: LogOwner, id: string, cut: boolean): Promise<void> {
   const { ownerTable } = CHUNKS[owner];
   await getLogPool().query(
-    `WITH o AS (UPDATE ${ownerTable} SET log_open = false WHERE id = $1) SELECT pg_notify($2, $3)`,
-    [id, LOG_CHANNEL, `${owner}:${id}`],
+    `WITH o AS (UPDATE ${ownerTable} SET log_open = false, log_truncated = log_truncated OR $4 WHERE id = $1) SELECT pg_notify($2, $3)`,
+    [id, LOG_CHANNEL, `${owner}:${id}`, cut],
   );
 }
 
@@ -204,15 +204,15 @@ export interface LogSink {
   append(seq: number, text: Uint8Array, opts?: AppendOptions): Promise<void>;
   /** where the log stands; the log is open from here until close() */
   position(): Promise<LogPosition>;
-  /** the writer stored everything it will (called once, also after a failed chunk) */
-  close(): Promise<void>;
+  /** the writer stored everything it will (called once, also after a failed chunk); `cut`: the log was cut short (the store was full) */
+  close(opts?: { cut?: boolean }): Promise<void>;
 }
 
 export function logSink(owner: LogOwner, id: string): LogSink {
   return {
     append: (seq, text, opts) => appendLog(owner, id, seq, text, opts),
     position: () => openLog(owner, id),
-    close: () => closeLog(owner, id),
+    close: (opts) => closeLog(owner, id, opts?.cut === true),
   };
 }
 

@@ -14,6 +14,7 @@
 // ~150 MiB for a 100 MB log, bench:logs). A writer holds at most the buffered blocks, one in flight and
 // SPARE_BLOCKS spare, whatever the log's size.
 import { env } from "@/lib/env";
+import { LOG_STORE_FULL } from "@/lib/validation/build-states";
 import { buildLogSink, deploymentLogSink, type LogSink } from "@/lib/build/log-store";
 
 const MAX_PARTIAL = 16 * 1024;
@@ -30,6 +31,25 @@ interface Block {
   buf: Buffer;
   len: number;
   sealed: boolean;
+}
+
+export { LOG_STORE_FULL };
+
+/**
+ * PostgreSQL could not store a chunk for lack of disk space: SQLSTATE 53100 disk_full ("could not extend file
+ * …: No space left on device"), wherever the driver or the ORM put it on the error.
+ */
+export function isDiskFull(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  const visit = (e: unknown, depth: number): boolean => {
+    if (depth > 5 || e === null || typeof e !== "object" || seen.has(e)) return typeof e === "string" && /^53100$|could not extend file|No space left on device/i.test(e);
+    seen.add(e);
+    for (const key of ["code", "originalCode", "message", "originalMessage", "cause", "meta", "driverAdapterError"]) {
+      if (visit((e as Record<string, unknown>)[key], depth + 1)) return true;
+    }
+    return false;
+  };
+  return visit(err, 0);
 }
 
 /** The size a log is cut at: SLIPWAY_LOG_MAX_MB. */
@@ -77,6 +97,9 @@ export class BuildLogWriter {
   private storing: Promise<void> | null = null;
   private drainWaiters: Array<() => void> = [];
   private failed: unknown;
+  /** the store said its disk is full: the log is cut there, and what comes after is counted, not kept */
+  private fullAt: { storedBytes: number; detail: string } | null = null;
+  private droppedBytes = 0;
   private readonly values: string[];
 
   private constructor(
@@ -165,7 +188,20 @@ export class BuildLogWriter {
     this.line(`==> ${text} (${s.toFixed(1)} s)`);
   }
 
+  /**
+   * Set once the log store's disk was full: the log is cut at that point (no later chunk is tried, so the log
+   * has no hole), the writer's memory is released, and the build says so in its reason. Words for that reason.
+   */
+  get storeFull(): string | null {
+    if (!this.fullAt) return null;
+    return `${LOG_STORE_FULL}: the log was cut after ${formatBytes(this.fullAt.storedBytes)} and ${formatBytes(this.droppedBytes)} more were not stored (PostgreSQL: ${this.fullAt.detail}); free space on the database's disk`;
+  }
+
   private push(text: string): void {
+    if (this.fullAt) {
+      this.droppedBytes += Buffer.byteLength(text);
+      return;
+    }
     if (this.truncated) return;
     let masked = maskText(text, this.values);
     if (this.written + Buffer.byteLength(masked) > this.maxBytes) {
@@ -259,11 +295,18 @@ export class BuildLogWriter {
           const block = this.take();
           const last = this.pending.length === 0 && this.cutNoticePending;
           if (last) this.cutNoticePending = false;
-          const seq = ++this.seq;
+          // after a full store nothing more is tried (and no seq taken): the log has no hole
+          const seq = this.fullAt ? this.seq : ++this.seq;
           try {
-            await this.sink.append(seq, block.buf.subarray(0, block.len), last ? { truncated: true } : undefined);
+            if (this.fullAt) this.droppedBytes += block.len;
+            else await this.sink.append(seq, block.buf.subarray(0, block.len), last ? { truncated: true } : undefined);
           } catch (err) {
-            this.failed ??= err;
+            if (isDiskFull(err)) {
+              // the log ends here: this chunk and the rest are counted as not stored, and no later chunk is tried
+              this.fullAt = { storedBytes: this.written - this.pendingBytes - block.len, detail: diskFullDetail(err) };
+              this.droppedBytes += block.len;
+              this.seq = seq - 1;
+            } else this.failed ??= err;
           }
           // the sink is done with the bytes: the block is reused
           if (this.spare.length < SPARE_BLOCKS) this.spare.push(block.buf);
@@ -300,11 +343,29 @@ export class BuildLogWriter {
       this.push(`${p}\n`);
     }
     await this.flush();
+    if (this.fullAt) {
+      // the cut is said in the log when the store has room again by now; the owner's row is flagged either way
+      const notice = Buffer.from(`${this.endsWithNewline ? "" : "\n"}==> ${this.storeFull}\n`, "utf8");
+      await this.sink.append(this.seq + 1, notice, { truncated: true }).then(() => void this.seq++, () => undefined);
+    }
     try {
-      await this.sink.close();
+      await this.sink.close(this.fullAt ? { cut: true } : undefined);
     } catch (err) {
       this.failed ??= err;
     }
     if (this.failed) throw this.failed instanceof Error ? this.failed : new Error(String(this.failed));
   }
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  if (n < MIB) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / MIB).toFixed(1)} MiB`;
+}
+
+/** PostgreSQL's own sentence for a full disk ("could not extend file …: No space left on device"), short. */
+function diskFullDetail(err: unknown): string {
+  // the ORM quotes the driver's message in backticks: the sentence ends at the first one
+  const m = /could not extend file[^\n`]*|No space left on device[^\n`]*/i.exec(String((err as { message?: unknown })?.message ?? err));
+  return (m?.[0] ?? "disk full (SQLSTATE 53100)").slice(0, 200);
 }

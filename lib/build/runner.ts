@@ -12,6 +12,7 @@ import { BuildInputError, prepareContext, prepareTreeContext, type PreparedConte
 import { buildImage, DaemonError, pushImage, tagImage } from "@/lib/build/docker";
 import { buildImageBuildKit } from "@/lib/build/buildkit";
 import { chooseBuildHost, type BuildHostChoice } from "@/lib/build/host";
+import { classifyPushFailure, engineLostReason, isEngineConnectionError, mayBeEngineLoss, pushRetryDelaySeconds, watchEngine, type EngineWatch } from "@/lib/build/failure";
 import { dockerClient } from "@/lib/docker/engine";
 import { contextAccess } from "@/lib/services/inventory/access";
 import { revealSecret } from "@/lib/services/inventory/secret-values";
@@ -32,6 +33,7 @@ import { ImageFileError, type ImageFile } from "@/lib/docker/image-file";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** How often a running build checks for a cancel request. */
 export const CANCEL_POLL_MS = 1_000;
@@ -191,6 +193,10 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
   let outcome: BuildOutcome;
   /** the `building` state being written; no later state may be written before it */
   let recording: Promise<unknown> = Promise.resolve();
+  /** the build host's engine, watched from the first call to it (lib/build/failure.ts) */
+  let watch: EngineWatch | null = null;
+  let engineTarget = host.name;
+  let phase: "building" | "pushing" = "building";
   try {
     const secrets = await resolveBuildSecrets(b);
     const registryPasswords = new Map<string, string>();
@@ -251,7 +257,10 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
         log.line(`${checkout.sha.slice(0, 12)} ${checkout.message.split("\n")[0] ?? ""} (${checkout.author})`);
         log.line(`context ${rule.contextDir || "."}: ${ctx.entries.length} entries${rule.includeGit ? " (with .git)" : ""}, Dockerfile ${ctx.dockerfile}${ctx.dir === null ? ", streamed from the git mirror" : ""}`);
 
-        const docker: Dockerode = dockerClient((await accessP).access, { timeoutMs: 15_000 }).docker;
+        const client = dockerClient((await accessP).access, { timeoutMs: 15_000 });
+        const docker: Dockerode = client.docker;
+        engineTarget = client.target;
+        watch = watchEngine(client);
         // the commit's details and the `building` state are written while the daemon starts the build (they only
         // feed the pages); the build waits for them before its next state, and so does the end of a failed one
         recording = getDb().$transaction(async (tx) => {
@@ -291,6 +300,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
           return [] as Published[];
         }
         await getDb().$transaction((tx) => setState(tx, b, { state: "pushing" }));
+        phase = "pushing";
         const out: Published[] = [];
         for (const d of rules) {
           const ref = splitImageRef(d.image!);
@@ -305,14 +315,15 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
             const pushTag = archs.length > 1 ? `${tag}-${archTag(arch)}` : tag;
             log.step(`pushing ${imageRepo}:${pushTag}`);
             await tagImage(docker, id, imageRepo, pushTag, signal);
-            const r = await pushImage(docker, { repo: imageRepo, tag: pushTag, auth, signal, onOutput: (t) => log.writeFromStream(t) });
+            const pushCtx = { registryHost, registryName: d.registry?.name ?? null, username: creds.username ?? null, log, signal, watch: watch! };
+            const r = await pushRetrying(pushCtx, () => pushImage(docker, { repo: imageRepo, tag: pushTag, auth, signal, onOutput: (t) => log.writeFromStream(t) }));
             platformDigests[arch] = r.digest;
             pushed.push({ arch, digest: r.digest });
             log.line(`${imageRepo}:${pushTag} is ${r.digest}`);
             if (artifact) {
               log.step(`moving ${imageRepo}:${ref.tag} to this commit`);
               await tagImage(docker, id, imageRepo, ref.tag, signal);
-              const moved = await pushImage(docker, { repo: imageRepo, tag: ref.tag, auth, signal, onOutput: (t) => log.writeFromStream(t) });
+              const moved = await pushRetrying(pushCtx, () => pushImage(docker, { repo: imageRepo, tag: ref.tag, auth, signal, onOutput: (t) => log.writeFromStream(t) }));
               if (moved.digest !== r.digest) throw new RegistryError(`${imageRepo}:${ref.tag} was pushed as ${moved.digest}, not ${r.digest}: another push moved it meanwhile; rebuild`);
             }
           }
@@ -365,13 +376,20 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
     for (const p of published) log.line(`release: ${p.imageRepo}:${p.tag}@${p.digest}${p.artifact ? ` with ${p.artifact.path} (sha256 ${p.artifact.sha256})` : ""}`);
     for (const n of deployNotes) log.line(n);
     log.step("succeeded");
-    outcome = { state: "succeeded", reason: null };
+    // a log store that ran out of disk space cut the log: the build says so (its state does not change)
+    await log.flush();
+    const cut = log.storeFull;
+    if (cut) await getDb().build.update({ where: { id: b.id }, data: { reason: `succeeded; ${cut}` } });
+    outcome = { state: "succeeded", reason: cut ? `succeeded; ${cut}` : null };
   } catch (err) {
     const stop = signal.aborted && signal.reason instanceof StopRequest ? signal.reason : null;
     // the reason is shown on the build page and sent to GitHub's check run: masked like the log
-    const reason = log.mask(stop ? stop.message : describe(err));
+    let reason = log.mask(stop ? stop.message : (await engineLoss(err, watch)) ? engineLostReason({ name: host.name, target: engineTarget }, phase) : describe(err));
     const state = stop ? stop.state : "failed";
     log.step(`${state}: ${reason}`);
+    await log.flush().catch(() => undefined);
+    const cut = log.storeFull;
+    if (cut && state !== "queued") reason = `${reason}; ${cut}`;
     // a `building` still being written would otherwise land after the end
     await recording.catch(() => undefined);
     if (state === "queued") {
@@ -384,6 +402,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
   } finally {
     clearTimeout(timer);
     clearInterval(poll);
+    (watch as EngineWatch | null)?.stop();
     opts.signal?.removeEventListener("abort", onWorkerStop);
     try {
       await log.close();
@@ -393,6 +412,66 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
   }
   opts.log.info({ buildId: b.id, state: outcome.state }, "build ended");
   return outcome;
+}
+
+/**
+ * Whether the build failed because its engine went away: the request to it broke, or its event stream ended
+ * (at once, or within a few seconds of a daemon error: a stopping dockerd first fails the build it runs, then
+ * closes its connections). Errors of the commit itself (a failed RUN step, a bad input) never are.
+ */
+async function engineLoss(err: unknown, watch: EngineWatch | null): Promise<boolean> {
+  if (!watch) return false;
+  if (err instanceof BuildInputError || err instanceof GitError || err instanceof ImageFileError || err instanceof RegistryError) return false;
+  if (watch.lost() || isEngineConnectionError(err)) return true;
+  return mayBeEngineLoss(err) && (await watch.lostWithin(3_000));
+}
+
+interface PushContext {
+  registryHost: string;
+  /** the registry entry of the deployment rule (Settings → Registries), if any */
+  registryName: string | null;
+  username: string | null;
+  log: BuildLogWriter;
+  signal: AbortSignal;
+  watch: EngineWatch;
+}
+
+/**
+ * Runs a push; when the registry stopped answering it is tried again (5 s, 10 s, 20 s, … at most 60 s apart)
+ * for SLIPWAY_PUSH_RETRY_SECONDS from the first failure, then fails in words. Refused credentials fail at once,
+ * in words that say where to fix them. A lost engine is left to the build's own failure (engineLoss).
+ */
+async function pushRetrying<T>(ctx: PushContext, push: () => Promise<T>): Promise<T> {
+  const windowSeconds = env().SLIPWAY_PUSH_RETRY_SECONDS;
+  let firstFailure: number | null = null;
+  for (let retries = 0; ; retries++) {
+    try {
+      return await push();
+    } catch (err) {
+      if (ctx.signal.aborted || ctx.watch.lost() || isEngineConnectionError(err)) throw err;
+      const failure = classifyPushFailure(err);
+      if (failure?.kind === "credentials") {
+        throw new RegistryError(
+          ctx.registryName && ctx.username
+            ? `the registry ${ctx.registryHost} refused the credentials of ${ctx.registryName} (user ${ctx.username}) while the image was pushed (${failure.detail}): check the user name and password of ${ctx.registryName} in Settings → Registries, then rebuild`
+            : `the registry ${ctx.registryHost} asked for credentials while the image was pushed and Slipway has none for it (${failure.detail}): give the registry a user name and password in Settings → Registries and choose it on the deployment rule, then rebuild`,
+          401,
+        );
+      }
+      if (failure?.kind !== "unreachable") throw err;
+      // a stopping engine can fail a push in the registry's words: the engine's own connection tells
+      if (await ctx.watch.lostWithin(2_000)) throw err;
+      firstFailure ??= Date.now();
+      const elapsed = (Date.now() - firstFailure) / 1000;
+      const delay = pushRetryDelaySeconds(retries + 1);
+      if (windowSeconds === 0 || elapsed + delay > windowSeconds) {
+        const tried = retries === 0 ? "it was not tried again" : `it was tried again ${retries} time${retries === 1 ? "" : "s"} over ${Math.round(elapsed)} s (SLIPWAY_PUSH_RETRY_SECONDS)`;
+        throw new RegistryError(`the registry ${ctx.registryHost} stopped answering while the image was pushed (${failure.detail}); ${tried}: check that the registry runs and that the build host reaches it, then rebuild`, undefined, err);
+      }
+      ctx.log.line(`the registry ${ctx.registryHost} stopped answering (${failure.detail}): trying the push again in ${delay} s`);
+      await sleep(delay * 1000, undefined, { signal: ctx.signal });
+    }
+  }
 }
 
 interface Published {

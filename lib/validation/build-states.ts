@@ -13,3 +13,9 @@ export const RUNNING_BUILD_STATES = ["fetching", "building", "pushing"] as const
 export function isActiveBuildState(s: string): s is ActiveBuildState {
   return (ACTIVE_BUILD_STATES as readonly string[]).includes(s);
 }
+
+/**
+ * The words a build's reason carries when its log was cut because the log store's disk was full (written by
+ * lib/build/log-writer.ts; the build page keys on them to say why the log is cut).
+ */
+export const LOG_STORE_FULL = "the log store ran out of disk space";

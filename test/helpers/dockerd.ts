@@ -3,7 +3,7 @@
 // docker0 or the host's firewall), stopped with the test or, even on SIGKILL, when the test process dies
 // (setpriv --pdeathsig).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import path from "node:path";
 import Dockerode from "dockerode";
@@ -26,9 +26,10 @@ export interface TestDockerd {
   docker: Dockerode;
   /**
    * Stops the daemon (SIGTERM, as `systemctl stop docker` does) and keeps its directory: its images, and its
-   * swarm state when it is a manager. Its containers stop with it.
+   * swarm state when it is a manager. Its containers stop with it. `{ signal: "SIGKILL" }` kills it instead
+   * (no clean-up: its containerd goes with it, its socket file stays behind).
    */
-  pause(): Promise<void>;
+  pause(opts?: { signal?: "SIGTERM" | "SIGKILL" }): Promise<void>;
   /** Starts it again on the same socket and data-root; a swarm manager comes back with its swarm. */
   resume(): Promise<void>;
   stop(): Promise<void>;
@@ -98,6 +99,23 @@ function removeDir(dir: string): void {
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   } catch (err) {
     console.warn(`could not remove ${dir}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * containerd shims of this daemon still running after it stopped: a dockerd killed with SIGKILL leaves the shims of
+ * its running containers behind (they outlive containerd by design), and the next daemon does not take them back.
+ * Found by their -address under DIR, killed by pid.
+ */
+function killOrphanShims(dir: string): void {
+  const address = `${path.join(dir, "exec", "containerd")}/`;
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      if (args[0]?.endsWith("containerd-shim-runc-v2") && args.some((a) => a.startsWith(address))) process.kill(Number(pid), "SIGKILL");
+    } catch {
+      // gone meanwhile
+    }
   }
 }
 
@@ -171,6 +189,7 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Test
     if (client && !opts.netns && child.exitCode === null && child.signalCode === null) bridges = await bridgeDevices(client);
     // dockerd stops its containerd and containers first; give it time, then insist
     await stopDaemon(child, 15_000);
+    killOrphanShims(dir);
     if (!opts.netns) removeBridges(bridges);
     removeDir(dir);
   };
@@ -185,9 +204,19 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Test
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  const pause = async () => {
+  const pause = async (p: { signal?: "SIGTERM" | "SIGKILL" } = {}) => {
     // remembered now: stop() needs them after the daemon is gone
     if (client && !opts.netns) bridges = await bridgeDevices(client);
+    if (p.signal === "SIGKILL") {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGKILL");
+      await gone;
+      // its containerd dies with it (a parent-death signal), but may not be reaped yet when resume() starts the
+      // next dockerd, which would then take the stale pid file's process for a live containerd and wait on it
+      rmSync(path.join(dir, "exec", "containerd", "containerd.pid"), { force: true });
+      return;
+    }
     await stopDaemon(child, 15_000);
   };
   const resume = async () => {

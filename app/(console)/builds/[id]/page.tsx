@@ -22,6 +22,7 @@ import { firstLine, shortSha } from "@/components/format/ids";
 import { LiveDuration } from "@/components/builds/live-duration";
 import { LogViewer } from "@/components/logs/log-viewer";
 import { LogCutNotice } from "@/components/logs/log-cut-notice";
+import { LOG_STORE_FULL } from "@/lib/validation/build-states";
 import { ReleaseList } from "@/components/builds/release-list";
 import { CancelBuildButton, RebuildButton } from "@/components/builds/build-actions";
 import { buildStateSentence } from "@/components/builds/words";
@@ -223,8 +224,14 @@ export default async function BuildPage({ params }: { params: Params }) {
         </Panel>
       ) : null}
 
-      {b.logTruncated ? <LogCutNotice logBytes={b.logBytes} /> : null}
+      {b.logTruncated ? <LogCutNotice logBytes={b.logBytes} storeFull={storeFullWords(b.reason)} /> : null}
       <LogViewer subject="build" id={b.id} state={b.state} startedAt={b.startedAt} finishedAt={b.finishedAt} now={now} />
     </>
   );
+}
+
+/** The part of a build's reason that says its log store was full (lib/build/log-writer.ts), if it does. */
+function storeFullWords(reason: string | null): string | null {
+  const at = reason?.indexOf(LOG_STORE_FULL) ?? -1;
+  return at >= 0 ? reason!.slice(at) : null;
 }
