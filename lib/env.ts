@@ -90,6 +90,9 @@ export const envSchema = z
     SLIPWAY_GIT_CACHE_DIR: z.string().trim().min(1).optional(),
     /** the size the git mirrors are kept under, in MB (least recently used ones are removed); 0: no mirrors, every build fetches afresh */
     SLIPWAY_GIT_CACHE_MB: z.coerce.number().int().min(0).max(10_000_000).default(2048),
+    /** /api/v1: requests per second each API token may make on average, and how many at once (a token bucket) */
+    SLIPWAY_API_RATE_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(20),
+    SLIPWAY_API_RATE_BURST: z.coerce.number().int().min(1).max(100_000).default(60),
     SLIPWAY_PG_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     SLIPWAY_LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

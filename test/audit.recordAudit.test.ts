@@ -63,7 +63,7 @@ describe("recordAudit", () => {
       await recordAudit(tx, { actor: { type: "system", label: "GitHub sign-in" }, action: "user.created", subjectType: "user", summary: "s" }),
       await recordAudit(tx, { actor: { type: "worker", workerId: "host:1:abc" }, action: "session.revoked", subjectType: "session", summary: "w" }),
       await recordAudit(tx, {
-        actor: { type: "api_token", tokenId: "t1", userId: admin.id, login: admin.login, role: "admin", ip: null, userAgent: "curl/8" },
+        actor: { type: "api_token", tokenId: "t1", tokenName: "ci", repositoryIds: null, userId: admin.id, login: admin.login, role: "admin", ip: null, userAgent: "curl/8" },
         action: "user.enabled",
         subjectType: "user",
         summary: "t",
@@ -74,7 +74,7 @@ describe("recordAudit", () => {
       ["user", admin.id, "alice", testMeta.ip, testMeta.userAgent],
       ["system", null, "GitHub sign-in", null, null],
       ["worker", "host:1:abc", "worker host:1:abc", null, null],
-      ["api_token", admin.id, "alice (API token)", null, "curl/8"],
+      ["api_token", admin.id, "alice via token ci", null, "curl/8"],
     ]);
     expect(rows[0]!.subjectId).toBe(admin.id);
     expect(rows[1]!.subjectId).toBeNull();

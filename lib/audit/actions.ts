@@ -86,6 +86,8 @@ export const auditActions = {
   "target.drift_detected": "drift detected",
   "target.drift_cleared": "drift cleared",
   "setting.updated": "setting changed",
+  "api_token.created": "API token created",
+  "api_token.revoked": "API token revoked",
   "database.restored": "database restored from a backup",
 } as const;
 

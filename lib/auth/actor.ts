@@ -8,7 +8,18 @@ export interface RequestMeta {
 
 export type Actor =
   | ({ type: "user"; userId: string; login: string; role: Role } & RequestMeta)
-  | ({ type: "api_token"; tokenId: string; userId: string; login: string; role: Role } & RequestMeta)
+  | ({
+      type: "api_token";
+      tokenId: string;
+      /** the token's name, for the audit log ("alice via token deploy-bot") */
+      tokenName: string;
+      userId: string;
+      login: string;
+      /** the effective role: the lower of the token's scope and the user's role now */
+      role: Role;
+      /** the repositories the token may reach; null = all */
+      repositoryIds: string[] | null;
+    } & RequestMeta)
   | { type: "system"; label: string }
   | { type: "worker"; workerId: string };
 
@@ -23,12 +34,17 @@ export function actorRole(actor: Actor): Role {
   return actor.type === "user" || actor.type === "api_token" ? actor.role : "admin";
 }
 
+/** The repositories the actor may reach: null = all (users, the system, workers, unrestricted tokens). */
+export function actorRepositoryIds(actor: Actor): string[] | null {
+  return actor.type === "api_token" ? actor.repositoryIds : null;
+}
+
 export function actorLabel(actor: Actor): string {
   switch (actor.type) {
     case "user":
       return actor.login;
     case "api_token":
-      return `${actor.login} (API token)`;
+      return `${actor.login} via token ${actor.tokenName}`;
     case "system":
       return actor.label;
     case "worker":

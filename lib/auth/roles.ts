@@ -25,6 +25,10 @@ export const permissions = {
   "inventory.test": "operator",
   "users.manage": "admin",
   "settings.edit": "admin",
+  /** create and revoke one's own API tokens */
+  "api_tokens.own": "viewer",
+  /** see and revoke everyone's API tokens */
+  "api_tokens.all": "admin",
 } as const satisfies Record<string, Role>;
 
 export type Permission = keyof typeof permissions;

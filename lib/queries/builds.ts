@@ -15,6 +15,12 @@ export interface BuildListFilter {
   /** builds serving this pull request */
   pr?: number;
   state?: BuildStateFilter;
+  /** the repository's id or its name (the API's `repository=`) */
+  repositoryIdOrName?: string;
+  /** builds of a commit whose sha starts with this (lower-case hex) */
+  commitPrefix?: string;
+  /** only builds of these repositories (a repository-limited API token); absent = all */
+  repositoryIds?: string[] | null;
 }
 
 export interface BuildListRow {
@@ -23,7 +29,7 @@ export interface BuildListRow {
   trigger: BuildTrigger;
   attempt: number;
   repository: { id: string; name: string };
-  buildRule: { name: string; kind: BuildKind };
+  buildRule: { id: string; name: string; kind: BuildKind };
   commit: { sha: string; message: string | null; author: string | null };
   /** the branches and pull requests this build serves */
   refs: { kind: RefKind; name: string; prNumber: number | null }[];
@@ -32,6 +38,7 @@ export interface BuildListRow {
   queuedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  releases: { id: string; deploymentRuleId: string; imageRepo: string | null; tag: string | null; digest: string | null }[];
 }
 
 const select = {
@@ -43,10 +50,11 @@ const select = {
   queuedAt: true,
   startedAt: true,
   finishedAt: true,
-  buildRule: { select: { name: true, kind: true, repository: { select: { id: true, name: true } } } },
+  buildRule: { select: { id: true, name: true, kind: true, repository: { select: { id: true, name: true } } } },
   commit: { select: { sha: true, message: true, author: true } },
   refs: { select: { ref: { select: { kind: true, name: true, prNumber: true } } }, orderBy: { createdAt: "asc" } },
   triggeredBy: { select: { login: true } },
+  releases: { select: { id: true, deploymentRuleId: true, imageRepo: true, tag: true, digest: true }, orderBy: { createdAt: "asc" } },
 } satisfies Prisma.BuildSelect;
 
 type Row = Prisma.BuildGetPayload<{ select: typeof select }>;
@@ -58,7 +66,7 @@ function toRow(b: Row): BuildListRow {
     trigger: b.trigger,
     attempt: b.attempt,
     repository: b.buildRule.repository,
-    buildRule: { name: b.buildRule.name, kind: b.buildRule.kind },
+    buildRule: { id: b.buildRule.id, name: b.buildRule.name, kind: b.buildRule.kind },
     commit: b.commit,
     refs: b.refs.map((r) => r.ref),
     triggeredBy: b.triggeredBy?.login ?? null,
@@ -66,6 +74,7 @@ function toRow(b: Row): BuildListRow {
     queuedAt: b.queuedAt,
     startedAt: b.startedAt,
     finishedAt: b.finishedAt,
+    releases: b.releases,
   };
 }
 
@@ -76,6 +85,9 @@ function filterWhere(f: BuildListFilter): Prisma.BuildWhereInput[] {
   if (f.pr !== undefined) and.push({ refs: { some: { ref: { kind: "pull_request", prNumber: f.pr } } } });
   if (f.state === "active") and.push({ state: { in: [...ACTIVE_BUILD_STATES] } });
   else if (f.state) and.push({ state: f.state });
+  if (f.repositoryIdOrName) and.push({ buildRule: { repository: { OR: [{ id: f.repositoryIdOrName }, { name: f.repositoryIdOrName }] } } });
+  if (f.commitPrefix) and.push({ commit: { sha: { startsWith: f.commitPrefix } } });
+  if (f.repositoryIds) and.push({ buildRule: { repositoryId: { in: f.repositoryIds } } });
   return and;
 }
 
@@ -101,4 +113,10 @@ export async function recentBuilds(limit = 8): Promise<BuildListRow[]> {
 /** Repository names for the Builds page's filter (a repository listed under several apps once: the filter shows the builds of every entry). */
 export async function buildFilterRepositories(): Promise<string[]> {
   return (await getDb().repository.findMany({ orderBy: { name: "asc" }, select: { name: true }, distinct: ["name"], take: 500 })).map((r) => r.name);
+}
+
+/** One build as the list shows it (the API's GET /builds/{id}), or null. */
+export async function buildListRow(id: string): Promise<BuildListRow | null> {
+  const b = await getDb().build.findUnique({ where: { id }, select });
+  return b ? toRow(b) : null;
 }

@@ -14,6 +14,7 @@ export interface RepositoryListRow {
   enabled: boolean;
   /** the GitHub App ("flavour") the repository belongs to */
   app: string | null;
+  appId: string | null;
   buildRules: number;
   pollIntervalSeconds: number;
   lastPolledAt: Date | null;
@@ -32,6 +33,7 @@ const select = {
   lastPolledAt: true,
   lastPollError: true,
   createdAt: true,
+  appId: true,
   app: { select: { name: true } },
   _count: { select: { buildRules: true } },
 } satisfies Prisma.RepositorySelect;
@@ -40,7 +42,7 @@ const select = {
  * Repositories in name order; the entries of a repository listed under several apps by id after that. `after`
  * is the id of the last repository of the previous page (an older link's name works too).
  */
-export async function listRepositories(opts: { after?: string; limit?: number } = {}): Promise<KeysetPage<RepositoryListRow>> {
+export async function listRepositories(opts: { after?: string; limit?: number; repositoryIds?: string[] | null } = {}): Promise<KeysetPage<RepositoryListRow>> {
   const limit = opts.limit ?? PAGE_SIZE;
   const db = getDb();
   const cursor = opts.after ? await db.repository.findUnique({ where: { id: opts.after }, select: { id: true, name: true } }) : null;
@@ -49,7 +51,7 @@ export async function listRepositories(opts: { after?: string; limit?: number } 
     : opts.after
       ? { name: { gt: opts.after } }
       : {};
-  const where: Prisma.RepositoryWhereInput = { archivedAt: null, ...page };
+  const where: Prisma.RepositoryWhereInput = { archivedAt: null, ...page, ...(opts.repositoryIds ? { id: { in: opts.repositoryIds } } : {}) };
   const rows = await db.repository.findMany({ where, orderBy: [{ name: "asc" }, { id: "asc" }], take: limit + 1, select });
   return toPage(
     rows.map(({ app, _count, ...r }) => ({ ...r, app: app?.name ?? null, buildRules: _count.buildRules })),

@@ -1,0 +1,140 @@
+// The objects /api/v1 answers with (docs/api.md and /work/briefs/api-contract.md "Objects"), as zod schemas:
+// the OpenAPI document shows them and the tests check every answer against them. Times are ISO 8601 strings.
+import { z } from "zod";
+import { BUILD_STATES } from "@/lib/validation/build-states";
+import { DEPLOYMENT_STATES } from "@/lib/validation/deployment-states";
+
+const time = z.string().meta({ description: "ISO 8601 time", format: "date-time" });
+const id = z.string().meta({ description: "an id Slipway gave out" });
+
+export const roleSchema = z.enum(["viewer", "operator", "admin"]);
+export const scopeSchema = z.enum(["read", "deploy", "admin"]);
+
+export const repositorySchema = z
+  .object({ id, name: z.string(), url: z.string(), appId: z.string().nullable(), createdAt: time })
+  .meta({ id: "Repository" });
+
+export const buildRuleSchema = z
+  .object({
+    id,
+    repositoryId: id,
+    name: z.string(),
+    kind: z.enum(["docker", "unikernel"]),
+    dockerfile: z.string(),
+    contextDir: z.string(),
+    archs: z.array(z.string()),
+  })
+  .meta({ id: "BuildRule" });
+
+export const repositoryDetailSchema = repositorySchema.extend({ buildRules: z.array(buildRuleSchema) }).meta({ id: "RepositoryDetail" });
+
+export const buildSchema = z
+  .object({
+    id,
+    repositoryId: id,
+    repository: z.string().meta({ description: "the repository's name" }),
+    buildRuleId: id,
+    buildRule: z.string().meta({ description: "the build rule's name" }),
+    commit: z.object({ sha: z.string(), message: z.string().nullable(), author: z.string().nullable() }),
+    refs: z.array(z.string()).meta({ description: 'the branches and pull requests it serves, e.g. "live", "pull/12"' }),
+    state: z.enum(BUILD_STATES),
+    reason: z.string().nullable(),
+    trigger: z.string(),
+    attempt: z.number().int(),
+    createdAt: time,
+    startedAt: time.nullable(),
+    finishedAt: time.nullable(),
+    releases: z.array(z.object({ id, deploymentRuleId: id, image: z.string().nullable().meta({ description: "repo:tag" }), digest: z.string().nullable() })),
+  })
+  .meta({ id: "Build" });
+
+export const releaseSchema = z
+  .object({
+    id,
+    buildId: id,
+    deploymentRuleId: id,
+    repositoryId: id,
+    commitSha: z.string(),
+    imageRepo: z.string().nullable(),
+    tag: z.string().nullable(),
+    digest: z.string().nullable(),
+    createdAt: time,
+  })
+  .meta({ id: "Release" });
+
+export const deploymentRuleSchema = z
+  .object({
+    id,
+    buildRuleId: id,
+    branch: z.string(),
+    image: z.string().nullable(),
+    approval: z.enum(["automatic", "manual"]),
+    targetIds: z.array(id),
+  })
+  .meta({ id: "DeploymentRule" });
+
+export const targetSchema = z
+  .object({
+    id,
+    name: z.string(),
+    kind: z.string(),
+    deploymentRuleId: id,
+    pinned: z.boolean(),
+    pinnedReleaseId: id.nullable(),
+    liveReleaseId: id.nullable(),
+    latestDeployment: z.object({ id, state: z.enum(DEPLOYMENT_STATES), releaseId: id }).nullable(),
+  })
+  .meta({ id: "Target" });
+
+export const deploymentSchema = z
+  .object({
+    id,
+    targetId: id,
+    target: z.string().meta({ description: "the target's name" }),
+    releaseId: id,
+    commitSha: z.string(),
+    state: z.enum(DEPLOYMENT_STATES),
+    reason: z.string().nullable(),
+    trigger: z.string(),
+    requestedBy: z.string().nullable(),
+    createdAt: time,
+    startedAt: time.nullable(),
+    finishedAt: time.nullable(),
+  })
+  .meta({ id: "Deployment" });
+
+export const auditEventSchema = z
+  .object({
+    id: z.string(),
+    at: time,
+    actor: z.string(),
+    action: z.string(),
+    subjectType: z.string(),
+    subjectId: z.string().nullable(),
+    summary: z.string(),
+    details: z.unknown(),
+  })
+  .meta({ id: "AuditEvent" });
+
+export const meSchema = z
+  .object({
+    user: z.object({ login: z.string(), role: roleSchema }),
+    token: z.object({
+      name: z.string(),
+      scope: scopeSchema,
+      repositoryIds: z.array(id).meta({ description: "empty: every repository" }),
+      expiresAt: time.nullable(),
+    }),
+  })
+  .meta({ id: "Me" });
+
+export const messageSchema = z.object({ message: z.string() });
+
+export type BuildJson = z.infer<typeof buildSchema>;
+export type RepositoryJson = z.infer<typeof repositorySchema>;
+
+export function iso(d: Date): string;
+export function iso(d: Date | null): string | null;
+export function iso(d: Date | null): string | null {
+  return d ? d.toISOString() : null;
+}
