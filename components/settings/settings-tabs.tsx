@@ -12,6 +12,8 @@ const tabs = [
   { href: "/settings/notifications", label: "Notifications" },
   { href: "/settings/deployer-key", label: "Deployer key" },
   { href: "/settings/config", label: "Config" },
+  { href: "/settings/api-tokens", label: "API tokens" },
+  { href: "/settings/api", label: "API reference", exact: true },
 ];
 
 const tabClass =

@@ -40,6 +40,8 @@ export interface LogStreamOptions {
   heartbeatMs?: number;
   /** what wakes the stream; the process's LISTEN connection by default */
   waker?: LogWaker;
+  /** plain text instead of events: the log's bytes alone, the stream ending with the build or deployment (the API's log?follow=1) */
+  text?: boolean;
 }
 
 // A chunk's event is written from its stored bytes: `id: <seq>\ndata: {"seq":…,"text":"…","at":"…"}\n\n`,
@@ -201,7 +203,7 @@ export function logEventStream(source: LogSource, opts: LogStreamOptions): Reada
     if (!started) {
       started = true;
       // the browser's own reconnect delay, should the connection drop
-      out.push("retry: 2000\n\n");
+      if (!opts.text) out.push("retry: 2000\n\n");
     }
     while (!stopped) {
       dirty = false;
@@ -209,19 +211,20 @@ export function logEventStream(source: LogSource, opts: LogStreamOptions): Reada
       const progress = await source.progress();
       if (stopped) return;
       if (!progress) {
-        out.push(`event: gone\ndata: ${JSON.stringify({ message: `This ${source.noun} was removed with its repository.` })}\n\n`);
+        const message = `This ${source.noun} was removed with its repository.`;
+        out.push(opts.text ? `\n[${message}]\n` : `event: gone\ndata: ${JSON.stringify({ message })}\n\n`);
         send(out);
         return finish(true);
       }
       if (progress.state !== lastState) {
         lastState = progress.state;
-        out.push(`event: state\ndata: ${stateData(progress)}\n\n`);
+        if (!opts.text) out.push(`event: state\ndata: ${stateData(progress)}\n\n`);
       }
       const chunks = await source.read(after, PULL_CHUNKS, PULL_BYTES);
       if (stopped) return;
       let bytes = 0;
       for (const c of chunks) {
-        out.push(chunkEvent(c));
+        out.push(opts.text ? c.bytes : chunkEvent(c));
         after = c.seq;
         bytes += c.bytes.length;
       }
@@ -232,12 +235,16 @@ export function logEventStream(source: LogSource, opts: LogStreamOptions): Reada
       const complete = ended && !progress.logOpen;
       if (chunks.length >= PULL_CHUNKS || bytes >= PULL_BYTES || complete || (ended && chunks.length > 0)) dirty = true;
       if (chunks.length === 0 && complete) {
-        out.push(`event: end\ndata: ${stateData(progress)}\n\n`);
+        if (!opts.text) out.push(`event: end\ndata: ${stateData(progress)}\n\n`);
         send(out);
         return finish(true);
       }
       if (out.length > 0) return send(out);
-      if (await wait()) return send([": heartbeat\n\n"]);
+      if (await wait()) {
+        // plain text has no comments: a follower sees nothing until the next line (TCP keep-alive holds the connection)
+        if (opts.text) continue;
+        return send([": heartbeat\n\n"]);
+      }
     }
   };
   const send = (parts: Array<string | Buffer>) => {
@@ -261,7 +268,7 @@ export function logEventStream(source: LogSource, opts: LogStreamOptions): Reada
         } catch (err) {
           if (stopped) return;
           log.error({ err, noun: source.noun }, "log stream failed");
-          send([`event: failure\ndata: ${JSON.stringify({ message: "Reading the log failed on the server; reconnecting." })}\n\n`]);
+          send([opts.text ? "\n[Reading the log failed on the server; ask for it again.]\n" : `event: failure\ndata: ${JSON.stringify({ message: "Reading the log failed on the server; reconnecting." })}\n\n`]);
           finish(true);
         }
       },

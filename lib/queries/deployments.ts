@@ -80,13 +80,32 @@ function toRow(d: Row): DeploymentListRow {
   };
 }
 
-/** Deployments newest first. `before` is the id of the last deployment of the previous page. */
-export async function listDeployments(opts: { before?: string; limit?: number } = {}): Promise<KeysetPage<DeploymentListRow>> {
+export interface DeploymentListFilter {
+  /** the target's id or name */
+  targetIdOrName?: string;
+  /** the repository's id or name */
+  repositoryIdOrName?: string;
+  state?: DeploymentState;
+  /** only these repositories (a repository-limited API token); absent = all */
+  repositoryIds?: string[] | null;
+}
+
+function filterWhere(f: DeploymentListFilter): Prisma.DeploymentWhereInput[] {
+  const and: Prisma.DeploymentWhereInput[] = [];
+  if (f.targetIdOrName) and.push({ target: { OR: [{ id: f.targetIdOrName }, { name: f.targetIdOrName }] } });
+  if (f.repositoryIdOrName) and.push({ target: { deploymentRule: { buildRule: { repository: { OR: [{ id: f.repositoryIdOrName }, { name: f.repositoryIdOrName }] } } } } });
+  if (f.state) and.push({ state: f.state });
+  if (f.repositoryIds) and.push({ target: { deploymentRule: { buildRule: { repositoryId: { in: f.repositoryIds } } } } });
+  return and;
+}
+
+/** Deployments newest first, filtered. `before` is the id of the last deployment of the previous page. */
+export async function listDeployments(opts: { before?: string; limit?: number; filter?: DeploymentListFilter } = {}): Promise<KeysetPage<DeploymentListRow>> {
   const db = getDb();
   const limit = opts.limit ?? PAGE_SIZE;
   const cursor = opts.before ? await db.deployment.findUnique({ where: { id: opts.before }, select: { id: true, createdAt: true } }) : null;
   const cursorNotFound = Boolean(opts.before) && !cursor;
-  const where = olderThan("createdAt", cursor) as Prisma.DeploymentWhereInput;
+  const where: Prisma.DeploymentWhereInput = { AND: [olderThan("createdAt", cursor) as Prisma.DeploymentWhereInput, ...filterWhere(opts.filter ?? {})] };
   const rows = await db.deployment.findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit + 1, select });
   return toPage(rows.map(toRow), limit, (r) => r.id, cursorNotFound);
 }
@@ -94,4 +113,10 @@ export async function listDeployments(opts: { before?: string; limit?: number } 
 /** The latest deployments, for the dashboard. */
 export async function recentDeployments(limit = 8): Promise<DeploymentListRow[]> {
   return (await listDeployments({ limit })).rows;
+}
+
+/** One deployment as the list shows it (the API's GET /deployments/{id}), or null. */
+export async function deploymentListRow(id: string): Promise<DeploymentListRow | null> {
+  const d = await getDb().deployment.findUnique({ where: { id }, select });
+  return d ? toRow(d) : null;
 }

@@ -17,8 +17,11 @@ export const approveDeploymentInput = z.object({ deploymentId: id, comment }).st
 export const rejectDeploymentInput = z.object({ deploymentId: id, comment }).strict();
 /** Cancel a deployment that has not started. */
 export const cancelDeploymentInput = z.object({ deploymentId: id }).strict();
-/** "Roll back to this": deploy an earlier release of the target and pin the target to it. */
-export const rollbackInput = z.object({ targetId: id, releaseId: id }).strict();
+/** "Roll back to this": deploy an earlier release of the target and pin the target to it. Without a release
+ * (the API): the release of the target's last successful deployment before the one running now. */
+export const rollbackInput = z.object({ targetId: id, releaseId: id.optional() }).strict();
+/** Pin the target to a release (default: the one running there), without deploying anything. */
+export const pinInput = z.object({ targetId: id, releaseId: id.optional() }).strict();
 /** Deploy a release of the target's rule now (e.g. the newest, after unpinning). */
 export const deployReleaseInput = z.object({ targetId: id, releaseId: id }).strict();
 /** Let the target follow its branch again. */

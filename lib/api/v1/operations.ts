@@ -6,7 +6,20 @@ import { defineOperation, type Operation } from "@/lib/api/operation";
 import { pageOf, pageQuery } from "@/lib/api/pagination";
 import { rowId } from "@/lib/validation/ids";
 import { buildStateFilters } from "@/lib/validation/build-filters";
-import { buildSchema, buildRuleSchema, meSchema, repositoryDetailSchema, repositorySchema } from "@/lib/api/v1/objects";
+import {
+  auditEventSchema,
+  buildSchema,
+  buildRuleSchema,
+  deploymentRuleSchema,
+  deploymentSchema,
+  meSchema,
+  messageSchema,
+  releaseSchema,
+  repositoryDetailSchema,
+  repositorySchema,
+  targetSchema,
+} from "@/lib/api/v1/objects";
+import { DEPLOYMENT_STATES } from "@/lib/validation/deployment-states";
 
 const idParams = z.object({ id: rowId });
 const blank = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v);
@@ -121,5 +134,360 @@ export const getBuildOp = defineOperation({
   response: buildSchema,
 });
 
+const commitPrefix = z.preprocess(
+  blank,
+  z
+    .string()
+    .regex(/^[0-9a-fA-F]{7,64}$/, "must be a commit sha or its first 7 or more hex digits")
+    .transform((s) => s.toLowerCase())
+    .optional()
+    .meta({ description: "a commit sha or its first 7 or more hex digits" }),
+);
+
+/** `target=` in a filter: a target's id or its name. */
+const targetFilter = z.preprocess(
+  blank,
+  z
+    .string()
+    .max(200, "is too long for a target id or name")
+    .regex(/^[^\s\u0000-\u001f]+$/, "a target id or name has no spaces or control characters")
+    .optional()
+    .meta({ description: "a target's id or name" }),
+);
+
+const optionalRowId = z.preprocess(blank, rowId.optional());
+
+export const rebuildBuildOp = defineOperation({
+  id: "rebuildBuild",
+  method: "POST",
+  path: "/builds/{id}/rebuild",
+  tag: "Builds",
+  summary: "Queue the next attempt of a build (same rule, same commit, same refs)",
+  role: "operator",
+  params: idParams,
+  subject: { kind: "build", param: "id" },
+  status: 202,
+  response: z.object({ buildId: z.string(), message: z.string() }),
+});
+
+export const cancelBuildOp = defineOperation({
+  id: "cancelBuild",
+  method: "POST",
+  path: "/builds/{id}/cancel",
+  tag: "Builds",
+  summary: "Cancel a queued or running build",
+  role: "operator",
+  params: idParams,
+  subject: { kind: "build", param: "id" },
+  status: 202,
+  response: messageSchema,
+});
+
+export const buildLogOp = defineOperation({
+  id: "getBuildLog",
+  method: "GET",
+  path: "/builds/{id}/log",
+  tag: "Builds",
+  summary: "The whole build log as text (streamed)",
+  role: "viewer",
+  params: idParams,
+  subject: { kind: "build", param: "id" },
+  response: { contentType: "text/plain", description: "the build's log so far, secrets masked" },
+});
+
+export const listReleasesOp = defineOperation({
+  id: "listReleases",
+  method: "GET",
+  path: "/releases",
+  tag: "Releases",
+  summary: "Releases, newest first",
+  role: "viewer",
+  query: z.object({
+    repository: repositoryFilter,
+    commit: commitPrefix,
+    deploymentRule: optionalRowId.meta({ description: "a deployment rule's id" }),
+    ...pageQuery,
+  }),
+  response: pageOf(releaseSchema),
+});
+
+export const getReleaseOp = defineOperation({
+  id: "getRelease",
+  method: "GET",
+  path: "/releases/{id}",
+  tag: "Releases",
+  summary: "One release",
+  role: "viewer",
+  params: idParams,
+  subject: { kind: "release", param: "id" },
+  response: releaseSchema,
+});
+
+export const getDeploymentRuleOp = defineOperation({
+  id: "getDeploymentRule",
+  method: "GET",
+  path: "/deployment-rules/{id}",
+  tag: "Targets",
+  summary: "One deployment rule with its targets",
+  role: "viewer",
+  params: idParams,
+  subject: { kind: "deploymentRule", param: "id" },
+  response: deploymentRuleSchema,
+});
+
+export const listTargetsOp = defineOperation({
+  id: "listTargets",
+  method: "GET",
+  path: "/targets",
+  tag: "Targets",
+  summary: "Targets, by name",
+  role: "viewer",
+  query: z.object({ repository: repositoryFilter, ...pageQuery }),
+  response: pageOf(targetSchema),
+});
+
+export const getTargetOp = defineOperation({
+  id: "getTarget",
+  method: "GET",
+  path: "/targets/{id}",
+  tag: "Targets",
+  summary: "One target",
+  role: "viewer",
+  params: idParams,
+  subject: { kind: "target", param: "id" },
+  response: targetSchema,
+});
+
+export const deployTargetOp = defineOperation({
+  id: "deployToTarget",
+  method: "POST",
+  path: "/targets/{id}/deploy",
+  tag: "Targets",
+  summary: "Deploy a release of the target's rule (it may wait for approval)",
+  role: "operator",
+  params: idParams,
+  subject: { kind: "target", param: "id" },
+  body: z.object({ releaseId: rowId }).strict(),
+  status: 202,
+  response: z.object({ deploymentId: z.string(), state: z.enum(DEPLOYMENT_STATES), message: z.string() }),
+});
+
+export const rollbackTargetOp = defineOperation({
+  id: "rollbackTarget",
+  method: "POST",
+  path: "/targets/{id}/rollback",
+  tag: "Targets",
+  summary: "Roll back to a release (default: the last one that deployed well before the current one) and pin the target there",
+  role: "operator",
+  params: idParams,
+  subject: { kind: "target", param: "id" },
+  body: z.object({ releaseId: rowId.optional() }).strict(),
+  status: 202,
+  response: z.object({ deploymentId: z.string(), message: z.string() }),
+});
+
+export const pinTargetOp = defineOperation({
+  id: "pinTarget",
+  method: "POST",
+  path: "/targets/{id}/pin",
+  tag: "Targets",
+  summary: "Pin the target to a release (default: the one running there); its branch then deploys nothing there",
+  role: "operator",
+  params: idParams,
+  subject: { kind: "target", param: "id" },
+  body: z.object({ releaseId: rowId.optional() }).strict(),
+  response: messageSchema,
+});
+
+export const unpinTargetOp = defineOperation({
+  id: "unpinTarget",
+  method: "POST",
+  path: "/targets/{id}/unpin",
+  tag: "Targets",
+  summary: "Let the target follow its branch again",
+  role: "operator",
+  params: idParams,
+  subject: { kind: "target", param: "id" },
+  response: messageSchema,
+});
+
+export const listDeploymentsOp = defineOperation({
+  id: "listDeployments",
+  method: "GET",
+  path: "/deployments",
+  tag: "Deployments",
+  summary: "Deployments, newest first",
+  role: "viewer",
+  query: z.object({
+    target: targetFilter,
+    repository: repositoryFilter,
+    state: z.preprocess(blank, z.enum(DEPLOYMENT_STATES, { error: `must be one of: ${DEPLOYMENT_STATES.join(", ")}` }).optional()),
+    ...pageQuery,
+  }),
+  response: pageOf(deploymentSchema),
+});
+
+export const getDeploymentOp = defineOperation({
+  id: "getDeployment",
+  method: "GET",
+  path: "/deployments/{id}",
+  tag: "Deployments",
+  summary: "One deployment (poll it to wait for the end: succeeded, failed, rolled_back, cancelled, superseded)",
+  role: "viewer",
+  params: idParams,
+  subject: { kind: "deployment", param: "id" },
+  response: deploymentSchema,
+});
+
+export const deploymentLogOp = defineOperation({
+  id: "getDeploymentLog",
+  method: "GET",
+  path: "/deployments/{id}/log",
+  tag: "Deployments",
+  summary: "The deployment's log as text; with follow=1 the answer stays open and streams new lines until the deployment ends",
+  role: "viewer",
+  params: idParams,
+  subject: { kind: "deployment", param: "id" },
+  query: z.object({
+    follow: z.preprocess(blank, z.enum(["0", "1", "true", "false"], { error: "must be 1 (follow) or 0" }).optional().meta({ description: "1: keep streaming until the deployment ends" })),
+  }),
+  response: { contentType: "text/plain", description: "the log, secrets masked" },
+});
+
+export const listApprovalsOp = defineOperation({
+  id: "listApprovals",
+  method: "GET",
+  path: "/approvals",
+  tag: "Approvals",
+  summary: "Deployments waiting for approval, newest first",
+  role: "viewer",
+  query: z.object({ ...pageQuery }),
+  response: pageOf(deploymentSchema),
+});
+
+const decisionBody = z
+  .object({ comment: z.string().max(2000, "is longer than 2,000 characters").optional().meta({ description: "why; kept with the decision" }) })
+  .strict();
+
+export const approveOp = defineOperation({
+  id: "approveDeployment",
+  method: "POST",
+  path: "/approvals/{deploymentId}/approve",
+  tag: "Approvals",
+  summary: "Approve a deployment that waits for approval",
+  role: "operator",
+  params: z.object({ deploymentId: rowId }),
+  subject: { kind: "deployment", param: "deploymentId" },
+  body: decisionBody,
+  response: z.object({ message: z.string(), state: z.enum(DEPLOYMENT_STATES) }),
+});
+
+export const rejectOp = defineOperation({
+  id: "rejectDeployment",
+  method: "POST",
+  path: "/approvals/{deploymentId}/reject",
+  tag: "Approvals",
+  summary: "Reject a deployment that waits for approval (it is cancelled)",
+  role: "operator",
+  params: z.object({ deploymentId: rowId }),
+  subject: { kind: "deployment", param: "deploymentId" },
+  body: decisionBody,
+  response: messageSchema,
+});
+
+const auditFilterQuery = {
+  actor: z.string().max(200).optional().meta({ description: "a login or user id, or an actor label" }),
+  action: z.string().max(200).optional().meta({ description: 'an action ("deployment.approved"), or a prefix ending in "." ("deployment.")' }),
+  subjectType: z.string().max(200).optional(),
+  subjectId: z.string().max(200).optional(),
+  from: z.string().max(40).optional().meta({ description: "from this time on: 2026-11-24, 2026-11-24T10:00 or ISO 8601" }),
+  to: z.string().max(40).optional().meta({ description: "before this time" }),
+};
+
+export const listAuditOp = defineOperation({
+  id: "listAuditEvents",
+  method: "GET",
+  path: "/audit",
+  tag: "Audit",
+  summary: "Audit events, newest first, with the Audit page's filters",
+  description: "A token limited to some repositories cannot read the audit log (it spans every repository).",
+  role: "viewer",
+  allRepositories: true,
+  query: z.object({ ...auditFilterQuery, ...pageQuery }),
+  response: pageOf(auditEventSchema),
+});
+
+export const exportAuditOp = defineOperation({
+  id: "exportAuditEvents",
+  method: "GET",
+  path: "/audit/export",
+  tag: "Audit",
+  summary: "Every matching audit event as CSV or JSON, streamed",
+  role: "operator",
+  allRepositories: true,
+  query: z.object({ ...auditFilterQuery, format: z.preprocess(blank, z.enum(["csv", "json"], { error: "must be csv or json" }).default("csv")) }),
+  response: { contentType: "text/csv", description: "CSV (format=csv) or a JSON array (format=json)" },
+});
+
+export const exportInventoryOp = defineOperation({
+  id: "exportInventory",
+  method: "GET",
+  path: "/inventory",
+  tag: "Inventory",
+  summary: "The whole inventory as slipway.yml (secrets by name only)",
+  role: "admin",
+  allRepositories: true,
+  response: { contentType: "text/yaml", description: "slipway.yml" },
+});
+
+export const importInventoryOp = defineOperation({
+  id: "importInventory",
+  method: "POST",
+  path: "/inventory/import",
+  tag: "Inventory",
+  summary: "Import slipway.yml (dryRun=1: only say what would change)",
+  role: "admin",
+  allRepositories: true,
+  query: z.object({ dryRun: z.preprocess(blank, z.enum(["0", "1", "true", "false"], { error: "must be 1 (dry run) or 0" }).optional().meta({ description: "1: change nothing, answer the plan" })) }),
+  body: { contentType: "text/yaml", description: "the contents of slipway.yml (Content-Type: text/yaml)" },
+  response: z.object({
+    dryRun: z.boolean(),
+    changes: z.array(z.unknown()).meta({ description: "each change: what is created, changed or removed" }),
+    counts: z.object({ create: z.number().int(), update: z.number().int(), delete: z.number().int() }),
+    planId: z.string(),
+    message: z.string(),
+  }),
+});
+
 /** Every operation, in the order the document and the console page show them. */
-export const operations: Operation[] = [openapiDocument, getMe, listRepositories, getRepository, getBuildRule, listBuildsOp, getBuildOp] as Operation[];
+export const operations: Operation[] = [
+  openapiDocument,
+  getMe,
+  listRepositories,
+  getRepository,
+  getBuildRule,
+  listBuildsOp,
+  getBuildOp,
+  buildLogOp,
+  rebuildBuildOp,
+  cancelBuildOp,
+  listReleasesOp,
+  getReleaseOp,
+  getDeploymentRuleOp,
+  listTargetsOp,
+  getTargetOp,
+  deployTargetOp,
+  rollbackTargetOp,
+  pinTargetOp,
+  unpinTargetOp,
+  listDeploymentsOp,
+  getDeploymentOp,
+  deploymentLogOp,
+  listApprovalsOp,
+  approveOp,
+  rejectOp,
+  listAuditOp,
+  exportAuditOp,
+  exportInventoryOp,
+  importInventoryOp,
+];

@@ -6,7 +6,25 @@ import type { BuildListRow } from "@/lib/queries/builds";
 import type { RepositoryListRow } from "@/lib/queries/repositories";
 import type { BuildRuleRow, RepositoryDetailRow } from "@/lib/queries/repository-detail";
 import type { z } from "zod";
-import { iso, type buildRuleSchema, type BuildJson, type RepositoryJson, type repositoryDetailSchema } from "@/lib/api/v1/objects";
+import {
+  iso,
+  type auditEventSchema,
+  type buildRuleSchema,
+  type BuildJson,
+  type deploymentRuleSchema,
+  type deploymentSchema,
+  type releaseSchema,
+  type RepositoryJson,
+  type repositoryDetailSchema,
+  type targetSchema,
+} from "@/lib/api/v1/objects";
+import type { ReleaseListRow } from "@/lib/queries/releases";
+import type { DeploymentRuleRow, TargetRow } from "@/lib/queries/targets";
+import type { DeploymentListRow } from "@/lib/queries/deployments";
+import type { AuditEventView } from "@/lib/queries/audit";
+import { DEPLOYMENT_STATES, type DeploymentStateName } from "@/lib/validation/deployment-states";
+import { auditFilterSchema, type AuditFilter } from "@/lib/validation/audit";
+import { parseInput } from "@/lib/validation/parse";
 
 /** A ref as the API names it: a branch by its name, a pull request as "pull/<n>". */
 export function refName(r: { kind: string; name: string; prNumber: number | null }): string {
@@ -61,4 +79,77 @@ export function refFilter(ref: string | undefined): { branch?: string; pr?: numb
   if (ref === undefined) return {};
   const m = /^pull\/(\d{1,9})$/.exec(ref);
   return m ? { pr: Number(m[1]) } : { branch: ref };
+}
+
+export function releaseJson(r: ReleaseListRow): z.infer<typeof releaseSchema> {
+  return { ...r, createdAt: iso(r.createdAt) };
+}
+
+export function targetJson(t: TargetRow): z.infer<typeof targetSchema> {
+  return {
+    id: t.id,
+    name: t.name,
+    kind: t.kind,
+    deploymentRuleId: t.deploymentRuleId,
+    pinned: t.pinnedReleaseId !== null,
+    pinnedReleaseId: t.pinnedReleaseId,
+    liveReleaseId: t.currentReleaseId,
+    latestDeployment: t.latestDeployment,
+  };
+}
+
+export function deploymentRuleJson(r: DeploymentRuleRow): z.infer<typeof deploymentRuleSchema> {
+  return { id: r.id, buildRuleId: r.buildRuleId, branch: r.branch, image: r.image, approval: r.approvalMode, targetIds: r.targetIds };
+}
+
+export function deploymentJson(d: DeploymentListRow): z.infer<typeof deploymentSchema> {
+  return {
+    id: d.id,
+    targetId: d.target.id,
+    target: d.target.name,
+    releaseId: d.release.id,
+    commitSha: d.release.commitSha,
+    state: d.state,
+    reason: d.reason,
+    trigger: d.trigger,
+    requestedBy: d.requestedBy,
+    createdAt: iso(d.createdAt),
+    startedAt: iso(d.startedAt),
+    finishedAt: iso(d.finishedAt),
+  };
+}
+
+export function auditEventJson(e: AuditEventView): z.infer<typeof auditEventSchema> {
+  return {
+    id: e.id,
+    at: iso(e.createdAt),
+    actor: e.actorLabel,
+    action: e.action,
+    subjectType: e.subjectType,
+    subjectId: e.subjectId,
+    summary: e.summary,
+    details: { actorType: e.actorType, actorId: e.actorId, before: e.before ?? null, after: e.after ?? null, ip: e.ip, userAgent: e.userAgent, hash: e.hash },
+  };
+}
+
+/** A streamed text answer; `live` ones tell proxies not to buffer. */
+export function textResponse(body: ReadableStream<Uint8Array>, opts: { live?: boolean } = {}): Response {
+  return new Response(body, {
+    headers: {
+      "content-type": "text/plain; charset=utf-8",
+      "cache-control": opts.live ? "no-cache, no-transform" : "no-store",
+      ...(opts.live ? { "x-accel-buffering": "no" } : {}),
+    },
+  });
+}
+
+/** A state a command answered with, as the API's enum (the commands answer a deployment's state as text). */
+export function deploymentStateOf(state: string): DeploymentStateName {
+  if (!(DEPLOYMENT_STATES as readonly string[]).includes(state)) throw new Error(`unknown deployment state ${state}`);
+  return state as DeploymentStateName;
+}
+
+/** The API's audit filters as the Audit page's (lib/validation/audit.ts), the same parsing and the same errors. */
+export function auditFilterOf(q: { actor?: string; action?: string; subjectType?: string; subjectId?: string; from?: string; to?: string }, page: { cursor?: string; limit: number }): AuditFilter {
+  return parseInput(auditFilterSchema, { actor: q.actor, action: q.action, subjectType: q.subjectType, subjectId: q.subjectId, from: q.from, to: q.to, before: page.cursor, limit: page.limit });
 }

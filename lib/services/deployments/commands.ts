@@ -14,6 +14,7 @@ import {
   cancelDeploymentInput,
   deployReleaseInput,
   rejectDeploymentInput,
+  pinInput,
   rollbackInput,
   unpinInput,
 } from "@/lib/validation/deployments";
@@ -216,6 +217,17 @@ async function assertNothingRunning(tx: Tx, target: { id: string; name: string }
   }
 }
 
+/** The release of the target's newest successful deployment other than what runs there now: what "roll back" goes to by default. */
+async function previousGoodRelease(tx: Tx, target: { id: string; name: string; currentReleaseId: string | null }): Promise<string> {
+  const d = await tx.deployment.findFirst({
+    where: { targetId: target.id, state: "succeeded", ...(target.currentReleaseId ? { releaseId: { not: target.currentReleaseId } } : {}) },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    select: { releaseId: true },
+  });
+  if (!d) throw new ConflictError(`${target.name} has no earlier successful deployment to roll back to; name the release to roll back to. Nothing was changed.`);
+  return d.releaseId;
+}
+
 /** "Roll back to this": deploys the release without rebuilding and pins the target to it. */
 export async function rollbackTarget(actor: Actor, raw: unknown): Promise<{ deploymentId: string; message: string }> {
   authorize(actor, "deployment.rollback");
@@ -223,7 +235,7 @@ export async function rollbackTarget(actor: Actor, raw: unknown): Promise<{ depl
   const user = actorUser(actor);
   return getDb().$transaction(async (tx) => {
     const target = await lockTarget(tx, input.targetId);
-    const release = await releaseOfTarget(tx, target, input.releaseId);
+    const release = await releaseOfTarget(tx, target, input.releaseId ?? (await previousGoodRelease(tx, target)));
     await assertNothingRunning(tx, target, "roll back");
     const sha = short(release.build.commit.sha);
     // read before createDeployment supersedes a waiting rollback, whose remembered pin this one inherits
@@ -251,6 +263,33 @@ export async function rollbackTarget(actor: Actor, raw: unknown): Promise<{ depl
       after: { pinnedReleaseId: release.id },
     });
     return { deploymentId: d.id, message: `Rolling ${target.name} back to ${sha}; it is pinned there until someone unpins it.` };
+  });
+}
+
+/** Pins the target to a release (default: the one running there) without deploying: new releases of its branch build but do not deploy there. */
+export async function pinTarget(actor: Actor, raw: unknown): Promise<{ message: string }> {
+  authorize(actor, "deployment.rollback");
+  const input = parseInput(pinInput, raw);
+  const user = actorUser(actor);
+  return getDb().$transaction(async (tx) => {
+    const target = await lockTarget(tx, input.targetId);
+    const releaseId = input.releaseId ?? target.currentReleaseId;
+    if (!releaseId) throw new ConflictError(`Nothing runs on ${target.name} yet, so there is nothing to pin it at; name a release. Nothing was changed.`);
+    const release = await releaseOfTarget(tx, target, releaseId);
+    const sha = short(release.build.commit.sha);
+    if (target.pinnedReleaseId === release.id) return { message: `${target.name} is already pinned at ${sha}.` };
+    await tx.target.update({ where: { id: target.id }, data: { pinnedReleaseId: release.id, pinnedById: user?.id ?? null, pinnedAt: new Date() } });
+    await recordAudit(tx, {
+      actor,
+      action: "target.pinned",
+      subjectType: "target",
+      subjectId: target.id,
+      summary: `${target.name} pinned at ${sha}: new releases of its branch build but do not deploy there until it is unpinned`,
+      before: { pinnedReleaseId: target.pinnedReleaseId },
+      after: { pinnedReleaseId: release.id },
+    });
+    const running = release.id === target.currentReleaseId;
+    return { message: `${target.name} is pinned at ${sha}${running ? "" : " (not running there yet: deploy it to run it)"}; it stays there until someone unpins it.` };
   });
 }
 
