@@ -2,6 +2,7 @@
 // given a Context. The global options (--url, --token, --json, --help) are added to every command's own.
 import type { ApiClient } from "@/cli/http";
 import type { Io } from "@/cli/output";
+import type { Env } from "@/cli/config";
 import { parseDuration } from "@/lib/validation/inventory-constants";
 
 export interface OptionSpec {
@@ -18,7 +19,7 @@ export interface Context {
   io: Io;
   /** --json: one JSON document on stdout (NDJSON for followed logs) */
   json: boolean;
-  env: NodeJS.ProcessEnv;
+  env: Env;
   /** aborted by Ctrl-C */
   interrupt: AbortSignal;
   configFile: string;

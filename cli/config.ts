@@ -7,6 +7,9 @@ import path from "node:path";
 import { z } from "zod";
 import { CliError, EXIT, UsageError } from "@/cli/exit-codes";
 
+/** the environment variables it reads (process.env, or a test's own) */
+export type Env = Readonly<Record<string, string | undefined>>;
+
 export interface Connection {
   /** the server's base URL, without /api/v1 and without a trailing slash */
   url: string;
@@ -15,7 +18,7 @@ export interface Connection {
 
 const fileSchema = z.object({ url: z.string().min(1), token: z.string().min(1) });
 
-export function configPath(env: NodeJS.ProcessEnv): string {
+export function configPath(env: Env): string {
   const xdg = env.XDG_CONFIG_HOME?.trim();
   const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME?.trim() || os.homedir(), ".config");
   return path.join(base, "slipway", "config.json");
@@ -82,7 +85,7 @@ export function removeConfigFile(file: string): boolean {
 }
 
 /** The URL and token to use: flags, then SLIPWAY_URL / SLIPWAY_TOKEN, then the file. */
-export function resolveConnection(flags: { url?: string; token?: string }, env: NodeJS.ProcessEnv, file: string): Connection {
+export function resolveConnection(flags: { url?: string; token?: string }, env: Env, file: string): Connection {
   const url = flags.url ?? (env.SLIPWAY_URL?.trim() || undefined);
   const token = flags.token ?? (env.SLIPWAY_TOKEN?.trim() || undefined);
   const stored = url && token ? null : readConfigFile(file);

@@ -3,7 +3,7 @@
 // (cli/exit-codes.ts; docs/cli.md lists them). Ctrl-C aborts the request in flight and exits 130.
 import { parseArgs } from "node:util";
 import { CliError, EXIT, UsageError } from "@/cli/exit-codes";
-import { configPath, resolveConnection } from "@/cli/config";
+import { configPath, resolveConnection, type Env } from "@/cli/config";
 import { ApiClient, Interrupted } from "@/cli/http";
 import { processIo, type Io } from "@/cli/output";
 import { GLOBAL_OPTIONS, type Command, type Context, type OptionSpec } from "@/cli/command";
@@ -84,7 +84,7 @@ function report(io: Io, json: boolean, err: CliError, command?: string): void {
   if (json) io.out(JSON.stringify({ error: { message: err.message, details: err.details, exitCode: err.exitCode } }, null, 2));
 }
 
-export async function runCli(argv: string[], io: Io = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runCli(argv: string[], io: Io = processIo, env: Env = process.env): Promise<number> {
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
