@@ -14,7 +14,7 @@ import { getDb } from "@/lib/db";
 import { resetEnvCache } from "@/lib/env";
 import { createApiToken } from "@/lib/services/api-tokens";
 import { saveBuildRule, saveContext, saveDeploymentRule, saveRepository, saveTarget } from "@/lib/services/inventory/entities";
-import { appendDeploymentLog } from "@/lib/build/log-store";
+import { appendBuildLog, appendDeploymentLog } from "@/lib/build/log-store";
 import { ensureProductionBuild } from "@/scripts/lib/production-build";
 import { npmRun, userEnv, type NpmRun } from "@/test/helpers/npm";
 import { waitForExit, type ScriptResult } from "@/test/helpers/spawn";
@@ -46,13 +46,21 @@ function slipway(args: string[], env: Record<string, string> = {}, timeoutMs = 6
   return waitForExit(child, timeoutMs);
 }
 
+/** Starts `slipway args…`; `said(text)` / `shown(text)` resolve once it has printed `text` on stderr / stdout. */
 function startSlipway(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: os.tmpdir(),
     env: userEnv({ HOME: home, XDG_CONFIG_HOME: path.join(home, "config"), ...env }),
     stdio: ["ignore", "pipe", "pipe"],
   });
-  return { child, done: waitForExit(child, 120_000) };
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const done = waitForExit(child, 120_000);
+  const said = (text: string) => eventually(`slipway ${args.join(" ")} to say "${text}" on stderr`, () => stderr.includes(text), 60_000, 50);
+  const shown = (text: string) => eventually(`slipway ${args.join(" ")} to print "${text}" on stdout`, () => stdout.includes(text), 60_000, 50);
+  return { child, done, said, shown };
 }
 
 const as = (token: string) => ["--url", BASE, "--token", token];
@@ -237,12 +245,13 @@ describe("slipway", () => {
     const row = await getDb().deployment.findUniqueOrThrow({ where: { id } });
     expect(row).toMatchObject({ targetId: seed.targetId, releaseId: release.id });
 
+    // each state once the command has seen the one before (it asks every 2 s)
     const waiting = startSlipway([...as(tokens.deploy), "wait", id, "--timeout", "2m"]);
-    await new Promise((r) => setTimeout(r, 1_500));
+    await waiting.said(": queued");
     await moveDeployment(id, "deploying");
-    await new Promise((r) => setTimeout(r, 2_500));
+    await waiting.said(": deploying");
     await moveDeployment(id, "verifying");
-    await new Promise((r) => setTimeout(r, 1_000));
+    await waiting.said(": verifying");
     await moveDeployment(id, "succeeded");
     const w = await waiting.done;
     expect(w.code, w.stderr).toBe(0);
@@ -263,7 +272,7 @@ describe("slipway", () => {
   test("wait exits 1 on failed, 9 on rolled back, 10 on cancelled, 7 when the timeout runs out first; Ctrl-C exits 130", async () => {
     const failed = await freshDeployment("deploying");
     const waiting = startSlipway([...as(tokens.read), "wait", failed]);
-    await new Promise((r) => setTimeout(r, 1_500));
+    await waiting.said(": deploying");
     await moveDeployment(failed, "failed", "the service did not converge");
     const w = await waiting.done;
     expect(w.code).toBe(1);
@@ -284,7 +293,7 @@ describe("slipway", () => {
     expect((await slipway([...as(tokens.read), "wait", seed.builds[0]!])).code).toBe(0);
 
     const interrupted = startSlipway([...as(tokens.read), "wait", stuck]);
-    await new Promise((r) => setTimeout(r, 2_500));
+    await interrupted.said(": queued");
     interrupted.child.kill("SIGINT");
     const i = await interrupted.done;
     expect(i.code).toBe(130);
@@ -314,6 +323,13 @@ describe("slipway", () => {
     expect(row.state).not.toBe("pending_approval");
     const event = await getDb().auditEvent.findFirstOrThrow({ where: { subjectId: pending.id }, orderBy: { id: "desc" } });
     expect(event.actorLabel).toBe("cli-operator via token release-job");
+
+    // reject, as JSON: the other decision on another waiting deployment
+    const second = await getDb().deployment.create({ data: { targetId: staging.id, releaseId: (await freshRelease(seed.manualRuleId)).id, state: "pending_approval", approvalExpiresAt: new Date(Date.now() + 3600_000) } });
+    const rejected = await slipway([...as(tokens.deploy), "reject", second.id, "--comment", "not today", "--json"]);
+    expect(rejected.code, rejected.stderr).toBe(0);
+    expect(json<{ message: string }>(rejected).message).toBeTruthy();
+    expect((await getDb().deployment.findUniqueOrThrow({ where: { id: second.id } })).state).toBe("cancelled");
 
     // approving it again: the server refuses (conflict), exit 6, the API's message shown
     const again = await slipway([...as(tokens.deploy), "approve", pending.id]);
@@ -349,6 +365,13 @@ describe("slipway", () => {
     const unpin = await slipway([...as(tokens.deploy), "unpin", seed.targetName]);
     expect(unpin.code, unpin.stderr).toBe(0);
     expect(unpin.stderr.trim()).not.toBe("");
+    // again, the other way round: pin in words, unpin as JSON; unpinning what is not pinned is refused (exit 6)
+    expect((await slipway([...as(tokens.deploy), "pin", seed.targetId])).code).toBe(0);
+    const unpinJson = await slipway([...as(tokens.deploy), "unpin", seed.targetName, "--json"]);
+    expect(unpinJson.code, unpinJson.stderr).toBe(0);
+    expect(json<{ message: string }>(unpinJson).message).toBeTruthy();
+    const twice = await slipway([...as(tokens.deploy), "unpin", seed.targetName]);
+    expect(twice.code, twice.stderr).toBe(6);
     expect((await getDb().target.findUniqueOrThrow({ where: { id: seed.targetId } })).pinnedReleaseId).toBeNull();
 
     const rb = await slipway([...as(tokens.deploy), "rollback", seed.targetName, "--release", older.id, "--json"]);
@@ -366,14 +389,32 @@ describe("slipway", () => {
     expect(json<{ log: string }>(await slipway([...as(tokens.read), "logs", id, "--json"])).log).toContain("second line");
 
     const following = startSlipway([...as(tokens.read), "logs", id, "-f", "--json"]);
-    await new Promise((r) => setTimeout(r, 2_000));
+    await following.shown("second line");
     await appendDeploymentLog(id, 1, "third line\n");
-    await new Promise((r) => setTimeout(r, 1_000));
+    await following.shown("third line");
     await moveDeployment(id, "succeeded");
     const f = await following.done;
     expect(f.code, f.stderr).toBe(0);
     const lines = f.stdout.trim().split("\n").map((l) => JSON.parse(l) as { line: string });
     expect(lines.map((l) => l.line)).toEqual(expect.arrayContaining(["first line", "second line", "third line"]));
+  });
+
+  test("logs -f of a build prints what is new until the build ends", async () => {
+    const db = getDb();
+    const commit = await db.commit.create({ data: { repositoryId: seed.repoId, sha: sha() } });
+    const b = await db.build.create({ data: { buildRuleId: seed.buildRuleId, commitId: commit.id, state: "building", trigger: "poll", startedAt: new Date() } });
+    await appendBuildLog(b.id, 0, "step 1/2\n");
+    const following = startSlipway([...as(tokens.read), "logs", b.id, "-f", "--build"]);
+    await following.shown("step 1/2");
+    await appendBuildLog(b.id, 1, "step 2/2\n");
+    await db.build.update({ where: { id: b.id }, data: { state: "succeeded", finishedAt: new Date() } });
+    const f = await following.done;
+    expect(f.code, f.stderr).toBe(0);
+    expect(f.stdout).toBe("step 1/2\nstep 2/2\n");
+    // the same id as a deployment's: not found, in words
+    const wrongKind = await slipway([...as(tokens.read), "logs", b.id, "--deployment"]);
+    expect(wrongKind.code).toBe(4);
+    expect(wrongKind.stderr).toContain(`no deployment with id ${b.id}`);
   });
 
   test("export and import --dry-run with an admin token; a deploy token is refused", async () => {
