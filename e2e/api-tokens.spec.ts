@@ -1,10 +1,21 @@
 // api-tokens: a user creates an API token on Settings → API tokens, sees it once (with a copy button), uses
 // it against /api/v1, finds it listed by its prefix only after a reload, revokes it, and the API refuses it.
 // Also: the API reference page renders the OpenAPI document.
-import { test, expect } from "@playwright/test";
+import { test, expect, type Page } from "@playwright/test";
 import { signInWithGitHub } from "./support/login";
 
 test.describe.configure({ mode: "serial" });
+
+/** The page does not scroll sideways, and no table is cut off inside its frame. */
+async function fits(page: Page, what: string) {
+  const o = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+    cut: Array.from(document.querySelectorAll("main table")).filter((t) => t.parentElement && t.parentElement.scrollWidth > t.parentElement.clientWidth + 1).length,
+  }));
+  expect(o.scrollWidth, `${what} scrolls sideways at ${o.innerWidth}px`).toBeLessThanOrEqual(o.innerWidth);
+  expect(o.cut, `${what}: a table is cut off`).toBe(0);
+}
 
 test("create a token, see it once, use it, revoke it", async ({ page }) => {
   await signInWithGitHub(page, "alice");
@@ -24,6 +35,7 @@ test("create a token, see it once, use it, revoke it", async ({ page }) => {
   await expect(shown.getByRole("button", { name: "Copy token e2e-release-job" })).toBeVisible();
   await page.setViewportSize({ width: 1366, height: 768 });
   await page.screenshot({ path: "/work/screens/api-tokens-created.png", fullPage: true });
+  await fits(page, "Settings → API tokens");
 
   // the token works against the API, as alice with at most the deploy scope
   const me = await page.request.get("/api/v1/me", { headers: { authorization: `Bearer ${token}` } });
@@ -64,5 +76,6 @@ test("the API reference page shows every operation", async ({ page }) => {
     }
   }
   await expect(page.locator("#schema-Build")).toBeVisible();
+  await fits(page, "Settings → API reference");
   await page.screenshot({ path: "/work/screens/api-reference.png" });
 });

@@ -19,6 +19,7 @@ import { getReleaseDetail } from "@/lib/queries/release-detail";
 import { getRepositoryDetail } from "@/lib/queries/inventory-repos";
 import { getAuditEvent } from "@/lib/queries/audit-event";
 import { actorFor, createSession, createUser } from "@/test/helpers/fixtures";
+import { createApiToken } from "@/lib/services/api-tokens";
 import { BASE, importYaml, signature, webhook } from "@/test/bad-input/edges";
 import { cases, KINDS, pushPayload, type Fixture, type Side } from "@/test/bad-input/cases";
 
@@ -73,7 +74,20 @@ beforeAll(async () => {
   // a delivery for a repository Slipway does not follow: recorded (ignored), nothing queued, so a replay of it is a duplicate
   const replayBody = JSON.stringify(pushPayload({ repo: "tarides-test/not-registered" }));
   const replay = { id: crypto.randomUUID(), body: replayBody, signature: signature(SECRET, replayBody) };
+  // the operator's /api/v1 tokens; lastUsedAt set ahead so its once-a-minute write never lands in a case's snapshot
+  const operatorUser = await getDb().user.findUniqueOrThrow({ where: { id: operator.userId } });
+  const tokens = [];
+  for (const repositoryIds of [[], [B.repositoryId]]) {
+    const t = await createApiToken(actorFor({ id: operatorUser.id, login: operatorUser.login, role: operatorUser.role }), { name: `bad-input-${tokens.length}`, scope: "deploy", repositoryIds });
+    await getDb().apiToken.update({ where: { id: t.id }, data: { lastUsedAt: new Date(Date.now() + 86_400_000) } });
+    tokens.push(t.token);
+  }
+  const commitA = await getDb().commit.create({ data: { repositoryId: A.repositoryId, sha: "e".repeat(40) } });
+  const buildA = await getDb().build.create({ data: { buildRuleId: A.buildRuleId, commitId: commitA.id, state: "succeeded", trigger: "webhook" } });
+  const releaseA = await getDb().release.create({ data: { buildId: buildA.id, deploymentRuleId: A.deploymentRuleId, imageRepo: "127.0.0.1:5000/a", tag: "live", digest: `sha256:${"e".repeat(64)}` } });
+  const pendingA = await getDb().deployment.create({ data: { targetId: A.targetId, releaseId: releaseA.id, state: "pending_approval", approvalExpiresAt: new Date(Date.now() + 86_400_000) } });
   f = {
+    apiToken: tokens[0]!, apiTokenB: tokens[1]!, pendingA: pendingA.id,
     admin, operator, adminCookie, app: "tarides", secret: SECRET, repo: "tarides-test/site",
     hostId: host.id, contextId: context.id, registryId: registry.id, userId: (await createUser("viewer")).id, A, B, replay, key: ed25519PublicKey(),
   };

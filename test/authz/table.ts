@@ -707,6 +707,112 @@ export const table: Row[] = [
     },
   },
 
+  // ─── API tokens ──────────────────────────────────────────────────────────────────────────────
+  {
+    id: a("settings/api-tokens/actions.ts", "createApiTokenAction"),
+    need: "viewer",
+    writes: true,
+    async cell(w, who) {
+      const name = `matrix-token-${w.next()}`;
+      return {
+        call: action({ name, scope: "read", expiresInDays: "7" }),
+        async check(o) {
+          succeeded(o);
+          expect(JSON.stringify(o.result)).toMatch(/slw_[A-Za-z0-9_-]{43}/);
+          const t = await db().apiToken.findFirstOrThrow({ where: { name, userId: w.users[who as Role].id } });
+          expect(t.role).toBe("viewer");
+          await auditedBy(w, who, "api_token.created", t.id);
+        },
+      };
+    },
+  },
+  {
+    id: a("settings/api-tokens/actions.ts", "revokeApiTokenAction"),
+    need: "viewer",
+    writes: true,
+    async cell(w, who) {
+      // each user revokes a token of their own; the anonymous cell names the viewer's
+      const owner = w.users[who === "anonymous" ? "viewer" : who];
+      const t = await db().apiToken.create({
+        data: { name: `matrix-revoke-${w.next()}`, userId: owner.id, tokenHash: randomBytes(32).toString("hex"), prefix: "slw_matrix", role: "viewer" },
+      });
+      return {
+        call: action({ id: t.id }),
+        async check(o) {
+          succeeded(o);
+          expect((await db().apiToken.findUniqueOrThrow({ where: { id: t.id } })).revokedAt).not.toBeNull();
+          await auditedBy(w, who, "api_token.revoked", t.id);
+        },
+      };
+    },
+  },
+
+  // ─── /api/v1: bearer tokens only ─────────────────────────────────────────────────────────────
+  // The matrix signs in with session cookies, which /api/v1 ignores: every operation answers 401 with
+  // WWW-Authenticate: Bearer to everyone alike and writes nothing (test/api.v1.test.ts tries the tokens).
+  ...(
+    [
+      ["GET", "/api/v1/me", "/api/v1/me"],
+      ["GET", "/api/v1/repositories", "/api/v1/repositories"],
+      ["GET", "/api/v1/repositories/[id]", "/api/v1/repositories/matrix-none"],
+      ["GET", "/api/v1/build-rules/[id]", "/api/v1/build-rules/matrix-none"],
+      ["GET", "/api/v1/builds", "/api/v1/builds"],
+      ["GET", "/api/v1/builds/[id]", "/api/v1/builds/matrix-none"],
+      ["GET", "/api/v1/builds/[id]/log", "/api/v1/builds/matrix-none/log"],
+      ["POST", "/api/v1/builds/[id]/rebuild", "/api/v1/builds/matrix-none/rebuild"],
+      ["POST", "/api/v1/builds/[id]/cancel", "/api/v1/builds/matrix-none/cancel"],
+      ["GET", "/api/v1/releases", "/api/v1/releases"],
+      ["GET", "/api/v1/releases/[id]", "/api/v1/releases/matrix-none"],
+      ["GET", "/api/v1/deployment-rules/[id]", "/api/v1/deployment-rules/matrix-none"],
+      ["GET", "/api/v1/targets", "/api/v1/targets"],
+      ["GET", "/api/v1/targets/[id]", "/api/v1/targets/matrix-none"],
+      ["POST", "/api/v1/targets/[id]/deploy", "/api/v1/targets/matrix-none/deploy"],
+      ["POST", "/api/v1/targets/[id]/rollback", "/api/v1/targets/matrix-none/rollback"],
+      ["POST", "/api/v1/targets/[id]/pin", "/api/v1/targets/matrix-none/pin"],
+      ["POST", "/api/v1/targets/[id]/unpin", "/api/v1/targets/matrix-none/unpin"],
+      ["GET", "/api/v1/deployments", "/api/v1/deployments"],
+      ["GET", "/api/v1/deployments/[id]", "/api/v1/deployments/matrix-none"],
+      ["GET", "/api/v1/deployments/[id]/log", "/api/v1/deployments/matrix-none/log"],
+      ["GET", "/api/v1/approvals", "/api/v1/approvals"],
+      ["POST", "/api/v1/approvals/[deploymentId]/approve", "/api/v1/approvals/matrix-none/approve"],
+      ["POST", "/api/v1/approvals/[deploymentId]/reject", "/api/v1/approvals/matrix-none/reject"],
+      ["GET", "/api/v1/audit", "/api/v1/audit"],
+      ["GET", "/api/v1/audit/export", "/api/v1/audit/export"],
+      ["GET", "/api/v1/inventory", "/api/v1/inventory"],
+      ["POST", "/api/v1/inventory/import", "/api/v1/inventory/import?dryRun=1"],
+    ] as const
+  ).map(
+    ([method, route, path]): Row => ({
+      id: `${method} ${route}`,
+      need: "public",
+      writes: false,
+      async cell() {
+        return {
+          call: { kind: "route", method, path, ...(method === "POST" ? { body: "{}", headers: { "content-type": "application/json", "sec-fetch-site": "same-origin" } } : {}) },
+          check(o) {
+            expect(o.status, o.text.slice(0, 300)).toBe(401);
+            expect(o.headers.get("www-authenticate")).toMatch(/^Bearer/);
+            expect(JSON.parse(o.text)).toMatchObject({ error: { code: "unauthenticated" } });
+          },
+        };
+      },
+    }),
+  ),
+  {
+    id: "GET /api/v1/openapi.json",
+    need: "public",
+    writes: false,
+    async cell() {
+      return {
+        call: get("/api/v1/openapi.json"),
+        check(o) {
+          expect(o.status).toBe(200);
+          expect(JSON.parse(o.text)).toMatchObject({ openapi: "3.1.0" });
+        },
+      };
+    },
+  },
+
   // ─── API routes ──────────────────────────────────────────────────────────────────────────────
   {
     id: "GET /api/audit/export",

@@ -16,6 +16,10 @@ import { PUT as rolePut } from "@/app/api/users/[id]/role/route";
 import { GET as buildLogGet } from "@/app/api/builds/[id]/log.txt/route";
 import { GET as deploymentLogGet } from "@/app/api/deployments/[id]/log.txt/route";
 import { GET as artifactGet } from "@/app/api/releases/[id]/artifact/route";
+import { GET as apiBuildGet } from "@/app/api/v1/builds/[id]/route";
+import { POST as apiDeployPost } from "@/app/api/v1/targets/[id]/deploy/route";
+import { POST as apiRejectPost } from "@/app/api/v1/approvals/[deploymentId]/reject/route";
+import { GET as apiBuildsGet } from "@/app/api/v1/builds/route";
 import { chunked, command, importYaml, job, request, route, signature, webhook, type Outcome } from "@/test/bad-input/edges";
 
 export const KINDS = [
@@ -54,6 +58,11 @@ export interface Fixture {
   replay: { id: string; body: string; signature: string };
   /** a valid "ssh-ed25519 AAAA…" public key */
   key: string;
+  /** /api/v1 bearer tokens of the operator: deploy scope for every repository, and one limited to B's */
+  apiToken: string;
+  apiTokenB: string;
+  /** a deployment of A's waiting for approval */
+  pendingA: string;
 }
 
 export interface Case {
@@ -66,6 +75,11 @@ export interface Case {
   /** words the message must hold: the field or the problem, and what to do */
   says: RegExp;
 }
+
+// ─── /api/v1 with a bearer token ────────────────────────────────────────────────────────────────
+type ApiHandler = (req: never, ctx: never) => Promise<Response>;
+const api = (handler: unknown, method: string, path: string, params: Record<string, string>, tok: string, body?: string | ReadableStream<Uint8Array>) =>
+  route(handler as ApiHandler as never, request(`/api/v1${path}`, { method, headers: { authorization: `Bearer ${tok}`, "content-type": "application/json" }, body, site: null }), params);
 
 // ─── small builders ─────────────────────────────────────────────────────────────────────────────
 
@@ -190,6 +204,11 @@ export const cases: Case[] = [
   { kind: "SSRF", name: "GitHub API URL at the metadata address", edge: "command", run: (f) => command(saveApp, f.admin, { name: "evil-app", api_url: "https://169.254.169.254/" }), status: 400, says: /api_url: must not name a link-local/ },
 
   // oversized and chunked bodies
+  { kind: "oversized body", name: "API: deploy body past the JSON limit", edge: "route", run: (f) => api(apiDeployPost, "POST", `/targets/${f.A.targetId}/deploy`, { id: f.A.targetId }, f.apiToken, `{"releaseId":"${"a".repeat(BODY_LIMITS.json)}"}`), status: 413, says: /"payload_too_large".*larger than 64 KiB/ },
+  { kind: "oversized body", name: "API: chunked deploy body with no length past the limit", edge: "route", run: (f) => api(apiDeployPost, "POST", `/targets/${f.A.targetId}/deploy`, { id: f.A.targetId }, f.apiToken, chunked(BODY_LIMITS.json * 4, 8 * 1024)), status: 413, says: /"payload_too_large".*larger than 64 KiB/ },
+  { kind: "injection", name: "API: SQL in a build id", edge: "route", run: (f) => api(apiBuildGet, "GET", "/builds/x", { id: "1' OR '1'='1" }, f.apiToken), status: 422, says: /"validation_failed".*"path":"id".*is not an id Slipway gave out/ },
+  { kind: "injection", name: "API: a NUL byte in a release id of a deploy", edge: "route", run: (f) => api(apiDeployPost, "POST", `/targets/${f.A.targetId}/deploy`, { id: f.A.targetId }, f.apiToken, JSON.stringify({ releaseId: "a\u0000b" })), status: 422, says: /"path":"releaseId".*is not an id Slipway gave out/ },
+  { kind: "injection", name: "API: a shell command in a commit filter", edge: "route", run: (f) => api(apiBuildsGet, "GET", "/builds?commit=$(id)", {}, f.apiToken), status: 422, says: /"path":"commit".*must be a commit sha/ },
   { kind: "oversized body", name: "role API: Content-Length past the JSON limit", edge: "route", run: (f) => ROLE(f, `{"role":"admin","pad":"${"a".repeat(BODY_LIMITS.json)}"}`), status: 413, says: /the request body is larger than 64 KiB; send less/ },
   { kind: "oversized body", name: "role API: chunked body with no length past the limit", edge: "route", run: (f) => ROLE(f, chunked(BODY_LIMITS.json * 4, 8 * 1024)), status: 413, says: /the request body is larger than 64 KiB; send less/ },
   { kind: "oversized body", name: "role API: body that is not JSON", edge: "route", run: (f) => ROLE(f, "role=admin"), status: 400, says: /the request body is not valid JSON/ },
@@ -265,6 +284,10 @@ export const cases: Case[] = [
   { kind: "invalid image reference", name: "a reference of 600 characters", edge: "command", run: image(`reg.example.org/${"a".repeat(600)}:live`), status: 400, says: /image: image is too long/ },
 
   // IDOR: ids of another repository's (or another kind's) rows where a form expects its own
+  { kind: "IDOR", name: "API: a token limited to B reads A's build", edge: "route", run: (f) => api(apiBuildGet, "GET", `/builds/${f.A.buildId}`, { id: f.A.buildId }, f.apiTokenB), status: 404, says: /"not_found".*There is no build with id .* that this token can reach/ },
+  { kind: "IDOR", name: "API: a token limited to B deploys to A's target", edge: "route", run: (f) => api(apiDeployPost, "POST", `/targets/${f.A.targetId}/deploy`, { id: f.A.targetId }, f.apiTokenB, JSON.stringify({ releaseId: f.A.releaseId })), status: 403, says: /"forbidden".*limited to some repositories.*belongs to another one/ },
+  { kind: "IDOR", name: "API: a token limited to B rejects A's deployment", edge: "route", run: (f) => api(apiRejectPost, "POST", `/approvals/${f.pendingA}/reject`, { deploymentId: f.pendingA }, f.apiTokenB, "{}"), status: 403, says: /"forbidden".*limited to some repositories/ },
+  { kind: "IDOR", name: "API: deploy A's release to B's target", edge: "route", run: (f) => api(apiDeployPost, "POST", `/targets/${f.B.targetId}/deploy`, { id: f.B.targetId }, f.apiToken, JSON.stringify({ releaseId: f.A.releaseId })), status: 409, says: /"conflict".*built for another deployment rule/ },
   { kind: "IDOR", name: "deploy repository A's release to repository B's target", edge: "command", run: (f) => command(deployRelease, f.operator, { targetId: f.B.targetId, releaseId: f.A.releaseId }), status: 409, says: /That release was built for another deployment rule, not for .*Nothing was changed/ },
   { kind: "IDOR", name: "roll B's target back to A's release", edge: "command", run: (f) => command(rollbackTarget, f.operator, { targetId: f.B.targetId, releaseId: f.A.releaseId }), status: 409, says: /built for another deployment rule/ },
   { kind: "IDOR", name: "A's build rule id in the deployment rule form's build_rule_id… of a target", edge: "command", run: (f) => command(saveTarget, f.admin, { deployment_rule_id: f.A.buildRuleId, name: "t-x", context: "swarm1", service: "svc_x" }), status: 404, says: /That deployment rule does not exist any more; reload the page/ },

@@ -15,7 +15,7 @@ import { createApiTokenAction, revokeApiTokenAction } from "./actions";
 export const metadata: Metadata = { title: "API tokens" };
 
 export default async function ApiTokensPage() {
-  const user = await requirePageUser("api_tokens.own", "/settings/api-tokens");
+  const user = await requirePageUser("console.view", "/settings/api-tokens");
   const all = can(user, "api_tokens.all");
   const [tokens, repositories] = await Promise.all([listApiTokens(all ? {} : { userId: user.id }), tokenRepositoryChoices()]);
   // widest first: the form starts with the most the user may give, narrower ones below
