@@ -269,6 +269,20 @@ describe("slipway", () => {
     expect(json<{ id: string; state: string }>(wj)).toMatchObject({ id: answer.deploymentId, state: "succeeded" });
   });
 
+  test("the release job's one command: deploy --commit --wait exits with the deployment's outcome", async () => {
+    const release = await freshRelease();
+    const job = startSlipway(["deploy", seed.targetName, "--commit", release.sha, "--wait", "--timeout", "2m"], { SLIPWAY_URL: BASE, SLIPWAY_TOKEN: tokens.deploy });
+    await job.said(": queued");
+    const row = await getDb().deployment.findFirstOrThrow({ where: { releaseId: release.id } });
+    await moveDeployment(row.id, "deploying");
+    await job.said(": deploying");
+    await moveDeployment(row.id, "rolled_back", "the new tasks did not become healthy; the previous release is back");
+    const r = await job.done;
+    expect(r.code, r.stderr).toBe(9);
+    expect(r.stdout.trim()).toBe(row.id);
+    expect(r.stderr).toContain("the previous release is back");
+  });
+
   test("wait exits 1 on failed, 9 on rolled back, 10 on cancelled, 7 when the timeout runs out first; Ctrl-C exits 130", async () => {
     const failed = await freshDeployment("deploying");
     const waiting = startSlipway([...as(tokens.read), "wait", failed]);
