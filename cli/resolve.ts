@@ -2,6 +2,7 @@
 // was built from (for the target's deployment rule), and an id that may be a deployment's or a build's.
 import { CliError, EXIT } from "@/cli/exit-codes";
 import type { ApiClient } from "@/cli/http";
+import { isRowId } from "@/lib/validation/ids";
 import { buildSchema, deploymentSchema, releaseSchema, targetSchema, type Build, type Deployment, type Release, type Target } from "@/cli/schemas";
 
 /** the most targets looked through for a name */
@@ -46,6 +47,7 @@ export type Run = { kind: "deployment"; value: Deployment } | { kind: "build"; v
 
 /** A deployment or a build by its id (`prefer` says which to try first; --build / --deployment say which alone). */
 export async function findRun(client: ApiClient, id: string, only?: "deployment" | "build"): Promise<Run> {
+  requireId(only ?? "deployment or build", id, "`slipway builds` and `slipway status` show them");
   const tries: ("deployment" | "build")[] = only ? [only] : ["deployment", "build"];
   for (const kind of tries) {
     try {
@@ -63,4 +65,10 @@ export async function fetchRun(client: ApiClient, run: Run, signal?: AbortSignal
   return run.kind === "deployment"
     ? { kind: "deployment", value: await client.json("GET", `/deployments/${path(run.value.id)}`, deploymentSchema, { signal }) }
     : { kind: "build", value: await client.json("GET", `/builds/${path(run.value.id)}`, buildSchema, { signal }) };
+}
+
+/** An id from the command line, checked before any request ("no such id" in words, not the server's 422). */
+export function requireId(what: string, s: string, hint: string): string {
+  if (!isRowId(s)) throw new CliError(`"${s}" is not a ${what} id (letters, digits, '_' and '-'); ${hint}`, EXIT.usage);
+  return s;
 }

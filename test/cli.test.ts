@@ -233,6 +233,10 @@ describe("slipway", () => {
     const missing = await slipway([...as(tokens.read), "build", "cnotabuild0000000000000"]);
     expect(missing.code).toBe(4);
 
+    const notAnId = await slipway([...as(tokens.read), "build", "a/b"]);
+    expect(notAnId.code).toBe(2);
+    expect(notAnId.stderr).toContain('"a/b" is not a build id');
+
     const badState = await slipway([...as(tokens.read), "builds", "--state", "exploded"]);
     expect(badState.code).toBe(2);
   });

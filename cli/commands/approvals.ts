@@ -3,6 +3,7 @@ import { EXIT } from "@/cli/exit-codes";
 import { deploymentSchema, messageSchema } from "@/cli/schemas";
 import { ago, printJson, shortSha, table } from "@/cli/output";
 import { limitOption } from "@/cli/commands/builds";
+import { requireId } from "@/cli/resolve";
 import type { Command } from "@/cli/command";
 
 export const approvals: Command = {
@@ -37,7 +38,7 @@ function decision(name: "approve" | "reject"): Command {
     args: { min: 1, max: 1 },
     async run(ctx, [id], values) {
       const comment = values.comment as string | undefined;
-      const answer = await ctx.client().json("POST", `/approvals/${encodeURIComponent(id!)}/${name}`, messageSchema, { json: comment ? { comment } : {} });
+      const answer = await ctx.client().json("POST", `/approvals/${encodeURIComponent(requireId("deployment", id!, "`slipway approvals` lists them"))}/${name}`, messageSchema, { json: comment ? { comment } : {} });
       if (ctx.json) printJson(ctx.io, answer);
       else ctx.io.err(answer.message);
       return EXIT.ok;

@@ -1,6 +1,7 @@
 // builds, build: the builds list with the API's filters, and one build with its releases.
 import { CliError, EXIT } from "@/cli/exit-codes";
 import { buildSchema } from "@/cli/schemas";
+import { requireId } from "@/cli/resolve";
 import { ago, fields, printJson, shortSha, table, words } from "@/cli/output";
 import type { Command } from "@/cli/command";
 import { BUILD_STATES } from "@/lib/validation/build-states";
@@ -55,7 +56,7 @@ export const build: Command = {
   summary: "one build: commit, refs, state, times and its releases",
   args: { min: 1, max: 1 },
   async run(ctx, [id]) {
-    const b = await ctx.client().json("GET", `/builds/${encodeURIComponent(id!)}`, buildSchema);
+    const b = await ctx.client().json("GET", `/builds/${encodeURIComponent(requireId("build", id!, "`slipway builds` lists them"))}`, buildSchema);
     if (ctx.json) {
       printJson(ctx.io, b);
       return EXIT.ok;

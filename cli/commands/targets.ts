@@ -2,7 +2,7 @@
 // the new deployment's id on stdout (the message on stderr), so `id=$(slipway deploy …)` captures it, and with
 // --wait they wait for it as `slipway wait` does.
 import { CliError, EXIT } from "@/cli/exit-codes";
-import { resolveTarget, releaseOfCommit } from "@/cli/resolve";
+import { requireId, resolveTarget, releaseOfCommit } from "@/cli/resolve";
 import { deployAnswerSchema, deploymentSchema, messageSchema, type Target } from "@/cli/schemas";
 import { printJson } from "@/cli/output";
 import { waitForRun, timeoutOption } from "@/cli/wait";
@@ -21,7 +21,7 @@ const waitOptions: Record<string, OptionSpec> = {
 async function releaseFrom(client: ApiClient, target: Target, release: string | undefined, commit: string | undefined): Promise<string | undefined> {
   if (release && commit) throw new CliError("give a release or --commit, not both", EXIT.usage);
   if (commit) return (await releaseOfCommit(client, target, commit)).id;
-  return release;
+  return release === undefined ? undefined : requireId("release", release, "give a release id (`slipway build <id>` lists a build's releases) or --commit SHA");
 }
 
 /** After deploy / rollback: the id on stdout, or with --wait, the wait's outcome. */
