@@ -27,6 +27,11 @@ const config = [
             { target: "./workers", from: ["./app", "./components"], message: "workers/ use lib/, never the web app" },
             { target: ["./app", "./components"], from: ["./lib/deploy", "./lib/build"], message: "the engine (lib/build, lib/deploy) runs only in workers; routes and components reach it through lib/services (jobs) and lib/queries (its rows)" },
             {
+              target: ["./cli", "./bin"],
+              from: ["./app", "./workers", "./scripts", "./lib/db.ts", "./lib/db", "./lib/services", "./lib/queries", "./lib/generated", "./lib/env.ts", "./lib/build", "./lib/deploy", "./lib/auth"],
+              message: "the command line is a client of /api/v1: it may share lib/validation, lib/api/v1/objects and pure helpers, never the server's database, services or engine",
+            },
+            {
               target: "./lib/deploy/targets",
               from: ["./lib/services", "./lib/queries"],
               message: "target drivers ask what they need of the inventory through the InventoryAccess they are given (lib/deploy/targets/driver.ts), never lib/services or lib/queries",

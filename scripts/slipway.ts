@@ -10,7 +10,7 @@ import { EnvError, parseEnv } from "@/lib/env";
 import { EmbeddedPostgresError } from "@/lib/db/embedded";
 import { findDatabase } from "@/lib/db/find-database";
 import { ValidationError, CommandError } from "@/lib/errors";
-import type { Change } from "@/lib/config/diff";
+import { describeChange } from "@/lib/config/describe-change";
 
 const USAGE = `usage:
   npm run slipway -- import FILE [--dry-run]   show the changes slipway.yml makes, then apply them
@@ -18,14 +18,6 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
-function describeChange(c: Change): string {
-  const sign = c.action === "create" ? "+" : c.action === "delete" ? "-" : "~";
-  if (c.action !== "update") return `  ${sign} ${c.label}`;
-  const before = c.before as Record<string, unknown>;
-  const after = c.after as Record<string, unknown>;
-  const parts = c.fields.map((f) => `${f}: ${JSON.stringify(before[f] ?? null)} → ${JSON.stringify(after[f] ?? null)}`);
-  return `  ${sign} ${c.label} (${parts.join("; ")})`;
-}
 
 async function withDatabase<T>(fn: () => Promise<T>): Promise<T> {
   const db = await findDatabase(parseEnv(process.env), "borrow");

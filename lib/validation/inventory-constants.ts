@@ -33,6 +33,15 @@ export function formatDuration(seconds: number): string {
   return out;
 }
 
+/** The inverse: "50m", "1h30m", "90s", "2d" or a plain number of seconds ("600") → seconds; null otherwise. */
+export function parseDuration(text: string): number | null {
+  const s = text.trim();
+  if (/^\d+$/.test(s)) return Number(s);
+  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(s);
+  if (!m || s === "") return null;
+  return ((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60 + Number(m[4] ?? 0);
+}
+
 /** How the console and the Services page show an argv: arguments with spaces or quotes are quoted. */
 export function argvText(argv: readonly string[]): string {
   return argv.map((a) => (/^[^\s"'\\]+$/.test(a) ? a : JSON.stringify(a))).join(" ");

@@ -7,7 +7,7 @@ import { CONFIRM_LEVELS } from "@/lib/validation/deployment-states";
 import { isIpv4, isIpv6, isLinkLocalOrMetadataHost, LINK_LOCAL_PROBLEM } from "@/lib/validation/ip-address";
 import { NOTIFICATION_EVENTS } from "@/lib/validation/notification-events";
 import { readDockerEndpoint } from "@/lib/docker/endpoint";
-import { ARCHITECTURES, UNIKERNEL_TARGETS, argvText, formatDuration } from "@/lib/validation/inventory-constants";
+import { ARCHITECTURES, UNIKERNEL_TARGETS, argvText, formatDuration, parseDuration } from "@/lib/validation/inventory-constants";
 
 // kept here for the schemas' users; the browser imports them from inventory-constants.ts (no zod)
 export { ARCHITECTURES, UNIKERNEL_TARGETS, argvText, formatDuration };
@@ -63,19 +63,13 @@ export function optional<T extends z.ZodType>(schema: T) {
   return z.preprocess(blankToUndefined, schema.optional());
 }
 
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
 /** A duration in seconds: 3000, "3000", "50m", "1h30m", "90s". */
 export function duration(minSeconds: number, maxSeconds: number) {
   return z.preprocess(
     (v) => {
       const b = blankToUndefined(v);
       if (typeof b !== "string") return b;
-      const s = b.trim();
-      if (/^\d+$/.test(s)) return Number(s);
-      const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(s);
-      if (!m || s === "") return s;
-      return (Number(m[1] ?? 0) * UNITS.d!) + Number(m[2] ?? 0) * UNITS.h! + Number(m[3] ?? 0) * UNITS.m! + Number(m[4] ?? 0);
+      return parseDuration(b) ?? b.trim();
     },
     z
       .number({ error: (i) => (i.input === undefined ? "is required" : 'must be a duration such as 600, "10m" or "1h30m"') })
