@@ -1,9 +1,8 @@
 // logs, wait: a deployment's or a build's log (followed with -f), and waiting for one to end.
 import { CliError, EXIT } from "@/cli/exit-codes";
-import { sleep } from "@/cli/http";
-import { fetchRun, findRun, type Run } from "@/cli/resolve";
+import { findRun, type Run } from "@/cli/resolve";
 import { printJson } from "@/cli/output";
-import { DEFAULT_WAIT_MS, isEnded, timeoutOption, waitForRun } from "@/cli/wait";
+import { DEFAULT_WAIT_MS, timeoutOption, waitForRun } from "@/cli/wait";
 import type { Command, Context, OptionSpec, Values } from "@/cli/command";
 import { formatDuration } from "@/components/format/time";
 
@@ -116,25 +115,9 @@ export const logs: Command = {
     const timeoutMs = timeoutOption(values, 60 * 60_000);
     const deadline = AbortSignal.timeout(timeoutMs);
     try {
-      if (first.kind === "deployment") {
-        // the server keeps the answer open and sends new lines until the deployment ends
-        const res = await client.request("GET", `${runPath(first)}/log`, { query: { follow: 1 }, accept: "text/plain, application/x-ndjson, text/event-stream", timeoutMs: null, signal: deadline });
-        await readStream(res, out);
-      } else {
-        // GET /builds/{id}/log sends the whole log: ask again every 2 s and print what is new, until the build ends
-        let printed = 0;
-        let run: Run = first;
-        for (;;) {
-          const ended = isEnded(run);
-          const text = await client.text("GET", `${runPath(run)}/log`, { accept: "text/plain", signal: deadline });
-          out.text(text.slice(printed));
-          printed = Math.max(printed, text.length);
-          if (ended) break;
-          await sleep(2_000, AbortSignal.any([ctx.interrupt, deadline]));
-          run = await fetchRun(client, run, deadline);
-        }
-        out.flush();
-      }
+      // the server keeps the answer open and sends new lines until the deployment or build ends
+      const res = await client.request("GET", `${runPath(first)}/log`, { query: { follow: 1 }, accept: "text/plain, application/x-ndjson, text/event-stream", timeoutMs: null, signal: deadline });
+      await readStream(res, out);
     } catch (err) {
       if (ctx.interrupt.aborted || !deadline.aborted) throw err;
       out.flush();

@@ -189,10 +189,13 @@ export const buildLogOp = defineOperation({
   method: "GET",
   path: "/builds/{id}/log",
   tag: "Builds",
-  summary: "The whole build log as text (streamed)",
+  summary: "The build log as text (streamed); with follow=1 the answer stays open and streams new lines until the build ends",
   role: "viewer",
   params: idParams,
   subject: { kind: "build", param: "id" },
+  query: z.object({
+    follow: z.preprocess(blank, z.enum(["0", "1", "true", "false"], { error: "must be 1 (follow) or 0" }).optional().meta({ description: "1: keep streaming until the build ends" })),
+  }),
   response: { contentType: "text/plain", description: "the build's log so far, secrets masked" },
 });
 
