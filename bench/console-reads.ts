@@ -29,7 +29,10 @@ async function main() {
   const { getRepositoryDetail, inventoryChoices, appChoices } = await import("@/lib/queries/inventory-repos");
   const { openRefs } = await import("@/lib/queries/refs");
   const { doraReport, doraFilterOptions, doraQuerySchema } = await import("@/lib/queries/dora");
-  const dora = (u: URL) => Promise.all([doraReport(doraQuerySchema.parse(Object.fromEntries(u.searchParams))), doraFilterOptions()]);
+  const dora = (u: URL) => {
+    const q = doraQuerySchema.parse(Object.fromEntries(u.searchParams));
+    return Promise.all([doraReport(q), doraFilterOptions({ repositoryId: q.repositoryId, targetId: q.targetId })]);
+  };
 
   const audit = (query: string) => async () => {
     const f = auditFilterFromSearchParams(new URLSearchParams(query));

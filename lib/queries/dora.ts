@@ -175,17 +175,29 @@ export interface DoraFilterOptions {
   targets: { id: string; name: string; repositoryId: string }[];
 }
 
-/** The repositories and targets the page's filters offer (those not archived), by name. */
-export async function doraFilterOptions(): Promise<DoraFilterOptions> {
+/**
+ * The repositories and targets the page's filters offer (those not archived), by name. Targets only of the
+ * repository chosen (or of the chosen target's): every target of every repository would weigh the page down
+ * as the inventory grows.
+ */
+export async function doraFilterOptions(scope: { repositoryId?: string; targetId?: string } = {}): Promise<DoraFilterOptions> {
   const db = getDb();
+  const repositoryId =
+    scope.repositoryId ??
+    (scope.targetId
+      ? (await db.target.findUnique({ where: { id: scope.targetId }, select: { deploymentRule: { select: { buildRule: { select: { repositoryId: true } } } } } }))?.deploymentRule.buildRule
+          .repositoryId
+      : undefined);
   const [repos, targets] = await Promise.all([
     db.repository.findMany({ where: { archivedAt: null }, select: { id: true, name: true, app: { select: { name: true } } }, orderBy: [{ name: "asc" }, { id: "asc" }], take: 1000 }),
-    db.target.findMany({
-      where: { archivedAt: null },
-      select: { id: true, name: true, deploymentRule: { select: { buildRule: { select: { repositoryId: true } } } } },
-      orderBy: [{ name: "asc" }],
-      take: 1000,
-    }),
+    repositoryId
+      ? db.target.findMany({
+          where: { archivedAt: null, deploymentRule: { buildRule: { repositoryId } } },
+          select: { id: true, name: true, deploymentRule: { select: { buildRule: { select: { repositoryId: true } } } } },
+          orderBy: [{ name: "asc" }],
+          take: 1000,
+        })
+      : [],
   ]);
   return {
     repositories: repos.map((r) => ({ id: r.id, name: r.name, app: r.app?.name ?? null })),

@@ -122,7 +122,7 @@ export default async function DoraPage({ searchParams }: { searchParams: SearchP
   const typed = { period: param(sp, "period")?.trim() ?? "", repository: param(sp, "repository")?.trim() ?? "", target: param(sp, "target")?.trim() ?? "" };
   const parsed = doraQuerySchema.safeParse(typed);
   const query: DoraQuery = parsed.success ? parsed.data : { periodDays: DEFAULT_DORA_PERIOD, repositoryId: undefined, targetId: undefined };
-  const [report, options] = await Promise.all([doraReport(query), doraFilterOptions()]);
+  const [report, options] = await Promise.all([doraReport(query), doraFilterOptions({ repositoryId: query.repositoryId, targetId: query.targetId })]);
   const o = report.overall;
   const days = report.periodDays;
   const current = { repository: query.repositoryId, target: query.targetId };
@@ -181,7 +181,7 @@ export default async function DoraPage({ searchParams }: { searchParams: SearchP
               Target
             </label>
             <select id="dora-target" name="target" defaultValue={query.targetId ?? ""} className="field h-9">
-              <option value="">All targets</option>
+              <option value="">{options.targets.length === 0 && !query.repositoryId ? "All targets (choose a repository first)" : "All targets"}</option>
               {options.targets.map((t) => (
                 <option key={t.id} value={t.id}>
                   {t.name}
