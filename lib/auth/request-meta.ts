@@ -1,5 +1,5 @@
 // The client's address and user agent, for the audit log.
-// The web server (scripts/web-server.ts) sets X-Forwarded-For from the socket unless SLIPWAY_TRUST_PROXY
+// The web server (scripts/lib/web-server.ts) sets X-Forwarded-For from the socket unless SLIPWAY_TRUST_PROXY
 // says a reverse proxy in front sets it, so the first address here is the client's in both cases.
 import "server-only";
 import type { RequestMeta } from "@/lib/auth/actor";
