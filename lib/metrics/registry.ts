@@ -5,6 +5,7 @@
 import "server-only";
 import { Histogram, Registry, type MetricValue } from "prom-client";
 import { doraReport } from "@/lib/queries/dora";
+import { webhookReceiveHistogram } from "@/lib/metrics/webhook-latency";
 import {
   BUILD_DURATION_BUCKETS,
   DEPLOYMENT_DURATION_BUCKETS,
@@ -56,18 +57,11 @@ function perScrape<T>(read: () => Promise<T>): () => Promise<T> {
 
 interface MetricsState {
   registry: Registry;
-  webhookSeconds: Histogram<"status">;
 }
 
 function createState(): MetricsState {
   const registry = new Registry();
-  const webhookSeconds = new Histogram({
-    name: "slipway_webhook_receive_seconds",
-    help: "Time this web process took to answer a GitHub webhook delivery (verify, record, queue), by HTTP status, since it started.",
-    labelNames: ["status"] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
+  registry.registerMetric(webhookReceiveHistogram());
   const snapshot = perScrape<StateSnapshot>(() => stateSnapshot());
   const dora = perScrape(() => doraReport({ periodDays: 30 }));
   const queues = perScrape(() => jobQueues());
@@ -143,7 +137,7 @@ function createState(): MetricsState {
   ];
   // registerMetric takes any object with a name and get(); prom-client's own type asks for a class instance
   for (const f of families) registry.registerMetric(f as unknown as Histogram);
-  return { registry, webhookSeconds };
+  return { registry };
 }
 
 const holder = globalThis as unknown as { slipwayMetrics?: MetricsState };
@@ -151,11 +145,6 @@ const holder = globalThis as unknown as { slipwayMetrics?: MetricsState };
 function state(): MetricsState {
   holder.slipwayMetrics ??= createState();
   return holder.slipwayMetrics;
-}
-
-/** Records how long the webhook route took to answer one delivery. */
-export function observeWebhookReceive(status: number, seconds: number): void {
-  state().webhookSeconds.observe({ status: String(status) }, seconds);
 }
 
 /** The Prometheus text (format 0.0.4) of every family, read now. */

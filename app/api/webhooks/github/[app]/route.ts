@@ -1,5 +1,5 @@
 import { receiveGithubWebhook } from "@/lib/services/webhooks";
-import { observeWebhookReceive } from "@/lib/metrics/registry";
+import { observeWebhookReceive } from "@/lib/metrics/webhook-latency";
 
 export async function POST(req: Request, ctx: { params: Promise<{ app: string }> }): Promise<Response> {
   const started = performance.now();
