@@ -11,9 +11,7 @@ import type { z } from "zod";
 import { getDb } from "@/lib/db";
 import { resetEnvCache } from "@/lib/env";
 import { ensureProductionBuild } from "@/scripts/lib/production-build";
-import { npmRun, userEnv, type NpmRun } from "@/test/helpers/npm";
-import { eventually } from "@/test/helpers/eventually";
-import { waitForExit } from "@/test/helpers/spawn";
+import { startWebServer, type WebServer } from "@/test/helpers/web-server";
 import { actorFor, createSession, createUser, type TestUser } from "@/test/helpers/fixtures";
 import { createApiToken } from "@/lib/services/api-tokens";
 import { appendDeploymentLog } from "@/lib/build/log-store";
@@ -27,7 +25,7 @@ const PORT = Number(process.env.SLIPWAY_API_TEST_PORT ?? 3453);
 const BASE = `http://127.0.0.1:${PORT}`;
 const RATE = { perSecond: 2, burst: 40 };
 
-let server: NpmRun | undefined;
+let web: WebServer | undefined;
 
 interface Side {
   repositoryId: string;
@@ -130,38 +128,15 @@ beforeAll(async () => {
   await ensureProductionBuild(ROOT, { say: (l) => console.log(l), everyMs: 30_000 });
   process.env.SLIPWAY_SECRET_KEY = randomBytes(32).toString("hex");
   resetEnvCache();
-  const taken = await fetch(`${BASE}/api/health`, { signal: AbortSignal.timeout(5_000) }).then(() => true, () => false);
-  if (taken) throw new Error(`something already answers on ${BASE}; stop it, or set SLIPWAY_API_TEST_PORT to a free port`);
-  server = npmRun(ROOT, ["run", "web"], userEnv({
-    PORT: String(PORT),
-    HOST: "127.0.0.1",
-    DATABASE_URL: process.env.DATABASE_URL!,
-    SLIPWAY_URL: BASE,
-    SLIPWAY_SECRET_KEY: process.env.SLIPWAY_SECRET_KEY,
-    SLIPWAY_API_RATE_PER_SECOND: String(RATE.perSecond),
-    SLIPWAY_API_RATE_BURST: String(RATE.burst),
-    NEXT_TELEMETRY_DISABLED: "1",
-    LOG_LEVEL: "warn",
-  }));
+  web = await startWebServer(ROOT, PORT, "SLIPWAY_API_TEST_PORT", { SLIPWAY_API_RATE_PER_SECOND: String(RATE.perSecond), SLIPWAY_API_RATE_BURST: String(RATE.burst) });
   [A, B] = [await side("a", 25), await side("b", 3)];
   admin = await createUser("admin", { login: "api-admin" });
   operator = await createUser("operator", { login: "api-operator" });
-  try {
-    await eventually(`the console answering on ${BASE}`, async () => {
-      if (server!.child.exitCode !== null) throw new Error(`npm run web exited (${server!.child.exitCode})`);
-      const res = await fetch(`${BASE}/api/health`, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
-      return res?.ok ?? false;
-    }, 180_000, 500);
-  } catch (err) {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}; its output:\n${server!.output()}`);
-  }
+  await web.ready();
 }, 900_000);
 
 afterAll(async () => {
-  if (server && server.child.exitCode === null && server.child.signalCode === null) {
-    server.interrupt();
-    await waitForExit(server.child, 30_000).catch(() => server?.kill());
-  }
+  await web?.stop();
   delete process.env.SLIPWAY_SECRET_KEY;
   resetEnvCache();
 }, 60_000);

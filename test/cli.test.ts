@@ -16,7 +16,8 @@ import { createApiToken } from "@/lib/services/api-tokens";
 import { saveBuildRule, saveContext, saveDeploymentRule, saveRepository, saveTarget } from "@/lib/services/inventory/entities";
 import { appendBuildLog, appendDeploymentLog } from "@/lib/build/log-store";
 import { ensureProductionBuild } from "@/scripts/lib/production-build";
-import { npmRun, userEnv, type NpmRun } from "@/test/helpers/npm";
+import { startWebServer, type WebServer } from "@/test/helpers/web-server";
+import { userEnv } from "@/test/helpers/npm";
 import { waitForExit, type ScriptResult } from "@/test/helpers/spawn";
 import { actorFor, auditCount, createUser, type TestUser } from "@/test/helpers/fixtures";
 import { eventually } from "@/test/helpers/eventually";
@@ -28,7 +29,7 @@ const BIN = path.join(ROOT, "bin/slipway.mjs");
 const PORT = Number(process.env.SLIPWAY_CLI_TEST_PORT ?? 3480);
 const BASE = `http://127.0.0.1:${PORT}`;
 
-let server: NpmRun | undefined;
+let web: WebServer | undefined;
 let home: string;
 const tokens = { read: "", deploy: "", admin: "" };
 let operator: TestUser;
@@ -108,17 +109,7 @@ beforeAll(async () => {
   resetEnvCache();
   home = mkdtempSync(path.join(os.tmpdir(), "slipway-cli-home-"));
 
-  const taken = await fetch(`${BASE}/api/health`, { signal: AbortSignal.timeout(5_000) }).then(() => true, () => false);
-  if (taken) throw new Error(`something already answers on ${BASE}; stop it, or set SLIPWAY_CLI_TEST_PORT to a free port`);
-  server = npmRun(ROOT, ["run", "web"], userEnv({
-    PORT: String(PORT),
-    HOST: "127.0.0.1",
-    DATABASE_URL: process.env.DATABASE_URL!,
-    SLIPWAY_URL: BASE,
-    SLIPWAY_SECRET_KEY: process.env.SLIPWAY_SECRET_KEY,
-    NEXT_TELEMETRY_DISABLED: "1",
-    LOG_LEVEL: "warn",
-  }));
+  web = await startWebServer(ROOT, PORT, "SLIPWAY_CLI_TEST_PORT");
 
   // the inventory: one repository, an automatic rule with a target, a manual rule with another
   const admin = await createUser("admin", { login: "cli-admin" });
@@ -142,22 +133,11 @@ beforeAll(async () => {
   tokens.deploy = (await createApiToken(actorFor(operator), { name: "release-job", scope: "deploy" })).token;
   tokens.admin = (await createApiToken(actorFor(admin), { name: "cli-admin", scope: "admin" })).token;
 
-  try {
-    await eventually(`the console answering on ${BASE}`, async () => {
-      if (server!.child.exitCode !== null) throw new Error(`npm run web exited (${server!.child.exitCode})`);
-      const res = await fetch(`${BASE}/api/health`, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
-      return res?.ok ?? false;
-    }, 180_000, 500);
-  } catch (err) {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}; its output:\n${server!.output()}`);
-  }
+  await web.ready();
 }, 900_000);
 
 afterAll(async () => {
-  if (server && server.child.exitCode === null && server.child.signalCode === null) {
-    server.interrupt();
-    await waitForExit(server.child, 30_000).catch(() => server?.kill());
-  }
+  await web?.stop();
   delete process.env.SLIPWAY_SECRET_KEY;
   resetEnvCache();
 }, 60_000);

@@ -9,6 +9,7 @@
 import { isIP } from "node:net";
 import { seconds } from "@/lib/seconds";
 import type { NotificationEvent } from "@/lib/validation/notification-events";
+import { readAnswer } from "@/lib/notify/read-answer";
 
 export interface NotificationFacts {
   event: NotificationEvent;
@@ -220,25 +221,6 @@ const SLACK_ERRORS: Record<string, string> = {
   rollup_error: "Slack had an internal problem (rollup_error); try again later",
 };
 
-/** At most `max` bytes of the answer (Slack's answers are a word; a stranger's could be anything). */
-async function readSome(res: Response, max = 4096): Promise<string> {
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return Buffer.concat(chunks).subarray(0, max).toString("utf8");
-}
-
 /**
  * POSTs the message to a Slack incoming webhook. Resolves when Slack answers 200 "ok"; otherwise throws
  * SlackError in words (Slack's error text included, the URL never). Only https: URLs are used, or http:
@@ -276,7 +258,7 @@ export async function postSlack(url: string, message: SlackMessage, opts: { sign
       signal,
     });
     status = res.status;
-    body = (await readSome(res)).trim();
+    body = (await readAnswer(res, 4096)).trim();
   } catch (err) {
     opts.signal?.throwIfAborted();
     if (deadline.aborted) throw new SlackError(`${where} did not answer within ${seconds(timeoutMs)}: check that Slipway can reach Slack (HTTPS to hooks.slack.com)`);

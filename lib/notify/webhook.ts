@@ -5,6 +5,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { seconds } from "@/lib/seconds";
 import { isSecureOrLoopbackUrl } from "@/lib/validation/loopback";
 import { isLinkLocalOrMetadataHost } from "@/lib/validation/ip-address";
+import { readAnswer } from "@/lib/notify/read-answer";
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 
@@ -42,25 +43,6 @@ export function webhookUrlProblem(url: string): string | null {
   if (u.username || u.password) return "carries a user or password";
   if (isLinkLocalOrMetadataHost(u.hostname)) return "names a link-local or cloud metadata address";
   return null;
-}
-
-/** At most `max` bytes of the answer, as text. */
-async function readSome(res: Response, max = 2048): Promise<string> {
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return Buffer.concat(chunks).subarray(0, max).toString("utf8");
 }
 
 export interface WebhookRequest {
@@ -105,7 +87,7 @@ export async function postWebhook(req: WebhookRequest): Promise<AttemptOutcome> 
       signal,
     });
     status = res.status;
-    answer = (await readSome(res)).trim();
+    answer = (await readAnswer(res, 2048)).trim();
   } catch (err) {
     req.signal?.throwIfAborted();
     if (deadline.aborted) return { result: "retry", status: null, error: `${where} did not answer within ${seconds(timeoutMs)}; Slipway will try again` };

@@ -252,17 +252,22 @@ export async function rollbackTarget(actor: Actor, raw: unknown): Promise<{ depl
       summary: `${target.name}: roll back to ${release.imageRepo}:${release.tag} (${sha})`,
     });
     await tx.deployment.update({ where: { id: d.id }, data: pinBefore });
-    await tx.target.update({ where: { id: target.id }, data: { pinnedReleaseId: release.id, pinnedById: user?.id ?? null, pinnedAt: new Date() } });
-    await recordAudit(tx, {
-      actor,
-      action: "target.pinned",
-      subjectType: "target",
-      subjectId: target.id,
-      summary: `${target.name} pinned at ${sha}: new releases of its branch build but do not deploy there until it is unpinned`,
-      before: { pinnedReleaseId: target.pinnedReleaseId },
-      after: { pinnedReleaseId: release.id },
-    });
+    await pinAt(tx, actor, target, release.id, sha);
     return { deploymentId: d.id, message: `Rolling ${target.name} back to ${sha}; it is pinned there until someone unpins it.` };
+  });
+}
+
+/** Pins `target` at release `releaseId` (short sha `sha` for the words), audited `target.pinned`: the rollback's pin and pinTarget's. */
+async function pinAt(tx: Tx, actor: Actor, target: { id: string; name: string; pinnedReleaseId: string | null }, releaseId: string, sha: string): Promise<void> {
+  await tx.target.update({ where: { id: target.id }, data: { pinnedReleaseId: releaseId, pinnedById: actorUser(actor)?.id ?? null, pinnedAt: new Date() } });
+  await recordAudit(tx, {
+    actor,
+    action: "target.pinned",
+    subjectType: "target",
+    subjectId: target.id,
+    summary: `${target.name} pinned at ${sha}: new releases of its branch build but do not deploy there until it is unpinned`,
+    before: { pinnedReleaseId: target.pinnedReleaseId },
+    after: { pinnedReleaseId: releaseId },
   });
 }
 
@@ -270,7 +275,6 @@ export async function rollbackTarget(actor: Actor, raw: unknown): Promise<{ depl
 export async function pinTarget(actor: Actor, raw: unknown): Promise<{ message: string }> {
   authorize(actor, "deployment.rollback");
   const input = parseInput(pinInput, raw);
-  const user = actorUser(actor);
   return getDb().$transaction(async (tx) => {
     const target = await lockTarget(tx, input.targetId);
     const releaseId = input.releaseId ?? target.currentReleaseId;
@@ -278,16 +282,7 @@ export async function pinTarget(actor: Actor, raw: unknown): Promise<{ message: 
     const release = await releaseOfTarget(tx, target, releaseId);
     const sha = short(release.build.commit.sha);
     if (target.pinnedReleaseId === release.id) return { message: `${target.name} is already pinned at ${sha}.` };
-    await tx.target.update({ where: { id: target.id }, data: { pinnedReleaseId: release.id, pinnedById: user?.id ?? null, pinnedAt: new Date() } });
-    await recordAudit(tx, {
-      actor,
-      action: "target.pinned",
-      subjectType: "target",
-      subjectId: target.id,
-      summary: `${target.name} pinned at ${sha}: new releases of its branch build but do not deploy there until it is unpinned`,
-      before: { pinnedReleaseId: target.pinnedReleaseId },
-      after: { pinnedReleaseId: release.id },
-    });
+    await pinAt(tx, actor, target, release.id, sha);
     const running = release.id === target.currentReleaseId;
     return { message: `${target.name} is pinned at ${sha}${running ? "" : " (not running there yet: deploy it to run it)"}; it stays there until someone unpins it.` };
   });
