@@ -159,10 +159,14 @@ describe(`upgrading a database made by ${OLDEST} alone`, () => {
 
     // every row is there, but the delivery without an app, which 20261204132754_webhook_order_and_signature deletes on purpose
     const after = await rowCounts(oldUrl);
-    expect(after).toEqual(upgradedCounts(after, { webhook_deliveries: before.webhook_deliveries! - 1 }));
+    // and the DORA facts 20261205080814_dora_days derives from the finished deployments: t-1's one day (d-1, d-2)
+    expect(after).toEqual(upgradedCounts(after, { webhook_deliveries: before.webhook_deliveries! - 1, dora_days: 1 }));
 
     await withClient(oldUrl, async (c) => {
       const one = async (sql: string) => (await c.query(sql)).rows;
+      expect(await one(`SELECT target_id, finished_at, ok, incident FROM dora_days`)).toEqual([
+        { target_id: "t-1", finished_at: [at(13).getTime() / 1000, at(14).getTime() / 1000], ok: [true, true], incident: [false, false] },
+      ]);
       expect(await one(`SELECT id, max_artifact_mib, archived_at FROM build_rules ORDER BY id`)).toEqual([
         { id: "br-1", max_artifact_mib: 256, archived_at: null },
         { id: "br-2", max_artifact_mib: 256, archived_at: null },
@@ -230,7 +234,7 @@ describe(`upgrading a database made by ${OLDEST} alone`, () => {
     expect(r.stdout).toContain("restored: builds: 3, deployments: 3, audit events: 4");
     expect(r.stdout).toContain("audit log intact: 4 event(s)");
     const counts = await rowCounts(url);
-    expect(counts).toEqual(upgradedCounts(counts, { webhook_deliveries: before.webhook_deliveries! - 1, audit_events: 5 }));
+    expect(counts).toEqual(upgradedCounts(counts, { webhook_deliveries: before.webhook_deliveries! - 1, audit_events: 5, dora_days: 1 }));
     const last = await withClient(url, async (c) => (await c.query(`SELECT id::text, action FROM audit_events ORDER BY id DESC LIMIT 1`)).rows[0]);
     expect(last).toEqual({ id: "5", action: "database.restored" });
   });
@@ -243,7 +247,7 @@ describe(`upgrading a database made by ${OLDEST} alone`, () => {
     expect(r.stdout).toContain("the database has Slipway's tables, empty, at another schema version: dropping them to build the backup's version");
     expect(r.stdout).toContain("audit log intact: 4 event(s)");
     const counts = await rowCounts(url);
-    expect(counts).toEqual(upgradedCounts(counts, { webhook_deliveries: before.webhook_deliveries! - 1, audit_events: 5 }));
+    expect(counts).toEqual(upgradedCounts(counts, { webhook_deliveries: before.webhook_deliveries! - 1, audit_events: 5, dora_days: 1 }));
     const [fresh, restored] = await Promise.all([withClient(process.env.DATABASE_URL!, (c) => catalogSnapshot(c)), withClient(url, (c) => catalogSnapshot(c))]);
     expect(restored).toEqual(fresh);
   });

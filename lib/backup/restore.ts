@@ -286,6 +286,9 @@ async function copyRowsBack(url: string, file: string, header: BackupHeader, loc
   try {
     await client.query("BEGIN");
     await client.query(`SET LOCAL lock_timeout = ${lockTimeout}`);
+    // the rows of dora_days come from the file as they were: the trigger that derives them from deployments
+    // (migration 20261205080814_dora_days) would recompute them row by row, against tables not yet copied
+    await client.query(`SET LOCAL slipway.dora_off = 'on'`);
     const fks = await foreignKeys(client);
     for (const fk of fks) await client.query(`ALTER TABLE ${pg.escapeIdentifier(fk.table)} DROP CONSTRAINT ${pg.escapeIdentifier(fk.name)}`);
     let done: Promise<void> | undefined;
