@@ -4,6 +4,10 @@
 // retry_at and a deploy_run job with that run_at), is audited and logged, and a worker process started after the
 // host came back deploys it. A changed host key fails at once, never retried; Cancel and a newer release stop a
 // waiting retry as they stop any queued deployment; past the retry window the deployment fails.
+import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
 import type Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { getDb } from "@/lib/db";
@@ -232,6 +236,44 @@ describe("transient-retry", () => {
     }
   }, 300_000);
 
+  test("an engine that answers \"not a swarm manager\" while a lost deployment is re-verified (a dockerd restarting into its swarm) is looked at again, not failed", async () => {
+    // found by the soak: the re-verification saw the update still rolling out, then its watch got "This node is
+    // not a swarm manager" from the manager's dockerd, restarted and not yet back in its raft; it failed the
+    // deployment, and the swarm then finished the update: recorded v1, ran v2. A proxy in front of the swarm's
+    // engine answers as that dockerd did.
+    const proxy = await notAManagerProxy(swarm.socketPath);
+    await saveContext(actorFor(admin), { name: "swarm-proxied", endpoint: proxy.endpoint, role: "swarm_manager" });
+    try {
+      const s = await scenario("swarm-proxied");
+      const r = await release(s, img.v3);
+      await dropRunJobs(r.deploymentId);
+      const running = run(r.deploymentId);
+      await eventually("the deployment to verify", async () => (await deployment(r.deploymentId)).state === "verifying", 60_000, 20);
+      proxy.set("not_a_manager");
+      expect((await running).state).toBe("interrupted");
+      // the check: the service read, the update still rolling out (no task yet), then "not a swarm manager"
+      proxy.set("first_look");
+      const { reverifyDeployment } = await import("@/lib/deploy/recovery");
+      expect(await reverifyDeployment(r.deploymentId, { workerId: "test-verifier" })).toBeNull();
+      const waiting = await deployment(r.deploymentId);
+      expect(waiting).toMatchObject({ state: "verifying", workerId: null });
+      expect(waiting.reason).toMatch(/not a swarm manager/);
+      const verify = await jobsFor("deploy_verify", r.deploymentId);
+      expect(verify).toHaveLength(1);
+      expect(verify[0]!.run_at.getTime()).toBeGreaterThan(Date.now());
+      expect(await logText(r.deploymentId)).toMatch(/waiting for it to converge[\s\S]*still cannot be reached \(.*not a swarm manager/);
+      // the manager is back: the next check ends it by what the service runs
+      proxy.set("pass");
+      const ended = await reverifyDeployment(r.deploymentId, { workerId: "test-verifier" });
+      expect(ended?.state, `${ended?.reason}\n${await logText(r.deploymentId)}`).toBe("succeeded");
+      expect(await specImage(s.serviceId)).toBe(`${img.v3.repo}:v3@${img.v3.digest}`);
+      const target = await getDb().target.findUniqueOrThrow({ where: { id: s.targetId }, include: { currentRelease: true } });
+      expect(target.currentRelease?.digest).toBe(img.v3.digest);
+    } finally {
+      await proxy.stop();
+    }
+  }, 300_000);
+
   test("a changed host key is a refusal: failed at once, no retry", async () => {
     const s = await scenario();
     const r = await release(s, img.v2);
@@ -284,3 +326,50 @@ describe("transient-retry", () => {
     }
   }, 180_000);
 });
+
+/**
+ * An HTTP proxy on a unix socket in front of a real engine's socket. `pass` forwards; `not_a_manager` answers every
+ * call but /_ping and /version as a dockerd whose swarm raft is not up yet does (503, its words); `first_look`
+ * forwards until the first task list, answers that one empty (an update still rolling out), then behaves as
+ * `not_a_manager`.
+ */
+async function notAManagerProxy(upstream: string) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "slipway-nm-proxy-"));
+  const socketPath = path.join(dir, "docker.sock");
+  let mode: "pass" | "not_a_manager" | "first_look" = "pass";
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? "";
+    if (mode === "not_a_manager" && !/\/(_ping|version)(\?|$)/.test(url)) {
+      res.writeHead(503, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.' }));
+      return;
+    }
+    if (mode === "first_look" && req.method === "GET" && /\/tasks(\?|$)/.test(url)) {
+      mode = "not_a_manager";
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("[]");
+      return;
+    }
+    const up = http.request({ socketPath: upstream, path: url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    up.on("error", () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  return {
+    endpoint: `unix://${socketPath}`,
+    set: (m: typeof mode) => {
+      mode = m;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        });
+      }),
+  };
+}

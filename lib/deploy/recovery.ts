@@ -103,12 +103,15 @@ export async function reverifyDeployment(deploymentId: string, opts: { workerId:
   const couldNotCheck = (why: string) => `${cause}, and the service could not be checked: ${why}`;
   /** the target still away: looked at again later while the retry window lasts (null: not, it fails now) */
   let again: { at: Date; until: Date; waitingFor: string; why: string } | null = null;
-  const laterCheck = (failure: FailureClass): typeof again => {
+  const laterCheck = (failure: FailureClass, said: string): typeof again => {
     // only a deployment its own worker handed over (lost mid-watch) waits for its target; after a worker crash
-    // the check fails at once, as before
-    if (!lost || !failure.transient) return null;
+    // the check fails at once, as before. Whatever kept the check from answering, not only what classifyFailure
+    // calls transient: the target took the release, so a guess now may record what it does not run. (The soak
+    // found it: a dockerd restarted mid-check answers "This node is not a swarm manager" until its raft is up,
+    // the check failed the deployment, and the swarm then finished the update: recorded v1, ran v2.)
+    if (!lost) return null;
     const plan = planRetry({ attempts: d.attempts, until: d.retryUntil, now: new Date(), windowMs: retryWindowMs() });
-    return plan.retry ? { at: plan.at, until: plan.until, waitingFor: d.retryWaitingFor ?? d.target.name, why: failure.why } : null;
+    return plan.retry ? { at: plan.at, until: plan.until, waitingFor: d.retryWaitingFor ?? d.target.name, why: failure.transient ? failure.why : said } : null;
   };
   let session: TargetSession | null = null;
   try {
@@ -118,7 +121,7 @@ export async function reverifyDeployment(deploymentId: string, opts: { workerId:
     if (live.state !== "found") {
       state = "failed";
       reason = couldNotCheck(live.reason);
-      if (live.state === "unreachable") again = laterCheck({ transient: true, why: "the target did not answer", endpoint: null, registry: false });
+      if (live.state === "unreachable") again = laterCheck({ transient: true, why: "the target did not answer", endpoint: null, registry: false }, live.reason);
     } else {
       liveImage = live.reference;
       log.line(`the service runs ${live.reference ?? "nothing"} (${live.description})`);
@@ -152,8 +155,9 @@ export async function reverifyDeployment(deploymentId: string, opts: { workerId:
     }
   } catch (err) {
     state = "failed";
-    reason = couldNotCheck(session ? session.explain(err) : err instanceof Error ? err.message : String(err));
-    again = laterCheck(classifyFailure(err));
+    const said = session ? session.explain(err) : err instanceof Error ? err.message : String(err);
+    reason = couldNotCheck(said);
+    again = laterCheck(classifyFailure(err), said);
   } finally {
     await session?.close().catch((err: unknown) => log.line(`could not close the session on the target: ${err instanceof Error ? err.message : String(err)}`));
   }
