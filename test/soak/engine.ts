@@ -184,7 +184,6 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const { pinHostKeys } = await import("@/lib/services/inventory/hosts");
     const { saveBuildRule, saveContext, saveDeploymentRule, saveHost, saveRegistry, saveRepository, saveTarget } = await import("@/lib/services/inventory/entities");
     const { actorFor, createUser } = await import("@/test/helpers/fixtures");
-    const { startRegistry } = await import("@/test/helpers/registry");
     const { startSshd } = await import("@/test/helpers/sshd");
     const { importBusybox } = await import("@/test/helpers/busybox");
     const { buildAppImage } = await import("@/test/helpers/app-images");
@@ -193,8 +192,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
 
     // ─── the real parts ───────────────────────────────────────────────────────────────────────────
     say("starting: swarm, registry, unikernel host, sshd …");
-    const [swarm, registry] = await Promise.all([startSoakSwarm(), startRegistry()]);
-    cleanups.push(() => swarm.stop(), () => registry.stop());
+    const swarm = await startSoakSwarm();
+    cleanups.push(() => swarm.stop());
+    const registry = swarm.registry;
     const docker: Dockerode = swarm.docker;
     const ukhost = await createUnikernelHost();
     cleanups.push(() => ukhost.cleanup());
@@ -240,10 +240,16 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       if (kind === "swarm") {
         const created = await docker.createService({
           Name: name,
-          TaskTemplate: { ContainerSpec: { Image: images[0]!.ref, StopGracePeriod: SECOND_NS }, RestartPolicy: { Condition: "any", Delay: SECOND_NS / 5 }, Networks: [] },
-          Mode: { Replicated: { Replicas: 1 } },
-          UpdateConfig: { Parallelism: 1, Delay: 0, Monitor: SECOND_NS, FailureAction: "rollback", MaxFailureRatio: 0, Order: "stop-first" },
-          RollbackConfig: { Parallelism: 1, Delay: 0, Monitor: SECOND_NS, FailureAction: "pause", MaxFailureRatio: 0, Order: "stop-first" },
+          TaskTemplate: {
+            ContainerSpec: { Image: images[0]!.ref, StopGracePeriod: SECOND_NS },
+            RestartPolicy: { Condition: "any", Delay: SECOND_NS / 5 },
+            Placement: swarm.placement,
+            Networks: [],
+          },
+          Mode: { Replicated: { Replicas: swarm.replicas } },
+          // every replica at once: one per node
+          UpdateConfig: { Parallelism: swarm.replicas, Delay: 0, Monitor: SECOND_NS, FailureAction: "rollback", MaxFailureRatio: 0, Order: "stop-first" },
+          RollbackConfig: { Parallelism: swarm.replicas, Delay: 0, Monitor: SECOND_NS, FailureAction: "pause", MaxFailureRatio: 0, Order: "stop-first" },
         } as Dockerode.CreateServiceOptions);
         service = created.id;
         buildRuleId = (await saveBuildRule(admin, { repository_id: repositoryId, name: "Dockerfile" })).id;
@@ -491,11 +497,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         const tasksOk = async () => {
           const tasks = (await docker.listTasks({ filters: { service: [t.service] } })) as Array<{ DesiredState?: string; Status?: { State?: string }; Spec?: { ContainerSpec?: { Image?: string } } }>;
           const running = tasks.filter((x) => x.DesiredState === "running" && x.Status?.State === "running");
-          return running.length === 1 && running[0]!.Spec?.ContainerSpec?.Image === specImage;
+          return running.length === swarm.replicas && running.every((x) => x.Spec?.ContainerSpec?.Image === specImage);
         };
         const end = Date.now() + 60_000;
         while (!(await tasksOk()) && Date.now() < end) await sleep(1000);
-        if (!(await tasksOk())) wrong.push(`${t.name}: no running task of ${specImage} (the service does not run what it says)`);
+        if (!(await tasksOk())) wrong.push(`${t.name}: not ${swarm.replicas} running task(s) of ${specImage} (the service does not run what it says)`);
       } else {
         const current = path.join(ukhost.unikernelDir, t.service, "current");
         let sha = "(no file)";
