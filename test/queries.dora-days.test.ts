@@ -243,6 +243,20 @@ describe("doraReport over dora_days equals aggregating the deployments", () => {
     expect((await doraReport({ periodDays: 30, now: new Date("2026-10-28T13:17:05Z") })).overall.deployments).toBeGreaterThan(40);
   });
 
+  test("a report of the period ending now is reused until a deployment finishes (dora_days_version)", async () => {
+    const [a] = targets;
+    const first = await doraReport({ periodDays: 7, targetId: a });
+    expect(await doraReport({ periodDays: 7, targetId: a })).toBe(first);
+    // another scope is its own report
+    expect(await doraReport({ periodDays: 30, targetId: a })).not.toBe(first);
+    const d = await queued(a!, await release(Date.now() - 3600_000));
+    await end(d, "succeeded", Date.now() - 1000);
+    const next = await doraReport({ periodDays: 7, targetId: a });
+    expect(next).not.toBe(first);
+    expect(next.overall.deployments).toBe(first.overall.deployments + 1);
+    expect(next.overall.leadTimeSamples).toBe(first.overall.leadTimeSamples + 1);
+  });
+
   test("deleting a target deletes its facts", async () => {
     const [, , c] = targets;
     expect((await days(`target_id = '${c}'`)).length).toBeGreaterThan(0);

@@ -18,6 +18,10 @@ CREATE INDEX "dora_days_day_idx" ON "dora_days"("day");
 -- AddForeignKey
 ALTER TABLE "dora_days" ADD CONSTRAINT "dora_days_target_id_fkey" FOREIGN KEY ("target_id") REFERENCES "targets"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
+-- Moves on with every change to dora_days' rows (never rolled back; a reader that sees it move recomputes):
+-- lib/queries/dora.ts keeps a report for a minute unless this moved since.
+CREATE SEQUENCE dora_days_version;
+
 -- The DORA figures' facts (lib/queries/dora.ts reads them; schema.prisma's DoraDay says what each array holds).
 -- dora_refresh recomputes the rows of one target (or of every target, p_target NULL) for the UTC days in
 -- [p_from, p_to) from the deployments themselves: what counts is what lib/queries/dora.ts's header says.
@@ -57,6 +61,7 @@ $$;
 -- Every target, every day: after this migration's backfill, a restore that skipped the trigger, or a bulk load.
 CREATE FUNCTION dora_rebuild() RETURNS void LANGUAGE sql AS $$
   SELECT dora_refresh(NULL, '-infinity'::date, 'infinity'::date);
+  SELECT nextval('dora_days_version');
 $$;
 
 -- A deployment that finishes (or whose end changes) changes the facts of at most three days of its target:
@@ -94,6 +99,7 @@ BEGIN
   FOR d IN SELECT DISTINCT unnest(days) LOOP
     PERFORM dora_refresh(NEW.target_id, d, d + 1);
   END LOOP;
+  PERFORM nextval('dora_days_version');
   RETURN NULL;
 END;
 $$;
