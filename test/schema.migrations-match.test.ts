@@ -20,8 +20,12 @@ const AUDIT_FUNCTION = "audit_events_refuse_change()";
 /** releases are immutable: a trigger refuses UPDATE (migration 20261124200000_releases_immutable) */
 /** live logs: a state change notifies the log viewers (migration *_log_truncated_flag_and_live_notify) */
 const NOTIFY_TRIGGERS = ["builds.builds_notify_log_state", "deployments.deployments_notify_log_state"];
-const GUARD_TRIGGERS = [...AUDIT_TRIGGERS, "releases.releases_no_update", ...NOTIFY_TRIGGERS];
-const GUARD_FUNCTIONS = [AUDIT_FUNCTION, "releases_refuse_update()", "notify_log_state()"];
+/** the DORA facts: a trigger keeps dora_days, a sequence says it moved (migration 20261205080814_dora_days) */
+const DORA_TRIGGERS = ["deployments.dora_days_refresh"];
+const DORA_FUNCTIONS = ["dora_deployment_changed()", "dora_rebuild()", "dora_refresh(p_target text, p_from date, p_to date)"];
+const DORA_SEQUENCES = ["dora_days_version"];
+const GUARD_TRIGGERS = [...AUDIT_TRIGGERS, "releases.releases_no_update", ...NOTIFY_TRIGGERS, ...DORA_TRIGGERS];
+const GUARD_FUNCTIONS = [AUDIT_FUNCTION, "releases_refuse_update()", "notify_log_state()", ...DORA_FUNCTIONS];
 
 let migratedUrl: string;
 let migrated: CatalogSnapshot;
@@ -45,11 +49,20 @@ describe("(a) the migrated database equals what Prisma creates from schema.prism
       ...migrated,
       triggers: migrated.triggers.filter((t) => !GUARD_TRIGGERS.some((name) => t.startsWith(`${name}:`))),
       functions: migrated.functions.filter((f) => !GUARD_FUNCTIONS.includes(f)),
+      sequences: migrated.sequences.filter((q) => !DORA_SEQUENCES.some((name) => q === name || q.startsWith(`${name}:`) || q.startsWith(`${name} `))),
     };
     expect(expected.tables.length).toBeGreaterThan(20);
     expect(expected.indexes.length).toBeGreaterThan(50);
     const diff = diffSnapshots(withoutAuditGuard, expected, ["migrations", "schema.prisma"]);
     expect(diff, `the migrations and schema.prisma differ:\n${diff.join("\n")}\n(npm run db:diff -- NAME writes the missing migration)`).toEqual([]);
+  });
+
+  test("the DORA facts are kept by a trigger on deployments, with its functions and version sequence", () => {
+    for (const f of DORA_FUNCTIONS) expect(migrated.functions).toContain(f);
+    expect(migrated.triggers.filter((t) => t.startsWith("deployments.dora_"))).toEqual([
+      "deployments.dora_days_refresh: CREATE TRIGGER dora_days_refresh AFTER INSERT OR UPDATE OF state, finished_at ON public.deployments FOR EACH ROW EXECUTE FUNCTION dora_deployment_changed()",
+    ]);
+    expect(migrated.sequences.some((q) => q.startsWith("dora_days_version"))).toBe(true);
   });
 
   test("releases are immutable: UPDATE is refused by a trigger", () => {
@@ -100,6 +113,7 @@ function expectedType(f: DmmfField): string {
       VarChar: `character varying(${args[0]})`,
       Text: "text",
       Uuid: "uuid",
+      Date: "date",
     };
     base = native[name] ?? `unmapped native type @db.${name}: extend expectedType()`;
   } else {
