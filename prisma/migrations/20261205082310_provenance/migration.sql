@@ -5,11 +5,12 @@ CREATE TYPE "provenance_check" AS ENUM ('verified', 'unsigned_allowed', 'before_
 ALTER TABLE "targets" ADD COLUMN     "allow_unsigned" BOOLEAN NOT NULL DEFAULT false;
 
 -- AlterTable
-ALTER TABLE "releases" ADD COLUMN     "recorded_before_signing" BOOLEAN NOT NULL DEFAULT false;
-
 -- Every release recorded so far predates signing: it deploys (and rolls back) with a warning instead of
--- being refused. Releases recorded from now on are verified before every deployment.
-UPDATE "releases" SET "recorded_before_signing" = true;
+-- being refused. Added with the default true, so the rows that exist get it without an UPDATE (releases
+-- refuse every UPDATE: 20261124200000_releases_immutable); then the default becomes false, and every release
+-- recorded from now on is verified before every deployment.
+ALTER TABLE "releases" ADD COLUMN     "recorded_before_signing" BOOLEAN NOT NULL DEFAULT true;
+ALTER TABLE "releases" ALTER COLUMN "recorded_before_signing" SET DEFAULT false;
 
 -- AlterTable
 ALTER TABLE "deployments" ADD COLUMN     "provenance_check" "provenance_check",
