@@ -22,6 +22,13 @@ export function attestationTag(digest: string): string {
   return `sha256-${m[1]}.att`;
 }
 
+/** A network failure (refused, reset, DNS) in words, keeping the cause for the retry's classification. */
+function unreachable(err: unknown, baseUrl: string, what: string): unknown {
+  if (err instanceof RegistryError || (err as { name?: string } | null)?.name === "AbortError") return err;
+  const cause = (err as { cause?: { message?: string } } | null)?.cause?.message ?? (err instanceof Error ? err.message : String(err));
+  return new RegistryError(`could not reach the registry at ${new URL(baseUrl).host} for ${what} (${cause}): check that it runs and that this worker reaches it`, undefined, err);
+}
+
 function sha256(data: Uint8Array): string {
   return `sha256:${createHash("sha256").update(data).digest("hex")}`;
 }
@@ -127,7 +134,8 @@ export async function pushAttestation(input: PushAttestationInput): Promise<{ ta
     return { tag, manifestDigest: res.headers.get("docker-content-digest") ?? sha256(Buffer.from(manifest)) };
   } catch (err) {
     if (timedOut()) throw new RegistryError(`pushing the attestation ${input.repo}:${tag} did not finish within ${Math.round((input.timeoutMs ?? ATTESTATION_TIMEOUT_MS) / 1000)} s: check the registry`, undefined, err);
-    throw err;
+    if (input.signal.aborted) throw err;
+    throw unreachable(err, input.baseUrl, `the attestation ${input.repo}:${tag}`);
   }
 }
 
@@ -181,6 +189,7 @@ export async function fetchAttestations(input: { baseUrl: string; creds: Registr
     return { found: true, tag, layers };
   } catch (err) {
     if (timedOut()) throw new RegistryError(`fetching the attestation ${input.repo}:${tag} did not finish within ${Math.round((input.timeoutMs ?? ATTESTATION_TIMEOUT_MS) / 1000)} s: check the registry and the network`, undefined, err);
-    throw err;
+    if (input.signal.aborted) throw err;
+    throw unreachable(err, input.baseUrl, `the attestation ${input.repo}:${tag}`);
   }
 }
