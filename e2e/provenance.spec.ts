@@ -80,6 +80,7 @@ test("the release page shows its signed provenance and last check; Settings show
   await expect(page.getByText(key.key_id, { exact: true })).toBeVisible();
   await expect(page.getByText(/-----BEGIN PUBLIC KEY-----/)).toBeVisible();
   await expect(page.getByRole("button", { name: "Copy the provenance public key" })).toBeVisible();
+  expect(await page.content(), "the private half never reaches the browser").not.toContain("PRIVATE KEY");
   await shot(page, "provenance-settings-key");
   const [keyDownload] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download slipway-provenance.pub" }).click()]);
   expect(keyDownload.suggestedFilename()).toBe("slipway-provenance.pub");
