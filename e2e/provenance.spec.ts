@@ -62,7 +62,7 @@ test("the release page shows its signed provenance and last check; Settings show
   await page.goto(`/releases/${r.releaseId}`);
   const panel = page.getByRole("region", { name: "Provenance" });
   await expect(panel).toBeVisible();
-  await expect(panel.getByText(`${r.image}@${r.digest}`)).toBeVisible();
+  await expect(panel.getByText(`${r.image}@${r.digest}`, { exact: true })).toBeVisible();
   await expect(panel.getByText(r.sha, { exact: true })).toBeVisible();
   await expect(panel.getByText(key.key_id, { exact: true })).toBeVisible();
   await expect(panel.getByText(/\/builder$/)).toBeVisible();

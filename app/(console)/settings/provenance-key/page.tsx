@@ -26,7 +26,7 @@ export default async function ProvenanceKeyPage() {
           title="Public key"
           description={
             <>
-              Verify a release with <code className="font-mono">cosign verify-attestation --key slipway-provenance.pub --type slsaprovenance1 IMAGE@DIGEST</code> (see
+              Verify a release with <code className="font-mono">cosign verify-attestation --key slipway-provenance.pub --type slsaprovenance1 --insecure-ignore-tlog=true IMAGE@DIGEST</code> (Slipway uses no transparency log; see
               docs/provenance.md).
             </>
           }
