@@ -1,6 +1,7 @@
 // One release: what was built (repository, build rule, commit with a link to its build, branch), the image by
 // digest, and for a unikernel its file (target, path, size, sha256) with a Download; which of its targets run
-// it now, and every deployment of it. Viewers may read it and download the file.
+// it now, its signed provenance (and how its last deployment checked it), and every deployment of it. Viewers
+// may read it and download the file and the provenance statement.
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { Metadata } from "next";
