@@ -290,7 +290,7 @@ async function main() {
   // releases of every variant on the local rule, for the rollbacks of 2 (rows only: nothing deploys them)
   for (let v = 0; v < VARIANTS; v++) {
     const b = await newBuild(local, v);
-    const rel = await getDb().release.create({ data: { buildId: b.id, deploymentRuleId: local.ruleId, imageRepo: images[v]!.repo, tag: images[v]!.tag, digest: images[v]!.digest } });
+    const rel = await getDb().release.create({ data: { recordedBeforeSigning: true, buildId: b.id, deploymentRuleId: local.ruleId, imageRepo: images[v]!.repo, tag: images[v]!.tag, digest: images[v]!.digest } });
     local.releases.set(v, rel.id);
   }
 
@@ -403,7 +403,7 @@ async function main() {
     const t0 = Date.now();
     const p0 = performance.now();
     const out = await getDb().$transaction(async (tx) => {
-      const rel = await tx.release.create({ data: { buildId: b.id, deploymentRuleId: r.ruleId, imageRepo: img.repo, tag: img.tag, digest: img.digest } });
+      const rel = await tx.release.create({ data: { recordedBeforeSigning: true, buildId: b.id, deploymentRuleId: r.ruleId, imageRepo: img.repo, tag: img.tag, digest: img.digest } });
       await recordAudit(tx, {
         actor: { type: "worker", workerId: "bench-build-runner" },
         action: "release.recorded",
@@ -639,7 +639,7 @@ async function main() {
       const p0 = performance.now();
       const d = await getDb().$transaction(async (tx) => {
         const rel = await tx.release.create({
-          data: { buildId: b.id, deploymentRuleId: ukRule, imageRepo: img.repo, tag: img.tag, digest: img.digest, artifactPath: img.path, artifactSha256: img.sha256, artifactSize: BigInt(img.size), artifactTarget: "hvt" },
+          data: { recordedBeforeSigning: true, buildId: b.id, deploymentRuleId: ukRule, imageRepo: img.repo, tag: img.tag, digest: img.digest, artifactPath: img.path, artifactSha256: img.sha256, artifactSize: BigInt(img.size), artifactTarget: "hvt" },
         });
         return (await createDeploymentsForRelease(tx, rel.id, { type: "worker", workerId: "bench-build-runner" })).created[0]?.id;
       });

@@ -28,6 +28,7 @@ const PAGES = [
   "/settings/secrets",
   "/settings/notifications",
   "/settings/deployer-key",
+  "/settings/provenance-key",
   "/settings/config",
 ];
 

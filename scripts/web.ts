@@ -20,6 +20,8 @@ async function main() {
   // the deployer key exists from the first start, whichever process starts first (web or worker)
   const { ensureDeployerKey } = await import("@/lib/services/deployer-key");
   await ensureDeployerKey();
+  const { ensureProvenanceKey } = await import("@/lib/services/provenance-key");
+  await ensureProvenanceKey("first start");
   const web = await startWebServer({ dev: false, port: e.PORT, host: e.HOST, trustProxy: e.SLIPWAY_TRUST_PROXY });
   log.info(`Slipway console listening on ${web.url} (public URL ${e.SLIPWAY_URL})`);
   let stopping = false;

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { buildStatement } from "@/lib/provenance/statement";
 import type { z } from "zod";
 import { getDb } from "@/lib/db";
 import { resetEnvCache } from "@/lib/env";
@@ -209,6 +210,20 @@ describe("/api/v1", () => {
     await json("listReleases", "GET", `/releases?deploymentRule=${A.deploymentRuleId}&limit=3`);
     const release = await json("getRelease", "GET", `/releases/${A.releaseIds[1]}`);
     expect(release).toMatchObject({ buildId: A.buildIds[1], repositoryId: A.repositoryId, commitSha: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    // provenance: none stored for one release, a signed statement stored for another
+    expect(await json("getReleaseProvenance", "GET", `/releases/${A.releaseIds[0]}/provenance`)).toMatchObject({ releaseId: A.releaseIds[0], status: "unsigned", statement: null, lastCheck: null });
+    const signedRow = await getDb().release.findUniqueOrThrow({ where: { id: A.releaseIds[1]! }, include: { build: { include: { commit: true } } } });
+    const statement = buildStatement({
+      slipwayUrl: "https://slipway.example.org", slipwayVersion: "0.1.0", buildId: signedRow.buildId, imageRepo: signedRow.imageRepo!, digest: signedRow.digest!, tag: "live", artifact: null,
+      repository: { name: A.repositoryName, url: "https://git.example.test/site.git" }, ref: "refs/heads/live", commitSha: signedRow.build.commit.sha,
+      rule: { name: "Dockerfile", kind: "docker", dockerfile: "Dockerfile", context: "", unikernelTarget: null }, buildArgs: {}, buildSecretNames: [], secretValues: [], platforms: ["linux/amd64"],
+      startedOn: new Date(0), finishedOn: new Date(1000),
+    });
+    await getDb().releaseProvenance.create({ data: { releaseId: signedRow.id, keyId: "a".repeat(64), statement: JSON.stringify(statement), envelope: "{}", attestationRef: `${signedRow.imageRepo}:x.att`, attestationDigest: `sha256:${"b".repeat(64)}` } });
+    expect(await json("getReleaseProvenance", "GET", `/releases/${A.releaseIds[1]}/provenance`)).toMatchObject({
+      status: "signed", keyId: "a".repeat(64), commit: signedRow.build.commit.sha, subject: [{ name: signedRow.imageRepo, sha256: signedRow.digest!.slice(7) }],
+      builder: { id: "https://slipway.example.org/builder", version: "0.1.0" }, startedOn: "1970-01-01T00:00:00.000Z", statement: { _type: "https://in-toto.io/Statement/v1" },
+    });
     const rule = await json("getDeploymentRule", "GET", `/deployment-rules/${A.deploymentRuleId}`);
     expect(rule).toMatchObject({ branch: "live", approval: "automatic", targetIds: [A.targetId] });
     const targets = await json("listTargets", "GET", `/targets?repository=${A.repositoryId}`);
@@ -365,7 +380,7 @@ describe("/api/v1", () => {
         await getDb().deployment.create({ data: { targetId: d.targetId, releaseId: d.releaseId, state: "pending_approval", approvalExpiresAt: new Date(Date.now() + 3600_000) } });
       }
       await refusedWrites(t.token, 403, "forbidden");
-      for (const p of [`/builds/${A.buildIds[0]}`, `/builds/${A.buildIds[0]}/log`, `/releases/${A.releaseIds[0]}`, `/targets/${A.targetId}`, `/deployments/${A.deploymentId}`, `/repositories/${A.repositoryId}`, `/build-rules/${A.buildRuleId}`, `/deployment-rules/${A.deploymentRuleId}`]) {
+      for (const p of [`/builds/${A.buildIds[0]}`, `/builds/${A.buildIds[0]}/log`, `/releases/${A.releaseIds[0]}`, `/releases/${A.releaseIds[0]}/provenance`, `/targets/${A.targetId}`, `/deployments/${A.deploymentId}`, `/repositories/${A.repositoryId}`, `/build-rules/${A.buildRuleId}`, `/deployment-rules/${A.deploymentRuleId}`]) {
         expectError(await call(t.token, "GET", p), 404, "not_found");
       }
       // DORA: only for one of its repositories (or their targets), never everything's

@@ -79,7 +79,7 @@ async function freshRelease(ruleId = seed.ruleId): Promise<{ id: string; sha: st
   const commit = await db.commit.create({ data: { repositoryId: seed.repoId, sha: s, message: "a change" } });
   const b = await db.build.create({ data: { buildRuleId: seed.buildRuleId, commitId: commit.id, state: "succeeded", trigger: "poll", finishedAt: new Date() } });
   const digest = `sha256:${createHash("sha256").update(b.id).digest("hex")}`;
-  const r = await db.release.create({ data: { buildId: b.id, deploymentRuleId: ruleId, imageRepo: "127.0.0.1:5000/cli/app", tag: "live", digest } });
+  const r = await db.release.create({ data: { recordedBeforeSigning: true, buildId: b.id, deploymentRuleId: ruleId, imageRepo: "127.0.0.1:5000/cli/app", tag: "live", digest } });
   return { id: r.id, sha: s, buildId: b.id };
 }
 

@@ -224,6 +224,7 @@ async function release(s: Scenario, kernel: Kernel, opts: { artifactSha256?: str
   const build = await db.build.create({ data: { buildRuleId: s.buildRuleId, commitId: commit.id, state: "succeeded", trigger: "webhook" } });
   const rel = await db.release.create({
     data: {
+      recordedBeforeSigning: true,
       buildId: build.id,
       deploymentRuleId: s.ruleId,
       imageRepo: kernel.repo,

@@ -37,7 +37,7 @@ async function target() {
     const sha = `${n.toString(16)}${i}`.padStart(40, "a");
     const commit = await db.commit.create({ data: { repositoryId: repo.id, sha, message: `change ${i}` } });
     const b = await db.build.create({ data: { buildRuleId: build.id, commitId: commit.id, state: "succeeded", trigger: "webhook" } });
-    const rel = await db.release.create({ data: { buildId: b.id, deploymentRuleId: rule.id, imageRepo: "127.0.0.1:5000/app", tag: "live", digest: `sha256:${sha.padStart(64, "0")}` } });
+    const rel = await db.release.create({ data: { recordedBeforeSigning: true, buildId: b.id, deploymentRuleId: rule.id, imageRepo: "127.0.0.1:5000/app", tag: "live", digest: `sha256:${sha.padStart(64, "0")}` } });
     releases.push({ id: rel.id, sha });
   }
   const created = await db.$transaction((tx) => createDeploymentsForRelease(tx, releases[1]!.id, { type: "worker", workerId: "test" }));

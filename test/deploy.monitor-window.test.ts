@@ -66,7 +66,7 @@ async function releaseV2(opts: { monitor?: number; updateMonitor?: number }) {
   const db = getDb();
   const commit = await db.commit.create({ data: { repositoryId: repo.id, sha: (0xa0000 + n).toString(16).padStart(40, "0"), message: "v2" } });
   const b = await db.build.create({ data: { buildRuleId: build.id, commitId: commit.id, state: "succeeded", trigger: "webhook" } });
-  const rel = await db.release.create({ data: { buildId: b.id, deploymentRuleId: rule.id, imageRepo: img.v2.repo, tag: img.v2.tag, digest: img.v2.digest } });
+  const rel = await db.release.create({ data: { recordedBeforeSigning: true, buildId: b.id, deploymentRuleId: rule.id, imageRepo: img.v2.repo, tag: img.v2.tag, digest: img.v2.digest } });
   const out = await db.$transaction((tx) => createDeploymentsForRelease(tx, rel.id, { type: "worker", workerId: "test" }));
   return { deploymentId: out.created[0]!.id, serviceId: created.id, targetId: target.id };
 }

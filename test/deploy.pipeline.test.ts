@@ -131,7 +131,7 @@ async function release(s: Scenario, image: AppImage, opts: { pushedBy?: string }
   const db = getDb();
   const commit = await db.commit.create({ data: { repositoryId: s.repositoryId, sha, message: `release ${image.tag}`, pushedBy: opts.pushedBy ?? null } });
   const build = await db.build.create({ data: { buildRuleId: s.buildRuleId, commitId: commit.id, state: "succeeded", trigger: "webhook" } });
-  const rel = await db.release.create({ data: { buildId: build.id, deploymentRuleId: s.ruleId, imageRepo: image.repo, tag: image.tag, digest: image.digest } });
+  const rel = await db.release.create({ data: { recordedBeforeSigning: true, buildId: build.id, deploymentRuleId: s.ruleId, imageRepo: image.repo, tag: image.tag, digest: image.digest } });
   const out = await db.$transaction((tx) => createDeploymentsForRelease(tx, rel.id, { type: "worker", workerId: "test" }));
   return { releaseId: rel.id, sha, deploymentId: out.created[0]?.id ?? null, pinned: out.pinned };
 }

@@ -110,7 +110,7 @@ async function release(s: Scenario, image: UnikernelImage, opts: { sha256?: stri
   const build = await db.build.create({ data: { buildRuleId: s.buildRuleId, commitId: commit.id, state: "succeeded", trigger: "webhook" } });
   const rel = await db.release.create({
     data: {
-      buildId: build.id, deploymentRuleId: s.ruleId, imageRepo: image.repo, tag: image.tag, digest: image.digest,
+      recordedBeforeSigning: true, buildId: build.id, deploymentRuleId: s.ruleId, imageRepo: image.repo, tag: image.tag, digest: image.digest,
       artifactPath: image.path, artifactSha256: opts.sha256 ?? image.sha256, artifactSize: BigInt(image.size), artifactTarget: "hvt",
     },
   });

@@ -52,7 +52,7 @@ async function release(s: Setup, opts: { pushedBy?: string; triggeredById?: stri
   const db = getDb();
   const commit = await db.commit.create({ data: { repositoryId: s.repositoryId, sha, message: `change ${shaN}`, pushedBy: opts.pushedBy ?? null } });
   const build = await db.build.create({ data: { buildRuleId: s.buildRuleId, commitId: commit.id, state: "succeeded", trigger: opts.triggeredById ? "manual" : "webhook", triggeredById: opts.triggeredById ?? null } });
-  const rel = await db.release.create({ data: { buildId: build.id, deploymentRuleId: s.ruleId, imageRepo: "127.0.0.1:5000/app", tag: "live", digest: `sha256:${sha.padStart(64, "0")}` } });
+  const rel = await db.release.create({ data: { recordedBeforeSigning: true, buildId: build.id, deploymentRuleId: s.ruleId, imageRepo: "127.0.0.1:5000/app", tag: "live", digest: `sha256:${sha.padStart(64, "0")}` } });
   return { releaseId: rel.id, sha };
 }
 

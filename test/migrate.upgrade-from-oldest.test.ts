@@ -198,10 +198,13 @@ describe(`upgrading a database made by ${OLDEST} alone`, () => {
         { delivery_id: "gh-1", app_id: "a-tarides", forced: false, before_sha: null, job_payload: null },
       ]);
       expect(await one(`SELECT name, last_event_seq FROM refs`)).toEqual([{ name: "live", last_event_seq: null }]);
-      expect(await one(`SELECT artifact_size, artifact_target, digest FROM releases ORDER BY id`)).toEqual([
-        { artifact_size: null, artifact_target: null, digest: `sha256:${"1".repeat(64)}` },
-        { artifact_size: null, artifact_target: null, digest: `sha256:${"2".repeat(64)}` },
+      // the releases recorded before Slipway signed releases are marked so (they deploy with a warning), and a
+      // release recorded after the upgrade is not: its signed provenance is required
+      expect(await one(`SELECT artifact_size, artifact_target, digest, recorded_before_signing FROM releases ORDER BY id`)).toEqual([
+        { artifact_size: null, artifact_target: null, digest: `sha256:${"1".repeat(64)}`, recorded_before_signing: true },
+        { artifact_size: null, artifact_target: null, digest: `sha256:${"2".repeat(64)}`, recorded_before_signing: true },
       ]);
+      expect(await one(`SELECT column_default FROM information_schema.columns WHERE table_name = 'releases' AND column_name = 'recorded_before_signing'`)).toEqual([{ column_default: "false" }]);
       // the secrets still decrypt with the key they were sealed with
       const secrets = await one(`SELECT id, scope::text, sealed FROM secrets ORDER BY id`);
       expect(secrets.map((s) => [s.id, s.scope, unseal(s.sealed as Buffer, secretAad(s.id as string))])).toEqual([

@@ -12,6 +12,7 @@ import { buildTaskList, handlers } from "@/workers/tasks";
 import { startHeartbeat, type Heartbeat } from "@/workers/heartbeat";
 import { slipwayVersion } from "@/lib/version";
 import { ensureDeployerKey } from "@/lib/services/deployer-key";
+import { ensureProvenanceKey } from "@/lib/services/provenance-key";
 import { reapBuilds } from "@/lib/build/reaper";
 import { reapDeployments } from "@/lib/deploy/recovery";
 import { startLockSweeper } from "@/workers/lock-sweeper";
@@ -132,6 +133,9 @@ export async function startWorker(opts: {
   // The deployer's SSH key exists before any job needs it (generated and audited on the first start).
   const deployerKey = await ensureDeployerKey();
   log.info({ fingerprint: deployerKey.fingerprintSha256 }, "deployer key ready");
+  // so is the key that signs every release's provenance (Settings → Provenance key shows its public half)
+  const provenanceKey = await ensureProvenanceKey("first start");
+  log.info({ keyId: provenanceKey.keyId }, "provenance key ready");
   const all = buildTaskList(id, log);
   const long = new Set<string>(LONG_TASKS);
   const deploy = new Set<string>(DEPLOY_TASKS);

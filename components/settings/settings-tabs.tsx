@@ -11,6 +11,7 @@ const tabs = [
   { href: "/settings/secrets", label: "Secrets" },
   { href: "/settings/notifications", label: "Notifications" },
   { href: "/settings/deployer-key", label: "Deployer key" },
+  { href: "/settings/provenance-key", label: "Provenance key" },
   { href: "/settings/config", label: "Config" },
   { href: "/settings/api-tokens", label: "API tokens" },
   { href: "/settings/api", label: "API reference", exact: true },

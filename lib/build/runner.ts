@@ -30,6 +30,8 @@ import { archPlatform, archTag, splitImageRef } from "@/lib/build/image-ref";
 import { env } from "@/lib/env";
 import { extractImageFile } from "@/lib/docker/extract-file";
 import { ImageFileError, type ImageFile } from "@/lib/docker/image-file";
+import { signAndPushProvenance, type SignedProvenance } from "@/lib/build/provenance";
+import { slipwayVersion } from "@/lib/version";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -153,6 +155,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
   opts.log.info({ buildId: b.id, attempt: b.attempt }, "build started");
   const repo = b.buildRule.repository;
   const rule = b.buildRule;
+  const startedOn = new Date();
 
   if (typeof host === "string") {
     const log = await BuildLogWriter.open(b.id, []);
@@ -340,7 +343,32 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
             digest = await putManifestList(base, creds, repoPath, tag, entries, signal);
             log.line(`${imageRepo}:${tag} is ${digest}`);
           }
-          out.push({ deploymentRuleId: d.id, imageRepo, tag, digest, platformDigests, artifact: artifact && unikernel ? { ...artifact, target: unikernel } : null });
+          log.step(`signing the provenance of ${imageRepo}@${digest}`);
+          const provenance = await signAndPushProvenance(
+            {
+              slipwayUrl: env().SLIPWAY_URL,
+              slipwayVersion,
+              buildId: b.id,
+              imageRepo,
+              digest,
+              tag,
+              artifact: artifact ? { path: artifact.path, sha256: artifact.sha256 } : null,
+              repository: { name: repo.name, url: repo.url },
+              ref: `refs/heads/${d.branch}`,
+              commitSha: b.commit.sha,
+              rule: { name: rule.name, kind: rule.kind, dockerfile: rule.dockerfile, context: rule.contextDir, unikernelTarget: unikernel },
+              buildArgs: args,
+              buildSecretNames: [...secrets.keys()],
+              secretValues: [...secrets.values(), ...registryPasswords.values()],
+              platforms: archs.map((a) => `linux/${a}`),
+              startedOn,
+              finishedOn: new Date(),
+            },
+            { baseUrl: registryBaseUrl(d.registry?.url ?? registryHost), creds, repoPath },
+            signal,
+          );
+          log.line(`attestation ${provenance.attestationRef} (${provenance.attestationDigest}), signed with key ${provenance.keyId}`);
+          out.push({ deploymentRuleId: d.id, imageRepo, tag, digest, platformDigests, artifact: artifact && unikernel ? { ...artifact, target: unikernel } : null, provenance });
         }
         return out;
       },
@@ -357,6 +385,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
             ...(a ? { artifactPath: a.path, artifactSha256: a.sha256, artifactSize: BigInt(a.size), artifactTarget: a.target } : {}),
           },
         });
+        await tx.releaseProvenance.create({ data: { releaseId: rel.id, ...p.provenance } });
         await recordAudit(tx, {
           actor: { type: "worker", workerId: opts.workerId },
           action: "release.recorded",
@@ -365,7 +394,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
           summary: a
             ? `${a.target} unikernel ${a.sha256.slice(0, 12)} (${a.size} bytes) in ${p.imageRepo}:${p.tag}@${p.digest} from ${repo.name} ${b.commit.sha.slice(0, 12)}`
             : `${p.imageRepo}:${p.tag}@${p.digest} from ${repo.name} ${b.commit.sha.slice(0, 12)}`,
-          after: { image: `${p.imageRepo}:${p.tag}`, digest: p.digest, platforms: p.platformDigests, buildId: b.id, ...(a ? { artifact: { path: a.path, sha256: a.sha256, size: a.size, target: a.target } } : {}) },
+          after: { image: `${p.imageRepo}:${p.tag}`, digest: p.digest, platforms: p.platformDigests, buildId: b.id, provenance: { keyId: p.provenance.keyId, attestation: p.provenance.attestationRef }, ...(a ? { artifact: { path: a.path, sha256: a.sha256, size: a.size, target: a.target } } : {}) },
         });
         // the deployments of the release are created with it: nothing can record a release and lose its deploys
         const { created, pinned } = await createDeploymentsForRelease(tx, rel.id, { type: "worker", workerId: opts.workerId });
@@ -481,6 +510,7 @@ interface Published {
   digest: string;
   platformDigests: Record<string, string>;
   artifact: { path: string; size: number; sha256: string; target: UnikernelTargetName } | null;
+  provenance: SignedProvenance;
 }
 type UnikernelTargetName = NonNullable<LoadedBuild["buildRule"]["unikernelTarget"]>;
 

@@ -91,6 +91,8 @@ export interface CanonTarget {
   converge_timeout: number;
   /** null: as the service's own UpdateConfig.Monitor (swarm), or the default window (lib/validation/monitor-window.ts) */
   monitor: number | null;
+  /** deploy releases without signed provenance (docs/provenance.md) */
+  allow_unsigned: boolean;
 }
 export interface CanonDeploy {
   branch: string;
@@ -309,6 +311,7 @@ export const canonTarget = (t: DeployIn["targets"][number]): CanonTarget => ({
   health_timeout: t.health_timeout,
   converge_timeout: t.converge_timeout,
   monitor: t.monitor ?? null,
+  allow_unsigned: t.allow_unsigned,
 });
 
 /**

@@ -158,6 +158,7 @@ export function toYaml(canon: CanonDoc): string {
                 put(to, "converge_timeout", dur(t.converge_timeout), dur(600));
                 // no default to leave out: a target without a window has none, and any number is written (10 included)
                 put(to, "monitor", t.monitor);
+                put(to, "allow_unsigned", t.allow_unsigned, false);
                 return to;
               });
               return d2;

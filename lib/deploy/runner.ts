@@ -24,6 +24,7 @@ import { classifyFailure, type FailureClass } from "@/lib/deploy/targets/failure
 import { planRetry, retryWindowMs, scheduleReverify, scheduleRetry, type RetryPlan } from "@/lib/deploy/retry";
 import { retryWords } from "@/lib/validation/deployment-retry";
 import { monitorBudgetSeconds } from "@/lib/validation/monitor-window";
+import { checkReleaseProvenance } from "@/lib/deploy/provenance";
 
 export interface RunDeploymentOptions {
   workerId: string;
@@ -201,6 +202,8 @@ export async function runDeployment(deploymentId: string, opts: RunDeploymentOpt
     log.step(`deployment ${d.id}: ${image} to ${place}`);
     log.line(`commit ${d.release.build.commit.sha}${d.release.build.commit.message ? ` ${d.release.build.commit.message.split("\n")[0]}` : ""}`);
     if (previousImage) log.line(`previous release: ${previousImage}`);
+    // nothing touches the target before the release's provenance checks out (or the target allows it unsigned)
+    await checkReleaseProvenance(d.id, t, release, io, actor);
     session = await driver.open(t, inventoryAccess, io);
     const s = session;
 

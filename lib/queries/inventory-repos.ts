@@ -55,6 +55,8 @@ export interface RepoTargetRow extends TargetRunFields {
   convergeTimeoutSeconds: number;
   /** null: the default window for its kind (lib/validation/monitor-window.ts) */
   monitorSeconds: number | null;
+  /** releases without signed provenance may be deployed here */
+  allowUnsigned: boolean;
   lastDeployedAt: Date | null;
   /** deployments in its history (a target with any cannot be deleted), counted up to HISTORY_COUNT_LIMIT */
   deployments: number;
@@ -220,6 +222,7 @@ export async function getRepositoryDetail(id: string): Promise<RepositoryDetail 
           healthTimeoutSeconds: t.healthTimeoutSeconds,
           convergeTimeoutSeconds: t.convergeTimeoutSeconds,
           monitorSeconds: t.monitorSeconds,
+          allowUnsigned: t.allowUnsigned,
           lastDeployedAt: t.lastDeployedAt,
           deployments: Math.min(deployments.get(t.id) ?? 0, HISTORY_COUNT_LIMIT),
         })),

@@ -48,13 +48,13 @@ async function bearer(header: string, creds: RegistryCredentials, scope: string,
 }
 
 export interface RegistryRequest {
-  method: "GET" | "HEAD" | "PUT";
+  method: "GET" | "HEAD" | "PUT" | "POST";
   /** /v2/… */
   path: string;
   /** e.g. repository:team/app:pull,push */
   scope: string;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Uint8Array<ArrayBuffer>;
   signal: AbortSignal;
 }
 

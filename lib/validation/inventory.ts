@@ -390,6 +390,8 @@ export const targetShape = {
   converge_timeout: withDefault(duration(10, 7200), 600),
   /** none: a swarm service waits as long as its own UpdateConfig.Monitor, others DEFAULT_MONITOR_SECONDS (lib/validation/monitor-window.ts) */
   monitor: optional(duration(0, 600)),
+  /** deploy a release whose signed provenance is missing from the registry (a bad one is still refused); default false */
+  allow_unsigned: bool,
 };
 
 type TargetPlace = { context?: string; host?: string; compose_project?: string; artifact_repo?: string };

@@ -816,6 +816,7 @@ export const table: Row[] = [
       ["POST", "/api/v1/builds/[id]/cancel", "/api/v1/builds/matrix-none/cancel"],
       ["GET", "/api/v1/releases", "/api/v1/releases"],
       ["GET", "/api/v1/releases/[id]", "/api/v1/releases/matrix-none"],
+      ["GET", "/api/v1/releases/[id]/provenance", "/api/v1/releases/matrix-none/provenance"],
       ["GET", "/api/v1/deployment-rules/[id]", "/api/v1/deployment-rules/matrix-none"],
       ["GET", "/api/v1/targets", "/api/v1/targets"],
       ["GET", "/api/v1/targets/[id]", "/api/v1/targets/matrix-none"],
@@ -1087,6 +1088,36 @@ export const table: Row[] = [
         check(o) {
           expect(o.status, o.text.slice(0, 300)).toBe(200);
           expect(o.bytes).toBe(w.image.size);
+        },
+      };
+    },
+  },
+  {
+    id: "GET /api/releases/[id]/provenance",
+    need: "viewer",
+    writes: false,
+    async cell(w) {
+      return {
+        call: get(`/api/releases/${w.signedReleaseId}/provenance`),
+        check(o) {
+          expect(o.status, o.text.slice(0, 300)).toBe(200);
+          expect(o.headers.get("content-disposition")).toContain(`provenance-${w.signedReleaseId}.intoto.json`);
+          expect(JSON.parse(o.text)).toMatchObject({ _type: "https://in-toto.io/Statement/v1", predicateType: "https://slsa.dev/provenance/v1" });
+        },
+      };
+    },
+  },
+  {
+    id: "GET /api/provenance-key",
+    need: "viewer",
+    writes: false,
+    async cell() {
+      return {
+        call: get("/api/provenance-key"),
+        check(o) {
+          expect(o.status, o.text.slice(0, 300)).toBe(200);
+          expect(o.headers.get("content-disposition")).toContain("slipway-provenance.pub");
+          expect(o.text).toMatch(/^-----BEGIN PUBLIC KEY-----/);
         },
       };
     },

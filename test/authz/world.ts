@@ -7,6 +7,8 @@ import { getDb } from "@/lib/db";
 import type { Actor } from "@/lib/auth/actor";
 import type { Role } from "@/lib/auth/roles";
 import { ensureDeployerKey } from "@/lib/services/deployer-key";
+import { ensureProvenanceKey } from "@/lib/services/provenance-key";
+import { buildStatement } from "@/lib/provenance/statement";
 import { pinHostKeys } from "@/lib/services/inventory/hosts";
 import {
   saveApp,
@@ -57,6 +59,8 @@ export interface World {
   endedBuildId: string;
   endedDeploymentId: string;
   artifactReleaseId: string;
+  /** a release with a signed provenance statement stored (the artifact release) */
+  signedReleaseId: string;
   /** a counter for unique names */
   next(): number;
 }
@@ -123,6 +127,15 @@ export async function seedWorld(opts: { base: string; sshd: Sshd; ukhost: Uniker
     },
   });
   const deployment = await db.deployment.create({ data: { targetId: ukTargetId, releaseId: release.id, state: "failed", reason: "seeded for the matrix", finishedAt: new Date() } });
+  // its provenance as the build runner stores it (the statement download reads it), and the provenance key
+  const key = await ensureProvenanceKey("matrix seed");
+  const statement = buildStatement({
+    slipwayUrl: opts.base, slipwayVersion: "0.1.0", buildId: ended.id, imageRepo: opts.image.repo, digest: opts.image.digest, tag: opts.image.tag,
+    artifact: { path: opts.image.path, sha256: opts.image.sha256 }, repository: { name: "matrix/www", url: "https://git.example.test/matrix/www.git" }, ref: "refs/heads/master",
+    commitSha: commit.sha, rule: { name: "unikernel", kind: "unikernel", dockerfile: "Dockerfile", context: "", unikernelTarget: "hvt" }, buildArgs: { TARGET: "hvt" },
+    buildSecretNames: [], secretValues: [], platforms: ["linux/amd64"], startedOn: new Date(), finishedOn: new Date(),
+  });
+  await db.releaseProvenance.create({ data: { releaseId: release.id, keyId: key.keyId, statement: JSON.stringify(statement), envelope: "{}", attestationRef: `${opts.image.repo}:sha256-x.att`, attestationDigest: opts.image.digest } });
 
   return {
     base: opts.base,
@@ -148,6 +161,7 @@ export async function seedWorld(opts: { base: string; sshd: Sshd; ukhost: Uniker
     endedBuildId: ended.id,
     endedDeploymentId: deployment.id,
     artifactReleaseId: release.id,
+    signedReleaseId: release.id,
     next,
   };
 }

@@ -19,6 +19,8 @@ import { PUT as rolePut } from "@/app/api/users/[id]/role/route";
 import { GET as buildLogGet } from "@/app/api/builds/[id]/log.txt/route";
 import { GET as deploymentLogGet } from "@/app/api/deployments/[id]/log.txt/route";
 import { GET as artifactGet } from "@/app/api/releases/[id]/artifact/route";
+import { GET as provenanceGet } from "@/app/api/releases/[id]/provenance/route";
+import { GET as apiProvenanceGet } from "@/app/api/v1/releases/[id]/provenance/route";
 import { GET as metricsGet } from "@/app/metrics/route";
 import { GET as apiBuildGet } from "@/app/api/v1/builds/[id]/route";
 import { POST as apiDeployPost } from "@/app/api/v1/targets/[id]/deploy/route";
@@ -188,6 +190,9 @@ export const cases: Case[] = [
   { kind: "path traversal", name: "a build secret named like a path", edge: "command", run: build({ build_secrets: ["../../id_rsa"] }), status: 400, says: /build_secrets\[0\]: use letters, digits/ },
   { kind: "path traversal", name: "build log of an id that is a path", edge: "route", run: (f) => route(buildLogGet as never, request("/api/builds/..%2F..%2Fetc%2Fpasswd/log.txt", { method: "GET", cookie: f.adminCookie }), { id: "../../etc/passwd" }), status: 404, says: /There is no build with id \.\.\/\.\.\/etc\/passwd/ },
   { kind: "path traversal", name: "release artifact of an id that is a path", edge: "route", run: (f) => route(artifactGet as never, request("/api/releases/..%2F..%2Froot/artifact", { method: "GET", cookie: f.adminCookie }), { id: "../../root" }), status: 400, says: /releaseId: is not an id Slipway gave out/ },
+  { kind: "path traversal", name: "release provenance of an id that is a path", edge: "route", run: (f) => route(provenanceGet as never, request("/api/releases/..%2F..%2Froot/provenance", { method: "GET", cookie: f.adminCookie }), { id: "../../root" }), status: 400, says: /releaseId: is not an id Slipway gave out/ },
+  { kind: "injection", name: "a NUL byte in a release provenance's id", edge: "route", run: (f) => route(provenanceGet as never, request("/api/releases/a%00b/provenance", { method: "GET", cookie: f.adminCookie }), { id: "a\u0000b" }), status: 400, says: /releaseId: is not an id Slipway gave out/ },
+  { kind: "injection", name: "allow_unsigned that is not a boolean", edge: "command", run: (f) => command(saveTarget, f.admin, { deployment_rule_id: f.A.deploymentRuleId, name: "u-unsigned", context: "swarm1", service: "web-unsigned", allow_unsigned: "sometimes" }), status: 400, says: /allow_unsigned: must be true or false/ },
 
   // open redirect: a sign-in that would leave the site is refused, or lands on the console's own page
   { kind: "open redirect", name: "cross-site dev login with an off-site callbackUrl", edge: "route", run: () => devLogin({ login: "mallory", callbackUrl: "https://evil.example/" }, "cross-site"), status: 403, says: /Cross-site request refused; sign in from the console's own login page/ },
@@ -306,6 +311,7 @@ export const cases: Case[] = [
 
   // IDOR: ids of another repository's (or another kind's) rows where a form expects its own
   { kind: "IDOR", name: "API: a token limited to B reads A's build", edge: "route", run: (f) => api(apiBuildGet, "GET", `/builds/${f.A.buildId}`, { id: f.A.buildId }, f.apiTokenB), status: 404, says: /"not_found".*There is no build with id .* that this token can reach/ },
+  { kind: "IDOR", name: "API: a token limited to B reads A's release provenance", edge: "route", run: (f) => api(apiProvenanceGet, "GET", `/releases/${f.A.releaseId}/provenance`, { id: f.A.releaseId }, f.apiTokenB), status: 404, says: /"not_found".*There is no release with id .* that this token can reach/ },
   { kind: "IDOR", name: "API: a token limited to B deploys to A's target", edge: "route", run: (f) => api(apiDeployPost, "POST", `/targets/${f.A.targetId}/deploy`, { id: f.A.targetId }, f.apiTokenB, JSON.stringify({ releaseId: f.A.releaseId })), status: 403, says: /"forbidden".*limited to some repositories.*belongs to another one/ },
   { kind: "IDOR", name: "API: a token limited to B rejects A's deployment", edge: "route", run: (f) => api(apiRejectPost, "POST", `/approvals/${f.pendingA}/reject`, { deploymentId: f.pendingA }, f.apiTokenB, "{}"), status: 403, says: /"forbidden".*limited to some repositories/ },
   { kind: "IDOR", name: "API: deploy A's release to B's target", edge: "route", run: (f) => api(apiDeployPost, "POST", `/targets/${f.B.targetId}/deploy`, { id: f.B.targetId }, f.apiToken, JSON.stringify({ releaseId: f.A.releaseId })), status: 409, says: /"conflict".*built for another deployment rule/ },

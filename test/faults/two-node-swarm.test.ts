@@ -133,7 +133,7 @@ async function release(sc: Scenario, image: AppImage) {
   const db = getDb();
   const commit = await db.commit.create({ data: { repositoryId: sc.repositoryId, sha, message: `release ${image.tag}` } });
   const build = await db.build.create({ data: { buildRuleId: sc.buildRuleId, commitId: commit.id, state: "succeeded", trigger: "webhook" } });
-  const rel = await db.release.create({ data: { buildId: build.id, deploymentRuleId: sc.ruleId, imageRepo: image.repo, tag: image.tag, digest: image.digest } });
+  const rel = await db.release.create({ data: { recordedBeforeSigning: true, buildId: build.id, deploymentRuleId: sc.ruleId, imageRepo: image.repo, tag: image.tag, digest: image.digest } });
   const out = await db.$transaction((tx) => createDeploymentsForRelease(tx, rel.id, { type: "worker", workerId: "test" }));
   const deploymentId = out.created[0]?.id;
   if (!deploymentId) throw new Error(`release ${image.tag} made no deployment (pinned: ${out.pinned.join(", ")})`);

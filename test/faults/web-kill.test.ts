@@ -195,7 +195,7 @@ async function rollbackFixture() {
   const release = async (i: number) => {
     const commit = await db.commit.create({ data: { repositoryId: repo.id, sha: `${n.toString(16).padStart(8, "0")}${String(i).repeat(32)}` } });
     const build = await db.build.create({ data: { buildRuleId: rule.id, commitId: commit.id, trigger: "webhook", state: "succeeded" } });
-    return db.release.create({ data: { buildId: build.id, deploymentRuleId: drule.id, imageRepo: "127.0.0.1:5000/web", tag: "live", digest: `sha256:${String(i).repeat(64)}` } });
+    return db.release.create({ data: { recordedBeforeSigning: true, buildId: build.id, deploymentRuleId: drule.id, imageRepo: "127.0.0.1:5000/web", tag: "live", digest: `sha256:${String(i).repeat(64)}` } });
   };
   const [r1, r2] = [await release(1), await release(2)];
   const target = await db.target.create({ data: { deploymentRuleId: drule.id, name: `web-kill-${n}`, kind: "swarm_service", service: "web", currentReleaseId: r2.id } });
@@ -223,7 +223,7 @@ async function approvalFixture() {
   const drule = await db.deploymentRule.create({ data: { buildRuleId: rule.id, branch: "live", approvalMode: "manual", minApprovers: 1, approverRole: "operator" } });
   const commit = await db.commit.create({ data: { repositoryId: repo.id, sha: `${n.toString(16).padStart(8, "0")}${"a".repeat(32)}` } });
   const build = await db.build.create({ data: { buildRuleId: rule.id, commitId: commit.id, trigger: "webhook", state: "succeeded" } });
-  const release = await db.release.create({ data: { buildId: build.id, deploymentRuleId: drule.id, imageRepo: "127.0.0.1:5000/web", tag: "live", digest: `sha256:${"e".repeat(64)}` } });
+  const release = await db.release.create({ data: { recordedBeforeSigning: true, buildId: build.id, deploymentRuleId: drule.id, imageRepo: "127.0.0.1:5000/web", tag: "live", digest: `sha256:${"e".repeat(64)}` } });
   const target = await db.target.create({ data: { deploymentRuleId: drule.id, name: `approve-kill-${n}`, kind: "swarm_service", service: "web" } });
   const d = await db.deployment.create({ data: { targetId: target.id, releaseId: release.id, state: "pending_approval", trigger: "release", approvalExpiresAt: new Date(Date.now() + 3_600_000) } });
   return { deploymentId: d.id, targetId: target.id };

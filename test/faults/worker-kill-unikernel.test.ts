@@ -95,7 +95,7 @@ async function release(s: Scenario, image: UnikernelImage) {
   const commit = await db.commit.create({ data: { repositoryId: s.repositoryId, sha, message: `release ${image.tag}` } });
   const build = await db.build.create({ data: { buildRuleId: s.buildRuleId, commitId: commit.id, state: "succeeded", trigger: "webhook" } });
   const rel = await db.release.create({
-    data: { buildId: build.id, deploymentRuleId: s.ruleId, imageRepo: image.repo, tag: image.tag, digest: image.digest, artifactPath: image.path, artifactSha256: image.sha256, artifactSize: BigInt(image.size), artifactTarget: "hvt" },
+    data: { recordedBeforeSigning: true, buildId: build.id, deploymentRuleId: s.ruleId, imageRepo: image.repo, tag: image.tag, digest: image.digest, artifactPath: image.path, artifactSha256: image.sha256, artifactSize: BigInt(image.size), artifactTarget: "hvt" },
   });
   const out = await db.$transaction((tx) => createDeploymentsForRelease(tx, rel.id, { type: "worker", workerId: "test" }));
   expect(out.created).toHaveLength(1);

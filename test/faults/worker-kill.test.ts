@@ -314,7 +314,7 @@ async function queueRelease(s: { ruleId: string; buildRuleId: string; repository
   const sha = (0xfa000 + ++n).toString(16).padStart(40, "0");
   const commit = await db.commit.create({ data: { repositoryId: s.repositoryId, sha, message: "release v2" } });
   const build = await db.build.create({ data: { buildRuleId: s.buildRuleId, commitId: commit.id, state: "succeeded", trigger: "webhook" } });
-  const rel = await db.release.create({ data: { buildId: build.id, deploymentRuleId: s.ruleId, imageRepo: img.v2.repo, tag: img.v2.tag, digest: img.v2.digest } });
+  const rel = await db.release.create({ data: { recordedBeforeSigning: true, buildId: build.id, deploymentRuleId: s.ruleId, imageRepo: img.v2.repo, tag: img.v2.tag, digest: img.v2.digest } });
   const out = await db.$transaction((tx) => createDeploymentsForRelease(tx, rel.id, { type: "worker", workerId: "test" }));
   expect(out.created).toHaveLength(1);
   return { releaseId: rel.id, deploymentId: out.created[0]!.id };

@@ -18,6 +18,6 @@ export async function seedDeployment(state: "verifying" | "rolled_back" = "verif
   const b = await seedBuild("succeeded");
   const rule = await db.deploymentRule.create({ data: { buildRuleId: b.buildRuleId, branch: `live-${b.id}` } });
   const target = await db.target.create({ data: { deploymentRuleId: rule.id, name: `t-${b.id}`, kind: "swarm_service", service: "web" } });
-  const release = await db.release.create({ data: { buildId: b.id, deploymentRuleId: rule.id, imageRepo: "127.0.0.1:5000/web", tag: "live", digest: `sha256:${"d".repeat(64)}` } });
+  const release = await db.release.create({ data: { recordedBeforeSigning: true, buildId: b.id, deploymentRuleId: rule.id, imageRepo: "127.0.0.1:5000/web", tag: "live", digest: `sha256:${"d".repeat(64)}` } });
   return db.deployment.create({ data: { targetId: target.id, releaseId: release.id, state, startedAt: new Date() } });
 }

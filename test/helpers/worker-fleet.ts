@@ -64,7 +64,7 @@ export async function prepareFleet(o: { dockerd: TestDockerd; registry: TestRegi
     // one release per build and rule: a succeeded build of its own commit for each image
     const commit = await db.commit.create({ data: { repositoryId: repo.id, sha: String(i + 1).repeat(40), message: `the services' image ${img.tag}` } });
     const build = await db.build.create({ data: { buildRuleId: deployRule.id, commitId: commit.id, state: "succeeded", trigger: "manual" } });
-    releases.push((await db.release.create({ data: { buildId: build.id, deploymentRuleId: live.id, imageRepo: img.repo, tag: img.tag, digest: img.digest } })).id);
+    releases.push((await db.release.create({ data: { recordedBeforeSigning: true, buildId: build.id, deploymentRuleId: live.id, imageRepo: img.repo, tag: img.tag, digest: img.digest } })).id);
   }
 
   const targets: Fleet["targets"] = [];

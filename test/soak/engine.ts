@@ -319,10 +319,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       const out = await getDb().$transaction(async (tx) => {
         const rel =
           t.kind === "swarm"
-            ? await tx.release.create({ data: { buildId: build.id, deploymentRuleId: t.ruleId, imageRepo: images[v]!.repo, tag: images[v]!.tag, digest: images[v]!.digest } })
+            ? await tx.release.create({ data: { recordedBeforeSigning: true, buildId: build.id, deploymentRuleId: t.ruleId, imageRepo: images[v]!.repo, tag: images[v]!.tag, digest: images[v]!.digest } })
             : await tx.release.create({
                 data: {
-                  buildId: build.id, deploymentRuleId: t.ruleId, imageRepo: ukImages[v]!.repo, tag: ukImages[v]!.tag, digest: ukImages[v]!.digest,
+                  recordedBeforeSigning: true, buildId: build.id, deploymentRuleId: t.ruleId, imageRepo: ukImages[v]!.repo, tag: ukImages[v]!.tag, digest: ukImages[v]!.digest,
                   artifactPath: ukImages[v]!.path, artifactSha256: ukImages[v]!.sha256, artifactSize: BigInt(ukImages[v]!.size), artifactTarget: "hvt",
                 },
               });

@@ -440,6 +440,7 @@ function TargetTable({ targets, build, branch, ...ctx }: Ctx & { targets: RepoTa
                     )}
                     <span className="mt-0.5 block text-xs text-zinc-500 dark:text-zinc-400">
                       converge {durationText(t.convergeTimeoutSeconds)} · healthy {durationText(t.healthTimeoutSeconds)} · watch {t.monitorSeconds === null ? monitorWords(t.kind, null).short : durationText(t.monitorSeconds)}
+                      {t.allowUnsigned ? <span className="font-medium text-amber-700 dark:text-amber-300"> · unsigned releases allowed</span> : null}
                     </span>
                   </td>
                 </>

@@ -13,7 +13,7 @@ import {
 } from "@/lib/validation/inventory-constants";
 import type { FormAction } from "@/components/ui/forms/result-state";
 import { ActionForm, CancelButton, SubmitButton } from "@/components/ui/forms/action-form";
-import { Hidden, RadioGroupField, SelectField, TextAreaField, TextField } from "@/components/ui/forms/fields";
+import { CheckboxField, Hidden, RadioGroupField, SelectField, TextAreaField, TextField } from "@/components/ui/forms/fields";
 import { durationText, restartMethodLabels } from "@/components/inventory/repos/words";
 import { DEFAULT_MONITOR_SECONDS, SWARM_DEFAULT_MONITOR_SECONDS } from "@/lib/validation/monitor-window";
 
@@ -65,6 +65,7 @@ export function TargetForm({
     "health_timeout",
     "converge_timeout",
     "monitor",
+    "allow_unsigned",
     ...(docker ? ["context", ...(runs === "compose" ? ["compose_project"] : [])] : ["host"]),
     ...(onHost ? ["dir", "keep", "restart_method", ...restartFields[method]] : []),
     ...(!docker && place === "repo" ? ["artifact_repo", "branch"] : []),
@@ -292,6 +293,15 @@ export function TargetForm({
             }
           />
         </div>
+      </fieldset>
+      <fieldset className={fieldset}>
+        <legend className={legend}>Signed provenance</legend>
+        <CheckboxField
+          name="allow_unsigned"
+          label="Allow releases without signed provenance"
+          defaultChecked={target?.allowUnsigned ?? false}
+          hint="Every release Slipway builds is signed, and its signature is checked before each deploy and rollback. Allow this only for images pushed outside Slipway: a missing attestation is then logged and audited instead of refused. A bad one (another key, another digest, edited) is always refused."
+        />
       </fieldset>
       <div className="flex items-center gap-2 pt-1">
         <SubmitButton pendingText={target ? "Saving…" : "Adding…"}>{target ? "Save" : "Add target"}</SubmitButton>

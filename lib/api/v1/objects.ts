@@ -62,6 +62,28 @@ export const releaseSchema = z
   })
   .meta({ id: "Release" });
 
+export const releaseProvenanceSchema = z
+  .object({
+    releaseId: id,
+    status: z.enum(["signed", "before_signing", "unsigned"]).meta({
+      description: "signed: Slipway signed it; before_signing: recorded before Slipway signed releases (deployed with a warning); unsigned: no provenance stored",
+    }),
+    keyId: z.string().nullable().meta({ description: "sha256 hex of the signing key's DER public key (Settings → Provenance key)" }),
+    subject: z.array(z.object({ name: z.string(), sha256: z.string() })),
+    repository: z.string().nullable(),
+    ref: z.string().nullable(),
+    commit: z.string().nullable(),
+    builder: z.object({ id: z.string(), version: z.string().nullable() }).nullable(),
+    startedOn: time.nullable(),
+    finishedOn: time.nullable(),
+    attestation: z.object({ ref: z.string().meta({ description: "repo:sha256-<hex>.att" }), digest: z.string() }).nullable(),
+    statement: z.unknown().nullable().meta({ description: "the in-toto Statement v1 (SLSA provenance v1 predicate) as signed" }),
+    lastCheck: z
+      .object({ deploymentId: id, targetId: id, target: z.string(), result: z.enum(["verified", "unsigned_allowed", "before_signing", "failed"]), detail: z.string().nullable(), at: time })
+      .nullable(),
+  })
+  .meta({ id: "ReleaseProvenance" });
+
 export const deploymentRuleSchema = z
   .object({
     id,

@@ -16,6 +16,7 @@ import {
   meSchema,
   messageSchema,
   releaseSchema,
+  releaseProvenanceSchema,
   repositoryDetailSchema,
   repositorySchema,
   targetSchema,
@@ -225,6 +226,18 @@ export const getReleaseOp = defineOperation({
   params: idParams,
   subject: { kind: "release", param: "id" },
   response: releaseSchema,
+});
+
+export const getReleaseProvenanceOp = defineOperation({
+  id: "getReleaseProvenance",
+  method: "GET",
+  path: "/releases/{id}/provenance",
+  tag: "Releases",
+  summary: "A release's signed provenance and its last check",
+  role: "viewer",
+  params: idParams,
+  subject: { kind: "release", param: "id" },
+  response: releaseProvenanceSchema,
 });
 
 export const getDeploymentRuleOp = defineOperation({
@@ -495,6 +508,7 @@ export const operations: Operation[] = [
   cancelBuildOp,
   listReleasesOp,
   getReleaseOp,
+  getReleaseProvenanceOp,
   getDeploymentRuleOp,
   listTargetsOp,
   getTargetOp,

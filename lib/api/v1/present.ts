@@ -6,6 +6,7 @@ import type { BuildListRow } from "@/lib/queries/builds";
 import type { RepositoryListRow } from "@/lib/queries/repositories";
 import type { BuildRuleRow, RepositoryDetailRow } from "@/lib/queries/repository-detail";
 import type { z } from "zod";
+import type { ReleaseProvenanceView } from "@/lib/queries/release-provenance";
 import {
   iso,
   type auditEventSchema,
@@ -14,6 +15,7 @@ import {
   type deploymentRuleSchema,
   type deploymentSchema,
   type releaseSchema,
+  type releaseProvenanceSchema,
   type RepositoryJson,
   type repositoryDetailSchema,
   type targetSchema,
@@ -83,6 +85,25 @@ export function refFilter(ref: string | undefined): { branch?: string; pr?: numb
 
 export function releaseJson(r: ReleaseListRow): z.infer<typeof releaseSchema> {
   return { ...r, createdAt: iso(r.createdAt) };
+}
+
+export function releaseProvenanceJson(p: ReleaseProvenanceView): z.infer<typeof releaseProvenanceSchema> {
+  const c = p.lastCheck;
+  return {
+    releaseId: p.releaseId,
+    status: p.status,
+    keyId: p.keyId,
+    subject: p.subject,
+    repository: p.repository,
+    ref: p.ref,
+    commit: p.commit,
+    builder: p.builder,
+    startedOn: p.startedOn,
+    finishedOn: p.finishedOn,
+    attestation: p.attestation,
+    statement: p.statement === null ? null : (JSON.parse(p.statement) as unknown),
+    lastCheck: c ? { deploymentId: c.deploymentId, targetId: c.target.id, target: c.target.name, result: c.result, detail: c.detail, at: iso(c.at) } : null,
+  };
 }
 
 export function targetJson(t: TargetRow): z.infer<typeof targetSchema> {

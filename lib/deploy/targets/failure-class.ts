@@ -7,6 +7,7 @@ import { SshError, type SshErrorKind } from "@/lib/ssh/errors";
 import { RegistryError } from "@/lib/registry/client";
 import { SwarmError } from "@/lib/deploy/targets/swarm/engine";
 import { ComposeError } from "@/lib/deploy/targets/compose/containers";
+import { ProvenanceRefused } from "@/lib/deploy/provenance";
 
 export type FailureClass =
   /**
@@ -69,6 +70,8 @@ type Verdict = Found | "look_deeper";
 function classifyOne(err: unknown): Verdict {
   const f = fields(err);
   const message = typeof f.message === "string" ? f.message : typeof err === "string" ? err : "";
+  // a release whose provenance is missing or bad stays so: its words may quote the attestation, never read them
+  if (err instanceof ProvenanceRefused) return { transient: false };
   if (err instanceof SshError) {
     if (TRANSIENT_SSH.has(err.kind)) return { transient: true, why: `SSH ${err.kind.replace("_", " ")}`, endpoint: null };
     // dns: a name that does not resolve stays so, unless the lookup itself failed (EAI_AGAIN, below)

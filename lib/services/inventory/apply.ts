@@ -354,6 +354,7 @@ async function writeTarget(tx: Tx, id: string | null, t: EntityValues["target"],
     healthTimeoutSeconds: t.health_timeout,
     convergeTimeoutSeconds: t.converge_timeout,
     monitorSeconds: t.monitor ?? null,
+    allowUnsigned: t.allow_unsigned,
     deploymentRuleId: rule.id,
     archivedAt: null,
   };

@@ -122,6 +122,7 @@ export async function readInventory(db: Reader): Promise<CanonDoc> {
             health_timeout: t.healthTimeoutSeconds,
             converge_timeout: t.convergeTimeoutSeconds,
             monitor: t.monitorSeconds,
+            allow_unsigned: t.allowUnsigned,
           })),
         })),
       })),

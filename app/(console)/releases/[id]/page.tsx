@@ -1,6 +1,7 @@
 // One release: what was built (repository, build rule, commit with a link to its build, branch), the image by
 // digest, and for a unikernel its file (target, path, size, sha256) with a Download; which of its targets run
-// it now, and every deployment of it. Viewers may read it and download the file.
+// it now, its signed provenance (and how its last deployment checked it), and every deployment of it. Viewers
+// may read it and download the file and the provenance statement.
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { Metadata } from "next";
@@ -19,6 +20,8 @@ import { imageReference, targetKindWords } from "@/components/deployments/words"
 import { unikernelTargetLabels } from "@/components/inventory/repos/words";
 import { ArtifactFacts } from "@/components/releases/artifact-facts";
 import { ReleaseDeployments } from "@/components/releases/release-deployments";
+import { ProvenanceFacts } from "@/components/releases/provenance-facts";
+import { getReleaseProvenance } from "@/lib/queries/release-provenance";
 
 type Params = Promise<{ id: string }>;
 
@@ -32,7 +35,7 @@ const muted = "text-zinc-500 dark:text-zinc-400";
 export default async function ReleasePage({ params }: { params: Params }) {
   const { id } = await params;
   await requirePageUser("console.view", `/releases/${encodeURIComponent(id)}`);
-  const r = await getReleaseDetail(id);
+  const [r, provenance] = await Promise.all([getReleaseDetail(id), getReleaseProvenance(id)]);
   if (!r) notFound();
   const now = new Date();
   const message = firstLine(r.commit.message);
@@ -175,6 +178,17 @@ export default async function ReleasePage({ params }: { params: Params }) {
           className="mb-5"
         >
           <ArtifactFacts releaseId={r.id} artifact={r.artifact} />
+        </Panel>
+      ) : null}
+
+      {provenance ? (
+        <Panel
+          id="provenance-heading"
+          title="Provenance"
+          description="The in-toto statement Slipway signed for this release (SLSA provenance v1), pushed next to the image as a cosign attestation and checked before every deployment."
+          className="mb-5"
+        >
+          <ProvenanceFacts p={provenance} />
         </Panel>
       ) : null}
 
