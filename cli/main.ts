@@ -13,8 +13,9 @@ import { deploy, pin, rollback, unpin } from "@/cli/commands/targets";
 import { approvals, approve, reject } from "@/cli/commands/approvals";
 import { logs, wait } from "@/cli/commands/runs";
 import { exportInventory, importInventory } from "@/cli/commands/inventory";
+import { provenance } from "@/cli/commands/provenance";
 
-export const COMMANDS: Command[] = [login, logout, status, builds, build, deploy, rollback, pin, unpin, approvals, approve, reject, logs, wait, exportInventory, importInventory];
+export const COMMANDS: Command[] = [login, logout, status, builds, build, deploy, rollback, pin, unpin, approvals, approve, reject, logs, wait, provenance, exportInventory, importInventory];
 
 const byName = new Map(COMMANDS.map((c) => [c.name, c]));
 

@@ -6,6 +6,7 @@ import * as api from "@/lib/api/v1/objects";
 export const meSchema = api.meSchema.loose();
 export const buildSchema = api.buildSchema.loose();
 export const releaseSchema = api.releaseSchema.loose();
+export const releaseProvenanceSchema = api.releaseProvenanceSchema.loose();
 export const targetSchema = api.targetSchema.loose();
 export const deploymentSchema = api.deploymentSchema.loose();
 export const messageSchema = api.messageSchema.loose();

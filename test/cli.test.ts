@@ -219,6 +219,14 @@ describe("slipway", () => {
 
     const badState = await slipway([...as(tokens.read), "builds", "--state", "exploded"]);
     expect(badState.code).toBe(2);
+
+    // a release's provenance (these seeded releases were recorded as before signing)
+    const prov = await slipway([...as(tokens.read), "provenance", seed.releases[0]!.id]);
+    expect(prov.code, prov.stderr).toBe(0);
+    expect(prov.stdout).toMatch(/status:\s+recorded before Slipway signed releases/);
+    const provJson = json<{ releaseId: string; status: string }>(await slipway([...as(tokens.read), "provenance", seed.releases[0]!.id, "--json"]));
+    expect(provJson).toMatchObject({ releaseId: seed.releases[0]!.id, status: "before_signing" });
+    expect((await slipway([...as(tokens.read), "provenance", "cnotarelease000000000000"])).code).toBe(4);
   });
 
   test("deploy --commit by target name prints the deployment's id; wait follows the state the worker would write and exits 0 on success", async () => {
