@@ -274,6 +274,36 @@ describe("transient-retry", () => {
     }
   }, 300_000);
 
+  test("a deployment whose worker died is re-verified while the engine cannot answer: looked at again later, not failed", async () => {
+    // found by the soak: a worker killed mid-update, re-verified while the manager's dockerd was down; the check
+    // failed the deployment at once and the record fell behind what the service ran (recorded v2, ran v0)
+    const proxy = await notAManagerProxy(swarm.socketPath);
+    await saveContext(actorFor(admin), { name: "swarm-proxied-2", endpoint: proxy.endpoint, role: "swarm_manager" });
+    try {
+      const s = await scenario("swarm-proxied-2");
+      const r = await release(s, img.v2);
+      await dropRunJobs(r.deploymentId);
+      expect((await run(r.deploymentId)).state).toBe("succeeded");
+      // as its row would be had its worker died mid-deployment
+      await getDb().deployment.update({ where: { id: r.deploymentId }, data: { state: "deploying", finishedAt: null, reason: null, workerId: "a-dead-worker" } });
+      proxy.set("not_a_manager");
+      const { reverifyDeployment } = await import("@/lib/deploy/recovery");
+      expect(await reverifyDeployment(r.deploymentId, { workerId: "test-verifier" })).toBeNull();
+      const waiting = await deployment(r.deploymentId);
+      expect(waiting).toMatchObject({ state: "verifying", workerId: null });
+      expect(waiting.reason).toMatch(/the worker stopped mid-deployment, and the service could not be checked: .*not a swarm manager/);
+      expect(await jobsFor("deploy_verify", r.deploymentId)).toHaveLength(1);
+      const audit = await getDb().auditEvent.findFirstOrThrow({ where: { subjectId: r.deploymentId, action: "deployment.reverify_scheduled" }, orderBy: { id: "desc" } });
+      expect(audit.before).toEqual({ state: "deploying" });
+      proxy.set("pass");
+      const ended = await reverifyDeployment(r.deploymentId, { workerId: "test-verifier" });
+      expect(ended?.state, `${ended?.reason}\n${await logText(r.deploymentId)}`).toBe("succeeded");
+      expect(await specImage(s.serviceId)).toBe(`${img.v2.repo}:v2@${img.v2.digest}`);
+    } finally {
+      await proxy.stop();
+    }
+  }, 300_000);
+
   test("a changed host key is a refusal: failed at once, no retry", async () => {
     const s = await scenario();
     const r = await release(s, img.v2);

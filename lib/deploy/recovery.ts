@@ -104,14 +104,16 @@ export async function reverifyDeployment(deploymentId: string, opts: { workerId:
   /** the target still away: looked at again later while the retry window lasts (null: not, it fails now) */
   let again: { at: Date; until: Date; waitingFor: string; why: string } | null = null;
   const laterCheck = (failure: FailureClass, said: string): typeof again => {
-    // only a deployment its own worker handed over (lost mid-watch) waits for its target; after a worker crash
-    // the check fails at once, as before. Whatever kept the check from answering, not only what classifyFailure
-    // calls transient: the target took the release, so a guess now may record what it does not run. (The soak
-    // found it: a dockerd restarted mid-check answers "This node is not a swarm manager" until its raft is up,
-    // the check failed the deployment, and the swarm then finished the update: recorded v1, ran v2.)
-    if (!lost) return null;
+    // A check that could not answer is made again later, within the retry window, whatever kept it from
+    // answering (not only what classifyFailure calls transient), for a deployment handed over mid-watch and for
+    // one whose worker died alike: the target may have taken the release, so a guess now may record what it does
+    // not run. The soak found both: a dockerd restarted mid-check answers "This node is not a swarm manager"
+    // until its raft is up (recorded v1, the swarm then finished v2), and a worker killed mid-update was
+    // re-verified while the manager's dockerd was down (recorded v2, the service ran v0).
     const plan = planRetry({ attempts: d.attempts, until: d.retryUntil, now: new Date(), windowMs: retryWindowMs() });
-    return plan.retry ? { at: plan.at, until: plan.until, waitingFor: d.retryWaitingFor ?? d.target.name, why: failure.transient ? failure.why : said } : null;
+    const t = d.target;
+    const place = t.host?.name ?? t.dockerContext?.host?.name ?? t.dockerContext?.name ?? t.name;
+    return plan.retry ? { at: plan.at, until: plan.until, waitingFor: d.retryWaitingFor ?? place, why: failure.transient ? failure.why : said } : null;
   };
   let session: TargetSession | null = null;
   try {

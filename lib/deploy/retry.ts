@@ -87,10 +87,13 @@ export async function scheduleReverify(
   actor: Actor,
 ): Promise<boolean> {
   const rows = await tx.$queryRaw<{ state: string }[]>`SELECT state::text FROM deployments WHERE id = ${d.id} FOR UPDATE`;
-  if (rows[0]?.state !== "verifying") return false;
+  const was = rows[0]?.state;
+  // deploying: its worker died (the reaper's re-verification could not check the target either); from now on
+  // what the target runs ends it, as for a deployment lost mid-watch
+  if (was !== "verifying" && was !== "deploying") return false;
   await tx.deployment.update({
     where: { id: d.id },
-    data: { workerId: null, reason: failure.reason, retryAt: plan.at, retryUntil: plan.until, retryWaitingFor: failure.waitingFor },
+    data: { state: "verifying", workerId: null, reason: failure.reason, retryAt: plan.at, retryUntil: plan.until, retryWaitingFor: failure.waitingFor },
   });
   await enqueueJob(tx, "deploy_verify", { deploymentId: d.id }, { queueName: targetQueue(d.targetId), jobKey: `deploy_verify:${d.id}`, jobKeyMode: "replace", maxAttempts: 3, runAt: plan.at });
   await recordAudit(tx, {
@@ -99,7 +102,7 @@ export async function scheduleReverify(
     subjectType: "deployment",
     subjectId: d.id,
     summary: `${d.targetName}: ${failure.waitingFor} went away while the update was watched (${failure.reason}); what it runs is checked again at ${plan.at.toISOString()}`,
-    before: { state: "verifying" },
+    before: { state: was },
     after: { state: "verifying", retryAt: plan.at.toISOString(), retryUntil: plan.until.toISOString(), waitingFor: failure.waitingFor },
   });
   return true;
