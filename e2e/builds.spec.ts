@@ -124,7 +124,7 @@ test("the build page streams the log live, pauses on request, updates its state 
     "INSERT INTO deployment_rules (id, build_rule_id, branch, image, updated_at) SELECT $1, build_rule_id, 'main', '127.0.0.1:5000/e2e/live-log:main', now() FROM builds WHERE id = $2",
     [ruleId, seeded.buildId],
   );
-  await query("INSERT INTO releases (id, build_id, deployment_rule_id, image_repo, tag, digest, platform_digests) VALUES ($1, $2, $3, '127.0.0.1:5000/e2e/live-log', 'main', $4, $5)", [
+  await query("INSERT INTO releases (id, build_id, deployment_rule_id, image_repo, tag, digest, platform_digests, recorded_before_signing) VALUES ($1, $2, $3, '127.0.0.1:5000/e2e/live-log', 'main', $4, $5, true)", [
     `e2e${randomUUID().replace(/-/g, "").slice(0, 21)}`,
     seeded.buildId,
     ruleId,

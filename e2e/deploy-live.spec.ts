@@ -88,7 +88,7 @@ async function seed(s: E2ESwarm): Promise<Seeded> {
       [buildId, buildRuleId, commitId, made[v].age],
     );
     const image = s.images[v];
-    await query("INSERT INTO releases (id, build_id, deployment_rule_id, image_repo, tag, digest, created_at) VALUES ($1, $2, $3, $4, $5, $6, now() - $7::interval + interval '1 minute')", [
+    await query("INSERT INTO releases (id, build_id, deployment_rule_id, image_repo, tag, digest, created_at, recorded_before_signing) VALUES ($1, $2, $3, $4, $5, $6, now() - $7::interval + interval '1 minute', true)", [
       releases[v],
       buildId,
       ruleId,

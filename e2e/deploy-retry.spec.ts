@@ -54,7 +54,7 @@ test.beforeAll(async () => {
     buildRuleId,
     commitId,
   ]);
-  await query("INSERT INTO releases (id, build_id, deployment_rule_id, image_repo, tag, digest) VALUES ($1, $2, $3, '127.0.0.1:5000/e2e/retry', 'live', $4)", [
+  await query("INSERT INTO releases (id, build_id, deployment_rule_id, image_repo, tag, digest, recorded_before_signing) VALUES ($1, $2, $3, '127.0.0.1:5000/e2e/retry', 'live', $4, true)", [
     releaseId,
     buildId,
     ruleId,

@@ -109,7 +109,7 @@ async function seed(): Promise<Seeded> {
     );
     const branch = k === "d" ? "canary" : "live";
     await query(
-      "INSERT INTO releases (id, build_id, deployment_rule_id, image_repo, tag, digest, created_at) VALUES ($1, $2, $3, '127.0.0.1:5000/e2e/shop', $4, $5, now() - $6::interval + interval '2 minutes')",
+      "INSERT INTO releases (id, build_id, deployment_rule_id, image_repo, tag, digest, created_at, recorded_before_signing) VALUES ($1, $2, $3, '127.0.0.1:5000/e2e/shop', $4, $5, now() - $6::interval + interval '2 minutes', true)",
       [releases[k], buildId, k === "d" ? canaryRuleId : liveRuleId, branch, digest(), ages[k]],
     );
   }

@@ -219,7 +219,7 @@ test("a unikernel: check the host, push → build hvt and xen → deploy, push v
   await page.goto(`/releases/${r1.xen.id}`);
   await expect(page.getByRole("region", { name: "Unikernel file" })).toContainText("xen (Xen PVH)");
   await expect(page.getByRole("region", { name: "Targets" })).toContainText("No targets: the release is kept in the registry only");
-  await expect(page.getByText("Not deployed yet")).toBeVisible();
+  await expect(page.getByText("Not deployed yet", { exact: true })).toBeVisible();
   await shot(page, "unikernel-release-xen");
   mark("pages and download");
 

@@ -114,7 +114,7 @@ export async function seedConsole(): Promise<ConsoleData> {
     if (!failed) {
       releases[k as Exclude<typeof k, "failed">] = id();
       await query(
-        "INSERT INTO releases (id, build_id, deployment_rule_id, image_repo, tag, digest, platform_digests, created_at) VALUES ($1, $2, $3, $4, 'live', $5, $6, now() - $7::interval + interval '4 minutes')",
+        "INSERT INTO releases (id, build_id, deployment_rule_id, image_repo, tag, digest, platform_digests, created_at, recorded_before_signing) VALUES ($1, $2, $3, $4, 'live', $5, $6, now() - $7::interval + interval '4 minutes', true)",
         [releases[k as Exclude<typeof k, "failed">], builds[k], liveRule, image, digest(), JSON.stringify({ amd64: digest(), arm64: digest() }), ages[k]],
       );
     }
@@ -128,8 +128,8 @@ export async function seedConsole(): Promise<ConsoleData> {
     [builds.kernel, kernel, commitIds.current],
   );
   await query(
-    `INSERT INTO releases (id, build_id, deployment_rule_id, image_repo, tag, digest, artifact_path, artifact_sha256, artifact_size, artifact_target, created_at)
-     VALUES ($1, $2, $3, $4, 'live', $5, '/unikernel.hvt', $6, 4718592, 'hvt', now() - interval '2 days')`,
+    `INSERT INTO releases (id, build_id, deployment_rule_id, image_repo, tag, digest, artifact_path, artifact_sha256, artifact_size, artifact_target, created_at, recorded_before_signing)
+     VALUES ($1, $2, $3, $4, 'live', $5, '/unikernel.hvt', $6, 4718592, 'hvt', now() - interval '2 days', true)`,
     [releases.kernel, builds.kernel, kernelRule, `${image}-kernels`, digest(), randomBytes(32).toString("hex")],
   );
   // live points at the newest commit; a pull request with a long title
