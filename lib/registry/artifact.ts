@@ -88,8 +88,8 @@ interface ManifestDoc {
   layers?: Descriptor[];
 }
 
-/** Reads a response body up to `limit` bytes; throws when it is longer. */
-async function readBounded(res: Response, limit: number, what: string): Promise<Buffer> {
+/** Reads a response body up to `limit` bytes; throws `tooLarge()` when it is longer (the body is cancelled). */
+export async function readBodyBounded(res: Response, limit: number, tooLarge: () => Error): Promise<Buffer> {
   const parts: Buffer[] = [];
   let total = 0;
   if (!res.body) return Buffer.alloc(0);
@@ -97,12 +97,15 @@ async function readBounded(res: Response, limit: number, what: string): Promise<
     total += chunk.length;
     if (total > limit) {
       await res.body.cancel().catch(() => undefined);
-      throw new ImageFileError("unsupported", `${what} is larger than ${limit} bytes; that is not an image manifest`);
+      throw tooLarge();
     }
     parts.push(Buffer.from(chunk));
   }
   return Buffer.concat(parts);
 }
+
+const readBounded = (res: Response, limit: number, what: string) =>
+  readBodyBounded(res, limit, () => new ImageFileError("unsupported", `${what} is larger than ${limit} bytes; that is not an image manifest`));
 
 class RegistryReader {
   readonly base: string;

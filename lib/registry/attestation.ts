@@ -5,6 +5,7 @@
 // stops with the caller's signal.
 import { createHash } from "node:crypto";
 import { OCI_MANIFEST, RegistryError, registryFetch, type RegistryCredentials } from "@/lib/registry/client";
+import { readBodyBounded } from "@/lib/registry/artifact";
 
 export const DSSE_MEDIA_TYPE = "application/vnd.dsse.envelope.v1+json";
 const OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
@@ -38,20 +39,8 @@ function bounded(signal: AbortSignal, timeoutMs: number): { signal: AbortSignal;
   return { signal: AbortSignal.any([signal, deadline]), timedOut: () => deadline.aborted && !signal.aborted };
 }
 
-async function readBounded(res: Response, limit: number, what: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let total = 0;
-  if (!res.body) return Buffer.alloc(0);
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    total += chunk.length;
-    if (total > limit) {
-      await res.body.cancel().catch(() => undefined);
-      throw new RegistryError(`${what} is larger than ${limit} bytes; that is not an attestation Slipway reads`);
-    }
-    parts.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(parts);
-}
+const readBounded = (res: Response, limit: number, what: string) =>
+  readBodyBounded(res, limit, () => new RegistryError(`${what} is larger than ${limit} bytes; that is not an attestation Slipway reads`));
 
 /** The path of an upload URL the registry gave (absolute or relative), for registryFetch. */
 function uploadPath(baseUrl: string, location: string): string {
