@@ -3,6 +3,7 @@
 // gives every test file its own clone of it.
 import path from "node:path";
 import { defineConfig } from "vitest/config";
+import LongestFirstSequencer from "./test/sequencer";
 
 export default defineConfig({
   resolve: {
@@ -19,6 +20,8 @@ export default defineConfig({
     globalSetup: ["test/global-setup.ts"],
     setupFiles: ["test/setup-db.ts"],
     pool: "forks",
+    // the longest files first, by their last full run (test/durations.json), so both workers end together
+    sequence: { sequencer: LongestFirstSequencer },
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
