@@ -3,7 +3,7 @@
 // gives every test file its own clone of it.
 import path from "node:path";
 import { defineConfig } from "vitest/config";
-import LongestFirstSequencer from "./test/sequencer";
+import LongestFirstSequencer from "./test/sequencer.ts";
 
 export default defineConfig({
   resolve: {

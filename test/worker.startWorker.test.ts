@@ -35,6 +35,9 @@ describe("startWorker", () => {
     const hb = await getDb().workerHeartbeat.findUniqueOrThrow({ where: { id: "test-worker-1" } });
     expect(hb).toMatchObject({ hostname: os.hostname(), pid: process.pid, version: pkg.version, concurrency: 2, stoppedAt: null });
     expect(hb.tasks).toContain("maintenance");
+    // its three runners' graphile-worker pools, the locked_by of the jobs they take: what the reaper keeps
+    expect(hb.jobPools).toHaveLength(3);
+    expect(hb.jobPools.every((p) => /^pool-[0-9a-f]+$/.test(p))).toBe(true);
   });
 
   test("runs an enqueued maintenance job, which deletes expired sessions and long-gone workers only", async () => {

@@ -8,10 +8,20 @@ export const HEARTBEAT_INTERVAL_MS = 10_000;
 export const HEARTBEAT_STALE_MS = 45_000;
 
 export interface Heartbeat {
+  /** records the heartbeat (and the pools) now, not at the next interval */
+  beatNow(): void;
   stop(): Promise<void>;
 }
 
-export async function startHeartbeat(opts: { id: string; version: string; concurrency: number; tasks: string[]; log: Logger }): Promise<Heartbeat> {
+export async function startHeartbeat(opts: {
+  id: string;
+  version: string;
+  concurrency: number;
+  tasks: string[];
+  /** graphile-worker's ids of the process's pools: the reaper frees job locks of pools no live worker names */
+  jobPools: () => string[];
+  log: Logger;
+}): Promise<Heartbeat> {
   const db = getDb();
   const beat = async () => {
     await db.workerHeartbeat.upsert({
@@ -23,8 +33,9 @@ export async function startHeartbeat(opts: { id: string; version: string; concur
         version: opts.version,
         concurrency: opts.concurrency,
         tasks: opts.tasks,
+        jobPools: opts.jobPools(),
       },
-      update: { lastSeenAt: new Date(), stoppedAt: null },
+      update: { lastSeenAt: new Date(), stoppedAt: null, jobPools: opts.jobPools() },
     });
   };
   await beat();
@@ -33,6 +44,9 @@ export async function startHeartbeat(opts: { id: string; version: string; concur
   }, HEARTBEAT_INTERVAL_MS);
   timer.unref();
   return {
+    beatNow() {
+      beat().catch((err: unknown) => opts.log.warn({ err }, "heartbeat failed; will retry"));
+    },
     async stop() {
       clearInterval(timer);
       await db.workerHeartbeat

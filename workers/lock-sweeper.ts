@@ -24,6 +24,10 @@ export interface LockSweeper {
   events: WorkerEvents;
   /** one sweep now; returns the ids of the jobs unlocked */
   sweep(): Promise<string[]>;
+  /** graphile-worker's ids of this process's pools (what `locked_by` says of the jobs they hold), for the heartbeat */
+  pools(): string[];
+  /** called when a pool is created (a runner started or started again) */
+  onPool(listener: () => void): void;
   stop(): void;
 }
 
@@ -31,7 +35,11 @@ export function startLockSweeper(log: Logger, everyMs = SWEEP_EVERY_MS): LockSwe
   const events = new EventEmitter() as WorkerEvents;
   const pools = new Set<string>();
   const held = new Map<string, NodeJS.Timeout | null>();
-  events.on("pool:create", ({ workerPool }) => pools.add(workerPool.id));
+  const poolListeners: (() => void)[] = [];
+  events.on("pool:create", ({ workerPool }) => {
+    pools.add(workerPool.id);
+    for (const l of poolListeners) l();
+  });
   events.on("job:start", ({ job }) => held.set(job.id, null));
   events.on("job:complete", ({ job }) => {
     const t = setTimeout(() => held.delete(job.id), HELD_AFTER_END_MS);
@@ -74,6 +82,10 @@ export function startLockSweeper(log: Logger, everyMs = SWEEP_EVERY_MS): LockSwe
   return {
     events,
     sweep,
+    pools: () => [...pools],
+    onPool(listener) {
+      poolListeners.push(listener);
+    },
     stop() {
       clearInterval(timer);
       for (const t of held.values()) if (t) clearTimeout(t);

@@ -169,7 +169,10 @@ export async function startWorker(opts: {
   }
   let heartbeat: Heartbeat | undefined;
   try {
-    heartbeat = await startHeartbeat({ id, version: slipwayVersion, concurrency: opts.concurrency, tasks: Object.keys(handlers), log });
+    heartbeat = await startHeartbeat({ id, version: slipwayVersion, concurrency: opts.concurrency, tasks: Object.keys(handlers), jobPools: () => sweeper.pools(), log });
+    // a runner started again (after the database went away) has a new pool: named at once, not 10 s later
+    const beating = heartbeat;
+    sweeper.onPool(() => beating.beatNow());
   } catch (err) {
     sweeper.stop();
     await Promise.all(runners.map((r) => r.stop()));
@@ -188,7 +191,7 @@ export async function startWorker(opts: {
   // deployments held by a worker that died are re-verified against the live service now
   void reapDeployments({ exceptWorkerId: id, actor: { type: "worker", workerId: id } })
     .then((r) => {
-      if (r.expired.length || r.verify.length || r.resubmitted.length) log.warn(r, "deployments reaped at start");
+      if (r.expired.length || r.verify.length || r.resubmitted.length || r.unlocked.length) log.warn(r, "deployments reaped at start");
     })
     .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, "could not reap deployments at start"));
   // a host that presents a key that is not pinned is announced (host.key_changed), once per host and key

@@ -9,7 +9,7 @@ import type { Actor } from "@/lib/auth/actor";
 import { recordAudit } from "@/lib/audit/record";
 import { HEARTBEAT_STALE_MS } from "@/lib/queries/workers";
 import { enqueueJob } from "@/lib/jobs/enqueue";
-import { liveJobExists, unlockJobsOfDeadRunner } from "@/lib/jobs/pending";
+import { liveJobExists, unlockJobsOfDeadRunner, unlockJobsOfDeadWorkers } from "@/lib/jobs/pending";
 import { BuildLogWriter } from "@/lib/build/log-writer";
 import { enqueueDeployment, targetQueue } from "@/lib/services/deployments/schedule";
 import { checkHealth, deployReleases, deploymentRunInclude, endDeployment } from "@/lib/deploy/runner";
@@ -28,13 +28,20 @@ export interface DeploymentReapResult {
   expired: string[];
   verify: string[];
   resubmitted: string[];
+  /** graphile-worker pools of dead workers whose job and queue locks were freed */
+  unlocked: string[];
 }
 
 export async function reapDeployments(opts: { now?: Date; exceptWorkerId?: string; actor?: Actor } = {}): Promise<DeploymentReapResult> {
   const now = opts.now ?? new Date();
   const actor: Actor = opts.actor ?? { type: "system", label: "reaper" };
-  const out: DeploymentReapResult = { expired: [], verify: [], resubmitted: [] };
+  const out: DeploymentReapResult = { expired: [], verify: [], resubmitted: [], unlocked: [] };
   const db = getDb();
+
+  // A worker killed while it ran any job (a re-verification, a deployment it had just ended) leaves that job and
+  // its queue (the target's) locked for hours; the soak found a target whose re-verification and next deployment
+  // waited behind such a lock until the run ended. Freed first, so what is queued below can run now.
+  out.unlocked = await db.$transaction((tx) => unlockJobsOfDeadWorkers(tx, { now, staleMs: HEARTBEAT_STALE_MS }));
 
   const expired = await db.deployment.findMany({ where: { state: "pending_approval", approvalExpiresAt: { lte: now } }, select: { id: true } });
   for (const { id } of expired) {

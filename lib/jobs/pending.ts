@@ -30,3 +30,30 @@ export async function unlockJobsOfDeadRunner(tx: Tx, task: JobName, payloadKey: 
   await tx.$executeRaw`SELECT graphile_worker.force_unlock_workers(${lockers.map((l) => l.locked_by)}::text[])`;
   return lockers.length;
 }
+
+/**
+ * Frees every job and named queue still locked by a worker pool that no live Slipway worker names (each worker's
+ * heartbeat lists its pools, worker_heartbeats.job_pools): a process killed while it ran any job (a
+ * re-verification, a deployment it had already ended, a notification) would otherwise hold that job and its queue
+ * (a target's) for graphile-worker's lock timeout of 4 hours. Only locks older than `staleMs` are freed, so a
+ * pool that has not yet been named by its worker's first heartbeat is never taken for a dead one. Does nothing
+ * while a live worker names no pools (a worker of an earlier version, which does not say which are its own).
+ * Returns the pools whose locks were freed.
+ */
+export async function unlockJobsOfDeadWorkers(tx: Tx, opts: { now: Date; staleMs: number }): Promise<string[]> {
+  const since = new Date(opts.now.getTime() - opts.staleMs);
+  const live = await tx.$queryRaw<{ job_pools: string[] }[]>`
+    SELECT job_pools FROM worker_heartbeats WHERE stopped_at IS NULL AND last_seen_at >= ${since}`;
+  if (live.some((w) => w.job_pools.length === 0)) return [];
+  const alive = live.flatMap((w) => w.job_pools);
+  const dead = await tx.$queryRaw<{ locked_by: string }[]>`
+    SELECT locked_by FROM graphile_worker._private_jobs
+      WHERE locked_by IS NOT NULL AND locked_at < ${since} AND NOT (locked_by = ANY(${alive}::text[]))
+    UNION
+    SELECT locked_by FROM graphile_worker._private_job_queues
+      WHERE locked_by IS NOT NULL AND locked_at < ${since} AND NOT (locked_by = ANY(${alive}::text[]))`;
+  if (dead.length === 0) return [];
+  const pools = dead.map((d) => d.locked_by).sort();
+  await tx.$executeRaw`SELECT graphile_worker.force_unlock_workers(${pools}::text[])`;
+  return pools;
+}

@@ -13,7 +13,7 @@ export async function seedBuild(state: "building" | "succeeded" = "building") {
 }
 
 /** A deployment of a release of a (succeeded) build to a swarm service target, started now. */
-export async function seedDeployment(state: "verifying" | "rolled_back" = "verifying") {
+export async function seedDeployment(state: "verifying" | "rolled_back" | "deploying" | "queued" = "verifying") {
   const db = getDb();
   const b = await seedBuild("succeeded");
   const rule = await db.deploymentRule.create({ data: { buildRuleId: b.buildRuleId, branch: `live-${b.id}` } });

@@ -25,7 +25,7 @@ export async function deployNotify(payload: JobPayload<"deploy_notify">, ctx: Ta
 
 export async function deploymentsReap(_payload: Cron, ctx: TaskContext): Promise<void> {
   const r = await reapDeployments({ exceptWorkerId: ctx.workerId, actor: { type: "worker", workerId: ctx.workerId } });
-  if (r.expired.length || r.verify.length || r.resubmitted.length) ctx.log.warn(r, "deployments reaped");
+  if (r.expired.length || r.verify.length || r.resubmitted.length || r.unlocked.length) ctx.log.warn(r, "deployments reaped");
 }
 
 export async function driftCheck(_payload: Cron, ctx: TaskContext): Promise<void> {
