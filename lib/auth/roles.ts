@@ -21,6 +21,8 @@ export const permissions = {
   "build.cancel": "operator",
   "deployment.approve": "operator",
   "deployment.rollback": "operator",
+  /** move a release on to the next stage of its rule's environments */
+  "deployment.promote": "operator",
   "inventory.edit": "admin",
   "inventory.test": "operator",
   "users.manage": "admin",

@@ -18,8 +18,8 @@ import {
   rollbackInput,
   unpinInput,
 } from "@/lib/validation/deployments";
-import { confirmLevelAtLeast, deploymentStateLabels, isRunningDeploymentState, RUNNING_DEPLOYMENT_STATES } from "@/lib/validation/deployment-states";
-import { APPROVAL_LEVEL_SETTING, approvalThreshold, createDeployment, enqueueDeployment } from "@/lib/services/deployments/schedule";
+import { deploymentStateLabels, isRunningDeploymentState, RUNNING_DEPLOYMENT_STATES } from "@/lib/validation/deployment-states";
+import { APPROVAL_LEVEL_SETTING, approvalThreshold, createDeployment, enqueueDeployment, needsApprovalUnder } from "@/lib/services/deployments/schedule";
 import { pinBeforeRollback, restorePinAfterRollback } from "@/lib/services/deployments/rollback-pin";
 
 function actorUser(actor: Actor): { id: string; login: string } | null {
@@ -36,7 +36,7 @@ async function lockDeployment(tx: Tx, deploymentId: string) {
   return tx.deployment.findUniqueOrThrow({
     where: { id: deploymentId },
     include: {
-      target: { select: { id: true, name: true } },
+      target: { select: { id: true, name: true, environment: { select: { minApprovers: true, approverRole: true } } } },
       approvals: { select: { userId: true, decision: true } },
       release: {
         select: {
@@ -91,7 +91,8 @@ export async function approveDeployment(actor: Actor, raw: unknown): Promise<Dec
   return getDb().$transaction(async (tx) => {
     const d = await lockDeployment(tx, input.deploymentId);
     assertDecidable(d, "approved");
-    const rule = d.release.deploymentRule;
+    // a target in an environment is approved under the environment's policy, the others under the rule's
+    const rule = d.target.environment ?? d.release.deploymentRule;
     if (!atLeast(actorRole(actor), rule.approverRole)) {
       throw new ForbiddenError(`Deployments to ${d.target.name} are approved by the ${roleLabels[rule.approverRole]} role; you are ${roleLabels[actorRole(actor)].toLowerCase()}. Nothing was changed.`);
     }
@@ -189,6 +190,16 @@ async function lockTarget(tx: Tx, targetId: string) {
       pinnedAt: true,
       pinnedBy: { select: { login: true } },
       deploymentRule: { select: { approvalMode: true, approvalExpirySeconds: true, confirmLevel: true } },
+      environment: {
+        select: {
+          id: true,
+          name: true,
+          approvalMode: true,
+          approvalExpirySeconds: true,
+          confirmLevel: true,
+          deploymentRule: { select: { environments: { orderBy: [{ position: "asc" }, { name: "asc" }], take: 1, select: { id: true } } } },
+        },
+      },
     },
   });
   if (target.archivedAt) {
@@ -196,6 +207,8 @@ async function lockTarget(tx: Tx, targetId: string) {
   }
   return target;
 }
+
+type LockedTarget = Awaited<ReturnType<typeof lockTarget>>;
 
 async function releaseOfTarget(tx: Tx, target: { name: string; deploymentRuleId: string }, releaseId: string) {
   const release = await tx.release.findUnique({
@@ -311,6 +324,21 @@ export async function unpinTarget(actor: Actor, raw: unknown): Promise<{ message
   });
 }
 
+/**
+ * A target in a later stage of its rule's environments gets a release by promotion only: deploying one by hand
+ * is refused unless the release already succeeded on that stage (it was promoted there before).
+ */
+async function assertReachedStage(tx: Tx, target: LockedTarget, releaseId: string): Promise<void> {
+  const env = target.environment;
+  if (!env || env.deploymentRule.environments[0]?.id === env.id) return;
+  const before = await tx.deployment.findFirst({ where: { releaseId, state: "succeeded", target: { environmentId: env.id } }, select: { id: true } });
+  if (!before) {
+    throw new ConflictError(
+      `${target.name} is in environment ${env.name}, which gets releases by promotion only: promote this release to ${env.name} from the stage before (Environments, or slipway promote). Nothing was changed.`,
+    );
+  }
+}
+
 /** Deploys a release of the target's rule now (the newest after unpinning, or any from its history without a pin). */
 export async function deployRelease(actor: Actor, raw: unknown): Promise<{ deploymentId: string; message: string; state: string }> {
   authorize(actor, "deployment.rollback");
@@ -323,8 +351,9 @@ export async function deployRelease(actor: Actor, raw: unknown): Promise<{ deplo
       throw new ConflictError(`${target.name} is pinned by ${target.pinnedBy?.login ?? "someone"}; unpin it first, or roll back to this release to move the pin. Nothing was changed.`);
     }
     await assertNothingRunning(tx, target, "deploy");
-    const rule = target.deploymentRule;
-    const needsApproval = rule.approvalMode === "manual" || confirmLevelAtLeast(rule.confirmLevel, await approvalThreshold(tx));
+    await assertReachedStage(tx, target, release.id);
+    const rule = target.environment ?? target.deploymentRule;
+    const needsApproval = needsApprovalUnder(rule, await approvalThreshold(tx));
     const d = await createDeployment(tx, {
       targetId: target.id,
       releaseId: release.id,
