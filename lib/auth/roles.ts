@@ -47,6 +47,6 @@ export const roleLabels: Record<Role, string> = {
 
 export const roleDescriptions: Record<Role, string> = {
   viewer: "reads everything",
-  operator: "also rebuilds, cancels, approves and rolls back",
+  operator: "also rebuilds, cancels, approves, rolls back and promotes",
   admin: "also edits the inventory, keys, secrets and roles",
 };

@@ -84,7 +84,7 @@ export interface ApprovalPolicyRow {
 }
 
 /** Whether a deployment under `policy` waits for approval, with the confirm level threshold `threshold`. */
-export function needsApprovalUnder(policy: ApprovalPolicyRow, threshold: ConfirmLevelName): boolean {
+export function needsApprovalUnder(policy: Pick<ApprovalPolicyRow, "approvalMode" | "confirmLevel">, threshold: ConfirmLevelName): boolean {
   return policy.approvalMode === "manual" || confirmLevelAtLeast(policy.confirmLevel, threshold);
 }
 
