@@ -28,7 +28,7 @@ export function formatRelative(d: Date, now: Date): string {
 }
 
 /** "42 s", "4 min 12 s", "1 h 5 min" (lib/validation/duration-words.ts: the server's messages say durations the same way) */
-export { formatDuration } from "@/lib/validation/duration-words";
+export { durationWords as formatDuration } from "@/lib/validation/duration-words";
 
 /** The browser's own time zone (only meaningful in the browser). */
 export function formatLocal(d: Date): string {

@@ -3,7 +3,7 @@
 // shows them. The stage's check URLs are not fetched here: they are asked at promote time (check-urls.ts).
 import type { Tx } from "@/lib/db";
 import { deploymentStateLabels, isActiveDeploymentState } from "@/lib/validation/deployment-states";
-import { formatDuration } from "@/lib/validation/duration-words";
+import { durationWords } from "@/lib/validation/duration-words";
 
 type Reader = Pick<Tx, "target" | "deployment">;
 
@@ -83,6 +83,6 @@ export async function promotionReadiness(db: Reader, releaseId: string, stage: S
   }
   if (blockers.length || !lastSuccess) return { blockers, soakEndsAt: null };
   const soakEndsAt = new Date(lastSuccess.getTime() + stage.soakSeconds * 1000);
-  if (soakEndsAt > now) blockers.push(`${stage.name}'s soak time ends in ${formatDuration(soakEndsAt.getTime() - now.getTime())}`);
+  if (soakEndsAt > now) blockers.push(`${stage.name}'s soak time ends in ${durationWords(Math.max(1000, soakEndsAt.getTime() - now.getTime()))}`);
   return { blockers, soakEndsAt };
 }
