@@ -432,6 +432,10 @@ describe("/api/v1", () => {
         expect(text, p).not.toContain(A.repositoryId);
         expect(text, p).not.toContain(A.targetId);
       }
+      // the pipelines: its own repository's only
+      const pipes = await call(t.token, "GET", "/environments/pipeline");
+      expect(pipes.status, pipes.text).toBe(200);
+      expect((pipes.json() as { pipelines: { repositoryId: string }[] }).pipelines.map((p) => p.repositoryId)).toEqual([B.repositoryId]);
       expectError(await call(t.token, "GET", "/audit"), 403, "forbidden");
       // its own repository's objects work
       expect((await call(t.token, "GET", `/builds/${B.buildIds[0]}`)).status).toBe(200);
