@@ -309,19 +309,28 @@ export async function unpinTarget(actor: Actor, raw: unknown): Promise<{ message
     const target = await lockTarget(tx, input.targetId);
     if (!target.pinnedReleaseId) throw new ConflictError(`${target.name} is not pinned; nothing was changed.`);
     await tx.target.update({ where: { id: target.id }, data: { pinnedReleaseId: null, pinnedById: null, pinnedAt: null } });
+    // a later stage's target follows promotions, not the branch
+    const stage = laterStage(target);
     await recordAudit(tx, {
       actor,
       action: "target.unpinned",
       subjectType: "target",
       subjectId: target.id,
-      summary: `${target.name} unpinned (was pinned by ${target.pinnedBy?.login ?? "someone"}): the next release of its branch deploys there`,
+      summary: `${target.name} unpinned (was pinned by ${target.pinnedBy?.login ?? "someone"}): ${stage ? `the next release promoted to ${stage} deploys there` : "the next release of its branch deploys there"}`,
       before: { pinnedReleaseId: target.pinnedReleaseId },
       after: { pinnedReleaseId: null },
     });
+    if (stage) return { message: `${target.name} is unpinned: the next release promoted to ${stage} deploys there.`, newestReleaseId: null };
     const newest = await tx.release.findFirst({ where: { deploymentRuleId: target.deploymentRuleId, digest: { not: null } }, orderBy: { createdAt: "desc" }, select: { id: true } });
     const offer = newest && newest.id !== target.currentReleaseId ? newest.id : null;
     return { message: `${target.name} follows its branch again.${offer ? " The newest release is not running there yet: deploy it from the target's page." : ""}`, newestReleaseId: offer };
   });
+}
+
+/** The name of the target's environment when it is a later stage than the first (it gets releases by promotion), else null. */
+function laterStage(target: LockedTarget): string | null {
+  const env = target.environment;
+  return env && env.deploymentRule.environments[0]?.id !== env.id ? env.name : null;
 }
 
 /**
@@ -330,7 +339,7 @@ export async function unpinTarget(actor: Actor, raw: unknown): Promise<{ message
  */
 async function assertReachedStage(tx: Tx, target: LockedTarget, releaseId: string): Promise<void> {
   const env = target.environment;
-  if (!env || env.deploymentRule.environments[0]?.id === env.id) return;
+  if (!env || !laterStage(target)) return;
   const before = await tx.deployment.findFirst({ where: { releaseId, state: "succeeded", target: { environmentId: env.id } }, select: { id: true } });
   if (!before) {
     throw new ConflictError(
