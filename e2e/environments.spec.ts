@@ -122,7 +122,9 @@ test("the Environments page: empty state, the pipeline as columns, why a release
   await expect(dialog.getByRole("button", { name: "Promote to production" })).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(dialog).toBeHidden();
-  await expect(page.getByRole("status").filter({ hasText: `Promoting ${ready.sha.slice(0, 12)} to production: deploying to ${ready.production}.` })).toBeVisible();
+  // queued, or waiting for approval when another spec raised the approval level (Settings → Deployments)
+  const said = new RegExp(`Promoting ${ready.sha.slice(0, 12)} to production: (deploying to ${ready.production}\\.|the deployment to ${ready.production} waits for approval by someone else\\.)`);
+  await expect(page.getByRole("status").filter({ hasText: said })).toBeVisible();
 
   const rows = await query<{ trigger: string; name: string }>(
     "SELECT d.trigger, t.name FROM deployments d JOIN targets t ON t.id = d.target_id WHERE d.release_id = $1 AND d.trigger = 'promotion'",
