@@ -322,7 +322,7 @@ function DeploymentRuleBlock({ rule, build, ...ctx }: Ctx & { rule: RepoDeployRu
                         {rule.environments.map((e) => e.name).join(" → ")}
                       </Link>,
                     ],
-                  ] as const)
+                  ] as [string, ReactNode][])
                 : []),
             ]}
           />
