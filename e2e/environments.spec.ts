@@ -29,7 +29,7 @@ interface Seeded {
 /**
  * A repository whose deployment rule has staging → production, one target each: staging runs a release (recorded
  * before signing: the engine's page, not provenance's) whose deployment there succeeded `minutesAgo` minutes ago,
- * production runs an older one.
+ * production, whose deployments wait for approval, runs an older one.
  */
 async function seed(opts: { soakSeconds: number; minutesAgo: number; message: string }): Promise<Seeded> {
   const ids = { repo: id(), rule: id(), deploy: id(), staging: id(), production: id(), stagingTarget: id(), productionTarget: id() };
@@ -40,7 +40,7 @@ async function seed(opts: { soakSeconds: number; minutesAgo: number; message: st
   await query("INSERT INTO build_rules (id, repository_id, name, kind, dockerfile, updated_at) VALUES ($1, $2, 'Dockerfile', 'docker', 'Dockerfile', now())", [ids.rule, ids.repo]);
   await query("INSERT INTO deployment_rules (id, build_rule_id, branch, image, updated_at) VALUES ($1, $2, 'main', $3, now())", [ids.deploy, ids.rule, `${image}:main`]);
   await query("INSERT INTO environments (id, deployment_rule_id, name, position, soak_seconds, check_urls, updated_at) VALUES ($1, $2, 'staging', 0, $3, '{}', now())", [ids.staging, ids.deploy, opts.soakSeconds]);
-  await query("INSERT INTO environments (id, deployment_rule_id, name, position, approval_mode, min_approvers, updated_at) VALUES ($1, $2, 'production', 1, 'automatic', 1, now())", [ids.production, ids.deploy]);
+  await query("INSERT INTO environments (id, deployment_rule_id, name, position, approval_mode, min_approvers, updated_at) VALUES ($1, $2, 'production', 1, 'manual', 1, now())", [ids.production, ids.deploy]);
   const release = async (message: string, ago: number) => {
     const r = { commit: id(), build: id(), release: id(), sha: randomBytes(20).toString("hex") };
     await query("INSERT INTO commits (id, repository_id, sha, message, author) VALUES ($1, $2, $3, $4, 'dev')", [r.commit, ids.repo, r.sha, message]);
@@ -75,7 +75,7 @@ test("the Environments page: empty state, the pipeline as columns, why a release
   const none = (await query<{ n: string }>("SELECT count(*) AS n FROM environments"))[0]!.n === "0";
   if (none) {
     await page.goto("/environments");
-    await expect(page.getByRole("heading", { name: "No environments yet" })).toBeVisible();
+    await expect(page.getByText("No environments yet", { exact: true })).toBeVisible();
     await shot(page, "environments-empty");
   }
 
@@ -92,7 +92,7 @@ test("the Environments page: empty state, the pipeline as columns, why a release
   const blockedStaging = blocked.getByRole("listitem", { name: "Environment staging" });
   await expect(blockedStaging.getByText("New checkout flow")).toBeVisible();
   await expect(blockedStaging.getByRole("link", { name: soaking.staging })).toBeVisible();
-  await expect(blockedStaging.getByRole("button", { name: "Promote to production" })).toBeDisabled();
+  await expect(blockedStaging.getByRole("button", { name: `Promote ${soaking.sha.slice(0, 7)} from staging to production` })).toBeDisabled();
   await expect(blockedStaging.getByTestId("promotion-blockers")).toHaveText(/staging's soak time ends in (49|50) min/);
   await expect(blocked.getByRole("listitem", { name: "Environment production" }).getByText("Last week's shop")).toBeVisible();
 
@@ -122,15 +122,18 @@ test("the Environments page: empty state, the pipeline as columns, why a release
   await expect(dialog.getByRole("button", { name: "Promote to production" })).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(dialog).toBeHidden();
-  // queued, or waiting for approval when another spec raised the approval level (Settings → Deployments)
-  const said = new RegExp(`Promoting ${ready.sha.slice(0, 12)} to production: (deploying to ${ready.production}\\.|the deployment to ${ready.production} waits for approval by someone else\\.)`);
-  await expect(page.getByRole("status").filter({ hasText: said })).toBeVisible();
+  // production asks for approval: the promotion waits there (and no worker runs it meanwhile)
+  await expect(page.getByRole("status").filter({ hasText: `Promoting ${ready.sha.slice(0, 12)} to production: the deployment to ${ready.production} waits for approval by someone else.` })).toBeVisible();
 
-  const rows = await query<{ trigger: string; name: string }>(
-    "SELECT d.trigger, t.name FROM deployments d JOIN targets t ON t.id = d.target_id WHERE d.release_id = $1 AND d.trigger = 'promotion'",
+  // the refreshed page: the release is on its way, so the button waits, and says why
+  await expect(button).toBeDisabled();
+  await expect(staging.getByTestId("promotion-blockers")).toHaveText("it is already on its way to production (waiting for approval)");
+
+  const rows = await query<{ trigger: string; name: string; state: string }>(
+    "SELECT d.trigger, t.name, d.state FROM deployments d JOIN targets t ON t.id = d.target_id WHERE d.release_id = $1 AND d.trigger = 'promotion'",
     [ready.releaseId],
   );
-  expect(rows).toEqual([{ trigger: "promotion", name: ready.production }]);
+  expect(rows).toEqual([{ trigger: "promotion", name: ready.production, state: "pending_approval" }]);
   const audit = await query<{ action: string }>("SELECT action FROM audit_events WHERE subject_id = $1 AND action = 'release.promoted'", [ready.releaseId]);
   expect(audit).toHaveLength(1);
   await shot(page, "environments-promoted");

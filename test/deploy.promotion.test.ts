@@ -278,6 +278,10 @@ describe("promotion from staging to production", () => {
       const out = await promote(op1, r.releaseId);
       expect(out.deployments).toMatchObject([{ targetName: p.production.name, state: "queued" }]);
       expect(check.hits()).toBe(2);
+      // promoted again while that deployment waits in the queue: refused, and the pipeline says it is on its way
+      expect(await refusal(promote(op1, r.releaseId))).toBe(`Release ${r.sha.slice(0, 12)} is already on its way to production (queued); follow it on the Deployments page. Nothing was changed.`);
+      const [view] = await listPipelines({ deploymentRuleId: p.ruleId });
+      expect(view!.stages[0]!.promotion!.blockers).toEqual(["it is already on its way to production (queued)"]);
       const ev = await getDb().auditEvent.findFirstOrThrow({ where: { action: "release.promoted", subjectId: r.releaseId } });
       expect(ev.before).toMatchObject({ environment: "staging", checkUrls: [check.url] });
     } finally {

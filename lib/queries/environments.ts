@@ -8,7 +8,7 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import { promotionReadiness } from "@/lib/services/environments/readiness";
 import { needsApprovalUnder, readApprovalLevel } from "@/lib/services/deployments/schedule";
 import type { DeploymentStateName } from "@/lib/validation/deployment-states";
-import { ACTIVE_DEPLOYMENT_STATES } from "@/lib/validation/deployment-states";
+import { ACTIVE_DEPLOYMENT_STATES, deploymentStateLabels } from "@/lib/validation/deployment-states";
 
 export interface PipelineRelease {
   id: string;
@@ -158,10 +158,15 @@ export async function listPipelines(filter: PipelineFilter = {}, now = new Date(
       if (next && release) {
         const ready = await promotionReadiness(db, release.id, e, now);
         const nextRuns = next.targets.length > 0 && next.targets.every((t) => t.currentReleaseId === release.id);
+        const onItsWay = active.find((d) => d.releaseId === release.id && next.targets.some((t) => t.id === d.targetId));
         promotion = {
           to: next.name,
           releaseId: release.id,
-          blockers: nextRuns ? [`${next.name} already runs it`] : ready.blockers,
+          blockers: nextRuns
+            ? [`${next.name} already runs it`]
+            : onItsWay
+              ? [`it is already on its way to ${next.name} (${deploymentStateLabels[onItsWay.state].toLowerCase()})`]
+              : ready.blockers,
           soakEndsAt: ready.soakEndsAt,
           needsApproval: needsApprovalUnder(next, threshold),
         };

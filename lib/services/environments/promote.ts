@@ -16,6 +16,7 @@ import { approvalThreshold, createDeployment, needsApprovalUnder } from "@/lib/s
 import { promotionReadiness } from "@/lib/services/environments/readiness";
 import { checkUrlProblems } from "@/lib/services/environments/check-urls";
 import type { DeploymentState } from "@/lib/generated/prisma/client";
+import { ACTIVE_DEPLOYMENT_STATES, deploymentStateLabels } from "@/lib/validation/deployment-states";
 
 type Reader = Pick<Tx, "release">;
 
@@ -102,8 +103,19 @@ export async function promoteRelease(actor: Actor, raw: unknown): Promise<Promot
     if (pinned.length) {
       throw refused(sha, to.name, pinned.map((t) => `${t.name} is pinned by ${t.pinnedBy?.login ?? "someone"} to another release; unpin it first`));
     }
-    const todo = targets.filter((t) => t.currentReleaseId !== release.id);
-    if (todo.length === 0) throw new ConflictError(`Every target of ${to.name} already runs release ${sha}; nothing to promote. Nothing was changed.`);
+    // a target already being given this release (a promotion waiting for approval, queued or running) keeps that deployment
+    const under = await tx.deployment.findMany({
+      where: { releaseId: release.id, targetId: { in: targets.map((t) => t.id) }, state: { in: [...ACTIVE_DEPLOYMENT_STATES] } },
+      select: { targetId: true, state: true },
+    });
+    const todo = targets.filter((t) => t.currentReleaseId !== release.id && !under.some((d) => d.targetId === t.id));
+    if (todo.length === 0) {
+      throw new ConflictError(
+        under.length
+          ? `Release ${sha} is already on its way to ${to.name} (${deploymentStateLabels[under[0]!.state].toLowerCase()}); follow it on the Deployments page. Nothing was changed.`
+          : `Every target of ${to.name} already runs release ${sha}; nothing to promote. Nothing was changed.`,
+      );
+    }
     const needsApproval = needsApprovalUnder(to, await approvalThreshold(tx));
     const image = release.artifactSha256 ? `unikernel ${short(release.artifactSha256)}` : `${release.imageRepo}:${release.tag}@${release.digest}`;
     const deployments: Promotion["deployments"] = [];
