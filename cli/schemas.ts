@@ -10,11 +10,17 @@ export const releaseProvenanceSchema = api.releaseProvenanceSchema.loose();
 export const targetSchema = api.targetSchema.loose();
 export const deploymentSchema = api.deploymentSchema.loose();
 export const messageSchema = api.messageSchema.loose();
+export const pipelineSchema = api.pipelineSchema.loose();
+export const promotionSchema = api.promotionSchema.loose();
 
 export type Build = z.infer<typeof buildSchema>;
 export type Release = z.infer<typeof releaseSchema>;
 export type Target = z.infer<typeof targetSchema>;
 export type Deployment = z.infer<typeof deploymentSchema>;
+export type Pipeline = z.infer<typeof pipelineSchema>;
+
+/** GET /environments/pipeline */
+export const pipelinesAnswerSchema = z.looseObject({ pipelines: z.array(pipelineSchema) });
 
 /** POST /targets/{id}/deploy and /rollback: 202 */
 export const deployAnswerSchema = z.looseObject({ deploymentId: z.string().min(1), state: z.string().optional(), message: z.string() });

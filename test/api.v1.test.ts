@@ -39,6 +39,9 @@ interface Side {
   releaseIds: string[];
   pendingDeploymentId: string;
   deploymentId: string;
+  /** a rule with environments staging → production whose release runs on staging, promotable */
+  promoteRuleId: string;
+  promoteReleaseId: string;
 }
 
 let A: Side;
@@ -75,9 +78,21 @@ async function side(n: string, builds: number): Promise<Side> {
   const pending = await db.deployment.create({ data: { targetId: manualTarget.id, releaseId: stagingRelease.id, state: "pending_approval", approvalExpiresAt: new Date(Date.now() + 6 * 3600_000) } });
   const done = await db.deployment.create({ data: { targetId: target.id, releaseId: releaseIds[0]!, state: "succeeded", startedAt: new Date(), finishedAt: new Date() } });
   await appendDeploymentLog(done.id, 0, "pulling image\nconverged\n");
+  const promoteRule = await db.deploymentRule.create({ data: { buildRuleId: rule.id, branch: "main", image: `127.0.0.1:5000/api-${n}:main` } });
+  const stagingEnv = await db.environment.create({ data: { deploymentRuleId: promoteRule.id, name: "staging", position: 0, soakSeconds: 60 } });
+  const productionEnv = await db.environment.create({ data: { deploymentRuleId: promoteRule.id, name: "production", position: 1 } });
+  const pc = await db.commit.create({ data: { repositoryId: repo.id, sha: randomBytes(20).toString("hex"), message: "ready for production" } });
+  const pb = await db.build.create({ data: { buildRuleId: rule.id, commitId: pc.id, state: "succeeded", trigger: "webhook", finishedAt: new Date() } });
+  const promoteRelease = await db.release.create({ data: { buildId: pb.id, deploymentRuleId: promoteRule.id, imageRepo: `127.0.0.1:5000/api-${n}`, tag: "main", digest: `sha256:${randomBytes(32).toString("hex")}` } });
+  const stagingTarget = await db.target.create({
+    data: { deploymentRuleId: promoteRule.id, environmentId: stagingEnv.id, name: `api-${n}-web-staging`, kind: "swarm_service", dockerContextId: ctx.id, service: `api_${n}_web_staging`, currentReleaseId: promoteRelease.id },
+  });
+  await db.target.create({ data: { deploymentRuleId: promoteRule.id, environmentId: productionEnv.id, name: `api-${n}-web-production`, kind: "swarm_service", dockerContextId: ctx.id, service: `api_${n}_web_production` } });
+  // succeeded on staging two minutes ago: its 60 s soak time has passed
+  await db.deployment.create({ data: { targetId: stagingTarget.id, releaseId: promoteRelease.id, state: "succeeded", startedAt: new Date(Date.now() - 180_000), finishedAt: new Date(Date.now() - 120_000) } });
   return {
     repositoryId: repo.id, repositoryName: repo.name, buildRuleId: rule.id, deploymentRuleId: deployRule.id, manualRuleId: manualRule.id,
-    targetId: target.id, buildIds, releaseIds, pendingDeploymentId: pending.id, deploymentId: done.id,
+    targetId: target.id, buildIds, releaseIds, pendingDeploymentId: pending.id, deploymentId: done.id, promoteRuleId: promoteRule.id, promoteReleaseId: promoteRelease.id,
   };
 }
 
@@ -230,6 +245,18 @@ describe("/api/v1", () => {
     expect((targets.items as { id: string }[]).map((t) => t.id)).toContain(A.targetId);
     const target = await json("getTarget", "GET", `/targets/${A.targetId}`);
     expect(target).toMatchObject({ pinned: false, liveReleaseId: A.releaseIds[A.releaseIds.length - 1], latestDeployment: { id: A.deploymentId, state: "succeeded" } });
+    const pipelines = await json("listPipelines", "GET", `/environments/pipeline?deploymentRule=${A.promoteRuleId}`);
+    expect(pipelines).toMatchObject({
+      pipelines: [
+        {
+          deploymentRuleId: A.promoteRuleId,
+          stages: [
+            { name: "staging", release: { id: A.promoteReleaseId }, promotion: { to: "production", releaseId: A.promoteReleaseId, promotable: true, blockers: [] } },
+            { name: "production", release: null, promotion: null },
+          ],
+        },
+      ],
+    });
     await json("listDeployments", "GET", `/deployments?target=${A.targetId}&state=succeeded`);
     await json("getDeployment", "GET", `/deployments/${A.deploymentId}`);
     expect(await raw("getDeploymentLog", `/deployments/${A.deploymentId}/log`, /^text\/plain/)).toBe("pulling image\nconverged\n");
@@ -266,6 +293,13 @@ describe("/api/v1", () => {
     await cmd("rollbackTarget", `/targets/${A.targetId}/rollback`, { releaseId: A.releaseIds[0] }, 202);
     await cmd("unpinTarget", `/targets/${A.targetId}/unpin`, undefined, 200);
     await cmd("pinTarget", `/targets/${A.targetId}/pin`, {}, 200);
+    const promoted = await cmd("promoteRelease", `/releases/${A.promoteReleaseId}/promote`, { environment: "production" }, 202);
+    expect(promoted).toMatchObject({ releaseId: A.promoteReleaseId, from: "staging", environment: "production", deployments: [{ target: "api-a-web-production", state: "queued" }] });
+    expect((await getDb().deployment.findUniqueOrThrow({ where: { id: (promoted.deployments as { id: string }[])[0]!.id } })).trigger).toBe("promotion");
+    // the first stage is entered from the branch, never by promotion: 409 in words, nothing written
+    const beforeRefusal = await counts();
+    expectError(await call(deployer.token, "POST", `/releases/${B.promoteReleaseId}/promote`, { environment: "staging" }), 409, "conflict");
+    expect(await counts()).toEqual(beforeRefusal);
     await cmd("approveDeployment", `/approvals/${A.pendingDeploymentId}/approve`, { comment: "ship it" }, 200);
     await cmd("rejectDeployment", `/approvals/${B.pendingDeploymentId}/reject`, { comment: "not now" }, 200);
     // a command done with a token is audited as the user "via token <name>"
@@ -331,6 +365,7 @@ describe("/api/v1", () => {
       expectError(await call(tok, "POST", `/targets/${A.targetId}/deploy`, { releaseId: A.releaseIds[5] }), status, code);
       expectError(await call(tok, "POST", `/targets/${A.targetId}/rollback`, {}), status, code);
       expectError(await call(tok, "POST", `/approvals/${A.pendingDeploymentId}/reject`, {}), status, code);
+      expectError(await call(tok, "POST", `/releases/${A.promoteReleaseId}/promote`, { environment: "production" }), status, code);
       expect(await counts()).toEqual(before);
     };
 
@@ -397,6 +432,10 @@ describe("/api/v1", () => {
         expect(text, p).not.toContain(A.repositoryId);
         expect(text, p).not.toContain(A.targetId);
       }
+      // the pipelines: its own repository's only
+      const pipes = await call(t.token, "GET", "/environments/pipeline");
+      expect(pipes.status, pipes.text).toBe(200);
+      expect((pipes.json() as { pipelines: { repositoryId: string }[] }).pipelines.map((p) => p.repositoryId)).toEqual([B.repositoryId]);
       expectError(await call(t.token, "GET", "/audit"), 403, "forbidden");
       // its own repository's objects work
       expect((await call(t.token, "GET", `/builds/${B.buildIds[0]}`)).status).toBe(200);

@@ -443,4 +443,56 @@ describe("slipway", () => {
     const words = await slipway([...as(tokens.admin), "import", file, "--dry-run"]);
     expect(words.stdout).toContain("~ target");
   });
+
+  test("environments shows each stage's release and why it cannot move on; promote --to is refused in words (exit 6), then promotes and --wait exits with the deployment's outcome", async () => {
+    const db = getDb();
+    const a = actorFor(await createUser("admin", { login: "cli-env-admin" }));
+    const rule = await saveDeploymentRule(a, {
+      build_rule_id: seed.buildRuleId,
+      branch: "main",
+      image: "127.0.0.1:5000/cli/app:main",
+      environments: [{ name: "staging", soak: 600 }, { name: "production" }],
+    });
+    const staging = await saveTarget(a, { deployment_rule_id: rule.id, name: "cli-shop-staging", context: "cli-swarm", service: "cli_shop_staging", environment: "staging" });
+    const production = await saveTarget(a, { deployment_rule_id: rule.id, name: "cli-shop", context: "cli-swarm", service: "cli_shop", environment: "production" });
+    const release = await freshRelease(rule.id);
+    // it succeeded on staging a minute ago
+    await db.deployment.create({ data: { targetId: staging.id, releaseId: release.id, state: "succeeded", startedAt: new Date(Date.now() - 90_000), finishedAt: new Date(Date.now() - 60_000) } });
+    await db.target.update({ where: { id: staging.id }, data: { currentReleaseId: release.id } });
+
+    const shown = await slipway([...as(tokens.read), "environments", "--rule", rule.id]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/^STAGE\s+TARGETS\s+RUNS\s+NEXT/m);
+    expect(shown.stdout).toMatch(new RegExp(`staging\\s+cli-shop-staging\\s+${release.sha.slice(0, 7)} a change\\s+not yet to production: staging's soak time ends in [89] min( \\d+ s)?`));
+    const asJson = json<{ pipelines: { stages: { name: string; promotion: { promotable: boolean; blockers: string[] } | null }[] }[] }>(
+      await slipway([...as(tokens.read), "environments", "--rule", rule.id, "--json"]),
+    );
+    expect(asJson.pipelines[0]!.stages.map((st) => [st.name, st.promotion?.promotable ?? null])).toEqual([
+      ["staging", false],
+      ["production", null],
+    ]);
+
+    const before = await auditCount();
+    const refused = await slipway([...as(tokens.deploy), "promote", release.id, "--to", "production"]);
+    expect(refused.code, refused.stderr).toBe(6);
+    expect(refused.stderr).toMatch(/cannot be promoted to production yet: staging's soak time ends in [89] min( \d+ s)?\. Nothing was changed\./);
+    expect(await db.deployment.count({ where: { targetId: production.id } })).toBe(0);
+    expect(await auditCount()).toBe(before);
+    expect((await slipway([...as(tokens.deploy), "promote", release.id])).code).toBe(2);
+
+    // a shorter soak time, already over: the listing offers the command, and the release job runs it
+    await db.environment.update({ where: { deploymentRuleId_name: { deploymentRuleId: rule.id, name: "staging" } }, data: { soakSeconds: 30 } });
+    expect((await slipway([...as(tokens.read), "environments"])).stdout).toContain(`slipway promote ${release.id} --to production`);
+    const job = startSlipway([...as(tokens.deploy), "promote", release.id, "--to", "production", "--wait", "--timeout", "2m"]);
+    await job.said(": queued");
+    const row = await db.deployment.findFirstOrThrow({ where: { releaseId: release.id, targetId: production.id } });
+    expect(row.trigger).toBe("promotion");
+    await moveDeployment(row.id, "deploying");
+    await job.said(": deploying");
+    await moveDeployment(row.id, "succeeded");
+    const done = await job.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout.trim()).toBe(row.id);
+    expect(done.stderr).toContain("Promoting");
+  });
 });

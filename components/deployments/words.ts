@@ -9,6 +9,7 @@ export const deploymentTriggerWords: Record<string, string> = {
   rollback: "rollback",
   manual: "manual",
   health_rollback: "health rollback",
+  promotion: "promotion",
 };
 
 /** In a sentence: "swarm service", "compose service", "unikernel", "artifact repository". */

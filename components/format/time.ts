@@ -27,15 +27,8 @@ export function formatRelative(d: Date, now: Date): string {
   return future ? `in ${text}` : `${text} ago`;
 }
 
-/** "42 s", "4 min 12 s", "1 h 5 min" */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
-  const h = Math.floor(m / 60);
-  return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-}
+/** "42 s", "4 min 12 s", "1 h 5 min" (lib/validation/duration-words.ts: the server's messages say durations the same way) */
+export { durationWords as formatDuration } from "@/lib/validation/duration-words";
 
 /** The browser's own time zone (only meaningful in the browser). */
 export function formatLocal(d: Date): string {

@@ -1,7 +1,7 @@
 // Outline icons for the sidebar (24×24, stroke). Decorative: each link also has its name in words.
 import type { ReactNode } from "react";
 
-export type NavIconName = "dashboard" | "repositories" | "builds" | "deployments" | "approvals" | "targets" | "hosts" | "contexts" | "services" | "audit" | "settings" | "dora";
+export type NavIconName = "dashboard" | "repositories" | "builds" | "deployments" | "approvals" | "targets" | "environments" | "hosts" | "contexts" | "services" | "audit" | "settings" | "dora";
 
 const paths: Record<NavIconName, ReactNode> = {
   dora: (
@@ -43,6 +43,13 @@ const paths: Record<NavIconName, ReactNode> = {
     <>
       <path d="M4 13.5 6.5 5.5h11l2.5 8v5a1.5 1.5 0 0 1-1.5 1.5h-13A1.5 1.5 0 0 1 4 18.5z" />
       <path d="M4 13.5h4.5l1 2h5l1-2H20M9.5 10l2 2 3.5-3.5" />
+    </>
+  ),
+  environments: (
+    <>
+      <rect x="2.5" y="7" width="5" height="10" rx="1" />
+      <rect x="16.5" y="7" width="5" height="10" rx="1" />
+      <path d="M7.5 12h9M13.5 9l3 3-3 3" />
     </>
   ),
   targets: (

@@ -9,6 +9,7 @@ const items: { href: string; label: string; icon: NavIconName; count?: "pendingA
   { href: "/deployments", label: "Deployments", icon: "deployments" },
   { href: "/approvals", label: "Approvals", icon: "approvals", count: "pendingApprovals" },
   { href: "/targets", label: "Targets", icon: "targets" },
+  { href: "/environments", label: "Environments", icon: "environments" },
   { href: "/dora", label: "DORA", icon: "dora" },
   { href: "/hosts", label: "Hosts", icon: "hosts" },
   { href: "/contexts", label: "Contexts", icon: "contexts" },

@@ -70,6 +70,7 @@ export const auditActions = {
   "build.rebuilt": "rebuild requested",
   "build.cancelled": "build cancelled",
   "release.recorded": "release recorded",
+  "release.promoted": "release promoted to the next environment",
   "deployment.created": "deployment created",
   "deployment.requested": "deployment requested",
   "deployment.rollback_requested": "rollback requested",

@@ -51,3 +51,8 @@ export function actorLabel(actor: Actor): string {
       return `worker ${actor.workerId}`;
   }
 }
+
+/** The person behind the actor (a user, or a token's owner); null for the system and workers. */
+export function actorUserId(actor: Actor): string | null {
+  return actor.type === "user" || actor.type === "api_token" ? actor.userId : null;
+}

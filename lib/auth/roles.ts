@@ -21,6 +21,8 @@ export const permissions = {
   "build.cancel": "operator",
   "deployment.approve": "operator",
   "deployment.rollback": "operator",
+  /** move a release on to the next stage of its rule's environments */
+  "deployment.promote": "operator",
   "inventory.edit": "admin",
   "inventory.test": "operator",
   "users.manage": "admin",
@@ -45,6 +47,6 @@ export const roleLabels: Record<Role, string> = {
 
 export const roleDescriptions: Record<Role, string> = {
   viewer: "reads everything",
-  operator: "also rebuilds, cancels, approves and rolls back",
+  operator: "also rebuilds, cancels, approves, rolls back and promotes",
   admin: "also edits the inventory, keys, secrets and roles",
 };

@@ -397,9 +397,10 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
           after: { image: `${p.imageRepo}:${p.tag}`, digest: p.digest, platforms: p.platformDigests, buildId: b.id, provenance: { keyId: p.provenance.keyId, attestation: p.provenance.attestationRef }, ...(a ? { artifact: { path: a.path, sha256: a.sha256, size: a.size, target: a.target } } : {}) },
         });
         // the deployments of the release are created with it: nothing can record a release and lose its deploys
-        const { created, pinned } = await createDeploymentsForRelease(tx, rel.id, { type: "worker", workerId: opts.workerId });
+        const { created, pinned, held } = await createDeploymentsForRelease(tx, rel.id, { type: "worker", workerId: opts.workerId });
         deployNotes.push(...created.map((c) => `deployment to ${c.targetName}: ${c.state === "queued" ? "queued" : "waiting for approval"}`));
         deployNotes.push(...pinned.map((t) => `${t} is pinned: not deployed there (unpin it on its page to follow the branch again)`));
+        deployNotes.push(...held.map((t) => `${t} is in a later environment: it gets this release when it is promoted there (Environments)`));
       }
     });
     for (const p of published) log.line(`release: ${p.imageRepo}:${p.tag}@${p.digest}${p.artifact ? ` with ${p.artifact.path} (sha256 ${p.artifact.sha256})` : ""}`);

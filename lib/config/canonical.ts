@@ -13,6 +13,7 @@ import {
   DEFAULT_UNIKERNEL_DIR,
   targetKind,
   type ApprovalPolicy,
+  type EnvironmentEntity,
   type InventoryDocument,
   type TargetKind,
 } from "@/lib/validation/inventory";
@@ -93,13 +94,26 @@ export interface CanonTarget {
   monitor: number | null;
   /** deploy releases without signed provenance (docs/provenance.md) */
   allow_unsigned: boolean;
+  /** the stage of its deployment rule it belongs to (docs/environments.md); null: none */
+  environment: string | null;
+}
+export type CanonApproval = { mode: ApprovalPolicy["mode"]; min_approvers: number; approver_role: "operator" | "admin"; expires_after: number | null };
+export type CanonConfirm = "harmless" | "mostly_harmless" | "average" | "above_average" | "dangerous";
+/** A stage of a deployment rule's pipeline; a rule's list is in stage order. */
+export interface CanonEnvironment {
+  name: string;
+  soak: number;
+  checks: string[];
+  approval: CanonApproval;
+  confirm: CanonConfirm;
 }
 export interface CanonDeploy {
   branch: string;
   image: string | null;
   registry: string | null;
-  approval: { mode: ApprovalPolicy["mode"]; min_approvers: number; approver_role: "operator" | "admin"; expires_after: number | null };
-  confirm: "harmless" | "mostly_harmless" | "average" | "above_average" | "dangerous";
+  approval: CanonApproval;
+  confirm: CanonConfirm;
+  environments: CanonEnvironment[];
   targets: CanonTarget[];
 }
 export interface CanonBuild {
@@ -252,18 +266,50 @@ export const canonBuildFields = (b: Omit<BuildIn, "deploy">): Omit<CanonBuild, "
   max_size: b.kind === "unikernel" ? (b.max_size ?? DEFAULT_MAX_ARTIFACT_MIB) : null,
 });
 
-/** A deployment rule without its targets; `registries` to find the one the image names. */
+const canonApproval = (a: ApprovalPolicy): CanonApproval => ({
+  mode: a.mode,
+  min_approvers: a.min_approvers,
+  approver_role: a.approver_role,
+  expires_after: a.expires_after ?? null,
+});
+
+export const canonEnvironment = (e: EnvironmentEntity): CanonEnvironment => ({
+  name: e.name,
+  soak: e.soak,
+  checks: [...e.checks],
+  approval: canonApproval(e.approval),
+  confirm: e.confirm,
+});
+
+/** An environment's row (lib/services/inventory/state.ts and the deployment rule form) in canonical form. */
+export const canonEnvironmentRow = (e: {
+  name: string;
+  soakSeconds: number;
+  checkUrls: string[];
+  approvalMode: ApprovalPolicy["mode"];
+  minApprovers: number;
+  approverRole: string;
+  approvalExpirySeconds: number | null;
+  confirmLevel: CanonConfirm;
+}): CanonEnvironment => ({
+  name: e.name,
+  soak: e.soakSeconds,
+  checks: [...e.checkUrls],
+  approval: { mode: e.approvalMode, min_approvers: e.minApprovers, approver_role: e.approverRole === "admin" ? "admin" : "operator", expires_after: e.approvalExpirySeconds },
+  confirm: e.confirmLevel,
+});
+
+/**
+ * A deployment rule without its targets; `registries` to find the one the image names. A form that does not
+ * edit the environments leaves them out (undefined): the caller keeps the rule's own.
+ */
 export const canonDeployFields = (d: Omit<DeployIn, "targets">, registries: ReadonlyArray<{ name: string; url: string }>): Omit<CanonDeploy, "targets"> => ({
   branch: d.branch,
   image: d.image ?? null,
   registry: d.registry ?? inferRegistry(d.image, registries),
-  approval: {
-    mode: d.approval.mode,
-    min_approvers: d.approval.min_approvers,
-    approver_role: d.approval.approver_role,
-    expires_after: d.approval.expires_after ?? null,
-  },
+  approval: canonApproval(d.approval),
   confirm: d.confirm,
+  environments: (d.environments ?? []).map(canonEnvironment),
 });
 
 type Given<T> = { [K in keyof T]?: T[K] | null };
@@ -312,6 +358,7 @@ export const canonTarget = (t: DeployIn["targets"][number]): CanonTarget => ({
   converge_timeout: t.converge_timeout,
   monitor: t.monitor ?? null,
   allow_unsigned: t.allow_unsigned,
+  environment: t.environment ?? null,
 });
 
 /**

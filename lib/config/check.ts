@@ -351,6 +351,15 @@ function wholeDocumentRules(
             } else if (c.role === "build" && !t.compose_project) add([...tat, "context"], `context '${t.context}' is a build host only; a swarm service needs role swarm_manager or both`);
           }
           if (t.host && !hosts.has(t.host) && !known.hosts.has(t.host)) add([...tat, "host"], `there is no host named '${t.host}' in hosts`);
+          if (t.environment && !(d.environments ?? []).some((e) => e.name === t.environment)) {
+            const names = (d.environments ?? []).map((e) => e.name);
+            add(
+              [...tat, "environment"],
+              names.length
+                ? `there is no environment named '${t.environment}' in this deployment's environments (${names.join(", ")})`
+                : `this deployment has no environments: list '${t.environment}' under its environments, or remove environment from the target`,
+            );
+          }
         });
       });
     });

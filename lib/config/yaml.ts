@@ -14,7 +14,7 @@ import {
   DEFAULT_UNIKERNEL_DIR,
 } from "@/lib/validation/inventory";
 import { formatDuration } from "@/lib/validation/inventory-fields";
-import { githubCloneUrl, inferRegistry, type CanonDoc, type CanonTarget } from "@/lib/config/canonical";
+import { githubCloneUrl, inferRegistry, type CanonApproval, type CanonDoc, type CanonTarget } from "@/lib/config/canonical";
 
 // reading (with its bounds) lives in yaml-read.ts; the limit is re-exported for the import route
 export { MAX_CONFIG_BYTES, readYaml } from "@/lib/config/yaml-read";
@@ -47,6 +47,17 @@ function putKindFields(to: Obj, t: CanonTarget) {
   put(ro, "args", r.args);
   put(ro, "argv", r.argv);
   if (Object.keys(ro).length) to.restart = ro;
+}
+
+/** A deployment rule's or environment's approval policy, left out when it is the default (automatic). */
+function putApproval(o: Obj, a: CanonApproval) {
+  if (a.mode === "manual" || a.min_approvers !== 1 || a.approver_role !== "operator" || a.expires_after !== null) {
+    const ao: Obj = { mode: a.mode };
+    put(ao, "min_approvers", a.min_approvers, 1);
+    put(ao, "approver_role", a.approver_role, "operator");
+    if (a.expires_after !== null) ao.expires_after = dur(a.expires_after);
+    o.approval = a.mode === "manual" && Object.keys(ao).length === 1 ? "manual" : ao;
+  }
 }
 
 const HEADER = `# slipway.yml: Slipway's inventory. Secrets appear by name only; their values are set in the console.
@@ -135,15 +146,17 @@ export function toYaml(canon: CanonDoc): string {
               const d2: Obj = { branch: d.branch };
               put(d2, "image", d.image);
               if (d.registry && d.registry !== inferRegistry(d.image, canon.registries)) d2.registry = d.registry;
-              const a = d.approval;
-              if (a.mode === "manual" || a.min_approvers !== 1 || a.approver_role !== "operator" || a.expires_after !== null) {
-                const ao: Obj = { mode: a.mode };
-                put(ao, "min_approvers", a.min_approvers, 1);
-                put(ao, "approver_role", a.approver_role, "operator");
-                if (a.expires_after !== null) ao.expires_after = dur(a.expires_after);
-                d2.approval = a.mode === "manual" && Object.keys(ao).length === 1 ? "manual" : ao;
-              }
+              putApproval(d2, d.approval);
               put(d2, "confirm", d.confirm, "average");
+              if (d.environments.length)
+                d2.environments = d.environments.map((e) => {
+                  const eo: Obj = { name: e.name };
+                  put(eo, "soak", dur(e.soak), 0);
+                  put(eo, "checks", e.checks);
+                  putApproval(eo, e.approval);
+                  put(eo, "confirm", e.confirm, "average");
+                  return eo;
+                });
               d2.targets = d.targets.map((t) => {
                 const to: Obj = {};
                 const fields = { context: t.context ?? undefined, host: t.host ?? undefined, compose_project: t.compose_project ?? undefined, service: t.service };
@@ -159,6 +172,7 @@ export function toYaml(canon: CanonDoc): string {
                 // no default to leave out: a target without a window has none, and any number is written (10 included)
                 put(to, "monitor", t.monitor);
                 put(to, "allow_unsigned", t.allow_unsigned, false);
+                put(to, "environment", t.environment);
                 return to;
               });
               return d2;

@@ -125,7 +125,13 @@ export async function getDeploymentDetail(id: string): Promise<DeploymentDetail 
   const d = await getDb().deployment.findUnique({
     where: { id },
     include: {
-      target: { include: { dockerContext: { select: { id: true, name: true } }, host: { select: { id: true, name: true } } } },
+      target: {
+        include: {
+          dockerContext: { select: { id: true, name: true } },
+          host: { select: { id: true, name: true } },
+          environment: { select: { approvalMode: true, minApprovers: true, approverRole: true, confirmLevel: true } },
+        },
+      },
       requestedBy: { select: { login: true } },
       cancelledBy: { select: { login: true } },
       release: { select: { ...releaseSelect, deploymentRule: { select: { branch: true, approvalMode: true, minApprovers: true, approverRole: true, confirmLevel: true, buildRule: { select: { repository: { select: { id: true, name: true } } } } } } } },
@@ -135,6 +141,8 @@ export async function getDeploymentDetail(id: string): Promise<DeploymentDetail 
   });
   if (!d) return null;
   const rule = d.release.deploymentRule;
+  // a target in an environment is deployed under its environment's approval policy (lib/services/deployments/commands.ts)
+  const policy = d.target.environment ?? rule;
   return {
     id: d.id,
     state: d.state,
@@ -168,7 +176,7 @@ export async function getDeploymentDetail(id: string): Promise<DeploymentDetail 
     },
     repository: rule.buildRule.repository,
     branch: rule.branch,
-    policy: { approvalMode: rule.approvalMode, minApprovers: rule.minApprovers, approverRole: rule.approverRole, confirmLevel: rule.confirmLevel },
+    policy: { approvalMode: policy.approvalMode, minApprovers: policy.minApprovers, approverRole: policy.approverRole, confirmLevel: policy.confirmLevel },
     release: releaseFacts(d.release),
     previousRelease: d.previousRelease
       ? { id: d.previousRelease.id, imageRepo: d.previousRelease.imageRepo, tag: d.previousRelease.tag, digest: d.previousRelease.digest, commitSha: d.previousRelease.build.commit.sha }
@@ -201,7 +209,7 @@ export async function pendingApprovals(limit = 100): Promise<PendingApprovalRow[
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
     take: limit,
     include: {
-      target: { select: { id: true, name: true } },
+      target: { select: { id: true, name: true, environment: { select: { minApprovers: true, approverRole: true } } } },
       requestedBy: { select: { login: true } },
       approvals: { where: { decision: "approved" }, include: { user: { select: { login: true } } } },
       release: { select: { ...releaseSelect, deploymentRule: { select: { branch: true, minApprovers: true, approverRole: true, buildRule: { select: { repository: { select: { name: true } } } } } } } },
@@ -209,16 +217,16 @@ export async function pendingApprovals(limit = 100): Promise<PendingApprovalRow[
   });
   return rows.map((d) => ({
     id: d.id,
-    target: d.target,
+    target: { id: d.target.id, name: d.target.name },
     repository: d.release.deploymentRule.buildRule.repository.name,
     branch: d.release.deploymentRule.branch,
     release: releaseFacts(d.release),
     trigger: d.trigger,
     requestedBy: d.requestedBy?.login ?? null,
     approvals: d.approvals.length,
-    needed: Math.max(1, d.release.deploymentRule.minApprovers),
+    needed: Math.max(1, (d.target.environment ?? d.release.deploymentRule).minApprovers),
     approvers: d.approvals.map((a) => a.user.login),
-    approverRole: d.release.deploymentRule.approverRole,
+    approverRole: (d.target.environment ?? d.release.deploymentRule).approverRole,
     approvalExpiresAt: d.approvalExpiresAt,
     createdAt: d.createdAt,
   }));

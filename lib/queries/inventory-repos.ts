@@ -57,6 +57,8 @@ export interface RepoTargetRow extends TargetRunFields {
   monitorSeconds: number | null;
   /** releases without signed provenance may be deployed here */
   allowUnsigned: boolean;
+  /** the stage of its rule's environments it belongs to; null: none (it follows the branch) */
+  environment: string | null;
   lastDeployedAt: Date | null;
   /** deployments in its history (a target with any cannot be deleted), counted up to HISTORY_COUNT_LIMIT */
   deployments: number;
@@ -83,6 +85,8 @@ export interface RepoDeployRuleRow {
   releases: number;
   /** there are more than `releases` */
   releasesMore: boolean;
+  /** its stages in order (docs/environments.md); empty: none */
+  environments: { name: string; soakSeconds: number; checkUrls: string[] }[];
   targets: RepoTargetRow[];
 }
 
@@ -141,12 +145,14 @@ const detailInclude = {
         orderBy: { branch: "asc" },
         include: {
           registry: { select: { id: true, name: true, url: true } },
+          environments: { orderBy: [{ position: "asc" }, { name: "asc" }], select: { name: true, soakSeconds: true, checkUrls: true } },
           targets: {
             where: { archivedAt: null },
             orderBy: { name: "asc" },
             include: {
               dockerContext: { select: { id: true, name: true } },
               host: { select: { id: true, name: true } },
+              environment: { select: { name: true } },
             },
           },
         },
@@ -209,6 +215,7 @@ export async function getRepositoryDetail(id: string): Promise<RepositoryDetail 
         confirmLevel: d.confirmLevel,
         releases: Math.min(releases.get(d.id) ?? 0, HISTORY_COUNT_LIMIT),
         releasesMore: (releases.get(d.id) ?? 0) > HISTORY_COUNT_LIMIT,
+        environments: d.environments,
         targets: d.targets.map((t) => ({
           id: t.id,
           name: t.name,
@@ -223,6 +230,7 @@ export async function getRepositoryDetail(id: string): Promise<RepositoryDetail 
           convergeTimeoutSeconds: t.convergeTimeoutSeconds,
           monitorSeconds: t.monitorSeconds,
           allowUnsigned: t.allowUnsigned,
+          environment: t.environment?.name ?? null,
           lastDeployedAt: t.lastDeployedAt,
           deployments: Math.min(deployments.get(t.id) ?? 0, HISTORY_COUNT_LIMIT),
         })),

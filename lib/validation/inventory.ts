@@ -305,6 +305,31 @@ export const approvalPolicy = z.preprocess(
 );
 export type ApprovalPolicy = z.output<typeof approvalObject>;
 
+// ─── environments (stages of a deployment rule) ─────────────────────────────────────────────────
+
+/** One stage of a deployment rule's pipeline; the list's order is the stages' order (docs/environments.md). */
+export const environmentShape = {
+  /** unique within the deployment rule, e.g. staging or production; targets name it (environment: staging) */
+  name: resourceName,
+  /** how long a release must have run here (after its last success here) before it can be promoted to the next stage */
+  soak: withDefault(duration(0, 30 * 86400), 0),
+  /** http(s) URLs that must answer 2xx, each within 10 s, when a release is promoted from here */
+  checks: list(httpUrl),
+  /** who approves deployments into this stage (its first stage's from the branch, the others' promotions) */
+  approval: approvalPolicy,
+  confirm: withDefault(confirmLevel, "average"),
+};
+export const environmentEntity = z.strictObject(environmentShape);
+export type EnvironmentEntity = z.output<typeof environmentEntity>;
+
+const environmentList = z.array(environmentEntity, { error: "must be a list" }).superRefine((envs, ctx) => {
+  const seen = new Set<string>();
+  envs.forEach((e, i) => {
+    if (seen.has(e.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `environment '${e.name}' is listed twice; list each stage once` });
+    seen.add(e.name);
+  });
+});
+
 export const deployShape = {
   branch: branchName,
   /** registry/repo:tag: the image a docker build publishes, or the registry repository that keeps a unikernel build's artifacts */
@@ -313,6 +338,8 @@ export const deployShape = {
   registry: optional(resourceName),
   approval: approvalPolicy,
   confirm: withDefault(confirmLevel, "average"),
+  /** ordered stages (staging, then production): absent in a form that does not edit them (they are kept) */
+  environments: z.preprocess((v) => (v === null ? undefined : v), environmentList.optional()),
 };
 export const deployEntity = z.strictObject(deployShape);
 export type DeployEntity = z.output<typeof deployEntity>;
@@ -392,6 +419,8 @@ export const targetShape = {
   monitor: optional(duration(0, 600)),
   /** deploy a release whose signed provenance is missing from the registry (a bad one is still refused); default false */
   allow_unsigned: bool,
+  /** the stage of its deployment rule's environments it belongs to; none: it follows the branch and is never promoted to */
+  environment: optional(resourceName),
 };
 
 type TargetPlace = { context?: string; host?: string; compose_project?: string; artifact_repo?: string };

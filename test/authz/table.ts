@@ -16,7 +16,7 @@ import { saveApp, saveBuildRule, saveChannel, saveContext, saveRegistry, saveRep
 import { activeDeployerKey } from "@/lib/queries/deployer-key";
 import { queueNotification } from "@/lib/services/notifications/deliveries";
 import { approvalLevelSetting } from "@/lib/queries/deployment-settings";
-import { deployedTarget, freshBuild, freshHost, freshUser, pendingDeployment, type Who, type World } from "@/test/authz/world";
+import { deployedTarget, freshBuild, freshHost, freshUser, pendingDeployment, promotableRelease, type Who, type World } from "@/test/authz/world";
 
 export type Need = Role | "public";
 
@@ -760,6 +760,24 @@ export const table: Row[] = [
     },
   },
 
+  // ─── environments ────────────────────────────────────────────────────────────────────────────
+  {
+    id: a("environments/actions.ts", "promoteReleaseAction"),
+    need: "operator",
+    writes: true,
+    async cell(w, who) {
+      const p = await promotableRelease(w);
+      return {
+        call: action({ releaseId: p.releaseId, environment: "production" }),
+        async check(o) {
+          succeeded(o);
+          expect(await db().deployment.count({ where: { targetId: p.productionTargetId, releaseId: p.releaseId, trigger: "promotion" } })).toBe(1);
+          await auditedBy(w, who, "release.promoted", p.releaseId);
+        },
+      };
+    },
+  },
+
   // ─── API tokens ──────────────────────────────────────────────────────────────────────────────
   {
     id: a("settings/api-tokens/actions.ts", "createApiTokenAction"),
@@ -824,6 +842,8 @@ export const table: Row[] = [
       ["POST", "/api/v1/targets/[id]/rollback", "/api/v1/targets/matrix-none/rollback"],
       ["POST", "/api/v1/targets/[id]/pin", "/api/v1/targets/matrix-none/pin"],
       ["POST", "/api/v1/targets/[id]/unpin", "/api/v1/targets/matrix-none/unpin"],
+      ["GET", "/api/v1/environments/pipeline", "/api/v1/environments/pipeline"],
+      ["POST", "/api/v1/releases/[id]/promote", "/api/v1/releases/matrix-none/promote"],
       ["GET", "/api/v1/deployments", "/api/v1/deployments"],
       ["GET", "/api/v1/deployments/[id]", "/api/v1/deployments/matrix-none"],
       ["GET", "/api/v1/deployments/[id]/log", "/api/v1/deployments/matrix-none/log"],

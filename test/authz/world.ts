@@ -216,3 +216,24 @@ export async function freshHost(w: World, opts: { pinned?: boolean } = {}): Prom
 export async function freshUser(role: Role = "viewer"): Promise<TestUser> {
   return createUser(role);
 }
+
+/**
+ * A deployment rule of its own with environments staging → production (one target each), whose release runs
+ * on staging after a succeeded deployment that ended before the (zero) soak time: promotable to production.
+ */
+export async function promotableRelease(w: World): Promise<{ releaseId: string; productionTargetId: string }> {
+  const i = w.next();
+  const rule = await saveDeploymentRule(w.admin, {
+    build_rule_id: w.buildRuleId,
+    branch: `matrix-promote-${i}`,
+    image: "127.0.0.1:5000/matrix/app:promote",
+    environments: [{ name: "staging" }, { name: "production" }],
+  });
+  const staging = await saveTarget(w.admin, { deployment_rule_id: rule.id, name: `matrix-stg${i}`, context: w.contextName, service: `matrix_stg${i}`, environment: "staging" });
+  const production = await saveTarget(w.admin, { deployment_rule_id: rule.id, name: `matrix-prd${i}`, context: w.contextName, service: `matrix_prd${i}`, environment: "production" });
+  const releaseId = await freshRelease(w, rule.id);
+  const db = getDb();
+  await db.deployment.create({ data: { targetId: staging.id, releaseId, state: "succeeded", finishedAt: new Date(Date.now() - 60_000) } });
+  await db.target.update({ where: { id: staging.id }, data: { currentReleaseId: releaseId } });
+  return { releaseId, productionTargetId: production.id };
+}

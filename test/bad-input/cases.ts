@@ -25,6 +25,8 @@ import { GET as metricsGet } from "@/app/metrics/route";
 import { GET as apiBuildGet } from "@/app/api/v1/builds/[id]/route";
 import { POST as apiDeployPost } from "@/app/api/v1/targets/[id]/deploy/route";
 import { POST as apiRejectPost } from "@/app/api/v1/approvals/[deploymentId]/reject/route";
+import { POST as apiPromotePost } from "@/app/api/v1/releases/[id]/promote/route";
+import { promoteRelease } from "@/lib/services/environments/promote";
 import { GET as apiBuildsGet } from "@/app/api/v1/builds/route";
 import { chunked, command, importYaml, job, request, route, signature, webhook, type Outcome } from "@/test/bad-input/edges";
 
@@ -209,6 +211,8 @@ export const cases: Case[] = [
   { kind: "SSRF", name: "health URL at an IPv6 link-local address", edge: "command", run: target({ health_url: "http://[fe80::1]/healthz" }), status: 400, says: /health_url: must not name a link-local/ },
   { kind: "SSRF", name: "health URL with file:", edge: "command", run: target({ health_url: "file:///etc/passwd" }), status: 400, says: /health_url: must be an http:\/\/ or https:\/\/ URL/ },
   { kind: "SSRF", name: "health URL with gopher: to a local Redis", edge: "command", run: target({ health_url: "gopher://127.0.0.1:6379/_FLUSHALL" }), status: 400, says: /health_url: must be an http:\/\/ or https:\/\/ URL/ },
+  { kind: "SSRF", name: "an environment's check URL at the cloud metadata address", edge: "command", run: deployRule({ environments: [{ name: "staging", checks: ["http://169.254.169.254/latest/meta-data/"] }] }), status: 400, says: /environments\[0\]\.checks\[0\]: must not name a link-local or cloud metadata address/ },
+  { kind: "SSRF", name: "an environment's check URL with file:", edge: "command", run: deployRule({ environments: [{ name: "staging", checks: ["file:///etc/passwd"] }] }), status: 400, says: /environments\[0\]\.checks\[0\]: must be an http:\/\/ or https:\/\/ URL/ },
   { kind: "SSRF", name: "Slack webhook over plain http to another host", edge: "command", run: channel("http://hooks.slack.com.evil.example/services/T/B/x"), status: 400, says: /url: must be an https:\/\/ URL: the URL is the channel's credential/ },
   { kind: "SSRF", name: "Slack webhook at the metadata address", edge: "command", run: channel("https://169.254.169.254/latest/meta-data/"), status: 400, says: /url: must not name a link-local or cloud metadata address/ },
   { kind: "SSRF", name: "Slack webhook with file:", edge: "command", run: channel("file:///etc/passwd"), status: 400, says: /url: must be the incoming-webhook URL Slack gave you/ },
@@ -315,6 +319,8 @@ export const cases: Case[] = [
   { kind: "IDOR", name: "API: a token limited to B deploys to A's target", edge: "route", run: (f) => api(apiDeployPost, "POST", `/targets/${f.A.targetId}/deploy`, { id: f.A.targetId }, f.apiTokenB, JSON.stringify({ releaseId: f.A.releaseId })), status: 403, says: /"forbidden".*limited to some repositories.*belongs to another one/ },
   { kind: "IDOR", name: "API: a token limited to B rejects A's deployment", edge: "route", run: (f) => api(apiRejectPost, "POST", `/approvals/${f.pendingA}/reject`, { deploymentId: f.pendingA }, f.apiTokenB, "{}"), status: 403, says: /"forbidden".*limited to some repositories/ },
   { kind: "IDOR", name: "API: deploy A's release to B's target", edge: "route", run: (f) => api(apiDeployPost, "POST", `/targets/${f.B.targetId}/deploy`, { id: f.B.targetId }, f.apiToken, JSON.stringify({ releaseId: f.A.releaseId })), status: 409, says: /"conflict".*built for another deployment rule/ },
+  { kind: "IDOR", name: "API: a token limited to B promotes A's release", edge: "route", run: (f) => api(apiPromotePost, "POST", `/releases/${f.A.releaseId}/promote`, { id: f.A.releaseId }, f.apiTokenB, JSON.stringify({ environment: "production" })), status: 403, says: /"forbidden".*limited to some repositories/ },
+  { kind: "IDOR", name: "promote a target id as a release", edge: "command", run: (f) => command(promoteRelease, f.operator, { releaseId: f.B.targetId, environment: "production" }), status: 404, says: /There is no release with id .*check the id, or reload the page/ },
   { kind: "IDOR", name: "deploy repository A's release to repository B's target", edge: "command", run: (f) => command(deployRelease, f.operator, { targetId: f.B.targetId, releaseId: f.A.releaseId }), status: 409, says: /That release was built for another deployment rule, not for .*Nothing was changed/ },
   { kind: "IDOR", name: "roll B's target back to A's release", edge: "command", run: (f) => command(rollbackTarget, f.operator, { targetId: f.B.targetId, releaseId: f.A.releaseId }), status: 409, says: /built for another deployment rule/ },
   { kind: "IDOR", name: "A's build rule id in the deployment rule form's build_rule_id… of a target", edge: "command", run: (f) => command(saveTarget, f.admin, { deployment_rule_id: f.A.buildRuleId, name: "t-x", context: "swarm1", service: "svc_x" }), status: 404, says: /That deployment rule does not exist any more; reload the page/ },

@@ -314,19 +314,36 @@ function DeploymentRuleBlock({ rule, build, ...ctx }: Ctx & { rule: RepoDeployRu
               ],
               ["Approval", approvalText(rule)],
               ["Confirmation level", confirmLabels[rule.confirmLevel]],
+              ...(rule.environments.length
+                ? ([
+                    [
+                      "Environments",
+                      <Link key="e" href="/environments" className="link">
+                        {rule.environments.map((e) => e.name).join(" → ")}
+                      </Link>,
+                    ],
+                  ] as [string, ReactNode][])
+                : []),
             ]}
           />
         }
       />
       <div className="mt-4">
         {rule.targets.length ? (
-          <TargetTable targets={rule.targets} build={build} branch={rule.branch} {...ctx} />
+          <TargetTable targets={rule.targets} build={build} branch={rule.branch} environments={rule.environments.map((e) => e.name)} {...ctx} />
         ) : (
           <p className="text-sm text-zinc-600 dark:text-zinc-400">No targets yet: a push to {rule.branch} is built and pushed, and deployed nowhere.</p>
         )}
         {ctx.canEdit ? (
           <Disclosure label="Add target" title={`New target for branch ${rule.branch}`} icon="plus" className="mt-3" level={5}>
-            <TargetForm action={ctx.actions.saveTarget} deploymentRuleId={rule.id} buildKind={build.kind} contexts={ctx.choices.contexts} hosts={ctx.choices.hosts} />
+            <TargetForm
+              action={ctx.actions.saveTarget}
+              deploymentRuleId={rule.id}
+              buildKind={build.kind}
+              contexts={ctx.choices.contexts}
+              hosts={ctx.choices.hosts}
+              environments={rule.environments.map((e) => e.name)}
+            />
           </Disclosure>
         ) : null}
       </div>
@@ -363,7 +380,7 @@ export function TargetPlace({ target }: { target: Pick<RepoTargetRow, "context" 
 const th = "whitespace-nowrap px-3 py-2 text-left text-xs font-medium uppercase tracking-wide text-zinc-500 first:pl-4 dark:text-zinc-400";
 const td = "px-3 py-2.5 align-top text-zinc-700 first:pl-4 dark:text-zinc-300";
 
-function TargetTable({ targets, build, branch, ...ctx }: Ctx & { targets: RepoTargetRow[]; build: RepoBuildRuleRow; branch: string }) {
+function TargetTable({ targets, build, branch, environments, ...ctx }: Ctx & { targets: RepoTargetRow[]; build: RepoBuildRuleRow; branch: string; environments: string[] }) {
   const cols = ctx.canEdit ? 6 : 5;
   return (
     <div className="overflow-x-auto rounded-md border border-zinc-200 dark:border-zinc-800">
@@ -409,7 +426,7 @@ function TargetTable({ targets, build, branch, ...ctx }: Ctx & { targets: RepoTa
               colSpan={cols}
               editLabel={`Edit target ${t.name}`}
               deleteControl={<DeleteEntity kind="target" id={t.id} what={`target ${t.name}`} action={ctx.actions.deleteEntity} />}
-              form={<TargetForm action={ctx.actions.saveTarget} target={t} buildKind={build.kind} contexts={ctx.choices.contexts} hosts={ctx.choices.hosts} />}
+              form={<TargetForm action={ctx.actions.saveTarget} target={t} buildKind={build.kind} contexts={ctx.choices.contexts} hosts={ctx.choices.hosts} environments={environments} />}
               cells={
                 <>
                   <th scope="row" className={`${td} text-left font-medium text-zinc-900 dark:text-zinc-100`}>
@@ -429,6 +446,14 @@ function TargetTable({ targets, build, branch, ...ctx }: Ctx & { targets: RepoTa
                       </span>
                     ) : null}
                     <TargetRun target={t} />
+                    {t.environment ? (
+                      <span className="mt-0.5 block text-xs text-zinc-500 dark:text-zinc-400">
+                        environment{" "}
+                        <Link href="/environments" className="link">
+                          {t.environment}
+                        </Link>
+                      </span>
+                    ) : null}
                   </td>
                   <td className={td}>
                     {t.healthUrl ? (

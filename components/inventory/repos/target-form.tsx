@@ -45,6 +45,7 @@ export function TargetForm({
   target,
   contexts,
   hosts,
+  environments = [],
 }: {
   action: FormAction;
   deploymentRuleId?: string;
@@ -52,6 +53,8 @@ export function TargetForm({
   target?: RepoTargetRow;
   contexts: { name: string; role: "build" | "swarm_manager" | "both"; endpoint: string }[];
   hosts: { name: string; address: string }[];
+  /** the deployment rule's stages, in order; none: the form has no environment field */
+  environments?: string[];
 }) {
   const docker = buildKind === "docker";
   const [runs, setRuns] = useState<"swarm" | "compose">(target?.composeProject ? "compose" : "swarm");
@@ -66,6 +69,7 @@ export function TargetForm({
     "converge_timeout",
     "monitor",
     "allow_unsigned",
+    ...(environments.length ? ["environment"] : []),
     ...(docker ? ["context", ...(runs === "compose" ? ["compose_project"] : [])] : ["host"]),
     ...(onHost ? ["dir", "keep", "restart_method", ...restartFields[method]] : []),
     ...(!docker && place === "repo" ? ["artifact_repo", "branch"] : []),
@@ -294,6 +298,16 @@ export function TargetForm({
           />
         </div>
       </fieldset>
+      {environments.length ? (
+        <SelectField
+          name="environment"
+          label="Environment"
+          defaultValue={target?.environment ?? ""}
+          options={[{ value: "", label: "None: every release of the branch deploys here" }, ...environments.map((e, i) => ({ value: e, label: i === 0 ? `${e} (first: releases of the branch deploy here)` : `${e} (by promotion)` }))]}
+          className="max-w-md"
+          hint="A later stage's target gets a release only when it is promoted there (Environments)."
+        />
+      ) : null}
       <fieldset className={fieldset}>
         <legend className={legend}>Signed provenance</legend>
         <CheckboxField

@@ -30,6 +30,8 @@ export function ConfirmAction({
   values,
   trigger,
   triggerAriaLabel,
+  triggerDisabled = false,
+  triggerDescribedBy,
   triggerVariant = "danger",
   triggerClassName = "",
   title,
@@ -47,6 +49,9 @@ export function ConfirmAction({
   /** the visible text of the button that opens the dialog */
   trigger: ReactNode;
   triggerAriaLabel?: string;
+  /** the button cannot be used now; say why in an element whose id is `triggerDescribedBy` */
+  triggerDisabled?: boolean;
+  triggerDescribedBy?: string;
   triggerVariant?: "danger" | "secondary" | "primary";
   /** extra classes of that button ("py-1" in a row of small buttons) */
   triggerClassName?: string;
@@ -70,7 +75,15 @@ export function ConfirmAction({
     <ActionForm action={action} summary={false} onSuccess={() => dialog.current?.close()} className={className}>
       <Hidden values={values} />
       <div className="flex flex-wrap items-center gap-3">
-        <button type="button" className={`${triggerClass} ${triggerClassName}`} aria-label={triggerAriaLabel} aria-haspopup="dialog" onClick={() => dialog.current?.showModal()}>
+        <button
+          type="button"
+          className={`${triggerClass} ${triggerClassName}`}
+          aria-label={triggerAriaLabel}
+          aria-haspopup="dialog"
+          disabled={triggerDisabled}
+          aria-describedby={triggerDescribedBy}
+          onClick={() => dialog.current?.showModal()}
+        >
           {trigger}
         </button>
         {showSuccess ? <SuccessLine /> : null}

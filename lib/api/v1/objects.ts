@@ -125,6 +125,71 @@ export const deploymentSchema = z
   })
   .meta({ id: "Deployment" });
 
+const pipelineReleaseSchema = z
+  .object({
+    id,
+    commitSha: z.string(),
+    title: z.string().meta({ description: "the commit message's first line" }),
+    image: z.string().nullable().meta({ description: "repo:tag" }),
+    digest: z.string().nullable(),
+    artifactSha256: z.string().nullable().meta({ description: "a unikernel release's artifact" }),
+    createdAt: time,
+  })
+  .meta({ id: "PipelineRelease" });
+
+export const pipelineSchema = z
+  .object({
+    deploymentRuleId: id,
+    repositoryId: id,
+    repository: z.string(),
+    buildRule: z.string(),
+    branch: z.string(),
+    stages: z.array(
+      z.object({
+        name: z.string(),
+        position: z.number().int(),
+        soakSeconds: z.number().int(),
+        checkUrls: z.array(z.string()),
+        approval: z.enum(["automatic", "manual"]),
+        minApprovers: z.number().int(),
+        confirmLevel: z.string(),
+        targets: z.array(
+          z.object({
+            id,
+            name: z.string(),
+            releaseId: id.nullable().meta({ description: "what it runs now" }),
+            pinned: z.boolean(),
+            activeDeployment: z.object({ id, state: z.enum(DEPLOYMENT_STATES), releaseId: id, trigger: z.string() }).nullable(),
+          }),
+        ),
+        release: pipelineReleaseSchema.nullable().meta({ description: "the release every target of the stage runs; null when they differ or run nothing" }),
+        promotion: z
+          .object({
+            to: z.string().meta({ description: "the next stage" }),
+            releaseId: id,
+            promotable: z.boolean().meta({ description: "true: POST /releases/{releaseId}/promote would be accepted (once the stage's check URLs answer 2xx)" }),
+            blockers: z.array(z.string()).meta({ description: "why it cannot be promoted yet, in words" }),
+            soakEndsAt: time.nullable(),
+            needsApproval: z.boolean().meta({ description: "the next stage's deployments wait for approval" }),
+          })
+          .nullable(),
+      }),
+    ),
+    releases: z.array(pipelineReleaseSchema).meta({ description: "every release the stages' targets run or are deploying" }),
+    unstagedTargets: z.array(z.string()).meta({ description: "targets of the rule in no environment: deployed from the branch, never promoted to" }),
+  })
+  .meta({ id: "Pipeline" });
+
+export const promotionSchema = z
+  .object({
+    releaseId: id,
+    from: z.string(),
+    environment: z.string(),
+    deployments: z.array(z.object({ id, targetId: id, target: z.string(), state: z.enum(DEPLOYMENT_STATES) })),
+    message: z.string(),
+  })
+  .meta({ id: "Promotion" });
+
 export const auditEventSchema = z
   .object({
     id: z.string(),

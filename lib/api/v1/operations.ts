@@ -15,6 +15,8 @@ import {
   deploymentSchema,
   meSchema,
   messageSchema,
+  pipelineSchema,
+  promotionSchema,
   releaseSchema,
   releaseProvenanceSchema,
   repositoryDetailSchema,
@@ -382,6 +384,34 @@ export const listApprovalsOp = defineOperation({
   response: pageOf(deploymentSchema),
 });
 
+export const listPipelinesOp = defineOperation({
+  id: "listPipelines",
+  method: "GET",
+  path: "/environments/pipeline",
+  tag: "Environments",
+  summary: "Deployment rules with environments: their stages in order, the release on each, and why it cannot be promoted yet",
+  description: "A stage's check URLs are not asked here; they are asked when a release is promoted.",
+  role: "viewer",
+  query: z.object({ deploymentRule: z.preprocess(blank, rowId.optional().meta({ description: "a deployment rule id: its pipeline only" })) }),
+  response: z.object({ pipelines: z.array(pipelineSchema) }),
+});
+
+export const promoteReleaseOp = defineOperation({
+  id: "promoteRelease",
+  method: "POST",
+  path: "/releases/{id}/promote",
+  tag: "Environments",
+  summary: "Promote a release to the next environment: the same digest (or unikernel sha256), never a rebuild",
+  description:
+    "Refused (409, nothing changed) unless every target of the stage before runs the release after a succeeded deployment, its soak time has passed and its check URLs answer 2xx. The deployments may wait for approval under the environment's policy.",
+  role: "operator",
+  params: idParams,
+  subject: { kind: "release", param: "id" },
+  body: z.object({ environment: z.string().max(63).meta({ description: "the environment to promote to, e.g. production" }) }).strict(),
+  status: 202,
+  response: promotionSchema,
+});
+
 const decisionBody = z
   .object({ comment: z.string().max(2000, "is longer than 2,000 characters").optional().meta({ description: "why; kept with the decision" }) })
   .strict();
@@ -516,6 +546,8 @@ export const operations: Operation[] = [
   rollbackTargetOp,
   pinTargetOp,
   unpinTargetOp,
+  listPipelinesOp,
+  promoteReleaseOp,
   listDeploymentsOp,
   getDeploymentOp,
   deploymentLogOp,

@@ -14,6 +14,7 @@ import {
   type BuildJson,
   type deploymentRuleSchema,
   type deploymentSchema,
+  type pipelineSchema,
   type releaseSchema,
   type releaseProvenanceSchema,
   type RepositoryJson,
@@ -24,6 +25,7 @@ import type { ReleaseListRow } from "@/lib/queries/releases";
 import type { DeploymentRuleRow, TargetRow } from "@/lib/queries/targets";
 import type { DeploymentListRow } from "@/lib/queries/deployments";
 import type { AuditEventView } from "@/lib/queries/audit";
+import type { Pipeline, PipelineRelease } from "@/lib/queries/environments";
 import { DEPLOYMENT_STATES, type DeploymentStateName } from "@/lib/validation/deployment-states";
 import { auditFilterSchema, type AuditFilter } from "@/lib/validation/audit";
 import { parseInput } from "@/lib/validation/parse";
@@ -173,4 +175,42 @@ export function deploymentStateOf(state: string): DeploymentStateName {
 /** The API's audit filters as the Audit page's (lib/validation/audit.ts), the same parsing and the same errors. */
 export function auditFilterOf(q: { actor?: string; action?: string; subjectType?: string; subjectId?: string; from?: string; to?: string }, page: { cursor?: string; limit: number }): AuditFilter {
   return parseInput(auditFilterSchema, { actor: q.actor, action: q.action, subjectType: q.subjectType, subjectId: q.subjectId, from: q.from, to: q.to, before: page.cursor, limit: page.limit });
+}
+
+function pipelineReleaseJson(r: PipelineRelease) {
+  return {
+    id: r.id,
+    commitSha: r.commitSha,
+    title: r.title,
+    image: r.imageRepo ? `${r.imageRepo}${r.tag ? `:${r.tag}` : ""}` : null,
+    digest: r.digest,
+    artifactSha256: r.artifactSha256,
+    createdAt: iso(r.createdAt),
+  };
+}
+
+export function pipelineJson(p: Pipeline): z.infer<typeof pipelineSchema> {
+  return {
+    deploymentRuleId: p.deploymentRuleId,
+    repositoryId: p.repositoryId,
+    repository: p.repository,
+    buildRule: p.buildRule,
+    branch: p.branch,
+    stages: p.stages.map((s) => ({
+      name: s.name,
+      position: s.position,
+      soakSeconds: s.soakSeconds,
+      checkUrls: s.checkUrls,
+      approval: s.approvalMode,
+      minApprovers: s.minApprovers,
+      confirmLevel: s.confirmLevel,
+      targets: s.targets.map((t) => ({ id: t.id, name: t.name, releaseId: t.releaseId, pinned: t.pinned, activeDeployment: t.active })),
+      release: s.release ? pipelineReleaseJson(s.release) : null,
+      promotion: s.promotion
+        ? { to: s.promotion.to, releaseId: s.promotion.releaseId, promotable: s.promotion.blockers.length === 0, blockers: s.promotion.blockers, soakEndsAt: iso(s.promotion.soakEndsAt), needsApproval: s.promotion.needsApproval }
+        : null,
+    })),
+    releases: Object.values(p.releases).map(pipelineReleaseJson),
+    unstagedTargets: p.unstagedTargets,
+  };
 }

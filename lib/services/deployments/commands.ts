@@ -18,8 +18,8 @@ import {
   rollbackInput,
   unpinInput,
 } from "@/lib/validation/deployments";
-import { confirmLevelAtLeast, deploymentStateLabels, isRunningDeploymentState, RUNNING_DEPLOYMENT_STATES } from "@/lib/validation/deployment-states";
-import { APPROVAL_LEVEL_SETTING, approvalThreshold, createDeployment, enqueueDeployment } from "@/lib/services/deployments/schedule";
+import { deploymentStateLabels, isRunningDeploymentState, RUNNING_DEPLOYMENT_STATES } from "@/lib/validation/deployment-states";
+import { APPROVAL_LEVEL_SETTING, approvalThreshold, createDeployment, enqueueDeployment, needsApprovalUnder } from "@/lib/services/deployments/schedule";
 import { pinBeforeRollback, restorePinAfterRollback } from "@/lib/services/deployments/rollback-pin";
 
 function actorUser(actor: Actor): { id: string; login: string } | null {
@@ -36,7 +36,7 @@ async function lockDeployment(tx: Tx, deploymentId: string) {
   return tx.deployment.findUniqueOrThrow({
     where: { id: deploymentId },
     include: {
-      target: { select: { id: true, name: true } },
+      target: { select: { id: true, name: true, environment: { select: { minApprovers: true, approverRole: true } } } },
       approvals: { select: { userId: true, decision: true } },
       release: {
         select: {
@@ -91,7 +91,8 @@ export async function approveDeployment(actor: Actor, raw: unknown): Promise<Dec
   return getDb().$transaction(async (tx) => {
     const d = await lockDeployment(tx, input.deploymentId);
     assertDecidable(d, "approved");
-    const rule = d.release.deploymentRule;
+    // a target in an environment is approved under the environment's policy, the others under the rule's
+    const rule = d.target.environment ?? d.release.deploymentRule;
     if (!atLeast(actorRole(actor), rule.approverRole)) {
       throw new ForbiddenError(`Deployments to ${d.target.name} are approved by the ${roleLabels[rule.approverRole]} role; you are ${roleLabels[actorRole(actor)].toLowerCase()}. Nothing was changed.`);
     }
@@ -189,6 +190,16 @@ async function lockTarget(tx: Tx, targetId: string) {
       pinnedAt: true,
       pinnedBy: { select: { login: true } },
       deploymentRule: { select: { approvalMode: true, approvalExpirySeconds: true, confirmLevel: true } },
+      environment: {
+        select: {
+          id: true,
+          name: true,
+          approvalMode: true,
+          approvalExpirySeconds: true,
+          confirmLevel: true,
+          deploymentRule: { select: { environments: { orderBy: [{ position: "asc" }, { name: "asc" }], take: 1, select: { id: true } } } },
+        },
+      },
     },
   });
   if (target.archivedAt) {
@@ -196,6 +207,8 @@ async function lockTarget(tx: Tx, targetId: string) {
   }
   return target;
 }
+
+type LockedTarget = Awaited<ReturnType<typeof lockTarget>>;
 
 async function releaseOfTarget(tx: Tx, target: { name: string; deploymentRuleId: string }, releaseId: string) {
   const release = await tx.release.findUnique({
@@ -296,19 +309,43 @@ export async function unpinTarget(actor: Actor, raw: unknown): Promise<{ message
     const target = await lockTarget(tx, input.targetId);
     if (!target.pinnedReleaseId) throw new ConflictError(`${target.name} is not pinned; nothing was changed.`);
     await tx.target.update({ where: { id: target.id }, data: { pinnedReleaseId: null, pinnedById: null, pinnedAt: null } });
+    // a later stage's target follows promotions, not the branch
+    const stage = laterStage(target);
     await recordAudit(tx, {
       actor,
       action: "target.unpinned",
       subjectType: "target",
       subjectId: target.id,
-      summary: `${target.name} unpinned (was pinned by ${target.pinnedBy?.login ?? "someone"}): the next release of its branch deploys there`,
+      summary: `${target.name} unpinned (was pinned by ${target.pinnedBy?.login ?? "someone"}): ${stage ? `the next release promoted to ${stage} deploys there` : "the next release of its branch deploys there"}`,
       before: { pinnedReleaseId: target.pinnedReleaseId },
       after: { pinnedReleaseId: null },
     });
+    if (stage) return { message: `${target.name} is unpinned: the next release promoted to ${stage} deploys there.`, newestReleaseId: null };
     const newest = await tx.release.findFirst({ where: { deploymentRuleId: target.deploymentRuleId, digest: { not: null } }, orderBy: { createdAt: "desc" }, select: { id: true } });
     const offer = newest && newest.id !== target.currentReleaseId ? newest.id : null;
     return { message: `${target.name} follows its branch again.${offer ? " The newest release is not running there yet: deploy it from the target's page." : ""}`, newestReleaseId: offer };
   });
+}
+
+/** The name of the target's environment when it is a later stage than the first (it gets releases by promotion), else null. */
+function laterStage(target: LockedTarget): string | null {
+  const env = target.environment;
+  return env && env.deploymentRule.environments[0]?.id !== env.id ? env.name : null;
+}
+
+/**
+ * A target in a later stage of its rule's environments gets a release by promotion only: deploying one by hand
+ * is refused unless the release already succeeded on that stage (it was promoted there before).
+ */
+async function assertReachedStage(tx: Tx, target: LockedTarget, releaseId: string): Promise<void> {
+  const env = target.environment;
+  if (!env || !laterStage(target)) return;
+  const before = await tx.deployment.findFirst({ where: { releaseId, state: "succeeded", target: { environmentId: env.id } }, select: { id: true } });
+  if (!before) {
+    throw new ConflictError(
+      `${target.name} is in environment ${env.name}, which gets releases by promotion only: promote this release to ${env.name} from the stage before (Environments, or slipway promote). Nothing was changed.`,
+    );
+  }
 }
 
 /** Deploys a release of the target's rule now (the newest after unpinning, or any from its history without a pin). */
@@ -323,8 +360,9 @@ export async function deployRelease(actor: Actor, raw: unknown): Promise<{ deplo
       throw new ConflictError(`${target.name} is pinned by ${target.pinnedBy?.login ?? "someone"}; unpin it first, or roll back to this release to move the pin. Nothing was changed.`);
     }
     await assertNothingRunning(tx, target, "deploy");
-    const rule = target.deploymentRule;
-    const needsApproval = rule.approvalMode === "manual" || confirmLevelAtLeast(rule.confirmLevel, await approvalThreshold(tx));
+    await assertReachedStage(tx, target, release.id);
+    const rule = target.environment ?? target.deploymentRule;
+    const needsApproval = needsApprovalUnder(rule, await approvalThreshold(tx));
     const d = await createDeployment(tx, {
       targetId: target.id,
       releaseId: release.id,

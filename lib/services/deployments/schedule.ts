@@ -1,5 +1,6 @@
 // Deployments come into being here: one per target when a release is recorded (in the transaction that
-// records it), a rollback, or a manual deploy. A newer deployment of a target supersedes the older ones that
+// records it; targets in a later stage of the rule's environments wait for a promotion), a rollback, a
+// promotion (lib/services/environments/promote.ts), or a manual deploy. A newer deployment of a target supersedes the older ones that
 // are still waiting (pending approval or queued); the target's own graphile queue (`target:<id>`) runs one
 // deployment at a time.
 import type { Tx } from "@/lib/db";
@@ -75,6 +76,18 @@ export async function supersedeWaiting(tx: Tx, targetId: string, newId: string, 
   return waiting.map((w) => w.id);
 }
 
+/** An approval policy: a deployment rule's, or an environment's for the targets in it. */
+export interface ApprovalPolicyRow {
+  approvalMode: "automatic" | "manual";
+  approvalExpirySeconds: number | null;
+  confirmLevel: ConfirmLevelName;
+}
+
+/** Whether a deployment under `policy` waits for approval, with the confirm level threshold `threshold`. */
+export function needsApprovalUnder(policy: Pick<ApprovalPolicyRow, "approvalMode" | "confirmLevel">, threshold: ConfirmLevelName): boolean {
+  return policy.approvalMode === "manual" || confirmLevelAtLeast(policy.confirmLevel, threshold);
+}
+
 export interface CreatedDeployment {
   id: string;
   targetId: string;
@@ -84,9 +97,12 @@ export interface CreatedDeployment {
 
 /**
  * One deployment per target of the release's rule, in the caller's transaction (the build runner's, which
- * records the release). A pinned target gets none: it stays on its pin until someone unpins it.
+ * records the release). A pinned target gets none: it stays on its pin until someone unpins it. When the rule
+ * has environments, only the targets of the first one (and those in none) get it: the later stages' targets are
+ * `held` until the release is promoted there. A target in an environment waits for approval under the
+ * environment's policy, the others under the rule's.
  */
-export async function createDeploymentsForRelease(tx: Tx, releaseId: string, actor: Actor): Promise<{ created: CreatedDeployment[]; pinned: string[] }> {
+export async function createDeploymentsForRelease(tx: Tx, releaseId: string, actor: Actor): Promise<{ created: CreatedDeployment[]; pinned: string[]; held: string[] }> {
   const release = await tx.release.findUniqueOrThrow({
     where: { id: releaseId },
     select: {
@@ -103,35 +119,54 @@ export async function createDeploymentsForRelease(tx: Tx, releaseId: string, act
           approvalMode: true,
           approvalExpirySeconds: true,
           confirmLevel: true,
-          targets: { where: { archivedAt: null }, orderBy: { name: "asc" }, select: { id: true, name: true, kind: true, currentReleaseId: true, pinnedReleaseId: true } },
+          targets: {
+            where: { archivedAt: null },
+            orderBy: { name: "asc" },
+            select: {
+              id: true,
+              name: true,
+              kind: true,
+              currentReleaseId: true,
+              pinnedReleaseId: true,
+              environment: { select: { id: true, approvalMode: true, approvalExpirySeconds: true, confirmLevel: true } },
+            },
+          },
+          environments: { orderBy: [{ position: "asc" }, { name: "asc" }], take: 1, select: { id: true } },
         },
       },
     },
   });
   const rule = release.deploymentRule;
   const threshold = await approvalThreshold(tx);
-  const needsApproval = rule.approvalMode === "manual" || confirmLevelAtLeast(rule.confirmLevel, threshold);
+  const firstStage = rule.environments[0]?.id ?? null;
   const created: CreatedDeployment[] = [];
   const pinned: string[] = [];
+  const held: string[] = [];
   for (const t of rule.targets) {
+    if (t.environment && t.environment.id !== firstStage) {
+      held.push(t.name);
+      continue;
+    }
     if (t.pinnedReleaseId) {
       pinned.push(t.name);
       continue;
     }
+    const policy = t.environment ?? rule;
+    const needsApproval = needsApprovalUnder(policy, threshold);
     const d = await createDeployment(tx, {
       targetId: t.id,
       releaseId: release.id,
       previousReleaseId: t.currentReleaseId,
       trigger: "release",
       needsApproval,
-      approvalExpirySeconds: rule.approvalExpirySeconds,
+      approvalExpirySeconds: policy.approvalExpirySeconds,
       requestedById: null,
       actor,
       summary: `${t.name}: ${release.imageRepo ?? "artifact"}:${release.tag ?? ""} (${release.build.commit.sha.slice(0, 12)})${needsApproval ? ", waiting for approval" : ""}`,
     });
     created.push({ id: d.id, targetId: t.id, targetName: t.name, state: d.state });
   }
-  return { created, pinned };
+  return { created, pinned, held };
 }
 
 /** Creates one deployment (waiting for approval, or queued with its job), superseding the target's waiting ones. */
@@ -169,7 +204,7 @@ export async function createDeployment(
   const superseded = await supersedeWaiting(tx, a.targetId, d.id, a.actor);
   await recordAudit(tx, {
     actor: a.actor,
-    action: a.trigger === "rollback" ? "deployment.rollback_requested" : a.trigger === "manual" ? "deployment.requested" : "deployment.created",
+    action: a.trigger === "rollback" ? "deployment.rollback_requested" : a.trigger === "manual" || a.trigger === "promotion" ? "deployment.requested" : "deployment.created",
     subjectType: "deployment",
     subjectId: d.id,
     summary: a.summary,

@@ -318,7 +318,32 @@ async function writeDeploy(tx: Tx, id: string | null, d: EntityValues["deploy"],
     confirmLevel: d.confirm,
     archivedAt: null,
   };
-  return id ? (await tx.deploymentRule.update({ where: { id }, data })).id : (await tx.deploymentRule.create({ data: { ...data, buildRuleId: build.id } })).id;
+  const ruleId = id ? (await tx.deploymentRule.update({ where: { id }, data })).id : (await tx.deploymentRule.create({ data: { ...data, buildRuleId: build.id } })).id;
+  await writeEnvironments(tx, ruleId, d.environments);
+  return ruleId;
+}
+
+/**
+ * Makes the rule's environments those listed, in that order (matched by name, so a stage's targets stay in it).
+ * A stage no longer listed is deleted; its targets are in no environment until a target change names another.
+ */
+async function writeEnvironments(tx: Tx, ruleId: string, envs: EntityValues["deploy"]["environments"]): Promise<void> {
+  const have = await tx.environment.findMany({ where: { deploymentRuleId: ruleId }, select: { id: true, name: true } });
+  const gone = have.filter((h) => !envs.some((e) => e.name === h.name));
+  if (gone.length) await tx.environment.deleteMany({ where: { id: { in: gone.map((g) => g.id) } } });
+  for (const [position, e] of envs.entries()) {
+    const data = {
+      position,
+      soakSeconds: e.soak,
+      checkUrls: e.checks,
+      approvalMode: e.approval.mode,
+      minApprovers: e.approval.min_approvers,
+      approverRole: e.approval.approver_role,
+      approvalExpirySeconds: e.approval.expires_after,
+      confirmLevel: e.confirm,
+    };
+    await tx.environment.upsert({ where: { deploymentRuleId_name: { deploymentRuleId: ruleId, name: e.name } }, create: { ...data, deploymentRuleId: ruleId, name: e.name }, update: data });
+  }
 }
 
 async function writeTarget(tx: Tx, id: string | null, t: EntityValues["target"], parent: Change["parent"]): Promise<string> {
@@ -333,6 +358,20 @@ async function writeTarget(tx: Tx, id: string | null, t: EntityValues["target"],
     dockerContextId = c.id;
   }
   const hostId = t.host ? (await hostRow(tx, t.host)).id : null;
+  let environmentId: string | null = null;
+  if (t.environment) {
+    const envs = await tx.environment.findMany({ where: { deploymentRuleId: rule.id }, orderBy: { position: "asc" }, select: { id: true, name: true } });
+    const env = envs.find((e) => e.name === t.environment);
+    if (!env) {
+      missing(
+        "environment",
+        envs.length
+          ? `the deployment rule for branch ${rule.branch} has no environment named '${t.environment}'; its environments are ${envs.map((e) => e.name).join(", ")}`
+          : `the deployment rule for branch ${rule.branch} has no environments; add '${t.environment}' to its environments first`,
+      );
+    }
+    environmentId = env.id;
+  }
   const data = {
     name: t.name,
     kind: t.kind,
@@ -355,6 +394,7 @@ async function writeTarget(tx: Tx, id: string | null, t: EntityValues["target"],
     convergeTimeoutSeconds: t.converge_timeout,
     monitorSeconds: t.monitor ?? null,
     allowUnsigned: t.allow_unsigned,
+    environmentId,
     deploymentRuleId: rule.id,
     archivedAt: null,
   };

@@ -30,6 +30,7 @@ import {
   canonChannel,
   canonContext,
   canonDeployFields,
+  canonEnvironmentRow,
   canonHost,
   canonRegistry,
   canonRepoFields,
@@ -385,6 +386,11 @@ export async function saveDeploymentRule(actor: Actor, raw: unknown): Promise<Sa
     }
     const registries = await tx.registry.findMany({ select: { name: true, url: true } });
     const after = canonDeployFields(entity, registries);
+    // the form does not edit the stages: an update keeps the rule's own (slipway.yml sets them)
+    if (entity.environments === undefined && ids.id) {
+      const rows = await tx.environment.findMany({ where: { deploymentRuleId: ids.id }, orderBy: [{ position: "asc" }, { name: "asc" }] });
+      after.environments = rows.map(canonEnvironmentRow);
+    }
     return saved(ids.id, await saveChange(tx, actor, "deploy", ids.id, after, parent, `${after.branch}`));
   });
 }
@@ -416,7 +422,13 @@ export async function saveTarget(actor: Actor, raw: unknown): Promise<Saved> {
   const ids = parseInput(parentIds, raw);
   const entity = parseInput(targetEntity, restartFromForm(pick(raw, ["id", "deployment_rule_id"])));
   const t = canonTarget(entity);
+  const keepsEnvironment = typeof raw !== "object" || raw === null || !("environment" in raw);
   return txn(async (tx) => {
+    // a form without the field keeps the target's stage (slipway.yml and the API set it)
+    if (keepsEnvironment && ids.id) {
+      const row = await tx.target.findUnique({ where: { id: ids.id }, select: { environment: { select: { name: true } } } });
+      t.environment = row?.environment?.name ?? null;
+    }
     let parent: EntityParent = {};
     if (!ids.id) {
       const d = ids.deployment_rule_id

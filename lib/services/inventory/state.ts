@@ -2,7 +2,7 @@
 // and what an import is compared with. Read inside the inventory lock when it feeds a change.
 import type { Tx } from "@/lib/db";
 import type { CanonDoc, CanonRepo } from "@/lib/config/canonical";
-import { canonKindFields, hostKeyText } from "@/lib/config/canonical";
+import { canonEnvironmentRow, canonKindFields, hostKeyText } from "@/lib/config/canonical";
 
 /** Serializes every change to the inventory (forms, imports) so each sees the previous one's result. */
 export const INVENTORY_LOCK = 7_341_120_003;
@@ -40,7 +40,12 @@ export async function readInventory(db: Reader): Promise<CanonDoc> {
               orderBy: { branch: "asc" },
               include: {
                 registry: { select: { name: true } },
-                targets: { where: { archivedAt: null }, orderBy: { name: "asc" }, include: { dockerContext: { select: { name: true } }, host: { select: { name: true } } } },
+                environments: { orderBy: [{ position: "asc" }, { name: "asc" }] },
+                targets: {
+                  where: { archivedAt: null },
+                  orderBy: { name: "asc" },
+                  include: { dockerContext: { select: { name: true } }, host: { select: { name: true } }, environment: { select: { name: true } } },
+                },
               },
             },
           },
@@ -104,6 +109,7 @@ export async function readInventory(db: Reader): Promise<CanonDoc> {
             expires_after: d.approvalExpirySeconds,
           },
           confirm: d.confirmLevel,
+          environments: d.environments.map(canonEnvironmentRow),
           targets: d.targets.map((t) => ({
             name: t.name,
             kind: t.kind,
@@ -123,6 +129,7 @@ export async function readInventory(db: Reader): Promise<CanonDoc> {
             converge_timeout: t.convergeTimeoutSeconds,
             monitor: t.monitorSeconds,
             allow_unsigned: t.allowUnsigned,
+            environment: t.environment?.name ?? null,
           })),
         })),
       })),
