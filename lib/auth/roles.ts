@@ -21,6 +21,8 @@ export const permissions = {
   "build.cancel": "operator",
   "deployment.approve": "operator",
   "deployment.rollback": "operator",
+  /** approve a fork's pull request's preview, tear a preview down */
+  "preview.manage": "operator",
   "inventory.edit": "admin",
   "inventory.test": "operator",
   "users.manage": "admin",

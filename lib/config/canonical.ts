@@ -1,5 +1,6 @@
 // The inventory in canonical form: every default filled in, every derived name computed, references by
-// name. Both sides of an import diff (the database and the file) are brought to this form, so a file
+// name. Both sides of an import { canonPreview, type CanonPreview } from "@/lib/validation/previews";
+import diff (the database and the file) are brought to this form, so a file
 // exported and imported again compares equal field by field.
 import {
   buildRuleName,
@@ -100,6 +101,8 @@ export interface CanonDeploy {
   registry: string | null;
   approval: { mode: ApprovalPolicy["mode"]; min_approvers: number; approver_role: "operator" | "admin"; expires_after: number | null };
   confirm: "harmless" | "mostly_harmless" | "average" | "above_average" | "dangerous";
+  /** null: no previews (docs/previews.md) */
+  preview: CanonPreview | null;
   targets: CanonTarget[];
 }
 export interface CanonBuild {
@@ -264,6 +267,7 @@ export const canonDeployFields = (d: Omit<DeployIn, "targets">, registries: Read
     expires_after: d.approval.expires_after ?? null,
   },
   confirm: d.confirm,
+  preview: canonPreview(d.preview),
 });
 
 type Given<T> = { [K in keyof T]?: T[K] | null };

@@ -14,6 +14,7 @@ import {
   type BuildJson,
   type deploymentRuleSchema,
   type deploymentSchema,
+  type previewSchema,
   type releaseSchema,
   type releaseProvenanceSchema,
   type RepositoryJson,
@@ -23,6 +24,7 @@ import {
 import type { ReleaseListRow } from "@/lib/queries/releases";
 import type { DeploymentRuleRow, TargetRow } from "@/lib/queries/targets";
 import type { DeploymentListRow } from "@/lib/queries/deployments";
+import type { PreviewListRow } from "@/lib/queries/previews";
 import type { AuditEventView } from "@/lib/queries/audit";
 import { DEPLOYMENT_STATES, type DeploymentStateName } from "@/lib/validation/deployment-states";
 import { auditFilterSchema, type AuditFilter } from "@/lib/validation/audit";
@@ -137,6 +139,30 @@ export function deploymentJson(d: DeploymentListRow): z.infer<typeof deploymentS
     createdAt: iso(d.createdAt),
     startedAt: iso(d.startedAt),
     finishedAt: iso(d.finishedAt),
+  };
+}
+
+export function previewJson(p: PreviewListRow): z.infer<typeof previewSchema> {
+  return {
+    id: p.id,
+    repositoryId: p.repository.id,
+    repository: p.repository.name,
+    deploymentRuleId: p.deploymentRuleId,
+    branch: p.branch,
+    pullRequest: p.prNumber,
+    commitSha: p.headSha,
+    state: p.state,
+    reason: p.reason,
+    service: p.service,
+    url: p.url,
+    image: p.image,
+    fork: p.fork,
+    approvedBy: p.approvedBy,
+    createdAt: iso(p.createdAt),
+    updatedAt: iso(p.updatedAt),
+    deployedAt: iso(p.deployedAt),
+    expiresAt: iso(p.expiresAt),
+    tornDownAt: iso(p.tornDownAt),
   };
 }
 

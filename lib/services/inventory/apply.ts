@@ -1,5 +1,6 @@
 // The one place the inventory is written. A change (lib/config/diff.ts) is applied to the database with an
-// audit event, inside the caller's transaction; the console's forms and slipway.yml import both come here.
+// audit event, inside the caller's transaction; the console's forms and slipway.yml import { DEFAULT_PREVIEW_MAX_CONCURRENT, DEFAULT_PREVIEW_TTL_HOURS } from "@/lib/validation/previews";
+import both come here.
 // References are resolved by name when the change is applied, so a change list applies in order in one
 // transaction (a repository created before its build rules). Deletes never erase history: a repository,
 // build rule, deployment rule or target that has some (builds, releases, deployments) is archived instead
@@ -316,6 +317,14 @@ async function writeDeploy(tx: Tx, id: string | null, d: EntityValues["deploy"],
     approverRole: d.approval.approver_role,
     approvalExpirySeconds: d.approval.expires_after,
     confirmLevel: d.confirm,
+    previewEnabled: d.preview?.enabled ?? false,
+    previewContextId: d.preview?.context ? (await contextRow(tx, d.preview.context)).id : null,
+    previewUrl: d.preview?.url ?? null,
+    previewLabels: d.preview?.labels ?? [],
+    previewPort: d.preview?.port ?? null,
+    previewNetwork: d.preview?.network ?? null,
+    previewTtlHours: d.preview?.ttl_hours ?? DEFAULT_PREVIEW_TTL_HOURS,
+    previewMaxConcurrent: d.preview?.max_concurrent ?? DEFAULT_PREVIEW_MAX_CONCURRENT,
     archivedAt: null,
   };
   return id ? (await tx.deploymentRule.update({ where: { id }, data })).id : (await tx.deploymentRule.create({ data: { ...data, buildRuleId: build.id } })).id;

@@ -384,7 +384,14 @@ export async function saveDeploymentRule(actor: Actor, raw: unknown): Promise<Sa
       parent = { repo: b.repository.name, app: b.repository.app?.name ?? null, build: b.name };
     }
     const registries = await tx.registry.findMany({ select: { name: true, url: true } });
-    const after = canonDeployFields(entity, registries);
+    let after = canonDeployFields(entity, registries);
+    // the console's rule form has no preview fields: saving it keeps the rule's previews as they are
+    if (ids.id && !(raw && typeof raw === "object" && "preview" in raw)) {
+      const doc = await readInventory(tx);
+      const at = await locate(tx, "deploy", ids.id, doc);
+      const before = current(doc, "deploy", at.key) as EntityValues["deploy"] | null;
+      if (before) after = { ...after, preview: before.preview };
+    }
     return saved(ids.id, await saveChange(tx, actor, "deploy", ids.id, after, parent, `${after.branch}`));
   });
 }

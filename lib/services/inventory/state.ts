@@ -1,5 +1,6 @@
 // The inventory as it is in the database, in canonical form (lib/config/canonical.ts): what export writes
-// and what an import is compared with. Read inside the inventory lock when it feeds a change.
+// and what an import { canonPreview } from "@/lib/validation/previews";
+import is compared with. Read inside the inventory lock when it feeds a change.
 import type { Tx } from "@/lib/db";
 import type { CanonDoc, CanonRepo } from "@/lib/config/canonical";
 import { canonKindFields, hostKeyText } from "@/lib/config/canonical";
@@ -40,6 +41,7 @@ export async function readInventory(db: Reader): Promise<CanonDoc> {
               orderBy: { branch: "asc" },
               include: {
                 registry: { select: { name: true } },
+                previewContext: { select: { name: true } },
                 targets: { where: { archivedAt: null }, orderBy: { name: "asc" }, include: { dockerContext: { select: { name: true } }, host: { select: { name: true } } } },
               },
             },
@@ -104,6 +106,16 @@ export async function readInventory(db: Reader): Promise<CanonDoc> {
             expires_after: d.approvalExpirySeconds,
           },
           confirm: d.confirmLevel,
+          preview: canonPreview({
+            enabled: d.previewEnabled,
+            context: d.previewContext?.name ?? null,
+            url: d.previewUrl,
+            labels: d.previewLabels,
+            port: d.previewPort,
+            network: d.previewNetwork,
+            ttl_hours: d.previewTtlHours,
+            max_concurrent: d.previewMaxConcurrent,
+          }),
           targets: d.targets.map((t) => ({
             name: t.name,
             kind: t.kind,
