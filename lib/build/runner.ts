@@ -315,7 +315,9 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
             signal,
             onOutput: (t: string) => log.writeFromStream(t),
           };
-          const id = secrets.size > 0 ? await buildImageBuildKit(docker, { ...input, secrets }) : await buildImage(docker, input);
+          // a rule with build secrets builds with BuildKit even when they are withheld (a fork's pull request): its
+          // Dockerfile's RUN --mount=type=secret needs BuildKit, and finds no secret there
+          const id = rule.buildSecrets.length > 0 ? await buildImageBuildKit(docker, { ...input, secrets }) : await buildImage(docker, input);
           images.set(arch, id);
           log.line(`built ${id}`);
         }
