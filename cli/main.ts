@@ -14,8 +14,9 @@ import { approvals, approve, reject } from "@/cli/commands/approvals";
 import { logs, wait } from "@/cli/commands/runs";
 import { exportInventory, importInventory } from "@/cli/commands/inventory";
 import { provenance } from "@/cli/commands/provenance";
+import { preview, previews } from "@/cli/commands/previews";
 
-export const COMMANDS: Command[] = [login, logout, status, builds, build, deploy, rollback, pin, unpin, approvals, approve, reject, logs, wait, provenance, exportInventory, importInventory];
+export const COMMANDS: Command[] = [login, logout, status, builds, build, deploy, rollback, pin, unpin, approvals, approve, reject, previews, preview, logs, wait, provenance, exportInventory, importInventory];
 
 const byName = new Map(COMMANDS.map((c) => [c.name, c]));
 

@@ -10,6 +10,7 @@ export const releaseProvenanceSchema = api.releaseProvenanceSchema.loose();
 export const targetSchema = api.targetSchema.loose();
 export const deploymentSchema = api.deploymentSchema.loose();
 export const messageSchema = api.messageSchema.loose();
+export const previewSchema = api.previewSchema.loose();
 
 export type Build = z.infer<typeof buildSchema>;
 export type Release = z.infer<typeof releaseSchema>;

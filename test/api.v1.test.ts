@@ -39,6 +39,8 @@ interface Side {
   releaseIds: string[];
   pendingDeploymentId: string;
   deploymentId: string;
+  runningPreviewId: string;
+  forkPreviewId: string;
 }
 
 let A: Side;
@@ -75,7 +77,19 @@ async function side(n: string, builds: number): Promise<Side> {
   const pending = await db.deployment.create({ data: { targetId: manualTarget.id, releaseId: stagingRelease.id, state: "pending_approval", approvalExpiresAt: new Date(Date.now() + 6 * 3600_000) } });
   const done = await db.deployment.create({ data: { targetId: target.id, releaseId: releaseIds[0]!, state: "succeeded", startedAt: new Date(), finishedAt: new Date() } });
   await appendDeploymentLog(done.id, 0, "pulling image\nconverged\n");
+  // two pull request previews of the deploy rule: one running, one of a fork waiting for approval
+  const preview = (pr: number, state: "running" | "pending_approval") =>
+    db.preview.create({
+      data: {
+        deploymentRuleId: deployRule.id, prNumber: pr, headSha: randomBytes(20).toString("hex"), buildId: buildIds[0]!, imageRepo: `127.0.0.1:5000/api-${n}`, tag: `pr-${pr}-abcdef0`,
+        digest: `sha256:${randomBytes(32).toString("hex")}`, service: `api_${n}_web-pr-${pr}`, state, url: `https://pr-${pr}.preview.example.com`, fork: state === "pending_approval",
+        ...(state === "running" ? { deployedAt: new Date(), expiresAt: new Date(Date.now() + 3600_000) } : {}),
+      },
+    });
+  const runningPreview = await preview(41, "running");
+  const forkPreview = await preview(42, "pending_approval");
   return {
+    runningPreviewId: runningPreview.id, forkPreviewId: forkPreview.id,
     repositoryId: repo.id, repositoryName: repo.name, buildRuleId: rule.id, deploymentRuleId: deployRule.id, manualRuleId: manualRule.id,
     targetId: target.id, buildIds, releaseIds, pendingDeploymentId: pending.id, deploymentId: done.id,
   };
@@ -237,6 +251,9 @@ describe("/api/v1", () => {
     expect(await raw("getDeploymentLog", `/deployments/${A.deploymentId}/log?follow=1`, /^text\/plain/)).toBe("pulling image\nconverged\n");
     const approvals = await json("listApprovals", "GET", "/approvals");
     expect((approvals.items as { id: string }[]).map((d) => d.id)).toEqual(expect.arrayContaining([A.pendingDeploymentId, B.pendingDeploymentId]));
+    const previews = await json("listPreviews", "GET", "/previews");
+    expect((previews.items as { id: string }[]).map((p) => p.id)).toEqual(expect.arrayContaining([A.runningPreviewId, A.forkPreviewId]));
+    expect(await json("listPreviews", "GET", "/previews?state=pending_approval")).toMatchObject({ items: expect.arrayContaining([expect.objectContaining({ id: A.forkPreviewId, fork: true, pullRequest: 42 })]) });
     await json("listAuditEvents", "GET", "/audit?action=api_token.&limit=5");
     // the DORA figures: the seeded deployment of A's target counts in the 90 days
     const dora = await json("getDoraReport", "GET", `/dora?period=90&repository=${A.repositoryId}`);
@@ -268,6 +285,8 @@ describe("/api/v1", () => {
     await cmd("pinTarget", `/targets/${A.targetId}/pin`, {}, 200);
     await cmd("approveDeployment", `/approvals/${A.pendingDeploymentId}/approve`, { comment: "ship it" }, 200);
     await cmd("rejectDeployment", `/approvals/${B.pendingDeploymentId}/reject`, { comment: "not now" }, 200);
+    expect(await cmd("tearDownPreview", `/previews/${A.runningPreviewId}/teardown`, undefined, 202)).toMatchObject({ message: expect.stringMatching(/^Tearing down /) });
+    expect(await cmd("approvePreview", `/previews/${A.forkPreviewId}/approve`, undefined, 202)).toMatchObject({ state: "queued" });
     // a command done with a token is audited as the user "via token <name>"
     const ev = await getDb().auditEvent.findFirstOrThrow({ where: { action: "build.rebuilt" }, orderBy: { id: "desc" } });
     expect(ev).toMatchObject({ actorType: "api_token", actorId: operator.id, actorLabel: `api-operator via token ${deployer.name}` });
@@ -388,7 +407,7 @@ describe("/api/v1", () => {
       expectError(await call(t.token, "GET", `/dora?repository=${A.repositoryId}`), 403, "forbidden");
       expectError(await call(t.token, "GET", `/dora?target=${A.targetId}`), 403, "forbidden");
       expect((await call(t.token, "GET", `/dora?repository=${B.repositoryId}`)).status).toBe(200);
-      for (const p of ["/builds?limit=200", "/releases?limit=200", "/targets?limit=200", "/deployments?limit=200", "/approvals?limit=200", "/repositories?limit=200"]) {
+      for (const p of ["/builds?limit=200", "/releases?limit=200", "/targets?limit=200", "/deployments?limit=200", "/approvals?limit=200", "/repositories?limit=200", "/previews"]) {
         const r = await call(t.token, "GET", p);
         expect(r.status, r.text).toBe(200);
         const items = (r.json() as { items: { id: string; repositoryId?: string }[] }).items;
@@ -398,6 +417,7 @@ describe("/api/v1", () => {
         expect(text, p).not.toContain(A.targetId);
       }
       expectError(await call(t.token, "GET", "/audit"), 403, "forbidden");
+      expectError(await call(t.token, "POST", `/previews/${A.forkPreviewId}/teardown`), 403, "forbidden");
       // its own repository's objects work
       expect((await call(t.token, "GET", `/builds/${B.buildIds[0]}`)).status).toBe(200);
     });

@@ -1,7 +1,7 @@
 // Outline icons for the sidebar (24×24, stroke). Decorative: each link also has its name in words.
 import type { ReactNode } from "react";
 
-export type NavIconName = "dashboard" | "repositories" | "builds" | "deployments" | "approvals" | "targets" | "hosts" | "contexts" | "services" | "audit" | "settings" | "dora";
+export type NavIconName = "dashboard" | "repositories" | "builds" | "deployments" | "approvals" | "previews" | "targets" | "hosts" | "contexts" | "services" | "audit" | "settings" | "dora";
 
 const paths: Record<NavIconName, ReactNode> = {
   dora: (
@@ -43,6 +43,13 @@ const paths: Record<NavIconName, ReactNode> = {
     <>
       <path d="M4 13.5 6.5 5.5h11l2.5 8v5a1.5 1.5 0 0 1-1.5 1.5h-13A1.5 1.5 0 0 1 4 18.5z" />
       <path d="M4 13.5h4.5l1 2h5l1-2H20M9.5 10l2 2 3.5-3.5" />
+    </>
+  ),
+  previews: (
+    <>
+      <rect x="3.5" y="4.5" width="17" height="13" rx="1.5" />
+      <path d="M3.5 8h17M8 20.5h8" />
+      <path d="M10 11.5 8 13.5l2 2M14 11.5l2 2-2 2" />
     </>
   ),
   targets: (

@@ -146,5 +146,3 @@ export function previewLabelsFor(labels: readonly string[], v: { ruleId: string;
 
 /** A preview named by its id (Tear down, Approve; the API's teardown and approve). */
 export const previewIdInput = z.object({ id: rowId });
-/** `slipway preview teardown PR`: a pull request's number, and the rule when the number alone is ambiguous. */
-export const previewPrInput = z.object({ pr: int(1, 2_147_483_647, "a pull request number"), rule: optional(rowId) });

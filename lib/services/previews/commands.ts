@@ -1,5 +1,5 @@
-// Preview commands from people: tear a preview down (by id, or by pull request number for the CLI), approve a
-// fork's preview. authorize → validate → rows + jobs + audit in one transaction. A refused command changes nothing.
+// Preview commands from people: tear a preview down, approve a fork's preview.
+// authorize → validate → rows + jobs + audit in one transaction. A refused command changes nothing.
 import { getDb, type Tx } from "@/lib/db";
 import type { Actor } from "@/lib/auth/actor";
 import { actorRepositoryIds } from "@/lib/auth/actor";
@@ -7,7 +7,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { authorize } from "@/lib/services/authorize";
 import { ConflictError, NotFoundError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation/parse";
-import { previewIdInput, previewPrInput, previewStateLabels } from "@/lib/validation/previews";
+import { previewIdInput, previewStateLabels } from "@/lib/validation/previews";
 import { enqueuePreviewComment, requestPreviewTeardown, startWaitingPreviews } from "@/lib/services/previews/schedule";
 
 function actorUser(actor: Actor): { id: string; login: string } | null {
@@ -40,25 +40,6 @@ async function tearDownLocked(tx: Tx, actor: Actor, p: Awaited<ReturnType<typeof
   }
   await recordAudit(tx, { actor, action: "preview.teardown_requested", subjectType: "preview", subjectId: p.id, summary: `${p.service} (${label}) torn down by ${who}`, before: { state: p.state } });
   return { message: `Tearing down ${p.service} (${label}); it comes back with the pull request's next push.` };
-}
-
-/** `slipway preview teardown PR`: the preview of pull request PR (of one rule, when several have one). */
-export async function tearDownPreviewOfPr(actor: Actor, raw: unknown): Promise<{ message: string; id: string }> {
-  authorize(actor, "preview.manage");
-  const input = parseInput(previewPrInput, raw);
-  const scope = actorRepositoryIds(actor);
-  return getDb().$transaction(async (tx) => {
-    const found = await tx.preview.findMany({
-      where: { prNumber: input.pr, state: { not: "torn_down" }, ...(input.rule ? { deploymentRuleId: input.rule } : {}), ...(scope ? { deploymentRule: { buildRule: { repositoryId: { in: scope } } } } : {}) },
-      select: { id: true, deploymentRuleId: true, service: true },
-    });
-    if (found.length === 0) throw new NotFoundError(`No preview of pull request #${input.pr} is up (or waiting); \`slipway previews\` lists them.`);
-    if (found.length > 1) {
-      throw new ConflictError(`Pull request #${input.pr} has previews under ${found.length} deployment rules (${found.map((f) => `${f.service}: --rule ${f.deploymentRuleId}`).join(", ")}); say which with --rule. Nothing was changed.`);
-    }
-    const p = await lockPreview(tx, actor, found[0]!.id);
-    return { ...(await tearDownLocked(tx, actor, p)), id: p.id };
-  });
 }
 
 /** "Approve": a fork's commit may run its preview (without secrets); this commit only, a new push asks again. */
