@@ -99,14 +99,15 @@ export async function ensureService(
         if (f.statusCode === 500 && /rpc error: code = (InvalidArgument|FailedPrecondition|NotFound|AlreadyExists)/.test(engineMessage(err))) throw new SwarmError(`The swarm refused ${what}: ${engineMessage(err)}.`, "update_rejected");
         throw engineError(docker, what, err);
       }
-      const warnings = Array.isArray(answer?.Warnings) ? answer.Warnings.filter((w): w is string => typeof w === "string") : [];
+      const said = answer?.Warnings;
+      const warnings = Array.isArray(said) ? said.filter((w): w is string => typeof w === "string") : [];
       for (const w of warnings) opts.log(`the engine warned: ${w}`);
       if (!answer?.ID) throw engineError(docker, what, new Error("the engine's answer names no service"));
       return { serviceId: answer.ID, created: true, changed: true };
     }
     if (!ownedBy(raw, s.owner)) throw notOurs(raw, s);
     const state = toState(raw);
-    const current = raw.Spec ?? {};
+    const current: EngineServiceSpec = raw.Spec ?? {};
     const same = state.image === s.image && sameLabels(current.Labels, spec.Labels) && networksOf(current).join(",") === networksOf(spec).join(",");
     if (same) {
       opts.log(`service ${s.name} already runs ${s.image} with these labels; nothing to change`);
