@@ -251,8 +251,8 @@ describe("pull request previews", () => {
     const p = (await previewOf(8))!;
     expect(p.expiresAt!.getTime() - p.deployedAt!.getTime()).toBe(2 * 3_600_000);
     // just before it runs out nothing happens; just after, it is torn down
-    expect(await sweepPreviews({ workerId: "test-sweep", now: new Date(p.expiresAt!.getTime() - 1000) })).toEqual([]);
-    expect(await sweepPreviews({ workerId: "test-sweep", now: new Date(p.expiresAt!.getTime() + 1000) })).toEqual([p.id]);
+    expect((await sweepPreviews({ workerId: "test-sweep", now: new Date(p.expiresAt!.getTime() - 1000) })).expired).toEqual([]);
+    expect((await sweepPreviews({ workerId: "test-sweep", now: new Date(p.expiresAt!.getTime() + 1000) })).expired).toEqual([p.id]);
     await previewIn(8, p.headSha, "torn_down");
     expect(await serviceGone("www-pr-8")).toBe(true);
     expect((await getDb().preview.findUniqueOrThrow({ where: { id: p.id } })).reason).toMatch(/time to live \(2 h after its last deploy\) ran out/);

@@ -4,7 +4,7 @@ import { CliError, EXIT, UsageError } from "@/cli/exit-codes";
 import { messageSchema, previewSchema } from "@/cli/schemas";
 import { ago, printJson, shortSha, table } from "@/cli/output";
 import type { Command, Context } from "@/cli/command";
-import { PREVIEW_STATES } from "@/lib/validation/previews";
+import { PREVIEW_STATES } from "@/lib/validation/preview-states";
 
 const listSchema = z.looseObject({ items: z.array(previewSchema) });
 

@@ -4,8 +4,7 @@
 // fork's commit. Both answer in words next to the button.
 import Link from "next/link";
 import type { PreviewListRow } from "@/lib/queries/previews";
-import type { PreviewStateName } from "@/lib/validation/previews";
-import { previewStateLabels } from "@/lib/validation/previews";
+import { previewStateLabels, type PreviewStateName } from "@/lib/validation/preview-states";
 import type { FormAction } from "@/components/ui/forms/result-state";
 import { ConfirmAction } from "@/components/ui/forms/confirm-dialog";
 import { Badge, type BadgeTone } from "@/components/ui/badge";

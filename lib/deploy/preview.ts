@@ -1,7 +1,7 @@
 // The preview engine (worker side): a pull request's preview is its own swarm service, <service>-pr-<n>, on the
 // rule's preview context (lib/services/previews/schedule.ts decides when). run: the service is created or
 // brought to the new digest and watched until its task runs and stays up; teardown: docker service rm; sweep:
-// previews past their time to live are torn down. Each ends in one transaction with its audit event, the
+// previews past their time to live are torn down (and a preview left without its job gets a new one). Each ends in one transaction with its audit event, the
 // pull request's comment job, and (a tear-down) the start of the rule's waiting previews. Previews never get
 // Slipway's secrets: the service gets the image, the labels and nothing else.
 import { getDb } from "@/lib/db";
@@ -12,7 +12,9 @@ import { dockerClient } from "@/lib/docker/engine";
 import type { RegistryAuth } from "@/lib/docker/registry-auth";
 import { contextAccess } from "@/lib/services/inventory/access";
 import { revealSecret } from "@/lib/services/inventory/secret-values";
-import { enqueuePreviewComment, requestPreviewTeardown, startWaitingPreviews } from "@/lib/services/previews/schedule";
+import { enqueuePreviewComment, previewQueue, requestPreviewTeardown, startWaitingPreviews } from "@/lib/services/previews/schedule";
+import { enqueueJob } from "@/lib/jobs/enqueue";
+import { liveJobExists } from "@/lib/jobs/pending";
 import { splitImageRef } from "@/lib/build/image-ref";
 import { waitForConvergence } from "@/lib/deploy/targets/swarm/convergence";
 import { ensureService, removeService } from "@/lib/deploy/targets/swarm/lifecycle";
@@ -165,20 +167,43 @@ export async function removePreview(previewId: string, opts: PreviewRunOptions):
   return { state: "torn_down", result };
 }
 
-/** The minute's sweep: running previews past their time to live are torn down. Returns their ids. */
-export async function sweepPreviews(opts: { workerId: string; now?: Date }): Promise<string[]> {
+/** A queued or tearing-down preview without a job this long (its worker or its job's retries gave up) gets a new one. */
+export const PREVIEW_STUCK_AFTER_MS = 10 * 60_000;
+
+/**
+ * The minute's sweep: running previews past their time to live are torn down; a preview left queued or being torn
+ * down without a job to do it (a worker that stopped, a swarm that stayed unreachable through the job's attempts)
+ * gets a new job, at most every PREVIEW_STUCK_AFTER_MS.
+ */
+export async function sweepPreviews(opts: { workerId: string; now?: Date }): Promise<{ expired: string[]; resubmitted: string[] }> {
   const now = opts.now ?? new Date();
   const actor: Actor = { type: "worker", workerId: opts.workerId };
-  const expired = await getDb().preview.findMany({ where: { state: "running", expiresAt: { lte: now } }, select: { id: true, service: true, deploymentRule: { select: { previewTtlHours: true } } }, take: 100 });
-  const out: string[] = [];
+  const db = getDb();
+  const expired = await db.preview.findMany({ where: { state: "running", expiresAt: { lte: now } }, select: { id: true, service: true, deploymentRule: { select: { previewTtlHours: true } } }, take: 100 });
+  const out = { expired: [] as string[], resubmitted: [] as string[] };
   for (const e of expired) {
     const reason = `its time to live (${e.deploymentRule.previewTtlHours} h after its last deploy) ran out`;
-    const done = await getDb().$transaction(async (tx) => {
+    const done = await db.$transaction(async (tx) => {
       if (!(await requestPreviewTeardown(tx, e.id, reason))) return false;
       await recordAudit(tx, { actor, action: "preview.teardown_requested", subjectType: "preview", subjectId: e.id, summary: `${e.service}: ${reason}` });
       return true;
     });
-    if (done) out.push(e.id);
+    if (done) out.expired.push(e.id);
+  }
+  const stuck = await db.$queryRaw<{ id: string; state: "queued" | "tearing_down" }[]>`
+    SELECT p.id, p.state::text AS state FROM previews p
+    WHERE p.state IN ('queued', 'tearing_down') AND p.updated_at < ${new Date(now.getTime() - PREVIEW_STUCK_AFTER_MS)}
+      AND NOT ${liveJobExists("preview_run", "previewId", "p.id")} AND NOT ${liveJobExists("preview_teardown", "previewId", "p.id")}
+    LIMIT 100`;
+  for (const p of stuck) {
+    await db.$transaction(async (tx) => {
+      // touched, so the next sweep leaves it alone for a while
+      const still = await tx.preview.updateMany({ where: { id: p.id, state: p.state }, data: { updatedAt: now } });
+      if (still.count === 0) return;
+      if (p.state === "queued") await enqueueJob(tx, "preview_run", { previewId: p.id }, { queueName: previewQueue(p.id), jobKey: `preview_run:${p.id}`, jobKeyMode: "replace", maxAttempts: 1 });
+      else await enqueueJob(tx, "preview_teardown", { previewId: p.id }, { queueName: previewQueue(p.id), jobKey: `preview_teardown:${p.id}`, jobKeyMode: "replace", maxAttempts: 5 });
+      out.resubmitted.push(p.id);
+    });
   }
   return out;
 }

@@ -21,6 +21,7 @@ export async function previewComment(payload: JobPayload<"preview_comment">, ctx
 }
 
 export async function previewsSweep(_payload: JobPayload<"previews_sweep">, ctx: TaskContext): Promise<void> {
-  const ids = await sweepPreviews({ workerId: ctx.workerId });
-  if (ids.length) ctx.log.info({ previews: ids }, "previews past their time to live are being torn down");
+  const r = await sweepPreviews({ workerId: ctx.workerId });
+  if (r.expired.length) ctx.log.info({ previews: r.expired }, "previews past their time to live are being torn down");
+  if (r.resubmitted.length) ctx.log.warn({ previews: r.resubmitted }, "previews left without a job got a new one");
 }

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { BUILD_STATES } from "@/lib/validation/build-states";
 import { DEPLOYMENT_STATES } from "@/lib/validation/deployment-states";
-import { PREVIEW_STATES } from "@/lib/validation/previews";
+import { PREVIEW_STATES } from "@/lib/validation/preview-states";
 
 const time = z.string().meta({ description: "ISO 8601 time", format: "date-time" });
 const id = z.string().meta({ description: "an id Slipway gave out" });

@@ -23,7 +23,7 @@ import {
   targetSchema,
 } from "@/lib/api/v1/objects";
 import { DEPLOYMENT_STATES } from "@/lib/validation/deployment-states";
-import { PREVIEW_STATES } from "@/lib/validation/previews";
+import { PREVIEW_STATES } from "@/lib/validation/preview-states";
 
 const idParams = z.object({ id: rowId });
 const blank = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v);
