@@ -420,9 +420,10 @@ export const listPreviewsOp = defineOperation({
   path: "/previews",
   tag: "Previews",
   summary: "Pull request previews: those up or on their way, then those torn down in the last week",
+  description: "At most 200, in one page (nextCursor is always null): a rule's cap keeps the live ones few.",
   role: "viewer",
   query: z.object({ state: z.preprocess(blank, z.enum(PREVIEW_STATES, { error: `must be one of: ${PREVIEW_STATES.join(", ")}` }).optional()) }),
-  response: z.object({ items: z.array(previewSchema) }),
+  response: pageOf(previewSchema),
 });
 
 export const tearDownPreviewOp = defineOperation({

@@ -4,4 +4,7 @@ import { listPreviewsOp } from "@/lib/api/v1/operations";
 import { listPreviews } from "@/lib/queries/previews";
 import { previewJson } from "@/lib/api/v1/present";
 
-export const GET = apiRoute(listPreviewsOp, async ({ query, repositoryIds }) => ({ items: (await listPreviews({ repositoryIds, state: query.state })).map(previewJson) }));
+export const GET = apiRoute(listPreviewsOp, async ({ query, repositoryIds }) => ({
+  items: (await listPreviews({ repositoryIds, state: query.state })).map(previewJson),
+  nextCursor: null,
+}));
