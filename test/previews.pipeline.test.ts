@@ -258,6 +258,25 @@ describe("pull request previews", () => {
     expect((await getDb().preview.findUniqueOrThrow({ where: { id: p.id } })).reason).toMatch(/time to live \(2 h after its last deploy\) ran out/);
   }, 120_000);
 
+  test("a service of the preview's name that Slipway did not make is left alone: the preview fails, in words", async () => {
+    // someone made www-pr-12 by hand (no slipway.preview label)
+    await swarm.docker.createService({ Name: "www-pr-12", TaskTemplate: { ContainerSpec: { Image: busybox, Command: ["/bin/busybox", "sleep", "3600"] } }, Mode: { Replicated: { Replicas: 1 } } });
+    const sha = pushToPr(12, "<h1>12</h1>\n");
+    await pullRequest("opened", 12, sha);
+    const p = await previewIn(12, sha, "failed");
+    expect(p.reason).toMatch(/A service named www-pr-12 exists on the swarm and is not this preview's \(its label slipway\.preview is absent/);
+    const svc = await inspect("www-pr-12");
+    expect(svc.Spec.TaskTemplate.ContainerSpec.Image).toBe(busybox);
+    expect(svc.Spec.Labels?.["slipway.preview"]).toBeUndefined();
+    await eventually("the comment to say Failed", () => commentsOn(12)[0]?.body.includes("**Failed**"));
+    // closing the pull request does not remove it either: the preview is torn down, the service stays
+    await pullRequest("closed", 12, sha);
+    await previewIn(12, sha, "torn_down");
+    expect((await getDb().auditEvent.findFirstOrThrow({ where: { action: "preview.torn_down", subjectId: p.id } })).summary).toMatch(/www-pr-12 left alone: a service of that name is someone else's/);
+    expect((await inspect("www-pr-12")).Spec.TaskTemplate.ContainerSpec.Image).toBe(busybox);
+    await swarm.docker.getService("www-pr-12").remove();
+  }, 180_000);
+
   test("the cap holds: a third pull request waits, in words, until one of the two running is torn down", async () => {
     const shas = { 9: pushToPr(9, "<h1>9</h1>\n"), 10: pushToPr(10, "<h1>10</h1>\n") };
     await pullRequest("opened", 9, shas[9]);

@@ -142,7 +142,7 @@ export async function removePreview(previewId: string, opts: PreviewRunOptions):
   const actor: Actor = { type: "worker", workerId: opts.workerId };
   const log = (line: string) => opts.log.info({ previewId, service: p.service }, line);
   const signal = opts.signal ?? new AbortController().signal;
-  let result: "removed" | "missing" | "no context";
+  let result: "removed" | "missing" | "not_ours" | "no context";
   if (contextOf(p) === null) {
     result = "no context";
   } else {
@@ -158,7 +158,7 @@ export async function removePreview(previewId: string, opts: PreviewRunOptions):
     if (ended.count === 0) return;
     await recordAudit(tx, {
       actor, action: "preview.torn_down", subjectType: "preview", subjectId: p.id,
-      summary: `${p.service} ${result === "removed" ? "removed" : "was not on the swarm"} (${p.reason ?? "torn down"})`,
+      summary: `${p.service} ${result === "removed" ? "removed" : result === "not_ours" ? "left alone: a service of that name is someone else's" : "was not on the swarm"} (${p.reason ?? "torn down"})`,
       after: { service: p.service, result, reason: p.reason },
     });
     await enqueuePreviewComment(tx, p.id);

@@ -133,19 +133,22 @@ export async function ensureService(
 
 /**
  * Removes the service when it is ours (docker service rm); "missing" when there is none (removed already),
- * SwarmError update_rejected when a service of that name is someone else's.
+ * "not_ours" (nothing done) when a service of that name is someone else's.
  */
 export async function removeService(
   docker: Dockerode,
   s: { name: string; owner: { label: string; value: string } },
   opts: { signal: AbortSignal; log: (line: string) => void },
-): Promise<"removed" | "missing"> {
+): Promise<"removed" | "missing" | "not_ours"> {
   const raw = await findService(docker, s.name, opts.signal);
   if (!raw) {
     opts.log(`service ${s.name} is not on the swarm (removed already)`);
     return "missing";
   }
-  if (!ownedBy(raw, s.owner)) throw notOurs(raw, s);
+  if (!ownedBy(raw, s.owner)) {
+    opts.log(notOurs(raw, s).message);
+    return "not_ours";
+  }
   const what = `removing service ${s.name}`;
   opts.log(`removing service ${s.name}`);
   try {
