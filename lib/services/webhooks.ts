@@ -89,8 +89,9 @@ function parseEvent(event: string, json: unknown): Parsed | { error: string } {
     case "pull_request": {
       const r = pullRequestPayload.safeParse(json); if (!r.success) return fail(r.error);
       const p = r.data; const pr = p.pull_request;
-      // a head in another repository, or in one deleted since (head.repo null), is a fork's: never trusted
-      const fork = pr.head.repo === null || (pr.head.repo !== undefined && pr.head.repo.full_name.toLowerCase() !== p.repository.full_name.toLowerCase());
+      // a head in another repository, in one deleted since (head.repo null), or in one the payload does not name,
+      // is a fork's: never trusted with secrets
+      const fork = !pr.head.repo || pr.head.repo.full_name.toLowerCase() !== p.repository.full_name.toLowerCase();
       const base = pr.base ? branchOfRef.safeParse(pr.base.ref) : undefined;
       const fields = { prNumber: p.number, headSha: pr.head.sha, title: pr.title, author: pr.user.login, fork, ...(base?.success ? { baseBranch: base.data } : {}) };
       const head = branchOfRef.safeParse(pr.head.ref);
