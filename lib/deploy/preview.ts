@@ -99,7 +99,7 @@ export async function runPreview(previewId: string, opts: PreviewRunOptions): Pr
   const image = `${p.imageRepo}:${p.tag}@${p.digest}`;
   const log = (line: string) => opts.log.info({ previewId, service: p.service }, line);
   const signal = opts.signal ?? new AbortController().signal;
-  let outcome: { ok: true; created: boolean } | { ok: false; reason: string };
+  let outcome: { ok: true } | { ok: false; reason: string };
   let explain: (err: unknown) => string = errorText;
   try {
     const ctx = await openContext(p);
@@ -112,24 +112,29 @@ export async function runPreview(previewId: string, opts: PreviewRunOptions): Pr
       { auth: await registryAuth(p), signal, log },
     );
     const conv = await waitForConvergence(ctx.docker, { serviceId: up.serviceId, image, monitorMs: PREVIEW_MONITOR_MS, timeoutMs: PREVIEW_CONVERGE_TIMEOUT_MS, signal, log });
-    outcome = conv.outcome === "converged" ? { ok: true, created: up.created } : { ok: false, reason: conv.message };
+    outcome = conv.outcome === "converged" ? { ok: true } : { ok: false, reason: conv.message };
+    if (up.created) log(`service ${p.service} created`);
   } catch (err) {
     outcome = { ok: false, reason: explain(err) };
   }
   const now = new Date();
+  const result = outcome;
   await getDb().$transaction(async (tx) => {
     // only the run of the row's current commit, still deploying, writes its end (a newer commit or a tear-down took over)
-    const data = outcome.ok
+    const data = result.ok
       ? { state: "running" as const, reason: null, deployedAt: now, expiresAt: new Date(now.getTime() + p.deploymentRule.previewTtlHours * 3_600_000) }
-      : { state: "failed" as const, reason: outcome.reason.slice(0, 2000) };
+      : { state: "failed" as const, reason: result.reason.slice(0, 2000) };
     const ended = await tx.preview.updateMany({ where: { id: p.id, state: "deploying", digest: p.digest }, data });
     if (ended.count === 0) return;
-    await recordAudit(tx, outcome.ok
-      ? { actor, action: "preview.deployed", subjectType: "preview", subjectId: p.id, summary: `${p.service} runs ${image}${p.url ? ` at ${p.url}` : ""}`, after: { image, url: p.url, expiresAt: data.state === "running" ? data.expiresAt : null } }
-      : { actor, action: "preview.failed", subjectType: "preview", subjectId: p.id, summary: `${p.service}: ${outcome.reason}`.slice(0, 1000), after: { image, reason: outcome.reason } });
+    await recordAudit(
+      tx,
+      result.ok
+        ? { actor, action: "preview.deployed", subjectType: "preview", subjectId: p.id, summary: `${p.service} runs ${image}${p.url ? ` at ${p.url}` : ""}`, after: { image, url: p.url, expiresAt: data.state === "running" ? data.expiresAt : null } }
+        : { actor, action: "preview.failed", subjectType: "preview", subjectId: p.id, summary: `${p.service}: ${result.reason}`.slice(0, 1000), after: { image, reason: result.reason } },
+    );
     await enqueuePreviewComment(tx, p.id);
   });
-  return outcome.ok ? { state: "running", reason: null } : { state: "failed", reason: outcome.reason };
+  return result.ok ? { state: "running", reason: null } : { state: "failed", reason: result.reason };
 }
 
 /**
