@@ -1,7 +1,7 @@
 // The inventory in canonical form: every default filled in, every derived name computed, references by
-// name. Both sides of an import { canonPreview, type CanonPreview } from "@/lib/validation/previews";
-import diff (the database and the file) are brought to this form, so a file
+// name. Both sides of an import diff (the database and the file) are brought to this form, so a file
 // exported and imported again compares equal field by field.
+import { canonPreview, type CanonPreview } from "@/lib/validation/previews";
 import {
   buildRuleName,
   defaultRestartUnit,

@@ -1,12 +1,12 @@
 // The one place the inventory is written. A change (lib/config/diff.ts) is applied to the database with an
-// audit event, inside the caller's transaction; the console's forms and slipway.yml import { DEFAULT_PREVIEW_MAX_CONCURRENT, DEFAULT_PREVIEW_TTL_HOURS } from "@/lib/validation/previews";
-import both come here.
+// audit event, inside the caller's transaction; the console's forms and slipway.yml import both come here.
 // References are resolved by name when the change is applied, so a change list applies in order in one
 // transaction (a repository created before its build rules). Deletes never erase history: a repository,
 // build rule, deployment rule or target that has some (builds, releases, deployments) is archived instead
 // (archivedAt set, with whatever it holds): it leaves the inventory and never builds or deploys again, and
 // its history stays readable and linked. Creating one with the natural key of an archived one restores it,
 // history and all. Hosts, contexts, registries and apps still used by live entries are refused.
+import { DEFAULT_PREVIEW_MAX_CONCURRENT, DEFAULT_PREVIEW_TTL_HOURS } from "@/lib/validation/previews";
 import type { Tx } from "@/lib/db";
 import type { Actor } from "@/lib/auth/actor";
 import { recordAudit } from "@/lib/audit/record";

@@ -1,6 +1,6 @@
 // The inventory as it is in the database, in canonical form (lib/config/canonical.ts): what export writes
-// and what an import { canonPreview } from "@/lib/validation/previews";
-import is compared with. Read inside the inventory lock when it feeds a change.
+// and what an import is compared with. Read inside the inventory lock when it feeds a change.
+import { canonPreview } from "@/lib/validation/previews";
 import type { Tx } from "@/lib/db";
 import type { CanonDoc, CanonRepo } from "@/lib/config/canonical";
 import { canonKindFields, hostKeyText } from "@/lib/config/canonical";
