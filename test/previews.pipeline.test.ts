@@ -123,7 +123,7 @@ async function pullRequest(action: "opened" | "synchronize" | "closed", n: numbe
 const previewOf = (n: number) => getDb().preview.findUnique({ where: { deploymentRuleId_prNumber: { deploymentRuleId: ruleId, prNumber: n } } });
 const logText = async (id: string) => (await readBuildLog(id, -1, 10_000)).map((c) => c.text).join("");
 
-/** Waits for the preview of `n` at `sha` to reach `state`; a failed build or preview fails the test with its words. */
+/** Waits for the preview of `n` at `sha` to reach `state`; a failed build (or, waiting for it to run, preview) fails the test with its words. */
 async function previewIn(n: number, sha: string, state: string, timeoutMs = 120_000) {
   return eventually(
     `the preview of #${n} at ${sha.slice(0, 7)} to be ${state}`,
@@ -131,7 +131,7 @@ async function previewIn(n: number, sha: string, state: string, timeoutMs = 120_
       const b = await getDb().build.findFirst({ where: { buildRuleId, commit: { sha } }, orderBy: { attempt: "desc" } });
       if (b && ["failed", "cancelled"].includes(b.state)) throw new Error(`build ${b.state}: ${b.reason}\n${await logText(b.id)}`);
       const p = await previewOf(n);
-      if (p?.headSha === sha && p.state === "failed" && state !== "failed") throw new Error(`preview failed: ${p.reason}`);
+      if (p?.headSha === sha && p.state === "failed" && state === "running") throw new Error(`preview failed: ${p.reason}`);
       return p?.headSha === sha && p.state === state ? p : null;
     },
     timeoutMs,
