@@ -74,7 +74,7 @@ test("the previews list, its empty state, and Tear down from the keyboard", asyn
   await expect(row(41)).toContainText("Running");
   await expect(row(41).getByRole("link", { name: "pr-41.preview.example.com" })).toHaveAttribute("href", "https://pr-41.preview.example.com");
   await expect(row(41)).toContainText("3 h ago");
-  await expect(row(41)).toContainText("torn down in 69 h");
+  await expect(row(41)).toContainText("torn down in 3 days");
   await expect(row(42)).toContainText("Waiting for approval");
   await expect(row(42)).toContainText("fork");
   await expect(row(42).getByRole("button", { name: `Approve the preview of ${s.repo}#42` })).toBeVisible();

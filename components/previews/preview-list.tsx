@@ -1,8 +1,10 @@
 "use client";
 // The Previews list: one row per preview with its pull request, commit, state (and why), address and age; Tear
 // down asks first (a dialog: Escape or Cancel closes it, the confirm button is reached with Tab), Approve runs a
-// fork's commit. Both answer in words next to the button.
+// fork's commit. What they did is said above the list (the row's button is gone once it is torn down).
 import Link from "next/link";
+import { useCallback, useMemo, useState } from "react";
+import type { ActionState } from "@/lib/auth/action";
 import type { PreviewListRow } from "@/lib/queries/previews";
 import { previewStateLabels, type PreviewStateName } from "@/lib/validation/preview-states";
 import type { FormAction } from "@/components/ui/forms/result-state";
@@ -25,6 +27,39 @@ const tones: Record<PreviewStateName, BadgeTone> = {
 };
 
 export function PreviewList({ rows, now, canManage, tearDown, approve }: { rows: PreviewListRow[]; now: Date; canManage: boolean; tearDown: FormAction; approve: FormAction }) {
+  const [said, setSaid] = useState<string[]>([]);
+  const remember = useCallback(
+    (action: FormAction): FormAction =>
+      async (prev: ActionState, form: FormData): Promise<ActionState> => {
+        const state = await action(prev, form);
+        if (state?.ok) setSaid((list) => [state.message, ...list].slice(0, 3));
+        return state;
+      },
+    [],
+  );
+  const tearDownSaid = useMemo(() => remember(tearDown), [remember, tearDown]);
+  const approveSaid = useMemo(() => remember(approve), [remember, approve]);
+  return (
+    <div className="space-y-4">
+      {said.length ? (
+        <ul aria-label="What you did" className="space-y-2">
+          {said.map((m, i) => (
+            <li
+              key={`${i}-${m}`}
+              role="status"
+              className="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-950 dark:border-emerald-800 dark:bg-emerald-950/60 dark:text-emerald-100"
+            >
+              {m}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <PreviewTable rows={rows} now={now} canManage={canManage} tearDown={tearDownSaid} approve={approveSaid} />
+    </div>
+  );
+}
+
+function PreviewTable({ rows, now, canManage, tearDown, approve }: { rows: PreviewListRow[]; now: Date; canManage: boolean; tearDown: FormAction; approve: FormAction }) {
   if (rows.length === 0) {
     return (
       <EmptyState title="No previews">
@@ -40,7 +75,6 @@ export function PreviewList({ rows, now, canManage, tearDown, approve }: { rows:
       <THead>
         <tr>
           <Th>Pull request</Th>
-          <Th>Commit</Th>
           <Th>State</Th>
           <Th>Address</Th>
           <Th>Age</Th>
@@ -50,8 +84,8 @@ export function PreviewList({ rows, now, canManage, tearDown, approve }: { rows:
       <TBody>
         {rows.map((p) => (
           <tr key={p.id} className="align-top">
-            <RowTh>
-              <span className="font-medium">
+            <RowTh className="min-w-48">
+              <span className="whitespace-nowrap font-medium">
                 {p.repository.name}#{p.prNumber}
               </span>
               {p.fork ? (
@@ -63,20 +97,18 @@ export function PreviewList({ rows, now, canManage, tearDown, approve }: { rows:
                 </>
               ) : null}
               <Sub>
+                <Mono small title={p.image}>
+                  {shortSha(p.headSha)}
+                </Mono>{" "}
                 into <Mono small>{p.branch}</Mono> · <Mono small>{p.service}</Mono>
               </Sub>
             </RowTh>
-            <Td>
-              <Mono small title={p.image}>
-                {shortSha(p.headSha)}
-              </Mono>
-            </Td>
-            <Td className="max-w-sm">
+            <Td className="min-w-44 max-w-60">
               <Badge tone={tones[p.state]}>{previewStateLabels[p.state]}</Badge>
               {p.reason ? <Sub className="whitespace-normal break-words">{p.reason}</Sub> : null}
               {p.approvedBy ? <Sub>approved by {p.approvedBy}</Sub> : null}
             </Td>
-            <Td className="break-all">
+            <Td className="whitespace-nowrap">
               {p.url && p.state === "running" ? (
                 <Link href={p.url} className="link" rel="noreferrer" target="_blank">
                   {p.url.replace(/^https?:\/\//, "")}
@@ -114,7 +146,6 @@ export function PreviewList({ rows, now, canManage, tearDown, approve }: { rows:
                       confirmLabel="Approve and run"
                       confirmVariant="primary"
                       pendingText="Approving…"
-                      showSuccess
                     >
                       <p>
                         This pull request comes from a fork. Its commit <Mono small>{shortSha(p.headSha)}</Mono> runs as <Mono small>{p.service}</Mono> on
@@ -132,7 +163,6 @@ export function PreviewList({ rows, now, canManage, tearDown, approve }: { rows:
                       title={`Tear down ${p.service}?`}
                       confirmLabel="Tear down"
                       pendingText="Tearing down…"
-                      showSuccess
                     >
                       <p>
                         The service <Mono small>{p.service}</Mono> is removed from the swarm now. The pull request&apos;s next push brings the preview back.
