@@ -15,8 +15,9 @@ import { logs, wait } from "@/cli/commands/runs";
 import { exportInventory, importInventory } from "@/cli/commands/inventory";
 import { provenance } from "@/cli/commands/provenance";
 import { environments, promote } from "@/cli/commands/environments";
+import { preview, previews } from "@/cli/commands/previews";
 
-export const COMMANDS: Command[] = [login, logout, status, builds, build, deploy, rollback, pin, unpin, environments, promote, approvals, approve, reject, logs, wait, provenance, exportInventory, importInventory];
+export const COMMANDS: Command[] = [login, logout, status, builds, build, deploy, rollback, pin, unpin, environments, promote, approvals, approve, reject, previews, preview, logs, wait, provenance, exportInventory, importInventory];
 
 const byName = new Map(COMMANDS.map((c) => [c.name, c]));
 

@@ -12,6 +12,7 @@ export const deploymentSchema = api.deploymentSchema.loose();
 export const messageSchema = api.messageSchema.loose();
 export const pipelineSchema = api.pipelineSchema.loose();
 export const promotionSchema = api.promotionSchema.loose();
+export const previewSchema = api.previewSchema.loose();
 
 export type Build = z.infer<typeof buildSchema>;
 export type Release = z.infer<typeof releaseSchema>;

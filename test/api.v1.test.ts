@@ -42,6 +42,8 @@ interface Side {
   /** a rule with environments staging → production whose release runs on staging, promotable */
   promoteRuleId: string;
   promoteReleaseId: string;
+  runningPreviewId: string;
+  forkPreviewId: string;
 }
 
 let A: Side;
@@ -90,7 +92,19 @@ async function side(n: string, builds: number): Promise<Side> {
   await db.target.create({ data: { deploymentRuleId: promoteRule.id, environmentId: productionEnv.id, name: `api-${n}-web-production`, kind: "swarm_service", dockerContextId: ctx.id, service: `api_${n}_web_production` } });
   // succeeded on staging two minutes ago: its 60 s soak time has passed
   await db.deployment.create({ data: { targetId: stagingTarget.id, releaseId: promoteRelease.id, state: "succeeded", startedAt: new Date(Date.now() - 180_000), finishedAt: new Date(Date.now() - 120_000) } });
+  // two pull request previews of the deploy rule: one running, one of a fork waiting for approval
+  const preview = (pr: number, state: "running" | "pending_approval") =>
+    db.preview.create({
+      data: {
+        deploymentRuleId: deployRule.id, prNumber: pr, headSha: randomBytes(20).toString("hex"), buildId: buildIds[0]!, imageRepo: `127.0.0.1:5000/api-${n}`, tag: `pr-${pr}-abcdef0`,
+        digest: `sha256:${randomBytes(32).toString("hex")}`, service: `api_${n}_web-pr-${pr}`, state, url: `https://pr-${pr}.preview.example.com`, fork: state === "pending_approval",
+        ...(state === "running" ? { deployedAt: new Date(), expiresAt: new Date(Date.now() + 3600_000) } : {}),
+      },
+    });
+  const runningPreview = await preview(41, "running");
+  const forkPreview = await preview(42, "pending_approval");
   return {
+    runningPreviewId: runningPreview.id, forkPreviewId: forkPreview.id,
     repositoryId: repo.id, repositoryName: repo.name, buildRuleId: rule.id, deploymentRuleId: deployRule.id, manualRuleId: manualRule.id,
     targetId: target.id, buildIds, releaseIds, pendingDeploymentId: pending.id, deploymentId: done.id, promoteRuleId: promoteRule.id, promoteReleaseId: promoteRelease.id,
   };
@@ -264,6 +278,9 @@ describe("/api/v1", () => {
     expect(await raw("getDeploymentLog", `/deployments/${A.deploymentId}/log?follow=1`, /^text\/plain/)).toBe("pulling image\nconverged\n");
     const approvals = await json("listApprovals", "GET", "/approvals");
     expect((approvals.items as { id: string }[]).map((d) => d.id)).toEqual(expect.arrayContaining([A.pendingDeploymentId, B.pendingDeploymentId]));
+    const previews = await json("listPreviews", "GET", "/previews");
+    expect((previews.items as { id: string }[]).map((p) => p.id)).toEqual(expect.arrayContaining([A.runningPreviewId, A.forkPreviewId]));
+    expect(await json("listPreviews", "GET", "/previews?state=pending_approval")).toMatchObject({ items: expect.arrayContaining([expect.objectContaining({ id: A.forkPreviewId, fork: true, pullRequest: 42 })]) });
     await json("listAuditEvents", "GET", "/audit?action=api_token.&limit=5");
     // the DORA figures: the seeded deployment of A's target counts in the 90 days
     const dora = await json("getDoraReport", "GET", `/dora?period=90&repository=${A.repositoryId}`);
@@ -302,6 +319,8 @@ describe("/api/v1", () => {
     expect(await counts()).toEqual(beforeRefusal);
     await cmd("approveDeployment", `/approvals/${A.pendingDeploymentId}/approve`, { comment: "ship it" }, 200);
     await cmd("rejectDeployment", `/approvals/${B.pendingDeploymentId}/reject`, { comment: "not now" }, 200);
+    expect(await cmd("tearDownPreview", `/previews/${A.runningPreviewId}/teardown`, undefined, 202)).toMatchObject({ message: expect.stringMatching(/^Tearing down /) });
+    expect(await cmd("approvePreview", `/previews/${A.forkPreviewId}/approve`, undefined, 202)).toMatchObject({ state: "queued" });
     // a command done with a token is audited as the user "via token <name>"
     const ev = await getDb().auditEvent.findFirstOrThrow({ where: { action: "build.rebuilt" }, orderBy: { id: "desc" } });
     expect(ev).toMatchObject({ actorType: "api_token", actorId: operator.id, actorLabel: `api-operator via token ${deployer.name}` });
@@ -423,7 +442,7 @@ describe("/api/v1", () => {
       expectError(await call(t.token, "GET", `/dora?repository=${A.repositoryId}`), 403, "forbidden");
       expectError(await call(t.token, "GET", `/dora?target=${A.targetId}`), 403, "forbidden");
       expect((await call(t.token, "GET", `/dora?repository=${B.repositoryId}`)).status).toBe(200);
-      for (const p of ["/builds?limit=200", "/releases?limit=200", "/targets?limit=200", "/deployments?limit=200", "/approvals?limit=200", "/repositories?limit=200"]) {
+      for (const p of ["/builds?limit=200", "/releases?limit=200", "/targets?limit=200", "/deployments?limit=200", "/approvals?limit=200", "/repositories?limit=200", "/previews"]) {
         const r = await call(t.token, "GET", p);
         expect(r.status, r.text).toBe(200);
         const items = (r.json() as { items: { id: string; repositoryId?: string }[] }).items;
@@ -437,6 +456,7 @@ describe("/api/v1", () => {
       expect(pipes.status, pipes.text).toBe(200);
       expect((pipes.json() as { pipelines: { repositoryId: string }[] }).pipelines.map((p) => p.repositoryId)).toEqual([B.repositoryId]);
       expectError(await call(t.token, "GET", "/audit"), 403, "forbidden");
+      expectError(await call(t.token, "POST", `/previews/${A.forkPreviewId}/teardown`), 403, "forbidden");
       // its own repository's objects work
       expect((await call(t.token, "GET", `/builds/${B.buildIds[0]}`)).status).toBe(200);
     });

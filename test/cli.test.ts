@@ -343,6 +343,48 @@ describe("slipway", () => {
     expect(again.stderr).toMatch(/^slipway: \S/);
   });
 
+  test("previews lists pull request previews; preview teardown PR tears one down by its number; preview approve runs a fork's", async () => {
+    const db = getDb();
+    const preview = (pr: number, state: "running" | "pending_approval") =>
+      db.preview.create({
+        data: {
+          deploymentRuleId: seed.ruleId, prNumber: pr, headSha: sha(), imageRepo: "127.0.0.1:5000/cli/app", tag: `pr-${pr}-abcdef0`, digest: `sha256:${randomBytes(32).toString("hex")}`,
+          service: `cli_web-pr-${pr}`, state, url: `https://pr-${pr}.preview.example.com`, fork: state === "pending_approval",
+          ...(state === "running" ? { deployedAt: new Date(), expiresAt: new Date(Date.now() + 3600_000) } : {}),
+        },
+      });
+    const running = await preview(31, "running");
+    const fork = await preview(32, "pending_approval");
+
+    const table = await slipway([...as(tokens.read), "previews"]);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^PREVIEW\s+PULL REQUEST\s+COMMIT\s+STATE\s+URL\s+AGE/m);
+    expect(table.stdout).toContain(`${seed.repoName}#31`);
+    expect(table.stdout).toContain("https://pr-31.preview.example.com");
+    expect(table.stdout).toContain(`${seed.repoName}#32 (fork)`);
+    const waiting = await slipway([...as(tokens.read), "previews", "--state", "pending_approval", "--json"]);
+    expect(json<{ items: { id: string }[] }>(waiting).items.map((p) => p.id)).toEqual([fork.id]);
+    expect((await slipway([...as(tokens.read), "previews", "--state", "sleeping"])).code).toBe(2);
+
+    // a read-scoped token may list but not tear down (exit 5, nothing written)
+    const before = await auditCount();
+    expect((await slipway([...as(tokens.read), "preview", "teardown", "31"])).code).toBe(5);
+    expect(await auditCount()).toBe(before);
+    expect((await slipway([...as(tokens.deploy), "preview", "stop", "31"])).code).toBe(2);
+    expect((await slipway([...as(tokens.deploy), "preview", "teardown", "99"])).code).toBe(4);
+
+    const down = await slipway([...as(tokens.deploy), "preview", "teardown", "31"]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toContain("Tearing down cli_web-pr-31");
+    expect((await db.preview.findUniqueOrThrow({ where: { id: running.id } })).state).toBe("tearing_down");
+    expect((await db.auditEvent.findFirstOrThrow({ where: { subjectId: running.id, action: "preview.teardown_requested" } })).actorLabel).toBe("cli-operator via token release-job");
+
+    const approved = await slipway([...as(tokens.deploy), "preview", "approve", "32", "--json"]);
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(json<{ state: string }>(approved).state).toBe("queued");
+    expect((await db.preview.findUniqueOrThrow({ where: { id: fork.id } })).approvedById).toBe(operator.id);
+  });
+
   test("a read-scoped token is refused on deploy with exit 5 and nothing is written", async () => {
     const db = getDb();
     const before = { deployments: await db.deployment.count(), audit: await auditCount() };

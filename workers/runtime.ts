@@ -115,8 +115,8 @@ export function newWorkerId(): string {
 
 /** Jobs that may run for many minutes get their own runner, so they never hold every slot of the worker. */
 export const LONG_TASKS = ["build_run"] as const;
-/** Deployments get a third runner: a long build never delays a deploy, and deploys never wait behind builds. */
-export const DEPLOY_TASKS = ["deploy_run", "deploy_verify"] as const;
+/** Deployments and previews get a third runner: a long build never delays a deploy, and deploys never wait behind builds. */
+export const DEPLOY_TASKS = ["deploy_run", "deploy_verify", "preview_run", "preview_teardown"] as const;
 /** about 10 light queries a second per idle worker process: the price of starting a deploy within ~0.1 s */
 const DEPLOY_POLL_MS = 100;
 

@@ -1,7 +1,7 @@
 // Outline icons for the sidebar (24×24, stroke). Decorative: each link also has its name in words.
 import type { ReactNode } from "react";
 
-export type NavIconName = "dashboard" | "repositories" | "builds" | "deployments" | "approvals" | "targets" | "environments" | "hosts" | "contexts" | "services" | "audit" | "settings" | "dora";
+export type NavIconName = "dashboard" | "repositories" | "builds" | "deployments" | "approvals" | "previews" | "targets" | "environments" | "hosts" | "contexts" | "services" | "audit" | "settings" | "dora";
 
 const paths: Record<NavIconName, ReactNode> = {
   dora: (
@@ -50,6 +50,13 @@ const paths: Record<NavIconName, ReactNode> = {
       <rect x="2.5" y="7" width="5" height="10" rx="1" />
       <rect x="16.5" y="7" width="5" height="10" rx="1" />
       <path d="M7.5 12h9M13.5 9l3 3-3 3" />
+    </>
+  ),
+  previews: (
+    <>
+      <rect x="3.5" y="4.5" width="17" height="13" rx="1.5" />
+      <path d="M3.5 8h17M8 20.5h8" />
+      <path d="M10 11.5 8 13.5l2 2M14 11.5l2 2-2 2" />
     </>
   ),
   targets: (

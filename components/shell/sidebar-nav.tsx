@@ -8,6 +8,7 @@ const items: { href: string; label: string; icon: NavIconName; count?: "pendingA
   { href: "/builds", label: "Builds", icon: "builds" },
   { href: "/deployments", label: "Deployments", icon: "deployments" },
   { href: "/approvals", label: "Approvals", icon: "approvals", count: "pendingApprovals" },
+  { href: "/previews", label: "Previews", icon: "previews" },
   { href: "/targets", label: "Targets", icon: "targets" },
   { href: "/environments", label: "Environments", icon: "environments" },
   { href: "/dora", label: "DORA", icon: "dora" },

@@ -23,6 +23,8 @@ export const permissions = {
   "deployment.rollback": "operator",
   /** move a release on to the next stage of its rule's environments */
   "deployment.promote": "operator",
+  /** approve a fork's pull request's preview, tear a preview down */
+  "preview.manage": "operator",
   "inventory.edit": "admin",
   "inventory.test": "operator",
   "users.manage": "admin",

@@ -23,6 +23,8 @@ import { GitError } from "@/lib/git/run";
 import { installationToken } from "@/lib/github/app-client";
 import { enqueueBuildFollowUps } from "@/lib/services/builds/schedule";
 import { createDeploymentsForRelease } from "@/lib/services/deployments/schedule";
+import { recordPreviewImage } from "@/lib/services/previews/schedule";
+import { previewTag } from "@/lib/validation/previews";
 import { enqueueJob } from "@/lib/jobs/enqueue";
 import { headManifest, putManifestList, RegistryError, type RegistryCredentials } from "@/lib/registry/client";
 import { registryBaseUrl } from "@/lib/registry/address";
@@ -71,10 +73,21 @@ const buildInclude = {
 
 type LoadedBuild = Prisma.BuildGetPayload<{ include: typeof buildInclude }>;
 
-/** The build's secrets by name: the repository's, else its app's, else a global one. */
+/**
+ * Whether the build serves only pull requests from forks: their code is not the repository's own, so it never
+ * gets Slipway's secrets (docs/previews.md). A commit also on one of the repository's branches, or on a pull
+ * request from the repository itself, is the repository's.
+ */
+export function servesOnlyForks(b: { commit: { sha: string }; refs: Array<{ ref: { kind: string; headSha: string; closedAt: Date | null; prFork: boolean | null } }> }): boolean {
+  const open = b.refs.filter((r) => r.ref.headSha === b.commit.sha);
+  return open.length > 0 && open.every((r) => r.ref.kind === "pull_request" && r.ref.prFork === true);
+}
+
+/** The build's secrets by name: the repository's, else its app's, else a global one; none for a fork's pull request. */
 async function resolveBuildSecrets(b: LoadedBuild): Promise<Map<string, string>> {
   const repo = b.buildRule.repository;
   const out = new Map<string, string>();
+  if (servesOnlyForks(b)) return out;
   for (const name of b.buildRule.buildSecrets) {
     const keys = [`repository:${repo.id}`, ...(repo.appId ? [`app:${repo.appId}`] : []), "global"];
     const rows = await getDb().secret.findMany({ where: { name, scopeKey: { in: keys } }, select: { id: true, scopeKey: true } });
@@ -104,6 +117,19 @@ function parseBuildArgs(args: readonly string[]): Record<string, string> {
 function publishingRules(b: LoadedBuild) {
   const branches = new Set(b.refs.filter((r) => r.ref.kind === "branch" && r.ref.closedAt === null && r.ref.headSha === b.commit.sha).map((r) => r.ref.name));
   return b.buildRule.deploymentRules.filter((d) => d.image && branches.has(d.branch));
+}
+
+/** The previews this build brings up: open pull requests it is the head of, into a rule's branch that has previews on. */
+function previewTargets(b: LoadedBuild): Array<{ rule: LoadedBuild["buildRule"]["deploymentRules"][number]; prNumber: number; fork: boolean }> {
+  const out = [];
+  for (const r of b.refs) {
+    const ref = r.ref;
+    if (ref.kind !== "pull_request" || ref.closedAt !== null || ref.headSha !== b.commit.sha || ref.prNumber === null || !ref.prBase) continue;
+    for (const d of b.buildRule.deploymentRules) {
+      if (d.previewEnabled && d.image && d.archivedAt === null && d.branch === ref.prBase) out.push({ rule: d, prNumber: ref.prNumber, fork: ref.prFork === true });
+    }
+  }
+  return out;
 }
 
 async function setState(tx: Tx, b: LoadedBuild, data: Parameters<Tx["build"]["update"]>[0]["data"]): Promise<void> {
@@ -210,6 +236,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
       }
     }
     log.addSecrets([...secrets.values(), ...registryPasswords.values()]);
+    if (servesOnlyForks(b) && rule.buildSecrets.length > 0) log.line(`build secrets ${rule.buildSecrets.join(", ")} are withheld: this commit is a pull request's from a fork`);
     const buildArgs = parseBuildArgs(rule.buildArgs);
 
     log.step(`build ${b.id} attempt ${b.attempt}: ${repo.name} ${rule.name} at ${b.commit.sha} on ${host.name} (${rule.archs.join(", ")})`);
@@ -238,7 +265,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
     const cache = gitMirrorCache();
     const onLine = (l: string) => log.line(l);
     let bounded: Promise<void> = Promise.resolve();
-    const published = await withBuildContext(
+    const pushedOut = await withBuildContext(
       async (dir) => {
         if (dir === null) {
           // a rule without .git: the context is streamed from the mirror's objects, nothing is checked out
@@ -288,7 +315,9 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
             signal,
             onOutput: (t: string) => log.writeFromStream(t),
           };
-          const id = secrets.size > 0 ? await buildImageBuildKit(docker, { ...input, secrets }) : await buildImage(docker, input);
+          // a rule with build secrets builds with BuildKit even when they are withheld (a fork's pull request): its
+          // Dockerfile's RUN --mount=type=secret needs BuildKit, and finds no secret there
+          const id = rule.buildSecrets.length > 0 ? await buildImageBuildKit(docker, { ...input, secrets }) : await buildImage(docker, input);
           images.set(arch, id);
           log.line(`built ${id}`);
         }
@@ -298,18 +327,18 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
         const artifact = unikernel ? await takeArtifact(docker, images.get(archs[0]!)!, unikernel, rule.maxArtifactMib, signal, log) : null;
 
         const rules = publishingRules(b);
-        if (rules.length === 0) {
+        const previews = unikernel ? [] : previewTargets(b);
+        if (rules.length === 0 && previews.length === 0) {
           log.step("done: this branch or pull request deploys nowhere, so nothing is pushed");
-          return [] as Published[];
+          return { releases: [] as Published[], previews: [] as PublishedPreview[] };
         }
         await getDb().$transaction((tx) => setState(tx, b, { state: "pushing" }));
         phase = "pushing";
-        const out: Published[] = [];
-        for (const d of rules) {
+
+        /** Pushes the built images as imageRepo:tag (a manifest list for several architectures); the digest and each architecture's. */
+        const pushAs = async (d: (typeof rules)[number], tag: string) => {
           const ref = splitImageRef(d.image!);
           const { repo: imageRepo, registryHost, path: repoPath } = ref;
-          // a unikernel's image is kept per commit (<tag>-<commit>, immutable) and the rule's tag moves to it (latest)
-          const tag = artifact ? commitTag(ref.tag, b.commit.sha) : ref.tag;
           const creds: RegistryCredentials = { username: d.registry?.username ?? null, password: d.registry ? (registryPasswords.get(d.registry.id) ?? null) : null };
           const auth = creds.username && creds.password ? { username: creds.username, password: creds.password, serveraddress: registryHost } : undefined;
           const platformDigests: Record<string, string> = {};
@@ -343,6 +372,15 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
             digest = await putManifestList(base, creds, repoPath, tag, entries, signal);
             log.line(`${imageRepo}:${tag} is ${digest}`);
           }
+          return { ref, imageRepo, registryHost, repoPath, creds, digest, platformDigests };
+        };
+
+        const out: Published[] = [];
+        for (const d of rules) {
+          // a unikernel's image is kept per commit (<tag>-<commit>, immutable) and the rule's tag moves to it (latest)
+          const ruleTag = splitImageRef(d.image!).tag;
+          const tag = artifact ? commitTag(ruleTag, b.commit.sha) : ruleTag;
+          const { imageRepo, registryHost, repoPath, creds, digest, platformDigests } = await pushAs(d, tag);
           log.step(`signing the provenance of ${imageRepo}@${digest}`);
           const provenance = await signAndPushProvenance(
             {
@@ -370,9 +408,18 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
           log.line(`attestation ${provenance.attestationRef} (${provenance.attestationDigest}), signed with key ${provenance.keyId}`);
           out.push({ deploymentRuleId: d.id, imageRepo, tag, digest, platformDigests, artifact: artifact && unikernel ? { ...artifact, target: unikernel } : null, provenance });
         }
-        return out;
+        // a pull request's preview image: its own tag per commit, never the rule's, and no release (nothing deploys it but its preview)
+        const previewOut: PublishedPreview[] = [];
+        for (const p of previews) {
+          const tag = previewTag(p.prNumber, b.commit.sha);
+          log.step(`preview of pull request #${p.prNumber} for ${p.rule.branch}`);
+          const { imageRepo, digest } = await pushAs(p.rule, tag);
+          previewOut.push({ deploymentRuleId: p.rule.id, prNumber: p.prNumber, fork: p.fork, imageRepo, tag, digest });
+        }
+        return { releases: out, previews: previewOut };
       },
     );
+    const published = pushedOut.releases;
     await bounded;
 
     const deployNotes: string[] = [];
@@ -401,6 +448,10 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
         deployNotes.push(...created.map((c) => `deployment to ${c.targetName}: ${c.state === "queued" ? "queued" : "waiting for approval"}`));
         deployNotes.push(...pinned.map((t) => `${t} is pinned: not deployed there (unpin it on its page to follow the branch again)`));
         deployNotes.push(...held.map((t) => `${t} is in a later environment: it gets this release when it is promoted there (Environments)`));
+      }
+      for (const p of pushedOut.previews) {
+        const placed = await recordPreviewImage(tx, { ...p, buildId: b.id, headSha: b.commit.sha }, { type: "worker", workerId: opts.workerId });
+        deployNotes.push(`preview of pull request #${p.prNumber}: ${placed.words}`);
       }
     });
     for (const p of published) log.line(`release: ${p.imageRepo}:${p.tag}@${p.digest}${p.artifact ? ` with ${p.artifact.path} (sha256 ${p.artifact.sha256})` : ""}`);
@@ -512,6 +563,14 @@ interface Published {
   platformDigests: Record<string, string>;
   artifact: { path: string; size: number; sha256: string; target: UnikernelTargetName } | null;
   provenance: SignedProvenance;
+}
+interface PublishedPreview {
+  deploymentRuleId: string;
+  prNumber: number;
+  fork: boolean;
+  imageRepo: string;
+  tag: string;
+  digest: string;
 }
 type UnikernelTargetName = NonNullable<LoadedBuild["buildRule"]["unikernelTarget"]>;
 

@@ -1,6 +1,7 @@
 // The inventory in canonical form: every default filled in, every derived name computed, references by
 // name. Both sides of an import diff (the database and the file) are brought to this form, so a file
 // exported and imported again compares equal field by field.
+import { canonPreview, type CanonPreview } from "@/lib/validation/previews";
 import {
   buildRuleName,
   defaultRestartUnit,
@@ -114,6 +115,8 @@ export interface CanonDeploy {
   approval: CanonApproval;
   confirm: CanonConfirm;
   environments: CanonEnvironment[];
+  /** null: no previews (docs/previews.md) */
+  preview: CanonPreview | null;
   targets: CanonTarget[];
 }
 export interface CanonBuild {
@@ -310,6 +313,7 @@ export const canonDeployFields = (d: Omit<DeployIn, "targets">, registries: Read
   approval: canonApproval(d.approval),
   confirm: d.confirm,
   environments: (d.environments ?? []).map(canonEnvironment),
+  preview: canonPreview(d.preview),
 });
 
 type Given<T> = { [K in keyof T]?: T[K] | null };

@@ -336,6 +336,16 @@ function wholeDocumentRules(
         branches.add(d.branch);
         if (!d.image) add([...dat, "image"], missingImageMessage(b.kind));
         if (d.registry && !known.registries.has(d.registry)) add([...dat, "registry"], `there is no registry named '${d.registry}' in registries`);
+        if (d.preview?.enabled && b.kind !== "docker") add([...dat, "preview"], "previews run docker images: only a docker build's deployment rule has them");
+        if (d.preview?.context) {
+          const c = contexts.get(d.preview.context);
+          if (!c) {
+            if (!known.contexts.has(d.preview.context)) add([...dat, "preview", "context"], `there is no docker context named '${d.preview.context}' in docker_contexts`);
+          } else if (c.role === "build") add([...dat, "preview", "context"], `context '${d.preview.context}' is a build host only; previews run on a swarm manager (role swarm_manager or both)`);
+        }
+        if (d.preview?.enabled && !d.preview.context && !d.targets.some((t) => t.context && !t.compose_project)) {
+          add([...dat, "preview", "context"], "previews run on the context of the rule's first swarm target, and this rule has none: name a context (preview.context)");
+        }
         d.targets.forEach((t, ti) => {
           const tat = targetAt(ri, bi, di, ti);
           const name = canon.repos[ri]!.builds[bi]!.deploy[di]!.targets[ti]!.name;

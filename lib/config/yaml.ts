@@ -1,5 +1,6 @@
 // slipway.yml documents → text. Writing leaves out every field that has its default, so an export reads
 // like a hand-written file. Reading (bounded, with line and column for every problem) is in yaml-read.ts.
+import { DEFAULT_PREVIEW_MAX_CONCURRENT, DEFAULT_PREVIEW_TTL_HOURS } from "@/lib/validation/previews";
 import { stringify } from "yaml";
 import {
   buildRuleName,
@@ -157,6 +158,19 @@ export function toYaml(canon: CanonDoc): string {
                   put(eo, "confirm", e.confirm, "average");
                   return eo;
                 });
+              if (d.preview) {
+                const p = d.preview;
+                const po: Obj = {};
+                if (!p.enabled) po.enabled = false;
+                put(po, "context", p.context);
+                put(po, "url", p.url);
+                put(po, "labels", p.labels);
+                put(po, "port", p.port);
+                put(po, "network", p.network);
+                put(po, "ttl_hours", p.ttl_hours, DEFAULT_PREVIEW_TTL_HOURS);
+                put(po, "max_concurrent", p.max_concurrent, DEFAULT_PREVIEW_MAX_CONCURRENT);
+                d2.preview = po;
+              }
               d2.targets = d.targets.map((t) => {
                 const to: Obj = {};
                 const fields = { context: t.context ?? undefined, host: t.host ?? undefined, compose_project: t.compose_project ?? undefined, service: t.service };

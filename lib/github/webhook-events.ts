@@ -51,7 +51,13 @@ export const pullRequestPayload = z.object({
   number: z.number().int("must be a whole number").min(1, "must be at least 1").max(PG_INT_MAX, `must be at most ${PG_INT_MAX}`),
   before: sha.optional(),
   after: sha.optional(),
-  pull_request: z.object({ head: z.object({ sha, ref: name(255) }), title: text(1000), user: z.object({ login: name(100) }) }),
+  pull_request: z.object({
+    // head.repo is null when the fork was deleted; base.repo is the repository the webhook is about
+    head: z.object({ sha, ref: name(255), repo: z.object({ full_name: name(140) }).nullish() }),
+    base: z.object({ ref: name(255), repo: z.object({ full_name: name(140) }).optional() }).optional(),
+    title: text(1000),
+    user: z.object({ login: name(100) }),
+  }),
 });
 export const createPayload = z.object({ ...base, ref: name(300), ref_type: name(50) });
 export const checkRunPayload = z.object({ ...base, action, check_run: z.object({ id: githubId, head_sha: sha, check_suite: z.object({ head_branch: name(255).nullable() }).optional() }) });
@@ -77,6 +83,10 @@ export const normalizedEvent = z
     title: z.string().max(1000).refine((s) => !s.includes("\u0000")).optional(),
     author: name(200).optional(),
     checkRunId: githubId.optional(),
+    /** pull requests: the branch it asks to merge into (a preview runs when it is a deployment rule's branch) */
+    baseBranch: branch.optional(),
+    /** pull requests: the head is in another repository (or one that was deleted): no secrets, approval first */
+    fork: z.boolean().optional(),
   })
   .strict();
 export type NormalizedEvent = z.infer<typeof normalizedEvent>;

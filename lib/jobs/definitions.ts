@@ -40,10 +40,18 @@ export const jobPayloads = {
   deployments_reap: cronPayload,
   /** every 5 minutes: compare each target's live image with its last release */
   drift_check: cronPayload,
+  /** create or update one pull request's preview service and wait until it runs (lib/deploy/preview.ts) */
+  preview_run: z.object({ previewId: rowId }).strict(),
+  /** remove one preview's service (docker service rm) and start the rule's waiting previews */
+  preview_teardown: z.object({ previewId: rowId }).strict(),
+  /** post, then edit, the pull request's one comment that says where its preview is (lib/services/previews/comment.ts) */
+  preview_comment: z.object({ previewId: rowId }).strict(),
+  /** every minute: previews past their time to live are torn down */
+  previews_sweep: cronPayload,
 } as const;
 
 export type JobName = keyof typeof jobPayloads;
 export type JobPayload<N extends JobName> = z.infer<(typeof jobPayloads)[N]>;
 
 /** graphile-worker crontab: runs scheduled jobs on whichever worker is up (each fires once cluster-wide). */
-export const crontab = ["0 * * * * maintenance", "* * * * * repositories_poll_due", "* * * * * builds_reap", "* * * * * webhooks_dispatch", "* * * * * deployments_reap", "*/5 * * * * drift_check"].join("\n");
+export const crontab = ["0 * * * * maintenance", "* * * * * repositories_poll_due", "* * * * * builds_reap", "* * * * * webhooks_dispatch", "* * * * * deployments_reap", "*/5 * * * * drift_check", "* * * * * previews_sweep"].join("\n");

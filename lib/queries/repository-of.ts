@@ -20,6 +20,8 @@ export async function repositoryIdOf(kind: ScopedSubject, id: string): Promise<s
       return (await db.deploymentRule.findUnique({ where: { id }, select: { buildRule: { select: { repositoryId: true } } } }))?.buildRule.repositoryId ?? null;
     case "target":
       return (await db.target.findUnique({ where: { id }, select: { deploymentRule: { select: { buildRule: { select: { repositoryId: true } } } } } }))?.deploymentRule.buildRule.repositoryId ?? null;
+    case "preview":
+      return (await db.preview.findUnique({ where: { id }, select: { deploymentRule: { select: { buildRule: { select: { repositoryId: true } } } } } }))?.deploymentRule.buildRule.repositoryId ?? null;
     case "deployment":
       return (
         (await db.deployment.findUnique({ where: { id }, select: { target: { select: { deploymentRule: { select: { buildRule: { select: { repositoryId: true } } } } } } } }))?.target

@@ -89,7 +89,11 @@ function parseEvent(event: string, json: unknown): Parsed | { error: string } {
     case "pull_request": {
       const r = pullRequestPayload.safeParse(json); if (!r.success) return fail(r.error);
       const p = r.data; const pr = p.pull_request;
-      const fields = { prNumber: p.number, headSha: pr.head.sha, title: pr.title, author: pr.user.login };
+      // a head in another repository, in one deleted since (head.repo null), or in one the payload does not name,
+      // is a fork's: never trusted with secrets
+      const fork = !pr.head.repo || pr.head.repo.full_name.toLowerCase() !== p.repository.full_name.toLowerCase();
+      const base = pr.base ? branchOfRef.safeParse(pr.base.ref) : undefined;
+      const fields = { prNumber: p.number, headSha: pr.head.sha, title: pr.title, author: pr.user.login, fork, ...(base?.success ? { baseBranch: base.data } : {}) };
       const head = branchOfRef.safeParse(pr.head.ref);
       const branch = head.success ? head.data : undefined; // a fork's branch is shown, never fetched by name
       if (p.action === "synchronize") return { ...common(p), action: p.action, event: { kind: "pull_request", ...fields, branch, before: p.before, forced: false } };

@@ -55,6 +55,8 @@ import {
   unixUser,
 } from "@/lib/validation/inventory-fields";
 
+import { previewSettings } from "@/lib/validation/previews";
+
 // kept here for the schemas' users; the browser imports them from inventory-constants.ts (no zod)
 export { DEFAULT_ALBATROSS_MEMORY_MIB, DEFAULT_ARTIFACT_BRANCH, DEFAULT_KEEP_ARTIFACTS, DEFAULT_MAX_ARTIFACT_MIB, DEFAULT_UNIKERNEL_DIR, defaultRestartUnit };
 
@@ -340,6 +342,8 @@ export const deployShape = {
   confirm: withDefault(confirmLevel, "average"),
   /** ordered stages (staging, then production): absent in a form that does not edit them (they are kept) */
   environments: z.preprocess((v) => (v === null ? undefined : v), environmentList.optional()),
+  /** previews of pull requests into this branch (docs/previews.md); absent: none */
+  preview: previewSettings,
 };
 export const deployEntity = z.strictObject(deployShape);
 export type DeployEntity = z.output<typeof deployEntity>;

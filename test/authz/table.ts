@@ -16,7 +16,7 @@ import { saveApp, saveBuildRule, saveChannel, saveContext, saveRegistry, saveRep
 import { activeDeployerKey } from "@/lib/queries/deployer-key";
 import { queueNotification } from "@/lib/services/notifications/deliveries";
 import { approvalLevelSetting } from "@/lib/queries/deployment-settings";
-import { deployedTarget, freshBuild, freshHost, freshUser, pendingDeployment, promotableRelease, type Who, type World } from "@/test/authz/world";
+import { deployedTarget, freshBuild, freshHost, freshPreview, freshUser, pendingDeployment, promotableRelease, type Who, type World } from "@/test/authz/world";
 
 export type Need = Role | "public";
 
@@ -184,6 +184,41 @@ export const table: Row[] = [
         async check(o) {
           succeeded(o);
           expect((await db().deployment.findUniqueOrThrow({ where: { id: deploymentId } })).state).toBe("cancelled");
+        },
+      };
+    },
+  },
+  // ─── previews ────────────────────────────────────────────────────────────────────────────────
+  {
+    id: a("previews/actions.ts", "tearDownPreviewAction"),
+    need: "operator",
+    writes: true,
+    async cell(w) {
+      const id = await freshPreview(w, "running");
+      return {
+        call: action({ id }),
+        async check(o) {
+          succeeded(o);
+          expect((await db().preview.findUniqueOrThrow({ where: { id } })).state).toBe("tearing_down");
+          expect(await db().auditEvent.count({ where: { action: "preview.teardown_requested", subjectId: id } })).toBe(1);
+        },
+      };
+    },
+  },
+  {
+    id: a("previews/actions.ts", "approvePreviewAction"),
+    need: "operator",
+    writes: true,
+    async cell(w) {
+      const id = await freshPreview(w, "pending_approval");
+      return {
+        call: action({ id }),
+        async check(o) {
+          succeeded(o);
+          const p = await db().preview.findUniqueOrThrow({ where: { id } });
+          expect(p.approvedAt).not.toBeNull();
+          expect(["queued", "waiting"]).toContain(p.state);
+          expect(await db().auditEvent.count({ where: { action: "preview.approved", subjectId: id } })).toBe(1);
         },
       };
     },
@@ -850,6 +885,9 @@ export const table: Row[] = [
       ["GET", "/api/v1/approvals", "/api/v1/approvals"],
       ["POST", "/api/v1/approvals/[deploymentId]/approve", "/api/v1/approvals/matrix-none/approve"],
       ["POST", "/api/v1/approvals/[deploymentId]/reject", "/api/v1/approvals/matrix-none/reject"],
+      ["GET", "/api/v1/previews", "/api/v1/previews"],
+      ["POST", "/api/v1/previews/[id]/teardown", "/api/v1/previews/matrix-none/teardown"],
+      ["POST", "/api/v1/previews/[id]/approve", "/api/v1/previews/matrix-none/approve"],
       ["GET", "/api/v1/audit", "/api/v1/audit"],
       ["GET", "/api/v1/audit/export", "/api/v1/audit/export"],
       ["GET", "/api/v1/dora", "/api/v1/dora"],

@@ -207,6 +207,20 @@ export async function deployedTarget(w: World, opts: { pinned: boolean }): Promi
   return { targetId, older, newer };
 }
 
+/** A preview of a new pull request under the world's rule, in `state` (a fork's when it waits for approval). */
+export async function freshPreview(w: World, state: "running" | "pending_approval"): Promise<string> {
+  const n = 10_000 + w.next();
+  const buildId = await freshBuild(w, "succeeded");
+  const digest = `sha256:${createHash("sha256").update(buildId).digest("hex")}`;
+  const p = await getDb().preview.create({
+    data: {
+      deploymentRuleId: w.deployRuleId, prNumber: n, headSha: sha(), buildId, imageRepo: "127.0.0.1:5000/matrix/app", tag: `pr-${n}-abcdef0`, digest,
+      service: `matrix-pr-${n}`, state, fork: state === "pending_approval", ...(state === "running" ? { deployedAt: new Date(), expiresAt: new Date(Date.now() + 3600_000) } : {}),
+    },
+  });
+  return p.id;
+}
+
 export async function freshHost(w: World, opts: { pinned?: boolean } = {}): Promise<string> {
   const id = (await saveHost(w.admin, { name: `matrix-host${w.next()}`, address: "127.0.0.1", port: w.sshd.port, user: w.sshd.user })).id;
   if (opts.pinned) await pinHostKeys(w.admin, { host_id: id, keys: [`${w.sshd.hostKeys[0]!.algorithm} ${w.sshd.hostKeys[0]!.publicKey}`] });

@@ -348,5 +348,6 @@ export const cases: Case[] = [
   { kind: "job payload", name: "repository_poll with a 1 MiB id", edge: "job", run: () => job("repository_poll", { repositoryId: "r".repeat(1024 * 1024) }), status: 400, says: /repositoryId: is too long/ },
   { kind: "job payload", name: "github.event push to a hostile branch", edge: "job", run: (f) => job("github.event", { deliveryId: "d1", repositoryId: f.A.repositoryId, seq: 1, kind: "push", branch: "--upload-pack=x", headSha: "1".repeat(40) }), status: 400, says: /branch: / },
   { kind: "job payload", name: "deploy_verify with a NUL byte in the id (the handler's lookup would throw, retried 25 times)", edge: "job", run: () => job("deploy_verify", { deploymentId: "d\u0000" }), status: 400, says: /deploymentId: is not an id Slipway gave out/ },
+  { kind: "job payload", name: "preview_run with a preview id holding a shell word", edge: "job", run: () => job("preview_run", { previewId: "p1;docker service rm x" }), status: 400, says: /previewId: is not an id Slipway gave out/ },
   { kind: "job payload", name: "maintenance with a forged cron timestamp", edge: "job", run: () => job("maintenance", { _cron: { ts: 5 } }), status: 400, says: /_cron\.ts: / },
 ];

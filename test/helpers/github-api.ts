@@ -72,6 +72,31 @@ export interface DeploymentStatusCall {
   status: number;
 }
 
+/** POST …/issues/:number/comments and PATCH …/issues/comments/:id calls */
+export interface IssueCommentCall {
+  method: "POST" | "PATCH";
+  owner: string;
+  repo: string;
+  /** POST: the issue (pull request) number from the path; PATCH: null */
+  issueNumber: number | null;
+  /** the comment created or edited, or null when refused */
+  id: number | null;
+  body: Record<string, unknown>;
+  /** the HTTP status the stand-in answered */
+  status: number;
+}
+
+/** A comment as GitHub holds it now. */
+export interface IssueComment {
+  id: number;
+  owner: string;
+  repo: string;
+  issueNumber: number;
+  body: string;
+  created_at: string;
+  updated_at: string;
+}
+
 /** A deployment as GitHub holds it, with its statuses (oldest first). */
 export interface GithubDeployment {
   id: number;
@@ -154,6 +179,10 @@ export interface GithubApi {
   deploymentStatuses: DeploymentStatusCall[];
   /** deployments by id, as GitHub holds them now */
   githubDeployments: Map<number, GithubDeployment>;
+  /** issue (pull request) comment calls */
+  commentCalls: IssueCommentCall[];
+  /** comments by id, as GitHub holds them now (delete one to act as someone who deleted it on GitHub) */
+  comments: Map<number, IssueComment>;
   /** the next request to a repository endpoint gets this status and GitHub-shaped message */
   failNext(status: number, message?: string): void;
   /** revokes every token issued so far (they answer 401 Bad credentials) */
@@ -173,7 +202,10 @@ export async function startGithubApi(opts: GithubApiOptions): Promise<GithubApi>
   const deployments: DeploymentCall[] = [];
   const deploymentStatuses: DeploymentStatusCall[] = [];
   const githubDeployments = new Map<number, GithubDeployment>();
-  const appPermissions: Record<string, Permission> = opts.permissions ?? { checks: "write", contents: "read", deployments: "write", metadata: "read" };
+  const commentCalls: IssueCommentCall[] = [];
+  const comments = new Map<number, IssueComment>();
+  let nextCommentId = 1_900_000_001;
+  const appPermissions: Record<string, Permission> = opts.permissions ?? { checks: "write", contents: "read", deployments: "write", metadata: "read", pull_requests: "write" };
   const permissionsOf = (installationId: number) => opts.installationPermissions?.[installationId] ?? appPermissions;
   let nextRunId = 4_000_000_001; // above 2^31, as real check run ids are
   let nextDeploymentId = 2_500_000_001;
@@ -564,6 +596,79 @@ export async function startGithubApi(opts: GithubApiOptions): Promise<GithubApi>
         return send(res, 201, statusView(d, st, base));
       }
 
+      // pull requests are issues to the comments API; GitHub takes either permission for a pull request's comments
+      const commentView = (c: IssueComment) => ({
+        id: c.id,
+        node_id: b64url(`IssueComment${c.id}`),
+        url: `${base}/repos/${c.owner}/${c.repo}/issues/comments/${c.id}`,
+        html_url: `https://github.com/${c.owner}/${c.repo}/pull/${c.issueNumber}#issuecomment-${c.id}`,
+        issue_url: `${base}/repos/${c.owner}/${c.repo}/issues/${c.issueNumber}`,
+        body: c.body,
+        user: { login: "slipway-test[bot]", type: "Bot" },
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+        author_association: "NONE",
+        performed_via_github_app: { id: opts.appId },
+      });
+      const commentRefusal = (owner: string, repo: string) => {
+        const viaPulls = refusal(req, owner, repo, "pull_requests", "write");
+        if (!viaPulls || viaPulls.status !== 403) return viaPulls;
+        return refusal(req, owner, repo, "issues", "write");
+      };
+      if ((m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname)) && method === "POST") {
+        const [owner, repo, issueNumber] = [m[1] as string, m[2] as string, Number(m[3])];
+        const body = await readJson(req);
+        const record = (status: number, id: number | null) => commentCalls.push({ method: "POST", owner, repo, issueNumber, id, body: body ?? {}, status });
+        const refused = commentRefusal(owner, repo);
+        if (refused) {
+          record(refused.status, null);
+          return error(res, refused.status, refused.message);
+        }
+        if (body === null) {
+          record(400, null);
+          return error(res, 400, "Problems parsing JSON");
+        }
+        if (typeof body.body !== "string" || body.body === "") {
+          record(422, null);
+          return error(res, 422, "Invalid request.\n\n\"body\" wasn't supplied.");
+        }
+        if (body.body.length > 65536) {
+          record(422, null);
+          return error(res, 422, "Validation Failed: body is too long (maximum is 65536 characters)");
+        }
+        const c: IssueComment = { id: nextCommentId++, owner, repo, issueNumber, body: body.body, created_at: isoNow(), updated_at: isoNow() };
+        comments.set(c.id, c);
+        record(201, c.id);
+        return send(res, 201, commentView(c));
+      }
+      if ((m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(url.pathname)) && method === "PATCH") {
+        const [owner, repo, id] = [m[1] as string, m[2] as string, Number(m[3])];
+        const body = await readJson(req);
+        const record = (status: number, cid: number | null) => commentCalls.push({ method: "PATCH", owner, repo, issueNumber: null, id: cid, body: body ?? {}, status });
+        const refused = commentRefusal(owner, repo);
+        if (refused) {
+          record(refused.status, null);
+          return error(res, refused.status, refused.message);
+        }
+        const c = comments.get(id);
+        if (!c || c.owner !== owner || c.repo !== repo) {
+          record(404, null);
+          return error(res, 404, "Not Found");
+        }
+        if (body === null) {
+          record(400, null);
+          return error(res, 400, "Problems parsing JSON");
+        }
+        if (typeof body.body !== "string" || body.body === "") {
+          record(422, null);
+          return error(res, 422, "Invalid request.\n\n\"body\" wasn't supplied.");
+        }
+        c.body = body.body;
+        c.updated_at = isoNow();
+        record(200, c.id);
+        return send(res, 200, commentView(c));
+      }
+
       return error(res, 404, "Not Found");
     })().catch((err: unknown) => {
       if (!res.headersSent) error(res, 500, `stand-in error: ${String(err)}`);
@@ -584,6 +689,8 @@ export async function startGithubApi(opts: GithubApiOptions): Promise<GithubApi>
     deployments,
     deploymentStatuses,
     githubDeployments,
+    commentCalls,
+    comments,
     failNext(status, message = status >= 500 ? "Server Error" : "Forbidden") {
       failure = { status, message };
     },

@@ -4,7 +4,7 @@
 import type { TaskContext } from "@/workers/tasks/types";
 import type { NormalizedEvent } from "@/lib/github/webhook-events";
 import { getDb } from "@/lib/db";
-import { applyRefEvent, applyRefUpdates, refMoveOf, type RefChanges, type RefEventOutcome } from "@/lib/services/refs";
+import { applyRefEvent, applyRefUpdates, pullRefName, refMoveOf, type RefChanges, type RefEventOutcome } from "@/lib/services/refs";
 import { scheduleForRefChanges } from "@/lib/services/builds/schedule";
 import { rerunFromGithub } from "@/lib/services/builds/rerun";
 import { ZERO_SHA } from "@/lib/github/webhook-events";
@@ -46,6 +46,13 @@ export async function githubEvent(payload: NormalizedEvent, ctx: TaskContext): P
         { kind: move.kind, name: move.kind === "branch" ? move.name : String(payload.prNumber), ...meta, headSha: move.after === ZERO_SHA ? null : move.after },
       ]);
       outcome = { changes, status: "applied", reason: null };
+    }
+    // what a pull request asks to merge into, and whether its head is a fork's: its previews need both
+    if (payload.kind === "pull_request" && payload.prNumber !== undefined && (payload.baseBranch !== undefined || payload.fork !== undefined)) {
+      await tx.ref.updateMany({
+        where: { repositoryId: payload.repositoryId, kind: "pull_request", name: pullRefName(payload.prNumber) },
+        data: { ...(payload.baseBranch !== undefined ? { prBase: payload.baseBranch } : {}), ...(payload.fork !== undefined ? { prFork: payload.fork } : {}) },
+      });
     }
     const builds = await scheduleForRefChanges(tx, payload.repositoryId, outcome.changes, { trigger: "webhook" });
     // who pushed a commit may not approve its deployment (lib/services/deployments/commands.ts)

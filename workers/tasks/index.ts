@@ -11,6 +11,7 @@ import { buildNotify, buildRun, buildsReap } from "@/workers/tasks/builds";
 import { buildCheck } from "@/workers/tasks/build-check";
 import { notificationDeliver } from "@/workers/tasks/notifications";
 import { deployNotify, deployRun, deployVerify, deploymentsReap, driftCheck } from "@/workers/tasks/deployments";
+import { previewComment, previewRun, previewsSweep, previewTeardown } from "@/workers/tasks/previews";
 
 type Handlers = { [N in JobName]: (payload: JobPayload<N>, ctx: TaskContext) => Promise<void> };
 
@@ -30,6 +31,10 @@ export const handlers: Handlers = {
   deployments_reap: deploymentsReap,
   drift_check: driftCheck,
   notification_deliver: notificationDeliver,
+  preview_run: previewRun,
+  preview_teardown: previewTeardown,
+  preview_comment: previewComment,
+  previews_sweep: previewsSweep,
 };
 
 export function buildTaskList(workerId: string, log: Logger): TaskList {

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { BUILD_STATES } from "@/lib/validation/build-states";
 import { DEPLOYMENT_STATES } from "@/lib/validation/deployment-states";
+import { PREVIEW_STATES } from "@/lib/validation/preview-states";
 
 const time = z.string().meta({ description: "ISO 8601 time", format: "date-time" });
 const id = z.string().meta({ description: "an id Slipway gave out" });
@@ -189,6 +190,30 @@ export const promotionSchema = z
     message: z.string(),
   })
   .meta({ id: "Promotion" });
+
+export const previewSchema = z
+  .object({
+    id,
+    repositoryId: id,
+    repository: z.string().meta({ description: "the repository's name" }),
+    deploymentRuleId: id,
+    branch: z.string().meta({ description: "the branch the pull request merges into" }),
+    pullRequest: z.number().int(),
+    commitSha: z.string(),
+    state: z.enum(PREVIEW_STATES),
+    reason: z.string().nullable(),
+    service: z.string().meta({ description: "the swarm service, <service>-pr-<number>" }),
+    url: z.string().nullable(),
+    image: z.string().meta({ description: "repo:tag@digest" }),
+    fork: z.boolean().meta({ description: "from a fork: no secrets, and each commit waits for an operator's approval" }),
+    approvedBy: z.string().nullable(),
+    createdAt: time,
+    updatedAt: time,
+    deployedAt: time.nullable(),
+    expiresAt: time.nullable().meta({ description: "torn down then, unless a new push comes first" }),
+    tornDownAt: time.nullable(),
+  })
+  .meta({ id: "Preview" });
 
 export const auditEventSchema = z
   .object({

@@ -17,6 +17,7 @@ import {
   messageSchema,
   pipelineSchema,
   promotionSchema,
+  previewSchema,
   releaseSchema,
   releaseProvenanceSchema,
   repositoryDetailSchema,
@@ -24,6 +25,7 @@ import {
   targetSchema,
 } from "@/lib/api/v1/objects";
 import { DEPLOYMENT_STATES } from "@/lib/validation/deployment-states";
+import { PREVIEW_STATES } from "@/lib/validation/preview-states";
 
 const idParams = z.object({ id: rowId });
 const blank = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : typeof v === "string" ? v.trim() : v);
@@ -442,6 +444,44 @@ export const rejectOp = defineOperation({
   response: messageSchema,
 });
 
+export const listPreviewsOp = defineOperation({
+  id: "listPreviews",
+  method: "GET",
+  path: "/previews",
+  tag: "Previews",
+  summary: "Pull request previews: those up or on their way, then those torn down in the last week",
+  description: "At most 200, in one page (nextCursor is always null): a rule's cap keeps the live ones few.",
+  role: "viewer",
+  query: z.object({ state: z.preprocess(blank, z.enum(PREVIEW_STATES, { error: `must be one of: ${PREVIEW_STATES.join(", ")}` }).optional()) }),
+  response: pageOf(previewSchema),
+});
+
+export const tearDownPreviewOp = defineOperation({
+  id: "tearDownPreview",
+  method: "POST",
+  path: "/previews/{id}/teardown",
+  tag: "Previews",
+  summary: "Remove a preview's service now (the pull request's next push brings it back)",
+  role: "operator",
+  params: idParams,
+  subject: { kind: "preview", param: "id" },
+  status: 202,
+  response: messageSchema,
+});
+
+export const approvePreviewOp = defineOperation({
+  id: "approvePreview",
+  method: "POST",
+  path: "/previews/{id}/approve",
+  tag: "Previews",
+  summary: "Let a fork's pull request's commit run its preview (without secrets)",
+  role: "operator",
+  params: idParams,
+  subject: { kind: "preview", param: "id" },
+  status: 202,
+  response: z.object({ message: z.string(), state: z.enum(PREVIEW_STATES) }),
+});
+
 const auditFilterQuery = {
   actor: z.string().max(200).optional().meta({ description: "a login or user id, or an actor label" }),
   action: z.string().max(200).optional().meta({ description: 'an action ("deployment.approved"), or a prefix ending in "." ("deployment.")' }),
@@ -554,6 +594,9 @@ export const operations: Operation[] = [
   listApprovalsOp,
   approveOp,
   rejectOp,
+  listPreviewsOp,
+  tearDownPreviewOp,
+  approvePreviewOp,
   listAuditOp,
   exportAuditOp,
   exportInventoryOp,

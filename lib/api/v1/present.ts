@@ -15,6 +15,7 @@ import {
   type deploymentRuleSchema,
   type deploymentSchema,
   type pipelineSchema,
+  type previewSchema,
   type releaseSchema,
   type releaseProvenanceSchema,
   type RepositoryJson,
@@ -24,6 +25,7 @@ import {
 import type { ReleaseListRow } from "@/lib/queries/releases";
 import type { DeploymentRuleRow, TargetRow } from "@/lib/queries/targets";
 import type { DeploymentListRow } from "@/lib/queries/deployments";
+import type { PreviewListRow } from "@/lib/queries/previews";
 import type { AuditEventView } from "@/lib/queries/audit";
 import type { Pipeline, PipelineRelease } from "@/lib/queries/environments";
 import { DEPLOYMENT_STATES, type DeploymentStateName } from "@/lib/validation/deployment-states";
@@ -139,6 +141,30 @@ export function deploymentJson(d: DeploymentListRow): z.infer<typeof deploymentS
     createdAt: iso(d.createdAt),
     startedAt: iso(d.startedAt),
     finishedAt: iso(d.finishedAt),
+  };
+}
+
+export function previewJson(p: PreviewListRow): z.infer<typeof previewSchema> {
+  return {
+    id: p.id,
+    repositoryId: p.repository.id,
+    repository: p.repository.name,
+    deploymentRuleId: p.deploymentRuleId,
+    branch: p.branch,
+    pullRequest: p.prNumber,
+    commitSha: p.headSha,
+    state: p.state,
+    reason: p.reason,
+    service: p.service,
+    url: p.url,
+    image: p.image,
+    fork: p.fork,
+    approvedBy: p.approvedBy,
+    createdAt: iso(p.createdAt),
+    updatedAt: iso(p.updatedAt),
+    deployedAt: iso(p.deployedAt),
+    expiresAt: iso(p.expiresAt),
+    tornDownAt: iso(p.tornDownAt),
   };
 }
 

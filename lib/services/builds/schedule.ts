@@ -13,6 +13,7 @@ import type { BuildTrigger } from "@/lib/generated/prisma/client";
 import { enqueueJob } from "@/lib/jobs/enqueue";
 import { env } from "@/lib/env";
 import type { MovedRef, RefChanges } from "@/lib/services/refs";
+import { tearDownPreviewsOfClosedPr } from "@/lib/services/previews/schedule";
 
 import { ACTIVE_BUILD_STATES, RUNNING_BUILD_STATES } from "@/lib/validation/build-states";
 export { ACTIVE_BUILD_STATES, RUNNING_BUILD_STATES, isActiveBuildState } from "@/lib/validation/build-states";
@@ -211,13 +212,21 @@ export async function cancelBuildsOfClosedRef(tx: Tx, refId: string, refName: st
 
 /**
  * What follows a change of refs, in the transaction that applied it (webhooks and polls alike): builds for
- * the refs that moved, and cancellation of the builds only closed refs wanted.
+ * the refs that moved, cancellation of the builds only closed refs wanted, and the tear-down of the previews
+ * of closed pull requests.
  */
 export async function scheduleForRefChanges(tx: Tx, repositoryId: string, changes: RefChanges, opts: ScheduleOptions): Promise<ScheduledBuild[]> {
   const builds = await scheduleBuildsForMovedRefs(tx, repositoryId, changes.moved, opts);
   if (changes.closed.length > 0) {
     const repo = await tx.repository.findUniqueOrThrow({ where: { id: repositoryId }, select: { appId: true } });
-    for (const c of changes.closed) await cancelBuildsOfClosedRef(tx, c.refId, c.name, repo.appId !== null);
+    for (const c of changes.closed) {
+      await cancelBuildsOfClosedRef(tx, c.refId, c.name, repo.appId !== null);
+      // a closed or merged pull request's previews are torn down
+      if (c.kind === "pull_request") {
+        const ref = await tx.ref.findUniqueOrThrow({ where: { id: c.refId }, select: { prNumber: true } });
+        if (ref.prNumber !== null) await tearDownPreviewsOfClosedPr(tx, repositoryId, ref.prNumber, { type: "system", label: "pull request closed" });
+      }
+    }
   }
   return builds;
 }

@@ -6,6 +6,7 @@
 // (archivedAt set, with whatever it holds): it leaves the inventory and never builds or deploys again, and
 // its history stays readable and linked. Creating one with the natural key of an archived one restores it,
 // history and all. Hosts, contexts, registries and apps still used by live entries are refused.
+import { DEFAULT_PREVIEW_MAX_CONCURRENT, DEFAULT_PREVIEW_TTL_HOURS } from "@/lib/validation/previews";
 import type { Tx } from "@/lib/db";
 import type { Actor } from "@/lib/auth/actor";
 import { recordAudit } from "@/lib/audit/record";
@@ -316,6 +317,14 @@ async function writeDeploy(tx: Tx, id: string | null, d: EntityValues["deploy"],
     approverRole: d.approval.approver_role,
     approvalExpirySeconds: d.approval.expires_after,
     confirmLevel: d.confirm,
+    previewEnabled: d.preview?.enabled ?? false,
+    previewContextId: d.preview?.context ? (await contextRow(tx, d.preview.context)).id : null,
+    previewUrl: d.preview?.url ?? null,
+    previewLabels: d.preview?.labels ?? [],
+    previewPort: d.preview?.port ?? null,
+    previewNetwork: d.preview?.network ?? null,
+    previewTtlHours: d.preview?.ttl_hours ?? DEFAULT_PREVIEW_TTL_HOURS,
+    previewMaxConcurrent: d.preview?.max_concurrent ?? DEFAULT_PREVIEW_MAX_CONCURRENT,
     archivedAt: null,
   };
   const ruleId = id ? (await tx.deploymentRule.update({ where: { id }, data })).id : (await tx.deploymentRule.create({ data: { ...data, buildRuleId: build.id } })).id;

@@ -385,11 +385,18 @@ export async function saveDeploymentRule(actor: Actor, raw: unknown): Promise<Sa
       parent = { repo: b.repository.name, app: b.repository.app?.name ?? null, build: b.name };
     }
     const registries = await tx.registry.findMany({ select: { name: true, url: true } });
-    const after = canonDeployFields(entity, registries);
+    let after = canonDeployFields(entity, registries);
     // the form does not edit the stages: an update keeps the rule's own (slipway.yml sets them)
     if (entity.environments === undefined && ids.id) {
       const rows = await tx.environment.findMany({ where: { deploymentRuleId: ids.id }, orderBy: [{ position: "asc" }, { name: "asc" }] });
       after.environments = rows.map(canonEnvironmentRow);
+    }
+    // the console's rule form has no preview fields: saving it keeps the rule's previews as they are
+    if (ids.id && !(raw && typeof raw === "object" && "preview" in raw)) {
+      const doc = await readInventory(tx);
+      const at = await locate(tx, "deploy", ids.id, doc);
+      const before = current(doc, "deploy", at.key) as EntityValues["deploy"] | null;
+      if (before) after = { ...after, preview: before.preview };
     }
     return saved(ids.id, await saveChange(tx, actor, "deploy", ids.id, after, parent, `${after.branch}`));
   });

@@ -1,5 +1,6 @@
 // The inventory as it is in the database, in canonical form (lib/config/canonical.ts): what export writes
 // and what an import is compared with. Read inside the inventory lock when it feeds a change.
+import { canonPreview } from "@/lib/validation/previews";
 import type { Tx } from "@/lib/db";
 import type { CanonDoc, CanonRepo } from "@/lib/config/canonical";
 import { canonEnvironmentRow, canonKindFields, hostKeyText } from "@/lib/config/canonical";
@@ -40,6 +41,7 @@ export async function readInventory(db: Reader): Promise<CanonDoc> {
               orderBy: { branch: "asc" },
               include: {
                 registry: { select: { name: true } },
+                previewContext: { select: { name: true } },
                 environments: { orderBy: [{ position: "asc" }, { name: "asc" }] },
                 targets: {
                   where: { archivedAt: null },
@@ -110,6 +112,16 @@ export async function readInventory(db: Reader): Promise<CanonDoc> {
           },
           confirm: d.confirmLevel,
           environments: d.environments.map(canonEnvironmentRow),
+          preview: canonPreview({
+            enabled: d.previewEnabled,
+            context: d.previewContext?.name ?? null,
+            url: d.previewUrl,
+            labels: d.previewLabels,
+            port: d.previewPort,
+            network: d.previewNetwork,
+            ttl_hours: d.previewTtlHours,
+            max_concurrent: d.previewMaxConcurrent,
+          }),
           targets: d.targets.map((t) => ({
             name: t.name,
             kind: t.kind,

@@ -23,7 +23,7 @@ import { swarmMonitorMs } from "@/lib/validation/monitor-window";
 /** Retries of an update whose version index went stale in the meantime. */
 export const VERSION_CONFLICT_RETRIES = 5;
 
-type UpdateQuery = { version: number; rollback?: "previous"; registryAuthFrom?: "spec" | "previous-spec" };
+export type UpdateQuery = { version: number; rollback?: "previous"; registryAuthFrom?: "spec" | "previous-spec" };
 /** dockerode's Service.update as it really is (the @types package knows only a one-argument form). */
 type ServiceUpdateCall = (auth: RegistryAuth | undefined, opts: { _query: UpdateQuery; _body: EngineServiceSpec; abortSignal: AbortSignal }) => Promise<unknown>;
 
@@ -31,7 +31,7 @@ type ServiceUpdateCall = (auth: RegistryAuth | undefined, opts: { _query: Update
  * POST /services/{id}/update with the version index the spec was read at. Returns the engine's warnings;
  * throws the raw error on a version conflict (for the caller's retry) and SwarmError otherwise.
  */
-async function writeSpec(docker: Dockerode, opts: { service: EngineService; spec: EngineServiceSpec; query: UpdateQuery; auth?: RegistryAuth; signal: AbortSignal; what: string }): Promise<string[]> {
+export async function writeSpec(docker: Dockerode, opts: { service: EngineService; spec: EngineServiceSpec; query: UpdateQuery; auth?: RegistryAuth; signal: AbortSignal; what: string }): Promise<string[]> {
   const svc = docker.getService(opts.service.ID);
   const update = svc.update.bind(svc) as unknown as ServiceUpdateCall;
   let answer: unknown;
