@@ -20,7 +20,7 @@ import { waitForConvergence } from "@/lib/deploy/targets/swarm/convergence";
 import { ensureService, removeService } from "@/lib/deploy/targets/swarm/lifecycle";
 import { SwarmError } from "@/lib/deploy/targets/swarm/engine";
 import { explainDockerFailure } from "@/lib/docker/failure";
-import { previewLabelsFor } from "@/lib/validation/previews";
+import { PREVIEW_TEARABLE_STATES, previewLabelsFor } from "@/lib/validation/previews";
 
 /** How long a preview's task gets to start and stay up for PREVIEW_MONITOR_MS. */
 export const PREVIEW_CONVERGE_TIMEOUT_MS = 5 * 60_000;
@@ -180,12 +180,28 @@ export const PREVIEW_STUCK_AFTER_MS = 10 * 60_000;
  * down without a job to do it (a worker that stopped, a swarm that stayed unreachable through the job's attempts)
  * gets a new job, at most every PREVIEW_STUCK_AFTER_MS.
  */
-export async function sweepPreviews(opts: { workerId: string; now?: Date }): Promise<{ expired: string[]; resubmitted: string[] }> {
+export async function sweepPreviews(opts: { workerId: string; now?: Date }): Promise<{ expired: string[]; resubmitted: string[]; switchedOff: string[] }> {
   const now = opts.now ?? new Date();
   const actor: Actor = { type: "worker", workerId: opts.workerId };
   const db = getDb();
   const expired = await db.preview.findMany({ where: { state: "running", expiresAt: { lte: now } }, select: { id: true, service: true, deploymentRule: { select: { previewTtlHours: true } } }, take: 100 });
-  const out = { expired: [] as string[], resubmitted: [] as string[] };
+  const out = { expired: [] as string[], resubmitted: [] as string[], switchedOff: [] as string[] };
+  // a rule whose previews were turned off (preview.enabled: false) or that was removed from the inventory (archived)
+  // keeps no preview running: each is torn down, as if its pull request had closed
+  const off = await db.preview.findMany({
+    where: { state: { in: [...PREVIEW_TEARABLE_STATES] }, deploymentRule: { OR: [{ previewEnabled: false }, { archivedAt: { not: null } }] } },
+    select: { id: true, service: true, deploymentRule: { select: { archivedAt: true } } },
+    take: 100,
+  });
+  for (const o of off) {
+    const reason = o.deploymentRule.archivedAt ? "its deployment rule was removed from the inventory" : "previews were turned off for its deployment rule";
+    const done = await db.$transaction(async (tx) => {
+      if (!(await requestPreviewTeardown(tx, o.id, reason))) return false;
+      await recordAudit(tx, { actor, action: "preview.teardown_requested", subjectType: "preview", subjectId: o.id, summary: `${o.service}: ${reason}` });
+      return true;
+    });
+    if (done) out.switchedOff.push(o.id);
+  }
   for (const e of expired) {
     const reason = `its time to live (${e.deploymentRule.previewTtlHours} h after its last deploy) ran out`;
     const done = await db.$transaction(async (tx) => {

@@ -1,0 +1,59 @@
+// The minute's preview sweep (lib/deploy/preview.ts sweepPreviews) when a rule's previews are turned off or the
+// rule is archived: its previews still up are torn down (tear-down job, audit event), the others left alone. The
+// tear-down itself, against a real swarm, is in test/previews.pipeline.test.ts.
+import { describe, expect, test } from "vitest";
+import { randomBytes } from "node:crypto";
+import { getDb } from "@/lib/db";
+import { sweepPreviews } from "@/lib/deploy/preview";
+import { seedBuild } from "@/test/helpers/builds";
+
+async function ruleWithPreview(state: "running" | "pending_approval" | "torn_down", rule: { previewEnabled: boolean; archived?: boolean }) {
+  const db = getDb();
+  const b = await seedBuild("succeeded");
+  const r = await db.deploymentRule.create({
+    data: { buildRuleId: b.buildRuleId, branch: `main-${b.id}`, image: "127.0.0.1:5000/web:main", previewEnabled: rule.previewEnabled, archivedAt: rule.archived ? new Date() : null },
+  });
+  const p = await db.preview.create({
+    data: {
+      deploymentRuleId: r.id, prNumber: 7, headSha: randomBytes(20).toString("hex"), buildId: b.id, imageRepo: "127.0.0.1:5000/web", tag: "pr-7-abcdef0",
+      digest: `sha256:${randomBytes(32).toString("hex")}`, service: `web-${b.id}-pr-7`, state,
+      ...(state === "running" ? { deployedAt: new Date(), expiresAt: new Date(Date.now() + 3600_000) } : {}),
+    },
+  });
+  return p;
+}
+
+async function teardownJobs(previewId: string): Promise<number> {
+  const rows = await getDb().$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+    WHERE t.identifier = 'preview_teardown' AND j.payload->>'previewId' = ${previewId}`;
+  return rows[0]?.n ?? 0;
+}
+
+describe("previews of a rule whose previews were turned off or that was archived", () => {
+  test("are torn down by the sweep, audited with the reason; those of an enabled rule and those already gone are left", async () => {
+    const db = getDb();
+    const off = await ruleWithPreview("running", { previewEnabled: false });
+    const waiting = await ruleWithPreview("pending_approval", { previewEnabled: false });
+    const archived = await ruleWithPreview("running", { previewEnabled: true, archived: true });
+    const on = await ruleWithPreview("running", { previewEnabled: true });
+    const gone = await ruleWithPreview("torn_down", { previewEnabled: false });
+
+    const r = await sweepPreviews({ workerId: "test-sweep" });
+    expect([...r.switchedOff].sort()).toEqual([off.id, waiting.id, archived.id].sort());
+    for (const p of [off, waiting, archived]) {
+      expect((await db.preview.findUniqueOrThrow({ where: { id: p.id } })).state).toBe("tearing_down");
+      expect(await teardownJobs(p.id)).toBe(1);
+    }
+    expect((await db.preview.findUniqueOrThrow({ where: { id: off.id } })).reason).toBe("previews were turned off for its deployment rule");
+    expect((await db.preview.findUniqueOrThrow({ where: { id: archived.id } })).reason).toBe("its deployment rule was removed from the inventory");
+    const audit = await db.auditEvent.findMany({ where: { action: "preview.teardown_requested", subjectId: { in: [off.id, archived.id] } }, select: { summary: true } });
+    expect(audit.map((a) => a.summary).sort()).toEqual([`${archived.service}: its deployment rule was removed from the inventory`, `${off.service}: previews were turned off for its deployment rule`].sort());
+    expect((await db.preview.findUniqueOrThrow({ where: { id: on.id } })).state).toBe("running");
+    expect((await db.preview.findUniqueOrThrow({ where: { id: gone.id } })).state).toBe("torn_down");
+    expect(await teardownJobs(on.id)).toBe(0);
+
+    // the next sweep finds nothing more to do
+    expect((await sweepPreviews({ workerId: "test-sweep" })).switchedOff).toEqual([]);
+  });
+});
