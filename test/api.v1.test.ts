@@ -465,10 +465,14 @@ describe("/api/v1", () => {
   test("the rate limit answers 429 with Retry-After, per token", async () => {
     const t = await token(admin, "read");
     const other = await token(admin, "read");
+    const started = Date.now();
     const answers = await Promise.all(Array.from({ length: RATE.burst + 10 }, () => call(t.token, "GET", "/me")));
+    const seconds = (Date.now() - started) / 1000;
     const limited = answers.filter((a) => a.status === 429);
     expect(limited.length).toBeGreaterThan(0);
-    expect(answers.filter((a) => a.status === 200).length).toBeLessThanOrEqual(RATE.burst + 2);
+    // the burst, plus what the bucket refilled while the requests were answered (a busy machine answers the 50
+    // more slowly: a CI run under load let 44 through in about 2 s, as the limit should)
+    expect(answers.filter((a) => a.status === 200).length).toBeLessThanOrEqual(RATE.burst + Math.ceil(RATE.perSecond * seconds) + 1);
     expectError(limited[0]!, 429, "rate_limited");
     expect(Number(limited[0]!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     // another token has its own bucket
