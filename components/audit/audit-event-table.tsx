@@ -68,11 +68,10 @@ export function AuditEventTable({ events }: { events: AuditEventItem[] }) {
               </Td>
               <Td className="min-w-56 [overflow-wrap:anywhere]">
                 <details className="group">
+                  {/* a summary is announced as a collapsed or expanded button already: no hidden "(show details)" on
+                      each of fifty rows (it was 5 kB of the page, sent twice) */}
                   <summary className="disclosure">
-                    <span>
-                      {visibleText(e.summary)}
-                      <span className="sr-only"> (show details)</span>
-                    </span>
+                    <span>{visibleText(e.summary)}</span>
                   </summary>
                   <div className="disclosure-body">
                     <ChangePreviewList before={e.before} after={e.after} />
