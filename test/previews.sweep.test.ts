@@ -6,6 +6,8 @@ import { randomBytes } from "node:crypto";
 import { getDb } from "@/lib/db";
 import { sweepPreviews } from "@/lib/deploy/preview";
 import { seedBuild } from "@/test/helpers/builds";
+import { deleteInventoryEntity } from "@/lib/services/inventory/entities";
+import { actorFor, createUser } from "@/test/helpers/fixtures";
 
 async function ruleWithPreview(state: "running" | "pending_approval" | "torn_down", rule: { previewEnabled: boolean; archived?: boolean }) {
   const db = getDb();
@@ -55,5 +57,25 @@ describe("previews of a rule whose previews were turned off or that was archived
 
     // the next sweep finds nothing more to do
     expect((await sweepPreviews({ workerId: "test-sweep" })).switchedOff).toEqual([]);
+  });
+});
+
+describe("a deployment rule with previews deleted from the console", () => {
+  test("is archived, not deleted (its previews keep their rows), and the sweep tears its running preview down", async () => {
+    const db = getDb();
+    const admin = await createUser("admin", { login: `del-${randomBytes(3).toString("hex")}` });
+    const p = await ruleWithPreview("running", { previewEnabled: true });
+    const before = await db.preview.findUniqueOrThrow({ where: { id: p.id }, select: { deploymentRuleId: true } });
+    const r = await deleteInventoryEntity(actorFor(admin), { kind: "deploy", id: before.deploymentRuleId });
+    expect(r.archived).toBe(true);
+    expect((await db.deploymentRule.findUniqueOrThrow({ where: { id: before.deploymentRuleId } })).archivedAt).not.toBeNull();
+    const event = await db.auditEvent.findFirstOrThrow({ where: { subjectId: before.deploymentRuleId }, orderBy: { id: "desc" } });
+    expect(event.action).toBe("deployment_rule.archived");
+    expect(event.summary).toContain("1 preview");
+
+    const swept = await sweepPreviews({ workerId: "test-sweep" });
+    expect(swept.switchedOff).toContain(p.id);
+    expect((await db.preview.findUniqueOrThrow({ where: { id: p.id } })).state).toBe("tearing_down");
+    expect(await teardownJobs(p.id)).toBe(1);
   });
 });

@@ -467,7 +467,11 @@ async function historyOf(tx: Tx, kind: Archivable, id: string): Promise<string |
     if (releases) parts.push(plural(releases, "release"));
     const deployments = await tx.deployment.count({ where: { target: { deploymentRuleId: id } } });
     if (deployments) parts.push(plural(deployments, "deployment"));
-    if (!releases && !deployments && (await tx.target.count({ where: { deploymentRuleId: id, ...archived } }))) parts.push("archived targets");
+    // a rule with previews is archived, not deleted: the previews sweep then tears down their services (a delete
+    // would drop their rows with the rule and leave the services running, with nothing left that knows them)
+    const previews = await tx.preview.count({ where: { deploymentRuleId: id } });
+    if (previews) parts.push(plural(previews, "preview"));
+    if (!releases && !deployments && !previews && (await tx.target.count({ where: { deploymentRuleId: id, ...archived } }))) parts.push("archived targets");
   } else {
     const deployments = await tx.deployment.count({ where: { targetId: id } });
     if (deployments) parts.push(plural(deployments, "deployment"));
