@@ -97,6 +97,7 @@ export const auditActions = {
   "preview.approved": "preview of a fork's pull request approved",
   "preview.deployed": "preview running",
   "preview.failed": "preview failed",
+  "preview.redeployed": "preview deployed again after its worker stopped",
   "preview.teardown_requested": "preview tear-down requested",
   "preview.torn_down": "preview torn down",
   "setting.updated": "setting changed",

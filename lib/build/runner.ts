@@ -74,13 +74,23 @@ const buildInclude = {
 type LoadedBuild = Prisma.BuildGetPayload<{ include: typeof buildInclude }>;
 
 /**
- * Whether the build serves only pull requests from forks: their code is not the repository's own, so it never
- * gets Slipway's secrets (docs/previews.md). A commit also on one of the repository's branches, or on a pull
- * request from the repository itself, is the repository's.
+ * Whether the build serves only pull requests from forks, or from where Slipway does not know: their code may not
+ * be the repository's own, so it never gets Slipway's secrets (docs/previews.md). A pull request seen only by a
+ * poll (its `refs/pull/<n>/head`, without the webhook that says where its head lives) counts as a fork's until a
+ * webhook says otherwise. A commit also on one of the repository's branches, or on a pull request a webhook said
+ * comes from the repository itself, is the repository's.
  */
 export function servesOnlyForks(b: { commit: { sha: string }; refs: Array<{ ref: { kind: string; headSha: string; closedAt: Date | null; prFork: boolean | null } }> }): boolean {
   const open = b.refs.filter((r) => r.ref.headSha === b.commit.sha);
-  return open.length > 0 && open.every((r) => r.ref.kind === "pull_request" && r.ref.prFork === true);
+  return open.length > 0 && open.every((r) => r.ref.kind === "pull_request" && r.ref.prFork !== false);
+}
+
+/** Why a build's secrets are withheld, in words for its log. */
+function withheldBecause(b: { commit: { sha: string }; refs: Array<{ ref: { kind: string; headSha: string; prFork: boolean | null } }> }): string {
+  const open = b.refs.filter((r) => r.ref.headSha === b.commit.sha);
+  return open.some((r) => r.ref.prFork === null)
+    ? "this commit is a pull request's that Slipway saw only by polling, so it cannot tell whether it comes from a fork (a GitHub webhook says)"
+    : "this commit is a pull request's from a fork";
 }
 
 /** The build's secrets by name: the repository's, else its app's, else a global one; none for a fork's pull request. */
@@ -236,7 +246,7 @@ export async function runBuild(buildId: string, opts: RunBuildOptions): Promise<
       }
     }
     log.addSecrets([...secrets.values(), ...registryPasswords.values()]);
-    if (servesOnlyForks(b) && rule.buildSecrets.length > 0) log.line(`build secrets ${rule.buildSecrets.join(", ")} are withheld: this commit is a pull request's from a fork`);
+    if (servesOnlyForks(b) && rule.buildSecrets.length > 0) log.line(`build secrets ${rule.buildSecrets.join(", ")} are withheld: ${withheldBecause(b)}`);
     const buildArgs = parseBuildArgs(rule.buildArgs);
 
     log.step(`build ${b.id} attempt ${b.attempt}: ${repo.name} ${rule.name} at ${b.commit.sha} on ${host.name} (${rule.archs.join(", ")})`);

@@ -1,7 +1,8 @@
 // The preview engine (worker side): a pull request's preview is its own swarm service, <service>-pr-<n>, on the
 // rule's preview context (lib/services/previews/schedule.ts decides when). run: the service is created or
 // brought to the new digest and watched until its task runs and stays up; teardown: docker service rm; sweep:
-// previews past their time to live are torn down (and a preview left without its job gets a new one). Each ends in one transaction with its audit event, the
+// previews past their time to live are torn down (and a preview left without its job, or whose worker died while
+// deploying it, gets a new one). Each ends in one transaction with its audit event, the
 // pull request's comment job, and (a tear-down) the start of the rule's waiting previews. Previews never get
 // Slipway's secrets: the service gets the image, the labels and nothing else.
 import { getDb } from "@/lib/db";
@@ -174,18 +175,24 @@ export async function removePreview(previewId: string, opts: PreviewRunOptions):
 
 /** A queued or tearing-down preview without a job this long (its worker or its job's retries gave up) gets a new one. */
 export const PREVIEW_STUCK_AFTER_MS = 10 * 60_000;
+/**
+ * A preview being deployed whose run job is gone (its worker was killed mid-run: the reaper freed the dead worker's
+ * lock, and the run had its one attempt) is deployed again after this long: ensureService and the convergence wait
+ * start from what the swarm has, so a second run is harmless.
+ */
+export const PREVIEW_INTERRUPTED_AFTER_MS = 60_000;
 
 /**
  * The minute's sweep: running previews past their time to live are torn down; a preview left queued or being torn
  * down without a job to do it (a worker that stopped, a swarm that stayed unreachable through the job's attempts)
  * gets a new job, at most every PREVIEW_STUCK_AFTER_MS.
  */
-export async function sweepPreviews(opts: { workerId: string; now?: Date }): Promise<{ expired: string[]; resubmitted: string[]; switchedOff: string[] }> {
+export async function sweepPreviews(opts: { workerId: string; now?: Date }): Promise<{ expired: string[]; resubmitted: string[]; switchedOff: string[]; interrupted: string[] }> {
   const now = opts.now ?? new Date();
   const actor: Actor = { type: "worker", workerId: opts.workerId };
   const db = getDb();
   const expired = await db.preview.findMany({ where: { state: "running", expiresAt: { lte: now } }, select: { id: true, service: true, deploymentRule: { select: { previewTtlHours: true } } }, take: 100 });
-  const out = { expired: [] as string[], resubmitted: [] as string[], switchedOff: [] as string[] };
+  const out = { expired: [] as string[], resubmitted: [] as string[], switchedOff: [] as string[], interrupted: [] as string[] };
   // a rule whose previews were turned off (preview.enabled: false) or that was removed from the inventory (archived)
   // keeps no preview running: each is torn down, as if its pull request had closed
   const off = await db.preview.findMany({
@@ -225,6 +232,26 @@ export async function sweepPreviews(opts: { workerId: string; now?: Date }): Pro
       else await enqueueJob(tx, "preview_teardown", { previewId: p.id }, { queueName: previewQueue(p.id), jobKey: `preview_teardown:${p.id}`, jobKeyMode: "replace", maxAttempts: 5 });
       out.resubmitted.push(p.id);
     });
+  }
+  // deploying, and no run job holds it or will (a killed worker's job, unlocked by the reaper, had its only attempt)
+  const interrupted = await db.$queryRaw<{ id: string; service: string }[]>`
+    SELECT p.id, p.service FROM previews p
+    WHERE p.state = 'deploying' AND p.updated_at < ${new Date(now.getTime() - PREVIEW_INTERRUPTED_AFTER_MS)}
+      AND NOT EXISTS (
+        SELECT 1 FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+        WHERE t.identifier = 'preview_run' AND j.payload->>'previewId' = p.id AND (j.locked_by IS NOT NULL OR j.attempts < j.max_attempts))
+    LIMIT 100`;
+  for (const p of interrupted) {
+    const reason = "its worker stopped while deploying it: deploying again";
+    const done = await db.$transaction(async (tx) => {
+      const back = await tx.preview.updateMany({ where: { id: p.id, state: "deploying" }, data: { state: "queued", reason } });
+      if (back.count === 0) return false;
+      await enqueueJob(tx, "preview_run", { previewId: p.id }, { queueName: previewQueue(p.id), jobKey: `preview_run:${p.id}`, jobKeyMode: "replace", maxAttempts: 1 });
+      await recordAudit(tx, { actor, action: "preview.redeployed", subjectType: "preview", subjectId: p.id, summary: `${p.service}: ${reason}` });
+      await enqueuePreviewComment(tx, p.id);
+      return true;
+    });
+    if (done) out.interrupted.push(p.id);
   }
   return out;
 }

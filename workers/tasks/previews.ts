@@ -24,5 +24,6 @@ export async function previewsSweep(_payload: JobPayload<"previews_sweep">, ctx:
   const r = await sweepPreviews({ workerId: ctx.workerId });
   if (r.expired.length) ctx.log.info({ previews: r.expired }, "previews past their time to live are being torn down");
   if (r.resubmitted.length) ctx.log.warn({ previews: r.resubmitted }, "previews left without a job got a new one");
+  if (r.interrupted.length) ctx.log.warn({ previews: r.interrupted }, "previews whose worker stopped while deploying them are deployed again");
   if (r.switchedOff.length) ctx.log.info({ previews: r.switchedOff }, "previews of a rule whose previews were turned off or archived are being torn down");
 }
