@@ -8,8 +8,9 @@ import { sweepPreviews } from "@/lib/deploy/preview";
 import { seedBuild } from "@/test/helpers/builds";
 import { deleteInventoryEntity } from "@/lib/services/inventory/entities";
 import { actorFor, createUser } from "@/test/helpers/fixtures";
+import { enqueueJob } from "@/lib/jobs/enqueue";
 
-async function ruleWithPreview(state: "running" | "pending_approval" | "torn_down", rule: { previewEnabled: boolean; archived?: boolean }) {
+async function ruleWithPreview(state: "running" | "pending_approval" | "torn_down" | "deploying", rule: { previewEnabled: boolean; archived?: boolean }) {
   const db = getDb();
   const b = await seedBuild("succeeded");
   const r = await db.deploymentRule.create({
@@ -25,11 +26,26 @@ async function ruleWithPreview(state: "running" | "pending_approval" | "torn_dow
   return p;
 }
 
-async function teardownJobs(previewId: string): Promise<number> {
-  const rows = await getDb().$queryRaw<{ n: number }[]>`
-    SELECT count(*)::int AS n FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
-    WHERE t.identifier = 'preview_teardown' AND j.payload->>'previewId' = ${previewId}`;
+async function teardownJobs(previewId: string, task = "preview_teardown", where = "true"): Promise<number> {
+  const rows = await getDb().$queryRawUnsafe<{ n: number }[]>(
+    `SELECT count(*)::int AS n FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+     WHERE t.identifier = $1 AND j.payload->>'previewId' = $2 AND ${where}`,
+    task,
+    previewId,
+  );
   return rows[0]?.n ?? 0;
+}
+
+/** A preview deploying since `ago` ms, with its run job as a worker left it: running (locked), or spent and unlocked. */
+async function deployingPreview(ago: number, job: "locked" | "spent") {
+  const db = getDb();
+  const p = await ruleWithPreview("deploying", { previewEnabled: true });
+  await db.$transaction((tx) => enqueueJob(tx, "preview_run", { previewId: p.id }, { queueName: `preview:${p.id}`, jobKey: `preview_run:${p.id}`, maxAttempts: 1 }));
+  await db.$executeRaw`
+    UPDATE graphile_worker._private_jobs SET attempts = 1, locked_by = ${job === "locked" ? "worker-alive" : null}, locked_at = ${job === "locked" ? new Date() : null}
+    WHERE payload->>'previewId' = ${p.id}`;
+  await db.$executeRaw`UPDATE previews SET updated_at = ${new Date(Date.now() - ago)} WHERE id = ${p.id}`;
+  return p;
 }
 
 describe("previews of a rule whose previews were turned off or that was archived", () => {
@@ -77,5 +93,29 @@ describe("a deployment rule with previews deleted from the console", () => {
     expect(swept.switchedOff).toContain(p.id);
     expect((await db.preview.findUniqueOrThrow({ where: { id: p.id } })).state).toBe("tearing_down");
     expect(await teardownJobs(p.id)).toBe(1);
+  });
+});
+
+describe("a preview whose worker stopped while deploying it", () => {
+  test("is queued again with a new run job once its job is spent and a minute has passed (audited); a run under way or a fresh one is left", async () => {
+    const db = getDb();
+    const dead = await deployingPreview(5 * 60_000, "spent");
+    const alive = await deployingPreview(5 * 60_000, "locked");
+    const fresh = await deployingPreview(10_000, "spent");
+
+    const r = await sweepPreviews({ workerId: "test-sweep" });
+    expect(r.interrupted).toContain(dead.id);
+    expect(r.interrupted).not.toContain(alive.id);
+    expect(r.interrupted).not.toContain(fresh.id);
+    const row = await db.preview.findUniqueOrThrow({ where: { id: dead.id } });
+    expect([row.state, row.reason]).toEqual(["queued", "its worker stopped while deploying it: deploying again"]);
+    // a new run job with its attempt to come, beside the spent one
+    expect(await teardownJobs(dead.id, "preview_run", "j.attempts < j.max_attempts")).toBe(1);
+    const event = await db.auditEvent.findFirstOrThrow({ where: { subjectId: dead.id, action: "preview.redeployed" } });
+    expect(event.summary).toBe(`${dead.service}: its worker stopped while deploying it: deploying again`);
+    for (const p of [alive, fresh]) expect((await db.preview.findUniqueOrThrow({ where: { id: p.id } })).state).toBe("deploying");
+
+    // queued now, with a job: the next sweep does nothing more to it
+    expect((await sweepPreviews({ workerId: "test-sweep" })).interrupted).not.toContain(dead.id);
   });
 });
