@@ -48,6 +48,8 @@ export interface InstallationClient {
   installationId: number;
   /** the GitHub app row's name, for messages */
   appName: string;
+  /** the app's id on GitHub: what it wrote carries it (performed_via_github_app.id) */
+  appId: number;
 }
 
 /** fetch with a per-request timeout, combined with the caller's signal */
@@ -248,5 +250,5 @@ export async function installationOctokit(repositoryId: string, signal?: AbortSi
     if ((err as { status?: unknown }).status === 401) forgetToken(r.app, r.installationId, token);
     throw err;
   });
-  return { octokit, owner: r.owner, repo: r.repo, installationId: r.installationId, appName: r.app.name };
+  return { octokit, owner: r.owner, repo: r.repo, installationId: r.installationId, appName: r.app.name, appId: r.app.appId };
 }

@@ -1,7 +1,8 @@
 // A pull request's comments, through the repository's app installation (installationOctokit): Slipway posts one
 // comment per preview and then edits it, so the pull request shows one up-to-date note, never a trail of them.
-// GitHub's REST API: POST /repos/{owner}/{repo}/issues/{number}/comments (pull requests are issues there) and
-// PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}. Requests are bounded by the client's timeout and the
+// GitHub's REST API: POST /repos/{owner}/{repo}/issues/{number}/comments (pull requests are issues there),
+// PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}, and GET …/issues/{number}/comments to find a comment
+// posted before its id could be saved. Requests are bounded by the client's timeout and the
 // caller's signal; failures are GithubApiError in words.
 import { GithubApiError, type InstallationClient } from "@/lib/github/app-client";
 
@@ -51,4 +52,29 @@ export async function updatePullRequestComment(client: InstallationClient, opts:
     if ((err as { status?: unknown } | null)?.status === 404 && !opts.signal?.aborted) return "missing";
     throw failure(`edit comment ${opts.commentId}`, client, err, opts.signal);
   }
+}
+
+/** How many of a pull request's comments are read, at most, looking for Slipway's own (10 pages of 100). */
+export const COMMENT_SEARCH_MAX_PAGES = 10;
+
+/**
+ * The id of the pull request's comment that this app posted and whose body holds `marker`, or null. Used before
+ * posting: a comment job that died after GitHub took its comment, but before the id was saved, finds it here
+ * instead of posting a second one. A comment by anyone else that holds the marker is not Slipway's and is left.
+ */
+export async function findPullRequestComment(client: InstallationClient, opts: { prNumber: number; marker: string; signal?: AbortSignal }): Promise<number | null> {
+  for (let page = 1; page <= COMMENT_SEARCH_MAX_PAGES; page++) {
+    let res;
+    try {
+      res = await client.octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+        owner: client.owner, repo: client.repo, issue_number: opts.prNumber, per_page: 100, page, request: { signal: opts.signal },
+      });
+    } catch (err) {
+      throw failure(`read the comments of pull request #${opts.prNumber}`, client, err, opts.signal);
+    }
+    const found = res.data.find((c) => c.performed_via_github_app?.id === client.appId && typeof c.body === "string" && c.body.includes(opts.marker));
+    if (found) return Number(found.id);
+    if (res.data.length < 100) return null;
+  }
+  return null;
 }

@@ -72,14 +72,14 @@ export interface DeploymentStatusCall {
   status: number;
 }
 
-/** POST …/issues/:number/comments and PATCH …/issues/comments/:id calls */
+/** GET and POST …/issues/:number/comments and PATCH …/issues/comments/:id calls */
 export interface IssueCommentCall {
-  method: "POST" | "PATCH";
+  method: "GET" | "POST" | "PATCH";
   owner: string;
   repo: string;
-  /** POST: the issue (pull request) number from the path; PATCH: null */
+  /** GET and POST: the issue (pull request) number from the path; PATCH: null */
   issueNumber: number | null;
-  /** the comment created or edited, or null when refused */
+  /** the comment created or edited, or null when refused (GET: null) */
   id: number | null;
   body: Record<string, unknown>;
   /** the HTTP status the stand-in answered */
@@ -95,6 +95,8 @@ export interface IssueComment {
   body: string;
   created_at: string;
   updated_at: string;
+  /** written by someone, not by the app (tests put such comments in `comments` themselves); absent: by the app */
+  author?: string;
 }
 
 /** A deployment as GitHub holds it, with its statuses (oldest first). */
@@ -604,17 +606,39 @@ export async function startGithubApi(opts: GithubApiOptions): Promise<GithubApi>
         html_url: `https://github.com/${c.owner}/${c.repo}/pull/${c.issueNumber}#issuecomment-${c.id}`,
         issue_url: `${base}/repos/${c.owner}/${c.repo}/issues/${c.issueNumber}`,
         body: c.body,
-        user: { login: "slipway-test[bot]", type: "Bot" },
+        user: c.author ? { login: c.author, type: "User" } : { login: "slipway-test[bot]", type: "Bot" },
         created_at: c.created_at,
         updated_at: c.updated_at,
         author_association: "NONE",
-        performed_via_github_app: { id: opts.appId },
+        performed_via_github_app: c.author ? null : { id: opts.appId },
       });
       const commentRefusal = (owner: string, repo: string) => {
         const viaPulls = refusal(req, owner, repo, "pull_requests", "write");
         if (!viaPulls || viaPulls.status !== 403) return viaPulls;
         return refusal(req, owner, repo, "issues", "write");
       };
+      if ((m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname)) && method === "GET") {
+        // oldest first, per_page (at most 100, 30 by default) and page, a Link header to the next page, as GitHub does
+        const [owner, repo, issueNumber] = [m[1] as string, m[2] as string, Number(m[3])];
+        const record = (status: number) => commentCalls.push({ method: "GET", owner, repo, issueNumber, id: null, body: {}, status });
+        const viaPulls = refusal(req, owner, repo, "pull_requests", "read");
+        const refused = viaPulls && viaPulls.status === 403 ? refusal(req, owner, repo, "issues", "read") : viaPulls;
+        if (refused) {
+          record(refused.status);
+          return error(res, refused.status, refused.message);
+        }
+        const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get("per_page") ?? 30) || 30));
+        const page = Math.max(1, Number(url.searchParams.get("page") ?? 1) || 1);
+        const all = [...comments.values()].filter((c) => c.owner === owner && c.repo === repo && c.issueNumber === issueNumber).sort((a, b) => a.id - b.id);
+        const slice = all.slice((page - 1) * perPage, page * perPage);
+        if (page * perPage < all.length) {
+          const next = new URL(url.toString());
+          next.searchParams.set("page", String(page + 1));
+          res.setHeader("link", `<${base}${next.pathname}${next.search}>; rel="next"`);
+        }
+        record(200);
+        return send(res, 200, slice.map(commentView));
+      }
       if ((m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname)) && method === "POST") {
         const [owner, repo, issueNumber] = [m[1] as string, m[2] as string, Number(m[3])];
         const body = await readJson(req);

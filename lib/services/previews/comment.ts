@@ -1,11 +1,13 @@
 // The pull request's one comment about its preview: posted the first time, edited on every later change (a new
 // commit, running, failed, waiting, torn down). The job (preview_comment) runs in the preview's own comment
-// queue, so two changes never post two comments; a comment someone deleted is posted again.
+// queue, so two changes never post two comments; a comment someone deleted is posted again; before posting, the
+// pull request's comments are searched for one this app posted for the preview (a job that died between GitHub's
+// answer and saving the id), which is edited instead.
 import { getDb } from "@/lib/db";
 import type { Logger } from "@/lib/log";
 import { env } from "@/lib/env";
 import { installationOctokit } from "@/lib/github/app-client";
-import { createPullRequestComment, updatePullRequestComment } from "@/lib/github/comments";
+import { createPullRequestComment, findPullRequestComment, updatePullRequestComment } from "@/lib/github/comments";
 import { previewStateLabels } from "@/lib/validation/previews";
 
 type PreviewForComment = NonNullable<Awaited<ReturnType<typeof loadForComment>>>;
@@ -17,10 +19,13 @@ function loadForComment(previewId: string) {
   });
 }
 
+/** The hidden first line of the preview's comment: how Slipway finds it again among the pull request's comments. */
+export const commentMarker = (previewId: string) => `<!-- slipway:preview:${previewId} -->`;
+
 /** The comment's text (Markdown), from the preview's row as it is now. */
 export function previewCommentBody(p: PreviewForComment, slipwayUrl: string | null): string {
   const state = previewStateLabels[p.state];
-  const lines = [`<!-- slipway:preview:${p.id} -->`, `**Preview** of \`${p.headSha.slice(0, 7)}\` (into \`${p.deploymentRule.branch}\`): **${state}**`, ""];
+  const lines = [commentMarker(p.id), `**Preview** of \`${p.headSha.slice(0, 7)}\` (into \`${p.deploymentRule.branch}\`): **${state}**`, ""];
   if (p.state === "running" && p.url) lines.push(`${p.url}`, "");
   else if (p.url && p.state !== "torn_down") lines.push(`Will be at ${p.url}`, "");
   if (p.reason) lines.push(`> ${p.reason.replace(/\s+/g, " ")}`, "");
@@ -48,6 +53,12 @@ export async function syncPreviewComment(previewId: string, log: Logger, signal?
     const r = await updatePullRequestComment(client, { commentId: Number(p.commentId), body, signal });
     if (r === "updated") return `comment ${p.commentId} edited`;
     log.info({ previewId, commentId: String(p.commentId) }, "the preview's comment was deleted on GitHub; posting it again");
+  }
+  // a job that died after GitHub took its comment but before its id was saved posted it already: edit that one
+  const earlier = await findPullRequestComment(client, { prNumber: p.prNumber, marker: commentMarker(p.id), signal });
+  if (earlier !== null && earlier !== Number(p.commentId) && (await updatePullRequestComment(client, { commentId: earlier, body, signal })) === "updated") {
+    await getDb().preview.update({ where: { id: p.id }, data: { commentId: BigInt(earlier) } });
+    return `comment ${earlier} (posted before its id was saved) found and edited`;
   }
   const id = await createPullRequestComment(client, { prNumber: p.prNumber, body, signal });
   await getDb().preview.update({ where: { id: p.id }, data: { commentId: BigInt(id) } });
