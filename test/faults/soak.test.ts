@@ -4,7 +4,10 @@
 // nothing is stuck, lost or run twice, every target runs what Slipway recorded (`docker service inspect`, the
 // file on the unikernel host), the audit chain verifies and the never-killed worker's RSS grew at most 20%.
 // SLIPWAY_SOAK_DEPLOYMENTS sets the count (50 by default: the 20 of the warm-up, 30 under faults).
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, inject, test } from "vitest";
+import { closeDb } from "@/lib/db";
+import { resetEnvCache } from "@/lib/env";
+import { createDatabase, dropDatabase } from "@/test/helpers/pg";
 import { faultTrials, recordFault } from "@/test/helpers/faults";
 import { RSS_GROWTH_LIMIT, runSoak, soakFailures, soakTable, type SoakResult } from "@/test/soak/engine";
 
@@ -38,9 +41,29 @@ describe.skipIf(process.getuid?.() !== 0)("soak (short)", () => {
   test(
     `${DEPLOYMENTS} releases and rollbacks under kills: nothing stuck, wrong, twice or lost; audit intact; RSS bounded`,
     async () => {
+      const fileUrl = process.env.DATABASE_URL;
       for (let trial = 0; trial < trials; trial++) {
         const seed = 1000 + trial;
-        const r = await runSoak({ deployments: DEPLOYMENTS, seed, settleMs: 300_000 });
+        // each trial on a database of its own, as each `npm run soak` is: the inventory's names and the figures
+        // (stuck, lost, twice, the audit chain) are the run's own; the first uses the file's (test/setup-db.ts)
+        let own: { name: string; url: string } | null = null;
+        if (trial > 0) {
+          await closeDb();
+          own = await createDatabase(inject("adminUrl"), { template: inject("templateDatabase") });
+          process.env.DATABASE_URL = own.url;
+          resetEnvCache();
+        }
+        let r: SoakResult;
+        try {
+          r = await runSoak({ deployments: DEPLOYMENTS, seed, settleMs: 300_000 });
+        } finally {
+          if (own) {
+            await closeDb();
+            await dropDatabase(inject("adminUrl"), own.name);
+            process.env.DATABASE_URL = fileUrl;
+            resetEnvCache();
+          }
+        }
         results.push(r);
         console.log(`soak trial ${trial + 1}/${trials} (seed ${seed}):\n${soakTable(r)}`);
         expect(r.deployments).toBe(DEPLOYMENTS);
