@@ -255,7 +255,7 @@ export async function countBatch(b: Batch, workers: WorkerProcess[]): Promise<Ba
   const depStarts = lines.filter((l) => l.msg === "deployment started" && l.deploymentId).map((l) => l.deploymentId!);
   const skipped = lines.filter((l) => (l.msg === "build job done" || l.msg === "deployment job done") && l.state === "skipped").length;
   const perWorker: Record<string, number> = Object.fromEntries(workers.map((w) => [w.id, 0]));
-  // the batch's runs only: a worker also builds what its repository poll finds (the repository's main branch)
+  // the batch's runs only (the fleet's repository is not polled, but a run may share the workers with other jobs)
   const inBatch = new Set([...b.buildIds, ...b.deploymentIds]);
   for (const l of lines) if (l.worker && (l.msg === "build started" || l.msg === "deployment started") && inBatch.has(l.buildId ?? l.deploymentId ?? "")) perWorker[l.worker] = (perWorker[l.worker] ?? 0) + 1;
 
