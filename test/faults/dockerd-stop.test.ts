@@ -9,7 +9,7 @@ import { getDb } from "@/lib/db";
 import { engineLostReason } from "@/lib/build/failure";
 import { startBuildRig, type BuildRig } from "@/test/helpers/build-rig";
 import { eventually } from "@/test/helpers/eventually";
-import { faultTrials, recordFault } from "@/test/helpers/faults";
+import { faultTimeout, faultTrials, recordFault } from "@/test/helpers/faults";
 
 const SUITE = "dockerd stopped mid-build";
 const END_BOUND_MS = 120_000;
@@ -80,9 +80,9 @@ async function trials(fault: string, signal: "SIGTERM" | "SIGKILL"): Promise<voi
 describe("the build host's dockerd stops mid-build", () => {
   test("SIGTERM (systemctl stop docker): failed, in words naming the build host and the lost engine", async () => {
     await trials("dockerd SIGTERM during a RUN step", "SIGTERM");
-  }, 900_000);
+  }, faultTimeout(900_000));
 
   test("SIGKILL: failed, in the same words", async () => {
     await trials("dockerd SIGKILL during a RUN step", "SIGKILL");
-  }, 900_000);
+  }, faultTimeout(900_000));
 });

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { getDb } from "@/lib/db";
 import { LOG_STORE_FULL } from "@/lib/build/log-writer";
 import { startBuildRig, type BuildRig } from "@/test/helpers/build-rig";
-import { faultTrials, recordFault } from "@/test/helpers/faults";
+import { faultTimeout, faultTrials, recordFault } from "@/test/helpers/faults";
 
 const SUITE = "log store";
 /** the tablespace's room: a few chunks of gzip'd random text fill it */
@@ -159,5 +159,5 @@ describe("the log store's disk is full", () => {
     });
     console.log(`[faults] ${SUITE}: disk full: builds ended in ${seconds.map((s) => s.toFixed(1)).join(", ")} s; heap growth at most ${heapGrowthMax.toFixed(1)} MiB`);
     if (firstError) throw firstError;
-  }, 900_000);
+  }, faultTimeout(900_000));
 });

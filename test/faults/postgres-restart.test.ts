@@ -12,7 +12,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from "@/lib/db/embedded"
 import { prepareDatabase } from "@/lib/db/prepare";
 import { ensureProductionBuild } from "@/scripts/lib/production-build";
 import { eventually } from "@/test/helpers/eventually";
-import { faultTrials, recordFault } from "@/test/helpers/faults";
+import { faultTimeout, faultTrials, recordFault } from "@/test/helpers/faults";
 import { npmRun, userEnv, type NpmRun } from "@/test/helpers/npm";
 import { withClient } from "@/test/helpers/pg";
 import { waitForExit } from "@/test/helpers/spawn";
@@ -80,7 +80,7 @@ afterAll(async () => {
 }, 120_000);
 
 describe("fault: PostgreSQL restarted under two workers and the console", () => {
-  test("pages answer 503 'Database unavailable' while it is down; the workers reconnect by themselves and no job is lost", { timeout: 1_800_000 }, async () => {
+  test("pages answer 503 'Database unavailable' while it is down; the workers reconnect by themselves and no job is lost", { timeout: faultTimeout(1_800_000) }, async () => {
     const url = pgServer!.url;
     const env = userEnv({ DATABASE_URL: url, PORT: String(PORT), HOST: "127.0.0.1", SLIPWAY_DATA_DIR: appDir, LOG_LEVEL: "warn", SLIPWAY_SECRET_KEY: randomBytes(32).toString("hex") });
     const web = npmRun(process.cwd(), ["run", "web"], env);

@@ -11,7 +11,7 @@ import { getDb } from "@/lib/db";
 import { resetEnvCache } from "@/lib/env";
 import { startBuildRig, type BuildRig } from "@/test/helpers/build-rig";
 import { eventually } from "@/test/helpers/eventually";
-import { faultTrials, recordFault } from "@/test/helpers/faults";
+import { faultTimeout, faultTrials, recordFault } from "@/test/helpers/faults";
 
 const SUITE = "registry mid-push";
 const CREDENTIALS = { username: "pusher", password: "push-pass-14" };
@@ -116,7 +116,7 @@ describe("the registry changes mid-push", () => {
       await afterFailure(id);
       return seconds;
     });
-  }, 900_000);
+  }, faultTimeout(900_000));
 
   test("down past the retry window: failed in words naming the registry, after trying again", async () => {
     await trials("registry down mid-push (past the retry window)", async (i) => {
@@ -134,7 +134,7 @@ describe("the registry changes mid-push", () => {
       await afterFailure(id);
       return seconds;
     });
-  }, 900_000);
+  }, faultTimeout(900_000));
 
   test("down, back within the retry window: the same build pushes again and succeeds", async () => {
     await trials("registry down mid-push, back within the window", async (i) => {
@@ -152,5 +152,5 @@ describe("the registry changes mid-push", () => {
       expect(await rig.nothingStuck()).toEqual([]);
       return seconds;
     });
-  }, 900_000);
+  }, faultTimeout(900_000));
 });

@@ -29,7 +29,7 @@ import { importBusybox } from "@/test/helpers/busybox";
 import { buildAppImage, type AppImage } from "@/test/helpers/app-images";
 import { eventually } from "@/test/helpers/eventually";
 import { runningImages } from "@/test/helpers/swarm";
-import { faultTrials, recordFault } from "@/test/helpers/faults";
+import { faultTimeout, faultTrials, recordFault } from "@/test/helpers/faults";
 import { spawnSync } from "node:child_process";
 
 const SECOND = 1_000_000_000;
@@ -192,7 +192,7 @@ describe("fault: sshd stopped mid-deploy", () => {
       recordFault({ suite: "SSH host", fault: "sshd killed mid-deploy (connection included)", trials, passed, figures: { "re-verified after sshd back (s)": avg } });
     }
     expect(passed).toBe(trials);
-  }, 900_000);
+  }, faultTimeout(900_000));
 
   test("while sshd is still away the planned check plans another, and fails in words once the retry window has ended", async () => {
     const s = await scenario();
@@ -263,5 +263,5 @@ describe("fault: host key changed between two deployments", () => {
       recordFault({ suite: "SSH host", fault: "sshd host key replaced between two deployments", trials, passed, figures: { "refused after (s)": avg } });
     }
     expect(passed).toBe(trials);
-  }, 900_000);
+  }, faultTimeout(900_000));
 });

@@ -17,7 +17,7 @@ import { verifyAuditChain } from "@/lib/audit/verify";
 import { createSession, createUser, type TestUser } from "@/test/helpers/fixtures";
 import { startScript, waitForExit, type ScriptResult } from "@/test/helpers/spawn";
 import { eventually } from "@/test/helpers/eventually";
-import { faultTrials, recordFault } from "@/test/helpers/faults";
+import { faultTimeout, faultTrials, recordFault } from "@/test/helpers/faults";
 
 const SUITE = "web killed (kill -9) mid-request";
 const SESSION_COOKIE = "next-auth.session-token";
@@ -276,7 +276,7 @@ describe("the web process killed mid-request", () => {
       }
       return rollbackOutcome(f);
     });
-  }, 900_000);
+  }, faultTimeout(900_000));
 
   test("Approve (server action): the approval, the queued state, its job and its audit event all, or none", async () => {
     await commandTrials("kill -9 mid approve", async (moment) => {
@@ -290,7 +290,7 @@ describe("the web process killed mid-request", () => {
       }
       return approvalOutcome(f);
     });
-  }, 900_000);
+  }, faultTimeout(900_000));
 
   test("Import slipway.yml (REST API): every change and its audit events, or none", async () => {
     let previous: string | null = null;
@@ -308,5 +308,5 @@ describe("the web process killed mid-request", () => {
       if (outcome === "whole") previous = tag;
       return outcome;
     });
-  }, 900_000);
+  }, faultTimeout(900_000));
 });

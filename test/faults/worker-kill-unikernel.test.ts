@@ -26,7 +26,7 @@ import { buildTestKernel, createUnikernelHost, type UnikernelHost } from "@/test
 import { pushUnikernelImage, type UnikernelImage } from "@/test/helpers/unikernel-images";
 import { startScript, waitForExit } from "@/test/helpers/spawn";
 import { eventually } from "@/test/helpers/eventually";
-import { faultTrials, recordFault } from "@/test/helpers/faults";
+import { faultTimeout, faultTrials, recordFault } from "@/test/helpers/faults";
 
 const SUITE = "worker killed (kill -9)";
 const RECOVERY_BOUND_MS = 150_000;
@@ -188,7 +188,7 @@ describe("a worker killed during a unikernel deployment", () => {
       await settled();
       return seconds;
     });
-  }, 600_000);
+  }, faultTimeout(600_000));
 
   test("kill -9 during the restart: re-verification finishes it, and the host runs the release it records", async () => {
     await trials("kill -9 during unikernel restart", async () => {
@@ -210,5 +210,5 @@ describe("a worker killed during a unikernel deployment", () => {
       await settled();
       return seconds;
     });
-  }, 600_000);
+  }, faultTimeout(600_000));
 });

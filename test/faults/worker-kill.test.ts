@@ -33,7 +33,7 @@ import { startScript, waitForExit, type ScriptResult } from "@/test/helpers/spaw
 import { startStallProxy, type StallProxy } from "@/test/helpers/stall-proxy";
 import { eventually } from "@/test/helpers/eventually";
 import { runningImages } from "@/test/helpers/swarm";
-import { faultTrials, recordFault } from "@/test/helpers/faults";
+import { faultTimeout, faultTrials, recordFault } from "@/test/helpers/faults";
 
 const SUITE = "worker killed (kill -9)";
 const SECOND = 1_000_000_000;
@@ -240,7 +240,7 @@ describe("a worker killed during a build", () => {
         return b?.state === "fetching" && b.workerId === wid && gitLink.accepted() > before;
       }, gitLink);
     });
-  }, 600_000);
+  }, faultTimeout(600_000));
 
   test("kill -9 during build (a RUN step): the build is re-queued and the next worker builds it", async () => {
     await trials("kill -9 during build", (i) =>
@@ -249,7 +249,7 @@ describe("a worker killed during a build", () => {
         return b?.state === "building" && b.workerId === wid && (await buildLogText(id)).includes("---> Running in");
       }),
     );
-  }, 600_000);
+  }, faultTimeout(600_000));
 
   test("kill -9 during push: the build is re-queued and the next worker pushes it", async () => {
     await trials("kill -9 during push", (i) => {
@@ -266,7 +266,7 @@ describe("a worker killed during a build", () => {
         return stalled && b?.state === "pushing" && b.workerId === wid;
       });
     });
-  }, 600_000);
+  }, faultTimeout(600_000));
 });
 
 // ---------------------------------------------------------------- deployments
@@ -387,7 +387,7 @@ describe("a worker killed during a swarm deployment", () => {
         return false;
       }),
     );
-  }, 600_000);
+  }, faultTimeout(600_000));
 
   test("kill -9 during the convergence wait: re-verified, it ends on the swarm's real state", async () => {
     await trials("kill -9 during convergence wait", () =>
@@ -396,7 +396,7 @@ describe("a worker killed during a swarm deployment", () => {
         return d?.state === "verifying" && d.workerId === wid && (await deployLogText(id)).includes("waiting for");
       }),
     );
-  }, 600_000);
+  }, faultTimeout(600_000));
 
   test("kill -9 during the health monitor: re-verified against what the swarm runs", async () => {
     const health = await healthServer();
@@ -411,5 +411,5 @@ describe("a worker killed during a swarm deployment", () => {
     } finally {
       await health.close();
     }
-  }, 600_000);
+  }, faultTimeout(600_000));
 });

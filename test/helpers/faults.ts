@@ -13,6 +13,14 @@ export function faultTrials(): number {
   return n;
 }
 
+/**
+ * A fault test's timeout: `oneTrialMs` for each of its faultTrials() trials (1 in `npm test`, 10 under `npm run
+ * faults`), so ten trials get ten times the time of one; a hang still ends the test.
+ */
+export function faultTimeout(oneTrialMs: number): number {
+  return oneTrialMs * faultTrials();
+}
+
 /** One row of the fault table: a fault, how often it was injected and how often everything came out right. */
 export interface FaultRow {
   /** the test file's subject, e.g. "worker killed" */
