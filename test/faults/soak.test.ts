@@ -32,10 +32,10 @@ afterAll(() => {
   });
 });
 
-// The short version runs on one node unless SLIPWAY_SOAK_SINGLE_NODE=0: on the two-node swarm, under CI's load,
-// its first runs (2026-12-05) ended with re-verifications still waiting for the manager after the settle (see
-// docs/reliability.md, "Soak"); `npm run soak` uses the two-node swarm.
-process.env.SLIPWAY_SOAK_SINGLE_NODE ??= "1";
+// On the two-node swarm, as `npm run soak` (SLIPWAY_SOAK_SINGLE_NODE=1: the manager alone). It ran on one node
+// for a while: its first two-node runs under CI's load (2026-12-05) ended with re-verifications still waiting,
+// which was a worker killed mid-job holding the target's queue for graphile-worker's 4 h lock (fixed: the reaper
+// frees dead workers' locks, lib/jobs/pending.ts); three two-node trials under load 13–17 then held.
 
 describe.skipIf(process.getuid?.() !== 0)("soak (short)", () => {
   test(
