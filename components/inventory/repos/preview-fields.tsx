@@ -54,7 +54,7 @@ export function PreviewFields({ preview, contexts }: { preview?: RepoPreviewSett
       />
       {shown ? (
         <div className="mt-3 space-y-4">
-          <div className="grid gap-4 md:grid-cols-3">
+          <div className="grid gap-4 md:grid-cols-4">
             <TextField
               name="preview_url"
               label="URL pattern"
@@ -67,6 +67,7 @@ export function PreviewFields({ preview, contexts }: { preview?: RepoPreviewSett
             <SelectField
               name="preview_context"
               label="Preview context"
+              className="md:col-span-2"
               defaultValue={preview?.context ?? ""}
               options={[
                 { value: "", label: `The first swarm target's${preview?.defaultContext ? ` (${preview.defaultContext})` : ""}` },
@@ -76,10 +77,8 @@ export function PreviewFields({ preview, contexts }: { preview?: RepoPreviewSett
             />
             <TextField name="preview_port" label="Port" defaultValue={preview?.port === null ? "" : preview?.port} placeholder="8080" inputMode="numeric" optional hint="The container's; {port} in the labels." />
             <TextField name="preview_network" label="Network" defaultValue={preview?.network} placeholder="traefik-public" mono optional hint="An overlay network the proxy is on." />
-            <div className="grid grid-cols-2 gap-4">
-              <TextField name="preview_ttl_hours" label="Time to live (hours)" defaultValue={preview?.ttlHours ?? DEFAULT_PREVIEW_TTL_HOURS} inputMode="numeric" hint="After its last deploy." />
-              <TextField name="preview_max_concurrent" label="Max concurrent" defaultValue={preview?.maxConcurrent ?? DEFAULT_PREVIEW_MAX_CONCURRENT} inputMode="numeric" hint="The next one waits." />
-            </div>
+            <TextField name="preview_ttl_hours" label="Time to live (hours)" defaultValue={preview?.ttlHours ?? DEFAULT_PREVIEW_TTL_HOURS} inputMode="numeric" hint="After its last deploy." />
+            <TextField name="preview_max_concurrent" label="Max concurrent" defaultValue={preview?.maxConcurrent ?? DEFAULT_PREVIEW_MAX_CONCURRENT} inputMode="numeric" hint="The next one waits." />
           </div>
           <TextAreaField
             name="preview_labels"
