@@ -1,8 +1,8 @@
 // slipway.yml environments: a deployment rule's ordered stages and the targets naming theirs import into rows
 // (position, soak, check URLs, approval), export back to the same file, and import again to no change; a
 // reorder is an update; a target naming a stage its rule does not have, a stage listed twice and a check URL
-// at a metadata address are refused with the path and nothing written; the console's forms, which do not edit
-// stages, keep them.
+// at a metadata address are refused with the path and nothing written; a save that does not send the stages
+// keeps them (the rule form's own stage editor: test/inventory.rule-form.test.ts).
 import { beforeAll, describe, expect, test } from "vitest";
 import { getDb } from "@/lib/db";
 import { exportInventory, importInventory, previewImport } from "@/lib/services/inventory/config";
@@ -111,7 +111,7 @@ describe("environments in slipway.yml", () => {
     expect((await previewImport(actorFor(admin), file(ENVS, TARGETS))).changes).toEqual([]);
   });
 
-  test("the console's forms, which do not edit stages, keep the rule's stages and the target's stage", async () => {
+  test("saves that do not send stages (an API client, an older form) keep the rule's stages and the target's stage", async () => {
     const db = getDb();
     const rule = await db.deploymentRule.findFirstOrThrow({ where: { branch: "main", buildRule: { repository: { name: "example/shop" } } } });
     await saveDeploymentRule(actorFor(admin), { id: rule.id, branch: "main", image: "127.0.0.1:5000/shop/web:main", approval_mode: "automatic" });

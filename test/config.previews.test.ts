@@ -1,5 +1,5 @@
 // slipway.yml's `preview:` on a deployment rule: imported into the rule's columns, exported back the same (an
-// empty diff), kept when the console's rule form (which has no preview fields) saves the rule, and refused in
+// empty diff), kept when a save of the rule sends no preview settings (an API client, a unikernel rule's form), and refused in
 // words, with the key's path, when it cannot work; nothing is written then.
 import { beforeAll, describe, expect, test } from "vitest";
 import { getDb } from "@/lib/db";
@@ -82,7 +82,7 @@ describe("slipway.yml preview settings", () => {
     });
   });
 
-  test("saving the rule from the console's form keeps its preview settings", async () => {
+  test("saving the rule without preview settings (an API client, an older form) keeps them", async () => {
     const rule = await getDb().deploymentRule.findFirstOrThrow({ where: { image: "registry.example.org/acme/shop:main" } });
     await saveDeploymentRule(actorFor(admin), { id: rule.id, branch: "main", image: "registry.example.org/acme/shop:main", approval_mode: "manual" });
     const after = await getDb().deploymentRule.findUniqueOrThrow({ where: { id: rule.id } });

@@ -86,8 +86,36 @@ export interface RepoDeployRuleRow {
   /** there are more than `releases` */
   releasesMore: boolean;
   /** its stages in order (docs/environments.md); empty: none */
-  environments: { name: string; soakSeconds: number; checkUrls: string[] }[];
+  environments: RepoEnvironmentRow[];
+  /** its previews of pull requests (docs/previews.md), as the columns hold them (off with defaults: none set) */
+  preview: RepoPreviewSettings;
   targets: RepoTargetRow[];
+}
+
+/** One stage of a deployment rule, as the rule form edits it. */
+export interface RepoEnvironmentRow {
+  name: string;
+  soakSeconds: number;
+  checkUrls: string[];
+  approvalMode: "automatic" | "manual";
+  minApprovers: number;
+  approverRole: "viewer" | "operator" | "admin";
+  approvalExpirySeconds: number | null;
+  confirmLevel: ConfirmLevelName;
+}
+
+export interface RepoPreviewSettings {
+  enabled: boolean;
+  /** the context named for previews; null: the first swarm target's */
+  context: string | null;
+  /** the context they run on without one: the rule's first swarm target's (as lib/deploy/preview.ts picks it) */
+  defaultContext: string | null;
+  url: string | null;
+  labels: string[];
+  port: number | null;
+  network: string | null;
+  ttlHours: number;
+  maxConcurrent: number;
 }
 
 export interface RepoBuildRuleRow {
@@ -145,7 +173,11 @@ const detailInclude = {
         orderBy: { branch: "asc" },
         include: {
           registry: { select: { id: true, name: true, url: true } },
-          environments: { orderBy: [{ position: "asc" }, { name: "asc" }], select: { name: true, soakSeconds: true, checkUrls: true } },
+          previewContext: { select: { name: true } },
+          environments: {
+            orderBy: [{ position: "asc" }, { name: "asc" }],
+            select: { name: true, soakSeconds: true, checkUrls: true, approvalMode: true, minApprovers: true, approverRole: true, approvalExpirySeconds: true, confirmLevel: true },
+          },
           targets: {
             where: { archivedAt: null },
             orderBy: { name: "asc" },
@@ -216,6 +248,17 @@ export async function getRepositoryDetail(id: string): Promise<RepositoryDetail 
         releases: Math.min(releases.get(d.id) ?? 0, HISTORY_COUNT_LIMIT),
         releasesMore: (releases.get(d.id) ?? 0) > HISTORY_COUNT_LIMIT,
         environments: d.environments,
+        preview: {
+          enabled: d.previewEnabled,
+          context: d.previewContext?.name ?? null,
+          defaultContext: firstSwarmContext(d.targets),
+          url: d.previewUrl,
+          labels: d.previewLabels,
+          port: d.previewPort,
+          network: d.previewNetwork,
+          ttlHours: d.previewTtlHours,
+          maxConcurrent: d.previewMaxConcurrent,
+        },
         targets: d.targets.map((t) => ({
           id: t.id,
           name: t.name,
@@ -237,6 +280,12 @@ export async function getRepositoryDetail(id: string): Promise<RepositoryDetail 
       })),
     })),
   };
+}
+
+/** The context of the rule's first swarm target by creation, the one previews run on without their own. */
+function firstSwarmContext(targets: ReadonlyArray<{ kind: string; createdAt: Date; dockerContext: { name: string } | null }>): string | null {
+  const swarm = targets.filter((t) => t.kind === "swarm_service").sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  return swarm[0]?.dockerContext?.name ?? null;
 }
 
 type CountedTable = "builds" | "releases" | "deployments";

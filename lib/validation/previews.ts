@@ -4,11 +4,11 @@
 import { z } from "zod";
 import { httpUrl, int, list, optional, resourceName } from "@/lib/validation/inventory-fields";
 import { rowId } from "@/lib/validation/ids";
+import { DEFAULT_PREVIEW_MAX_CONCURRENT, DEFAULT_PREVIEW_TTL_HOURS } from "@/lib/validation/preview-defaults";
 
 export { PREVIEW_ACTIVE_STATES, PREVIEW_STATES, PREVIEW_TEARABLE_STATES, previewStateLabels, type PreviewStateName } from "@/lib/validation/preview-states";
 
-export const DEFAULT_PREVIEW_TTL_HOURS = 72;
-export const DEFAULT_PREVIEW_MAX_CONCURRENT = 5;
+export { DEFAULT_PREVIEW_MAX_CONCURRENT, DEFAULT_PREVIEW_TTL_HOURS };
 
 /** What a label or the URL may name; each is filled in per pull request. */
 export const PREVIEW_PLACEHOLDERS = ["number", "service", "host", "port", "url"] as const;

@@ -1,16 +1,19 @@
 "use client";
 // Add or edit a deployment rule: which branch of a build deploys, the image it publishes (docker builds) or
-// the registry repository that keeps its artifacts (unikernel builds), and how a deploy is approved.
+// the registry repository that keeps its artifacts (unikernel builds), how a deploy is approved, its stages
+// (environments) and, for docker builds, its previews of pull requests.
 import { useState } from "react";
 import { CONFIRM_LEVELS } from "@/lib/validation/deployment-states";
-import type { RepoDeployRuleRow } from "@/lib/queries/inventory-repos";
+import type { InventoryChoices, RepoDeployRuleRow } from "@/lib/queries/inventory-repos";
 import type { FormAction } from "@/components/ui/forms/result-state";
 import { ActionForm, CancelButton, SubmitButton } from "@/components/ui/forms/action-form";
 import { Hidden, SelectField, TextField } from "@/components/ui/forms/fields";
 import { confirmLabels, durationText } from "@/components/inventory/repos/words";
+import { initialStageRows, StageEditor, stageErrorPaths, stageFields, type StageRow } from "@/components/inventory/repos/stage-editor";
+import { PREVIEW_FIELDS, PreviewFields, previewErrorPaths } from "@/components/inventory/repos/preview-fields";
 
 /** Error paths of the service (slipway.yml's nesting) that belong to the form's flat fields. */
-const errorPaths = {
+const ruleErrorPaths = {
   approval_mode: ["approval.mode", "approval"],
   min_approvers: ["approval.min_approvers"],
   approver_role: ["approval.approver_role"],
@@ -23,23 +26,36 @@ export function DeploymentRuleForm({
   buildKind,
   rule,
   registries,
+  contexts,
 }: {
   action: FormAction;
   buildRuleId?: string;
   buildKind: "docker" | "unikernel";
   rule?: RepoDeployRuleRow;
   registries: { name: string; url: string }[];
+  /** the docker contexts previews may run on (docker builds) */
+  contexts: InventoryChoices["contexts"];
 }) {
   const [mode, setMode] = useState<"automatic" | "manual">(rule?.approvalMode ?? "automatic");
+  const [stages, setStages] = useState<StageRow[]>(() => initialStageRows(rule?.environments ?? []));
   const docker = buildKind === "docker";
+  // unikernel rules have no previews: their form posts none (and no marker), so the rule keeps what it has
   const fields = [
     "branch",
-    "confirm",
-    "approval_mode",
     "image",
     "registry",
+    "approval_mode",
     ...(mode === "manual" ? ["min_approvers", "approver_role", "approval_expiry"] : []),
+    "confirm",
+    ...stages.flatMap((r, i) => stageFields(i, r.manual)),
+    "environments",
+    ...(docker ? PREVIEW_FIELDS : []),
   ];
+  const errorPaths: Record<string, readonly string[]> = {
+    ...ruleErrorPaths,
+    ...(docker ? previewErrorPaths : {}),
+    ...Object.fromEntries(stages.flatMap((_, i) => Object.entries(stageErrorPaths(i)))),
+  };
   return (
     <ActionForm
       action={action}
@@ -117,6 +133,8 @@ export function DeploymentRuleForm({
         options={CONFIRM_LEVELS.map((c) => ({ value: c, label: confirmLabels[c] }))}
         hint="How risky a deploy of this rule is, on OCurrent's scale from harmless to dangerous."
       />
+      <StageEditor rows={stages} setRows={setStages} />
+      {docker ? <PreviewFields preview={rule?.preview} contexts={contexts} /> : null}
       <div className="flex items-center gap-2 pt-1">
         <SubmitButton pendingText={rule ? "Saving…" : "Adding…"}>{rule ? "Save" : "Add deployment rule"}</SubmitButton>
         <CancelButton />

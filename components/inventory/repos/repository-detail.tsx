@@ -254,7 +254,7 @@ function BuildRuleCard({ rule, repoName, ...ctx }: Ctx & { rule: RepoBuildRuleRo
         )}
         {ctx.canEdit ? (
           <Disclosure label="Add deployment rule" title={`New deployment rule for ${rule.name}`} icon="plus" level={4}>
-            <DeploymentRuleForm action={ctx.actions.saveDeploymentRule} buildRuleId={rule.id} buildKind={rule.kind} registries={ctx.choices.registries} />
+            <DeploymentRuleForm action={ctx.actions.saveDeploymentRule} buildRuleId={rule.id} buildKind={rule.kind} registries={ctx.choices.registries} contexts={ctx.choices.contexts} />
           </Disclosure>
         ) : null}
       </div>
@@ -294,7 +294,7 @@ function DeploymentRuleBlock({ rule, build, ...ctx }: Ctx & { rule: RepoDeployRu
             action={ctx.actions.deleteEntity}
           />
         }
-        form={<DeploymentRuleForm action={ctx.actions.saveDeploymentRule} rule={rule} buildKind={build.kind} registries={ctx.choices.registries} />}
+        form={<DeploymentRuleForm action={ctx.actions.saveDeploymentRule} rule={rule} buildKind={build.kind} registries={ctx.choices.registries} contexts={ctx.choices.contexts} />}
         view={
           <Facts
             className="mt-3"
@@ -314,16 +314,22 @@ function DeploymentRuleBlock({ rule, build, ...ctx }: Ctx & { rule: RepoDeployRu
               ],
               ["Approval", approvalText(rule)],
               ["Confirmation level", confirmLabels[rule.confirmLevel]],
-              ...(rule.environments.length
-                ? ([
-                    [
-                      "Environments",
-                      <Link key="e" href="/environments" className="link">
-                        {rule.environments.map((e) => e.name).join(" → ")}
-                      </Link>,
-                    ],
-                  ] as [string, ReactNode][])
-                : []),
+              [
+                "Environments",
+                rule.environments.length ? (
+                  <span key="e">
+                    <Link href="/environments" className="link">
+                      {rule.environments.map((e) => e.name).join(" → ")}
+                    </Link>
+                    <span className="block text-xs text-zinc-500 dark:text-zinc-400">{stageWords(rule.environments)}</span>
+                  </span>
+                ) : (
+                  <span key="e" className="text-zinc-500 dark:text-zinc-400">
+                    none: every target follows the branch
+                  </span>
+                ),
+              ],
+              ...(build.kind === "docker" ? ([["Previews", <PreviewSummary key="p" preview={rule.preview} />]] as [string, ReactNode][]) : []),
             ]}
           />
         }
@@ -348,6 +354,41 @@ function DeploymentRuleBlock({ rule, build, ...ctx }: Ctx & { rule: RepoDeployRu
         ) : null}
       </div>
     </section>
+  );
+}
+
+/** "staging soaks 30m, 2 checks · production after approval", the stages' gates in a line. */
+function stageWords(envs: RepoDeployRuleRow["environments"]): string {
+  return envs
+    .map((e) => {
+      const parts = [
+        e.soakSeconds ? `soaks ${durationText(e.soakSeconds)}` : null,
+        e.checkUrls.length ? `${e.checkUrls.length} ${e.checkUrls.length === 1 ? "check" : "checks"}` : null,
+        e.approvalMode === "manual" ? "after approval" : null,
+      ].filter(Boolean);
+      return parts.length ? `${e.name} ${parts.join(", ")}` : null;
+    })
+    .filter(Boolean)
+    .join(" · ");
+}
+
+function PreviewSummary({ preview }: { preview: RepoDeployRuleRow["preview"] }) {
+  if (!preview.enabled) return <span className="text-zinc-500 dark:text-zinc-400">off</span>;
+  return (
+    <span>
+      <Link href="/previews" className="link">
+        on
+      </Link>
+      {preview.url ? (
+        <>
+          {" "}
+          at <Mono small className="wrap-anywhere">{preview.url}</Mono>
+        </>
+      ) : null}
+      <span className="block text-xs text-zinc-500 dark:text-zinc-400">
+        up to {preview.maxConcurrent} at once, {preview.ttlHours} h to live{preview.context ? `, on ${preview.context}` : preview.defaultContext ? `, on ${preview.defaultContext}` : ""}
+      </span>
+    </span>
   );
 }
 

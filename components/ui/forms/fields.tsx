@@ -315,7 +315,20 @@ export function CheckboxGroup({
 }
 
 /** A checkbox: checked sends "on", unchecked sends nothing (which the schemas read as false). */
-export function CheckboxField({ name, label, hint, defaultChecked }: { name: string; label: ReactNode; hint?: ReactNode; defaultChecked?: boolean }) {
+export function CheckboxField({
+  name,
+  label,
+  hint,
+  defaultChecked,
+  onChange,
+}: {
+  name: string;
+  label: ReactNode;
+  hint?: ReactNode;
+  defaultChecked?: boolean;
+  /** told of each change (a box that shows or hides other fields); the box stays uncontrolled */
+  onChange?: (checked: boolean) => void;
+}) {
   const f = useField(name);
   return (
     <div>
@@ -325,6 +338,7 @@ export function CheckboxField({ name, label, hint, defaultChecked }: { name: str
           type="checkbox"
           name={name}
           defaultChecked={defaultChecked}
+          onChange={onChange ? (e) => onChange(e.target.checked) : undefined}
           aria-invalid={f.error ? true : undefined}
           aria-describedby={describedBy(f, hint)}
           className="mt-0.5 size-4 rounded border-zinc-300 accent-sky-600 dark:border-zinc-600"

@@ -32,8 +32,11 @@ const subjectOf: Record<EntityKind, AuditSubjectType> = {
   target: "target",
 };
 
-/** A change as the forms make it: like an import's, optionally naming the row by id (renames). */
-export type AppliedChange = Change & { id?: string };
+/**
+ * A change as the forms make it: like an import's, optionally naming the row by id (renames); for a deployment
+ * rule, the stages the form renamed (old name → new), which keep their rows and so their targets.
+ */
+export type AppliedChange = Change & { id?: string; renamedStages?: ReadonlyMap<string, string> };
 
 function missing(field: string, message: string): never {
   throw new ValidationError([{ path: field, message }]);
@@ -305,7 +308,7 @@ async function writeBuild(tx: Tx, id: string | null, b: EntityValues["build"], p
   return (await tx.buildRule.create({ data: { ...data, repositoryId: repo.id, position } })).id;
 }
 
-async function writeDeploy(tx: Tx, id: string | null, d: EntityValues["deploy"], parent: Change["parent"]): Promise<string> {
+async function writeDeploy(tx: Tx, id: string | null, d: EntityValues["deploy"], parent: Change["parent"], renamed?: ReadonlyMap<string, string>): Promise<string> {
   const build = await buildRow(tx, parent, parent.build ?? "");
   if (!d.image) missing("image", missingImageMessage(build.kind));
   const data = {
@@ -328,18 +331,39 @@ async function writeDeploy(tx: Tx, id: string | null, d: EntityValues["deploy"],
     archivedAt: null,
   };
   const ruleId = id ? (await tx.deploymentRule.update({ where: { id }, data })).id : (await tx.deploymentRule.create({ data: { ...data, buildRuleId: build.id } })).id;
-  await writeEnvironments(tx, ruleId, d.environments);
+  await writeEnvironments(tx, ruleId, d.environments, renamed);
   return ruleId;
 }
 
 /**
- * Makes the rule's environments those listed, in that order (matched by name, so a stage's targets stay in it).
- * A stage no longer listed is deleted; its targets are in no environment until a target change names another.
+ * Which of a rule's stages (`have`) a new list (`want`, by name) keeps, renames or deletes. A stage is matched by
+ * its name; `renamed` (old → new, from the console's form) keeps a renamed stage's row, and a listed name that a
+ * rename takes is that stage's, not the row of the same name (which goes).
  */
-async function writeEnvironments(tx: Tx, ruleId: string, envs: EntityValues["deploy"]["environments"]): Promise<void> {
+export function planStages<H extends { name: string }>(have: readonly H[], want: readonly string[], renamed: ReadonlyMap<string, string> = new Map()): { moves: { row: H; to: string }[]; gone: H[] } {
+  const wanted = new Set(want);
+  const moves = have.flatMap((row) => {
+    const to = renamed.get(row.name);
+    return to !== undefined && to !== row.name && wanted.has(to) ? [{ row, to }] : [];
+  });
+  const claimed = new Set(moves.map((m) => m.to));
+  const gone = have.filter((h) => !moves.some((m) => m.row === h) && (!wanted.has(h.name) || claimed.has(h.name)));
+  return { moves, gone };
+}
+
+/**
+ * Makes the rule's environments those listed, in that order (matched by name, so a stage's targets stay in it;
+ * a stage renamed in the form keeps its row). A stage no longer listed is deleted; its targets are in no
+ * environment until a target change names another (an import changes them in the same transaction, as its file
+ * says; the form refuses to drop a stage that live targets are in).
+ */
+async function writeEnvironments(tx: Tx, ruleId: string, envs: EntityValues["deploy"]["environments"], renamed?: ReadonlyMap<string, string>): Promise<void> {
   const have = await tx.environment.findMany({ where: { deploymentRuleId: ruleId }, select: { id: true, name: true } });
-  const gone = have.filter((h) => !envs.some((e) => e.name === h.name));
+  const { moves, gone } = planStages(have, envs.map((e) => e.name), renamed);
   if (gone.length) await tx.environment.deleteMany({ where: { id: { in: gone.map((g) => g.id) } } });
+  // in two steps, so that stages trading names never meet on (rule, name)
+  for (const m of moves) await tx.environment.update({ where: { id: m.row.id }, data: { name: `${m.row.id} (renaming)` } });
+  for (const m of moves) await tx.environment.update({ where: { id: m.row.id }, data: { name: m.to } });
   for (const [position, e] of envs.entries()) {
     const data = {
       position,
@@ -659,7 +683,7 @@ export async function applyChange(tx: Tx, actor: Actor, change: AppliedChange): 
         rowId = await writeBuild(tx, id, change.after!, change.parent);
         break;
       case "deploy":
-        rowId = await writeDeploy(tx, id, change.after!, change.parent);
+        rowId = await writeDeploy(tx, id, change.after!, change.parent, change.renamedStages);
         break;
       case "target":
         rowId = await writeTarget(tx, id, change.after!, change.parent);

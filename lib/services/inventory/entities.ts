@@ -42,11 +42,12 @@ import {
   type CanonDoc,
 } from "@/lib/config/canonical";
 import { entities, kindLabels, type Change, type EntityKind, type EntityParent, type EntityValues } from "@/lib/config/diff";
-import { applyChange, archivedAtOf, type Archivable } from "@/lib/services/inventory/apply";
+import { applyChange, archivedAtOf, planStages, type AppliedChange, type Archivable } from "@/lib/services/inventory/apply";
 import { secretVisibleTo } from "@/lib/config/check";
 import { rsaPrivateKeyProblem } from "@/lib/github/app-key";
 import { lockInventory, readInventory } from "@/lib/services/inventory/state";
 import { revealSecret, setOwnedSecret, storeSecretValue } from "@/lib/services/inventory/secret-values";
+import { edits, environmentsFromForm, previewFromForm } from "@/lib/services/inventory/deploy-rule-form";
 
 // empty in a form that creates; otherwise the row's id
 const idField = z.string().trim().max(64, "is too long").regex(/^[A-Za-z0-9_-]*$/, ROW_ID_PROBLEM).optional().transform((s) => (s ? s : undefined));
@@ -118,6 +119,7 @@ async function saveChange<K extends EntityKind>(
   after: EntityValues[K],
   parent: EntityParent,
   label: string,
+  extra: Pick<AppliedChange, "renamedStages"> = {},
 ): Promise<{ id: string; change: Change }> {
   await lockInventory(tx);
   let before: EntityValues[K] | null = null;
@@ -141,7 +143,7 @@ async function saveChange<K extends EntityKind>(
     fields,
   } as Change;
   if (id && fields.length === 0) return { id, change };
-  const rowId = await applyChange(tx, actor, { ...change, id });
+  const rowId = await applyChange(tx, actor, { ...change, ...extra, id });
   return { id: rowId, change };
 }
 
@@ -371,35 +373,100 @@ function approvalFromForm(raw: Record<string, unknown>): Record<string, unknown>
   return { ...rest, approval: { mode: approval_mode || "automatic", min_approvers, approver_role, expires_after: approval_expiry } };
 }
 
+/**
+ * Saves a deployment rule (the console's form, the API). Its stages and its preview settings are replaced when
+ * the input carries them: `environments` / `preview` themselves, or the form's markers `edits_environments=1` /
+ * `edits_preview=1` with its flat fields (./deploy-rule-form.ts; no stage rows = no stages, previews unticked =
+ * off). Without them (an API client, an older form, a unikernel rule's form for previews) the rule keeps its
+ * own. A stage renamed in the form keeps its row and its targets; dropping a stage that live targets are in is
+ * refused in words.
+ */
 export async function saveDeploymentRule(actor: Actor, raw: unknown): Promise<Saved> {
   authorize(actor, "inventory.edit");
   const ids = parseInput(parentIds, raw);
-  const entity = parseInput(deployEntity, approvalFromForm(pick(raw, ["id", "build_rule_id"])));
+  // the form's flat stage and preview fields, nested as slipway.yml nests them (./deploy-rule-form.ts)
+  const stages = environmentsFromForm(pick(raw, ["id", "build_rule_id"]));
+  const entity = parseInput(deployEntity, approvalFromForm(previewFromForm(stages.raw)));
+  const editsPreview = edits(raw, "preview");
   return txn(async (tx) => {
+    // first: the checks below read targets and contexts that a concurrent save could change before this one writes
+    await lockInventory(tx);
     let parent: EntityParent = {};
+    let buildKind: "docker" | "unikernel";
     if (!ids.id) {
       const b = ids.build_rule_id
         ? await tx.buildRule.findUnique({ where: { id: ids.build_rule_id }, include: { repository: { include: { app: { select: { name: true } } } } } })
         : null;
       if (!b) throw new NotFoundError("That build rule does not exist any more; reload the page.");
       parent = { repo: b.repository.name, app: b.repository.app?.name ?? null, build: b.name };
+      buildKind = b.kind;
+    } else {
+      const d = await tx.deploymentRule.findUnique({ where: { id: ids.id }, select: { buildRule: { select: { kind: true } } } });
+      if (!d) throw new NotFoundError("That deployment rule does not exist any more; reload the page.");
+      buildKind = d.buildRule.kind;
     }
     const registries = await tx.registry.findMany({ select: { name: true, url: true } });
     let after = canonDeployFields(entity, registries);
-    // the form does not edit the stages: an update keeps the rule's own (slipway.yml sets them)
+    const renamedStages = new Map<string, string>();
     if (entity.environments === undefined && ids.id) {
+      // stages not posted (an API client, a form without the stage editor): the rule keeps its own
       const rows = await tx.environment.findMany({ where: { deploymentRuleId: ids.id }, orderBy: [{ position: "asc" }, { name: "asc" }] });
       after.environments = rows.map(canonEnvironmentRow);
+    } else if (ids.id) {
+      // a form row renamed: its stage keeps its row, and the targets in it stay there
+      stages.was?.forEach((was, i) => {
+        const now = after.environments[i]?.name;
+        if (was && now && was !== now && !renamedStages.has(was)) renamedStages.set(was, now);
+      });
+      await refuseOrphanedTargets(tx, ids.id, after.environments, renamedStages);
     }
-    // the console's rule form has no preview fields: saving it keeps the rule's previews as they are
-    if (ids.id && !(raw && typeof raw === "object" && "preview" in raw)) {
+    if (ids.id && !editsPreview) {
+      // preview settings not posted (a unikernel rule's form, an API client): the rule keeps its previews as they are
       const doc = await readInventory(tx);
       const at = await locate(tx, "deploy", ids.id, doc);
       const before = current(doc, "deploy", at.key) as EntityValues["deploy"] | null;
       if (before) after = { ...after, preview: before.preview };
+    } else if (after.preview) {
+      await checkPreviewPlace(tx, buildKind, after.preview);
     }
-    return saved(ids.id, await saveChange(tx, actor, "deploy", ids.id, after, parent, `${after.branch}`));
+    return saved(ids.id, await saveChange(tx, actor, "deploy", ids.id, after, parent, `${after.branch}`, { renamedStages }));
   });
+}
+
+/**
+ * A stage the list drops is deleted, and the targets in it would be in none: they would follow the branch (a
+ * production target would get every push). slipway.yml import refuses a target naming a stage its rule lacks;
+ * the form cannot move the targets in the same save, so it refuses, naming them and what to do.
+ */
+async function refuseOrphanedTargets(tx: Tx, ruleId: string, envs: readonly { name: string }[], renamed: ReadonlyMap<string, string>): Promise<void> {
+  const have = await tx.environment.findMany({
+    where: { deploymentRuleId: ruleId },
+    orderBy: { position: "asc" },
+    select: { name: true, targets: { where: { archivedAt: null }, orderBy: { name: "asc" }, select: { name: true } } },
+  });
+  const { gone } = planStages(have, envs.map((e) => e.name), renamed);
+  const problems = gone
+    .filter((stage) => stage.targets.length > 0)
+    .map((stage) => {
+      const names = stage.targets.map((t) => t.name);
+      const one = names.length === 1;
+      return `${one ? `target ${names[0]} is` : `targets ${names.join(", ")} are`} in stage '${stage.name}': removing it would leave ${one ? "it" : "them"} in no stage, deployed on every push to the branch. Move ${one ? "it" : "them"} to another stage (Edit target → Environment) first, or keep the stage`;
+    });
+  // one problem for the list (a form shows one message per path)
+  if (problems.length) throw new ValidationError([{ path: "environments", message: problems.join("; ") }]);
+}
+
+/**
+ * What slipway.yml's check says of a rule's previews (lib/config/check.ts), at the form's paths. Not its "no
+ * context and no swarm target" rule: in the console a rule is saved before its targets are added (the previews
+ * engine says so in words if a pull request comes first).
+ */
+async function checkPreviewPlace(tx: Tx, buildKind: "docker" | "unikernel", p: NonNullable<EntityValues["deploy"]["preview"]>): Promise<void> {
+  if (p.enabled && buildKind !== "docker") throw new ValidationError([{ path: "preview", message: "previews run docker images: only a docker build's deployment rule has them" }]);
+  if (!p.context) return;
+  const c = await tx.dockerContext.findUnique({ where: { name: p.context }, select: { role: true } });
+  if (!c) throw new ValidationError([{ path: "preview.context", message: `there is no docker context named '${p.context}'; add it under Docker contexts first` }]);
+  if (c.role === "build") throw new ValidationError([{ path: "preview.context", message: `context '${p.context}' is a build host only; previews run on a swarm manager (role swarm_manager or both)` }]);
 }
 
 /** Form fields of a unikernel target's restart (flat in the form, nested in slipway.yml). */
