@@ -4,7 +4,8 @@ import { onHostKeyRefused } from "@/lib/ssh/host-key-events";
 import { notifyHostKeyChanged } from "@/lib/services/notifications/host-key";
 import os from "node:os";
 import { randomBytes } from "node:crypto";
-import { run, type Runner, type Logger as GwLogger, Logger as GraphileLogger } from "graphile-worker";
+import pg from "pg";
+import { run, type Runner, type RunnerOptions, type Logger as GwLogger, Logger as GraphileLogger } from "graphile-worker";
 import { RETRYABLE_ERROR_CODES } from "graphile-worker/dist/lib";
 import { crontab } from "@/lib/jobs/definitions";
 import { log as rootLog, type Logger } from "@/lib/log";
@@ -25,6 +26,39 @@ import { startLockSweeper } from "@/workers/lock-sweeper";
 const CONNECTION_LOST = { minDelay: 1_000, maxDelay: 30_000 };
 for (const code of ["ECONNREFUSED", "ECONNRESET", "EPIPE", "57P01", "57P02", "08000", "08001", "08003", "08006"]) {
   RETRYABLE_ERROR_CODES[code] ??= CONNECTION_LOST;
+}
+
+/** graphile-worker's own pool size when it makes the pool (its maxPoolSize default). */
+const RUNNER_POOL_MAX = 10;
+
+/**
+ * Starts a runner on a pool of its own that this process owns. graphile-worker, given only a connection string,
+ * makes a pool and, when the runner stops, first removes the pool's error listeners and then ends it without
+ * waiting: an idle connection that PostgreSQL closed in that moment ("terminating connection due to administrator
+ * command", a restart) emitted 'error' on a pool nobody listened to, and the whole worker process died of an
+ * unhandled error (npm run faults, PostgreSQL restart, 2026-12-05). This pool keeps its listeners until it is
+ * ended, after the runner has stopped.
+ */
+async function startRunner(connectionString: string, options: Omit<RunnerOptions, "pgPool" | "connectionString">, log: Logger): Promise<Runner> {
+  const pool = new pg.Pool({ connectionString, max: RUNNER_POOL_MAX });
+  // pg drops a broken client from the pool by itself; these only keep its 'error' events from going unhandled
+  pool.on("error", (err) => log.warn({ err: err.message }, "a job runner's idle database connection failed; the pool opens another"));
+  pool.on("connect", (client) => {
+    client.on("error", (err) => log.warn({ err: err.message }, "a job runner's database connection failed while in use"));
+  });
+  let runner: Runner;
+  try {
+    runner = await run({ ...options, pgPool: pool });
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+  // ended once the runner has stopped, whichever way (its listeners stay on until then and after)
+  void runner.promise.then(
+    () => undefined,
+    () => undefined,
+  ).then(() => pool.end().catch(() => undefined));
+  return runner;
 }
 
 interface Supervised {
@@ -150,18 +184,19 @@ export async function startWorker(opts: {
   const preset = { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } };
   // jobs locked by this process's runners but never received or never released (the database went away) run again
   const sweeper = startLockSweeper(log);
-  const common = { connectionString: opts.connectionString, noHandleSignals: true, pollInterval: 2_000, logger: graphileLogger(log), preset, events: sweeper.events };
+  const common = { noHandleSignals: true, pollInterval: 2_000, logger: graphileLogger(log), preset, events: sweeper.events };
+  const start = (options: Omit<RunnerOptions, "pgPool" | "connectionString">) => () => startRunner(opts.connectionString, options, log);
   // the first runner carries the schedules; the build and deploy runners get an empty list, else graphile-worker
   // looks for a ./crontab file and logs "cron is disabled", which reads as if polling were off
   const noCron = { parsedCronItems: [] };
   // webhooks, polls, check runs and the reaper keep flowing while builds run: two runners, one process
   const runners: Supervised[] = [];
   try {
-    runners.push(await supervise("jobs", () => run({ ...common, concurrency: opts.concurrency, taskList: shortTasks, crontab }), log));
-    runners.push(await supervise("builds", () => run({ ...common, ...noCron, concurrency: opts.buildConcurrency ?? 2, taskList: longTasks }), log));
+    runners.push(await supervise("jobs", start({ ...common, concurrency: opts.concurrency, taskList: shortTasks, crontab }), log));
+    runners.push(await supervise("builds", start({ ...common, ...noCron, concurrency: opts.buildConcurrency ?? 2, taskList: longTasks }), log));
     // a NOTIFY wakes every runner at once, and the others' job lookups can hide a named queue's new job from this
     // one until its next poll (graphile-worker 0.17): deployments poll often so a deploy starts at once
-    runners.push(await supervise("deployments", () => run({ ...common, ...noCron, pollInterval: DEPLOY_POLL_MS, concurrency: opts.deployConcurrency ?? 4, taskList: deployTasks }), log));
+    runners.push(await supervise("deployments", start({ ...common, ...noCron, pollInterval: DEPLOY_POLL_MS, concurrency: opts.deployConcurrency ?? 4, taskList: deployTasks }), log));
   } catch (err) {
     sweeper.stop();
     await Promise.all(runners.map((r) => r.stop()));

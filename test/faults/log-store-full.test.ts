@@ -97,7 +97,8 @@ describe("the log store's disk is full", () => {
       for (let i = 0; i < total; i++) {
         try {
           // the earlier trials' logs go (this test's own database), so the store can be made tiny again: a tmpfs
-          // does not shrink below what it holds
+          // does not shrink below what it holds (room first: a trial that failed may have left it full)
+          await storeRoom(ROOMY);
           await getDb().$executeRawUnsafe(`TRUNCATE build_log_chunks`);
           await storeRoom(TINY);
           const heapBefore = process.memoryUsage().heapUsed;
@@ -144,6 +145,7 @@ describe("the log store's disk is full", () => {
           expect(await rig.nothingStuck()).toEqual([]);
           passed++;
         } catch (err) {
+          console.log(`[faults] log store trial ${i + 1} failed: ${err instanceof Error ? err.message : String(err)}`);
           firstError ??= err;
         }
       }

@@ -97,7 +97,8 @@ export async function startBuildRig(opts: { htpasswd?: { username: string; passw
       ended: (id, timeoutMs) =>
         eventually(`build ${id} to end`, async () => {
           const row = await endedRow(id);
-          return ["succeeded", "failed", "cancelled", "superseded"].includes(row.state) ? row : null;
+          // ended, and its log closed (the runner closes it, with the cut flag, just after recording the end)
+          return ["succeeded", "failed", "cancelled", "superseded"].includes(row.state) && !row.logOpen ? row : null;
         }, timeoutMs, 200),
       logText: async (id) => (await readBuildLog(id, -1, 10_000)).map((c) => c.text).join(""),
       async startWorker() {
