@@ -64,7 +64,8 @@ function PreviewTable({ rows, now, canManage, tearDown, approve }: { rows: Previ
     return (
       <EmptyState title="No previews">
         <p>
-          A deployment rule with <Mono small>preview:</Mono> in slipway.yml brings up a preview for each open pull request into its branch whose build
+          A deployment rule with previews on (Edit the rule on its repository&apos;s page, or <Mono small>preview:</Mono> in slipway.yml) brings up a preview
+          for each open pull request into its branch whose build
           succeeds. They show here with their address.
         </p>
       </EmptyState>

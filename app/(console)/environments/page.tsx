@@ -32,7 +32,8 @@ export default async function EnvironmentsPage() {
       ) : (
         <EmptyState title="No environments yet">
           <p>
-            Give a deployment rule ordered environments (for example staging, then production) in slipway.yml, and name each target&apos;s environment. A release
+            Give a deployment rule ordered environments (for example staging, then production) on its repository&apos;s page (Edit the rule) or in slipway.yml,
+            and name each target&apos;s environment. A release
             then enters the first stage from its branch and is promoted from stage to stage.
           </p>
           <p>
