@@ -6,9 +6,10 @@ import { useState } from "react";
 import { CONFIRM_LEVELS } from "@/lib/validation/deployment-states";
 import type { InventoryChoices, RepoDeployRuleRow } from "@/lib/queries/inventory-repos";
 import type { FormAction } from "@/components/ui/forms/result-state";
+import { ManualApprovalFields } from "@/components/inventory/repos/approval-fields";
 import { ActionForm, CancelButton, SubmitButton } from "@/components/ui/forms/action-form";
 import { Hidden, SelectField, TextField } from "@/components/ui/forms/fields";
-import { confirmLabels, durationText } from "@/components/inventory/repos/words";
+import { confirmLabels } from "@/components/inventory/repos/words";
 import { initialStageRows, StageEditor, stageErrorPaths, stageFields, type StageRow } from "@/components/inventory/repos/stage-editor";
 import { PREVIEW_FIELDS, PreviewFields, previewErrorPaths } from "@/components/inventory/repos/preview-fields";
 
@@ -102,26 +103,7 @@ export function DeploymentRuleForm({
             ]}
           />
           {mode === "manual" ? (
-            <>
-              <TextField name="min_approvers" label="Approvals needed" defaultValue={String(rule?.minApprovers ?? 1)} hint="1 to 10." />
-              <SelectField
-                name="approver_role"
-                label="Approved by"
-                defaultValue={rule?.approverRole === "admin" ? "admin" : "operator"}
-                options={[
-                  { value: "operator", label: "Operators or admins" },
-                  { value: "admin", label: "Admins only" },
-                ]}
-              />
-              <TextField
-                name="approval_expiry"
-                label="Request expires after"
-                defaultValue={rule?.approvalExpirySeconds ? durationText(rule.approvalExpirySeconds) : ""}
-                placeholder="never"
-                mono
-                hint='E.g. "1d"; empty: when a newer release supersedes it.'
-              />
-            </>
+            <ManualApprovalFields minApprovers={rule?.minApprovers} approverRole={rule?.approverRole} expirySeconds={rule?.approvalExpirySeconds} />
           ) : null}
         </div>
       </fieldset>

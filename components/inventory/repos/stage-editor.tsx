@@ -9,6 +9,7 @@ import type { RepoEnvironmentRow } from "@/lib/queries/inventory-repos";
 import { useActionForm, fieldId } from "@/components/ui/forms/action-form";
 import { Hidden, SelectField, TextAreaField, TextField } from "@/components/ui/forms/fields";
 import { confirmLabels, durationText } from "@/components/inventory/repos/words";
+import { ManualApprovalFields } from "@/components/inventory/repos/approval-fields";
 
 /** The fields of row i (for ActionForm's `fields`). */
 export function stageFields(i: number, manual: boolean): string[] {
@@ -167,27 +168,7 @@ export function StageEditor({ rows, setRows }: { rows: StageRow[]; setRows: (upd
                     options={CONFIRM_LEVELS.map((c) => ({ value: c, label: confirmLabels[c] }))}
                   />
                   {r.manual ? (
-                    <>
-                      <TextField name={`${p}.min_approvers`} label="Approvals needed" defaultValue={String(e?.minApprovers ?? 1)} inputMode="numeric" hint="1 to 10." />
-                      <SelectField
-                        name={`${p}.approver_role`}
-                        label="Approved by"
-                        defaultValue={e?.approverRole === "admin" ? "admin" : "operator"}
-                        options={[
-                          { value: "operator", label: "Operators or admins" },
-                          { value: "admin", label: "Admins only" },
-                        ]}
-                      />
-                      <TextField
-                        name={`${p}.approval_expiry`}
-                        label="Request expires after"
-                        defaultValue={e?.approvalExpirySeconds ? durationText(e.approvalExpirySeconds) : ""}
-                        placeholder="never"
-                        mono
-                        className="md:col-span-2"
-                        hint='E.g. "1d"; empty: when a newer release supersedes it.'
-                      />
-                    </>
+                    <ManualApprovalFields prefix={`${p}.`} minApprovers={e?.minApprovers} approverRole={e?.approverRole} expirySeconds={e?.approvalExpirySeconds} expiryClassName="md:col-span-2" />
                   ) : null}
                   <TextAreaField
                     name={`${p}.checks`}
